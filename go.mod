@@ -1,0 +1,3 @@
+module github.com/podiam/podiam
+
+go 1.26

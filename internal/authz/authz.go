@@ -1,0 +1,295 @@
+package authz
+
+import (
+	"github.com/podiam/podiam/internal/policy"
+)
+
+// Request is the request being decided.
+type Request = policy.Request
+
+// Set is the set of policies that apply to one request.
+type Set struct {
+	// Identity holds the caller's identity policies: inline and managed
+	// policies of the user and its groups, or of the role.
+	Identity []*policy.Policy
+	// Boundary is the caller's permissions boundary; nil when it has none.
+	Boundary *policy.Policy
+	// Session holds the session policies passed when the caller's session
+	// was created; empty when none were passed.
+	Session []*policy.Policy
+	// Resource is the resource-based policy, or the role's trust policy
+	// when its Kind is policy.Trust; nil when the resource has none.
+	Resource *policy.Policy
+	// SCPs holds the service control policies of the caller's account,
+	// one slice per level of the organization (root, OUs, account); at
+	// every level some policy must allow.
+	SCPs [][]*policy.Policy
+}
+
+// Decision is the outcome of an evaluation, named as IAM's simulator names
+// it.
+type Decision uint8
+
+const (
+	ImplicitDeny Decision = iota
+	Allowed
+	ExplicitDeny
+)
+
+var decisionNames = [...]string{"implicitDeny", "allowed", "explicitDeny"}
+
+func (d Decision) String() string {
+	if int(d) < len(decisionNames) {
+		return decisionNames[d]
+	}
+	return "?"
+}
+
+// Reason says which kind of policy decided; denial messages are built from
+// it.
+type Reason uint8
+
+const (
+	ReasonNone Reason = iota
+	// Explicit deny in a policy of this kind.
+	DeniedBySCP
+	DeniedByResource
+	DeniedByIdentity
+	DeniedByBoundary
+	DeniedBySession
+	// Implicit deny: no allow in policies of this kind.
+	NoSCPAllow
+	NoIdentityAllow
+	NoBoundaryAllow
+	NoSessionAllow
+	NoResourceAllow // cross-account or anonymous: no resource policy allows
+	NoTrustAllow    // the role's trust policy does not allow
+	// Allowed by the identity side, or by the resource policy alone.
+	AllowedByIdentity
+	AllowedByResource
+)
+
+var reasonNames = [...]string{
+	"", "scp-deny", "resource-deny", "identity-deny", "boundary-deny", "session-deny",
+	"no-scp-allow", "no-identity-allow", "no-boundary-allow", "no-session-allow",
+	"no-resource-allow", "no-trust-allow", "identity-allow", "resource-allow",
+}
+
+func (r Reason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return "?"
+}
+
+// Result is the outcome of [Evaluate]. Reuse one Result across calls to
+// avoid allocation.
+type Result struct {
+	Decision Decision
+	Reason   Reason
+	// Statements are the statements that decided: for Allowed every Allow
+	// statement that matched in the policies evaluated, for ExplicitDeny
+	// every Deny statement that matched, for ImplicitDeny none.
+	Statements []*policy.Rule
+}
+
+// source tags where a rule came from while evaluating.
+type source uint8
+
+const (
+	fromSCP source = iota
+	fromResource
+	fromIdentity
+	fromBoundary
+	fromSession
+)
+
+// tally counts what matched in one evaluation.
+type tally struct {
+	deny        [5]bool
+	allow       [5]bool
+	scpLevelsOK int
+	resMatch    policy.PrincipalMatch // strongest principal match of an Allow in the resource policy
+}
+
+// Evaluate decides req against set and writes the outcome to out.
+func Evaluate(req *Request, set *Set, out *Result) {
+	out.Statements = out.Statements[:0]
+	var t tally
+	for _, level := range set.SCPs {
+		ok := false
+		for _, p := range level {
+			ok = collect(req, p, fromSCP, &t, out) || ok
+		}
+		if ok {
+			t.scpLevelsOK++
+		}
+	}
+	if set.Resource != nil {
+		collect(req, set.Resource, fromResource, &t, out)
+	}
+	if identityApplies(&req.Principal) {
+		for _, p := range set.Identity {
+			collect(req, p, fromIdentity, &t, out)
+		}
+		if set.Boundary != nil {
+			collect(req, set.Boundary, fromBoundary, &t, out)
+		}
+		for _, p := range set.Session {
+			collect(req, p, fromSession, &t, out)
+		}
+	}
+	decide(req, set, &t, out)
+	keep := policy.Allow
+	switch out.Decision {
+	case ExplicitDeny:
+		keep = policy.Deny
+	case ImplicitDeny:
+		out.Statements = out.Statements[:0]
+		return
+	}
+	n := 0
+	for _, r := range out.Statements {
+		if r.Effect == keep {
+			out.Statements[n] = r
+			n++
+		}
+	}
+	out.Statements = out.Statements[:n]
+}
+
+// identityApplies reports whether the caller has identity policies at all:
+// anonymous callers, services and web identities have none.
+func identityApplies(p *policy.Principal) bool {
+	switch p.Type {
+	case policy.Account, policy.User, policy.AssumedRole, policy.FederatedUser:
+		return true
+	}
+	return false
+}
+
+// collect matches every rule of p, records matches in out and t, and
+// reports whether some Allow rule matched.
+func collect(req *Request, p *policy.Policy, from source, t *tally, out *Result) bool {
+	allowed := false
+	for i := range p.Rules {
+		r := &p.Rules[i]
+		ok, pm := r.Match(req)
+		if !ok {
+			continue
+		}
+		out.Statements = append(out.Statements, r)
+		if r.Effect == policy.Deny {
+			t.deny[from] = true
+			continue
+		}
+		allowed = true
+		t.allow[from] = true
+		if from == fromResource && rank(pm) > rank(t.resMatch) {
+			t.resMatch = pm
+		}
+	}
+	return allowed
+}
+
+// rank orders principal matches by how much a resource policy grants on
+// its own: naming the exact caller counts most.
+func rank(m policy.PrincipalMatch) int {
+	switch m {
+	case policy.MatchExact, policy.MatchFederated, policy.MatchService, policy.MatchCanonicalUser:
+		return 4
+	case policy.MatchRole:
+		return 3
+	case policy.MatchAnyone:
+		return 2
+	case policy.MatchAccount:
+		return 1
+	}
+	return 0
+}
+
+var denyReasons = [5]Reason{DeniedBySCP, DeniedByResource, DeniedByIdentity, DeniedByBoundary, DeniedBySession}
+
+func decide(req *Request, set *Set, t *tally, out *Result) {
+	for from, d := range t.deny {
+		if d {
+			out.Decision, out.Reason = ExplicitDeny, denyReasons[from]
+			return
+		}
+	}
+	deny := func(r Reason) { out.Decision, out.Reason = ImplicitDeny, r }
+	allow := func(r Reason) { out.Decision, out.Reason = Allowed, r }
+
+	if t.scpLevelsOK < len(set.SCPs) {
+		deny(NoSCPAllow)
+		return
+	}
+	p := &req.Principal
+	trust := set.Resource != nil && set.Resource.Kind == policy.Trust
+	resAllows := t.allow[fromResource]
+
+	if !identityApplies(p) {
+		// Anonymous callers, services and web identities are allowed only
+		// by a resource (or trust) policy.
+		if resAllows {
+			allow(AllowedByResource)
+		} else if trust {
+			deny(NoTrustAllow)
+		} else {
+			deny(NoResourceAllow)
+		}
+		return
+	}
+
+	idAllows := t.allow[fromIdentity] || p.Type == policy.Account
+	bAllows := set.Boundary == nil || t.allow[fromBoundary]
+	sAllows := len(set.Session) == 0 || t.allow[fromSession]
+	// The identity side: identity policies, boundary and session policies
+	// must all allow.
+	identityReason := ReasonNone
+	switch {
+	case !idAllows:
+		identityReason = NoIdentityAllow
+	case !bAllows:
+		identityReason = NoBoundaryAllow
+	case !sAllows:
+		identityReason = NoSessionAllow
+	}
+
+	crossAccount := req.ResourceAccount != "" && p.Account != "" && req.ResourceAccount != p.Account
+	if crossAccount {
+		switch {
+		case identityReason != ReasonNone:
+			deny(identityReason)
+		case !resAllows && trust:
+			deny(NoTrustAllow)
+		case !resAllows:
+			deny(NoResourceAllow)
+		default:
+			allow(AllowedByResource)
+		}
+		return
+	}
+
+	switch rank(t.resMatch) {
+	case 4:
+		// Names the user or the session: allows on its own.
+		allow(AllowedByResource)
+		return
+	case 3:
+		// Names the role: the boundary and session policies still apply.
+		if bAllows && sAllows {
+			allow(AllowedByResource)
+			return
+		}
+	}
+	if trust && !resAllows {
+		deny(NoTrustAllow)
+		return
+	}
+	if identityReason != ReasonNone {
+		deny(identityReason)
+		return
+	}
+	allow(AllowedByIdentity)
+}

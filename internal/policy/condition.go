@@ -1,0 +1,323 @@
+package policy
+
+import (
+	"bytes"
+	"encoding/base64"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/podiam/podiam/internal/arn"
+)
+
+// cond is one compiled operator/key pair. Policy values that can never
+// match (an unparsable number, date or address) are dropped at compile
+// time: they would contribute nothing to either a positive or a negated
+// operator.
+type cond struct {
+	op    operator
+	key   string // lower case
+	strs  []arn.Glob
+	arns  []arn.ARNGlob
+	nums  []float64
+	dates []time.Time
+	ips   []netip.Prefix
+	bools []bool
+	bins  [][]byte
+	null  []bool
+}
+
+func compileCondition(c *Condition, vars bool, table *[]variable) cond {
+	op, _ := parseOperator(c.Operator) // validated by the parser
+	out := cond{op: op, key: strings.ToLower(c.Key)}
+	useVars := vars && op.kind.variables()
+	for _, v := range c.Values.Values {
+		switch op.kind {
+		case opStringEquals, opStringNotEquals, opStringEqualsIgnoreCase, opStringNotEqualsIgnoreCase:
+			out.strs = append(out.strs, arn.NewGlob(tokenize(v, false, useVars, table)...))
+		case opStringLike, opStringNotLike:
+			out.strs = append(out.strs, arn.NewGlob(tokenize(v, true, useVars, table)...))
+		case opArnEquals, opArnLike, opArnNotEquals, opArnNotLike:
+			out.arns = append(out.arns, arn.NewARNGlob(tokenize(v, true, useVars, table)...))
+		case opNumericEquals, opNumericNotEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
+			if n, err := strconv.ParseFloat(v, 64); err == nil {
+				out.nums = append(out.nums, n)
+			}
+		case opDateEquals, opDateNotEquals, opDateLessThan, opDateLessThanEquals, opDateGreaterThan, opDateGreaterThanEquals:
+			if t, ok := parseDate(v); ok {
+				out.dates = append(out.dates, t)
+			}
+		case opBool:
+			switch strings.ToLower(v) {
+			case "true":
+				out.bools = append(out.bools, true)
+			case "false":
+				out.bools = append(out.bools, false)
+			}
+		case opBinaryEquals:
+			if b, err := base64.StdEncoding.DecodeString(v); err == nil {
+				out.bins = append(out.bins, b)
+			}
+		case opIPAddress, opNotIPAddress:
+			if p, ok := parseCIDR(v); ok {
+				out.ips = append(out.ips, p)
+			}
+		case opNull:
+			switch strings.ToLower(v) {
+			case "true":
+				out.null = append(out.null, true)
+			case "false":
+				out.null = append(out.null, false)
+			}
+		}
+	}
+	return out
+}
+
+// parseCIDR reads an IPv4 or IPv6 CIDR; a bare address means /32 or /128.
+func parseCIDR(s string) (netip.Prefix, bool) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, false
+		}
+		if p.Addr().Is4In6() {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		return p.Masked(), true
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, false
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), true
+}
+
+var dateLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04",
+	"2006-01-02",
+	"20060102T150405Z",
+}
+
+// parseDate reads an ISO 8601 date or date-time, or epoch seconds.
+func parseDate(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	if isDigits(s) {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return time.Time{}, false
+		}
+		return time.Unix(n, 0), true
+	}
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return len(s) > 0
+}
+
+// eval reports whether the condition holds for r.
+func (c *cond) eval(r *Request) bool {
+	v, present := r.Context.lookup(c.key)
+	if c.op.kind == opNull {
+		absent := !present || len(v.vals) == 0
+		for _, want := range c.null {
+			if want == absent {
+				return true
+			}
+		}
+		return false
+	}
+	if !present {
+		switch {
+		case c.op.ifExists, c.op.qual == qualForAll:
+			return true
+		case c.op.qual == qualForAny:
+			return false
+		}
+		return c.op.kind.negated()
+	}
+	switch c.op.qual {
+	case qualForAll:
+		for _, x := range v.vals {
+			if !c.single(x, r) {
+				return false
+			}
+		}
+		return true
+	case qualForAny:
+		for _, x := range v.vals {
+			if c.single(x, r) {
+				return true
+			}
+		}
+		return false
+	}
+	// No qualifier: a positive operator holds when any request value
+	// matches any policy value; a negated one when none does.
+	if c.op.kind.negated() {
+		for _, x := range v.vals {
+			if c.any(x, r) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, x := range v.vals {
+		if c.any(x, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// single applies the operator to one request value.
+func (c *cond) single(x string, r *Request) bool {
+	m := c.any(x, r)
+	if c.op.kind.negated() {
+		return !m
+	}
+	return m
+}
+
+// any reports whether x matches any policy value under the positive form
+// of the operator (StringNotLike compares as StringLike, and so on).
+func (c *cond) any(x string, r *Request) bool {
+	switch c.op.kind {
+	case opStringEquals, opStringNotEquals, opStringLike, opStringNotLike:
+		for i := range c.strs {
+			if m, _ := c.strs[i].Match(x, false, &r.fill); m {
+				return true
+			}
+		}
+	case opStringEqualsIgnoreCase, opStringNotEqualsIgnoreCase:
+		for i := range c.strs {
+			if m, _ := c.strs[i].Match(x, true, &r.fill); m {
+				return true
+			}
+		}
+	case opArnEquals, opArnLike, opArnNotEquals, opArnNotLike:
+		for i := range c.arns {
+			if m, _ := c.arns[i].Match(x, &r.fill); m {
+				return true
+			}
+		}
+	case opNumericEquals, opNumericNotEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
+		n, err := strconv.ParseFloat(x, 64)
+		if err != nil {
+			return false
+		}
+		for _, p := range c.nums {
+			if compare(c.op.kind, cmpFloat(n, p)) {
+				return true
+			}
+		}
+	case opDateEquals, opDateNotEquals, opDateLessThan, opDateLessThanEquals, opDateGreaterThan, opDateGreaterThanEquals:
+		t, ok := parseDate(x)
+		if !ok {
+			return false
+		}
+		for _, p := range c.dates {
+			if compare(c.op.kind, t.Compare(p)) {
+				return true
+			}
+		}
+	case opBool:
+		var b bool
+		switch {
+		case strings.EqualFold(x, "true"):
+			b = true
+		case strings.EqualFold(x, "false"):
+		default:
+			return false
+		}
+		for _, p := range c.bools {
+			if p == b {
+				return true
+			}
+		}
+	case opBinaryEquals:
+		var buf [96]byte
+		var got []byte
+		if base64.StdEncoding.DecodedLen(len(x)) <= len(buf) {
+			n, err := base64.StdEncoding.Decode(buf[:], []byte(x))
+			if err != nil {
+				return false
+			}
+			got = buf[:n]
+		} else {
+			b, err := base64.StdEncoding.DecodeString(x)
+			if err != nil {
+				return false
+			}
+			got = b
+		}
+		for _, p := range c.bins {
+			if bytes.Equal(p, got) {
+				return true
+			}
+		}
+	case opIPAddress, opNotIPAddress:
+		a, err := netip.ParseAddr(x)
+		if err != nil {
+			p, err := netip.ParsePrefix(x)
+			if err != nil {
+				return false
+			}
+			a = p.Addr()
+		}
+		a = a.Unmap()
+		for _, p := range c.ips {
+			if p.Contains(a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// compare turns a three-way comparison of request value to policy value
+// into the answer of a Numeric or Date operator (Not-forms compare as
+// Equals; the caller negates).
+func compare(k opKind, c int) bool {
+	switch k {
+	case opNumericEquals, opNumericNotEquals, opDateEquals, opDateNotEquals:
+		return c == 0
+	case opNumericLessThan, opDateLessThan:
+		return c < 0
+	case opNumericLessThanEquals, opDateLessThanEquals:
+		return c <= 0
+	case opNumericGreaterThan, opDateGreaterThan:
+		return c > 0
+	case opNumericGreaterThanEquals, opDateGreaterThanEquals:
+		return c >= 0
+	}
+	return false
+}

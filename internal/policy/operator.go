@@ -1,0 +1,130 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+)
+
+// opKind is the base condition operator, without qualifier or IfExists.
+type opKind uint8
+
+const (
+	opStringEquals opKind = iota + 1
+	opStringNotEquals
+	opStringEqualsIgnoreCase
+	opStringNotEqualsIgnoreCase
+	opStringLike
+	opStringNotLike
+	opNumericEquals
+	opNumericNotEquals
+	opNumericLessThan
+	opNumericLessThanEquals
+	opNumericGreaterThan
+	opNumericGreaterThanEquals
+	opDateEquals
+	opDateNotEquals
+	opDateLessThan
+	opDateLessThanEquals
+	opDateGreaterThan
+	opDateGreaterThanEquals
+	opBool
+	opBinaryEquals
+	opIPAddress
+	opNotIPAddress
+	opArnEquals
+	opArnLike
+	opArnNotEquals
+	opArnNotLike
+	opNull
+)
+
+// The sealed set of operators, by the name policies use.
+var opNames = map[string]opKind{
+	"StringEquals":              opStringEquals,
+	"StringNotEquals":           opStringNotEquals,
+	"StringEqualsIgnoreCase":    opStringEqualsIgnoreCase,
+	"StringNotEqualsIgnoreCase": opStringNotEqualsIgnoreCase,
+	"StringLike":                opStringLike,
+	"StringNotLike":             opStringNotLike,
+	"NumericEquals":             opNumericEquals,
+	"NumericNotEquals":          opNumericNotEquals,
+	"NumericLessThan":           opNumericLessThan,
+	"NumericLessThanEquals":     opNumericLessThanEquals,
+	"NumericGreaterThan":        opNumericGreaterThan,
+	"NumericGreaterThanEquals":  opNumericGreaterThanEquals,
+	"DateEquals":                opDateEquals,
+	"DateNotEquals":             opDateNotEquals,
+	"DateLessThan":              opDateLessThan,
+	"DateLessThanEquals":        opDateLessThanEquals,
+	"DateGreaterThan":           opDateGreaterThan,
+	"DateGreaterThanEquals":     opDateGreaterThanEquals,
+	"Bool":                      opBool,
+	"BinaryEquals":              opBinaryEquals,
+	"IpAddress":                 opIPAddress,
+	"NotIpAddress":              opNotIPAddress,
+	"ArnEquals":                 opArnEquals,
+	"ArnLike":                   opArnLike,
+	"ArnNotEquals":              opArnNotEquals,
+	"ArnNotLike":                opArnNotLike,
+	"Null":                      opNull,
+}
+
+// negated reports whether the operator is true when no value matches.
+func (o opKind) negated() bool {
+	switch o {
+	case opStringNotEquals, opStringNotEqualsIgnoreCase, opStringNotLike, opNumericNotEquals,
+		opDateNotEquals, opNotIPAddress, opArnNotEquals, opArnNotLike:
+		return true
+	}
+	return false
+}
+
+// variables reports whether policy variables are substituted in values of
+// this operator (String and Arn operators only).
+func (o opKind) variables() bool {
+	return o >= opStringEquals && o <= opStringNotLike || o >= opArnEquals && o <= opArnNotLike
+}
+
+type qualifier uint8
+
+const (
+	qualNone qualifier = iota
+	qualForAll
+	qualForAny
+)
+
+type operator struct {
+	kind     opKind
+	qual     qualifier
+	ifExists bool
+}
+
+// parseOperator parses a condition operator such as
+// "ForAnyValue:StringLikeIfExists".
+func parseOperator(s string) (operator, error) {
+	var op operator
+	name := s
+	if q, rest, ok := strings.Cut(name, ":"); ok {
+		switch q {
+		case "ForAllValues":
+			op.qual = qualForAll
+		case "ForAnyValue":
+			op.qual = qualForAny
+		default:
+			return op, fmt.Errorf("invalid condition set qualifier %q in %q: use ForAllValues or ForAnyValue", q, s)
+		}
+		name = rest
+	}
+	if base, ok := strings.CutSuffix(name, "IfExists"); ok && base != "Null" {
+		if _, known := opNames[base]; known {
+			op.ifExists = true
+			name = base
+		}
+	}
+	k, ok := opNames[name]
+	if !ok {
+		return op, fmt.Errorf("invalid condition type %q", s)
+	}
+	op.kind = k
+	return op, nil
+}

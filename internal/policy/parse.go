@@ -1,0 +1,594 @@
+package policy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/podiam/podiam/internal/arn"
+)
+
+// Options changes how a document is parsed.
+type Options struct {
+	// MaxSize overrides Kind.MaxSize: the largest document accepted, in
+	// characters counted without whitespace. Negative means no limit.
+	MaxSize int
+}
+
+// ParseDocument parses and validates data as a document of kind k.
+// Every error is an *Error carrying AWS's error code.
+func ParseDocument(data []byte, k Kind, opt Options) (*Document, error) {
+	if err := checkText(data, k, opt); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var top map[string]json.RawMessage
+	if err := dec.Decode(&top); err != nil {
+		return nil, errorf(k, "Syntax errors in policy: %s", jsonProblem(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errorf(k, "Syntax errors in policy: unexpected data after the policy object")
+	}
+	if top == nil {
+		return nil, errorf(k, "Syntax errors in policy: the policy must be a JSON object")
+	}
+	p := parser{kind: k}
+	return p.document(top)
+}
+
+// checkText applies the character-set and size rules to the raw text.
+func checkText(data []byte, k Kind, opt Options) error {
+	n := 0
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return errorf(k, "Syntax errors in policy: invalid UTF-8 at byte %d", i)
+		}
+		if !allowedRune(r) {
+			return errorf(k, "The policy contains the character %U at byte %d; policies may hold only tab, line feed, carriage return and U+0020 through U+00FF", r, i)
+		}
+		if r != ' ' && r != '\t' && r != '\n' && r != '\r' {
+			n++
+		}
+		i += size
+	}
+	max := opt.MaxSize
+	if max == 0 {
+		max = k.MaxSize()
+	}
+	if max > 0 && n > max {
+		return k.sizeError(n, max)
+	}
+	return nil
+}
+
+func allowedRune(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0xFF)
+}
+
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s at byte %d", se.Error(), se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("expected %s, found JSON %s at byte %d", te.Type, te.Value, te.Offset)
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "unexpected end of document"
+	}
+	return err.Error()
+}
+
+type parser struct {
+	kind Kind
+}
+
+var topFields = []string{"Version", "Id", "Statement"}
+
+var statementFields = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+
+func checkFields(k Kind, m map[string]json.RawMessage, allowed []string, where string) error {
+	keys := make([]string, 0, len(m))
+	for key := range m {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		if !contains(allowed, key) {
+			for _, a := range allowed {
+				if strings.EqualFold(a, key) {
+					return errorf(k, "Syntax errors in policy: unknown field %q in %s (field names are case-sensitive: did you mean %q?)", key, where, a)
+				}
+			}
+			return errorf(k, "Syntax errors in policy: unknown field %q in %s; allowed fields are %s", key, where, strings.Join(allowed, ", "))
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) document(top map[string]json.RawMessage) (*Document, error) {
+	k := p.kind
+	if err := checkFields(k, top, topFields, "the policy"); err != nil {
+		return nil, err
+	}
+	d := &Document{}
+	if raw, ok := top["Version"]; ok {
+		v, err := p.str(raw, "Version")
+		if err != nil {
+			return nil, err
+		}
+		if v != Version2012 && v != Version2008 {
+			return nil, errorf(k, "The policy must contain a valid version string: %q is neither %q nor %q", v, Version2012, Version2008)
+		}
+		d.Version = v
+	}
+	if raw, ok := top["Id"]; ok {
+		v, err := p.str(raw, "Id")
+		if err != nil {
+			return nil, err
+		}
+		d.ID = v
+	}
+	raw, ok := top["Statement"]
+	if !ok {
+		return nil, errorf(k, "Missing required field Statement")
+	}
+	var list []json.RawMessage
+	switch firstByte(raw) {
+	case '{':
+		d.SingleStatement = true
+		list = []json.RawMessage{raw}
+	case '[':
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return nil, errorf(k, "Syntax errors in policy: Statement: %s", jsonProblem(err))
+		}
+	default:
+		return nil, errorf(k, "Syntax errors in policy: Statement must be an object or an array of objects")
+	}
+	if len(list) == 0 {
+		return nil, errorf(k, "Missing required field Statement: the Statement array is empty")
+	}
+	sids := map[string]int{}
+	for i, sraw := range list {
+		where := fmt.Sprintf("Statement[%d]", i)
+		st, err := p.statement(sraw, where)
+		if err != nil {
+			return nil, err
+		}
+		if st.Sid != "" && k != Resource {
+			if j, dup := sids[st.Sid]; dup {
+				return nil, errorf(k, "Statement IDs (SID) in a single policy must be unique: %q is used by Statement[%d] and %s", st.Sid, j, where)
+			}
+			sids[st.Sid] = i
+		}
+		d.Statements = append(d.Statements, st)
+	}
+	return d, nil
+}
+
+func firstByte(raw []byte) byte {
+	for _, b := range raw {
+		switch b {
+		case ' ', '\t', '\n', '\r':
+			continue
+		}
+		return b
+	}
+	return 0
+}
+
+func (p *parser) str(raw json.RawMessage, where string) (string, error) {
+	var s string
+	if firstByte(raw) != '"' || json.Unmarshal(raw, &s) != nil {
+		return "", errorf(p.kind, "Syntax errors in policy: %s must be a string", where)
+	}
+	return s, nil
+}
+
+// strings parses a string-or-list value. Condition values may also be JSON
+// numbers and booleans, which are kept as their text.
+func (p *parser) strings(raw json.RawMessage, where string, scalars bool) (Strings, error) {
+	one := func(r json.RawMessage) (string, error) {
+		switch b := firstByte(r); {
+		case b == '"':
+			return p.str(r, where)
+		case scalars && (b == 't' || b == 'f'):
+			var v bool
+			if json.Unmarshal(r, &v) == nil {
+				return fmt.Sprint(v), nil
+			}
+		case scalars && (b == '-' || (b >= '0' && b <= '9')):
+			var n json.Number
+			if json.Unmarshal(r, &n) == nil {
+				return n.String(), nil
+			}
+		}
+		if scalars {
+			return "", errorf(p.kind, "Syntax errors in policy: %s must hold strings, numbers or booleans", where)
+		}
+		return "", errorf(p.kind, "Syntax errors in policy: %s must be a string or an array of strings", where)
+	}
+	if firstByte(raw) == '[' {
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return Strings{}, errorf(p.kind, "Syntax errors in policy: %s: %s", where, jsonProblem(err))
+		}
+		out := Strings{List: true, Values: make([]string, 0, len(items))}
+		for _, it := range items {
+			s, err := one(it)
+			if err != nil {
+				return Strings{}, err
+			}
+			out.Values = append(out.Values, s)
+		}
+		return out, nil
+	}
+	s, err := one(raw)
+	if err != nil {
+		return Strings{}, err
+	}
+	return Strings{Values: []string{s}}, nil
+}
+
+func (p *parser) object(raw json.RawMessage, where string) (map[string]json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if firstByte(raw) != '{' || json.Unmarshal(raw, &m) != nil {
+		return nil, errorf(p.kind, "Syntax errors in policy: %s must be a JSON object", where)
+	}
+	return m, nil
+}
+
+func (p *parser) statement(raw json.RawMessage, where string) (Statement, error) {
+	k := p.kind
+	var st Statement
+	m, err := p.object(raw, where)
+	if err != nil {
+		return st, err
+	}
+	if err := checkFields(k, m, statementFields, where); err != nil {
+		return st, err
+	}
+	if r, ok := m["Sid"]; ok {
+		if st.Sid, err = p.str(r, where+".Sid"); err != nil {
+			return st, err
+		}
+		if k != Resource && !alnum(st.Sid) {
+			return st, errorf(k, "Statement IDs (SID) must be alpha-numeric: %s.Sid is %q", where, st.Sid)
+		}
+	}
+	r, ok := m["Effect"]
+	if !ok {
+		return st, errorf(k, "Missing required field Effect in %s", where)
+	}
+	eff, err := p.str(r, where+".Effect")
+	if err != nil {
+		return st, err
+	}
+	switch eff {
+	case "Allow":
+		st.Effect = Allow
+	case "Deny":
+		st.Effect = Deny
+	default:
+		return st, errorf(k, "Invalid effect %q in %s: Effect must be \"Allow\" or \"Deny\"", eff, where)
+	}
+	if err := p.principals(m, &st, where); err != nil {
+		return st, err
+	}
+	if err := p.actions(m, &st, where); err != nil {
+		return st, err
+	}
+	if err := p.resources(m, &st, where); err != nil {
+		return st, err
+	}
+	if r, ok := m["Condition"]; ok {
+		if st.Condition, err = p.conditions(r, where+".Condition"); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+func alnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) actions(m map[string]json.RawMessage, st *Statement, where string) error {
+	k := p.kind
+	ra, hasA := m["Action"]
+	rn, hasN := m["NotAction"]
+	switch {
+	case hasA && hasN:
+		return errorf(k, "%s has both Action and NotAction; a statement takes exactly one of them", where)
+	case !hasA && !hasN:
+		return errorf(k, "Missing required field Action in %s", where)
+	}
+	field, raw := "Action", ra
+	if hasN {
+		field, raw = "NotAction", rn
+	}
+	v, err := p.strings(raw, where+"."+field, false)
+	if err != nil {
+		return err
+	}
+	if len(v.Values) == 0 {
+		return errorf(k, "%s.%s is empty", where, field)
+	}
+	for _, a := range v.Values {
+		if msg := checkAction(a); msg != "" {
+			return errorf(k, "%s.%s: %s", where, field, msg)
+		}
+		if k == Trust && !trustAction(a) {
+			return errorf(k, "AssumeRole policy may only specify STS AssumeRole actions: %s.%s holds %q", where, field, a)
+		}
+	}
+	if hasN {
+		st.NotAction = &v
+	} else {
+		st.Action = &v
+	}
+	return nil
+}
+
+// checkAction returns what is wrong with an action pattern, or "".
+func checkAction(a string) string {
+	if a == "*" {
+		return ""
+	}
+	vendor, name, ok := strings.Cut(a, ":")
+	if !ok || vendor == "" {
+		return fmt.Sprintf("action %q must be prefixed by a service, as in \"s3:GetObject\"", a)
+	}
+	for i := 0; i < len(vendor); i++ {
+		c := vendor[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return fmt.Sprintf("action %q: the service prefix %q may hold only letters, digits and '-'", a, vendor)
+		}
+	}
+	if name == "" {
+		return fmt.Sprintf("action %q has no action name after the service prefix", a)
+	}
+	if strings.ContainsAny(name, ": ") {
+		return fmt.Sprintf("action %q: the action name may not contain ':' or spaces", a)
+	}
+	return ""
+}
+
+func trustAction(a string) bool {
+	if a == "*" {
+		return true
+	}
+	vendor, _, _ := strings.Cut(a, ":")
+	return strings.EqualFold(vendor, "sts")
+}
+
+func (p *parser) resources(m map[string]json.RawMessage, st *Statement, where string) error {
+	k := p.kind
+	rr, hasR := m["Resource"]
+	rn, hasN := m["NotResource"]
+	if k == Trust {
+		if hasR {
+			return errorf(k, "Has prohibited field Resource in %s: a trust policy applies to its role", where)
+		}
+		if hasN {
+			return errorf(k, "Has prohibited field NotResource in %s: a trust policy applies to its role", where)
+		}
+		return nil
+	}
+	switch {
+	case hasR && hasN:
+		return errorf(k, "%s has both Resource and NotResource; a statement takes exactly one of them", where)
+	case !hasR && !hasN:
+		return errorf(k, "Policy statement must contain resources: %s has neither Resource nor NotResource", where)
+	}
+	field, raw := "Resource", rr
+	if hasN {
+		field, raw = "NotResource", rn
+	}
+	v, err := p.strings(raw, where+"."+field, false)
+	if err != nil {
+		return err
+	}
+	if len(v.Values) == 0 {
+		return errorf(k, "%s.%s is empty", where, field)
+	}
+	for _, r := range v.Values {
+		if msg := checkResource(r); msg != "" {
+			return errorf(k, "%s.%s: %s", where, field, msg)
+		}
+	}
+	if hasN {
+		st.NotResource = &v
+	} else {
+		st.Resource = &v
+	}
+	return nil
+}
+
+// checkResource returns what is wrong with a Resource entry, or "".
+func checkResource(r string) string {
+	if r == "*" {
+		return ""
+	}
+	seg, ok := arn.Split(r)
+	if !ok {
+		return fmt.Sprintf("Resource %q must be in ARN format or \"*\"", r)
+	}
+	if seg[1] == "" || (!arn.KnownPartition(seg[1]) && !strings.ContainsAny(seg[1], "*?")) {
+		return fmt.Sprintf("Partition %q is not valid for resource %q", seg[1], r)
+	}
+	if seg[2] == "" || strings.ContainsAny(seg[2], "*?") {
+		return fmt.Sprintf("Resource vendor must be fully qualified and cannot contain wildcards: %q", r)
+	}
+	if seg[5] == "" {
+		return fmt.Sprintf("Resource %q has an empty resource part", r)
+	}
+	return ""
+}
+
+var principalTypes = []string{"AWS", "CanonicalUser", "Federated", "Service"}
+
+func (p *parser) principals(m map[string]json.RawMessage, st *Statement, where string) error {
+	k := p.kind
+	rp, hasP := m["Principal"]
+	rn, hasN := m["NotPrincipal"]
+	if !k.hasPrincipal() {
+		if hasP {
+			return errorf(k, "Has prohibited field Principal in %s: a %s policy applies to whoever holds it", where, k)
+		}
+		if hasN {
+			return errorf(k, "Has prohibited field NotPrincipal in %s: a %s policy applies to whoever holds it", where, k)
+		}
+		return nil
+	}
+	if k == Trust && hasN {
+		return errorf(k, "Has prohibited field NotPrincipal in %s: trust policies must name their principals", where)
+	}
+	switch {
+	case hasP && hasN:
+		return errorf(k, "%s has both Principal and NotPrincipal; a statement takes exactly one of them", where)
+	case !hasP && !hasN:
+		return errorf(k, "Missing required field Principal in %s", where)
+	}
+	field, raw := "Principal", rp
+	if hasN {
+		field, raw = "NotPrincipal", rn
+	}
+	w := where + "." + field
+	pr := &Principals{}
+	if firstByte(raw) == '"' {
+		s, err := p.str(raw, w)
+		if err != nil {
+			return err
+		}
+		if s != "*" {
+			return errorf(k, "Invalid principal in policy: %s is the string %q; use \"*\" or an object such as {\"AWS\": ...}", w, s)
+		}
+		pr.Wildcard = true
+	} else {
+		obj, err := p.object(raw, w)
+		if err != nil {
+			return err
+		}
+		if len(obj) == 0 {
+			return errorf(k, "Invalid principal in policy: %s is empty", w)
+		}
+		for _, t := range principalTypes {
+			r, ok := obj[t]
+			if !ok {
+				continue
+			}
+			vals, err := p.strings(r, w+"."+t, false)
+			if err != nil {
+				return err
+			}
+			if len(vals.Values) == 0 {
+				return errorf(k, "Invalid principal in policy: %s.%s is empty", w, t)
+			}
+			for _, v := range vals.Values {
+				if msg := checkPrincipal(t, v); msg != "" {
+					return errorf(k, "Invalid principal in policy: %s.%s: %s", w, t, msg)
+				}
+			}
+			pr.Types = append(pr.Types, PrincipalEntry{Type: t, Values: vals})
+		}
+		if err := checkFields(k, obj, principalTypes, w); err != nil {
+			return &Error{Code: err.(*Error).Code, Message: "Invalid principal in policy: " + err.(*Error).Message}
+		}
+	}
+	if hasN {
+		st.NotPrincipal = pr
+	} else {
+		st.Principal = pr
+	}
+	return nil
+}
+
+// checkPrincipal returns what is wrong with one principal value, or "".
+func checkPrincipal(typ, v string) string {
+	switch typ {
+	case "AWS":
+		if v == "*" || arn.IsAccountID(v) {
+			return ""
+		}
+		a, err := arn.Parse(v)
+		if err != nil {
+			return fmt.Sprintf("%q is neither \"*\", a 12-digit account id nor an IAM ARN", v)
+		}
+		if strings.ContainsAny(v, "*?") {
+			return fmt.Sprintf("%q: principal ARNs may not contain wildcards (use the aws:PrincipalArn condition key with ArnLike)", v)
+		}
+		if (a.Service != "iam" && a.Service != "sts") || !arn.IsAccountID(a.Account) {
+			return fmt.Sprintf("%q is not an IAM or STS principal ARN with an account", v)
+		}
+	case "Federated", "Service", "CanonicalUser":
+		if v == "" || strings.ContainsAny(v, " \t\n\r") {
+			return fmt.Sprintf("%q is not a valid %s principal", v, typ)
+		}
+		if typ == "Federated" && strings.HasPrefix(v, "arn:") {
+			if _, err := arn.Parse(v); err != nil {
+				return fmt.Sprintf("%q is not a valid identity provider ARN", v)
+			}
+		}
+	}
+	return ""
+}
+
+func (p *parser) conditions(raw json.RawMessage, where string) ([]Condition, error) {
+	k := p.kind
+	ops, err := p.object(raw, where)
+	if err != nil {
+		return nil, err
+	}
+	var out []Condition
+	for op, kraw := range ops {
+		if _, err := parseOperator(op); err != nil {
+			return nil, errorf(k, "%s: %v", where, err)
+		}
+		w := where + "." + op
+		keys, err := p.object(kraw, w)
+		if err != nil {
+			return nil, err
+		}
+		for key, vraw := range keys {
+			if key == "" {
+				return nil, errorf(k, "%s: empty condition key", w)
+			}
+			vals, err := p.strings(vraw, w+"."+key, true)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Condition{Operator: op, Key: key, Values: vals})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Operator != out[j].Operator {
+			return out[i].Operator < out[j].Operator
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out, nil
+}

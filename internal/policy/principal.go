@@ -1,0 +1,132 @@
+package policy
+
+import (
+	"strings"
+
+	"github.com/podiam/podiam/internal/arn"
+)
+
+// PrincipalMatch says how a statement's Principal element named the caller.
+// The evaluation logic treats these differently (a resource policy naming
+// a session allows on its own; one naming the role stays limited by the
+// role's boundary and session policies).
+type PrincipalMatch uint8
+
+const (
+	NoPrincipalMatch PrincipalMatch = iota
+	// MatchAnyone: "*", {"AWS": "*"}, or a NotPrincipal that excludes the
+	// caller.
+	MatchAnyone
+	// MatchAccount: the caller's account (12-digit id or its root ARN).
+	MatchAccount
+	// MatchRole: the ARN of the role behind the caller's session.
+	MatchRole
+	// MatchExact: the caller's own user, session or federated-user ARN.
+	MatchExact
+	// MatchFederated: the identity provider of a web-identity caller.
+	MatchFederated
+	// MatchService: the service principal making the call.
+	MatchService
+	// MatchCanonicalUser: an S3 canonical user id equal to the caller's
+	// user id.
+	MatchCanonicalUser
+)
+
+var principalMatchNames = [...]string{"none", "anyone", "account", "role", "exact", "federated", "service", "canonical-user"}
+
+func (m PrincipalMatch) String() string {
+	if int(m) < len(principalMatchNames) {
+		return principalMatchNames[m]
+	}
+	return "?"
+}
+
+// principals is a compiled Principal element.
+type principals struct {
+	anyone    bool
+	accounts  []string
+	arns      []string
+	federated []string
+	services  []string
+	canonical []string
+}
+
+func compilePrincipals(p *Principals) *principals {
+	if p == nil {
+		return nil
+	}
+	c := &principals{anyone: p.Wildcard}
+	for _, e := range p.Types {
+		for _, v := range e.Values.Values {
+			switch e.Type {
+			case "AWS":
+				switch {
+				case v == "*":
+					c.anyone = true
+				case arn.IsAccountID(v):
+					c.accounts = append(c.accounts, v)
+				default:
+					if a, err := arn.Parse(v); err == nil && a.Service == "iam" && a.Resource == "root" {
+						c.accounts = append(c.accounts, a.Account)
+					} else {
+						c.arns = append(c.arns, v)
+					}
+				}
+			case "Federated":
+				c.federated = append(c.federated, v)
+			case "Service":
+				c.services = append(c.services, strings.ToLower(v))
+			case "CanonicalUser":
+				c.canonical = append(c.canonical, v)
+			}
+		}
+	}
+	return c
+}
+
+// match reports how the element names p.
+func (c *principals) match(p *Principal) PrincipalMatch {
+	best := NoPrincipalMatch
+	if c.anyone {
+		best = MatchAnyone
+	}
+	switch p.Type {
+	case Account, User, AssumedRole, FederatedUser:
+		for _, a := range c.arns {
+			if a == p.ARN {
+				return MatchExact
+			}
+			if p.Type == AssumedRole && a == p.RoleARN {
+				best = MatchRole
+			}
+		}
+		if best == MatchRole {
+			return best
+		}
+		for _, a := range c.accounts {
+			if a == p.Account {
+				return MatchAccount
+			}
+		}
+		if p.UserID != "" {
+			for _, id := range c.canonical {
+				if id == p.UserID {
+					return MatchCanonicalUser
+				}
+			}
+		}
+	case WebIdentity:
+		for _, f := range c.federated {
+			if f == p.ARN {
+				return MatchFederated
+			}
+		}
+	case Service:
+		for _, s := range c.services {
+			if strings.EqualFold(s, p.ARN) {
+				return MatchService
+			}
+		}
+	}
+	return best
+}

@@ -1,0 +1,142 @@
+package policy
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// MarshalJSON prints the document in canonical form: fields in AWS's
+// order, conditions sorted, each string-or-list value in the form it was
+// written. Parsing the output gives an equal document.
+func (d *Document) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	sep := false
+	field := func(name string) {
+		if sep {
+			b.WriteByte(',')
+		}
+		sep = true
+		writeString(&b, name)
+		b.WriteByte(':')
+	}
+	if d.Version != "" {
+		field("Version")
+		writeString(&b, d.Version)
+	}
+	if d.ID != "" {
+		field("Id")
+		writeString(&b, d.ID)
+	}
+	field("Statement")
+	if !d.SingleStatement {
+		b.WriteByte('[')
+	}
+	for i := range d.Statements {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		d.Statements[i].write(&b)
+	}
+	if !d.SingleStatement {
+		b.WriteByte(']')
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+func (s *Statement) write(b *bytes.Buffer) {
+	b.WriteByte('{')
+	sep := false
+	field := func(name string) {
+		if sep {
+			b.WriteByte(',')
+		}
+		sep = true
+		writeString(b, name)
+		b.WriteByte(':')
+	}
+	if s.Sid != "" {
+		field("Sid")
+		writeString(b, s.Sid)
+	}
+	field("Effect")
+	writeString(b, s.Effect.String())
+	for _, p := range []struct {
+		name string
+		v    *Principals
+	}{{"Principal", s.Principal}, {"NotPrincipal", s.NotPrincipal}} {
+		if p.v == nil {
+			continue
+		}
+		field(p.name)
+		if p.v.Wildcard {
+			writeString(b, "*")
+			continue
+		}
+		b.WriteByte('{')
+		for i, e := range p.v.Types {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeString(b, e.Type)
+			b.WriteByte(':')
+			e.Values.write(b)
+		}
+		b.WriteByte('}')
+	}
+	for _, f := range []struct {
+		name string
+		v    *Strings
+	}{{"Action", s.Action}, {"NotAction", s.NotAction}, {"Resource", s.Resource}, {"NotResource", s.NotResource}} {
+		if f.v != nil {
+			field(f.name)
+			f.v.write(b)
+		}
+	}
+	if len(s.Condition) > 0 {
+		field("Condition")
+		b.WriteByte('{')
+		for i := 0; i < len(s.Condition); {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			op := s.Condition[i].Operator
+			writeString(b, op)
+			b.WriteString(":{")
+			for j := i; i < len(s.Condition) && s.Condition[i].Operator == op; i++ {
+				if i > j {
+					b.WriteByte(',')
+				}
+				writeString(b, s.Condition[i].Key)
+				b.WriteByte(':')
+				s.Condition[i].Values.write(b)
+			}
+			b.WriteByte('}')
+		}
+		b.WriteByte('}')
+	}
+	b.WriteByte('}')
+}
+
+func (v *Strings) write(b *bytes.Buffer) {
+	if !v.List && len(v.Values) == 1 {
+		writeString(b, v.Values[0])
+		return
+	}
+	b.WriteByte('[')
+	for i, s := range v.Values {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		writeString(b, s)
+	}
+	b.WriteByte(']')
+}
+
+func writeString(b *bytes.Buffer, s string) {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	b.Truncate(b.Len() - 1) // Encode adds a newline
+}
