@@ -1,0 +1,34 @@
+# podiam's build and test entry points. `make test` is the one command that
+# runs every test on a fresh machine; .ci/run calls it.
+
+ORACLE_DIR := test/oracle
+ORACLE_STAMP := $(ORACLE_DIR)/node_modules/.installed
+
+.PHONY: test run build bench fuzz oracle
+
+# Every test, including the differential test against the independent
+# evaluator (which needs node and the pinned npm packages).
+test: $(ORACLE_STAMP)
+	go vet ./...
+	PODIAM_ORACLE=$(CURDIR)/$(ORACLE_DIR)/oracle.mjs go test -count=1 ./...
+
+build:
+	go build -o bin/podiam ./cmd/podiam
+
+# The engine benchmarks whose figures are in docs/BENCHMARKS.md.
+bench:
+	go test -run '^$$' -bench . -benchmem ./internal/authz/ ./internal/policy/
+
+# Each fuzz target for FUZZTIME (default 5m).
+FUZZTIME ?= 5m
+fuzz:
+	go test -run '^$$' -fuzz '^FuzzParseARN$$' -fuzztime $(FUZZTIME) ./internal/arn/
+	go test -run '^$$' -fuzz '^FuzzParseDocument$$' -fuzztime $(FUZZTIME) ./internal/policy/
+	go test -run '^$$' -fuzz '^FuzzConditionValues$$' -fuzztime $(FUZZTIME) ./internal/policy/
+
+oracle: $(ORACLE_STAMP)
+
+$(ORACLE_STAMP): $(ORACLE_DIR)/package.json $(ORACLE_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { apt-get update && apt-get install -y nodejs npm; }
+	cd $(ORACLE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
