@@ -43,26 +43,36 @@ const (
 
 type elem struct {
 	kind elemKind
-	hole int
+	hole int // the index given to Holes.Fill
+	ord  int // the position of this hole among the pattern's holes
 	lit  string
+}
+
+// group is a run of elements between stars.
+type group struct {
+	elems []elem
+	plain bool // a single literal element
 }
 
 type globShape uint8
 
 const (
-	shapeGeneral globShape = iota
-	shapeExact             // lit
-	shapePrefix            // lit*
-	shapeAny               // *
+	shapeExact globShape = iota // lit; the zero Glob matches only ""
+	shapeGeneral
+	shapePrefix // lit*
+	shapeAny    // *
 )
 
 // Glob is a compiled wildcard pattern matched against a whole string.
 // The zero Glob matches only the empty string.
 type Glob struct {
-	elems []elem
-	shape globShape
-	lit   string
-	holes int
+	elems  []elem
+	groups []group
+	lead   bool // starts with '*'
+	trail  bool // ends with '*'
+	shape  globShape
+	lit    string
+	holes  int
 }
 
 // NewGlob compiles tokens into a Glob.
@@ -81,7 +91,7 @@ func NewGlob(tokens ...Token) Glob {
 			lit.WriteString(t.Text)
 		case Hole:
 			flush()
-			g.elems = append(g.elems, elem{kind: elemHole, hole: t.Hole})
+			g.elems = append(g.elems, elem{kind: elemHole, hole: t.Hole, ord: g.holes})
 			g.holes++
 		case Wild:
 			for _, r := range t.Text {
@@ -101,6 +111,28 @@ func NewGlob(tokens ...Token) Glob {
 		}
 	}
 	flush()
+	var cur []elem
+	for _, e := range g.elems {
+		if e.kind == elemStar {
+			if len(cur) > 0 {
+				g.groups = append(g.groups, group{elems: cur})
+			}
+			cur = nil
+			continue
+		}
+		cur = append(cur, e)
+	}
+	if len(cur) > 0 {
+		g.groups = append(g.groups, group{elems: cur})
+	}
+	for i := range g.groups {
+		gr := &g.groups[i]
+		gr.plain = len(gr.elems) == 1 && gr.elems[0].kind == elemLit
+	}
+	if n := len(g.elems); n > 0 {
+		g.lead, g.trail = g.elems[0].kind == elemStar, g.elems[n-1].kind == elemStar
+	}
+	g.shape = shapeGeneral
 	switch {
 	case len(g.elems) == 0:
 		g.shape = shapeExact
@@ -124,6 +156,13 @@ func (g *Glob) HasHoles() bool { return g.holes > 0 }
 // regard to case. resolved is false when a hole had no value; matched is
 // then false too.
 func (g *Glob) Match(s string, fold bool, h Holes) (matched, resolved bool) {
+	if g.shape == shapeExact && !fold {
+		return s == g.lit, true // small enough to inline: the common case
+	}
+	return g.matchSlow(s, fold, h)
+}
+
+func (g *Glob) matchSlow(s string, fold bool, h Holes) (matched, resolved bool) {
 	switch g.shape {
 	case shapeAny:
 		return true, true
@@ -132,6 +171,13 @@ func (g *Glob) Match(s string, fold bool, h Holes) (matched, resolved bool) {
 	case shapePrefix:
 		return len(s) >= len(g.lit) && equal(s[:len(g.lit)], g.lit, fold), true
 	}
+	if g.holes == 0 {
+		return g.match(s, fold, nil), true
+	}
+	return g.matchHoles(s, fold, h)
+}
+
+func (g *Glob) matchHoles(s string, fold bool, h Holes) (matched, resolved bool) {
 	var buf [8]string
 	vals := buf[:0]
 	if g.holes > len(buf) {
@@ -152,51 +198,108 @@ func (g *Glob) Match(s string, fold bool, h Holes) (matched, resolved bool) {
 	return g.match(s, fold, vals), true
 }
 
-// match runs the classic single-backtrack wildcard algorithm over elements.
-// vals holds the values of the holes in element order.
+// match matches s against the star-separated groups of g: the first
+// group is anchored at the start and the last at the end (unless the
+// pattern starts or ends with '*'), and each middle group is taken at its
+// leftmost place, which is always safe between two stars. vals holds the
+// values of the holes in element order.
 func (g *Glob) match(s string, fold bool, vals []string) bool {
-	ei, si := 0, 0
-	hi := 0 // index into vals of the next hole at ei
-	starE, starS, starH := -1, 0, 0
-	for {
-		if ei < len(g.elems) {
-			e := &g.elems[ei]
-			switch e.kind {
-			case elemStar:
-				starE, starS, starH = ei, si, hi
-				ei++
-				continue
-			case elemOne:
-				if si < len(s) {
-					_, n := utf8.DecodeRuneInString(s[si:])
-					si += n
-					ei++
-					continue
-				}
-			case elemLit, elemHole:
-				lit := e.lit
-				if e.kind == elemHole {
-					lit = vals[hi]
-				}
-				if len(s)-si >= len(lit) && equal(s[si:si+len(lit)], lit, fold) {
-					si += len(lit)
-					ei++
-					if e.kind == elemHole {
-						hi++
-					}
-					continue
-				}
-			}
-		} else if si == len(s) {
-			return true
-		}
-		// Mismatch: let the last star swallow one more character.
-		if starE < 0 || starS >= len(s) {
+	gs := g.groups
+	if !g.lead {
+		end, ok := matchAt(s, 0, &gs[0], fold, vals)
+		if !ok {
 			return false
 		}
-		_, n := utf8.DecodeRuneInString(s[starS:])
-		starS += n
-		ei, si, hi = starE+1, starS, starH
+		if len(gs) == 1 && !g.trail {
+			return end == len(s)
+		}
+		s, gs = s[end:], gs[1:]
+	}
+	if !g.trail && len(gs) > 0 {
+		last := &gs[len(gs)-1]
+		gs = gs[:len(gs)-1]
+		start, ok := matchEnd(s, last, fold, vals)
+		if !ok {
+			return false
+		}
+		s = s[:start]
+	}
+	for i := range gs {
+		end, ok := find(s, &gs[i], fold, vals)
+		if !ok {
+			return false
+		}
+		s = s[end:]
+	}
+	return true
+}
+
+// matchAt matches group gr at s[i:] and returns where it ends.
+func matchAt(s string, i int, gr *group, fold bool, vals []string) (int, bool) {
+	for k := range gr.elems {
+		e := &gr.elems[k]
+		switch e.kind {
+		case elemOne:
+			if i >= len(s) {
+				return 0, false
+			}
+			_, n := utf8.DecodeRuneInString(s[i:])
+			i += n
+		default:
+			lit := e.lit
+			if e.kind == elemHole {
+				lit = vals[e.ord]
+			}
+			if len(s)-i < len(lit) || !equal(s[i:i+len(lit)], lit, fold) {
+				return 0, false
+			}
+			i += len(lit)
+		}
+	}
+	return i, true
+}
+
+// find returns the end of the leftmost match of gr in s.
+func find(s string, gr *group, fold bool, vals []string) (int, bool) {
+	if gr.plain && !fold {
+		j := strings.Index(s, gr.elems[0].lit)
+		if j < 0 {
+			return 0, false
+		}
+		return j + len(gr.elems[0].lit), true
+	}
+	for i := 0; ; {
+		if end, ok := matchAt(s, i, gr, fold, vals); ok {
+			return end, true
+		}
+		if i >= len(s) {
+			return 0, false
+		}
+		_, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+	}
+}
+
+// matchEnd returns the latest start at which gr matches up to the end of
+// s; the latest leaves the most room for the groups before it.
+func matchEnd(s string, gr *group, fold bool, vals []string) (int, bool) {
+	if gr.plain {
+		lit := gr.elems[0].lit
+		if len(lit) > len(s) || !equal(s[len(s)-len(lit):], lit, fold) {
+			return 0, false
+		}
+		return len(s) - len(lit), true
+	}
+	best, found := 0, false
+	for i := 0; ; {
+		if end, ok := matchAt(s, i, gr, fold, vals); ok && end == len(s) {
+			best, found = i, true
+		}
+		if i >= len(s) {
+			return best, found
+		}
+		_, n := utf8.DecodeRuneInString(s[i:])
+		i += n
 	}
 }
 
@@ -214,6 +317,13 @@ type ARNGlob struct {
 	seg   [6]Glob
 	ok    bool
 	holes int
+	// prefix is "arn:p:s:r:a:" when the first five segments are plain
+	// text, so that they are checked with one comparison.
+	prefix string
+	// whole is the entire pattern when it is plain text (exact) or plain
+	// text followed by one '*' (prefix), matched with one comparison.
+	whole string
+	shape globShape
 }
 
 // NewARNGlob compiles an ARN pattern. Wild and Literal text is split into
@@ -252,6 +362,17 @@ func NewARNGlob(tokens ...Token) ARNGlob {
 		g.holes += g.seg[i].holes
 	}
 	g.ok = g.seg[0].shape == shapeExact && g.seg[0].lit == "arn"
+	fixed := true
+	for i := range 5 {
+		fixed = fixed && g.seg[i].shape == shapeExact && !strings.Contains(g.seg[i].lit, ":")
+	}
+	g.shape = shapeGeneral
+	if fixed {
+		g.prefix = g.seg[0].lit + ":" + g.seg[1].lit + ":" + g.seg[2].lit + ":" + g.seg[3].lit + ":" + g.seg[4].lit + ":"
+		if sh := g.seg[5].shape; sh == shapeExact || sh == shapePrefix {
+			g.whole, g.shape = g.prefix+g.seg[5].lit, sh
+		}
+	}
 	return g
 }
 
@@ -264,15 +385,21 @@ func (g *ARNGlob) Valid() bool { return g.ok }
 // Match reports whether the ARN s matches g; resolved is false when a hole
 // had no value. A value that is not an ARN never matches.
 func (g *ARNGlob) Match(s string, h Holes) (matched, resolved bool) {
+	if g.prefix != "" {
+		return g.matchPrefixed(s, h)
+	}
 	seg, ok := Split(s)
-	return g.MatchSplit(seg, ok, h)
+	return g.MatchSplit(s, &seg, ok, h)
 }
 
 // MatchSplit is Match on a value already cut by [Split]; isARN is Split's
 // second result.
-func (g *ARNGlob) MatchSplit(seg [6]string, isARN bool, h Holes) (matched, resolved bool) {
+func (g *ARNGlob) MatchSplit(s string, seg *[6]string, isARN bool, h Holes) (matched, resolved bool) {
 	if !g.ok || !isARN {
 		return false, true
+	}
+	if g.prefix != "" {
+		return g.matchPrefixed(s, h)
 	}
 	for i := range g.seg {
 		m, r := g.seg[i].Match(seg[i], false, h)
@@ -284,4 +411,17 @@ func (g *ARNGlob) MatchSplit(seg [6]string, isARN bool, h Holes) (matched, resol
 		}
 	}
 	return true, true
+}
+
+func (g *ARNGlob) matchPrefixed(s string, h Holes) (matched, resolved bool) {
+	switch g.shape {
+	case shapeExact:
+		return g.ok && s == g.whole, true
+	case shapePrefix:
+		return g.ok && len(s) >= len(g.whole) && s[:len(g.whole)] == g.whole, true
+	}
+	if !g.ok || len(s) < len(g.prefix) || s[:len(g.prefix)] != g.prefix {
+		return false, true
+	}
+	return g.seg[5].Match(s[len(g.prefix):], false, h)
 }

@@ -115,6 +115,7 @@ type tally struct {
 // Evaluate decides req against set and writes the outcome to out.
 func Evaluate(req *Request, set *Set, out *Result) {
 	out.Statements = out.Statements[:0]
+	req.SetHasBoundary(set.Boundary != nil)
 	var t tally
 	for _, level := range set.SCPs {
 		ok := false
@@ -172,12 +173,8 @@ func identityApplies(p *policy.Principal) bool {
 // reports whether some Allow rule matched.
 func collect(req *Request, p *policy.Policy, from source, t *tally, out *Result) bool {
 	allowed := false
-	for i := range p.Rules {
+	for i, pm := p.NextMatch(req, 0); i >= 0; i, pm = p.NextMatch(req, i+1) {
 		r := &p.Rules[i]
-		ok, pm := r.Match(req)
-		if !ok {
-			continue
-		}
 		out.Statements = append(out.Statements, r)
 		if r.Effect == policy.Deny {
 			t.deny[from] = true
@@ -243,7 +240,10 @@ func decide(req *Request, set *Set, t *tally, out *Result) {
 
 	idAllows := t.allow[fromIdentity] || p.Type == policy.Account
 	bAllows := set.Boundary == nil || t.allow[fromBoundary]
-	sAllows := len(set.Session) == 0 || t.allow[fromSession]
+	// A role session without session policies is limited by its role's
+	// policies alone; a federated user always has a session policy, and
+	// is denied without one.
+	sAllows := t.allow[fromSession] || (len(set.Session) == 0 && p.Type != policy.FederatedUser)
 	// The identity side: identity policies, boundary and session policies
 	// must all allow.
 	identityReason := ReasonNone
@@ -271,12 +271,21 @@ func decide(req *Request, set *Set, t *tally, out *Result) {
 		return
 	}
 
-	switch rank(t.resMatch) {
-	case 4:
+	switch t.resMatch {
+	case policy.MatchExact, policy.MatchFederated, policy.MatchService, policy.MatchCanonicalUser:
 		// Names the user or the session: allows on its own.
 		allow(AllowedByResource)
 		return
-	case 3:
+	case policy.MatchAnyone:
+		// "*" covers the caller itself, so no identity policy or boundary
+		// is needed; a session policy still limits it, since "*" does not
+		// name the session (AWS documents the exception only for the
+		// session's own ARN).
+		if sAllows {
+			allow(AllowedByResource)
+			return
+		}
+	case policy.MatchRole:
 		// Names the role: the boundary and session policies still apply.
 		if bAllows && sAllows {
 			allow(AllowedByResource)

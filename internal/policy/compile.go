@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,6 +14,17 @@ type Policy struct {
 	Kind     Kind
 	Document *Document
 	Rules    []Rule // one per statement, in document order
+
+	// filters[i] is a quick test of Rules[i]'s actions, packed for the
+	// scan that NextMatch makes over every rule.
+	filters []ruleFilter
+}
+
+// ruleFilter holds bits of the hashes of a rule's exact actions (act) and
+// of the services of its service:Pattern* actions (svc). A rule with
+// NotAction or a wildcard in a service has every bit of act set.
+type ruleFilter struct {
+	act, svc uint64
 }
 
 // Rule is one compiled statement.
@@ -57,7 +69,7 @@ func Parse(name string, data []byte, k Kind, opt Options) (*Policy, error) {
 
 // Compile compiles a validated document.
 func Compile(name string, d *Document, k Kind) *Policy {
-	p := &Policy{Name: name, Kind: k, Document: d, Rules: make([]Rule, len(d.Statements))}
+	p := &Policy{Name: name, Kind: k, Document: d, Rules: make([]Rule, len(d.Statements)), filters: make([]ruleFilter, len(d.Statements))}
 	vars := d.Version == Version2012
 	for i := range d.Statements {
 		s := &d.Statements[i]
@@ -72,9 +84,23 @@ func Compile(name string, d *Document, k Kind) *Policy {
 		if s.NotAction != nil {
 			acts, r.notAction = s.NotAction, true
 		}
+		f := &p.filters[i]
+		if r.notAction {
+			f.act = ^uint64(0)
+		}
 		if acts != nil {
 			for _, a := range acts.Values {
-				r.actions = append(r.actions, arn.ParseGlob(strings.ToLower(a)))
+				a = strings.ToLower(a)
+				r.actions = append(r.actions, arn.ParseGlob(a))
+				vendor, _, _ := strings.Cut(a, ":")
+				switch {
+				case !strings.ContainsAny(a, "*?"):
+					f.act |= hashBit(a)
+				case strings.Contains(a, ":") && !strings.ContainsAny(vendor, "*?"):
+					f.svc |= hashBit(vendor)
+				default:
+					f.act = ^uint64(0)
+				}
 			}
 		}
 		res := s.Resource
@@ -95,6 +121,9 @@ func Compile(name string, d *Document, k Kind) *Policy {
 		for j := range s.Condition {
 			r.conds = append(r.conds, compileCondition(&s.Condition[j], vars, &r.vars))
 		}
+		// All conditions must hold and none has side effects: try the
+		// cheap ones first.
+		slices.SortStableFunc(r.conds, func(a, b cond) int { return a.op.kind.cost() - b.op.kind.cost() })
 	}
 	return p
 }
@@ -104,6 +133,16 @@ func Compile(name string, d *Document, k Kind) *Policy {
 func (r *Rule) MatchAction(req *Request) bool {
 	req.ensure()
 	return r.matchAction(req.action)
+}
+
+// hashBit maps s to one of 64 bits (FNV-1a).
+func hashBit(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return 1 << (h >> 58)
 }
 
 func (r *Rule) matchAction(action string) bool {
@@ -122,7 +161,7 @@ func (r *Rule) matchResource(req *Request) bool {
 	if !hit && req.Resource != "*" {
 		// An action without a resource type is matched only by "*".
 		for i := range r.resources {
-			if m, _ := r.resources[i].MatchSplit(req.resSeg, req.resARN, &req.fill); m {
+			if m, _ := r.resources[i].MatchSplit(req.Resource, &req.resSeg, req.resARN, &req.fill); m {
 				hit = true
 				break
 			}
@@ -137,6 +176,27 @@ func (r *Rule) matchResource(req *Request) bool {
 // rules without one return MatchAnyone.
 func (r *Rule) Match(req *Request) (bool, PrincipalMatch) {
 	req.ensure()
+	return r.match(req)
+}
+
+// NextMatch returns the index of the first rule at or after i that
+// matches req and how its Principal element named the caller, or -1.
+// It is the fast way to visit every matching rule of a policy.
+func (p *Policy) NextMatch(req *Request, i int) (int, PrincipalMatch) {
+	req.ensure()
+	for ; i < len(p.filters); i++ {
+		f := &p.filters[i]
+		if f.act&req.actBit == 0 && f.svc&req.svcBit == 0 {
+			continue
+		}
+		if ok, pm := p.Rules[i].match(req); ok {
+			return i, pm
+		}
+	}
+	return -1, NoPrincipalMatch
+}
+
+func (r *Rule) match(req *Request) (bool, PrincipalMatch) {
 	if !r.matchAction(req.action) {
 		return false, NoPrincipalMatch
 	}
@@ -144,7 +204,7 @@ func (r *Rule) Match(req *Request) (bool, PrincipalMatch) {
 	if r.principal != nil {
 		pm = r.principal.match(&req.Principal)
 		if r.notPrincipal {
-			if pm != NoPrincipalMatch {
+			if pm != NoPrincipalMatch && !(r.Effect == Deny && req.hasBoundary) {
 				return false, NoPrincipalMatch
 			}
 			pm = MatchAnyone

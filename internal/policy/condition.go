@@ -18,6 +18,7 @@ import (
 type cond struct {
 	op    operator
 	key   string // lower case
+	hash  uint64 // keyHash(key)
 	strs  []arn.Glob
 	arns  []arn.ARNGlob
 	nums  []float64
@@ -31,6 +32,7 @@ type cond struct {
 func compileCondition(c *Condition, vars bool, table *[]variable) cond {
 	op, _ := parseOperator(c.Operator) // validated by the parser
 	out := cond{op: op, key: strings.ToLower(c.Key)}
+	out.hash = keyHash(out.key)
 	useVars := vars && op.kind.variables()
 	for _, v := range c.Values.Values {
 		switch op.kind {
@@ -135,9 +137,10 @@ func isDigits(s string) bool {
 
 // eval reports whether the condition holds for r.
 func (c *cond) eval(r *Request) bool {
-	v, present := r.Context.lookup(c.key)
+	v := r.Context.lookupHash(c.hash, c.key)
+	present := v != nil
 	if c.op.kind == opNull {
-		absent := !present || len(v.vals) == 0
+		absent := v == nil || len(v.vals) == 0
 		for _, want := range c.null {
 			if want == absent {
 				return true

@@ -128,3 +128,20 @@ func parseOperator(s string) (operator, error) {
 	op.kind = k
 	return op, nil
 }
+
+// cost ranks operators by the work of one comparison, cheapest first.
+func (o opKind) cost() int {
+	switch {
+	case o == opNull || o == opBool:
+		return 0
+	case o >= opStringEquals && o <= opStringNotLike:
+		return 1
+	case o >= opArnEquals && o <= opArnNotLike:
+		return 2
+	case o >= opNumericEquals && o <= opNumericGreaterThanEquals:
+		return 3
+	case o == opIPAddress || o == opNotIPAddress:
+		return 4
+	}
+	return 5 // dates, binary
+}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -564,7 +566,10 @@ func (p *parser) conditions(raw json.RawMessage, where string) ([]Condition, err
 		return nil, err
 	}
 	var out []Condition
-	for op, kraw := range ops {
+	// Sorted, so that a document with several problems always reports
+	// the same one.
+	for _, op := range slices.Sorted(maps.Keys(ops)) {
+		kraw := ops[op]
 		if _, err := parseOperator(op); err != nil {
 			return nil, errorf(k, "%s: %v", where, err)
 		}
@@ -573,7 +578,8 @@ func (p *parser) conditions(raw json.RawMessage, where string) ([]Condition, err
 		if err != nil {
 			return nil, err
 		}
-		for key, vraw := range keys {
+		for _, key := range slices.Sorted(maps.Keys(keys)) {
+			vraw := keys[key]
 			if key == "" {
 				return nil, errorf(k, "%s: empty condition key", w)
 			}

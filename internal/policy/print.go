@@ -3,6 +3,9 @@ package policy
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // MarshalJSON prints the document in canonical form: fields in AWS's
@@ -135,8 +138,34 @@ func (v *Strings) write(b *bytes.Buffer) {
 }
 
 func writeString(b *bytes.Buffer, s string) {
+	start := b.Len()
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)       // a string always encodes
 	b.Truncate(b.Len() - 1) // Encode adds a newline
+	// A document may hold only U+0000 through U+00FF as raw text but may
+	// give any character as a \u escape; print those escaped too, so that
+	// the output parses again.
+	quoted := b.Bytes()[start:]
+	wide := false
+	for _, r := range string(quoted) {
+		wide = wide || r > 0xFF
+	}
+	if !wide {
+		return
+	}
+	esc := make([]byte, 0, len(quoted)+16)
+	for _, r := range string(quoted) {
+		switch {
+		case r <= 0xFF:
+			esc = utf8.AppendRune(esc, r)
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			esc = fmt.Appendf(esc, `\u%04x\u%04x`, r1, r2)
+		default:
+			esc = fmt.Appendf(esc, `\u%04x`, r)
+		}
+	}
+	b.Truncate(start)
+	b.Write(esc)
 }

@@ -123,14 +123,31 @@ func (p *Principal) PrincipalARN() string {
 
 // Context holds a request's condition keys. Key names are matched without
 // regard to case; values are case-sensitive.
+//
+// It is a small open-addressing table keyed by a hash that compiled
+// policies compute once per condition key, so a lookup while matching
+// neither hashes nor allocates.
 type Context struct {
-	m map[string]ctxValue
+	entries []ctxValue
+	slots   []int32 // entry index + 1; 0 is empty; len is a power of two
 }
 
 type ctxValue struct {
+	hash  uint64
+	key   string // lower case
 	name  string // as first set, for printing
 	vals  []string
 	multi bool
+}
+
+// keyHash is the FNV-1a hash of a lower-case key.
+func keyHash(lower string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(lower); i++ {
+		h ^= uint64(lower[i])
+		h *= 1099511628211
+	}
+	return h
 }
 
 // Set sets a single-valued key.
@@ -153,10 +170,53 @@ func (c *Context) Add(key, value string) {
 }
 
 func (c *Context) put(key string, vals []string, multi bool) {
-	if c.m == nil {
-		c.m = make(map[string]ctxValue)
+	lower := strings.ToLower(key)
+	h := keyHash(lower)
+	if i := c.find(h, lower); i >= 0 {
+		e := &c.entries[i]
+		e.vals, e.multi = vals, multi
+		return
 	}
-	c.m[strings.ToLower(key)] = ctxValue{name: key, vals: vals, multi: multi}
+	c.entries = append(c.entries, ctxValue{hash: h, key: lower, name: key, vals: vals, multi: multi})
+	if len(c.entries)*2 > len(c.slots) {
+		n := 16
+		for n < len(c.entries)*4 {
+			n *= 2
+		}
+		c.slots = make([]int32, n)
+		for i := range c.entries {
+			c.insert(i)
+		}
+		return
+	}
+	c.insert(len(c.entries) - 1)
+}
+
+func (c *Context) insert(i int) {
+	mask := uint64(len(c.slots) - 1)
+	for s := c.entries[i].hash & mask; ; s = (s + 1) & mask {
+		if c.slots[s] == 0 {
+			c.slots[s] = int32(i + 1)
+			return
+		}
+	}
+}
+
+// find returns the entry index of a lower-case key with hash h, or -1.
+func (c *Context) find(h uint64, lower string) int {
+	if len(c.slots) == 0 {
+		return -1
+	}
+	mask := uint64(len(c.slots) - 1)
+	for s := h & mask; ; s = (s + 1) & mask {
+		i := c.slots[s]
+		if i == 0 {
+			return -1
+		}
+		if e := &c.entries[i-1]; e.hash == h && e.key == lower {
+			return int(i - 1)
+		}
+	}
 }
 
 // Has reports whether key is present.
@@ -168,23 +228,35 @@ func (c *Context) Has(key string) bool {
 // Get returns the values of key and whether it is multi-valued.
 func (c *Context) Get(key string) (values []string, multi, ok bool) {
 	v, ok := c.lookup(strings.ToLower(key))
-	return v.vals, v.multi, ok
+	if !ok {
+		return nil, false, false
+	}
+	return v.vals, v.multi, true
 }
 
 // Keys returns the key names as first set, sorted.
 func (c *Context) Keys() []string {
-	out := make([]string, 0, len(c.m))
-	for _, v := range c.m {
-		out = append(out, v.name)
+	out := make([]string, 0, len(c.entries))
+	for i := range c.entries {
+		out = append(out, c.entries[i].name)
 	}
 	sort.Strings(out)
 	return out
 }
 
 // lookup finds an already lower-cased key.
-func (c *Context) lookup(lower string) (ctxValue, bool) {
-	v, ok := c.m[lower]
-	return v, ok
+func (c *Context) lookup(lower string) (*ctxValue, bool) {
+	v := c.lookupHash(keyHash(lower), lower)
+	return v, v != nil
+}
+
+// lookupHash finds a lower-cased key whose keyHash is known; nil when the
+// key is absent.
+func (c *Context) lookupHash(h uint64, lower string) *ctxValue {
+	if i := c.find(h, lower); i >= 0 {
+		return &c.entries[i]
+	}
+	return nil
 }
 
 // Request is what a compiled statement is matched against.
@@ -200,11 +272,14 @@ type Request struct {
 	ResourceAccount string // the account that owns the resource
 	Context         Context
 
-	prepared bool
-	action   string // lower case
-	resSeg   [6]string
-	resARN   bool
-	fill     filler
+	prepared    bool
+	hasBoundary bool
+	action      string // lower case
+	actBit      uint64 // hashBit(action)
+	svcBit      uint64 // hashBit(service)
+	resSeg      [6]string
+	resARN      bool
+	fill        filler
 }
 
 // Prepare normalizes the request and adds the keys that follow from the
@@ -214,6 +289,8 @@ type Request struct {
 func (r *Request) Prepare() {
 	r.prepared = true
 	r.action = strings.ToLower(r.Action)
+	vendor, _, _ := strings.Cut(r.action, ":")
+	r.actBit, r.svcBit = hashBit(r.action), hashBit(vendor)
 	r.resSeg, r.resARN = arn.Split(r.Resource)
 	p := &r.Principal
 	c := &r.Context
@@ -240,6 +317,11 @@ func (r *Request) Prepare() {
 	}
 	setIf("aws:ResourceAccount", r.ResourceAccount)
 }
+
+// SetHasBoundary records whether the caller has a permissions boundary: a
+// Deny statement with NotPrincipal in a resource policy always applies to
+// such a caller, as AWS documents.
+func (r *Request) SetHasBoundary(b bool) { r.hasBoundary = b }
 
 func (r *Request) ensure() {
 	if !r.prepared {

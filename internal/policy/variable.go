@@ -10,6 +10,7 @@ import (
 // ${aws:PrincipalTag/team, 'none'}.
 type variable struct {
 	key    string // lower case
+	hash   uint64 // keyHash(key)
 	def    string
 	hasDef bool
 }
@@ -73,6 +74,7 @@ func parseVariable(s string) (variable, bool) {
 		return variable{}, false
 	}
 	v := variable{key: strings.ToLower(key)}
+	v.hash = keyHash(v.key)
 	if hasDef {
 		def = strings.TrimSpace(def)
 		if len(def) < 2 || def[0] != '\'' || def[len(def)-1] != '\'' {
@@ -91,7 +93,7 @@ type filler struct {
 
 func (f *filler) Fill(i int) (string, bool) {
 	v := &f.vars[i]
-	if cv, ok := f.ctx.lookup(v.key); ok && !cv.multi && len(cv.vals) == 1 {
+	if cv := f.ctx.lookupHash(v.hash, v.key); cv != nil && !cv.multi && len(cv.vals) == 1 {
 		return cv.vals[0], true
 	}
 	if v.hasDef {

@@ -1,0 +1,160 @@
+package meta
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// boundaries are the import rules of docs/DESIGN.md, one row per package:
+// besides the standard library, a package may import only what starts with
+// one of its allowed prefixes. Prefixes starting with "internal/" or equal
+// to "." are relative to the module; others are import paths as written.
+// A package listed here must exist, so that a rename cannot silently drop
+// its rule. Extend the table as packages arrive.
+var boundaries = []struct {
+	pkg     string
+	allowed []string
+}{
+	{pkg: "internal/arn"},
+	{pkg: "internal/policy", allowed: []string{"internal/arn"}},
+	{pkg: "internal/authz", allowed: []string{"internal/policy", "internal/arn"}},
+	{pkg: "internal/corpus", allowed: []string{"."}},
+}
+
+// domainPackages never import a wire package (DESIGN.md: "Domain packages
+// never import awsproto or httpapi"). A row applies to the package and the
+// packages below it, and only once they exist.
+var domainPackages = []string{
+	"internal/arn", "internal/policy", "internal/authz", "internal/corpus",
+	"internal/sigv4", "internal/oidc", "internal/creds",
+	"internal/iam", "internal/sts", "internal/eks", "internal/s3",
+}
+
+// wirePackages render AWS's wire formats; only httpapi and the server use
+// them.
+var wirePackages = []string{"internal/awsproto", "internal/httpapi"}
+
+// isStdlib reports whether an import path names a standard-library
+// package: its first element has no dot.
+func isStdlib(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}
+
+// under reports whether path is prefix or a package below it.
+func under(path, prefix string) bool {
+	return path == prefix || strings.HasPrefix(path, prefix+"/")
+}
+
+// resolve turns a table prefix into an import path of module.
+func resolve(module, prefix string) string {
+	if prefix == "." {
+		return module
+	}
+	if strings.HasPrefix(prefix, "internal/") || prefix == "internal" {
+		return module + "/" + prefix
+	}
+	return prefix
+}
+
+// importProblems lists the imports of p that its allowed prefixes do not
+// cover.
+func importProblems(module string, p goPackage, allowed []string) []string {
+	var out []string
+	for _, im := range p.Imports {
+		if isStdlib(im) {
+			continue
+		}
+		if !slices.ContainsFunc(allowed, func(a string) bool { return under(im, resolve(module, a)) }) {
+			out = append(out, fmt.Sprintf("%s imports %s", p.Dir, im))
+		}
+	}
+	return out
+}
+
+// wireProblems lists the imports of wire packages by domain packages.
+func wireProblems(module string, pkgs []goPackage) []string {
+	var out []string
+	for _, p := range pkgs {
+		if !slices.ContainsFunc(domainPackages, func(d string) bool { return under(p.Dir, d) }) {
+			continue
+		}
+		for _, im := range p.Imports {
+			for _, w := range wirePackages {
+				if under(im, resolve(module, w)) {
+					out = append(out, fmt.Sprintf("%s imports wire package %s", p.Dir, im))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestImportBoundaries checks the import rules of docs/DESIGN.md on the
+// non-test files of the module.
+func TestImportBoundaries(t *testing.T) {
+	root, module := moduleRoot(t)
+	pkgs, err := loadPackages(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byDir := map[string]goPackage{}
+	for _, p := range pkgs {
+		byDir[p.Dir] = p
+	}
+	for _, b := range boundaries {
+		t.Run(b.pkg, func(t *testing.T) {
+			p, ok := byDir[b.pkg]
+			if !ok {
+				t.Fatalf("package %s not found; update the boundaries table if it moved", b.pkg)
+			}
+			for _, msg := range importProblems(module, p, b.allowed) {
+				t.Errorf("%s, but may import only the standard library and %q", msg, b.allowed)
+			}
+		})
+	}
+	t.Run("wire", func(t *testing.T) {
+		for _, msg := range wireProblems(module, pkgs) {
+			t.Error(msg)
+		}
+	})
+}
+
+// TestImportChecks checks the import checker on made-up packages.
+func TestImportChecks(t *testing.T) {
+	const mod = "example.com/m"
+	tests := []struct {
+		name    string
+		pkg     goPackage
+		allowed []string
+		want    int // problems reported by importProblems
+		wire    int // problems reported by wireProblems
+	}{
+		{name: "stdlib only", pkg: goPackage{Dir: "internal/arn", Imports: []string{"errors", "net/netip", "unicode/utf8"}}},
+		{name: "third party", pkg: goPackage{Dir: "internal/arn", Imports: []string{"fmt", "github.com/x/y"}}, want: 1},
+		{name: "golang.org/x is not stdlib", pkg: goPackage{Dir: "internal/arn", Imports: []string{"golang.org/x/text"}}, want: 1},
+		{name: "allowed sibling", pkg: goPackage{Dir: "internal/policy", Imports: []string{mod + "/internal/arn"}}, allowed: []string{"internal/arn"}},
+		{name: "allowed prefix covers subpackages", pkg: goPackage{Dir: "internal/s3", Imports: []string{mod + "/internal/store/memory"}}, allowed: []string{"internal/store"}},
+		{name: "prefix is not a string prefix", pkg: goPackage{Dir: "internal/policy", Imports: []string{mod + "/internal/arnx"}}, allowed: []string{"internal/arn"}, want: 1},
+		{name: "disallowed sibling", pkg: goPackage{Dir: "internal/arn", Imports: []string{mod + "/internal/policy"}}, want: 1},
+		{name: "whole module", pkg: goPackage{Dir: "internal/corpus", Imports: []string{mod + "/internal/authz", "encoding/json"}}, allowed: []string{"."}},
+		{name: "whole module but not outside it", pkg: goPackage{Dir: "internal/corpus", Imports: []string{"example.com/other"}}, allowed: []string{"."}, want: 1},
+		{name: "external allowed by path", pkg: goPackage{Dir: "internal/oidc", Imports: []string{"github.com/go-jose/go-jose/v4"}}, allowed: []string{"github.com/go-jose/go-jose"}},
+		{name: "domain imports wire", pkg: goPackage{Dir: "internal/sts", Imports: []string{mod + "/internal/awsproto"}}, allowed: []string{"."}, wire: 1},
+		{name: "domain subpackage imports wire", pkg: goPackage{Dir: "internal/iam/rules", Imports: []string{mod + "/internal/httpapi/mw"}}, allowed: []string{"."}, wire: 1},
+		{name: "wire package may use wire", pkg: goPackage{Dir: "internal/httpapi", Imports: []string{mod + "/internal/awsproto"}}, allowed: []string{"."}},
+		{name: "server may use wire", pkg: goPackage{Dir: "internal/server", Imports: []string{mod + "/internal/httpapi"}}, allowed: []string{"."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := importProblems(mod, tt.pkg, tt.allowed); len(got) != tt.want {
+				t.Errorf("importProblems = %q, want %d problems", got, tt.want)
+			}
+			if got := wireProblems(mod, []goPackage{tt.pkg}); len(got) != tt.wire {
+				t.Errorf("wireProblems = %q, want %d problems", got, tt.wire)
+			}
+		})
+	}
+}
