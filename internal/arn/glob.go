@@ -149,6 +149,11 @@ func NewGlob(tokens ...Token) Glob {
 // ParseGlob compiles s with '*' and '?' as wildcards.
 func ParseGlob(s string) Glob { return NewGlob(Token{Kind: Wild, Text: s}) }
 
+// Literal returns the text g matches when it matches exactly one string.
+func (g *Glob) Literal() (string, bool) {
+	return g.lit, g.shape == shapeExact
+}
+
 // HasHoles reports whether g needs [Holes] to match.
 func (g *Glob) HasHoles() bool { return g.holes > 0 }
 
@@ -204,18 +209,23 @@ func (g *Glob) matchHoles(s string, fold bool, h Holes) (matched, resolved bool)
 // leftmost place, which is always safe between two stars. vals holds the
 // values of the holes in element order.
 func (g *Glob) match(s string, fold bool, vals []string) bool {
-	gs := g.groups
-	if !g.lead {
+	return matchGroups(s, g.groups, g.lead, g.trail, fold, vals)
+}
+
+// matchGroups matches s against groups separated by stars; lead and trail
+// say whether a star comes before the first and after the last.
+func matchGroups(s string, gs []group, lead, trail, fold bool, vals []string) bool {
+	if !lead {
 		end, ok := matchAt(s, 0, &gs[0], fold, vals)
 		if !ok {
 			return false
 		}
-		if len(gs) == 1 && !g.trail {
+		if len(gs) == 1 && !trail {
 			return end == len(s)
 		}
 		s, gs = s[end:], gs[1:]
 	}
-	if !g.trail && len(gs) > 0 {
+	if !trail && len(gs) > 0 {
 		last := &gs[len(gs)-1]
 		gs = gs[:len(gs)-1]
 		start, ok := matchEnd(s, last, fold, vals)
@@ -262,7 +272,15 @@ func matchAt(s string, i int, gr *group, fold bool, vals []string) (int, bool) {
 // find returns the end of the leftmost match of gr in s.
 func find(s string, gr *group, fold bool, vals []string) (int, bool) {
 	if gr.plain && !fold {
-		j := strings.Index(s, gr.elems[0].lit)
+		lit := gr.elems[0].lit
+		if len(lit) == 1 {
+			j := strings.IndexByte(s, lit[0])
+			if j < 0 {
+				return 0, false
+			}
+			return j + 1, true
+		}
+		j := strings.Index(s, lit)
 		if j < 0 {
 			return 0, false
 		}
@@ -369,8 +387,14 @@ func NewARNGlob(tokens ...Token) ARNGlob {
 	g.shape = shapeGeneral
 	if fixed {
 		g.prefix = g.seg[0].lit + ":" + g.seg[1].lit + ":" + g.seg[2].lit + ":" + g.seg[3].lit + ":" + g.seg[4].lit + ":"
-		if sh := g.seg[5].shape; sh == shapeExact || sh == shapePrefix {
-			g.whole, g.shape = g.prefix+g.seg[5].lit, sh
+		r := &g.seg[5]
+		switch {
+		case r.shape == shapeExact || r.shape == shapePrefix:
+			g.whole, g.shape = g.prefix+r.lit, r.shape
+		case r.shape == shapeGeneral && r.holes == 0 && !r.lead && r.groups[0].plain:
+			// A plain head: compare it with the prefix in one go, then
+			// match the groups after it.
+			g.whole, g.shape = g.prefix+r.groups[0].elems[0].lit, shapeGeneral
 		}
 	}
 	return g
@@ -419,6 +443,13 @@ func (g *ARNGlob) matchPrefixed(s string, h Holes) (matched, resolved bool) {
 		return g.ok && s == g.whole, true
 	case shapePrefix:
 		return g.ok && len(s) >= len(g.whole) && s[:len(g.whole)] == g.whole, true
+	}
+	if g.whole != "" {
+		if !g.ok || len(s) < len(g.whole) || s[:len(g.whole)] != g.whole {
+			return false, true
+		}
+		r := &g.seg[5]
+		return matchGroups(s[len(g.whole):], r.groups[1:], true, r.trail, false, nil), true
 	}
 	if !g.ok || len(s) < len(g.prefix) || s[:len(g.prefix)] != g.prefix {
 		return false, true

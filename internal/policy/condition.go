@@ -20,6 +20,7 @@ type cond struct {
 	key   string // lower case
 	hash  uint64 // keyHash(key)
 	strs  []arn.Glob
+	plain []string // StringEquals/StringNotEquals values without variables
 	arns  []arn.ARNGlob
 	nums  []float64
 	dates []time.Time
@@ -72,6 +73,17 @@ func compileCondition(c *Condition, vars bool, table *[]variable) cond {
 			case "false":
 				out.null = append(out.null, false)
 			}
+		}
+	}
+	if op.kind == opStringEquals || op.kind == opStringNotEquals {
+		out.plain = make([]string, 0, len(out.strs))
+		for i := range out.strs {
+			lit, ok := out.strs[i].Literal()
+			if !ok {
+				out.plain = nil
+				break
+			}
+			out.plain = append(out.plain, lit)
 		}
 	}
 	return out
@@ -203,6 +215,14 @@ func (c *cond) single(x string, r *Request) bool {
 // any reports whether x matches any policy value under the positive form
 // of the operator (StringNotLike compares as StringLike, and so on).
 func (c *cond) any(x string, r *Request) bool {
+	if c.plain != nil {
+		for _, p := range c.plain {
+			if p == x {
+				return true
+			}
+		}
+		return false
+	}
 	switch c.op.kind {
 	case opStringEquals, opStringNotEquals, opStringLike, opStringNotLike:
 		for i := range c.strs {
@@ -245,6 +265,9 @@ func (c *cond) any(x string, r *Request) bool {
 	case opBool:
 		var b bool
 		switch {
+		case x == "true":
+			b = true
+		case x == "false":
 		case strings.EqualFold(x, "true"):
 			b = true
 		case strings.EqualFold(x, "false"):
