@@ -66,7 +66,6 @@ const (
 // Glob is a compiled wildcard pattern matched against a whole string.
 // The zero Glob matches only the empty string.
 type Glob struct {
-	elems  []elem
 	groups []group
 	lead   bool // starts with '*'
 	trail  bool // ends with '*'
@@ -77,11 +76,17 @@ type Glob struct {
 
 // NewGlob compiles tokens into a Glob.
 func NewGlob(tokens ...Token) Glob {
+	if len(tokens) == 1 && tokens[0].Kind != Hole {
+		if g, ok := simpleGlob(tokens[0]); ok {
+			return g
+		}
+	}
 	var g Glob
+	var elems []elem
 	var lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
-			g.elems = append(g.elems, elem{kind: elemLit, lit: lit.String()})
+			elems = append(elems, elem{kind: elemLit, lit: lit.String()})
 			lit.Reset()
 		}
 	}
@@ -91,19 +96,19 @@ func NewGlob(tokens ...Token) Glob {
 			lit.WriteString(t.Text)
 		case Hole:
 			flush()
-			g.elems = append(g.elems, elem{kind: elemHole, hole: t.Hole, ord: g.holes})
+			elems = append(elems, elem{kind: elemHole, hole: t.Hole, ord: g.holes})
 			g.holes++
 		case Wild:
 			for _, r := range t.Text {
 				switch r {
 				case '*':
 					flush()
-					if n := len(g.elems); n == 0 || g.elems[n-1].kind != elemStar {
-						g.elems = append(g.elems, elem{kind: elemStar})
+					if n := len(elems); n == 0 || elems[n-1].kind != elemStar {
+						elems = append(elems, elem{kind: elemStar})
 					}
 				case '?':
 					flush()
-					g.elems = append(g.elems, elem{kind: elemOne})
+					elems = append(elems, elem{kind: elemOne})
 				default:
 					lit.WriteRune(r)
 				}
@@ -112,7 +117,7 @@ func NewGlob(tokens ...Token) Glob {
 	}
 	flush()
 	var cur []elem
-	for _, e := range g.elems {
+	for _, e := range elems {
 		if e.kind == elemStar {
 			if len(cur) > 0 {
 				g.groups = append(g.groups, group{elems: cur})
@@ -129,21 +134,40 @@ func NewGlob(tokens ...Token) Glob {
 		gr := &g.groups[i]
 		gr.plain = len(gr.elems) == 1 && gr.elems[0].kind == elemLit
 	}
-	if n := len(g.elems); n > 0 {
-		g.lead, g.trail = g.elems[0].kind == elemStar, g.elems[n-1].kind == elemStar
+	if n := len(elems); n > 0 {
+		g.lead, g.trail = elems[0].kind == elemStar, elems[n-1].kind == elemStar
 	}
 	g.shape = shapeGeneral
 	switch {
-	case len(g.elems) == 0:
+	case len(elems) == 0:
 		g.shape = shapeExact
-	case len(g.elems) == 1 && g.elems[0].kind == elemLit:
-		g.shape, g.lit = shapeExact, g.elems[0].lit
-	case len(g.elems) == 1 && g.elems[0].kind == elemStar:
+	case len(elems) == 1 && elems[0].kind == elemLit:
+		g.shape, g.lit = shapeExact, elems[0].lit
+	case len(elems) == 1 && elems[0].kind == elemStar:
 		g.shape = shapeAny
-	case len(g.elems) == 2 && g.elems[0].kind == elemLit && g.elems[1].kind == elemStar:
-		g.shape, g.lit = shapePrefix, g.elems[0].lit
+	case len(elems) == 2 && elems[0].kind == elemLit && elems[1].kind == elemStar:
+		g.shape, g.lit = shapePrefix, elems[0].lit
 	}
 	return g
+}
+
+// simpleGlob compiles the common one-token patterns without building
+// elements: plain text, text followed by one '*', and '*' alone.
+func simpleGlob(t Token) (Glob, bool) {
+	text := t.Text
+	if t.Kind == Literal {
+		return Glob{shape: shapeExact, lit: text}, true
+	}
+	i := strings.IndexAny(text, "*?")
+	switch {
+	case i < 0:
+		return Glob{shape: shapeExact, lit: text}, true
+	case text == "*":
+		return Glob{shape: shapeAny}, true
+	case i == len(text)-1 && text[i] == '*':
+		return Glob{shape: shapePrefix, lit: text[:i]}, true
+	}
+	return Glob{}, false
 }
 
 // ParseGlob compiles s with '*' and '?' as wildcards.
@@ -174,7 +198,11 @@ func (g *Glob) matchSlow(s string, fold bool, h Holes) (matched, resolved bool) 
 	case shapeExact:
 		return equal(s, g.lit, fold), true
 	case shapePrefix:
-		return len(s) >= len(g.lit) && equal(s[:len(g.lit)], g.lit, fold), true
+		if fold {
+			_, ok := foldPrefix(s, g.lit)
+			return ok, true
+		}
+		return len(s) >= len(g.lit) && s[:len(g.lit)] == g.lit, true
 	}
 	if g.holes == 0 {
 		return g.match(s, fold, nil), true
@@ -188,8 +216,11 @@ func (g *Glob) matchHoles(s string, fold bool, h Holes) (matched, resolved bool)
 	if g.holes > len(buf) {
 		vals = make([]string, 0, g.holes)
 	}
-	for _, e := range g.elems {
-		if e.kind == elemHole {
+	for _, gr := range g.groups {
+		for _, e := range gr.elems {
+			if e.kind != elemHole {
+				continue
+			}
 			if h == nil {
 				return false, false
 			}
@@ -260,7 +291,15 @@ func matchAt(s string, i int, gr *group, fold bool, vals []string) (int, bool) {
 			if e.kind == elemHole {
 				lit = vals[e.ord]
 			}
-			if len(s)-i < len(lit) || !equal(s[i:i+len(lit)], lit, fold) {
+			if fold {
+				n, ok := foldPrefix(s[i:], lit)
+				if !ok {
+					return 0, false
+				}
+				i += n
+				continue
+			}
+			if len(s)-i < len(lit) || s[i:i+len(lit)] != lit {
 				return 0, false
 			}
 			i += len(lit)
@@ -301,9 +340,9 @@ func find(s string, gr *group, fold bool, vals []string) (int, bool) {
 // matchEnd returns the latest start at which gr matches up to the end of
 // s; the latest leaves the most room for the groups before it.
 func matchEnd(s string, gr *group, fold bool, vals []string) (int, bool) {
-	if gr.plain {
+	if gr.plain && !fold {
 		lit := gr.elems[0].lit
-		if len(lit) > len(s) || !equal(s[len(s)-len(lit):], lit, fold) {
+		if len(lit) > len(s) || s[len(s)-len(lit):] != lit {
 			return 0, false
 		}
 		return len(s) - len(lit), true
@@ -321,6 +360,24 @@ func matchEnd(s string, gr *group, fold bool, vals []string) (int, bool) {
 	}
 }
 
+// foldPrefix reports whether s starts with lit under Unicode simple case
+// folding, and how many bytes of s that prefix takes (a folded character
+// may be longer or shorter than its partner: 'ſ' and 's').
+func foldPrefix(s, lit string) (int, bool) {
+	i := 0
+	for _, r := range lit {
+		if i >= len(s) {
+			return 0, false
+		}
+		c, n := utf8.DecodeRuneInString(s[i:])
+		if c != r && !strings.EqualFold(s[i:i+n], string(r)) {
+			return 0, false
+		}
+		i += n
+	}
+	return i, true
+}
+
 func equal(a, b string, fold bool) bool {
 	if fold {
 		return strings.EqualFold(a, b)
@@ -332,7 +389,10 @@ func equal(a, b string, fold bool) bool {
 // in partition, service, region or account never crosses a ':'; in the
 // resource segment it spans everything.
 type ARNGlob struct {
-	seg   [6]Glob
+	// head holds the first five segments unless they are plain text
+	// (then prefix has them); last is the resource segment.
+	head  *[5]Glob
+	last  Glob
 	ok    bool
 	holes int
 	// prefix is "arn:p:s:r:a:" when the first five segments are plain
@@ -349,6 +409,18 @@ type ARNGlob struct {
 // matches nothing.
 func NewARNGlob(tokens ...Token) ARNGlob {
 	var g ARNGlob
+	var segs [6]Glob
+	if len(tokens) == 1 && tokens[0].Kind == Wild {
+		seg, ok := Split(tokens[0].Text)
+		if !ok {
+			return ARNGlob{}
+		}
+		for i := range seg {
+			segs[i] = NewGlob(Token{Kind: Wild, Text: seg[i]})
+		}
+		g.finish(&segs)
+		return g
+	}
 	var cur []Token
 	n := 0
 	for _, t := range tokens {
@@ -363,7 +435,7 @@ func NewARNGlob(tokens ...Token) ARNGlob {
 				break
 			}
 			cur = append(cur, Token{Kind: t.Kind, Text: text[:j]})
-			g.seg[n] = NewGlob(cur...)
+			segs[n] = NewGlob(cur...)
 			cur = nil
 			n++
 			text = text[j+1:]
@@ -375,19 +447,26 @@ func NewARNGlob(tokens ...Token) ARNGlob {
 	if n < 5 {
 		return ARNGlob{}
 	}
-	g.seg[5] = NewGlob(cur...)
-	for i := range g.seg {
-		g.holes += g.seg[i].holes
+	segs[5] = NewGlob(cur...)
+	g.finish(&segs)
+	return g
+}
+
+// finish stores the segments and derives the fast-path fields.
+func (g *ARNGlob) finish(seg *[6]Glob) {
+	for i := range seg {
+		g.holes += seg[i].holes
 	}
-	g.ok = g.seg[0].shape == shapeExact && g.seg[0].lit == "arn"
+	g.last = seg[5]
+	g.ok = seg[0].shape == shapeExact && seg[0].lit == "arn"
 	fixed := true
 	for i := range 5 {
-		fixed = fixed && g.seg[i].shape == shapeExact && !strings.Contains(g.seg[i].lit, ":")
+		fixed = fixed && seg[i].shape == shapeExact && !strings.Contains(seg[i].lit, ":")
 	}
 	g.shape = shapeGeneral
 	if fixed {
-		g.prefix = g.seg[0].lit + ":" + g.seg[1].lit + ":" + g.seg[2].lit + ":" + g.seg[3].lit + ":" + g.seg[4].lit + ":"
-		r := &g.seg[5]
+		g.prefix = seg[0].lit + ":" + seg[1].lit + ":" + seg[2].lit + ":" + seg[3].lit + ":" + seg[4].lit + ":"
+		r := &g.last
 		switch {
 		case r.shape == shapeExact || r.shape == shapePrefix:
 			g.whole, g.shape = g.prefix+r.lit, r.shape
@@ -396,8 +475,9 @@ func NewARNGlob(tokens ...Token) ARNGlob {
 			// match the groups after it.
 			g.whole, g.shape = g.prefix+r.groups[0].elems[0].lit, shapeGeneral
 		}
+	} else {
+		g.head = &[5]Glob{seg[0], seg[1], seg[2], seg[3], seg[4]}
 	}
-	return g
 }
 
 // ParseARNGlob compiles s as an ARN pattern with '*' and '?' wildcards.
@@ -425,8 +505,12 @@ func (g *ARNGlob) MatchSplit(s string, seg *[6]string, isARN bool, h Holes) (mat
 	if g.prefix != "" {
 		return g.matchPrefixed(s, h)
 	}
-	for i := range g.seg {
-		m, r := g.seg[i].Match(seg[i], false, h)
+	for i := range 6 {
+		p := &g.last
+		if i < 5 {
+			p = &g.head[i]
+		}
+		m, r := p.Match(seg[i], false, h)
 		if !r {
 			return false, false
 		}
@@ -448,11 +532,11 @@ func (g *ARNGlob) matchPrefixed(s string, h Holes) (matched, resolved bool) {
 		if !g.ok || len(s) < len(g.whole) || s[:len(g.whole)] != g.whole {
 			return false, true
 		}
-		r := &g.seg[5]
+		r := &g.last
 		return matchGroups(s[len(g.whole):], r.groups[1:], true, r.trail, false, nil), true
 	}
 	if !g.ok || len(s) < len(g.prefix) || s[:len(g.prefix)] != g.prefix {
 		return false, true
 	}
-	return g.seg[5].Match(s[len(g.prefix):], false, h)
+	return g.last.Match(s[len(g.prefix):], false, h)
 }

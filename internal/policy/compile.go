@@ -89,6 +89,7 @@ func Compile(name string, d *Document, k Kind) *Policy {
 			f.act = ^uint64(0)
 		}
 		if acts != nil {
+			r.actions = make([]arn.Glob, 0, len(acts.Values))
 			for _, a := range acts.Values {
 				a = strings.ToLower(a)
 				r.actions = append(r.actions, arn.ParseGlob(a))
@@ -110,14 +111,16 @@ func Compile(name string, d *Document, k Kind) *Policy {
 		if res == nil {
 			r.anyResource = true
 		} else {
+			r.resources = make([]arn.ARNGlob, 0, len(res.Values))
 			for _, v := range res.Values {
 				if v == "*" {
 					r.anyResource = true
 					continue
 				}
-				r.resources = append(r.resources, arn.NewARNGlob(tokenize(v, true, vars, &r.vars)...))
+				r.resources = append(r.resources, arnGlob(v, vars, &r.vars))
 			}
 		}
+		r.conds = make([]cond, 0, len(s.Condition))
 		for j := range s.Condition {
 			r.conds = append(r.conds, compileCondition(&s.Condition[j], vars, &r.vars))
 		}

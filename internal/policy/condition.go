@@ -38,11 +38,11 @@ func compileCondition(c *Condition, vars bool, table *[]variable) cond {
 	for _, v := range c.Values.Values {
 		switch op.kind {
 		case opStringEquals, opStringNotEquals, opStringEqualsIgnoreCase, opStringNotEqualsIgnoreCase:
-			out.strs = append(out.strs, arn.NewGlob(tokenize(v, false, useVars, table)...))
+			out.strs = append(out.strs, glob(v, false, useVars, table))
 		case opStringLike, opStringNotLike:
-			out.strs = append(out.strs, arn.NewGlob(tokenize(v, true, useVars, table)...))
+			out.strs = append(out.strs, glob(v, true, useVars, table))
 		case opArnEquals, opArnLike, opArnNotEquals, opArnNotLike:
-			out.arns = append(out.arns, arn.NewARNGlob(tokenize(v, true, useVars, table)...))
+			out.arns = append(out.arns, arnGlob(v, useVars, table))
 		case opNumericEquals, opNumericNotEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
 			if n, err := strconv.ParseFloat(v, 64); err == nil {
 				out.nums = append(out.nums, n)
@@ -109,16 +109,9 @@ func parseCIDR(s string) (netip.Prefix, bool) {
 	return netip.PrefixFrom(a, a.BitLen()), true
 }
 
-var dateLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05",
-	"2006-01-02T15:04Z07:00",
-	"2006-01-02T15:04",
-	"2006-01-02",
-	"20060102T150405Z",
-}
-
-// parseDate reads an ISO 8601 date or date-time, or epoch seconds.
+// parseDate reads an ISO 8601 date or date-time (UTC unless it gives a
+// zone), or epoch seconds. It picks the layout from the shape of s, so a
+// valid value is read without trying (and allocating errors for) others.
 func parseDate(s string) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
@@ -130,12 +123,28 @@ func parseDate(s string) (time.Time, bool) {
 		}
 		return time.Unix(n, 0), true
 	}
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, true
+	var layout string
+	t := strings.IndexByte(s, 'T')
+	switch {
+	case len(s) == 10:
+		layout = "2006-01-02"
+	case t == 8 && len(s) == 16:
+		layout = "20060102T150405Z"
+	case t != 10:
+		return time.Time{}, false
+	case strings.HasSuffix(s, "Z") || strings.ContainsAny(s[t:], "+-"):
+		if len(s) == 17 || len(s) == 22 { // minutes only: ...T15:04Z or ...T15:04+01:00
+			layout = "2006-01-02T15:04Z07:00"
+		} else {
+			layout = time.RFC3339Nano
 		}
+	case len(s) == 16:
+		layout = "2006-01-02T15:04"
+	default:
+		layout = "2006-01-02T15:04:05.999999999"
 	}
-	return time.Time{}, false
+	v, err := time.Parse(layout, s)
+	return v, err == nil
 }
 
 func isDigits(s string) bool {
@@ -301,13 +310,18 @@ func (c *cond) any(x string, r *Request) bool {
 			}
 		}
 	case opIPAddress, opNotIPAddress:
-		a, err := netip.ParseAddr(x)
-		if err != nil {
+		var a netip.Addr
+		if strings.IndexByte(x, '/') >= 0 {
 			p, err := netip.ParsePrefix(x)
 			if err != nil {
 				return false
 			}
 			a = p.Addr()
+		} else {
+			var err error
+			if a, err = netip.ParseAddr(x); err != nil {
+				return false
+			}
 		}
 		a = a.Unmap()
 		for _, p := range c.ips {

@@ -1,13 +1,8 @@
 package policy
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -28,20 +23,15 @@ func ParseDocument(data []byte, k Kind, opt Options) (*Document, error) {
 	if err := checkText(data, k, opt); err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var top map[string]json.RawMessage
-	if err := dec.Decode(&top); err != nil {
+	top, err := parseJSON(string(data))
+	if err != nil {
 		return nil, errorf(k, "Syntax errors in policy: %s", jsonProblem(err))
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errorf(k, "Syntax errors in policy: unexpected data after the policy object")
-	}
-	if top == nil {
-		return nil, errorf(k, "Syntax errors in policy: the policy must be a JSON object")
+	if top.kind != jsonObject {
+		return nil, errorf(k, "Syntax errors in policy: the policy must be a JSON object, not %s", top.kind)
 	}
 	p := parser{kind: k}
-	return p.document(top)
+	return p.document(&top)
 }
 
 // checkText applies the character-set and size rules to the raw text.
@@ -75,16 +65,9 @@ func allowedRune(r rune) bool {
 }
 
 func jsonProblem(err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("%s at byte %d", se.Error(), se.Offset)
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return fmt.Sprintf("expected %s, found JSON %s at byte %d", te.Type, te.Value, te.Offset)
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return "unexpected end of document"
+	var je *jsonError
+	if errors.As(err, &je) {
+		return je.Error()
 	}
 	return err.Error()
 }
@@ -97,21 +80,17 @@ var topFields = []string{"Version", "Id", "Statement"}
 
 var statementFields = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 
-func checkFields(k Kind, m map[string]json.RawMessage, allowed []string, where string) error {
-	keys := make([]string, 0, len(m))
-	for key := range m {
-		keys = append(keys, key)
-	}
-	sort.Strings(keys)
-	for _, key := range keys {
-		if !contains(allowed, key) {
-			for _, a := range allowed {
-				if strings.EqualFold(a, key) {
-					return errorf(k, "Syntax errors in policy: unknown field %q in %s (field names are case-sensitive: did you mean %q?)", key, where, a)
-				}
-			}
-			return errorf(k, "Syntax errors in policy: unknown field %q in %s; allowed fields are %s", key, where, strings.Join(allowed, ", "))
+func checkFields(k Kind, v *jsonValue, allowed []string, where string) error {
+	for _, m := range v.members {
+		if contains(allowed, m.key) {
+			continue
 		}
+		for _, a := range allowed {
+			if strings.EqualFold(a, m.key) {
+				return errorf(k, "Syntax errors in policy: unknown field %q in %s (field names are case-sensitive: did you mean %q?)", m.key, where, a)
+			}
+		}
+		return errorf(k, "Syntax errors in policy: unknown field %q in %s; allowed fields are %s", m.key, where, strings.Join(allowed, ", "))
 	}
 	return nil
 }
@@ -125,13 +104,13 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (p *parser) document(top map[string]json.RawMessage) (*Document, error) {
+func (p *parser) document(top *jsonValue) (*Document, error) {
 	k := p.kind
 	if err := checkFields(k, top, topFields, "the policy"); err != nil {
 		return nil, err
 	}
 	d := &Document{}
-	if raw, ok := top["Version"]; ok {
+	if raw, ok := top.get("Version"); ok {
 		v, err := p.str(raw, "Version")
 		if err != nil {
 			return nil, err
@@ -141,28 +120,28 @@ func (p *parser) document(top map[string]json.RawMessage) (*Document, error) {
 		}
 		d.Version = v
 	}
-	if raw, ok := top["Id"]; ok {
+	if raw, ok := top.get("Id"); ok {
 		v, err := p.str(raw, "Id")
 		if err != nil {
 			return nil, err
 		}
 		d.ID = v
 	}
-	raw, ok := top["Statement"]
+	raw, ok := top.get("Statement")
 	if !ok {
 		return nil, errorf(k, "Missing required field Statement")
 	}
-	var list []json.RawMessage
-	switch firstByte(raw) {
-	case '{':
+	var list []*jsonValue
+	switch raw.kind {
+	case jsonObject:
 		d.SingleStatement = true
-		list = []json.RawMessage{raw}
-	case '[':
-		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, errorf(k, "Syntax errors in policy: Statement: %s", jsonProblem(err))
+		list = []*jsonValue{raw}
+	case jsonArray:
+		for i := range raw.items {
+			list = append(list, &raw.items[i])
 		}
 	default:
-		return nil, errorf(k, "Syntax errors in policy: Statement must be an object or an array of objects")
+		return nil, errorf(k, "Syntax errors in policy: Statement must be an object or an array of objects, not %s", raw.kind)
 	}
 	if len(list) == 0 {
 		return nil, errorf(k, "Missing required field Statement: the Statement array is empty")
@@ -185,56 +164,31 @@ func (p *parser) document(top map[string]json.RawMessage) (*Document, error) {
 	return d, nil
 }
 
-func firstByte(raw []byte) byte {
-	for _, b := range raw {
-		switch b {
-		case ' ', '\t', '\n', '\r':
-			continue
-		}
-		return b
+func (p *parser) str(raw *jsonValue, where string) (string, error) {
+	if raw.kind != jsonString {
+		return "", errorf(p.kind, "Syntax errors in policy: %s must be a string, not %s", where, raw.kind)
 	}
-	return 0
-}
-
-func (p *parser) str(raw json.RawMessage, where string) (string, error) {
-	var s string
-	if firstByte(raw) != '"' || json.Unmarshal(raw, &s) != nil {
-		return "", errorf(p.kind, "Syntax errors in policy: %s must be a string", where)
-	}
-	return s, nil
+	return raw.text, nil
 }
 
 // strings parses a string-or-list value. Condition values may also be JSON
 // numbers and booleans, which are kept as their text.
-func (p *parser) strings(raw json.RawMessage, where string, scalars bool) (Strings, error) {
-	one := func(r json.RawMessage) (string, error) {
-		switch b := firstByte(r); {
-		case b == '"':
-			return p.str(r, where)
-		case scalars && (b == 't' || b == 'f'):
-			var v bool
-			if json.Unmarshal(r, &v) == nil {
-				return fmt.Sprint(v), nil
-			}
-		case scalars && (b == '-' || (b >= '0' && b <= '9')):
-			var n json.Number
-			if json.Unmarshal(r, &n) == nil {
-				return n.String(), nil
-			}
+func (p *parser) strings(raw *jsonValue, where string, scalars bool) (Strings, error) {
+	one := func(v *jsonValue) (string, error) {
+		switch {
+		case v.kind == jsonString:
+			return v.text, nil
+		case scalars && (v.kind == jsonBool || v.kind == jsonNumber):
+			return v.text, nil
+		case scalars:
+			return "", errorf(p.kind, "Syntax errors in policy: %s must hold strings, numbers or booleans, not %s", where, v.kind)
 		}
-		if scalars {
-			return "", errorf(p.kind, "Syntax errors in policy: %s must hold strings, numbers or booleans", where)
-		}
-		return "", errorf(p.kind, "Syntax errors in policy: %s must be a string or an array of strings", where)
+		return "", errorf(p.kind, "Syntax errors in policy: %s must be a string or an array of strings, not %s", where, v.kind)
 	}
-	if firstByte(raw) == '[' {
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return Strings{}, errorf(p.kind, "Syntax errors in policy: %s: %s", where, jsonProblem(err))
-		}
-		out := Strings{List: true, Values: make([]string, 0, len(items))}
-		for _, it := range items {
-			s, err := one(it)
+	if raw.kind == jsonArray {
+		out := Strings{List: true, Values: make([]string, 0, len(raw.items))}
+		for i := range raw.items {
+			s, err := one(&raw.items[i])
 			if err != nil {
 				return Strings{}, err
 			}
@@ -249,15 +203,14 @@ func (p *parser) strings(raw json.RawMessage, where string, scalars bool) (Strin
 	return Strings{Values: []string{s}}, nil
 }
 
-func (p *parser) object(raw json.RawMessage, where string) (map[string]json.RawMessage, error) {
-	var m map[string]json.RawMessage
-	if firstByte(raw) != '{' || json.Unmarshal(raw, &m) != nil {
-		return nil, errorf(p.kind, "Syntax errors in policy: %s must be a JSON object", where)
+func (p *parser) object(raw *jsonValue, where string) (*jsonValue, error) {
+	if raw.kind != jsonObject {
+		return nil, errorf(p.kind, "Syntax errors in policy: %s must be a JSON object, not %s", where, raw.kind)
 	}
-	return m, nil
+	return raw, nil
 }
 
-func (p *parser) statement(raw json.RawMessage, where string) (Statement, error) {
+func (p *parser) statement(raw *jsonValue, where string) (Statement, error) {
 	k := p.kind
 	var st Statement
 	m, err := p.object(raw, where)
@@ -267,7 +220,7 @@ func (p *parser) statement(raw json.RawMessage, where string) (Statement, error)
 	if err := checkFields(k, m, statementFields, where); err != nil {
 		return st, err
 	}
-	if r, ok := m["Sid"]; ok {
+	if r, ok := m.get("Sid"); ok {
 		if st.Sid, err = p.str(r, where+".Sid"); err != nil {
 			return st, err
 		}
@@ -275,7 +228,7 @@ func (p *parser) statement(raw json.RawMessage, where string) (Statement, error)
 			return st, errorf(k, "Statement IDs (SID) must be alpha-numeric: %s.Sid is %q", where, st.Sid)
 		}
 	}
-	r, ok := m["Effect"]
+	r, ok := m.get("Effect")
 	if !ok {
 		return st, errorf(k, "Missing required field Effect in %s", where)
 	}
@@ -300,7 +253,7 @@ func (p *parser) statement(raw json.RawMessage, where string) (Statement, error)
 	if err := p.resources(m, &st, where); err != nil {
 		return st, err
 	}
-	if r, ok := m["Condition"]; ok {
+	if r, ok := m.get("Condition"); ok {
 		if st.Condition, err = p.conditions(r, where+".Condition"); err != nil {
 			return st, err
 		}
@@ -318,10 +271,10 @@ func alnum(s string) bool {
 	return true
 }
 
-func (p *parser) actions(m map[string]json.RawMessage, st *Statement, where string) error {
+func (p *parser) actions(m *jsonValue, st *Statement, where string) error {
 	k := p.kind
-	ra, hasA := m["Action"]
-	rn, hasN := m["NotAction"]
+	ra, hasA := m.get("Action")
+	rn, hasN := m.get("NotAction")
 	switch {
 	case hasA && hasN:
 		return errorf(k, "%s has both Action and NotAction; a statement takes exactly one of them", where)
@@ -387,10 +340,10 @@ func trustAction(a string) bool {
 	return strings.EqualFold(vendor, "sts")
 }
 
-func (p *parser) resources(m map[string]json.RawMessage, st *Statement, where string) error {
+func (p *parser) resources(m *jsonValue, st *Statement, where string) error {
 	k := p.kind
-	rr, hasR := m["Resource"]
-	rn, hasN := m["NotResource"]
+	rr, hasR := m.get("Resource")
+	rn, hasN := m.get("NotResource")
 	if k == Trust {
 		if hasR {
 			return errorf(k, "Has prohibited field Resource in %s: a trust policy applies to its role", where)
@@ -453,10 +406,10 @@ func checkResource(r string) string {
 
 var principalTypes = []string{"AWS", "CanonicalUser", "Federated", "Service"}
 
-func (p *parser) principals(m map[string]json.RawMessage, st *Statement, where string) error {
+func (p *parser) principals(m *jsonValue, st *Statement, where string) error {
 	k := p.kind
-	rp, hasP := m["Principal"]
-	rn, hasN := m["NotPrincipal"]
+	rp, hasP := m.get("Principal")
+	rn, hasN := m.get("NotPrincipal")
 	if !k.hasPrincipal() {
 		if hasP {
 			return errorf(k, "Has prohibited field Principal in %s: a %s policy applies to whoever holds it", where, k)
@@ -481,7 +434,7 @@ func (p *parser) principals(m map[string]json.RawMessage, st *Statement, where s
 	}
 	w := where + "." + field
 	pr := &Principals{}
-	if firstByte(raw) == '"' {
+	if raw.kind == jsonString {
 		s, err := p.str(raw, w)
 		if err != nil {
 			return err
@@ -495,11 +448,11 @@ func (p *parser) principals(m map[string]json.RawMessage, st *Statement, where s
 		if err != nil {
 			return err
 		}
-		if len(obj) == 0 {
+		if len(obj.members) == 0 {
 			return errorf(k, "Invalid principal in policy: %s is empty", w)
 		}
 		for _, t := range principalTypes {
-			r, ok := obj[t]
+			r, ok := obj.get(t)
 			if !ok {
 				continue
 			}
@@ -559,17 +512,15 @@ func checkPrincipal(typ, v string) string {
 	return ""
 }
 
-func (p *parser) conditions(raw json.RawMessage, where string) ([]Condition, error) {
+func (p *parser) conditions(raw *jsonValue, where string) ([]Condition, error) {
 	k := p.kind
 	ops, err := p.object(raw, where)
 	if err != nil {
 		return nil, err
 	}
 	var out []Condition
-	// Sorted, so that a document with several problems always reports
-	// the same one.
-	for _, op := range slices.Sorted(maps.Keys(ops)) {
-		kraw := ops[op]
+	for oi := range ops.members {
+		op, kraw := ops.members[oi].key, &ops.members[oi].val
 		if _, err := parseOperator(op); err != nil {
 			return nil, errorf(k, "%s: %v", where, err)
 		}
@@ -578,8 +529,8 @@ func (p *parser) conditions(raw json.RawMessage, where string) ([]Condition, err
 		if err != nil {
 			return nil, err
 		}
-		for _, key := range slices.Sorted(maps.Keys(keys)) {
-			vraw := keys[key]
+		for ki := range keys.members {
+			key, vraw := keys.members[ki].key, &keys.members[ki].val
 			if key == "" {
 				return nil, errorf(k, "%s: empty condition key", w)
 			}

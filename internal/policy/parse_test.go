@@ -155,8 +155,9 @@ func TestParseDocumentErrors(t *testing.T) {
 		{name: "condition value null", kind: policy.Identity, doc: withSecond(policy.Identity, `{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"k":null}}}`), msg: []string{"Statement[1].Condition.StringEquals.k must hold"}},
 		{name: "condition value nested list", kind: policy.Identity, doc: withSecond(policy.Identity, `{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"k":[["a"]]}}}`), msg: []string{"Statement[1].Condition.StringEquals.k must hold"}},
 		{name: "condition empty key", kind: policy.Identity, doc: withSecond(policy.Identity, `{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"":"v"}}}`), msg: []string{"Statement[1].Condition.StringEquals: empty condition key"}},
-		{name: "condition first problem in sorted order", kind: policy.Identity, doc: withSecond(policy.Identity, `{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"b":{},"a":{}},"Bogus":{"k":"v"}}}`), msg: []string{`invalid condition type "Bogus"`}},
-		{name: "condition first key in sorted order", kind: policy.Identity, doc: withSecond(policy.Identity, `{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"b":{},"a":null}}}`), msg: []string{"StringEquals.a must hold"}},
+		{name: "condition first problem in document order", kind: policy.Identity, doc: withSecond(policy.Identity, `{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bogus":{"k":"v"},"StringEquals":{"b":{},"a":{}}}}`), msg: []string{`invalid condition type "Bogus"`}},
+		{name: "condition first key in document order", kind: policy.Identity, doc: withSecond(policy.Identity, `{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"a":null,"b":{}}}}`), msg: []string{"StringEquals.a must hold"}},
+		{name: "duplicate field", kind: policy.Identity, doc: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Effect":"Deny","Action":"*","Resource":"*"}}`, msg: []string{`duplicate field "Effect"`}},
 
 		// Resource policies.
 		{name: "resource policy missing principal", kind: policy.Resource, doc: withSecond(policy.Resource, `{"Effect":"Allow","Action":"s3:*","Resource":"*"}`), msg: []string{"Missing required field Principal in Statement[1]"}},

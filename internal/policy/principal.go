@@ -100,18 +100,19 @@ func (c *principals) match(p *Principal) PrincipalMatch {
 				best = MatchRole
 			}
 		}
-		if best == MatchRole {
-			return best
-		}
-		for _, a := range c.accounts {
-			if a == p.Account {
-				return MatchAccount
-			}
-		}
 		if p.UserID != "" {
 			for _, id := range c.canonical {
 				if id == p.UserID {
 					return MatchCanonicalUser
+				}
+			}
+		}
+		// The values are a union: naming the account as well as the role
+		// or "*" must not weaken the match.
+		if best == NoPrincipalMatch {
+			for _, a := range c.accounts {
+				if a == p.Account {
+					return MatchAccount
 				}
 			}
 		}

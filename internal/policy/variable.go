@@ -20,14 +20,37 @@ type variable struct {
 // variable is appended to *table, and ${*}, ${?} and ${$} become the
 // literal characters.
 func tokenize(s string, wild, vars bool, table *[]variable) []arn.Token {
+	return tokenizeInto(nil, s, wild, vars, table)
+}
+
+// glob compiles s as tokenize reads it.
+func glob(s string, wild, vars bool, table *[]variable) arn.Glob {
+	if !vars || !strings.Contains(s, "${") {
+		kind := arn.Literal
+		if wild {
+			kind = arn.Wild
+		}
+		return arn.NewGlob(arn.Token{Kind: kind, Text: s})
+	}
+	return arn.NewGlob(tokenize(s, wild, vars, table)...)
+}
+
+// arnGlob compiles s as an ARN pattern with wildcards.
+func arnGlob(s string, vars bool, table *[]variable) arn.ARNGlob {
+	if !vars || !strings.Contains(s, "${") {
+		return arn.NewARNGlob(arn.Token{Kind: arn.Wild, Text: s})
+	}
+	return arn.NewARNGlob(tokenize(s, true, vars, table)...)
+}
+
+func tokenizeInto(out []arn.Token, s string, wild, vars bool, table *[]variable) []arn.Token {
 	text := arn.Literal
 	if wild {
 		text = arn.Wild
 	}
 	if !vars || !strings.Contains(s, "${") {
-		return []arn.Token{{Kind: text, Text: s}}
+		return append(out, arn.Token{Kind: text, Text: s})
 	}
-	var out []arn.Token
 	for {
 		i := strings.Index(s, "${")
 		if i < 0 {
