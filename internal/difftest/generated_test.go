@@ -16,7 +16,7 @@ var (
 )
 
 // maxShown bounds how many disagreements of one kind a run prints.
-const maxShown = 10
+const maxShown = 100
 
 // TestGeneratedAgreement runs generated cases through podiam and the
 // oracle. Each disagreement is put in a known category when one fits;
