@@ -82,53 +82,74 @@ func NewGlob(tokens ...Token) Glob {
 		}
 	}
 	var g Glob
-	var elems []elem
-	var lit strings.Builder
+	elems := make([]elem, 0, 2*len(tokens)+2)
+	// Adjacent text is merged; a builder is made only when two pieces
+	// must be joined (a literal escape next to text).
+	var text string
+	var join *strings.Builder
+	addText := func(t string) {
+		switch {
+		case t == "":
+		case text == "" && join == nil:
+			text = t
+		default:
+			if join == nil {
+				join = &strings.Builder{}
+				join.WriteString(text)
+			}
+			join.WriteString(t)
+		}
+	}
 	flush := func() {
-		if lit.Len() > 0 {
-			elems = append(elems, elem{kind: elemLit, lit: lit.String()})
-			lit.Reset()
+		if join != nil {
+			text = join.String()
+			join = nil
+		}
+		if text != "" {
+			elems = append(elems, elem{kind: elemLit, lit: text})
+			text = ""
 		}
 	}
 	for _, t := range tokens {
 		switch t.Kind {
 		case Literal:
-			lit.WriteString(t.Text)
+			addText(t.Text)
 		case Hole:
 			flush()
 			elems = append(elems, elem{kind: elemHole, hole: t.Hole, ord: g.holes})
 			g.holes++
 		case Wild:
-			for _, r := range t.Text {
-				switch r {
-				case '*':
-					flush()
-					if n := len(elems); n == 0 || elems[n-1].kind != elemStar {
-						elems = append(elems, elem{kind: elemStar})
-					}
-				case '?':
-					flush()
-					elems = append(elems, elem{kind: elemOne})
-				default:
-					lit.WriteRune(r)
+			rest := t.Text
+			for {
+				j := strings.IndexAny(rest, "*?")
+				if j < 0 {
+					addText(rest)
+					break
 				}
+				addText(rest[:j])
+				flush()
+				if rest[j] == '?' {
+					elems = append(elems, elem{kind: elemOne})
+				} else if n := len(elems); n == 0 || elems[n-1].kind != elemStar {
+					elems = append(elems, elem{kind: elemStar})
+				}
+				rest = rest[j+1:]
 			}
 		}
 	}
 	flush()
-	var cur []elem
-	for _, e := range elems {
+	// Groups share the element array.
+	start := 0
+	for k, e := range elems {
 		if e.kind == elemStar {
-			if len(cur) > 0 {
-				g.groups = append(g.groups, group{elems: cur})
+			if k > start {
+				g.groups = append(g.groups, group{elems: elems[start:k:k]})
 			}
-			cur = nil
-			continue
+			start = k + 1
 		}
-		cur = append(cur, e)
 	}
-	if len(cur) > 0 {
-		g.groups = append(g.groups, group{elems: cur})
+	if start < len(elems) {
+		g.groups = append(g.groups, group{elems: elems[start:]})
 	}
 	for i := range g.groups {
 		gr := &g.groups[i]
@@ -418,7 +439,7 @@ func NewARNGlob(tokens ...Token) ARNGlob {
 		for i := range seg {
 			segs[i] = NewGlob(Token{Kind: Wild, Text: seg[i]})
 		}
-		g.finish(&segs)
+		g.finish(&segs, tokens[0].Text)
 		return g
 	}
 	var cur []Token
@@ -448,12 +469,39 @@ func NewARNGlob(tokens ...Token) ARNGlob {
 		return ARNGlob{}
 	}
 	segs[5] = NewGlob(cur...)
-	g.finish(&segs)
+	first := ""
+	if len(tokens) > 0 && tokens[0].Kind == Wild {
+		first = tokens[0].Text
+	}
+	g.finish(&segs, first)
 	return g
 }
 
-// finish stores the segments and derives the fast-path fields.
-func (g *ARNGlob) finish(seg *[6]Glob) {
+// finish stores the segments and derives the fast-path fields. text, when
+// not empty, is the pattern's leading text, from which the plain-text
+// prefixes are cut without copying.
+func (g *ARNGlob) finish(seg *[6]Glob, text string) {
+	cut := func(parts ...string) string {
+		n := 0
+		for _, p := range parts {
+			n += len(p)
+		}
+		if len(text) >= n {
+			joined := true
+			i := 0
+			for _, p := range parts {
+				if text[i:i+len(p)] != p {
+					joined = false
+					break
+				}
+				i += len(p)
+			}
+			if joined {
+				return text[:n]
+			}
+		}
+		return strings.Join(parts, "")
+	}
 	for i := range seg {
 		g.holes += seg[i].holes
 	}
@@ -465,15 +513,15 @@ func (g *ARNGlob) finish(seg *[6]Glob) {
 	}
 	g.shape = shapeGeneral
 	if fixed {
-		g.prefix = seg[0].lit + ":" + seg[1].lit + ":" + seg[2].lit + ":" + seg[3].lit + ":" + seg[4].lit + ":"
+		g.prefix = cut(seg[0].lit, ":", seg[1].lit, ":", seg[2].lit, ":", seg[3].lit, ":", seg[4].lit, ":")
 		r := &g.last
 		switch {
 		case r.shape == shapeExact || r.shape == shapePrefix:
-			g.whole, g.shape = g.prefix+r.lit, r.shape
+			g.whole, g.shape = cut(g.prefix, r.lit), r.shape
 		case r.shape == shapeGeneral && r.holes == 0 && !r.lead && r.groups[0].plain:
 			// A plain head: compare it with the prefix in one go, then
 			// match the groups after it.
-			g.whole, g.shape = g.prefix+r.groups[0].elems[0].lit, shapeGeneral
+			g.whole, g.shape = cut(g.prefix, r.groups[0].elems[0].lit), shapeGeneral
 		}
 	} else {
 		g.head = &[5]Glob{seg[0], seg[1], seg[2], seg[3], seg[4]}

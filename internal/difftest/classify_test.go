@@ -3,6 +3,7 @@ package difftest
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/podiam/podiam/internal/authz"
@@ -27,6 +28,16 @@ const bugPrefix = "podiam-bug-"
 // disagreement. docs/differential-testing.md has a row for each.
 var categories = []category{
 	{
+		name:  bugPrefix + "scp-applies-to-non-iam-principal",
+		why:   "SCPs limit only IAM users and roles (and root) of member accounts (Organizations User Guide, SCP effects on permissions); podiam applies them to anonymous and service-principal callers",
+		match: scpOnNonIAMPrincipal,
+	},
+	{
+		name:  bugPrefix + "role-match-hides-anyone",
+		why:   "adding an Allow statement never takes access away (IAM User Guide, policy evaluation logic: any matching Allow counts); podiam ranks one principal match per policy, so a statement naming the session's role (limited by the boundary) hides a Principal \"*\" statement that allows on its own",
+		match: roleMatchHidesAnyone,
+	},
+	{
 		name:  "version-2008-variables",
 		why:   "policy variables are literal text under Version 2008-10-17 or without Version (IAM User Guide, Version element and policy variables); iam-simulate substitutes them (NOTES.md (k))",
 		match: version2008Variables,
@@ -50,6 +61,26 @@ var categories = []category{
 		name:  "federated-user-without-session-policy",
 		why:   "a GetFederationToken session without a session policy has no identity-based permissions (IAM User Guide, permissions for GetFederationToken); iam-simulate does not model it",
 		match: federatedWithoutSessionPolicy,
+	},
+	{
+		name:  "unresolved-variable-in-notresource",
+		why:   "a NotResource entry whose variable has no value matches no resource, so the statement applies to every resource (IAM User Guide, policy variables with no value); iam-simulate drops the statement",
+		match: unresolvedVariableNotResource,
+	},
+	{
+		name:  "null-operator-on-empty-set",
+		why:   "a multi-valued key with no values is a null dataset, which Null with false is documented to reject (IAM User Guide, condition operators, ForAllValues and Null); iam-simulate counts [] as present (NOTES.md (e))",
+		match: nullOnEmptySet,
+	},
+	{
+		name:  "ipv4-zero-prefix",
+		why:   "0.0.0.0/0 covers every IPv4 address (RFC 4632; IAM User Guide, IP address condition operators take CIDR notation); iam-simulate matches nothing with it",
+		match: ipv4ZeroPrefix,
+	},
+	{
+		name:  "not-ip-bare-address-other-family",
+		why:   "NotIpAddress holds for an address outside every listed address or range (IAM User Guide, IP address condition operators); iam-simulate makes it false when a bare address in the policy is of the other IP family",
+		match: notIPBareOtherFamily,
 	},
 	{
 		name:  "session-policy-vs-session-arn",
@@ -234,8 +265,16 @@ func unresolvedVariableNegated(o *outcome) bool {
 }
 
 func federatedWithoutSessionPolicy(o *outcome) bool {
-	return o.Req.Principal.Type == policy.FederatedUser && len(o.Case.Policies.Session) == 0 &&
-		o.Podiam.Reason == authz.NoSessionAllow
+	if o.Req.Principal.Type != policy.FederatedUser || len(o.Case.Policies.Session) != 0 {
+		return false
+	}
+	// With a session policy that allows everything, podiam answers as
+	// iam-simulate does: the missing session policy made the difference.
+	d, ok := podiamWith(o, func(c *corpus.Case) {
+		c.Policies.Session = []corpus.NamedPolicy{*named("allow-all", document{Version: policy.Version2012,
+			Statement: []statement{{Effect: "Allow", Action: "*", Resource: "*"}}})}
+	})
+	return ok && d.String() == o.Oracle.Decision
 }
 
 func sessionPolicyVsSessionARN(o *outcome) bool {
@@ -263,4 +302,167 @@ func contains(xs []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// podiamWith reevaluates the case with podiam after change has edited a
+// copy of it, and returns the decision; ok is false when the edited case
+// does not build.
+func podiamWith(o *outcome, change func(c *corpus.Case)) (d authz.Decision, ok bool) {
+	c := *o.Case
+	change(&c)
+	req, set, err := c.Build()
+	if err != nil {
+		return 0, false
+	}
+	var res authz.Result
+	authz.Evaluate(req, set, &res)
+	return res.Decision, true
+}
+
+func scpOnNonIAMPrincipal(o *outcome) bool {
+	switch o.Req.Principal.Type {
+	case policy.Anonymous, policy.Service:
+	default:
+		return false
+	}
+	if len(o.Case.Policies.SCPs) == 0 {
+		return false
+	}
+	d, ok := podiamWith(o, func(c *corpus.Case) { c.Policies.SCPs = nil })
+	return ok && d.String() == o.Oracle.Decision
+}
+
+// unresolved reports whether a ${...} in s has no value in the request
+// and no default.
+func unresolved(o *outcome, s string) bool {
+	for _, m := range variableRe.FindAllStringSubmatch(s, -1) {
+		key, _, hasDefault := strings.Cut(m[1], ",")
+		if hasDefault {
+			continue
+		}
+		vals, multi, ok := o.Req.Context.Get(strings.TrimSpace(key))
+		if !ok || multi || len(vals) != 1 {
+			return true
+		}
+	}
+	return false
+}
+
+func unresolvedVariableNotResource(o *outcome) bool {
+	for _, p := range policiesOf(o.Case) {
+		if p.doc.Version != policy.Version2012 {
+			continue
+		}
+		for _, s := range p.stmts {
+			for _, r := range strs(s.NotResource) {
+				if unresolved(o, r) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func nullOnEmptySet(o *outcome) bool {
+	return eachCondition(o.Case, func(_ *policyRef, _ *statement, op, key string, _ []string) bool {
+		if op != "Null" {
+			return false
+		}
+		vals, multi, ok := o.Req.Context.Get(key)
+		return ok && multi && len(vals) == 0
+	})
+}
+
+// ipOperator reports whether op is IpAddress or NotIpAddress, with any
+// qualifier or IfExists.
+func ipOperator(op string) (base string, ok bool) {
+	base = op[strings.IndexByte(op, ':')+1:]
+	base = strings.TrimSuffix(base, "IfExists")
+	return base, base == "IpAddress" || base == "NotIpAddress"
+}
+
+func ipv4ZeroPrefix(o *outcome) bool {
+	return eachCondition(o.Case, func(_ *policyRef, _ *statement, op, key string, vals []string) bool {
+		if _, ok := ipOperator(op); !ok || !contains(vals, "0.0.0.0/0") {
+			return false
+		}
+		rv, _, ok := o.Req.Context.Get(key)
+		return ok && slices.ContainsFunc(rv, func(v string) bool { return !strings.Contains(v, ":") })
+	})
+}
+
+func notIPBareOtherFamily(o *outcome) bool {
+	return eachCondition(o.Case, func(_ *policyRef, _ *statement, op, key string, vals []string) bool {
+		if base, ok := ipOperator(op); !ok || base != "NotIpAddress" {
+			return false
+		}
+		rv, _, ok := o.Req.Context.Get(key)
+		if !ok {
+			return false
+		}
+		for _, pv := range vals {
+			if strings.Contains(pv, "/") {
+				continue
+			}
+			for _, v := range rv {
+				if strings.Contains(pv, ":") != strings.Contains(v, ":") {
+					return true
+				}
+			}
+		}
+		return false
+	})
+}
+
+func roleMatchHidesAnyone(o *outcome) bool {
+	p := &o.Req.Principal
+	if p.Type != policy.AssumedRole || o.Podiam.Decision != authz.ImplicitDeny || o.Oracle.Decision != "allowed" {
+		return false
+	}
+	// Without the Allow statements that name the role, podiam allows: a
+	// statement podiam ranked higher had hidden one that allows.
+	d, ok := podiamWith(o, func(c *corpus.Case) {
+		ps := &c.Policies
+		if ps.Resource != nil {
+			ps.Resource = dropStatements(ps.Resource, func(s *statement) bool {
+				return s.Effect == "Allow" && contains(principalValues(s.Principal), p.RoleARN)
+			})
+		}
+		if ps.Trust != nil {
+			ps.Trust = dropStatements(ps.Trust, func(s *statement) bool {
+				return s.Effect == "Allow" && contains(principalValues(s.Principal), p.RoleARN)
+			})
+		}
+	})
+	return ok && d == authz.Allowed
+}
+
+// dropStatements returns a copy of np without the statements drop
+// reports; np itself when none is dropped or none would be left.
+func dropStatements(np *corpus.NamedPolicy, drop func(s *statement) bool) *corpus.NamedPolicy {
+	var doc struct {
+		Version   string            `json:"Version,omitempty"`
+		Statement []json.RawMessage `json:"Statement"`
+	}
+	if json.Unmarshal(np.Document, &doc) != nil {
+		return np
+	}
+	kept := doc.Statement[:0:0]
+	for _, raw := range doc.Statement {
+		var s statement
+		if json.Unmarshal(raw, &s) == nil && drop(&s) {
+			continue
+		}
+		kept = append(kept, raw)
+	}
+	if len(kept) == len(doc.Statement) || len(kept) == 0 {
+		return np
+	}
+	doc.Statement = kept
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return np
+	}
+	return &corpus.NamedPolicy{Name: np.Name, Document: b}
 }

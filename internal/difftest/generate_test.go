@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 
 	"github.com/podiam/podiam/internal/corpus"
@@ -269,8 +270,10 @@ func (g *generator) pickCaller() caller {
 		// user to the IAM user of the same name, which AWS does not
 		// document (the name is the caller's choice).
 		c = caller{kind: "federated", arn: "arn:aws:sts::" + acctA + ":federated-user/fed-dana", userID: acctA + ":fed-dana", account: acctA}
-	case x < 0.82:
+	case x < 0.80:
 		c = pick(g, append(users(acctB), sessions(acctB)...))
+	case x < 0.82:
+		c = caller{kind: "root", arn: "arn:aws:iam::" + acctB + ":root", account: acctB}
 	case x < 0.91:
 		c = caller{kind: "anonymous", arn: "anonymous"}
 	default:
@@ -564,10 +567,27 @@ func (g *generator) condition() (op, key string, vals any) {
 		op = pick(g, []string{"ForAllValues:", "ForAnyValue:"}) + op
 	case !k.multi && g.chance(0.08):
 		op = pick(g, []string{"ForAllValues:", "ForAnyValue:"}) + op
-	case g.chance(0.15):
+	}
+	if g.chance(0.12) {
 		op += "IfExists"
 	}
-	return op, k.name, g.some(k.policy, 2)
+	key = k.name
+	if g.chance(0.05) {
+		key = strings.ToUpper(key[:1]) + key[1:] // key names are case-insensitive
+	}
+	vals = g.some(k.policy, 2)
+	if s, ok := vals.(string); ok && g.chance(0.3) {
+		// Condition values may be JSON numbers and booleans.
+		if _, isNumeric := strings.CutPrefix(op, "Numeric"); isNumeric || strings.Contains(op, ":Numeric") {
+			if n, err := strconv.ParseFloat(s, 64); err == nil {
+				vals = n
+			}
+		}
+		if strings.HasSuffix(strings.TrimSuffix(op, "IfExists"), "Bool") && (s == "true" || s == "false") {
+			vals = s == "true"
+		}
+	}
+	return op, key, vals
 }
 
 // resourceStatement is a statement of a resource policy: its Principal
@@ -674,6 +694,11 @@ func (g *generator) principal(who caller, trust bool) any {
 		// iam-simulate compares role names only.
 		name := who.roleARN[strings.LastIndexByte(who.roleARN, '/')+1:]
 		return map[string]any{"AWS": "arn:aws:iam::" + who.account + ":role/" + name}
+	}
+	if g.chance(0.05) {
+		// ARNs in Principal compare case-sensitively: a case variant names
+		// someone else.
+		names = append(names, strings.ToUpper(who.arn))
 	}
 	v := g.some(names, 2)
 	if xs, ok := v.([]string); ok && g.chance(0.3) {

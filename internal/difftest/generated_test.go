@@ -29,11 +29,13 @@ func TestGeneratedAgreement(t *testing.T) {
 	outcomes := decide(t, orc, cases)
 
 	agreed := 0
+	byDecision := map[string]int{}
 	byCategory := map[string]int{}
 	var unclassified []*outcome
 	shown := map[string]int{}
 	for i := range outcomes {
 		o := &outcomes[i]
+		byDecision[o.Podiam.Decision.String()]++
 		if o.agree() {
 			agreed++
 			continue
@@ -65,6 +67,8 @@ func TestGeneratedAgreement(t *testing.T) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "generated (seed %d): %d cases, %d agree (%.2f%%), %d disagree",
 		seed, len(outcomes), agreed, 100*float64(agreed)/float64(len(outcomes)), len(outcomes)-agreed)
+	fmt.Fprintf(&b, "\n    podiam decided: %d allowed, %d explicitDeny, %d implicitDeny",
+		byDecision["allowed"], byDecision["explicitDeny"], byDecision["implicitDeny"])
 	for _, name := range slices.Sorted(maps.Keys(byCategory)) {
 		fmt.Fprintf(&b, "\n    %-45s %d", name, byCategory[name])
 	}

@@ -21,18 +21,25 @@ type cond struct {
 	hash  uint64 // keyHash(key)
 	strs  []arn.Glob
 	plain []string // StringEquals/StringNotEquals values without variables
+	// truth holds the Bool and Null values: bit 0 for "true", bit 1 for
+	// "false".
+	truth uint8
+	// typed holds the values of the other operators.
+	typed *typedValues
+}
+
+type typedValues struct {
 	arns  []arn.ARNGlob
 	nums  []float64
 	dates []time.Time
 	ips   []netip.Prefix
-	bools []bool
 	bins  [][]byte
-	null  []bool
 }
 
 func compileCondition(c *Condition, vars bool, table *[]variable) cond {
 	op, _ := parseOperator(c.Operator) // validated by the parser
 	out := cond{op: op, key: strings.ToLower(c.Key)}
+	tv := &typedValues{}
 	out.hash = keyHash(out.key)
 	useVars := vars && op.kind.variables()
 	for _, v := range c.Values.Values {
@@ -42,38 +49,34 @@ func compileCondition(c *Condition, vars bool, table *[]variable) cond {
 		case opStringLike, opStringNotLike:
 			out.strs = append(out.strs, glob(v, true, useVars, table))
 		case opArnEquals, opArnLike, opArnNotEquals, opArnNotLike:
-			out.arns = append(out.arns, arnGlob(v, useVars, table))
+			tv.arns = append(tv.arns, arnGlob(v, useVars, table))
 		case opNumericEquals, opNumericNotEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
 			if n, err := strconv.ParseFloat(v, 64); err == nil {
-				out.nums = append(out.nums, n)
+				tv.nums = append(tv.nums, n)
 			}
 		case opDateEquals, opDateNotEquals, opDateLessThan, opDateLessThanEquals, opDateGreaterThan, opDateGreaterThanEquals:
 			if t, ok := parseDate(v); ok {
-				out.dates = append(out.dates, t)
+				tv.dates = append(tv.dates, t)
 			}
-		case opBool:
+		case opBool, opNull:
 			switch strings.ToLower(v) {
 			case "true":
-				out.bools = append(out.bools, true)
+				out.truth |= 1
 			case "false":
-				out.bools = append(out.bools, false)
+				out.truth |= 2
 			}
 		case opBinaryEquals:
 			if b, err := base64.StdEncoding.DecodeString(v); err == nil {
-				out.bins = append(out.bins, b)
+				tv.bins = append(tv.bins, b)
 			}
 		case opIPAddress, opNotIPAddress:
 			if p, ok := parseCIDR(v); ok {
-				out.ips = append(out.ips, p)
-			}
-		case opNull:
-			switch strings.ToLower(v) {
-			case "true":
-				out.null = append(out.null, true)
-			case "false":
-				out.null = append(out.null, false)
+				tv.ips = append(tv.ips, p)
 			}
 		}
+	}
+	if len(tv.arns)+len(tv.nums)+len(tv.dates)+len(tv.ips)+len(tv.bins) > 0 {
+		out.typed = tv
 	}
 	if op.kind == opStringEquals || op.kind == opStringNotEquals {
 		out.plain = make([]string, 0, len(out.strs))
@@ -162,12 +165,7 @@ func (c *cond) eval(r *Request) bool {
 	present := v != nil
 	if c.op.kind == opNull {
 		absent := v == nil || len(v.vals) == 0
-		for _, want := range c.null {
-			if want == absent {
-				return true
-			}
-		}
-		return false
+		return truthMatch(c.truth, absent)
 	}
 	if !present {
 		switch {
@@ -245,32 +243,6 @@ func (c *cond) any(x string, r *Request) bool {
 				return true
 			}
 		}
-	case opArnEquals, opArnLike, opArnNotEquals, opArnNotLike:
-		for i := range c.arns {
-			if m, _ := c.arns[i].Match(x, &r.fill); m {
-				return true
-			}
-		}
-	case opNumericEquals, opNumericNotEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
-		n, err := strconv.ParseFloat(x, 64)
-		if err != nil {
-			return false
-		}
-		for _, p := range c.nums {
-			if compare(c.op.kind, cmpFloat(n, p)) {
-				return true
-			}
-		}
-	case opDateEquals, opDateNotEquals, opDateLessThan, opDateLessThanEquals, opDateGreaterThan, opDateGreaterThanEquals:
-		t, ok := parseDate(x)
-		if !ok {
-			return false
-		}
-		for _, p := range c.dates {
-			if compare(c.op.kind, t.Compare(p)) {
-				return true
-			}
-		}
 	case opBool:
 		var b bool
 		switch {
@@ -283,8 +255,36 @@ func (c *cond) any(x string, r *Request) bool {
 		default:
 			return false
 		}
-		for _, p := range c.bools {
-			if p == b {
+		return truthMatch(c.truth, b)
+	}
+	tv := c.typed
+	if tv == nil {
+		return false
+	}
+	switch c.op.kind {
+	case opArnEquals, opArnLike, opArnNotEquals, opArnNotLike:
+		for i := range tv.arns {
+			if m, _ := tv.arns[i].Match(x, &r.fill); m {
+				return true
+			}
+		}
+	case opNumericEquals, opNumericNotEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
+		n, err := strconv.ParseFloat(x, 64)
+		if err != nil {
+			return false
+		}
+		for _, p := range tv.nums {
+			if compare(c.op.kind, cmpFloat(n, p)) {
+				return true
+			}
+		}
+	case opDateEquals, opDateNotEquals, opDateLessThan, opDateLessThanEquals, opDateGreaterThan, opDateGreaterThanEquals:
+		t, ok := parseDate(x)
+		if !ok {
+			return false
+		}
+		for _, p := range tv.dates {
+			if compare(c.op.kind, t.Compare(p)) {
 				return true
 			}
 		}
@@ -304,7 +304,7 @@ func (c *cond) any(x string, r *Request) bool {
 			}
 			got = b
 		}
-		for _, p := range c.bins {
+		for _, p := range tv.bins {
 			if bytes.Equal(p, got) {
 				return true
 			}
@@ -324,13 +324,22 @@ func (c *cond) any(x string, r *Request) bool {
 			}
 		}
 		a = a.Unmap()
-		for _, p := range c.ips {
+		for _, p := range tv.ips {
 			if p.Contains(a) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// truthMatch reports whether the policy's Bool or Null values (bits of
+// truth) include b.
+func truthMatch(truth uint8, b bool) bool {
+	if b {
+		return truth&1 != 0
+	}
+	return truth&2 != 0
 }
 
 func cmpFloat(a, b float64) int {

@@ -28,24 +28,24 @@ var jsonKindNames = [...]string{"null", "a boolean", "a number", "a string", "an
 func (k jsonKind) String() string { return jsonKindNames[k] }
 
 type jsonValue struct {
-	kind    jsonKind
-	off     int    // byte offset of the value in the document
-	text    string // string: decoded; number and bool: as written
-	items   []jsonValue
-	members []jsonMember
+	kind jsonKind
+	off  int32  // byte offset of the value in the document
+	text string // string: decoded; number and bool: as written
+	// kids are an object's members in order, or an array's items (with
+	// empty keys).
+	kids []jsonMember
 }
 
 type jsonMember struct {
 	key string
-	off int
 	val jsonValue
 }
 
 // get returns the member named key.
 func (v *jsonValue) get(key string) (*jsonValue, bool) {
-	for i := range v.members {
-		if v.members[i].key == key {
-			return &v.members[i].val, true
+	for i := range v.kids {
+		if v.kids[i].key == key {
+			return &v.kids[i].val, true
 		}
 	}
 	return nil, false
@@ -62,11 +62,10 @@ type jsonReader struct {
 	s     string
 	i     int
 	depth int
-	// Scratch stacks: members and items collect here and are copied out
+	// A scratch stack: members and items collect here and are copied out
 	// at their final size, so a document costs one allocation per object
 	// and array.
-	members []jsonMember
-	items   []jsonValue
+	stack []jsonMember
 }
 
 const maxJSONDepth = 64
@@ -111,15 +110,15 @@ func (r *jsonReader) value() (jsonValue, error) {
 		return r.array()
 	case c == '"':
 		s, err := r.string()
-		return jsonValue{kind: jsonString, off: start, text: s}, err
+		return jsonValue{kind: jsonString, off: int32(start), text: s}, err
 	case c == 't' || c == 'f' || c == 'n':
 		for _, lit := range []string{"true", "false", "null"} {
 			if len(r.s)-r.i >= len(lit) && r.s[r.i:r.i+len(lit)] == lit {
 				r.i += len(lit)
 				if lit == "null" {
-					return jsonValue{kind: jsonNull, off: start}, nil
+					return jsonValue{kind: jsonNull, off: int32(start)}, nil
 				}
-				return jsonValue{kind: jsonBool, off: start, text: lit}, nil
+				return jsonValue{kind: jsonBool, off: int32(start), text: lit}, nil
 			}
 		}
 	case c == '-' || c >= '0' && c <= '9':
@@ -137,7 +136,7 @@ func (r *jsonReader) enter() error {
 }
 
 func (r *jsonReader) object() (jsonValue, error) {
-	v := jsonValue{kind: jsonObject, off: r.i}
+	v := jsonValue{kind: jsonObject, off: int32(r.i)}
 	if err := r.enter(); err != nil {
 		return v, err
 	}
@@ -148,8 +147,8 @@ func (r *jsonReader) object() (jsonValue, error) {
 		r.depth--
 		return v, nil
 	}
-	base := len(r.members)
-	defer func() { r.members = r.members[:base] }()
+	base := len(r.stack)
+	defer func() { r.stack = r.stack[:base] }()
 	for {
 		r.space()
 		if r.i >= len(r.s) || r.s[r.i] != '"' {
@@ -160,7 +159,7 @@ func (r *jsonReader) object() (jsonValue, error) {
 		if err != nil {
 			return v, err
 		}
-		for _, m := range r.members[base:] {
+		for _, m := range r.stack[base:] {
 			if m.key == key {
 				return v, &jsonError{koff, fmt.Sprintf("duplicate field %q", key)}
 			}
@@ -174,7 +173,7 @@ func (r *jsonReader) object() (jsonValue, error) {
 		if err != nil {
 			return v, err
 		}
-		r.members = append(r.members, jsonMember{key: key, off: koff, val: val})
+		r.stack = append(r.stack, jsonMember{key: key, val: val})
 		r.space()
 		if r.i >= len(r.s) {
 			return v, r.fail("unexpected end of document in an object")
@@ -185,7 +184,7 @@ func (r *jsonReader) object() (jsonValue, error) {
 		case '}':
 			r.i++
 			r.depth--
-			v.members = append([]jsonMember(nil), r.members[base:]...)
+			v.kids = append([]jsonMember(nil), r.stack[base:]...)
 			return v, nil
 		default:
 			return v, r.fail("expected ',' or '}' in an object")
@@ -194,7 +193,7 @@ func (r *jsonReader) object() (jsonValue, error) {
 }
 
 func (r *jsonReader) array() (jsonValue, error) {
-	v := jsonValue{kind: jsonArray, off: r.i}
+	v := jsonValue{kind: jsonArray, off: int32(r.i)}
 	if err := r.enter(); err != nil {
 		return v, err
 	}
@@ -205,14 +204,14 @@ func (r *jsonReader) array() (jsonValue, error) {
 		r.depth--
 		return v, nil
 	}
-	base := len(r.items)
-	defer func() { r.items = r.items[:base] }()
+	base := len(r.stack)
+	defer func() { r.stack = r.stack[:base] }()
 	for {
 		val, err := r.value()
 		if err != nil {
 			return v, err
 		}
-		r.items = append(r.items, val)
+		r.stack = append(r.stack, jsonMember{val: val})
 		r.space()
 		if r.i >= len(r.s) {
 			return v, r.fail("unexpected end of document in an array")
@@ -223,7 +222,7 @@ func (r *jsonReader) array() (jsonValue, error) {
 		case ']':
 			r.i++
 			r.depth--
-			v.items = append([]jsonValue(nil), r.items[base:]...)
+			v.kids = append([]jsonMember(nil), r.stack[base:]...)
 			return v, nil
 		default:
 			return v, r.fail("expected ',' or ']' in an array")
@@ -364,5 +363,5 @@ func (r *jsonReader) number() (jsonValue, error) {
 			return jsonValue{}, r.fail("invalid number: digits must follow the exponent")
 		}
 	}
-	return jsonValue{kind: jsonNumber, off: start, text: s[start:r.i]}, nil
+	return jsonValue{kind: jsonNumber, off: int32(start), text: s[start:r.i]}, nil
 }

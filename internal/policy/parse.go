@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -38,6 +39,17 @@ func ParseDocument(data []byte, k Kind, opt Options) (*Document, error) {
 func checkText(data []byte, k Kind, opt Options) error {
 	n := 0
 	for i := 0; i < len(data); {
+		if c := data[i]; c < utf8.RuneSelf {
+			switch {
+			case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			case c < 0x20:
+				return errorf(k, "The policy contains the character %U at byte %d; policies may hold only tab, line feed, carriage return and U+0020 through U+00FF", rune(c), i)
+			default:
+				n++
+			}
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRune(data[i:])
 		if r == utf8.RuneError && size <= 1 {
 			return errorf(k, "Syntax errors in policy: invalid UTF-8 at byte %d", i)
@@ -45,9 +57,7 @@ func checkText(data []byte, k Kind, opt Options) error {
 		if !allowedRune(r) {
 			return errorf(k, "The policy contains the character %U at byte %d; policies may hold only tab, line feed, carriage return and U+0020 through U+00FF", r, i)
 		}
-		if r != ' ' && r != '\t' && r != '\n' && r != '\r' {
-			n++
-		}
+		n++
 		i += size
 	}
 	max := opt.MaxSize
@@ -72,6 +82,41 @@ func jsonProblem(err error) string {
 	return err.Error()
 }
 
+// loc names a place in a document for error messages, such as
+// Statement[1].Condition.StringEquals.aws:SourceIp. It is built without
+// allocating and formatted only when an error is reported.
+type loc struct {
+	stmt  int // statement index; -1 outside the statements
+	parts [4]string
+	n     int
+}
+
+func topLoc(field string) loc { return loc{stmt: -1, parts: [4]string{field}, n: 1} }
+
+func (l loc) with(part string) loc {
+	if l.n < len(l.parts) {
+		l.parts[l.n] = part
+		l.n++
+	}
+	return l
+}
+
+func (l loc) String() string {
+	var b strings.Builder
+	if l.stmt >= 0 {
+		b.WriteString("Statement[")
+		b.WriteString(strconv.Itoa(l.stmt))
+		b.WriteByte(']')
+	}
+	for _, part := range l.parts[:l.n] {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(part)
+	}
+	return b.String()
+}
+
 type parser struct {
 	kind Kind
 }
@@ -80,8 +125,8 @@ var topFields = []string{"Version", "Id", "Statement"}
 
 var statementFields = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 
-func checkFields(k Kind, v *jsonValue, allowed []string, where string) error {
-	for _, m := range v.members {
+func checkFields(k Kind, v *jsonValue, allowed []string, where loc) error {
+	for _, m := range v.kids {
 		if contains(allowed, m.key) {
 			continue
 		}
@@ -106,12 +151,12 @@ func contains(list []string, s string) bool {
 
 func (p *parser) document(top *jsonValue) (*Document, error) {
 	k := p.kind
-	if err := checkFields(k, top, topFields, "the policy"); err != nil {
+	if err := checkFields(k, top, topFields, topLoc("the policy")); err != nil {
 		return nil, err
 	}
 	d := &Document{}
 	if raw, ok := top.get("Version"); ok {
-		v, err := p.str(raw, "Version")
+		v, err := p.str(raw, topLoc("Version"))
 		if err != nil {
 			return nil, err
 		}
@@ -121,7 +166,7 @@ func (p *parser) document(top *jsonValue) (*Document, error) {
 		d.Version = v
 	}
 	if raw, ok := top.get("Id"); ok {
-		v, err := p.str(raw, "Id")
+		v, err := p.str(raw, topLoc("Id"))
 		if err != nil {
 			return nil, err
 		}
@@ -137,8 +182,8 @@ func (p *parser) document(top *jsonValue) (*Document, error) {
 		d.SingleStatement = true
 		list = []*jsonValue{raw}
 	case jsonArray:
-		for i := range raw.items {
-			list = append(list, &raw.items[i])
+		for i := range raw.kids {
+			list = append(list, &raw.kids[i].val)
 		}
 	default:
 		return nil, errorf(k, "Syntax errors in policy: Statement must be an object or an array of objects, not %s", raw.kind)
@@ -148,7 +193,7 @@ func (p *parser) document(top *jsonValue) (*Document, error) {
 	}
 	sids := map[string]int{}
 	for i, sraw := range list {
-		where := fmt.Sprintf("Statement[%d]", i)
+		where := loc{stmt: i}
 		st, err := p.statement(sraw, where)
 		if err != nil {
 			return nil, err
@@ -164,7 +209,7 @@ func (p *parser) document(top *jsonValue) (*Document, error) {
 	return d, nil
 }
 
-func (p *parser) str(raw *jsonValue, where string) (string, error) {
+func (p *parser) str(raw *jsonValue, where loc) (string, error) {
 	if raw.kind != jsonString {
 		return "", errorf(p.kind, "Syntax errors in policy: %s must be a string, not %s", where, raw.kind)
 	}
@@ -173,7 +218,7 @@ func (p *parser) str(raw *jsonValue, where string) (string, error) {
 
 // strings parses a string-or-list value. Condition values may also be JSON
 // numbers and booleans, which are kept as their text.
-func (p *parser) strings(raw *jsonValue, where string, scalars bool) (Strings, error) {
+func (p *parser) strings(raw *jsonValue, where loc, scalars bool) (Strings, error) {
 	one := func(v *jsonValue) (string, error) {
 		switch {
 		case v.kind == jsonString:
@@ -186,9 +231,9 @@ func (p *parser) strings(raw *jsonValue, where string, scalars bool) (Strings, e
 		return "", errorf(p.kind, "Syntax errors in policy: %s must be a string or an array of strings, not %s", where, v.kind)
 	}
 	if raw.kind == jsonArray {
-		out := Strings{List: true, Values: make([]string, 0, len(raw.items))}
-		for i := range raw.items {
-			s, err := one(&raw.items[i])
+		out := Strings{List: true, Values: make([]string, 0, len(raw.kids))}
+		for i := range raw.kids {
+			s, err := one(&raw.kids[i].val)
 			if err != nil {
 				return Strings{}, err
 			}
@@ -203,14 +248,14 @@ func (p *parser) strings(raw *jsonValue, where string, scalars bool) (Strings, e
 	return Strings{Values: []string{s}}, nil
 }
 
-func (p *parser) object(raw *jsonValue, where string) (*jsonValue, error) {
+func (p *parser) object(raw *jsonValue, where loc) (*jsonValue, error) {
 	if raw.kind != jsonObject {
 		return nil, errorf(p.kind, "Syntax errors in policy: %s must be a JSON object, not %s", where, raw.kind)
 	}
 	return raw, nil
 }
 
-func (p *parser) statement(raw *jsonValue, where string) (Statement, error) {
+func (p *parser) statement(raw *jsonValue, where loc) (Statement, error) {
 	k := p.kind
 	var st Statement
 	m, err := p.object(raw, where)
@@ -221,7 +266,7 @@ func (p *parser) statement(raw *jsonValue, where string) (Statement, error) {
 		return st, err
 	}
 	if r, ok := m.get("Sid"); ok {
-		if st.Sid, err = p.str(r, where+".Sid"); err != nil {
+		if st.Sid, err = p.str(r, where.with("Sid")); err != nil {
 			return st, err
 		}
 		if k != Resource && !alnum(st.Sid) {
@@ -232,7 +277,7 @@ func (p *parser) statement(raw *jsonValue, where string) (Statement, error) {
 	if !ok {
 		return st, errorf(k, "Missing required field Effect in %s", where)
 	}
-	eff, err := p.str(r, where+".Effect")
+	eff, err := p.str(r, where.with("Effect"))
 	if err != nil {
 		return st, err
 	}
@@ -254,7 +299,7 @@ func (p *parser) statement(raw *jsonValue, where string) (Statement, error) {
 		return st, err
 	}
 	if r, ok := m.get("Condition"); ok {
-		if st.Condition, err = p.conditions(r, where+".Condition"); err != nil {
+		if st.Condition, err = p.conditions(r, where.with("Condition")); err != nil {
 			return st, err
 		}
 	}
@@ -271,7 +316,7 @@ func alnum(s string) bool {
 	return true
 }
 
-func (p *parser) actions(m *jsonValue, st *Statement, where string) error {
+func (p *parser) actions(m *jsonValue, st *Statement, where loc) error {
 	k := p.kind
 	ra, hasA := m.get("Action")
 	rn, hasN := m.get("NotAction")
@@ -285,7 +330,7 @@ func (p *parser) actions(m *jsonValue, st *Statement, where string) error {
 	if hasN {
 		field, raw = "NotAction", rn
 	}
-	v, err := p.strings(raw, where+"."+field, false)
+	v, err := p.strings(raw, where.with(field), false)
 	if err != nil {
 		return err
 	}
@@ -340,7 +385,7 @@ func trustAction(a string) bool {
 	return strings.EqualFold(vendor, "sts")
 }
 
-func (p *parser) resources(m *jsonValue, st *Statement, where string) error {
+func (p *parser) resources(m *jsonValue, st *Statement, where loc) error {
 	k := p.kind
 	rr, hasR := m.get("Resource")
 	rn, hasN := m.get("NotResource")
@@ -363,7 +408,7 @@ func (p *parser) resources(m *jsonValue, st *Statement, where string) error {
 	if hasN {
 		field, raw = "NotResource", rn
 	}
-	v, err := p.strings(raw, where+"."+field, false)
+	v, err := p.strings(raw, where.with(field), false)
 	if err != nil {
 		return err
 	}
@@ -406,7 +451,7 @@ func checkResource(r string) string {
 
 var principalTypes = []string{"AWS", "CanonicalUser", "Federated", "Service"}
 
-func (p *parser) principals(m *jsonValue, st *Statement, where string) error {
+func (p *parser) principals(m *jsonValue, st *Statement, where loc) error {
 	k := p.kind
 	rp, hasP := m.get("Principal")
 	rn, hasN := m.get("NotPrincipal")
@@ -432,7 +477,7 @@ func (p *parser) principals(m *jsonValue, st *Statement, where string) error {
 	if hasN {
 		field, raw = "NotPrincipal", rn
 	}
-	w := where + "." + field
+	w := where.with(field)
 	pr := &Principals{}
 	if raw.kind == jsonString {
 		s, err := p.str(raw, w)
@@ -448,7 +493,7 @@ func (p *parser) principals(m *jsonValue, st *Statement, where string) error {
 		if err != nil {
 			return err
 		}
-		if len(obj.members) == 0 {
+		if len(obj.kids) == 0 {
 			return errorf(k, "Invalid principal in policy: %s is empty", w)
 		}
 		for _, t := range principalTypes {
@@ -456,7 +501,7 @@ func (p *parser) principals(m *jsonValue, st *Statement, where string) error {
 			if !ok {
 				continue
 			}
-			vals, err := p.strings(r, w+"."+t, false)
+			vals, err := p.strings(r, w.with(t), false)
 			if err != nil {
 				return err
 			}
@@ -512,29 +557,29 @@ func checkPrincipal(typ, v string) string {
 	return ""
 }
 
-func (p *parser) conditions(raw *jsonValue, where string) ([]Condition, error) {
+func (p *parser) conditions(raw *jsonValue, where loc) ([]Condition, error) {
 	k := p.kind
 	ops, err := p.object(raw, where)
 	if err != nil {
 		return nil, err
 	}
 	var out []Condition
-	for oi := range ops.members {
-		op, kraw := ops.members[oi].key, &ops.members[oi].val
+	for oi := range ops.kids {
+		op, kraw := ops.kids[oi].key, &ops.kids[oi].val
 		if _, err := parseOperator(op); err != nil {
 			return nil, errorf(k, "%s: %v", where, err)
 		}
-		w := where + "." + op
+		w := where.with(op)
 		keys, err := p.object(kraw, w)
 		if err != nil {
 			return nil, err
 		}
-		for ki := range keys.members {
-			key, vraw := keys.members[ki].key, &keys.members[ki].val
+		for ki := range keys.kids {
+			key, vraw := keys.kids[ki].key, &keys.kids[ki].val
 			if key == "" {
 				return nil, errorf(k, "%s: empty condition key", w)
 			}
-			vals, err := p.strings(vraw, w+"."+key, true)
+			vals, err := p.strings(vraw, w.with(key), true)
 			if err != nil {
 				return nil, err
 			}
