@@ -139,6 +139,13 @@ func NewGlob(tokens ...Token) Glob {
 	}
 	flush()
 	// Groups share the element array.
+	stars := 0
+	for _, e := range elems {
+		if e.kind == elemStar {
+			stars++
+		}
+	}
+	g.groups = make([]group, 0, stars+1)
 	start := 0
 	for k, e := range elems {
 		if e.kind == elemStar {
@@ -442,7 +449,8 @@ func NewARNGlob(tokens ...Token) ARNGlob {
 		g.finish(&segs, tokens[0].Text)
 		return g
 	}
-	var cur []Token
+	var buf [8]Token
+	cur := buf[:0]
 	n := 0
 	for _, t := range tokens {
 		if t.Kind == Hole || n == 5 {
@@ -457,7 +465,7 @@ func NewARNGlob(tokens ...Token) ARNGlob {
 			}
 			cur = append(cur, Token{Kind: t.Kind, Text: text[:j]})
 			segs[n] = NewGlob(cur...)
-			cur = nil
+			cur = buf[:0]
 			n++
 			text = text[j+1:]
 		}

@@ -71,6 +71,26 @@ func Parse(name string, data []byte, k Kind, opt Options) (*Policy, error) {
 func Compile(name string, d *Document, k Kind) *Policy {
 	p := &Policy{Name: name, Kind: k, Document: d, Rules: make([]Rule, len(d.Statements)), filters: make([]ruleFilter, len(d.Statements))}
 	vars := d.Version == Version2012
+	// One backing array each for the actions, resources and conditions of
+	// all rules.
+	var nAct, nRes, nCond int
+	for i := range d.Statements {
+		s := &d.Statements[i]
+		for _, v := range []*Strings{s.Action, s.NotAction, s.Resource, s.NotResource} {
+			if v == nil {
+				continue
+			}
+			if v == s.Action || v == s.NotAction {
+				nAct += len(v.Values)
+			} else {
+				nRes += len(v.Values)
+			}
+		}
+		nCond += len(s.Condition)
+	}
+	allActs := make([]arn.Glob, 0, nAct)
+	allRes := make([]arn.ARNGlob, 0, nRes)
+	allConds := make([]cond, 0, nCond)
 	for i := range d.Statements {
 		s := &d.Statements[i]
 		r := &p.Rules[i]
@@ -89,10 +109,10 @@ func Compile(name string, d *Document, k Kind) *Policy {
 			f.act = ^uint64(0)
 		}
 		if acts != nil {
-			r.actions = make([]arn.Glob, 0, len(acts.Values))
+			start := len(allActs)
 			for _, a := range acts.Values {
 				a = strings.ToLower(a)
-				r.actions = append(r.actions, arn.ParseGlob(a))
+				allActs = append(allActs, arn.ParseGlob(a))
 				vendor, _, _ := strings.Cut(a, ":")
 				switch {
 				case !strings.ContainsAny(a, "*?"):
@@ -103,6 +123,7 @@ func Compile(name string, d *Document, k Kind) *Policy {
 					f.act = ^uint64(0)
 				}
 			}
+			r.actions = allActs[start:len(allActs):len(allActs)]
 		}
 		res := s.Resource
 		if s.NotResource != nil {
@@ -111,19 +132,21 @@ func Compile(name string, d *Document, k Kind) *Policy {
 		if res == nil {
 			r.anyResource = true
 		} else {
-			r.resources = make([]arn.ARNGlob, 0, len(res.Values))
+			start := len(allRes)
 			for _, v := range res.Values {
 				if v == "*" {
 					r.anyResource = true
 					continue
 				}
-				r.resources = append(r.resources, arnGlob(v, vars, &r.vars))
+				allRes = append(allRes, arnGlob(v, vars, &r.vars))
 			}
+			r.resources = allRes[start:len(allRes):len(allRes)]
 		}
-		r.conds = make([]cond, 0, len(s.Condition))
+		start := len(allConds)
 		for j := range s.Condition {
-			r.conds = append(r.conds, compileCondition(&s.Condition[j], vars, &r.vars))
+			allConds = append(allConds, compileCondition(&s.Condition[j], vars, &r.vars))
 		}
+		r.conds = allConds[start:len(allConds):len(allConds)]
 		// All conditions must hold and none has side effects: try the
 		// cheap ones first.
 		slices.SortStableFunc(r.conds, func(a, b cond) int { return a.op.kind.cost() - b.op.kind.cost() })

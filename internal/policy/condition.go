@@ -39,7 +39,7 @@ type typedValues struct {
 func compileCondition(c *Condition, vars bool, table *[]variable) cond {
 	op, _ := parseOperator(c.Operator) // validated by the parser
 	out := cond{op: op, key: strings.ToLower(c.Key)}
-	tv := &typedValues{}
+	var tv typedValues
 	out.hash = keyHash(out.key)
 	useVars := vars && op.kind.variables()
 	for _, v := range c.Values.Values {
@@ -76,7 +76,7 @@ func compileCondition(c *Condition, vars bool, table *[]variable) cond {
 		}
 	}
 	if len(tv.arns)+len(tv.nums)+len(tv.dates)+len(tv.ips)+len(tv.bins) > 0 {
-		out.typed = tv
+		out.typed = &tv
 	}
 	if op.kind == opStringEquals || op.kind == opStringNotEquals {
 		out.plain = make([]string, 0, len(out.strs))

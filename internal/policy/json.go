@@ -66,13 +66,27 @@ type jsonReader struct {
 	// at their final size, so a document costs one allocation per object
 	// and array.
 	stack []jsonMember
+	// arena holds the finished kids of every object and array; when it is
+	// full a new one is started, and slices of the old one stay valid.
+	arena []jsonMember
+}
+
+// keep copies finished kids out of the scratch stack into the arena.
+func (r *jsonReader) keep(kids []jsonMember) []jsonMember {
+	if len(r.arena)+len(kids) > cap(r.arena) {
+		n := max(len(kids), len(r.s)/16, 16)
+		r.arena = make([]jsonMember, 0, n)
+	}
+	start := len(r.arena)
+	r.arena = append(r.arena, kids...)
+	return r.arena[start:len(r.arena):len(r.arena)]
 }
 
 const maxJSONDepth = 64
 
 // parseJSON reads one JSON value that must fill the whole document.
 func parseJSON(doc string) (jsonValue, error) {
-	r := jsonReader{s: doc}
+	r := jsonReader{s: doc, stack: make([]jsonMember, 0, 32)}
 	v, err := r.value()
 	if err != nil {
 		return jsonValue{}, err
@@ -184,7 +198,7 @@ func (r *jsonReader) object() (jsonValue, error) {
 		case '}':
 			r.i++
 			r.depth--
-			v.kids = append([]jsonMember(nil), r.stack[base:]...)
+			v.kids = r.keep(r.stack[base:])
 			return v, nil
 		default:
 			return v, r.fail("expected ',' or '}' in an object")
@@ -222,7 +236,7 @@ func (r *jsonReader) array() (jsonValue, error) {
 		case ']':
 			r.i++
 			r.depth--
-			v.kids = append([]jsonMember(nil), r.stack[base:]...)
+			v.kids = r.keep(r.stack[base:])
 			return v, nil
 		default:
 			return v, r.fail("expected ',' or ']' in an array")

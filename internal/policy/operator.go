@@ -99,9 +99,35 @@ type operator struct {
 	ifExists bool
 }
 
+// operators holds every valid operator name with its qualifier and
+// IfExists forms, so that compiling a condition is one lookup.
+var operators = func() map[string]operator {
+	m := make(map[string]operator)
+	for name, k := range opNames {
+		for _, q := range []struct {
+			prefix string
+			qual   qualifier
+		}{{"", qualNone}, {"ForAllValues:", qualForAll}, {"ForAnyValue:", qualForAny}} {
+			m[q.prefix+name] = operator{kind: k, qual: q.qual}
+			if k != opNull {
+				m[q.prefix+name+"IfExists"] = operator{kind: k, qual: q.qual, ifExists: true}
+			}
+		}
+	}
+	return m
+}()
+
 // parseOperator parses a condition operator such as
 // "ForAnyValue:StringLikeIfExists".
 func parseOperator(s string) (operator, error) {
+	if op, ok := operators[s]; ok {
+		return op, nil
+	}
+	return parseOperatorSlow(s)
+}
+
+// parseOperatorSlow explains why s is not an operator.
+func parseOperatorSlow(s string) (operator, error) {
 	var op operator
 	name := s
 	if q, rest, ok := strings.Cut(name, ":"); ok {

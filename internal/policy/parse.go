@@ -3,7 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -182,6 +182,7 @@ func (p *parser) document(top *jsonValue) (*Document, error) {
 		d.SingleStatement = true
 		list = []*jsonValue{raw}
 	case jsonArray:
+		list = make([]*jsonValue, 0, len(raw.kids))
 		for i := range raw.kids {
 			list = append(list, &raw.kids[i].val)
 		}
@@ -191,6 +192,7 @@ func (p *parser) document(top *jsonValue) (*Document, error) {
 	if len(list) == 0 {
 		return nil, errorf(k, "Missing required field Statement: the Statement array is empty")
 	}
+	d.Statements = make([]Statement, 0, len(list))
 	sids := map[string]int{}
 	for i, sraw := range list {
 		where := loc{stmt: i}
@@ -563,7 +565,11 @@ func (p *parser) conditions(raw *jsonValue, where loc) ([]Condition, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Condition
+	n := 0
+	for i := range ops.kids {
+		n += len(ops.kids[i].val.kids)
+	}
+	out := make([]Condition, 0, n)
 	for oi := range ops.kids {
 		op, kraw := ops.kids[oi].key, &ops.kids[oi].val
 		if _, err := parseOperator(op); err != nil {
@@ -586,11 +592,14 @@ func (p *parser) conditions(raw *jsonValue, where loc) ([]Condition, error) {
 			out = append(out, Condition{Operator: op, Key: key, Values: vals})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Operator != out[j].Operator {
-			return out[i].Operator < out[j].Operator
+	if len(out) == 0 {
+		return nil, nil
+	}
+	slices.SortFunc(out, func(a, b Condition) int {
+		if c := strings.Compare(a.Operator, b.Operator); c != 0 {
+			return c
 		}
-		return out[i].Key < out[j].Key
+		return strings.Compare(a.Key, b.Key)
 	})
 	return out, nil
 }

@@ -32,7 +32,8 @@ func glob(s string, wild, vars bool, table *[]variable) arn.Glob {
 		}
 		return arn.NewGlob(arn.Token{Kind: kind, Text: s})
 	}
-	return arn.NewGlob(tokenize(s, wild, vars, table)...)
+	var buf [8]arn.Token
+	return arn.NewGlob(tokenizeInto(buf[:0], s, wild, vars, table)...)
 }
 
 // arnGlob compiles s as an ARN pattern with wildcards.
@@ -40,7 +41,8 @@ func arnGlob(s string, vars bool, table *[]variable) arn.ARNGlob {
 	if !vars || !strings.Contains(s, "${") {
 		return arn.NewARNGlob(arn.Token{Kind: arn.Wild, Text: s})
 	}
-	return arn.NewARNGlob(tokenize(s, true, vars, table)...)
+	var buf [8]arn.Token
+	return arn.NewARNGlob(tokenizeInto(buf[:0], s, true, vars, table)...)
 }
 
 func tokenizeInto(out []arn.Token, s string, wild, vars bool, table *[]variable) []arn.Token {
