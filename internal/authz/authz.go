@@ -67,12 +67,41 @@ const (
 	// Allowed by the identity side, or by the resource policy alone.
 	AllowedByIdentity
 	AllowedByResource
+	AllowedByTrust // the role's trust policy allows the caller on its own
 )
 
 var reasonNames = [...]string{
 	"", "scp-deny", "resource-deny", "identity-deny", "boundary-deny", "session-deny",
 	"no-scp-allow", "no-identity-allow", "no-boundary-allow", "no-session-allow",
-	"no-resource-allow", "no-trust-allow", "identity-allow", "resource-allow",
+	"no-resource-allow", "no-trust-allow", "identity-allow", "resource-allow", "trust-allow",
+}
+
+var reasonTexts = [...]string{
+	"",
+	"an explicit deny in a service control policy",
+	"an explicit deny in a resource-based policy",
+	"an explicit deny in an identity-based policy",
+	"an explicit deny in a permissions boundary",
+	"an explicit deny in a session policy",
+	"no service control policy allows the action",
+	"no identity-based policy allows the action",
+	"no permissions boundary allows the action",
+	"no session policy allows the action",
+	"no resource-based policy allows the action",
+	"the role's trust policy does not allow the action",
+	"an identity-based policy allows the action",
+	"a resource-based policy allows the action",
+	"the role's trust policy allows the action",
+}
+
+// Explain says in words why the decision was made, in the style of AWS's
+// AccessDenied messages ("... because no identity-based policy allows the
+// action").
+func (r Reason) Explain() string {
+	if int(r) < len(reasonTexts) {
+		return reasonTexts[r]
+	}
+	return ""
 }
 
 func (r Reason) String() string {
@@ -141,6 +170,9 @@ func Evaluate(req *Request, set *Set, out *Result) {
 		}
 	}
 	decide(req, set, &t, out)
+	if out.Reason == AllowedByResource && set.Resource.Kind == policy.Trust {
+		out.Reason = AllowedByTrust
+	}
 	keep := policy.Allow
 	switch out.Decision {
 	case ExplicitDeny:

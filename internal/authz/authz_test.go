@@ -398,18 +398,18 @@ func TestEvaluate(t *testing.T) {
 			name: "resource allow: web identity", caller: oidcIdP, action: "sts:AssumeRoleWithWebIdentity", resource: roleA,
 			ctx:   map[string]string{"oidc.example.com:aud": "sts.amazonaws.com"},
 			trust: &named{"trust", `{"Sid":"IRSA","Effect":"Allow","Principal":{"Federated":"` + oidcIdP + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"oidc.example.com:aud":"sts.amazonaws.com"}}}`},
-			want:  authz.Allowed, reason: authz.AllowedByResource, statements: []string{"trust/IRSA"},
+			want:  authz.Allowed, reason: authz.AllowedByTrust, statements: []string{"trust/IRSA"},
 		},
 		{
 			name: "resource allow: trust naming the user", caller: alice, action: "sts:AssumeRole", resource: roleA,
 			trust: &named{"trust", `{"Sid":"Alice","Effect":"Allow","Principal":{"AWS":"` + alice + `"},"Action":"sts:AssumeRole"}`},
-			want:  authz.Allowed, reason: authz.AllowedByResource, statements: []string{"trust/Alice"},
+			want:  authz.Allowed, reason: authz.AllowedByTrust, statements: []string{"trust/Alice"},
 		},
 		{
 			name: "resource allow: cross-account trust", caller: bobB, action: "sts:AssumeRole", resource: roleA, resAcct: acctA,
 			identity: []named{{"id", allowAssume}},
 			trust:    &named{"trust", `{"Sid":"B","Effect":"Allow","Principal":{"AWS":"` + acctB + `"},"Action":"sts:AssumeRole"}`},
-			want:     authz.Allowed, reason: authz.AllowedByResource,
+			want:     authz.Allowed, reason: authz.AllowedByTrust,
 			statements: []string{"id/Assume", "trust/B"},
 		},
 	}
@@ -463,8 +463,8 @@ func TestStrings(t *testing.T) {
 		}
 		names[s] = true
 	}
-	if len(names) != 13 {
-		t.Errorf("%d named reasons, want 13", len(names))
+	if len(names) != 14 {
+		t.Errorf("%d named reasons, want 14", len(names))
 	}
 }
 

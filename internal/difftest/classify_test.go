@@ -83,6 +83,11 @@ var categories = []category{
 		match: notIPBareOtherFamily,
 	},
 	{
+		name:  "for-any-value-if-exists-missing-key",
+		why:   "IfExists makes a condition true when its key is absent, with no exception for set operators (IAM User Guide, condition operators, ...IfExists); iam-simulate ignores IfExists after ForAnyValue, so the condition is false",
+		match: forAnyValueIfExistsMissing,
+	},
+	{
 		name:  "session-policy-vs-session-arn",
 		why:   "a same-account resource policy that names the session's own ARN is not limited by the session policy (IAM User Guide, session policies); iam-simulate lets the session policy's implicit deny win (NOTES.md (b))",
 		match: sessionPolicyVsSessionARN,
@@ -465,4 +470,10 @@ func dropStatements(np *corpus.NamedPolicy, drop func(s *statement) bool) *corpu
 		return np
 	}
 	return &corpus.NamedPolicy{Name: np.Name, Document: b}
+}
+
+func forAnyValueIfExistsMissing(o *outcome) bool {
+	return eachCondition(o.Case, func(_ *policyRef, _ *statement, op, key string, _ []string) bool {
+		return strings.HasPrefix(op, "ForAnyValue:") && strings.HasSuffix(op, "IfExists") && !o.Req.Context.Has(key)
+	})
 }

@@ -180,7 +180,7 @@ var ctxKeys = []ctxKey{
 		policy: []string{"10.0.0.0/8", "10.1.2.3", "10.1.2.3/32", "192.0.2.0/24", "192.0.2.77/24", "2001:db8::/32", "2001:db8::1", "0.0.0.0/0"},
 		ops:    []string{"IpAddress", "NotIpAddress"}},
 	{name: "aws:CurrentTime", values: []string{"2024-06-15T12:30:00Z", "2023-12-31T23:59:59Z", "2025-02-01T00:00:00Z"},
-		policy: []string{"2024-06-15T12:30:00Z", "2024-01-01T00:00:00Z", "2024-06-15", "2025-01-01T00:00:00+01:00", "2024-06-15T12:30:00.000Z", "2023-12-31T23:59:59Z"},
+		policy: []string{"2024-06-15T12:30:00Z", "2024-01-01T00:00:00Z", "2024-06-15", "2025-01-01T00:00:00+01:00", "2024-06-15T12:30:00.000Z", "2024-06-15T13:30:00+01:00", "2023-12-31T23:59:59Z"},
 		ops:    dateOps},
 	{name: "aws:SecureTransport", values: []string{"true", "false"}, policy: []string{"true", "false", "True"}, ops: []string{"Bool"}},
 	{name: "aws:MultiFactorAuthAge", values: []string{"100", "3600", "7200", "0"},
@@ -194,7 +194,7 @@ var ctxKeys = []ctxKey{
 	{name: "aws:SourceArn", values: []string{"arn:aws:sns:us-east-1:" + acctA + ":topic", "arn:aws:s3:::bucket-" + acctA, "arn:aws:iam::" + acctB + ":role/team/app"},
 		policy: []string{"arn:aws:sns:us-east-1:" + acctA + ":topic", "arn:aws:sns:*:" + acctA + ":*", "arn:aws:s3:::bucket-*", "arn:aws:iam::*:role/team/*", "arn:aws:iam::" + acctB + ":role/*", "arn:aws:sqs:*:*:*", "arn:aws:s3:::bucket-" + acctA},
 		ops:    append(append([]string{}, arnOps...), "StringLike", "StringEquals")},
-	{name: "aws:PrincipalArn", policy: []string{"arn:aws:iam::" + acctA + ":user/*", "arn:aws:iam::*:role/team/*", "arn:aws:iam::" + acctA + ":role/Admin", "arn:aws:iam::" + acctA + ":root", "arn:aws:iam::" + acctB + ":*"},
+	{name: "aws:PrincipalArn", policy: []string{"arn:aws:iam::" + acctA + ":user/*", "arn:aws:iam::*:role/team/*", "arn:aws:iam::" + acctA + ":role/Admin", "arn:aws:iam::" + acctA + ":root", "arn:aws:iam::" + acctB + ":*", "arn:aws:iam::*:user/${aws:username}", "arn:aws:iam::*:role/${aws:PrincipalTag/team, 'team'}/*"},
 		ops: arnOps},
 	{name: "aws:PrincipalTag/team", policy: []string{"blue", "red", "bl*", "BLUE"}, ops: stringOps},
 	{name: "aws:username", policy: []string{"alice", "bob", "a*", "${aws:PrincipalTag/team}"}, ops: stringOps},
@@ -437,6 +437,11 @@ func (g *generator) identitySide(c *corpus.Case, who caller, action string, t ta
 	switch {
 	case who.kind == "federated" && g.chance(0.95), who.kind == "session" && g.chance(0.25):
 		c.Policies.Session = []corpus.NamedPolicy{*named("session", g.simpleDoc(action, t))}
+		if g.chance(0.2) {
+			// An inline and a managed session policy: one session policy
+			// made of both.
+			c.Policies.Session = append(c.Policies.Session, *named("session-managed", g.simpleDoc(action, t)))
+		}
 	}
 }
 
@@ -578,12 +583,11 @@ func (g *generator) condition() (op, key string, vals any) {
 	vals = g.some(k.policy, 2)
 	if s, ok := vals.(string); ok && g.chance(0.3) {
 		// Condition values may be JSON numbers and booleans.
-		if _, isNumeric := strings.CutPrefix(op, "Numeric"); isNumeric || strings.Contains(op, ":Numeric") {
-			if n, err := strconv.ParseFloat(s, 64); err == nil {
-				vals = n
-			}
+		base := strings.TrimSuffix(op[strings.IndexByte(op, ':')+1:], "IfExists")
+		if n, err := strconv.ParseFloat(s, 64); err == nil && strings.HasPrefix(base, "Numeric") {
+			vals = n
 		}
-		if strings.HasSuffix(strings.TrimSuffix(op, "IfExists"), "Bool") && (s == "true" || s == "false") {
+		if base == "Bool" && (s == "true" || s == "false") {
 			vals = s == "true"
 		}
 	}
@@ -695,10 +699,11 @@ func (g *generator) principal(who caller, trust bool) any {
 		name := who.roleARN[strings.LastIndexByte(who.roleARN, '/')+1:]
 		return map[string]any{"AWS": "arn:aws:iam::" + who.account + ":role/" + name}
 	}
-	if g.chance(0.05) {
+	if g.chance(0.05) && strings.Contains(who.arn, "/") {
 		// ARNs in Principal compare case-sensitively: a case variant names
 		// someone else.
-		names = append(names, strings.ToUpper(who.arn))
+		i := strings.LastIndexByte(who.arn, '/') + 1
+		names = append(names, who.arn[:i]+strings.ToUpper(who.arn[i:]))
 	}
 	v := g.some(names, 2)
 	if xs, ok := v.([]string); ok && g.chance(0.3) {
@@ -730,11 +735,15 @@ func (g *generator) scps(c *corpus.Case, action string) {
 	c.Policies.SCPs = level
 }
 
-// version is almost always 2012-10-17; the rare 2008-10-17 document keeps
-// the classifier for its known difference tested.
+// version is almost always 2012-10-17; the rare 2008-10-17 document, or
+// document without Version, keeps the classifier for its known difference
+// tested.
 func (g *generator) version() string {
-	if g.chance(0.02) {
+	switch x := g.r.Float64(); {
+	case x < 0.015:
 		return "2008-10-17"
+	case x < 0.02:
+		return "" // no Version: the 2008 rules
 	}
 	return "2012-10-17"
 }

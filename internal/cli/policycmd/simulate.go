@@ -36,6 +36,17 @@ var multiValuedKeys = []string{
 	"s3:RequestObjectTagKeys", "sts:TransitiveTagKeys",
 }
 
+// MultiValued reports whether key is one of AWS's multi-valued keys, which
+// are sets even when given once.
+func MultiValued(key string) bool {
+	for _, m := range multiValuedKeys {
+		if strings.EqualFold(m, key) {
+			return true
+		}
+	}
+	return false
+}
+
 func runSimulate(ctx context.Context, env command.Env, args []string) error {
 	var cfg SimulateConfig
 	fs := flag.NewFlagSet("podiam policy simulate", flag.ContinueOnError)
@@ -104,7 +115,7 @@ func Simulate(env command.Env, cfg SimulateConfig) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	fmt.Fprintf(env.Stdout, "decision: %s (%s)\n", out.Decision, out.Reason)
+	fmt.Fprintf(env.Stdout, "decision: %s: %s\n", out.Decision, res.Reason.Explain())
 	for _, m := range out.MatchedStatements {
 		sid := m.Sid
 		if sid == "" {
@@ -149,11 +160,7 @@ func build(cfg SimulateConfig) (*authz.Request, *authz.Set, error) {
 	}
 	for _, kv := range cfg.Context {
 		k, v, _ := strings.Cut(kv, "=")
-		multi := counts[strings.ToLower(k)] > 1
-		for _, m := range multiValuedKeys {
-			multi = multi || strings.EqualFold(m, k)
-		}
-		if multi {
+		if counts[strings.ToLower(k)] > 1 || MultiValued(k) {
 			vals, _, _ := req.Context.Get(k)
 			req.Context.SetMulti(k, append(vals, v)...)
 		} else {
