@@ -7,10 +7,10 @@ import (
 	"unicode/utf8"
 )
 
-// A small strict JSON reader (RFC 8259) that keeps object members in
-// order with their byte offsets, so that validation can say where a
-// problem is and reject duplicate fields. It reads a policy in one pass;
-// strings without escapes share the document's memory.
+// A small strict JSON reader (RFC 8259) that the parser pulls values from
+// one at a time, so a policy is read in one pass without building a tree.
+// Object members come in document order; a repeated member name is an
+// error. Strings without escapes share the document's memory.
 
 type jsonKind uint8
 
@@ -27,30 +27,6 @@ var jsonKindNames = [...]string{"null", "a boolean", "a number", "a string", "an
 
 func (k jsonKind) String() string { return jsonKindNames[k] }
 
-type jsonValue struct {
-	kind jsonKind
-	off  int32  // byte offset of the value in the document
-	text string // string: decoded; number and bool: as written
-	// kids are an object's members in order, or an array's items (with
-	// empty keys).
-	kids []jsonMember
-}
-
-type jsonMember struct {
-	key string
-	val jsonValue
-}
-
-// get returns the member named key.
-func (v *jsonValue) get(key string) (*jsonValue, bool) {
-	for i := range v.kids {
-		if v.kids[i].key == key {
-			return &v.kids[i].val, true
-		}
-	}
-	return nil, false
-}
-
 type jsonError struct {
 	off int
 	msg string
@@ -62,41 +38,10 @@ type jsonReader struct {
 	s     string
 	i     int
 	depth int
-	// A scratch stack: members and items collect here and are copied out
-	// at their final size, so a document costs one allocation per object
-	// and array.
-	stack []jsonMember
-	// arena holds the finished kids of every object and array; when it is
-	// full a new one is started, and slices of the old one stay valid.
-	arena []jsonMember
-}
-
-// keep copies finished kids out of the scratch stack into the arena.
-func (r *jsonReader) keep(kids []jsonMember) []jsonMember {
-	if len(r.arena)+len(kids) > cap(r.arena) {
-		n := max(len(kids), len(r.s)/16, 16)
-		r.arena = make([]jsonMember, 0, n)
-	}
-	start := len(r.arena)
-	r.arena = append(r.arena, kids...)
-	return r.arena[start:len(r.arena):len(r.arena)]
+	keys  []string // member names of the objects being read, for duplicates
 }
 
 const maxJSONDepth = 64
-
-// parseJSON reads one JSON value that must fill the whole document.
-func parseJSON(doc string) (jsonValue, error) {
-	r := jsonReader{s: doc, stack: make([]jsonMember, 0, 32)}
-	v, err := r.value()
-	if err != nil {
-		return jsonValue{}, err
-	}
-	r.space()
-	if r.i != len(r.s) {
-		return jsonValue{}, &jsonError{r.i, "unexpected data after the policy object"}
-	}
-	return v, nil
-}
 
 func (r *jsonReader) fail(msg string) error { return &jsonError{r.i, msg} }
 
@@ -111,34 +56,78 @@ func (r *jsonReader) space() {
 	}
 }
 
-func (r *jsonReader) value() (jsonValue, error) {
+// peek returns the kind of the next value without reading it.
+func (r *jsonReader) peek() (jsonKind, error) {
 	r.space()
 	if r.i >= len(r.s) {
-		return jsonValue{}, r.fail("unexpected end of document")
+		return 0, r.fail("unexpected end of document")
 	}
-	start := r.i
 	switch c := r.s[r.i]; {
 	case c == '{':
-		return r.object()
+		return jsonObject, nil
 	case c == '[':
-		return r.array()
+		return jsonArray, nil
 	case c == '"':
-		s, err := r.string()
-		return jsonValue{kind: jsonString, off: int32(start), text: s}, err
-	case c == 't' || c == 'f' || c == 'n':
-		for _, lit := range []string{"true", "false", "null"} {
+		return jsonString, nil
+	case c == 't' || c == 'f':
+		return jsonBool, nil
+	case c == 'n':
+		return jsonNull, nil
+	case c == '-' || c >= '0' && c <= '9':
+		return jsonNumber, nil
+	}
+	return 0, r.fail(fmt.Sprintf("invalid character %q looking for a value", r.s[r.i]))
+}
+
+// end checks that only whitespace follows the document's value.
+func (r *jsonReader) end() error {
+	r.space()
+	if r.i != len(r.s) {
+		return r.fail("unexpected data after the policy object")
+	}
+	return nil
+}
+
+// scalar reads a string, number, boolean or null and returns its text
+// (decoded for strings).
+func (r *jsonReader) scalar() (jsonKind, string, error) {
+	kind, err := r.peek()
+	if err != nil {
+		return 0, "", err
+	}
+	switch kind {
+	case jsonString:
+		s, err := r.str()
+		return kind, s, err
+	case jsonNumber:
+		s, err := r.number()
+		return kind, s, err
+	case jsonBool, jsonNull:
+		for _, lit := range [...]string{"true", "false", "null"} {
 			if len(r.s)-r.i >= len(lit) && r.s[r.i:r.i+len(lit)] == lit {
 				r.i += len(lit)
-				if lit == "null" {
-					return jsonValue{kind: jsonNull, off: int32(start)}, nil
-				}
-				return jsonValue{kind: jsonBool, off: int32(start), text: lit}, nil
+				return kind, lit, nil
 			}
 		}
-	case c == '-' || c >= '0' && c <= '9':
-		return r.number()
+		return 0, "", r.fail("invalid literal")
 	}
-	return jsonValue{}, r.fail(fmt.Sprintf("invalid character %q looking for a value", r.s[r.i]))
+	return 0, "", r.fail("expected a string, number, boolean or null")
+}
+
+// skip reads and discards one value.
+func (r *jsonReader) skip() error {
+	kind, err := r.peek()
+	if err != nil {
+		return err
+	}
+	switch kind {
+	case jsonObject:
+		return r.object(func(string) error { return r.skip() })
+	case jsonArray:
+		return r.array(func(int) error { return r.skip() })
+	}
+	_, _, err = r.scalar()
+	return err
 }
 
 func (r *jsonReader) enter() error {
@@ -149,48 +138,48 @@ func (r *jsonReader) enter() error {
 	return nil
 }
 
-func (r *jsonReader) object() (jsonValue, error) {
-	v := jsonValue{kind: jsonObject, off: int32(r.i)}
+// object reads an object, calling member for each member name; member
+// must read the member's value.
+func (r *jsonReader) object(member func(key string) error) error {
 	if err := r.enter(); err != nil {
-		return v, err
+		return err
 	}
 	r.i++ // {
+	base := len(r.keys)
+	defer func() { r.keys = r.keys[:base] }()
 	r.space()
 	if r.i < len(r.s) && r.s[r.i] == '}' {
 		r.i++
 		r.depth--
-		return v, nil
+		return nil
 	}
-	base := len(r.stack)
-	defer func() { r.stack = r.stack[:base] }()
 	for {
 		r.space()
 		if r.i >= len(r.s) || r.s[r.i] != '"' {
-			return v, r.fail("expected a quoted field name")
+			return r.fail("expected a quoted field name")
 		}
 		koff := r.i
-		key, err := r.string()
+		key, err := r.str()
 		if err != nil {
-			return v, err
+			return err
 		}
-		for _, m := range r.stack[base:] {
-			if m.key == key {
-				return v, &jsonError{koff, fmt.Sprintf("duplicate field %q", key)}
+		for _, k := range r.keys[base:] {
+			if k == key {
+				return &jsonError{koff, fmt.Sprintf("duplicate field %q", key)}
 			}
 		}
+		r.keys = append(r.keys, key)
 		r.space()
 		if r.i >= len(r.s) || r.s[r.i] != ':' {
-			return v, r.fail("expected ':' after a field name")
+			return r.fail("expected ':' after a field name")
 		}
 		r.i++
-		val, err := r.value()
-		if err != nil {
-			return v, err
+		if err := member(key); err != nil {
+			return err
 		}
-		r.stack = append(r.stack, jsonMember{key: key, val: val})
 		r.space()
 		if r.i >= len(r.s) {
-			return v, r.fail("unexpected end of document in an object")
+			return r.fail("unexpected end of document in an object")
 		}
 		switch r.s[r.i] {
 		case ',':
@@ -198,37 +187,33 @@ func (r *jsonReader) object() (jsonValue, error) {
 		case '}':
 			r.i++
 			r.depth--
-			v.kids = r.keep(r.stack[base:])
-			return v, nil
+			return nil
 		default:
-			return v, r.fail("expected ',' or '}' in an object")
+			return r.fail("expected ',' or '}' in an object")
 		}
 	}
 }
 
-func (r *jsonReader) array() (jsonValue, error) {
-	v := jsonValue{kind: jsonArray, off: int32(r.i)}
+// array reads an array, calling item for each element; item must read
+// the element.
+func (r *jsonReader) array(item func(i int) error) error {
 	if err := r.enter(); err != nil {
-		return v, err
+		return err
 	}
 	r.i++ // [
 	r.space()
 	if r.i < len(r.s) && r.s[r.i] == ']' {
 		r.i++
 		r.depth--
-		return v, nil
+		return nil
 	}
-	base := len(r.stack)
-	defer func() { r.stack = r.stack[:base] }()
-	for {
-		val, err := r.value()
-		if err != nil {
-			return v, err
+	for n := 0; ; n++ {
+		if err := item(n); err != nil {
+			return err
 		}
-		r.stack = append(r.stack, jsonMember{val: val})
 		r.space()
 		if r.i >= len(r.s) {
-			return v, r.fail("unexpected end of document in an array")
+			return r.fail("unexpected end of document in an array")
 		}
 		switch r.s[r.i] {
 		case ',':
@@ -236,16 +221,15 @@ func (r *jsonReader) array() (jsonValue, error) {
 		case ']':
 			r.i++
 			r.depth--
-			v.kids = r.keep(r.stack[base:])
-			return v, nil
+			return nil
 		default:
-			return v, r.fail("expected ',' or ']' in an array")
+			return r.fail("expected ',' or ']' in an array")
 		}
 	}
 }
 
-// string reads a quoted string at r.i.
-func (r *jsonReader) string() (string, error) {
+// str reads a quoted string at r.i.
+func (r *jsonReader) str() (string, error) {
 	r.i++ // opening quote
 	start := r.i
 	for r.i < len(r.s) {
@@ -341,8 +325,8 @@ func (r *jsonReader) hex4() (uint16, bool) {
 	return uint16(n), true
 }
 
-// number reads a JSON number with RFC 8259's grammar.
-func (r *jsonReader) number() (jsonValue, error) {
+// number reads a JSON number with RFC 8259's grammar and returns its text.
+func (r *jsonReader) number() (string, error) {
 	start := r.i
 	s := r.s
 	digits := func() int {
@@ -360,12 +344,12 @@ func (r *jsonReader) number() (jsonValue, error) {
 	case r.i < len(s) && s[r.i] == '0':
 		r.i++
 	case digits() == 0:
-		return jsonValue{}, r.fail("invalid number")
+		return "", r.fail("invalid number")
 	}
 	if r.i < len(s) && s[r.i] == '.' {
 		r.i++
 		if digits() == 0 {
-			return jsonValue{}, r.fail("invalid number: digits must follow '.'")
+			return "", r.fail("invalid number: digits must follow '.'")
 		}
 	}
 	if r.i < len(s) && (s[r.i] == 'e' || s[r.i] == 'E') {
@@ -374,8 +358,8 @@ func (r *jsonReader) number() (jsonValue, error) {
 			r.i++
 		}
 		if digits() == 0 {
-			return jsonValue{}, r.fail("invalid number: digits must follow the exponent")
+			return "", r.fail("invalid number: digits must follow the exponent")
 		}
 	}
-	return jsonValue{kind: jsonNumber, off: int32(start), text: s[start:r.i]}, nil
+	return s[start:r.i], nil
 }

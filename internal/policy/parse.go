@@ -24,15 +24,20 @@ func ParseDocument(data []byte, k Kind, opt Options) (*Document, error) {
 	if err := checkText(data, k, opt); err != nil {
 		return nil, err
 	}
-	top, err := parseJSON(string(data))
+	doc := string(data)
+	p := parser{kind: k, r: jsonReader{s: doc}}
+	// Size the chunks from the document: about one value per 24 bytes.
+	p.vals.size = len(doc)/24 + 8
+	p.strs.size = len(doc)/64 + 4
+	d, err := p.document()
 	if err != nil {
-		return nil, errorf(k, "Syntax errors in policy: %s", jsonProblem(err))
+		var je *jsonError
+		if errors.As(err, &je) {
+			return nil, errorf(k, "Syntax errors in policy: %s", je.Error())
+		}
+		return nil, err
 	}
-	if top.kind != jsonObject {
-		return nil, errorf(k, "Syntax errors in policy: the policy must be a JSON object, not %s", top.kind)
-	}
-	p := parser{kind: k}
-	return p.document(&top)
+	return d, nil
 }
 
 // checkText applies the character-set and size rules to the raw text.
@@ -74,14 +79,6 @@ func allowedRune(r rune) bool {
 	return r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0xFF)
 }
 
-func jsonProblem(err error) string {
-	var je *jsonError
-	if errors.As(err, &je) {
-		return je.Error()
-	}
-	return err.Error()
-}
-
 // loc names a place in a document for error messages, such as
 // Statement[1].Condition.StringEquals.aws:SourceIp. It is built without
 // allocating and formatted only when an error is reported.
@@ -119,191 +116,276 @@ func (l loc) String() string {
 
 type parser struct {
 	kind Kind
+	r    jsonReader
+	// Values of string lists collect in tmp and are then kept in vals,
+	// a chunk shared by all lists; structs of Strings come from strs.
+	tmp  []string
+	vals arena[string]
+	strs arena[Strings]
+}
+
+// arena hands out slices of shared chunks, so that the many small lists
+// of a document cost a few allocations. A full chunk is left to the
+// slices already taken from it.
+type arena[T any] struct {
+	buf  []T
+	size int
+}
+
+// keep copies items into the arena and returns the copy.
+func (a *arena[T]) keep(items ...T) []T {
+	if len(a.buf)+len(items) > cap(a.buf) {
+		a.buf = make([]T, 0, max(len(items), a.size, 16))
+	}
+	start := len(a.buf)
+	a.buf = append(a.buf, items...)
+	return a.buf[start:len(a.buf):len(a.buf)]
 }
 
 var topFields = []string{"Version", "Id", "Statement"}
 
 var statementFields = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 
-func checkFields(k Kind, v *jsonValue, allowed []string, where loc) error {
-	for _, m := range v.kids {
-		if contains(allowed, m.key) {
-			continue
+var principalTypes = []string{"AWS", "CanonicalUser", "Federated", "Service"}
+
+// unknownField reports a field that is not among allowed.
+func unknownField(k Kind, key string, allowed []string, where loc) error {
+	for _, a := range allowed {
+		if strings.EqualFold(a, key) {
+			return errorf(k, "Syntax errors in policy: unknown field %q in %s (field names are case-sensitive: did you mean %q?)", key, where, a)
 		}
-		for _, a := range allowed {
-			if strings.EqualFold(a, m.key) {
-				return errorf(k, "Syntax errors in policy: unknown field %q in %s (field names are case-sensitive: did you mean %q?)", m.key, where, a)
-			}
-		}
-		return errorf(k, "Syntax errors in policy: unknown field %q in %s; allowed fields are %s", m.key, where, strings.Join(allowed, ", "))
+	}
+	return errorf(k, "Syntax errors in policy: unknown field %q in %s; allowed fields are %s", key, where, strings.Join(allowed, ", "))
+}
+
+// expect checks that the next value is of kind want.
+func (p *parser) expect(want jsonKind, where loc, what string) error {
+	got, err := p.r.peek()
+	if err != nil {
+		return err
+	}
+	if got != want {
+		return errorf(p.kind, "Syntax errors in policy: %s must be %s, not %s", where, what, got)
 	}
 	return nil
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-func (p *parser) document(top *jsonValue) (*Document, error) {
+func (p *parser) document() (*Document, error) {
 	k := p.kind
-	if err := checkFields(k, top, topFields, topLoc("the policy")); err != nil {
+	if kind, err := p.r.peek(); err != nil {
+		return nil, err
+	} else if kind != jsonObject {
+		return nil, errorf(k, "Syntax errors in policy: the policy must be a JSON object, not %s", kind)
+	}
+	d := &Document{Statements: make([]Statement, 0, strings.Count(p.r.s, `"Effect"`))}
+	hasStatement := false
+	err := p.r.object(func(key string) error {
+		switch key {
+		case "Version":
+			v, err := p.str(topLoc("Version"))
+			if err != nil {
+				return err
+			}
+			if v != Version2012 && v != Version2008 {
+				return errorf(k, "The policy must contain a valid version string: %q is neither %q nor %q", v, Version2012, Version2008)
+			}
+			d.Version = v
+		case "Id":
+			v, err := p.str(topLoc("Id"))
+			if err != nil {
+				return err
+			}
+			d.ID = v
+		case "Statement":
+			hasStatement = true
+			kind, err := p.r.peek()
+			if err != nil {
+				return err
+			}
+			switch kind {
+			case jsonObject:
+				d.SingleStatement = true
+				st, err := p.statement(loc{stmt: 0})
+				if err != nil {
+					return err
+				}
+				d.Statements = append(d.Statements, st)
+			case jsonArray:
+				return p.r.array(func(i int) error {
+					where := loc{stmt: i}
+					if err := p.expect(jsonObject, where, "a JSON object"); err != nil {
+						return err
+					}
+					st, err := p.statement(where)
+					if err != nil {
+						return err
+					}
+					d.Statements = append(d.Statements, st)
+					return nil
+				})
+			default:
+				return errorf(k, "Syntax errors in policy: Statement must be an object or an array of objects, not %s", kind)
+			}
+		default:
+			return unknownField(k, key, topFields, topLoc("the policy"))
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	d := &Document{}
-	if raw, ok := top.get("Version"); ok {
-		v, err := p.str(raw, topLoc("Version"))
-		if err != nil {
-			return nil, err
-		}
-		if v != Version2012 && v != Version2008 {
-			return nil, errorf(k, "The policy must contain a valid version string: %q is neither %q nor %q", v, Version2012, Version2008)
-		}
-		d.Version = v
+	if err := p.r.end(); err != nil {
+		return nil, err
 	}
-	if raw, ok := top.get("Id"); ok {
-		v, err := p.str(raw, topLoc("Id"))
-		if err != nil {
-			return nil, err
-		}
-		d.ID = v
-	}
-	raw, ok := top.get("Statement")
-	if !ok {
+	if !hasStatement {
 		return nil, errorf(k, "Missing required field Statement")
 	}
-	var list []*jsonValue
-	switch raw.kind {
-	case jsonObject:
-		d.SingleStatement = true
-		list = []*jsonValue{raw}
-	case jsonArray:
-		list = make([]*jsonValue, 0, len(raw.kids))
-		for i := range raw.kids {
-			list = append(list, &raw.kids[i].val)
-		}
-	default:
-		return nil, errorf(k, "Syntax errors in policy: Statement must be an object or an array of objects, not %s", raw.kind)
-	}
-	if len(list) == 0 {
+	if len(d.Statements) == 0 {
 		return nil, errorf(k, "Missing required field Statement: the Statement array is empty")
 	}
-	d.Statements = make([]Statement, 0, len(list))
-	sids := map[string]int{}
-	for i, sraw := range list {
-		where := loc{stmt: i}
-		st, err := p.statement(sraw, where)
-		if err != nil {
-			return nil, err
-		}
-		if st.Sid != "" && k != Resource {
-			if j, dup := sids[st.Sid]; dup {
-				return nil, errorf(k, "Statement IDs (SID) in a single policy must be unique: %q is used by Statement[%d] and %s", st.Sid, j, where)
+	if k != Resource {
+		for i := range d.Statements {
+			for j := range i {
+				if sid := d.Statements[i].Sid; sid != "" && sid == d.Statements[j].Sid {
+					return nil, errorf(k, "Statement IDs (SID) in a single policy must be unique: %q is used by Statement[%d] and %s", sid, j, loc{stmt: i})
+				}
 			}
-			sids[st.Sid] = i
 		}
-		d.Statements = append(d.Statements, st)
 	}
 	return d, nil
 }
 
-func (p *parser) str(raw *jsonValue, where loc) (string, error) {
-	if raw.kind != jsonString {
-		return "", errorf(p.kind, "Syntax errors in policy: %s must be a string, not %s", where, raw.kind)
+func (p *parser) str(where loc) (string, error) {
+	if err := p.expect(jsonString, where, "a string"); err != nil {
+		return "", err
 	}
-	return raw.text, nil
+	return p.r.str()
 }
 
-// strings parses a string-or-list value. Condition values may also be JSON
-// numbers and booleans, which are kept as their text.
-func (p *parser) strings(raw *jsonValue, where loc, scalars bool) (Strings, error) {
-	one := func(v *jsonValue) (string, error) {
+// strings reads a string-or-list value. Condition values may also be
+// JSON numbers and booleans, which are kept as their text.
+func (p *parser) strings(where loc, scalars bool) (Strings, error) {
+	one := func() (string, error) {
+		kind, err := p.r.peek()
+		if err != nil {
+			return "", err
+		}
 		switch {
-		case v.kind == jsonString:
-			return v.text, nil
-		case scalars && (v.kind == jsonBool || v.kind == jsonNumber):
-			return v.text, nil
+		case kind == jsonString, scalars && (kind == jsonBool || kind == jsonNumber):
+			_, text, err := p.r.scalar()
+			return text, err
 		case scalars:
-			return "", errorf(p.kind, "Syntax errors in policy: %s must hold strings, numbers or booleans, not %s", where, v.kind)
+			return "", errorf(p.kind, "Syntax errors in policy: %s must hold strings, numbers or booleans, not %s", where, kind)
 		}
-		return "", errorf(p.kind, "Syntax errors in policy: %s must be a string or an array of strings, not %s", where, v.kind)
+		return "", errorf(p.kind, "Syntax errors in policy: %s must be a string or an array of strings, not %s", where, kind)
 	}
-	if raw.kind == jsonArray {
-		out := Strings{List: true, Values: make([]string, 0, len(raw.kids))}
-		for i := range raw.kids {
-			s, err := one(&raw.kids[i].val)
-			if err != nil {
-				return Strings{}, err
-			}
-			out.Values = append(out.Values, s)
-		}
-		return out, nil
-	}
-	s, err := one(raw)
+	kind, err := p.r.peek()
 	if err != nil {
 		return Strings{}, err
 	}
-	return Strings{Values: []string{s}}, nil
-}
-
-func (p *parser) object(raw *jsonValue, where loc) (*jsonValue, error) {
-	if raw.kind != jsonObject {
-		return nil, errorf(p.kind, "Syntax errors in policy: %s must be a JSON object, not %s", where, raw.kind)
+	if kind == jsonArray {
+		p.tmp = p.tmp[:0]
+		err := p.r.array(func(int) error {
+			v, err := one()
+			p.tmp = append(p.tmp, v)
+			return err
+		})
+		return Strings{List: true, Values: p.vals.keep(p.tmp...)}, err
 	}
-	return raw, nil
+	v, err := one()
+	if err != nil {
+		return Strings{}, err
+	}
+	return Strings{Values: p.vals.keep(v)}, nil
 }
 
-func (p *parser) statement(raw *jsonValue, where loc) (Statement, error) {
+// fields records which statement fields were present.
+type fields uint16
+
+const (
+	fSid fields = 1 << iota
+	fEffect
+	fPrincipal
+	fNotPrincipal
+	fAction
+	fNotAction
+	fResource
+	fNotResource
+)
+
+func (p *parser) statement(where loc) (Statement, error) {
 	k := p.kind
 	var st Statement
-	m, err := p.object(raw, where)
+	var has fields
+	var effect string
+	err := p.r.object(func(key string) error {
+		var err error
+		switch key {
+		case "Sid":
+			has |= fSid
+			st.Sid, err = p.str(where.with("Sid"))
+		case "Effect":
+			has |= fEffect
+			effect, err = p.str(where.with("Effect"))
+		case "Principal":
+			has |= fPrincipal
+			if !k.hasPrincipal() {
+				return p.r.skip() // rejected below
+			}
+			st.Principal, err = p.principals(where.with(key))
+		case "NotPrincipal":
+			has |= fNotPrincipal
+			if k != Resource {
+				return p.r.skip() // rejected below
+			}
+			st.NotPrincipal, err = p.principals(where.with(key))
+		case "Action", "NotAction", "Resource", "NotResource":
+			var v Strings
+			if v, err = p.strings(where.with(key), false); err != nil {
+				return err
+			}
+			pv := &p.strs.keep(v)[0]
+			switch key {
+			case "Action":
+				has, st.Action = has|fAction, pv
+			case "NotAction":
+				has, st.NotAction = has|fNotAction, pv
+			case "Resource":
+				has, st.Resource = has|fResource, pv
+			default:
+				has, st.NotResource = has|fNotResource, pv
+			}
+		case "Condition":
+			st.Condition, err = p.conditions(where.with("Condition"))
+		default:
+			return unknownField(k, key, statementFields, where)
+		}
+		return err
+	})
 	if err != nil {
 		return st, err
 	}
-	if err := checkFields(k, m, statementFields, where); err != nil {
-		return st, err
+	if has&fSid != 0 && k != Resource && !alnum(st.Sid) {
+		return st, errorf(k, "Statement IDs (SID) must be alpha-numeric: %s.Sid is %q", where, st.Sid)
 	}
-	if r, ok := m.get("Sid"); ok {
-		if st.Sid, err = p.str(r, where.with("Sid")); err != nil {
-			return st, err
-		}
-		if k != Resource && !alnum(st.Sid) {
-			return st, errorf(k, "Statement IDs (SID) must be alpha-numeric: %s.Sid is %q", where, st.Sid)
-		}
-	}
-	r, ok := m.get("Effect")
-	if !ok {
+	switch {
+	case has&fEffect == 0:
 		return st, errorf(k, "Missing required field Effect in %s", where)
-	}
-	eff, err := p.str(r, where.with("Effect"))
-	if err != nil {
-		return st, err
-	}
-	switch eff {
-	case "Allow":
+	case effect == "Allow":
 		st.Effect = Allow
-	case "Deny":
+	case effect == "Deny":
 		st.Effect = Deny
 	default:
-		return st, errorf(k, "Invalid effect %q in %s: Effect must be \"Allow\" or \"Deny\"", eff, where)
+		return st, errorf(k, "Invalid effect %q in %s: Effect must be \"Allow\" or \"Deny\"", effect, where)
 	}
-	if err := p.principals(m, &st, where); err != nil {
+	if err := p.checkPrincipals(has, where); err != nil {
 		return st, err
 	}
-	if err := p.actions(m, &st, where); err != nil {
+	if err := p.checkActions(&st, has, where); err != nil {
 		return st, err
 	}
-	if err := p.resources(m, &st, where); err != nil {
+	if err := p.checkResources(&st, has, where); err != nil {
 		return st, err
-	}
-	if r, ok := m.get("Condition"); ok {
-		if st.Condition, err = p.conditions(r, where.with("Condition")); err != nil {
-			return st, err
-		}
 	}
 	return st, nil
 }
@@ -318,23 +400,42 @@ func alnum(s string) bool {
 	return true
 }
 
-func (p *parser) actions(m *jsonValue, st *Statement, where loc) error {
+func (p *parser) checkPrincipals(has fields, where loc) error {
 	k := p.kind
-	ra, hasA := m.get("Action")
-	rn, hasN := m.get("NotAction")
+	hasP, hasN := has&fPrincipal != 0, has&fNotPrincipal != 0
+	if !k.hasPrincipal() {
+		if hasP {
+			return errorf(k, "Has prohibited field Principal in %s: a %s policy applies to whoever holds it", where, k)
+		}
+		if hasN {
+			return errorf(k, "Has prohibited field NotPrincipal in %s: a %s policy applies to whoever holds it", where, k)
+		}
+		return nil
+	}
+	if k == Trust && hasN {
+		return errorf(k, "Has prohibited field NotPrincipal in %s: trust policies must name their principals", where)
+	}
+	switch {
+	case hasP && hasN:
+		return errorf(k, "%s has both Principal and NotPrincipal; a statement takes exactly one of them", where)
+	case !hasP && !hasN:
+		return errorf(k, "Missing required field Principal in %s", where)
+	}
+	return nil
+}
+
+func (p *parser) checkActions(st *Statement, has fields, where loc) error {
+	k := p.kind
+	hasA, hasN := has&fAction != 0, has&fNotAction != 0
 	switch {
 	case hasA && hasN:
 		return errorf(k, "%s has both Action and NotAction; a statement takes exactly one of them", where)
 	case !hasA && !hasN:
 		return errorf(k, "Missing required field Action in %s", where)
 	}
-	field, raw := "Action", ra
+	field, v := "Action", st.Action
 	if hasN {
-		field, raw = "NotAction", rn
-	}
-	v, err := p.strings(raw, where.with(field), false)
-	if err != nil {
-		return err
+		field, v = "NotAction", st.NotAction
 	}
 	if len(v.Values) == 0 {
 		return errorf(k, "%s.%s is empty", where, field)
@@ -346,11 +447,6 @@ func (p *parser) actions(m *jsonValue, st *Statement, where loc) error {
 		if k == Trust && !trustAction(a) {
 			return errorf(k, "AssumeRole policy may only specify STS AssumeRole actions: %s.%s holds %q", where, field, a)
 		}
-	}
-	if hasN {
-		st.NotAction = &v
-	} else {
-		st.Action = &v
 	}
 	return nil
 }
@@ -387,10 +483,9 @@ func trustAction(a string) bool {
 	return strings.EqualFold(vendor, "sts")
 }
 
-func (p *parser) resources(m *jsonValue, st *Statement, where loc) error {
+func (p *parser) checkResources(st *Statement, has fields, where loc) error {
 	k := p.kind
-	rr, hasR := m.get("Resource")
-	rn, hasN := m.get("NotResource")
+	hasR, hasN := has&fResource != 0, has&fNotResource != 0
 	if k == Trust {
 		if hasR {
 			return errorf(k, "Has prohibited field Resource in %s: a trust policy applies to its role", where)
@@ -406,13 +501,9 @@ func (p *parser) resources(m *jsonValue, st *Statement, where loc) error {
 	case !hasR && !hasN:
 		return errorf(k, "Policy statement must contain resources: %s has neither Resource nor NotResource", where)
 	}
-	field, raw := "Resource", rr
+	field, v := "Resource", st.Resource
 	if hasN {
-		field, raw = "NotResource", rn
-	}
-	v, err := p.strings(raw, where.with(field), false)
-	if err != nil {
-		return err
+		field, v = "NotResource", st.NotResource
 	}
 	if len(v.Values) == 0 {
 		return errorf(k, "%s.%s is empty", where, field)
@@ -421,11 +512,6 @@ func (p *parser) resources(m *jsonValue, st *Statement, where loc) error {
 		if msg := checkResource(r); msg != "" {
 			return errorf(k, "%s.%s: %s", where, field, msg)
 		}
-	}
-	if hasN {
-		st.NotResource = &v
-	} else {
-		st.Resource = &v
 	}
 	return nil
 }
@@ -451,82 +537,56 @@ func checkResource(r string) string {
 	return ""
 }
 
-var principalTypes = []string{"AWS", "CanonicalUser", "Federated", "Service"}
-
-func (p *parser) principals(m *jsonValue, st *Statement, where loc) error {
+// principals reads a Principal or NotPrincipal value.
+func (p *parser) principals(w loc) (*Principals, error) {
 	k := p.kind
-	rp, hasP := m.get("Principal")
-	rn, hasN := m.get("NotPrincipal")
-	if !k.hasPrincipal() {
-		if hasP {
-			return errorf(k, "Has prohibited field Principal in %s: a %s policy applies to whoever holds it", where, k)
-		}
-		if hasN {
-			return errorf(k, "Has prohibited field NotPrincipal in %s: a %s policy applies to whoever holds it", where, k)
-		}
-		return nil
+	kind, err := p.r.peek()
+	if err != nil {
+		return nil, err
 	}
-	if k == Trust && hasN {
-		return errorf(k, "Has prohibited field NotPrincipal in %s: trust policies must name their principals", where)
-	}
-	switch {
-	case hasP && hasN:
-		return errorf(k, "%s has both Principal and NotPrincipal; a statement takes exactly one of them", where)
-	case !hasP && !hasN:
-		return errorf(k, "Missing required field Principal in %s", where)
-	}
-	field, raw := "Principal", rp
-	if hasN {
-		field, raw = "NotPrincipal", rn
-	}
-	w := where.with(field)
 	pr := &Principals{}
-	if raw.kind == jsonString {
-		s, err := p.str(raw, w)
+	if kind == jsonString {
+		s, err := p.r.str()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if s != "*" {
-			return errorf(k, "Invalid principal in policy: %s is the string %q; use \"*\" or an object such as {\"AWS\": ...}", w, s)
+			return nil, errorf(k, "Invalid principal in policy: %s is the string %q; use \"*\" or an object such as {\"AWS\": ...}", w, s)
 		}
 		pr.Wildcard = true
-	} else {
-		obj, err := p.object(raw, w)
+		return pr, nil
+	}
+	if kind != jsonObject {
+		return nil, errorf(k, "Syntax errors in policy: %s must be a JSON object, not %s", w, kind)
+	}
+	err = p.r.object(func(t string) error {
+		if !contains(principalTypes, t) {
+			err := unknownField(k, t, principalTypes, w).(*Error)
+			return &Error{Code: err.Code, Message: "Invalid principal in policy: " + err.Message}
+		}
+		vals, err := p.strings(w.with(t), false)
 		if err != nil {
 			return err
 		}
-		if len(obj.kids) == 0 {
-			return errorf(k, "Invalid principal in policy: %s is empty", w)
+		if len(vals.Values) == 0 {
+			return errorf(k, "Invalid principal in policy: %s.%s is empty", w, t)
 		}
-		for _, t := range principalTypes {
-			r, ok := obj.get(t)
-			if !ok {
-				continue
+		for _, v := range vals.Values {
+			if msg := checkPrincipal(t, v); msg != "" {
+				return errorf(k, "Invalid principal in policy: %s.%s: %s", w, t, msg)
 			}
-			vals, err := p.strings(r, w.with(t), false)
-			if err != nil {
-				return err
-			}
-			if len(vals.Values) == 0 {
-				return errorf(k, "Invalid principal in policy: %s.%s is empty", w, t)
-			}
-			for _, v := range vals.Values {
-				if msg := checkPrincipal(t, v); msg != "" {
-					return errorf(k, "Invalid principal in policy: %s.%s: %s", w, t, msg)
-				}
-			}
-			pr.Types = append(pr.Types, PrincipalEntry{Type: t, Values: vals})
 		}
-		if err := checkFields(k, obj, principalTypes, w); err != nil {
-			return &Error{Code: err.(*Error).Code, Message: "Invalid principal in policy: " + err.(*Error).Message}
-		}
+		pr.Types = append(pr.Types, PrincipalEntry{Type: t, Values: vals})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if hasN {
-		st.NotPrincipal = pr
-	} else {
-		st.Principal = pr
+	if len(pr.Types) == 0 {
+		return nil, errorf(k, "Invalid principal in policy: %s is empty", w)
 	}
-	return nil
+	slices.SortFunc(pr.Types, func(a, b PrincipalEntry) int { return strings.Compare(a.Type, b.Type) })
+	return pr, nil
 }
 
 // checkPrincipal returns what is wrong with one principal value, or "".
@@ -559,41 +619,34 @@ func checkPrincipal(typ, v string) string {
 	return ""
 }
 
-func (p *parser) conditions(raw *jsonValue, where loc) ([]Condition, error) {
+func (p *parser) conditions(where loc) ([]Condition, error) {
 	k := p.kind
-	ops, err := p.object(raw, where)
-	if err != nil {
+	if err := p.expect(jsonObject, where, "a JSON object"); err != nil {
 		return nil, err
 	}
-	n := 0
-	for i := range ops.kids {
-		n += len(ops.kids[i].val.kids)
-	}
-	out := make([]Condition, 0, n)
-	for oi := range ops.kids {
-		op, kraw := ops.kids[oi].key, &ops.kids[oi].val
+	var out []Condition
+	err := p.r.object(func(op string) error {
 		if _, err := parseOperator(op); err != nil {
-			return nil, errorf(k, "%s: %v", where, err)
+			return errorf(k, "%s: %v", where, err)
 		}
 		w := where.with(op)
-		keys, err := p.object(kraw, w)
-		if err != nil {
-			return nil, err
+		if err := p.expect(jsonObject, w, "a JSON object"); err != nil {
+			return err
 		}
-		for ki := range keys.kids {
-			key, vraw := keys.kids[ki].key, &keys.kids[ki].val
+		return p.r.object(func(key string) error {
 			if key == "" {
-				return nil, errorf(k, "%s: empty condition key", w)
+				return errorf(k, "%s: empty condition key", w)
 			}
-			vals, err := p.strings(vraw, w.with(key), true)
+			vals, err := p.strings(w.with(key), true)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			out = append(out, Condition{Operator: op, Key: key, Values: vals})
-		}
-	}
-	if len(out) == 0 {
-		return nil, nil
+			return nil
+		})
+	})
+	if err != nil || len(out) == 0 {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b Condition) int {
 		if c := strings.Compare(a.Operator, b.Operator); c != 0 {
@@ -602,4 +655,13 @@ func (p *parser) conditions(raw *jsonValue, where loc) ([]Condition, error) {
 		return strings.Compare(a.Key, b.Key)
 	})
 	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
