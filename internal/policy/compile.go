@@ -238,7 +238,9 @@ func (r *Rule) match(req *Request) (bool, PrincipalMatch) {
 			return false, NoPrincipalMatch
 		}
 	}
-	req.fill.vars, req.fill.ctx = r.vars, &req.Context
+	if len(r.vars) > 0 {
+		req.fill.vars, req.fill.ctx = r.vars, &req.Context
+	}
 	if !r.matchResource(req) {
 		return false, NoPrincipalMatch
 	}
