@@ -79,26 +79,30 @@ func FuzzGlob(f *testing.F) {
 	})
 }
 
+// refMatch is a dynamic-programming reference matcher over runes.
 func refMatch(p, s []rune, fold bool) bool {
-	if len(p) == 0 {
-		return len(s) == 0
-	}
-	switch p[0] {
-	case '*':
-		for i := 0; i <= len(s); i++ {
-			if refMatch(p[1:], s[i:], fold) {
-				return true
+	// ok[j] reports whether p[:i] matches s[:j] for the current i.
+	ok := make([]bool, len(s)+1)
+	ok[0] = true
+	for i := range p {
+		next := make([]bool, len(s)+1)
+		switch p[i] {
+		case '*':
+			seen := false
+			for j := 0; j <= len(s); j++ {
+				seen = seen || ok[j]
+				next[j] = seen
+			}
+		default:
+			for j := 1; j <= len(s); j++ {
+				if !ok[j-1] {
+					continue
+				}
+				c := s[j-1]
+				next[j] = p[i] == '?' || p[i] == c || fold && strings.EqualFold(string(p[i]), string(c))
 			}
 		}
-		return false
-	case '?':
-		return len(s) > 0 && refMatch(p[1:], s[1:], fold)
+		ok = next
 	}
-	if len(s) == 0 {
-		return false
-	}
-	if p[0] != s[0] && !(fold && strings.EqualFold(string(p[0]), string(s[0]))) {
-		return false
-	}
-	return refMatch(p[1:], s[1:], fold)
+	return ok[len(s)]
 }
