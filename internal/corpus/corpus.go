@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/podiam/podiam/internal/arn"
 	"github.com/podiam/podiam/internal/authz"
 	"github.com/podiam/podiam/internal/policy"
 )
@@ -90,31 +89,25 @@ func Dir() (string, error) {
 
 // Load reads every decision case under testdata/corpus.
 func Load() ([]Case, error) {
-	var all []Case
-	err := each("corpus", func(file string, data []byte) error {
-		var cs []Case
-		if err := json.Unmarshal(data, &cs); err != nil {
-			return err
-		}
-		for i := range cs {
-			cs[i].File = file
-		}
-		all = append(all, cs...)
-		return nil
-	})
-	return all, err
+	return load("corpus", func(c *Case, file string) { c.File = file })
 }
 
 // LoadValidation reads every validation case under testdata/validate.
 func LoadValidation() ([]ValidationCase, error) {
-	var all []ValidationCase
-	err := each("validate", func(file string, data []byte) error {
-		var cs []ValidationCase
+	return load("validate", func(c *ValidationCase, file string) { c.File = file })
+}
+
+// load reads the JSON arrays of cases in testdata/<sub>/*.json, telling
+// each case its file.
+func load[T any](sub string, setFile func(c *T, file string)) ([]T, error) {
+	var all []T
+	err := each(sub, func(file string, data []byte) error {
+		var cs []T
 		if err := json.Unmarshal(data, &cs); err != nil {
 			return err
 		}
 		for i := range cs {
-			cs[i].File = file
+			setFile(&cs[i], file)
 		}
 		all = append(all, cs...)
 		return nil
@@ -171,13 +164,6 @@ func (s *RequestSpec) Build() (*authz.Request, error) {
 	}
 	p.Tags = s.PrincipalTags
 	req := &authz.Request{Principal: p, Action: s.Action, Resource: s.Resource, ResourceAccount: s.ResourceAccount}
-	if req.ResourceAccount == "" {
-		if a, err := arn.Parse(s.Resource); err == nil && a.Account != "" {
-			req.ResourceAccount = a.Account
-		} else {
-			req.ResourceAccount = p.Account
-		}
-	}
 	for k, raw := range s.Context {
 		var one string
 		if json.Unmarshal(raw, &one) == nil {

@@ -266,10 +266,13 @@ func (c *Context) lookupHash(h uint64, lower string) *ctxValue {
 // goroutines before its first use. Changing its fields after that needs
 // a call to [Request.Prepare].
 type Request struct {
-	Principal       Principal
-	Action          string // service:Action, any case
-	Resource        string // an ARN, or "*"
-	ResourceAccount string // the account that owns the resource
+	Principal Principal
+	Action    string // service:Action, any case
+	Resource  string // an ARN, or "*"
+	// ResourceAccount is the account that owns the resource; when empty,
+	// Prepare takes the resource ARN's account, or else the caller's
+	// (S3 ARNs name no account).
+	ResourceAccount string
 	Context         Context
 
 	prepared    bool
@@ -292,6 +295,12 @@ func (r *Request) Prepare() {
 	vendor, _, _ := strings.Cut(r.action, ":")
 	r.actBit, r.svcBit = hashBit(r.action), hashBit(vendor)
 	r.resSeg, r.resARN = arn.Split(r.Resource)
+	if r.ResourceAccount == "" {
+		r.ResourceAccount = r.Principal.Account
+		if r.resARN && r.resSeg[4] != "" {
+			r.ResourceAccount = r.resSeg[4]
+		}
+	}
 	p := &r.Principal
 	c := &r.Context
 	setIf := func(key, v string) {

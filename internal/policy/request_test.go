@@ -129,6 +129,11 @@ func TestRequestPrepare(t *testing.T) {
 			}
 			req.Prepare()
 			got := contextMap(&req.Context)
+			if tt.resAcct == "" && p.Account != "" {
+				// Without a resource account the caller's is taken.
+				tt.want = maps.Clone(tt.want)
+				tt.want["aws:ResourceAccount"] = []string{p.Account}
+			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("context after Prepare:\n got %v\nwant %v", got, tt.want)
 			}

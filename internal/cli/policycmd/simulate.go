@@ -141,13 +141,7 @@ func build(cfg SimulateConfig) (*authz.Request, *authz.Set, error) {
 		p.RoleARN = cfg.RoleARN
 	}
 	req := &authz.Request{Principal: p, Action: cfg.Action, Resource: cfg.Resource, ResourceAccount: cfg.ResourceAccount}
-	if req.ResourceAccount == "" {
-		if a, err := arn.Parse(cfg.Resource); err == nil && a.Account != "" {
-			req.ResourceAccount = a.Account
-		} else {
-			req.ResourceAccount = p.Account
-		}
-	} else if !arn.IsAccountID(req.ResourceAccount) {
+	if req.ResourceAccount != "" && !arn.IsAccountID(req.ResourceAccount) {
 		return nil, nil, command.Usagef("--resource-account %q is not a 12-digit account id", req.ResourceAccount)
 	}
 	counts := map[string]int{}
