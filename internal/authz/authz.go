@@ -138,7 +138,7 @@ type tally struct {
 	deny        [5]bool
 	allow       [5]bool
 	scpLevelsOK int
-	resMatch    policy.PrincipalMatch // strongest principal match of an Allow in the resource policy
+	resMatch    uint16 // bit set of the principal matches of Allow statements in the resource policy
 }
 
 // Evaluate decides req against set and writes the outcome to out.
@@ -146,7 +146,11 @@ func Evaluate(req *Request, set *Set, out *Result) {
 	out.Statements = out.Statements[:0]
 	req.SetHasBoundary(set.Boundary != nil)
 	var t tally
-	for _, level := range set.SCPs {
+	scps := set.SCPs
+	if !scpApplies(&req.Principal) {
+		scps = nil
+	}
+	for _, level := range scps {
 		ok := false
 		for _, p := range level {
 			ok = collect(req, p, fromSCP, &t, out) || ok
@@ -169,7 +173,7 @@ func Evaluate(req *Request, set *Set, out *Result) {
 			collect(req, p, fromSession, &t, out)
 		}
 	}
-	decide(req, set, &t, out)
+	decide(req, set, len(scps), &t, out)
 	if out.Reason == AllowedByResource && set.Resource.Kind == policy.Trust {
 		out.Reason = AllowedByTrust
 	}
@@ -189,6 +193,14 @@ func Evaluate(req *Request, set *Set, out *Result) {
 		}
 	}
 	out.Statements = out.Statements[:n]
+}
+
+// scpApplies reports whether service control policies limit the caller:
+// they apply to the IAM principals of an account (users, roles and their
+// sessions, the root) and to web identities assuming a role there, not to
+// anonymous callers or AWS services.
+func scpApplies(p *policy.Principal) bool {
+	return p.Type != policy.Anonymous && p.Type != policy.Service
 }
 
 // identityApplies reports whether the caller has identity policies at all:
@@ -214,32 +226,27 @@ func collect(req *Request, p *policy.Policy, from source, t *tally, out *Result)
 		}
 		allowed = true
 		t.allow[from] = true
-		if from == fromResource && rank(pm) > rank(t.resMatch) {
-			t.resMatch = pm
+		if from == fromResource {
+			t.resMatch |= 1 << pm
 		}
 	}
 	return allowed
 }
 
-// rank orders principal matches by how much a resource policy grants on
-// its own: naming the exact caller counts most.
-func rank(m policy.PrincipalMatch) int {
-	switch m {
-	case policy.MatchExact, policy.MatchFederated, policy.MatchService, policy.MatchCanonicalUser:
-		return 4
-	case policy.MatchRole:
-		return 3
-	case policy.MatchAnyone:
-		return 2
-	case policy.MatchAccount:
-		return 1
+// names reports whether an Allow in the resource policy named the caller
+// in one of the ways given.
+func (t *tally) names(ms ...policy.PrincipalMatch) bool {
+	for _, m := range ms {
+		if t.resMatch&(1<<m) != 0 {
+			return true
+		}
 	}
-	return 0
+	return false
 }
 
 var denyReasons = [5]Reason{DeniedBySCP, DeniedByResource, DeniedByIdentity, DeniedByBoundary, DeniedBySession}
 
-func decide(req *Request, set *Set, t *tally, out *Result) {
+func decide(req *Request, set *Set, scpLevels int, t *tally, out *Result) {
 	for from, d := range t.deny {
 		if d {
 			out.Decision, out.Reason = ExplicitDeny, denyReasons[from]
@@ -249,7 +256,7 @@ func decide(req *Request, set *Set, t *tally, out *Result) {
 	deny := func(r Reason) { out.Decision, out.Reason = ImplicitDeny, r }
 	allow := func(r Reason) { out.Decision, out.Reason = Allowed, r }
 
-	if t.scpLevelsOK < len(set.SCPs) {
+	if t.scpLevelsOK < scpLevels {
 		deny(NoSCPAllow)
 		return
 	}
@@ -303,26 +310,22 @@ func decide(req *Request, set *Set, t *tally, out *Result) {
 		return
 	}
 
-	switch t.resMatch {
-	case policy.MatchExact, policy.MatchFederated, policy.MatchService, policy.MatchCanonicalUser:
+	switch {
+	case t.names(policy.MatchExact, policy.MatchFederated, policy.MatchService, policy.MatchCanonicalUser):
 		// Names the user or the session: allows on its own.
 		allow(AllowedByResource)
 		return
-	case policy.MatchAnyone:
+	case t.names(policy.MatchAnyone) && sAllows:
 		// "*" covers the caller itself, so no identity policy or boundary
 		// is needed; a session policy still limits it, since "*" does not
 		// name the session (AWS documents the exception only for the
 		// session's own ARN).
-		if sAllows {
-			allow(AllowedByResource)
-			return
-		}
-	case policy.MatchRole:
+		allow(AllowedByResource)
+		return
+	case t.names(policy.MatchRole) && bAllows && sAllows:
 		// Names the role: the boundary and session policies still apply.
-		if bAllows && sAllows {
-			allow(AllowedByResource)
-			return
-		}
+		allow(AllowedByResource)
+		return
 	}
 	if trust && !resAllows {
 		deny(NoTrustAllow)

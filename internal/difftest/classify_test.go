@@ -2,6 +2,7 @@ package difftest
 
 import (
 	"encoding/json"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,104 +12,218 @@ import (
 	"github.com/podiam/podiam/internal/policy"
 )
 
-// category is a known kind of disagreement: a name, the side AWS's
-// documentation supports, and a predicate that recognizes it. A category
-// whose name starts with "podiam-bug-" is a defect in podiam: its
-// disagreements still fail the test.
+// category is a known kind of disagreement between podiam and
+// iam-simulate.
+//
+// match is a cheap test for the construct behind the difference. edit
+// returns a copy of the case with that construct taken out, or rewritten
+// into a form both engines read alike; a disagreement is put in the
+// category only if match holds and both sides then agree on the edited
+// case. So a category cannot hide a second, unknown difference in the
+// same case.
+//
+// A category whose name starts with bugPrefix is a defect in podiam: its
+// disagreements still fail the test until the engine is fixed.
 type category struct {
 	name  string
-	why   string
+	why   string // which side AWS's documentation supports, and why
 	match func(o *outcome) bool
+	edit  func(o *outcome, c *corpus.Case)
 }
 
-// bugPrefix marks categories that are podiam's defects.
 const bugPrefix = "podiam-bug-"
 
-// categories are tried in order; the first that matches names the
-// disagreement. docs/differential-testing.md has a row for each.
+// categories are tried in order. docs/differential-testing.md has a row
+// for each.
 var categories = []category{
 	{
-		name:  bugPrefix + "scp-applies-to-non-iam-principal",
-		why:   "SCPs limit only IAM users and roles (and root) of member accounts (Organizations User Guide, SCP effects on permissions); podiam applies them to anonymous and service-principal callers",
-		match: scpOnNonIAMPrincipal,
-	},
-	{
-		name:  bugPrefix + "role-match-hides-anyone",
-		why:   "adding an Allow statement never takes access away (IAM User Guide, policy evaluation logic: any matching Allow counts); podiam ranks one principal match per policy, so a statement naming the session's role (limited by the boundary) hides a Principal \"*\" statement that allows on its own",
-		match: roleMatchHidesAnyone,
-	},
-	{
 		name:  "version-2008-variables",
-		why:   "policy variables are literal text under Version 2008-10-17 or without Version (IAM User Guide, Version element and policy variables); iam-simulate substitutes them (NOTES.md (k))",
+		why:   "under Version 2008-10-17, or without Version, ${...} is literal text (IAM User Guide, Version element; policy variables); iam-simulate substitutes variables whatever the version (NOTES.md (k))",
 		match: version2008Variables,
+		edit:  setVersion2012,
 	},
 	{
 		name:  "single-valued-operator-on-multivalued-key",
-		why:   "iam-simulate never lets an operator without ForAllValues/ForAnyValue match a multi-valued key (NOTES.md (l)); the IAM User Guide (multivalued context keys) calls this usage unsupported, not false, and podiam compares each value",
+		why:   "AWS requires ForAllValues or ForAnyValue with a multi-valued key and does not define the bare operator on one (IAM User Guide, single-valued vs multivalued context keys); podiam compares every value (any match, or none for a negated operator); iam-simulate never matches (NOTES.md (l))",
 		match: singleOperatorOnMultiKey,
+		edit:  qualifyMultiKeyOperators,
 	},
 	{
 		name:  "role-arn-without-path",
-		why:   "a role principal is the role's full ARN, path included (IAM User Guide, Principal element, IAM role principals); iam-simulate compares role names only (NOTES.md (b))",
+		why:   "a role is named in Principal by its full ARN, path included (IAM User Guide, Principal element, IAM role principals); iam-simulate compares role names only (NOTES.md (b))",
 		match: roleARNWithoutPath,
+		edit:  fullRoleARNs,
 	},
 	{
 		name:  "unresolved-variable-negated-operator",
-		why:   "a variable with no value is effectively null and a negated operator such as StringNotEquals matches it (IAM User Guide, policy variables with no value); iam-simulate makes the whole condition false (NOTES.md (d))",
+		why:   "a variable with no value is effectively null, and negated operators such as StringNotEquals match it (IAM User Guide, policy variables with no value); iam-simulate makes the whole condition false (NOTES.md (d))",
 		match: unresolvedVariableNegated,
-	},
-	{
-		name:  "federated-user-without-session-policy",
-		why:   "a GetFederationToken session without a session policy has no identity-based permissions (IAM User Guide, permissions for GetFederationToken); iam-simulate does not model it",
-		match: federatedWithoutSessionPolicy,
+		edit:  dropUnresolvedNegatedValues,
 	},
 	{
 		name:  "unresolved-variable-in-notresource",
-		why:   "a NotResource entry whose variable has no value matches no resource, so the statement applies to every resource (IAM User Guide, policy variables with no value); iam-simulate drops the statement",
+		why:   "a Resource or NotResource entry whose variable has no value matches no resource (IAM User Guide, policy variables with no value), so NotResource covers the request; iam-simulate drops the statement",
 		match: unresolvedVariableNotResource,
+		edit:  dropUnresolvedNotResources,
 	},
 	{
 		name:  "null-operator-on-empty-set",
-		why:   "a multi-valued key with no values is a null dataset, which Null with false is documented to reject (IAM User Guide, condition operators, ForAllValues and Null); iam-simulate counts [] as present (NOTES.md (e))",
+		why:   "a multi-valued key with no values is a null dataset, which Null with \"false\" is documented to reject (IAM User Guide, condition operators: ForAllValues and the Null check); iam-simulate counts [] as present (NOTES.md (e))",
 		match: nullOnEmptySet,
-	},
-	{
-		name:  "ipv4-zero-prefix",
-		why:   "0.0.0.0/0 covers every IPv4 address (RFC 4632; IAM User Guide, IP address condition operators take CIDR notation); iam-simulate matches nothing with it",
-		match: ipv4ZeroPrefix,
-	},
-	{
-		name:  "not-ip-bare-address-other-family",
-		why:   "NotIpAddress holds for an address outside every listed address or range (IAM User Guide, IP address condition operators); iam-simulate makes it false when a bare address in the policy is of the other IP family",
-		match: notIPBareOtherFamily,
+		edit:  resolveNullOnEmptySets,
 	},
 	{
 		name:  "for-any-value-if-exists-missing-key",
-		why:   "IfExists makes a condition true when its key is absent, with no exception for set operators (IAM User Guide, condition operators, ...IfExists); iam-simulate ignores IfExists after ForAnyValue, so the condition is false",
+		why:   "IfExists makes a condition true when its key is absent, and AWS states no exception for set operators (IAM User Guide, condition operators, ...IfExists); iam-simulate ignores IfExists after ForAnyValue",
 		match: forAnyValueIfExistsMissing,
+		edit:  dropForAnyValueIfExistsMissing,
+	},
+	{
+		name:  "ipv4-zero-prefix",
+		why:   "0.0.0.0/0 is the CIDR block of every IPv4 address (IAM User Guide, IP address condition operators take RFC 4632 CIDR notation); iam-simulate matches nothing with it",
+		match: ipv4ZeroPrefix,
+		edit:  splitZeroPrefix,
+	},
+	{
+		name:  "not-ip-bare-address-other-family",
+		why:   "NotIpAddress holds for an address outside every listed address and range (IAM User Guide, IP address condition operators); iam-simulate makes it false when a bare address in the policy belongs to the other IP family",
+		match: notIPBareOtherFamily,
+		edit:  bareAddressesAsPrefixes,
+	},
+	{
+		name:  "federated-user-without-session-policy",
+		why:   "a GetFederationToken session without a session policy has no identity-based permissions; only resource policies naming the session grant (IAM User Guide, permissions for GetFederationToken); iam-simulate does not model it",
+		match: federatedWithoutSessionPolicy,
+		edit:  addAllowAllSessionPolicy,
 	},
 	{
 		name:  "session-policy-vs-session-arn",
-		why:   "a same-account resource policy that names the session's own ARN is not limited by the session policy (IAM User Guide, session policies); iam-simulate lets the session policy's implicit deny win (NOTES.md (b))",
+		why:   "a same-account resource policy that names the session's own ARN grants past the session policy (IAM User Guide, session policies); iam-simulate lets the session policy's implicit deny win (NOTES.md (b))",
 		match: sessionPolicyVsSessionARN,
+		edit:  func(_ *outcome, c *corpus.Case) { c.Policies.Session = nil },
 	},
 }
 
-// classify names the category of a disagreement, or "" when none fits.
-func classify(o *outcome) string {
+// candidates lists the categories whose construct is in the case.
+func candidates(o *outcome) []*category {
+	var out []*category
 	for i := range categories {
 		if categories[i].match(o) {
-			return categories[i].name
+			out = append(out, &categories[i])
 		}
 	}
-	return ""
+	return out
+}
+
+// edited returns a copy of o's case with the edits of cats applied in
+// turn. Policies are copied before they are edited; the original case
+// stays as it was.
+func edited(o *outcome, cats ...*category) corpus.Case {
+	c := *o.Case
+	c.Name += "~" + cats[0].name
+	c.Request.Context = maps.Clone(c.Request.Context)
+	ps := &c.Policies
+	ps.Identity = slices.Clone(ps.Identity)
+	ps.Session = slices.Clone(ps.Session)
+	ps.SCPs = slices.Clone(ps.SCPs)
+	for _, cat := range cats {
+		cat.edit(o, &c)
+	}
+	return c
+}
+
+// editDoc is a policy document opened for editing: statements stay
+// generic so that nothing the edit does not touch changes.
+type editDoc struct {
+	Version   string           `json:"Version,omitempty"`
+	ID        string           `json:"Id,omitempty"`
+	Statement []map[string]any `json:"Statement"`
+}
+
+func openDoc(np *corpus.NamedPolicy) (*editDoc, bool) {
+	var raw struct {
+		Version   string          `json:"Version"`
+		ID        string          `json:"Id"`
+		Statement json.RawMessage `json:"Statement"`
+	}
+	if json.Unmarshal(np.Document, &raw) != nil {
+		return nil, false
+	}
+	d := &editDoc{Version: raw.Version, ID: raw.ID}
+	if json.Unmarshal(raw.Statement, &d.Statement) != nil {
+		var one map[string]any
+		if json.Unmarshal(raw.Statement, &one) != nil {
+			return nil, false
+		}
+		d.Statement = []map[string]any{one}
+	}
+	return d, true
+}
+
+// editPolicies applies fn to every policy of c and stores the result in
+// place of the original (a new NamedPolicy; the old one is not touched).
+func editPolicies(c *corpus.Case, fn func(kind string, d *editDoc)) {
+	do := func(kind string, np *corpus.NamedPolicy) *corpus.NamedPolicy {
+		if np == nil {
+			return nil
+		}
+		d, ok := openDoc(np)
+		if !ok {
+			return np
+		}
+		fn(kind, d)
+		b, err := json.Marshal(d)
+		if err != nil {
+			return np
+		}
+		return &corpus.NamedPolicy{Name: np.Name, Document: b}
+	}
+	ps := &c.Policies
+	for i := range ps.Identity {
+		ps.Identity[i] = *do("identity", &ps.Identity[i])
+	}
+	ps.Boundary = do("boundary", ps.Boundary)
+	for i := range ps.Session {
+		ps.Session[i] = *do("session", &ps.Session[i])
+	}
+	ps.Resource = do("resource", ps.Resource)
+	ps.Trust = do("trust", ps.Trust)
+	for i := range ps.SCPs {
+		ps.SCPs[i] = *do("scp", &ps.SCPs[i])
+	}
+}
+
+// editConditions calls fn for every operator/key of every statement of c;
+// fn returns the new values, or nil to delete the key. Operators and
+// Condition blocks left empty are deleted.
+func editConditions(c *corpus.Case, fn func(version, op, key string, vals []string) []string) {
+	editPolicies(c, func(_ string, d *editDoc) {
+		for _, st := range d.Statement {
+			cond, _ := st["Condition"].(map[string]any)
+			for op, keys := range cond {
+				km, _ := keys.(map[string]any)
+				for key, v := range km {
+					if nv := fn(d.Version, op, key, strs(v)); nv == nil {
+						delete(km, key)
+					} else {
+						km[key] = nv
+					}
+				}
+				if len(km) == 0 {
+					delete(cond, op)
+				}
+			}
+			if cond != nil && len(cond) == 0 {
+				delete(st, "Condition")
+			}
+		}
+	})
 }
 
 // policyRef is one policy of a case with its statements parsed loosely.
 type policyRef struct {
 	kind  string // identity, boundary, session, resource, trust, scp
-	name  string
-	doc   document
+	doc   *editDoc
 	stmts []statement
 }
 
@@ -120,20 +235,14 @@ func policiesOf(c *corpus.Case) []policyRef {
 		if np == nil {
 			return
 		}
-		var raw struct {
-			Version   string          `json:"Version"`
-			Statement json.RawMessage `json:"Statement"`
-		}
-		if json.Unmarshal(np.Document, &raw) != nil {
+		d, ok := openDoc(np)
+		if !ok {
 			return
 		}
-		p := policyRef{kind: kind, name: np.Name, doc: document{Version: raw.Version}}
-		var one statement
-		if json.Unmarshal(raw.Statement, &p.stmts) != nil {
-			if json.Unmarshal(raw.Statement, &one) != nil {
-				return
-			}
-			p.stmts = []statement{one}
+		p := policyRef{kind: kind, doc: d}
+		b, _ := json.Marshal(d.Statement)
+		if json.Unmarshal(b, &p.stmts) != nil {
+			return
 		}
 		out = append(out, p)
 	}
@@ -153,21 +262,50 @@ func policiesOf(c *corpus.Case) []policyRef {
 	return out
 }
 
-// strs turns a JSON string-or-list value into a list.
+// eachCondition reports whether fn holds for some operator/key/values of
+// some statement of c.
+func eachCondition(c *corpus.Case, fn func(version, op, key string, vals []string) bool) bool {
+	for _, p := range policiesOf(c) {
+		for _, s := range p.stmts {
+			for op, keys := range s.Condition {
+				for key, v := range keys {
+					if fn(p.doc.Version, op, key, strs(v)) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// strs turns a JSON string-or-list value into a list of strings; numbers
+// and booleans become their JSON text.
 func strs(v any) []string {
+	one := func(e any) (string, bool) {
+		switch x := e.(type) {
+		case string:
+			return x, true
+		case float64, bool:
+			b, _ := json.Marshal(x)
+			return string(b), true
+		}
+		return "", false
+	}
 	switch x := v.(type) {
-	case string:
-		return []string{x}
 	case []any:
 		out := make([]string, 0, len(x))
 		for _, e := range x {
-			if s, ok := e.(string); ok {
+			if s, ok := one(e); ok {
 				out = append(out, s)
 			}
 		}
 		return out
 	case []string:
 		return x
+	}
+	if s, ok := one(v); ok {
+		return []string{s}
 	}
 	return nil
 }
@@ -181,161 +319,12 @@ func principalValues(p any) []string {
 	return strs(m["AWS"])
 }
 
+// baseOperator strips the set qualifier and IfExists from op.
+func baseOperator(op string) string {
+	return strings.TrimSuffix(op[strings.IndexByte(op, ':')+1:], "IfExists")
+}
+
 var variableRe = regexp.MustCompile(`\$\{([^}]*)\}`)
-
-func version2008Variables(o *outcome) bool {
-	for _, p := range policiesOf(o.Case) {
-		if p.doc.Version == policy.Version2012 {
-			continue
-		}
-		b, _ := json.Marshal(p.stmts)
-		if variableRe.Match(b) {
-			return true
-		}
-	}
-	return false
-}
-
-// conditions calls fn for every operator/key/values of every statement.
-func eachCondition(c *corpus.Case, fn func(p *policyRef, s *statement, op, key string, vals []string) bool) bool {
-	ps := policiesOf(c)
-	for i := range ps {
-		for j := range ps[i].stmts {
-			s := &ps[i].stmts[j]
-			for op, keys := range s.Condition {
-				for key, v := range keys {
-					if fn(&ps[i], s, op, key, strs(v)) {
-						return true
-					}
-				}
-			}
-		}
-	}
-	return false
-}
-
-func singleOperatorOnMultiKey(o *outcome) bool {
-	return eachCondition(o.Case, func(_ *policyRef, _ *statement, op, key string, _ []string) bool {
-		if strings.Contains(op, ":") || strings.HasPrefix(op, "Null") {
-			return false
-		}
-		_, multi, ok := o.Req.Context.Get(key)
-		return ok && multi
-	})
-}
-
-func roleARNWithoutPath(o *outcome) bool {
-	p := &o.Req.Principal
-	if p.Type != policy.AssumedRole {
-		return false
-	}
-	name := p.RoleARN[strings.LastIndexByte(p.RoleARN, '/')+1:]
-	for _, pol := range policiesOf(o.Case) {
-		for _, s := range pol.stmts {
-			for _, v := range append(principalValues(s.Principal), principalValues(s.NotPrincipal)...) {
-				if v != p.RoleARN && strings.HasPrefix(v, "arn:aws:iam::"+p.Account+":role/") &&
-					strings.EqualFold(v[strings.LastIndexByte(v, '/')+1:], name) {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// negatedOps are the operators that hold when no value matches.
-var negatedOps = []string{"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike"}
-
-func unresolvedVariableNegated(o *outcome) bool {
-	return eachCondition(o.Case, func(_ *policyRef, _ *statement, op, _ string, vals []string) bool {
-		base := op[strings.IndexByte(op, ':')+1:]
-		base = strings.TrimSuffix(base, "IfExists")
-		if !contains(negatedOps, base) {
-			return false
-		}
-		for _, v := range vals {
-			for _, m := range variableRe.FindAllStringSubmatch(v, -1) {
-				key, _, hasDefault := strings.Cut(m[1], ",")
-				if hasDefault {
-					continue
-				}
-				vals, multi, ok := o.Req.Context.Get(strings.TrimSpace(key))
-				if !ok || multi || len(vals) != 1 {
-					return true
-				}
-			}
-		}
-		return false
-	})
-}
-
-func federatedWithoutSessionPolicy(o *outcome) bool {
-	if o.Req.Principal.Type != policy.FederatedUser || len(o.Case.Policies.Session) != 0 {
-		return false
-	}
-	// With a session policy that allows everything, podiam answers as
-	// iam-simulate does: the missing session policy made the difference.
-	d, ok := podiamWith(o, func(c *corpus.Case) {
-		c.Policies.Session = []corpus.NamedPolicy{*named("allow-all", document{Version: policy.Version2012,
-			Statement: []statement{{Effect: "Allow", Action: "*", Resource: "*"}}})}
-	})
-	return ok && d.String() == o.Oracle.Decision
-}
-
-func sessionPolicyVsSessionARN(o *outcome) bool {
-	p := &o.Req.Principal
-	if len(o.Case.Policies.Session) == 0 || o.Podiam.Decision != authz.Allowed || o.Podiam.Reason != authz.AllowedByResource {
-		return false
-	}
-	for _, pol := range policiesOf(o.Case) {
-		if pol.kind != "resource" && pol.kind != "trust" {
-			continue
-		}
-		for _, s := range pol.stmts {
-			if s.Effect == "Allow" && contains(principalValues(s.Principal), p.ARN) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// podiamWith reevaluates the case with podiam after change has edited a
-// copy of it, and returns the decision; ok is false when the edited case
-// does not build.
-func podiamWith(o *outcome, change func(c *corpus.Case)) (d authz.Decision, ok bool) {
-	c := *o.Case
-	change(&c)
-	req, set, err := c.Build()
-	if err != nil {
-		return 0, false
-	}
-	var res authz.Result
-	authz.Evaluate(req, set, &res)
-	return res.Decision, true
-}
-
-func scpOnNonIAMPrincipal(o *outcome) bool {
-	switch o.Req.Principal.Type {
-	case policy.Anonymous, policy.Service:
-	default:
-		return false
-	}
-	if len(o.Case.Policies.SCPs) == 0 {
-		return false
-	}
-	d, ok := podiamWith(o, func(c *corpus.Case) { c.Policies.SCPs = nil })
-	return ok && d.String() == o.Oracle.Decision
-}
 
 // unresolved reports whether a ${...} in s has no value in the request
 // and no default.
@@ -353,14 +342,98 @@ func unresolved(o *outcome, s string) bool {
 	return false
 }
 
-func unresolvedVariableNotResource(o *outcome) bool {
+// namesRole reports whether s is an Allow statement whose Principal names
+// the role of a session.
+func namesRole(s map[string]any, roleARN string) bool {
+	return s["Effect"] == "Allow" && contains(principalValues(s["Principal"]), roleARN)
+}
+
+func version2008Variables(o *outcome) bool {
 	for _, p := range policiesOf(o.Case) {
-		if p.doc.Version != policy.Version2012 {
+		if p.doc.Version == policy.Version2012 {
 			continue
 		}
-		for _, s := range p.stmts {
-			for _, r := range strs(s.NotResource) {
-				if unresolved(o, r) {
+		b, _ := json.Marshal(p.stmts)
+		if variableRe.Match(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// setVersion2012 makes both sides substitute the variables.
+func setVersion2012(_ *outcome, c *corpus.Case) {
+	editPolicies(c, func(_ string, d *editDoc) { d.Version = policy.Version2012 })
+}
+
+func singleOperatorOnMultiKey(o *outcome) bool {
+	return eachCondition(o.Case, func(_, op, key string, _ []string) bool {
+		if strings.Contains(op, ":") || op == "Null" {
+			return false
+		}
+		_, multi, ok := o.Req.Context.Get(key)
+		return ok && multi
+	})
+}
+
+// negatedOps hold when no value matches.
+var negatedOps = []string{"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals",
+	"DateNotEquals", "NotIpAddress", "ArnNotEquals", "ArnNotLike"}
+
+// qualifyMultiKeyOperators writes podiam's reading of a bare operator on a
+// multi-valued key with a set qualifier: a positive operator holds when
+// any value matches (ForAnyValue), a negated one when every value fails to
+// match (ForAllValues).
+func qualifyMultiKeyOperators(o *outcome, c *corpus.Case) {
+	editPolicies(c, func(_ string, d *editDoc) {
+		for _, st := range d.Statement {
+			cond, _ := st["Condition"].(map[string]any)
+			for _, op := range slices.Sorted(maps.Keys(cond)) {
+				if strings.Contains(op, ":") || op == "Null" {
+					continue
+				}
+				km, _ := cond[op].(map[string]any)
+				for _, key := range slices.Sorted(maps.Keys(km)) {
+					if _, multi, ok := o.Req.Context.Get(key); !ok || !multi {
+						continue
+					}
+					q := "ForAnyValue:"
+					if contains(negatedOps, baseOperator(op)) {
+						q = "ForAllValues:"
+					}
+					to, _ := cond[q+op].(map[string]any)
+					if to == nil {
+						to = map[string]any{}
+						cond[q+op] = to
+					}
+					to[key] = km[key]
+					delete(km, key)
+				}
+				if len(km) == 0 {
+					delete(cond, op)
+				}
+			}
+		}
+	})
+}
+
+// pathlessRole reports whether v names the session's role without its
+// path (or in another case): the same account and role name, another ARN.
+func pathlessRole(p *policy.Principal, v string) bool {
+	name := p.RoleARN[strings.LastIndexByte(p.RoleARN, '/')+1:]
+	return v != p.RoleARN && strings.HasPrefix(v, "arn:aws:iam::"+p.Account+":role/") &&
+		strings.EqualFold(v[strings.LastIndexByte(v, '/')+1:], name)
+}
+
+func roleARNWithoutPath(o *outcome) bool {
+	p := &o.Req.Principal
+	if p.Type != policy.AssumedRole {
+		return false
+	}
+	for _, pol := range policiesOf(o.Case) {
+		for _, s := range pol.stmts {
+			for _, v := range append(principalValues(s.Principal), principalValues(s.NotPrincipal)...) {
+				if pathlessRole(p, v) {
 					return true
 				}
 			}
@@ -369,27 +442,149 @@ func unresolvedVariableNotResource(o *outcome) bool {
 	return false
 }
 
-func nullOnEmptySet(o *outcome) bool {
-	return eachCondition(o.Case, func(_ *policyRef, _ *statement, op, key string, _ []string) bool {
-		if op != "Null" {
-			return false
+// fullRoleARNs names the role as iam-simulate reads a path-less name: by
+// its full ARN.
+func fullRoleARNs(o *outcome, c *corpus.Case) {
+	p := &o.Req.Principal
+	editPolicies(c, func(_ string, d *editDoc) {
+		for _, st := range d.Statement {
+			for _, field := range []string{"Principal", "NotPrincipal"} {
+				m, _ := st[field].(map[string]any)
+				if m == nil {
+					continue
+				}
+				vals := strs(m["AWS"])
+				for i, v := range vals {
+					if pathlessRole(p, v) {
+						vals[i] = p.RoleARN
+					}
+				}
+				if len(vals) > 0 {
+					m["AWS"] = vals
+				}
+			}
 		}
-		vals, multi, ok := o.Req.Context.Get(key)
-		return ok && multi && len(vals) == 0
 	})
 }
 
-// ipOperator reports whether op is IpAddress or NotIpAddress, with any
-// qualifier or IfExists.
-func ipOperator(op string) (base string, ok bool) {
-	base = op[strings.IndexByte(op, ':')+1:]
-	base = strings.TrimSuffix(base, "IfExists")
-	return base, base == "IpAddress" || base == "NotIpAddress"
+func unresolvedVariableNegated(o *outcome) bool {
+	return eachCondition(o.Case, func(version, op, _ string, vals []string) bool {
+		return version == policy.Version2012 && contains(negatedOps, baseOperator(op)) &&
+			slices.ContainsFunc(vals, func(v string) bool { return unresolved(o, v) })
+	})
+}
+
+// dropUnresolvedNegatedValues removes the values that match nothing from
+// negated operators; a key left with none holds and is deleted.
+func dropUnresolvedNegatedValues(o *outcome, c *corpus.Case) {
+	editConditions(c, func(version, op, _ string, vals []string) []string {
+		if version != policy.Version2012 || !contains(negatedOps, baseOperator(op)) {
+			return vals
+		}
+		kept := slices.DeleteFunc(vals, func(v string) bool { return unresolved(o, v) })
+		if len(kept) == 0 {
+			return nil
+		}
+		return kept
+	})
+}
+
+func unresolvedVariableNotResource(o *outcome) bool {
+	for _, p := range policiesOf(o.Case) {
+		if p.doc.Version != policy.Version2012 {
+			continue
+		}
+		for _, s := range p.stmts {
+			if slices.ContainsFunc(strs(s.NotResource), func(r string) bool { return unresolved(o, r) }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dropUnresolvedNotResources removes the NotResource entries that match no
+// resource; a statement left with none applies to every resource.
+func dropUnresolvedNotResources(o *outcome, c *corpus.Case) {
+	editPolicies(c, func(_ string, d *editDoc) {
+		if d.Version != policy.Version2012 {
+			return
+		}
+		for _, st := range d.Statement {
+			nr, ok := st["NotResource"]
+			if !ok {
+				continue
+			}
+			kept := slices.DeleteFunc(strs(nr), func(r string) bool { return unresolved(o, r) })
+			if len(kept) == 0 {
+				delete(st, "NotResource")
+				st["Resource"] = "*"
+				continue
+			}
+			st["NotResource"] = kept
+		}
+	})
+}
+
+func nullOnEmptySet(o *outcome) bool {
+	return eachCondition(o.Case, func(_, op, key string, _ []string) bool {
+		vals, multi, ok := o.Req.Context.Get(key)
+		return op == "Null" && ok && multi && len(vals) == 0
+	})
+}
+
+// resolveNullOnEmptySets settles Null on a key with no values as podiam
+// reads it (absent): a condition that holds is deleted, one that fails is
+// replaced by a Null test that fails on both sides.
+func resolveNullOnEmptySets(o *outcome, c *corpus.Case) {
+	editPolicies(c, func(_ string, d *editDoc) {
+		for _, st := range d.Statement {
+			cond, _ := st["Condition"].(map[string]any)
+			km, _ := cond["Null"].(map[string]any)
+			for key, v := range km {
+				if vals, multi, ok := o.Req.Context.Get(key); !ok || !multi || len(vals) != 0 {
+					continue
+				}
+				delete(km, key)
+				if !slices.ContainsFunc(strs(v), func(s string) bool { return strings.EqualFold(s, "true") }) {
+					km["difftest:absent"] = "false"
+				}
+			}
+			if km != nil && len(km) == 0 {
+				delete(cond, "Null")
+			}
+			if cond != nil && len(cond) == 0 {
+				delete(st, "Condition")
+			}
+		}
+	})
+}
+
+func forAnyValueIfExistsMissing(o *outcome) bool {
+	return eachCondition(o.Case, func(_, op, key string, _ []string) bool {
+		return strings.HasPrefix(op, "ForAnyValue:") && strings.HasSuffix(op, "IfExists") && !o.Req.Context.Has(key)
+	})
+}
+
+// dropForAnyValueIfExistsMissing deletes the conditions that hold because
+// IfExists meets a missing key.
+func dropForAnyValueIfExistsMissing(o *outcome, c *corpus.Case) {
+	editConditions(c, func(_, op, key string, vals []string) []string {
+		if strings.HasPrefix(op, "ForAnyValue:") && strings.HasSuffix(op, "IfExists") && !o.Req.Context.Has(key) {
+			return nil
+		}
+		return vals
+	})
+}
+
+func isIPOperator(op string) bool {
+	b := baseOperator(op)
+	return b == "IpAddress" || b == "NotIpAddress"
 }
 
 func ipv4ZeroPrefix(o *outcome) bool {
-	return eachCondition(o.Case, func(_ *policyRef, _ *statement, op, key string, vals []string) bool {
-		if _, ok := ipOperator(op); !ok || !contains(vals, "0.0.0.0/0") {
+	return eachCondition(o.Case, func(_, op, key string, vals []string) bool {
+		if !isIPOperator(op) || !contains(vals, "0.0.0.0/0") {
 			return false
 		}
 		rv, _, ok := o.Req.Context.Get(key)
@@ -397,21 +592,33 @@ func ipv4ZeroPrefix(o *outcome) bool {
 	})
 }
 
-func notIPBareOtherFamily(o *outcome) bool {
-	return eachCondition(o.Case, func(_ *policyRef, _ *statement, op, key string, vals []string) bool {
-		if base, ok := ipOperator(op); !ok || base != "NotIpAddress" {
-			return false
+// splitZeroPrefix writes 0.0.0.0/0 as its two halves.
+func splitZeroPrefix(_ *outcome, c *corpus.Case) {
+	editConditions(c, func(_, op, _ string, vals []string) []string {
+		if !isIPOperator(op) {
+			return vals
 		}
+		var out []string
+		for _, v := range vals {
+			if v == "0.0.0.0/0" {
+				out = append(out, "0.0.0.0/1", "128.0.0.0/1")
+				continue
+			}
+			out = append(out, v)
+		}
+		return out
+	})
+}
+
+func notIPBareOtherFamily(o *outcome) bool {
+	return eachCondition(o.Case, func(_, op, key string, vals []string) bool {
 		rv, _, ok := o.Req.Context.Get(key)
-		if !ok {
+		if baseOperator(op) != "NotIpAddress" || !ok {
 			return false
 		}
 		for _, pv := range vals {
-			if strings.Contains(pv, "/") {
-				continue
-			}
 			for _, v := range rv {
-				if strings.Contains(pv, ":") != strings.Contains(v, ":") {
+				if !strings.Contains(pv, "/") && strings.Contains(pv, ":") != strings.Contains(v, ":") {
 					return true
 				}
 			}
@@ -420,60 +627,61 @@ func notIPBareOtherFamily(o *outcome) bool {
 	})
 }
 
-func roleMatchHidesAnyone(o *outcome) bool {
+// bareAddressesAsPrefixes writes a bare address as the /32 or /128 block
+// AWS documents it to mean.
+func bareAddressesAsPrefixes(_ *outcome, c *corpus.Case) {
+	editConditions(c, func(_, op, _ string, vals []string) []string {
+		if !isIPOperator(op) {
+			return vals
+		}
+		for i, v := range vals {
+			switch {
+			case strings.Contains(v, "/"):
+			case strings.Contains(v, ":"):
+				vals[i] = v + "/128"
+			default:
+				vals[i] = v + "/32"
+			}
+		}
+		return vals
+	})
+}
+
+func federatedWithoutSessionPolicy(o *outcome) bool {
+	return o.Req.Principal.Type == policy.FederatedUser && len(o.Case.Policies.Session) == 0 &&
+		o.Podiam.Decision == authz.ImplicitDeny
+}
+
+// addAllowAllSessionPolicy gives the federated user the session policy
+// that iam-simulate behaves as if it had.
+func addAllowAllSessionPolicy(_ *outcome, c *corpus.Case) {
+	c.Policies.Session = []corpus.NamedPolicy{*named("allow-all", document{Version: policy.Version2012,
+		Statement: []statement{{Effect: "Allow", Action: "*", Resource: "*"}}})}
+}
+
+func sessionPolicyVsSessionARN(o *outcome) bool {
 	p := &o.Req.Principal
-	if p.Type != policy.AssumedRole || o.Podiam.Decision != authz.ImplicitDeny || o.Oracle.Decision != "allowed" {
+	byResource := o.Podiam.Reason == authz.AllowedByResource || o.Podiam.Reason == authz.AllowedByTrust
+	if len(o.Case.Policies.Session) == 0 || o.Podiam.Decision != authz.Allowed || !byResource {
 		return false
 	}
-	// Without the Allow statements that name the role, podiam allows: a
-	// statement podiam ranked higher had hidden one that allows.
-	d, ok := podiamWith(o, func(c *corpus.Case) {
-		ps := &c.Policies
-		if ps.Resource != nil {
-			ps.Resource = dropStatements(ps.Resource, func(s *statement) bool {
-				return s.Effect == "Allow" && contains(principalValues(s.Principal), p.RoleARN)
-			})
-		}
-		if ps.Trust != nil {
-			ps.Trust = dropStatements(ps.Trust, func(s *statement) bool {
-				return s.Effect == "Allow" && contains(principalValues(s.Principal), p.RoleARN)
-			})
-		}
-	})
-	return ok && d == authz.Allowed
-}
-
-// dropStatements returns a copy of np without the statements drop
-// reports; np itself when none is dropped or none would be left.
-func dropStatements(np *corpus.NamedPolicy, drop func(s *statement) bool) *corpus.NamedPolicy {
-	var doc struct {
-		Version   string            `json:"Version,omitempty"`
-		Statement []json.RawMessage `json:"Statement"`
-	}
-	if json.Unmarshal(np.Document, &doc) != nil {
-		return np
-	}
-	kept := doc.Statement[:0:0]
-	for _, raw := range doc.Statement {
-		var s statement
-		if json.Unmarshal(raw, &s) == nil && drop(&s) {
+	for _, pol := range policiesOf(o.Case) {
+		if pol.kind != "resource" && pol.kind != "trust" {
 			continue
 		}
-		kept = append(kept, raw)
+		for _, s := range pol.stmts {
+			if s.Effect == "Allow" && contains(principalValues(s.Principal), p.ARN) {
+				return true
+			}
+		}
 	}
-	if len(kept) == len(doc.Statement) || len(kept) == 0 {
-		return np
-	}
-	doc.Statement = kept
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return np
-	}
-	return &corpus.NamedPolicy{Name: np.Name, Document: b}
+	return false
 }
 
-func forAnyValueIfExistsMissing(o *outcome) bool {
-	return eachCondition(o.Case, func(_ *policyRef, _ *statement, op, key string, _ []string) bool {
-		return strings.HasPrefix(op, "ForAnyValue:") && strings.HasSuffix(op, "IfExists") && !o.Req.Context.Has(key)
-	})
+func contains(xs []string, s string) bool {
+	return slices.Contains(xs, s)
 }
+
+// oneDigitFraction matches a date-time with one digit of fractional
+// seconds in UTC: 22 characters, like 2006-01-02T15:04+07:00.
+var oneDigitFraction = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\dZ$`)

@@ -17,6 +17,8 @@ type outcome struct {
 	Line   line
 	Podiam authz.Result
 	Oracle answer
+	// BuildErr is set when the case does not build; nothing else is.
+	BuildErr error
 }
 
 // agree reports whether both sides reached the same decision.
@@ -46,31 +48,37 @@ func (o *outcome) explain() string {
 	return b.String()
 }
 
-// decide runs every case through podiam and the oracle. A case that does
-// not build is a test error, and is left out.
+// decide runs every case through podiam and the oracle, in one batch.
+// A case that does not build gets an outcome with BuildErr set and is not
+// sent to the oracle.
 func decide(t *testing.T, orc *oracle, cases []corpus.Case) []outcome {
 	t.Helper()
-	out := make([]outcome, 0, len(cases))
+	out := make([]outcome, len(cases))
 	lines := make([]line, 0, len(cases))
+	var sent []int
 	for i := range cases {
-		c := &cases[i]
-		req, set, err := c.Build()
+		o := &out[i]
+		o.Case = &cases[i]
+		req, set, err := o.Case.Build()
 		if err != nil {
-			t.Errorf("%s: build: %v", c.Name, err)
+			o.BuildErr = err
 			continue
 		}
-		o := outcome{Case: c, Req: req}
+		o.Req = req
 		authz.Evaluate(req, set, &o.Podiam)
-		o.Line = newLine(len(lines), req, &c.Policies)
-		out = append(out, o)
+		o.Line = newLine(len(lines), req, &o.Case.Policies)
 		lines = append(lines, o.Line)
+		sent = append(sent, i)
+	}
+	if len(lines) == 0 {
+		return out
 	}
 	answers, err := orc.ask(lines)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range out {
-		out[i].Oracle = answers[i]
+	for j, i := range sent {
+		out[i].Oracle = answers[j]
 	}
 	return out
 }

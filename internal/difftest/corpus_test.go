@@ -53,6 +53,10 @@ func TestCorpusAgreement(t *testing.T) {
 	for i := range outcomes {
 		o := &outcomes[i]
 		name := o.Case.Name
+		if o.BuildErr != nil {
+			t.Errorf("%s (%s): build: %v", name, o.Case.File, o.BuildErr)
+			continue
+		}
 		seen[name] = true
 		why, listed := known[name]
 		switch {

@@ -5,11 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -47,8 +47,9 @@ type oracle struct {
 	stderr *tail
 	done   chan struct{} // closed when the process has exited
 
-	mu     sync.Mutex // one batch at a time
-	broken error      // set once the process cannot be used any more
+	base   time.Duration // batchBase, shorter in the client's own tests
+	mu     sync.Mutex    // one batch at a time
+	broken error         // set once the process cannot be used any more
 }
 
 var (
@@ -78,22 +79,23 @@ func sharedOracle(t *testing.T) *oracle {
 	if script == "" {
 		t.Skipf("%s is not set: `make test` sets it and runs the differential tests (see docs/differential-testing.md)", oracleEnv)
 	}
-	oracleOnce.Do(func() { shared, sharedErr = startOracle(script) })
+	oracleOnce.Do(func() { shared, sharedErr = startOracle(script, batchBase) })
 	if sharedErr != nil {
 		t.Fatalf("%s=%s: %v", oracleEnv, script, sharedErr)
 	}
 	return shared
 }
 
-// startOracle starts `node script` and checks that it answers.
-func startOracle(script string) (*oracle, error) {
+// startOracle starts `node script` and checks that it answers a known
+// line within base.
+func startOracle(script string, base time.Duration) (*oracle, error) {
 	if _, err := os.Stat(script); err != nil {
 		return nil, fmt.Errorf("start oracle: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, "node", script)
 	cmd.WaitDelay = stopGrace
-	o := &oracle{cmd: cmd, cancel: cancel, stderr: &tail{max: 8 << 10}, done: make(chan struct{})}
+	o := &oracle{cmd: cmd, cancel: cancel, stderr: &tail{max: 8 << 10}, done: make(chan struct{}), base: base}
 	cmd.Stderr = o.stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -135,14 +137,14 @@ func startOracle(script string) (*oracle, error) {
 // ask sends lines and returns the answers in the same order. Lines are
 // written by one goroutine while this one reads, so a batch of any size
 // streams through the pipe. The whole batch must be answered within
-// batchBase+len(lines)*perLine, or the process is killed.
+// o.base+len(lines)*perLine, or the process is killed.
 func (o *oracle) ask(lines []line) ([]answer, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.broken != nil {
 		return nil, o.broken
 	}
-	limit := batchBase + time.Duration(len(lines))*perLine
+	limit := o.base + time.Duration(len(lines))*perLine
 	var timedOut bool
 	var tmu sync.Mutex
 	watchdog := time.AfterFunc(limit, func() {
@@ -174,7 +176,10 @@ func (o *oracle) ask(lines []line) ([]answer, error) {
 		}
 	}
 	if rerr != nil {
-		o.cancel() // the writer may be blocked on a pipe nobody reads
+		// Stop the process (the writer may be blocked on a pipe nobody
+		// reads) and wait for it, so that all of its stderr is in.
+		o.cancel()
+		<-o.done
 	}
 	if err := <-werr; err != nil && rerr == nil {
 		rerr = err
@@ -254,4 +259,43 @@ func (t *tail) describe() string {
 	return "; stderr: " + s
 }
 
-var errNoDecision = errors.New("oracle gave no decision")
+// TestOracleFailures checks that the client reports every way the oracle
+// process can fail instead of passing silently: it runs small stand-in
+// scripts in its place.
+func TestOracleFailures(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		if os.Getenv(oracleEnv) != "" {
+			t.Fatalf("%s is set but node is not on PATH: %v", oracleEnv, err)
+		}
+		t.Skipf("node is not on PATH; `make test` installs it and runs the differential tests")
+	}
+	tests := []struct {
+		name   string
+		script string // "" for a script that does not exist
+		want   string // in the error
+	}{
+		{name: "no script", want: "no such file"},
+		{name: "exits at once", script: `process.stderr.write("boom\n"); process.exit(3);`, want: "boom"},
+		{name: "not JSON", script: `process.stdin.on("data", () => process.stdout.write("hello\n"));`, want: "invalid character"},
+		{name: "wrong id", script: `process.stdin.on("data", () => process.stdout.write('{"id":"x","decision":"allowed"}\n'));`, want: "has id"},
+		{name: "never answers", script: `process.stdin.resume();`, want: "no answer within"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "oracle.mjs")
+			if tt.script != "" {
+				if err := os.WriteFile(path, []byte(tt.script), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			o, err := startOracle(path, 300*time.Millisecond)
+			if err == nil {
+				_ = o.close()
+				t.Fatalf("startOracle succeeded, want an error containing %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -135,12 +135,10 @@ func parseDate(s string) (time.Time, bool) {
 		layout = "20060102T150405Z"
 	case t != 10:
 		return time.Time{}, false
+	case len(s) > t+6 && (s[t+6] == 'Z' || s[t+6] == '+' || s[t+6] == '-'):
+		layout = "2006-01-02T15:04Z07:00" // minutes, then a zone
 	case strings.HasSuffix(s, "Z") || strings.ContainsAny(s[t:], "+-"):
-		if len(s) == 17 || len(s) == 22 { // minutes only: ...T15:04Z or ...T15:04+01:00
-			layout = "2006-01-02T15:04Z07:00"
-		} else {
-			layout = time.RFC3339Nano
-		}
+		layout = time.RFC3339Nano
 	case len(s) == 16:
 		layout = "2006-01-02T15:04"
 	default:
