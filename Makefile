@@ -23,6 +23,7 @@ bench:
 FUZZTIME ?= 5m
 fuzz:
 	go test -run '^$$' -fuzz '^FuzzParseARN$$' -fuzztime $(FUZZTIME) ./internal/arn/
+	go test -run '^$$' -fuzz '^FuzzGlob$$' -fuzztime $(FUZZTIME) ./internal/arn/
 	go test -run '^$$' -fuzz '^FuzzParseDocument$$' -fuzztime $(FUZZTIME) ./internal/policy/
 	go test -run '^$$' -fuzz '^FuzzConditionValues$$' -fuzztime $(FUZZTIME) ./internal/policy/
 
