@@ -1,6 +1,3 @@
-// Command podiam is the podiam binary: a self-hosted, AWS-compatible
-// workload-identity system for Kubernetes. main only hands the arguments
-// and the process environment to package cli.
 package main
 
 import (
