@@ -437,6 +437,29 @@ type ARNGlob struct {
 // matches nothing.
 func NewARNGlob(tokens ...Token) ARNGlob {
 	var g ARNGlob
+	// The common case: the first token holds the five leading segments as
+	// plain text ("arn:aws:s3:::"), so they are kept as one prefix and
+	// only the resource segment is compiled.
+	if len(tokens) > 0 && tokens[0].Kind == Wild {
+		text := tokens[0].Text
+		end, colons := 0, 0
+		for end < len(text) && colons < 5 {
+			if text[end] == ':' {
+				colons++
+			}
+			end++
+		}
+		if colons == 5 && !strings.ContainsAny(text[:end], "*?") && strings.HasPrefix(text, "arn:") {
+			g.ok = true
+			g.prefix = text[:end]
+			var buf [8]Token
+			rest := append(append(buf[:0], Token{Kind: Wild, Text: text[end:]}), tokens[1:]...)
+			g.last = NewGlob(rest...)
+			g.holes = g.last.holes
+			g.finishPrefixed(text)
+			return g
+		}
+	}
 	var segs [6]Glob
 	if len(tokens) == 1 && tokens[0].Kind == Wild {
 		seg, ok := Split(tokens[0].Text)
@@ -519,20 +542,32 @@ func (g *ARNGlob) finish(seg *[6]Glob, text string) {
 	for i := range 5 {
 		fixed = fixed && seg[i].shape == shapeExact && !strings.Contains(seg[i].lit, ":")
 	}
-	g.shape = shapeGeneral
 	if fixed {
 		g.prefix = cut(seg[0].lit, ":", seg[1].lit, ":", seg[2].lit, ":", seg[3].lit, ":", seg[4].lit, ":")
-		r := &g.last
-		switch {
-		case r.shape == shapeExact || r.shape == shapePrefix:
-			g.whole, g.shape = cut(g.prefix, r.lit), r.shape
-		case r.shape == shapeGeneral && r.holes == 0 && !r.lead && r.groups[0].plain:
-			// A plain head: compare it with the prefix in one go, then
-			// match the groups after it.
-			g.whole, g.shape = cut(g.prefix, r.groups[0].elems[0].lit), shapeGeneral
-		}
+		g.finishPrefixed(text)
 	} else {
 		g.head = &[5]Glob{seg[0], seg[1], seg[2], seg[3], seg[4]}
+	}
+}
+
+// finishPrefixed sets the whole-pattern fast path of a pattern whose
+// first five segments are the plain prefix; text is its leading text.
+func (g *ARNGlob) finishPrefixed(text string) {
+	g.shape = shapeGeneral
+	cut := func(a, b string) string {
+		if len(text) >= len(a)+len(b) && text[:len(a)] == a && text[len(a):len(a)+len(b)] == b {
+			return text[:len(a)+len(b)]
+		}
+		return a + b
+	}
+	r := &g.last
+	switch {
+	case r.shape == shapeExact || r.shape == shapePrefix:
+		g.whole, g.shape = cut(g.prefix, r.lit), r.shape
+	case r.shape == shapeGeneral && r.holes == 0 && !r.lead && r.groups[0].plain:
+		// A plain head: compare it with the prefix in one go, then match
+		// the groups after it.
+		g.whole, g.shape = cut(g.prefix, r.groups[0].elems[0].lit), shapeGeneral
 	}
 }
 
