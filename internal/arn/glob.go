@@ -460,18 +460,8 @@ func NewARNGlob(tokens ...Token) ARNGlob {
 			return g
 		}
 	}
+	// Otherwise the segments are compiled one by one.
 	var segs [6]Glob
-	if len(tokens) == 1 && tokens[0].Kind == Wild {
-		seg, ok := Split(tokens[0].Text)
-		if !ok {
-			return ARNGlob{}
-		}
-		for i := range seg {
-			segs[i] = NewGlob(Token{Kind: Wild, Text: seg[i]})
-		}
-		g.finish(&segs, tokens[0].Text)
-		return g
-	}
 	var buf [8]Token
 	cur := buf[:0]
 	n := 0
@@ -500,39 +490,13 @@ func NewARNGlob(tokens ...Token) ARNGlob {
 		return ARNGlob{}
 	}
 	segs[5] = NewGlob(cur...)
-	first := ""
-	if len(tokens) > 0 && tokens[0].Kind == Wild {
-		first = tokens[0].Text
-	}
-	g.finish(&segs, first)
+	g.finish(&segs)
 	return g
 }
 
-// finish stores the segments and derives the fast-path fields. text, when
-// not empty, is the pattern's leading text, from which the plain-text
-// prefixes are cut without copying.
-func (g *ARNGlob) finish(seg *[6]Glob, text string) {
-	cut := func(parts ...string) string {
-		n := 0
-		for _, p := range parts {
-			n += len(p)
-		}
-		if len(text) >= n {
-			joined := true
-			i := 0
-			for _, p := range parts {
-				if text[i:i+len(p)] != p {
-					joined = false
-					break
-				}
-				i += len(p)
-			}
-			if joined {
-				return text[:n]
-			}
-		}
-		return strings.Join(parts, "")
-	}
+// finish stores the segments of a pattern compiled segment by segment and
+// derives the fast-path fields.
+func (g *ARNGlob) finish(seg *[6]Glob) {
 	for i := range seg {
 		g.holes += seg[i].holes
 	}
@@ -543,8 +507,9 @@ func (g *ARNGlob) finish(seg *[6]Glob, text string) {
 		fixed = fixed && seg[i].shape == shapeExact && !strings.Contains(seg[i].lit, ":")
 	}
 	if fixed {
-		g.prefix = cut(seg[0].lit, ":", seg[1].lit, ":", seg[2].lit, ":", seg[3].lit, ":", seg[4].lit, ":")
-		g.finishPrefixed(text)
+		// Plain text after all, spread over several tokens.
+		g.prefix = seg[0].lit + ":" + seg[1].lit + ":" + seg[2].lit + ":" + seg[3].lit + ":" + seg[4].lit + ":"
+		g.finishPrefixed("")
 	} else {
 		g.head = &[5]Glob{seg[0], seg[1], seg[2], seg[3], seg[4]}
 	}
