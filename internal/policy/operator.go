@@ -158,9 +158,9 @@ func parseOperatorSlow(s string) (operator, error) {
 // cost ranks operators by the work of one comparison, cheapest first.
 func (o opKind) cost() int {
 	switch {
-	case o == opNull || o == opBool:
-		return 0
 	case o >= opStringEquals && o <= opStringNotLike:
+		return 0 // cheap, and usually the most selective
+	case o == opNull || o == opBool:
 		return 1
 	case o >= opArnEquals && o <= opArnNotLike:
 		return 2
