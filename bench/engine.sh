@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the policy engine's Go benchmarks COUNT times (default 10) and prints
-# the median time per operation of each, with its allocations. The figures
+# the median, fastest and slowest time per operation of each, with its
+# allocations. The figures
 # in docs/BENCHMARKS.md come from this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,12 +20,12 @@ awk '/^Benchmark/ {
 	if (!(name in seen)) { seen[name] = 1; order[n++] = name }
 }
 END {
-	printf "%-32s %12s %10s %10s\n", "benchmark", "median ns/op", "B/op", "allocs/op"
+	printf "%-28s %12s %9s %9s %9s %9s\n", "benchmark", "median ns/op", "min", "max", "B/op", "allocs/op"
 	for (k = 0; k < n; k++) {
 		name = order[k]
 		m = split(substr(ns[name], 2), v, " ")
 		for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
 		med = (m % 2) ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
-		printf "%-32s %12.0f %10s %10s\n", name, med, bytes[name], allocs[name]
+		printf "%-28s %12.0f %9.0f %9.0f %9s %9s\n", name, med, v[1], v[m], bytes[name], allocs[name]
 	}
 }' "$out"
