@@ -307,10 +307,6 @@ const (
 	fEffect
 	fPrincipal
 	fNotPrincipal
-	fAction
-	fNotAction
-	fResource
-	fNotResource
 )
 
 func (p *parser) statement(where loc) (Statement, error) {
@@ -347,13 +343,13 @@ func (p *parser) statement(where loc) (Statement, error) {
 			pv := &p.strs.keep(v)[0]
 			switch key {
 			case "Action":
-				has, st.Action = has|fAction, pv
+				st.Action = pv
 			case "NotAction":
-				has, st.NotAction = has|fNotAction, pv
+				st.NotAction = pv
 			case "Resource":
-				has, st.Resource = has|fResource, pv
+				st.Resource = pv
 			default:
-				has, st.NotResource = has|fNotResource, pv
+				st.NotResource = pv
 			}
 		case "Condition":
 			st.Condition, err = p.conditions(where.with("Condition"))
@@ -381,10 +377,10 @@ func (p *parser) statement(where loc) (Statement, error) {
 	if err := p.checkPrincipals(has, where); err != nil {
 		return st, err
 	}
-	if err := p.checkActions(&st, has, where); err != nil {
+	if err := p.checkActions(&st, where); err != nil {
 		return st, err
 	}
-	if err := p.checkResources(&st, has, where); err != nil {
+	if err := p.checkResources(&st, where); err != nil {
 		return st, err
 	}
 	return st, nil
@@ -424,21 +420,30 @@ func (p *parser) checkPrincipals(has fields, where loc) error {
 	return nil
 }
 
-func (p *parser) checkActions(st *Statement, has fields, where loc) error {
-	k := p.kind
-	hasA, hasN := has&fAction != 0, has&fNotAction != 0
+// pick returns the one of a field and its Not-form that the statement
+// has; it is an error to have both, neither (missing, a format taking the
+// statement's place) or an empty list.
+func (p *parser) pick(where loc, name string, v *Strings, notName string, nv *Strings, missing string) (string, *Strings, error) {
 	switch {
-	case hasA && hasN:
-		return errorf(k, "%s has both Action and NotAction; a statement takes exactly one of them", where)
-	case !hasA && !hasN:
-		return errorf(k, "Missing required field Action in %s", where)
-	}
-	field, v := "Action", st.Action
-	if hasN {
-		field, v = "NotAction", st.NotAction
+	case v != nil && nv != nil:
+		return "", nil, errorf(p.kind, "%s has both %s and %s; a statement takes exactly one of them", where, name, notName)
+	case v == nil && nv == nil:
+		return "", nil, errorf(p.kind, missing, where)
+	case nv != nil:
+		name, v = notName, nv
 	}
 	if len(v.Values) == 0 {
-		return errorf(k, "%s.%s is empty", where, field)
+		return "", nil, errorf(p.kind, "%s.%s is empty", where, name)
+	}
+	return name, v, nil
+}
+
+func (p *parser) checkActions(st *Statement, where loc) error {
+	k := p.kind
+	field, v, err := p.pick(where, "Action", st.Action, "NotAction", st.NotAction,
+		"Missing required field Action in %s")
+	if err != nil {
+		return err
 	}
 	for _, a := range v.Values {
 		if msg := checkAction(a); msg != "" {
@@ -483,30 +488,21 @@ func trustAction(a string) bool {
 	return strings.EqualFold(vendor, "sts")
 }
 
-func (p *parser) checkResources(st *Statement, has fields, where loc) error {
+func (p *parser) checkResources(st *Statement, where loc) error {
 	k := p.kind
-	hasR, hasN := has&fResource != 0, has&fNotResource != 0
 	if k == Trust {
-		if hasR {
+		if st.Resource != nil {
 			return errorf(k, "Has prohibited field Resource in %s: a trust policy applies to its role", where)
 		}
-		if hasN {
+		if st.NotResource != nil {
 			return errorf(k, "Has prohibited field NotResource in %s: a trust policy applies to its role", where)
 		}
 		return nil
 	}
-	switch {
-	case hasR && hasN:
-		return errorf(k, "%s has both Resource and NotResource; a statement takes exactly one of them", where)
-	case !hasR && !hasN:
-		return errorf(k, "Policy statement must contain resources: %s has neither Resource nor NotResource", where)
-	}
-	field, v := "Resource", st.Resource
-	if hasN {
-		field, v = "NotResource", st.NotResource
-	}
-	if len(v.Values) == 0 {
-		return errorf(k, "%s.%s is empty", where, field)
+	field, v, err := p.pick(where, "Resource", st.Resource, "NotResource", st.NotResource,
+		"Policy statement must contain resources: %s has neither Resource nor NotResource")
+	if err != nil {
+		return err
 	}
 	for _, r := range v.Values {
 		if msg := checkResource(r); msg != "" {

@@ -14,15 +14,7 @@ import (
 func (d *Document) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
-	sep := false
-	field := func(name string) {
-		if sep {
-			b.WriteByte(',')
-		}
-		sep = true
-		writeString(&b, name)
-		b.WriteByte(':')
-	}
+	field := fieldWriter(&b)
 	if d.Version != "" {
 		field("Version")
 		writeString(&b, d.Version)
@@ -48,10 +40,11 @@ func (d *Document) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func (s *Statement) write(b *bytes.Buffer) {
-	b.WriteByte('{')
+// fieldWriter returns a function that starts each member of a JSON
+// object being written to b: a comma after the first, the name, a colon.
+func fieldWriter(b *bytes.Buffer) func(name string) {
 	sep := false
-	field := func(name string) {
+	return func(name string) {
 		if sep {
 			b.WriteByte(',')
 		}
@@ -59,6 +52,11 @@ func (s *Statement) write(b *bytes.Buffer) {
 		writeString(b, name)
 		b.WriteByte(':')
 	}
+}
+
+func (s *Statement) write(b *bytes.Buffer) {
+	b.WriteByte('{')
+	field := fieldWriter(b)
 	if s.Sid != "" {
 		field("Sid")
 		writeString(b, s.Sid)
