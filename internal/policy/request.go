@@ -310,11 +310,9 @@ func (r *Request) Prepare() {
 	}
 	if p.Type != WebIdentity && p.Type != Service {
 		setIf("aws:PrincipalType", p.Type.String())
-	}
-	setIf("aws:PrincipalArn", p.PrincipalARN())
-	if p.Type != WebIdentity && p.Type != Service {
 		setIf("aws:PrincipalAccount", p.Account)
 	}
+	setIf("aws:PrincipalArn", p.PrincipalARN())
 	setIf("aws:username", p.UserName())
 	userID := p.UserID
 	if userID == "" && p.Type == Account {
