@@ -21,6 +21,7 @@ var boundaries = []struct {
 	{pkg: "internal/policy", allowed: []string{"internal/arn"}},
 	{pkg: "internal/authz", allowed: []string{"internal/policy", "internal/arn"}},
 	{pkg: "internal/corpus", allowed: []string{"."}},
+	{pkg: "internal/sigv4"},
 }
 
 // domainPackages never import a wire package (DESIGN.md: "Domain packages

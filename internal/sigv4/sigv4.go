@@ -1,0 +1,596 @@
+package sigv4
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/textproto"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Algorithm is the only signing algorithm verified here.
+const Algorithm = "AWS4-HMAC-SHA256"
+
+// Payload hashes with a special meaning.
+const (
+	// EmptySHA256 is the hex SHA-256 of an empty body.
+	EmptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	// UnsignedPayload is what S3 clients send when the body is not signed
+	// (and what presigned URLs always use).
+	UnsignedPayload = "UNSIGNED-PAYLOAD"
+)
+
+// MaxSkew is how far a request's time may be from the server's.
+const MaxSkew = 15 * time.Minute
+
+// MaxPresignExpiry is the longest X-Amz-Expires accepted (seven days).
+const MaxPresignExpiry = 7 * 24 * time.Hour
+
+const (
+	amzDateLayout = "20060102T150405Z"
+	scopeDateLen  = 8
+	terminator    = "aws4_request"
+)
+
+// Auth is the parsed authorization of a request.
+type Auth struct {
+	AccessKeyID   string
+	Date          time.Time // the request time (X-Amz-Date or Date)
+	AmzDate       string    // the request time as signed, yyyymmddThhmmssZ
+	ScopeDate     string    // yyyymmdd from the credential scope
+	Region        string
+	Service       string
+	SignedHeaders []string // lower case, as listed
+	Signature     string   // lower-case hex
+	SecurityToken string   // X-Amz-Security-Token, "" when absent
+	// Presigned is true for query-string authentication; Expires is then
+	// its X-Amz-Expires (0 when absent).
+	Presigned bool
+	Expires   time.Duration
+}
+
+// Scope is the credential scope: date/region/service/aws4_request.
+func (a *Auth) Scope() string {
+	return a.ScopeDate + "/" + a.Region + "/" + a.Service + "/" + terminator
+}
+
+// Parse reads the authorization of r from its Authorization header or,
+// without one, from presigned query parameters.
+func Parse(r *http.Request) (*Auth, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		return parseHeader(r, h)
+	}
+	q := r.URL.Query()
+	if q.Get("X-Amz-Algorithm") != "" || q.Get("X-Amz-Signature") != "" || q.Get("X-Amz-Credential") != "" {
+		return parseQuery(r)
+	}
+	return nil, errorf(MissingAuthentication, "Request is missing Authentication Token")
+}
+
+// ParseAuthorization parses an Authorization header value into the
+// credential, signed headers and signature; the request time is not read.
+func ParseAuthorization(h string) (*Auth, error) {
+	alg, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
+	switch {
+	case alg == Algorithm:
+	case alg == "AWS4-ECDSA-P256-SHA256":
+		return nil, errorf(Unsupported, "Signature Version 4A (AWS4-ECDSA-P256-SHA256) is not supported; sign with AWS4-HMAC-SHA256")
+	case alg == "AWS":
+		return nil, errorf(Unsupported, "Signature Version 2 is not supported; sign with AWS4-HMAC-SHA256")
+	default:
+		return nil, errorf(Incomplete, "Authorization header is not of the form %s Credential=..., SignedHeaders=..., Signature=...", Algorithm)
+	}
+	var cred, signed, sig string
+	var haveCred, haveSigned, haveSig bool
+	for _, part := range strings.Split(rest, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			if strings.TrimSpace(part) == "" {
+				continue
+			}
+			return nil, errorf(Incomplete, "Authorization header component %q is not of the form key=value", strings.TrimSpace(part))
+		}
+		switch k {
+		case "Credential":
+			cred, haveCred = v, true
+		case "SignedHeaders":
+			signed, haveSigned = v, true
+		case "Signature":
+			sig, haveSig = v, true
+		default:
+			return nil, errorf(Incomplete, "Authorization header has an unknown component %q", k)
+		}
+	}
+	var missing []string
+	for _, m := range []struct {
+		name string
+		ok   bool
+	}{{"Credential", haveCred}, {"Signature", haveSig}, {"SignedHeaders", haveSigned}} {
+		if !m.ok {
+			missing = append(missing, "Authorization header requires '"+m.name+"' parameter.")
+		}
+	}
+	if len(missing) > 0 {
+		return nil, errorf(Incomplete, "%s", strings.Join(missing, " "))
+	}
+	a := &Auth{}
+	if err := a.setCredential(cred); err != nil {
+		return nil, err
+	}
+	if err := a.setSignedHeaders(signed); err != nil {
+		return nil, err
+	}
+	if err := a.setSignature(sig); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func parseHeader(r *http.Request, h string) (*Auth, error) {
+	a, err := ParseAuthorization(h)
+	if err != nil {
+		return nil, err
+	}
+	if d := r.Header.Get("X-Amz-Date"); d != "" {
+		t, err := time.Parse(amzDateLayout, d)
+		if err != nil {
+			return nil, errorf(Incomplete, "X-Amz-Date %q is not of the form yyyymmddThhmmssZ", d)
+		}
+		a.Date, a.AmzDate = t, d
+	} else if d := r.Header.Get("Date"); d != "" {
+		t, err := http.ParseTime(d)
+		if err != nil {
+			return nil, errorf(Incomplete, "Date header %q is not an HTTP date", d)
+		}
+		a.Date, a.AmzDate = t.UTC(), t.UTC().Format(amzDateLayout)
+	} else {
+		return nil, errorf(Incomplete, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+	}
+	a.SecurityToken = r.Header.Get("X-Amz-Security-Token")
+	return a, nil
+}
+
+func parseQuery(r *http.Request) (*Auth, error) {
+	q := r.URL.Query()
+	if alg := q.Get("X-Amz-Algorithm"); alg != Algorithm {
+		if alg == "" {
+			return nil, errorf(Incomplete, "Presigned request requires 'X-Amz-Algorithm' parameter.")
+		}
+		return nil, errorf(Unsupported, "X-Amz-Algorithm %q is not supported; use %s", alg, Algorithm)
+	}
+	var missing []string
+	for _, p := range []string{"X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date"} {
+		if !q.Has(p) {
+			missing = append(missing, "Query-string authentication requires the "+p+" parameter.")
+		}
+	}
+	if len(missing) > 0 {
+		return nil, errorf(Incomplete, "%s", strings.Join(missing, " "))
+	}
+	a := &Auth{Presigned: true}
+	if err := a.setCredential(q.Get("X-Amz-Credential")); err != nil {
+		return nil, err
+	}
+	if err := a.setSignedHeaders(q.Get("X-Amz-SignedHeaders")); err != nil {
+		return nil, err
+	}
+	if err := a.setSignature(q.Get("X-Amz-Signature")); err != nil {
+		return nil, err
+	}
+	d := q.Get("X-Amz-Date")
+	t, err := time.Parse(amzDateLayout, d)
+	if err != nil {
+		return nil, errorf(Incomplete, "X-Amz-Date %q is not of the form yyyymmddThhmmssZ", d)
+	}
+	a.Date, a.AmzDate = t, d
+	if e := q.Get("X-Amz-Expires"); e != "" {
+		n, err := strconv.Atoi(e)
+		if err != nil || n < 1 {
+			return nil, errorf(Incomplete, "X-Amz-Expires must be a whole number of seconds from 1 to %d, not %q", int(MaxPresignExpiry.Seconds()), e)
+		}
+		if time.Duration(n)*time.Second > MaxPresignExpiry {
+			return nil, errorf(Incomplete, "X-Amz-Expires must be less than a week (in seconds) that is %d", int(MaxPresignExpiry.Seconds()))
+		}
+		a.Expires = time.Duration(n) * time.Second
+	}
+	a.SecurityToken = q.Get("X-Amz-Security-Token")
+	return a, nil
+}
+
+// setCredential reads AKID/yyyymmdd/region/service/aws4_request.
+func (a *Auth) setCredential(c string) error {
+	parts := strings.Split(c, "/")
+	if len(parts) != 5 || parts[0] == "" {
+		return errorf(Incomplete, "Credential %q is not of the form <access key id>/<yyyymmdd>/<region>/<service>/aws4_request", c)
+	}
+	if len(parts[1]) != scopeDateLen || !digits(parts[1]) {
+		return errorf(Incomplete, "Credential scope date %q is not of the form yyyymmdd", parts[1])
+	}
+	if parts[2] == "" || parts[3] == "" {
+		return errorf(Incomplete, "Credential %q lacks a region or a service", c)
+	}
+	if parts[4] != terminator {
+		return errorf(Incomplete, "Credential should be scoped with a valid terminator: 'aws4_request', not %q", parts[4])
+	}
+	a.AccessKeyID, a.ScopeDate, a.Region, a.Service = parts[0], parts[1], parts[2], parts[3]
+	return nil
+}
+
+func (a *Auth) setSignedHeaders(s string) error {
+	if s == "" {
+		return errorf(Incomplete, "SignedHeaders is empty")
+	}
+	a.SignedHeaders = strings.Split(s, ";")
+	for _, h := range a.SignedHeaders {
+		if h == "" || h != strings.ToLower(h) {
+			return errorf(Incomplete, "SignedHeaders %q must be lower-case header names separated by ';'", s)
+		}
+	}
+	if !slices.Contains(a.SignedHeaders, "host") {
+		return errorf(Incomplete, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+	}
+	return nil
+}
+
+func (a *Auth) setSignature(s string) error {
+	if len(s) != 64 || !lowerHex(s) {
+		return errorf(Incomplete, "Signature must be 64 lower-case hexadecimal characters")
+	}
+	a.Signature = s
+	return nil
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Options changes how the canonical request is built.
+type Options struct {
+	// S3 uses the path as received, encoded once and not normalized, as
+	// S3 clients sign it; other services encode it a second time.
+	S3 bool
+	// Keys, when set, caches derived signing keys (one per access key,
+	// day, region and service), saving four HMACs per request.
+	Keys *KeyCache
+}
+
+// KeyCache holds derived signing keys. It is safe for concurrent use and
+// holds at most a fixed number of keys, starting afresh when full.
+type KeyCache struct {
+	mu sync.Mutex
+	m  map[string]cachedKey
+}
+
+type cachedKey struct {
+	secret string
+	key    [sha256.Size]byte
+}
+
+const keyCacheSize = 4096
+
+// key returns the signing key of secret for a's scope.
+func (c *KeyCache) key(a *Auth, secret string) [sha256.Size]byte {
+	id := a.AccessKeyID + "/" + a.Scope()
+	c.mu.Lock()
+	e, ok := c.m[id]
+	c.mu.Unlock()
+	if ok && e.secret == secret {
+		return e.key
+	}
+	k := SigningKey(secret, a.ScopeDate, a.Region, a.Service)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= keyCacheSize {
+		c.m = make(map[string]cachedKey)
+	}
+	c.m[id] = cachedKey{secret: secret, key: k}
+	c.mu.Unlock()
+	return k
+}
+
+// CheckTime checks the request time against now: within MaxSkew for a
+// signed header; for a presigned request, not before its date (less the
+// skew) and not after its expiry.
+func (a *Auth) CheckTime(now time.Time) error {
+	now = now.UTC()
+	stamp := func(t time.Time) string { return t.UTC().Format(amzDateLayout) }
+	if a.Date.After(now.Add(MaxSkew)) {
+		return errorf(Expired, "Signature not yet current: %s is still later than %s (%s + 15 min.)", a.AmzDate, stamp(now.Add(MaxSkew)), stamp(now))
+	}
+	if a.Presigned && a.Expires > 0 {
+		if end := a.Date.Add(a.Expires); now.After(end) {
+			return errorf(Expired, "Request has expired: signed at %s for %d seconds, now %s", a.AmzDate, int(a.Expires.Seconds()), stamp(now))
+		}
+		return nil
+	}
+	if a.Date.Before(now.Add(-MaxSkew)) {
+		return errorf(Expired, "Signature expired: %s is now earlier than %s (%s - 15 min.)", a.AmzDate, stamp(now.Add(-MaxSkew)), stamp(now))
+	}
+	return nil
+}
+
+// Verify checks a's signature over r with the secret access key of
+// a.AccessKeyID. payloadHash is the hex SHA-256 of the body (or, for S3,
+// the x-amz-content-sha256 value). It checks the request time first.
+func Verify(r *http.Request, a *Auth, secret string, payloadHash string, now time.Time, opt Options) error {
+	if err := a.CheckTime(now); err != nil {
+		return err
+	}
+	if a.ScopeDate != a.AmzDate[:scopeDateLen] {
+		return errorf(Mismatch, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", a.ScopeDate, a.AmzDate[:scopeDateLen], a.AmzDate)
+	}
+	creq := CanonicalRequest(r, a, payloadHash, opt)
+	sts := StringToSign(a, creq)
+	var key [sha256.Size]byte
+	if opt.Keys != nil {
+		key = opt.Keys.key(a, secret)
+	} else {
+		key = SigningKey(secret, a.ScopeDate, a.Region, a.Service)
+	}
+	want := hmacSHA256(key[:], sts)
+	got := make([]byte, sha256.Size)
+	if _, err := hex.Decode(got, []byte(a.Signature)); err != nil || !hmac.Equal(want[:], got) {
+		return &Error{
+			Kind: Mismatch,
+			Message: "The request signature we calculated does not match the signature you provided. " +
+				"Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\n" +
+				"The Canonical String for this request should have been\n'" + creq + "'\n\n" +
+				"The String-to-Sign should have been\n'" + sts + "'\n",
+			CanonicalRequest: creq,
+			StringToSign:     sts,
+		}
+	}
+	return nil
+}
+
+// StringToSign builds the string to sign for a canonical request.
+func StringToSign(a *Auth, canonicalRequest string) string {
+	d := sha256.New()
+	io.WriteString(d, canonicalRequest)
+	var h [sha256.Size]byte
+	d.Sum(h[:0])
+	return Algorithm + "\n" + a.AmzDate + "\n" + a.Scope() + "\n" + hex.EncodeToString(h[:])
+}
+
+// SigningKey derives the signing key of a secret for a date, region and
+// service.
+func SigningKey(secret, date, region, service string) [sha256.Size]byte {
+	k := hmacSHA256([]byte("AWS4"+secret), date)
+	k = hmacSHA256(k[:], region)
+	k = hmacSHA256(k[:], service)
+	return hmacSHA256(k[:], terminator)
+}
+
+// hmacSHA256 is HMAC-SHA256 (RFC 2104) written out over sha256.Sum256,
+// which spares crypto/hmac's allocations on this hot path.
+func hmacSHA256(key []byte, data string) [sha256.Size]byte {
+	const block = 64
+	var k [block]byte
+	if len(key) > block {
+		sum := sha256.Sum256(key)
+		copy(k[:], sum[:])
+	} else {
+		copy(k[:], key)
+	}
+	var small [256]byte
+	buf := small[:0]
+	if block+len(data) > len(small) {
+		buf = make([]byte, 0, block+len(data))
+	}
+	for _, c := range k {
+		buf = append(buf, c^0x36)
+	}
+	buf = append(buf, data...)
+	inner := sha256.Sum256(buf)
+	var outer [block + sha256.Size]byte
+	for i, c := range k {
+		outer[i] = c ^ 0x5c
+	}
+	copy(outer[block:], inner[:])
+	return sha256.Sum256(outer[:])
+}
+
+// HashPayload returns the hex SHA-256 of a body.
+func HashPayload(body []byte) string {
+	h := sha256.Sum256(body)
+	return hex.EncodeToString(h[:])
+}
+
+// CanonicalRequest rebuilds the canonical request that the client signed.
+func CanonicalRequest(r *http.Request, a *Auth, payloadHash string, opt Options) string {
+	var b strings.Builder
+	b.WriteString(r.Method)
+	b.WriteByte('\n')
+	b.WriteString(canonicalURI(r, opt))
+	b.WriteByte('\n')
+	b.WriteString(canonicalQuery(r.URL.RawQuery, a.Presigned))
+	b.WriteByte('\n')
+	for _, h := range a.SignedHeaders {
+		b.WriteString(h)
+		b.WriteByte(':')
+		b.WriteString(headerValue(r, h))
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	b.WriteString(strings.Join(a.SignedHeaders, ";"))
+	b.WriteByte('\n')
+	b.WriteString(payloadHash)
+	return b.String()
+}
+
+func canonicalURI(r *http.Request, opt Options) string {
+	p := r.URL.EscapedPath()
+	if p == "" {
+		p = "/"
+	}
+	if opt.S3 {
+		return p
+	}
+	return escape(p, false)
+}
+
+// canonicalQuery sorts the query parameters by name, then value, each
+// encoded as SigV4 requires; X-Amz-Signature is left out of a presigned
+// request.
+func canonicalQuery(raw string, presigned bool) string {
+	if raw == "" {
+		return ""
+	}
+	type pair struct{ k, v string }
+	var ps []pair
+	for _, part := range strings.Split(raw, "&") {
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		k, v = unescape(k), unescape(v)
+		if presigned && k == "X-Amz-Signature" {
+			continue
+		}
+		ps = append(ps, pair{escape(k, true), escape(v, true)})
+	}
+	slices.SortFunc(ps, func(x, y pair) int {
+		if c := strings.Compare(x.k, y.k); c != 0 {
+			return c
+		}
+		return strings.Compare(x.v, y.v)
+	})
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(p.k)
+		b.WriteByte('=')
+		b.WriteString(p.v)
+	}
+	return b.String()
+}
+
+// headerValue is a signed header's canonical value: its values joined by
+// ',', each trimmed with inner runs of spaces collapsed.
+func headerValue(r *http.Request, name string) string {
+	var vals []string
+	switch name {
+	case "host":
+		h := r.Host
+		if h == "" {
+			h = r.URL.Host
+		}
+		vals = []string{h}
+	case "content-length":
+		vals = r.Header.Values("Content-Length")
+		if len(vals) == 0 && r.ContentLength >= 0 {
+			vals = []string{strconv.FormatInt(r.ContentLength, 10)}
+		}
+	case "transfer-encoding":
+		vals = r.TransferEncoding
+	default:
+		vals = r.Header[textproto.CanonicalMIMEHeaderKey(name)]
+	}
+	switch len(vals) {
+	case 0:
+		return ""
+	case 1:
+		return trimValue(vals[0])
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = trimValue(v)
+	}
+	return strings.Join(out, ",")
+}
+
+// trimValue trims a header value and collapses inner runs of spaces.
+func trimValue(v string) string {
+	clean := len(v) == 0 || v[0] != ' ' && v[len(v)-1] != ' '
+	for i := 0; clean && i < len(v); i++ {
+		if c := v[i]; c == '\t' || c == '\n' || c == '\r' || c == ' ' && i+1 < len(v) && v[i+1] == ' ' {
+			clean = false
+		}
+	}
+	if clean {
+		return v
+	}
+	return strings.Join(strings.Fields(v), " ")
+}
+
+// escape percent-encodes every byte but the unreserved characters
+// (A-Z a-z 0-9 - _ . ~) and, unless encodeSlash, '/'.
+func escape(s string, encodeSlash bool) string {
+	const hexUpper = "0123456789ABCDEF"
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) && (encodeSlash || s[i] != '/') {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved(c) || (!encodeSlash && c == '/') {
+			b = append(b, c)
+			continue
+		}
+		b = append(b, '%', hexUpper[c>>4], hexUpper[c&15])
+	}
+	return string(b)
+}
+
+func unreserved(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
+}
+
+// unescape decodes %XX sequences; a malformed one is kept as text. '+' is
+// a literal plus: SigV4 clients encode spaces as %20.
+func unescape(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2]) {
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
+
+func ishex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
