@@ -15,9 +15,10 @@ test: $(ORACLE_STAMP)
 build:
 	go build -o bin/podiam ./cmd/podiam
 
-# The engine benchmarks whose figures are in docs/BENCHMARKS.md.
+# The benchmarks whose figures are in docs/BENCHMARKS.md.
 bench:
-	go test -run '^$$' -bench . -benchmem ./internal/authz/ ./internal/policy/
+	bench/gobench.sh
+	PKGS=./internal/sigv4/ bench/gobench.sh
 
 # Each fuzz target for FUZZTIME (default 5m).
 FUZZTIME ?= 5m
@@ -26,6 +27,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzGlob$$' -fuzztime $(FUZZTIME) ./internal/arn/
 	go test -run '^$$' -fuzz '^FuzzParseDocument$$' -fuzztime $(FUZZTIME) ./internal/policy/
 	go test -run '^$$' -fuzz '^FuzzConditionValues$$' -fuzztime $(FUZZTIME) ./internal/policy/
+	go test -run '^$$' -fuzz '^FuzzParseAuthorization$$' -fuzztime $(FUZZTIME) ./internal/sigv4/
 
 oracle: $(ORACLE_STAMP)
 

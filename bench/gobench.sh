@@ -6,9 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${COUNT:-10}
+pkgs=${PKGS:-./internal/authz/ ./internal/policy/}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-go test -run '^$' -bench . -benchmem -count "$count" ./internal/authz/ ./internal/policy/ >"$out"
+# shellcheck disable=SC2086 # PKGS is a list
+go test -run '^$' -bench . -benchmem -count "$count" $pkgs >"$out"
 grep '^cpu:' "$out" | head -1
 awk '/^Benchmark/ {
 	name = $1; sub(/-[0-9]+$/, "", name)
