@@ -22,6 +22,9 @@ var boundaries = []struct {
 	{pkg: "internal/authz", allowed: []string{"internal/policy", "internal/arn"}},
 	{pkg: "internal/corpus", allowed: []string{"."}},
 	{pkg: "internal/sigv4"},
+	{pkg: "internal/awsproto"},
+	{pkg: "internal/creds"},
+	{pkg: "internal/audit"},
 }
 
 // domainPackages never import a wire package (DESIGN.md: "Domain packages
