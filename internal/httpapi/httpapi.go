@@ -1,0 +1,221 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/podiam/podiam/internal/audit"
+	"github.com/podiam/podiam/internal/awsproto"
+	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/sigv4"
+)
+
+// Caller is the authenticated identity of a request.
+type Caller struct {
+	AccessKeyID string
+	// ARN is the caller's ARN (user, root or session); Account its
+	// account.
+	ARN     string
+	Account string
+	// SourceIP is the client address, without port.
+	SourceIP string
+}
+
+// KeyLookup finds the caller and secret behind an access key id (and the
+// session token sent with it, for session keys). It returns ErrUnknownKey
+// for a key that does not exist or is inactive, and ErrExpiredToken for a
+// session that has ended.
+type KeyLookup interface {
+	LookupKey(ctx context.Context, accessKeyID, sessionToken string) (*Caller, creds.Secret, error)
+}
+
+// Lookup errors.
+var (
+	ErrUnknownKey   = errors.New("unknown access key")
+	ErrExpiredToken = errors.New("expired session token")
+)
+
+// Handler runs one action. c is nil for an unsigned call. It returns the
+// result struct to encode (nil for actions without output) or an error;
+// errors that are not *awsproto.Error become ServiceFailure.
+type Handler func(ctx context.Context, c *Caller, req *awsproto.QueryRequest) (any, error)
+
+// Service is a Query service: its SigV4 signing name, API version, XML
+// namespace and actions.
+type Service struct {
+	Name      string // as in the credential scope: "iam", "sts"
+	Version   string
+	Namespace string
+	Actions   map[string]Handler
+	// Unsigned lists the actions callers may send without a signature
+	// (STS AssumeRoleWithWebIdentity); they are found by Action alone.
+	Unsigned map[string]bool
+}
+
+// Config configures the edge.
+type Config struct {
+	Services []*Service
+	Keys     KeyLookup
+	Audit    *audit.Log // nil: no audit log
+	Logger   *slog.Logger
+	Now      func() time.Time
+	// NewRequestID makes request ids; it must be safe for concurrent use.
+	NewRequestID func() string
+	// MaxBody limits request bodies (0: awsproto.DefaultMaxBody).
+	MaxBody int64
+}
+
+// Edge is the http.Handler of the Query services.
+type Edge struct {
+	cfg      Config
+	byName   map[string]*Service
+	unsigned map[string]*Service // action -> service
+	keys     sigv4.KeyCache
+}
+
+// New builds the edge.
+func New(cfg Config) *Edge {
+	e := &Edge{cfg: cfg, byName: map[string]*Service{}, unsigned: map[string]*Service{}}
+	if e.cfg.Logger == nil {
+		e.cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	for _, s := range cfg.Services {
+		e.byName[s.Name] = s
+		for a := range s.Unsigned {
+			e.unsigned[a] = s
+		}
+	}
+	return e
+}
+
+// Log keys.
+const (
+	logRequestID = "request_id"
+	logAction    = "action"
+	logCaller    = "caller"
+	logCode      = "code"
+	logError     = "error"
+)
+
+func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := e.cfg.NewRequestID()
+	rec := &audit.Record{Time: e.cfg.Now().UTC(), RequestID: id, SourceIP: sourceIP(r), UserAgent: r.UserAgent()}
+	svc, caller, req, err := e.authenticate(r)
+	ns := awsproto.IAMNamespace
+	if svc != nil {
+		ns = svc.Namespace
+		rec.Action = svc.Name + ":"
+	}
+	if req != nil {
+		rec.Action += req.Action
+	}
+	if caller != nil {
+		rec.Principal, rec.Account, rec.AccessKey = caller.ARN, caller.Account, caller.AccessKeyID
+	}
+	var result any
+	if err == nil {
+		result, err = e.run(r.Context(), svc, caller, req)
+	}
+	if err != nil {
+		ae := awsproto.AsError(err)
+		rec.ErrorCode, rec.Status = ae.Code, ae.Status
+		if ae.Status >= 500 {
+			e.cfg.Logger.Error("request failed", logRequestID, id, logAction, rec.Action, logCaller, rec.Principal, logError, err)
+		}
+		awsproto.WriteError(w, ns, id, ae)
+	} else {
+		rec.Status = http.StatusOK
+		if werr := awsproto.WriteResponse(w, req.Action, ns, id, result); werr != nil {
+			rec.ErrorCode, rec.Status = "ServiceFailure", http.StatusInternalServerError
+			e.cfg.Logger.Error("encode response", logRequestID, id, logAction, rec.Action, logError, werr)
+		}
+	}
+	if e.cfg.Audit != nil {
+		if aerr := e.cfg.Audit.Write(rec); aerr != nil {
+			e.cfg.Logger.Error("audit log", logRequestID, id, logError, aerr)
+		}
+	}
+}
+
+func (e *Edge) run(ctx context.Context, svc *Service, c *Caller, req *awsproto.QueryRequest) (any, error) {
+	if req.Version != svc.Version {
+		return nil, awsproto.InvalidAction(req.Action, req.Version)
+	}
+	h, ok := svc.Actions[req.Action]
+	if !ok {
+		return nil, awsproto.InvalidAction(req.Action, req.Version)
+	}
+	return h(ctx, c, req)
+}
+
+// authenticate parses and verifies the request. It returns the service
+// (when known), the caller (nil for an unsigned call) and the decoded
+// request (when it could be read).
+func (e *Edge) authenticate(r *http.Request) (*Service, *Caller, *awsproto.QueryRequest, error) {
+	a, perr := sigv4.Parse(r)
+	req, qerr := awsproto.ParseQuery(r, e.cfg.MaxBody)
+	var missing *sigv4.Error
+	if errors.As(perr, &missing) && missing.Kind == sigv4.MissingAuthentication {
+		if qerr == nil {
+			if svc, ok := e.unsigned[req.Action]; ok {
+				return svc, nil, req, nil
+			}
+		}
+		return nil, nil, req, awsproto.MissingAuthenticationToken()
+	}
+	if perr != nil {
+		return nil, nil, req, sigv4Error(perr)
+	}
+	svc, ok := e.byName[a.Service]
+	if !ok {
+		return nil, nil, req, awsproto.SignatureDoesNotMatch("Credential should be scoped to a valid service: '" + a.Service + "' is not served here.")
+	}
+	if qerr != nil {
+		return svc, nil, req, qerr
+	}
+	c, secret, err := e.cfg.Keys.LookupKey(r.Context(), a.AccessKeyID, a.SecurityToken)
+	switch {
+	case errors.Is(err, ErrUnknownKey):
+		return svc, nil, req, awsproto.InvalidClientTokenID()
+	case errors.Is(err, ErrExpiredToken):
+		return svc, nil, req, awsproto.ExpiredToken()
+	case err != nil:
+		return svc, nil, req, awsproto.ServiceFailure(err)
+	}
+	hash := sigv4.HashPayload(req.Body)
+	if err := sigv4.Verify(r, a, secret.Reveal(), hash, e.cfg.Now(), sigv4.Options{Keys: &e.keys}); err != nil {
+		return svc, nil, req, sigv4Error(err)
+	}
+	c.AccessKeyID = a.AccessKeyID
+	c.SourceIP = sourceIP(r)
+	return svc, c, req, nil
+}
+
+// sigv4Error maps a verification failure to the Query services' error.
+func sigv4Error(err error) *awsproto.Error {
+	var e *sigv4.Error
+	if !errors.As(err, &e) {
+		return awsproto.ServiceFailure(err)
+	}
+	switch e.Kind {
+	case sigv4.MissingAuthentication:
+		return awsproto.MissingAuthenticationToken()
+	case sigv4.Mismatch:
+		return awsproto.SignatureDoesNotMatch(e.Message)
+	case sigv4.Expired:
+		return awsproto.RequestExpired(e.Message)
+	}
+	return awsproto.IncompleteSignature(e.Message)
+}
+
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
