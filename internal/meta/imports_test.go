@@ -25,6 +25,13 @@ var boundaries = []struct {
 	{pkg: "internal/awsproto"},
 	{pkg: "internal/creds"},
 	{pkg: "internal/audit"},
+	{pkg: "internal/httpapi", allowed: []string{"internal/awsproto", "internal/sigv4", "internal/audit", "internal/creds"}},
+	{pkg: "internal/iam"},
+	{pkg: "internal/server", allowed: []string{"internal/creds"}},
+	{pkg: "internal/store"},
+	{pkg: "internal/store/memory", allowed: []string{"internal/store"}},
+	{pkg: "internal/store/sqlite", allowed: []string{"internal/store", "modernc.org/sqlite"}},
+	{pkg: "internal/store/storetest", allowed: []string{"internal/store"}},
 }
 
 // domainPackages never import a wire package (DESIGN.md: "Domain packages

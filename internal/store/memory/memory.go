@@ -1,0 +1,797 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/podiam/podiam/internal/store"
+)
+
+var _ store.Store = (*DB)(nil)
+
+// nameKey keys users and roles: the account and the folded name.
+type nameKey struct{ account, name string }
+
+// principalKey is a principal with its name folded.
+type principalKey struct {
+	account string
+	kind    store.PrincipalKind
+	name    string
+}
+
+type inlineKey struct {
+	principal principalKey
+	name      string // folded
+}
+
+type attachKey struct {
+	principal principalKey
+	arn       string
+}
+
+// DB is the in-memory store. The zero value is not usable; call New.
+type DB struct {
+	mu       sync.RWMutex
+	accounts map[string]store.Account
+	users    map[nameKey]store.User
+	keys     map[string]store.AccessKey // by key id
+	roles    map[nameKey]store.Role
+	policies map[string]store.ManagedPolicy // by ARN
+	inline   map[inlineKey]store.InlinePolicy
+	attached map[attachKey]store.Attachment
+	oidc     map[string]store.OIDCProvider // by ARN
+}
+
+// New returns an empty store.
+func New() *DB {
+	return &DB{
+		accounts: map[string]store.Account{},
+		users:    map[nameKey]store.User{},
+		keys:     map[string]store.AccessKey{},
+		roles:    map[nameKey]store.Role{},
+		policies: map[string]store.ManagedPolicy{},
+		inline:   map[inlineKey]store.InlinePolicy{},
+		attached: map[attachKey]store.Attachment{},
+		oidc:     map[string]store.OIDCProvider{},
+	}
+}
+
+// Close does nothing.
+func (db *DB) Close() error { return nil }
+
+// Copies: records go in and out as copies, with times in UTC and empty
+// slices as nil, as the other backends return them.
+
+func clip[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return slices.Clone(s)
+}
+
+func utc(t time.Time) time.Time { return t.Round(0).UTC() }
+
+func copyAccount(a store.Account) store.Account {
+	a.CreatedAt = utc(a.CreatedAt)
+	return a
+}
+
+func copyUser(u store.User) store.User {
+	u.Tags, u.CreatedAt = clip(u.Tags), utc(u.CreatedAt)
+	return u
+}
+
+func copyKey(k store.AccessKey) store.AccessKey {
+	k.SecretCiphertext, k.CreatedAt = clip(k.SecretCiphertext), utc(k.CreatedAt)
+	return k
+}
+
+func copyRole(r store.Role) store.Role {
+	r.Tags, r.CreatedAt = clip(r.Tags), utc(r.CreatedAt)
+	return r
+}
+
+func copyPolicy(p store.ManagedPolicy) store.ManagedPolicy {
+	p.Tags, p.CreatedAt, p.AttachmentCount = clip(p.Tags), utc(p.CreatedAt), 0
+	p.Versions = clip(p.Versions)
+	for i := range p.Versions {
+		p.Versions[i].CreatedAt = utc(p.Versions[i].CreatedAt)
+	}
+	return p
+}
+
+func copyOIDC(p store.OIDCProvider) store.OIDCProvider {
+	p.ClientIDs, p.Thumbprints, p.Tags = clip(p.ClientIDs), clip(p.Thumbprints), clip(p.Tags)
+	p.CreatedAt = utc(p.CreatedAt)
+	return p
+}
+
+func keyOf(p store.Principal) principalKey {
+	return principalKey{account: p.AccountID, kind: p.Kind, name: store.FoldName(p.Name)}
+}
+
+// principal returns the principal as stored (with its name's case), or
+// false if it does not exist.
+func (db *DB) principal(p store.Principal) (store.Principal, bool) {
+	k := nameKey{p.AccountID, store.FoldName(p.Name)}
+	switch p.Kind {
+	case store.PrincipalUser:
+		if u, ok := db.users[k]; ok {
+			return store.Principal{AccountID: u.AccountID, Kind: p.Kind, Name: u.Name}, true
+		}
+	case store.PrincipalRole:
+		if r, ok := db.roles[k]; ok {
+			return store.Principal{AccountID: r.AccountID, Kind: p.Kind, Name: r.Name}, true
+		}
+	}
+	return store.Principal{}, false
+}
+
+func notFound(what, name string) error { return fmt.Errorf("%s %q: %w", what, name, store.ErrNotFound) }
+func exists(what, name string) error {
+	return fmt.Errorf("%s %q: %w", what, name, store.ErrAlreadyExists)
+}
+
+// Accounts
+
+func (db *DB) CreateAccount(_ context.Context, a store.Account) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if _, ok := db.accounts[a.ID]; ok {
+		return exists("create account", a.ID)
+	}
+	for _, o := range db.accounts {
+		if a.Email != "" && store.FoldName(o.Email) == store.FoldName(a.Email) {
+			return exists("create account with email", a.Email)
+		}
+	}
+	db.accounts[a.ID] = copyAccount(a)
+	return nil
+}
+
+func (db *DB) GetAccount(_ context.Context, id string) (store.Account, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	a, ok := db.accounts[id]
+	if !ok {
+		return store.Account{}, notFound("get account", id)
+	}
+	return copyAccount(a), nil
+}
+
+func (db *DB) ListAccounts(_ context.Context) ([]store.Account, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	var out []store.Account
+	for _, a := range db.accounts {
+		out = append(out, copyAccount(a))
+	}
+	slices.SortFunc(out, func(a, b store.Account) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// Users
+
+func (db *DB) CreateUser(_ context.Context, u store.User) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if _, ok := db.accounts[u.AccountID]; !ok {
+		return notFound("create user: account", u.AccountID)
+	}
+	if _, ok := db.users[nameKey{u.AccountID, store.FoldName(u.Name)}]; ok {
+		return exists("create user", u.Name)
+	}
+	for _, o := range db.users {
+		if o.ID == u.ID || o.ARN == u.ARN {
+			return exists("create user with id or ARN", u.ARN)
+		}
+	}
+	db.users[nameKey{u.AccountID, store.FoldName(u.Name)}] = copyUser(u)
+	return nil
+}
+
+func (db *DB) GetUser(_ context.Context, accountID, name string) (store.User, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	u, ok := db.users[nameKey{accountID, store.FoldName(name)}]
+	if !ok {
+		return store.User{}, notFound("get user", name)
+	}
+	return copyUser(u), nil
+}
+
+func (db *DB) ListUsers(_ context.Context, accountID, pathPrefix string) ([]store.User, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	var out []store.User
+	for _, u := range db.users {
+		if u.AccountID == accountID && strings.HasPrefix(u.Path, pathPrefix) {
+			out = append(out, copyUser(u))
+		}
+	}
+	slices.SortFunc(out, func(a, b store.User) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func (db *DB) UpdateUser(_ context.Context, accountID, name string, update func(*store.User) error) (store.User, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	oldKey := nameKey{accountID, store.FoldName(name)}
+	old, ok := db.users[oldKey]
+	if !ok {
+		return store.User{}, notFound("update user", name)
+	}
+	u := copyUser(old)
+	if err := update(&u); err != nil {
+		return store.User{}, err
+	}
+	if err := store.CheckUpdate(&old, &u); err != nil {
+		return store.User{}, fmt.Errorf("update user %q: %w", name, err)
+	}
+	u = copyUser(u)
+	newKey := nameKey{accountID, store.FoldName(u.Name)}
+	if newKey != oldKey {
+		if _, ok := db.users[newKey]; ok {
+			return store.User{}, exists("rename user to", u.Name)
+		}
+	}
+	if u.ARN != old.ARN {
+		for _, o := range db.users {
+			if o.ARN == u.ARN {
+				return store.User{}, exists("rename user to ARN", u.ARN)
+			}
+		}
+	}
+	delete(db.users, oldKey)
+	db.users[newKey] = u
+	if u.Name != old.Name {
+		db.renamePrincipal(store.Principal{AccountID: accountID, Kind: store.PrincipalUser, Name: old.Name}, u.Name)
+	}
+	return copyUser(u), nil
+}
+
+// renamePrincipal moves what belongs to a principal to its new name.
+func (db *DB) renamePrincipal(p store.Principal, newName string) {
+	from := keyOf(p)
+	np := p
+	np.Name = newName
+	to := keyOf(np)
+	for id, k := range db.keys {
+		if p.Kind == store.PrincipalUser && k.AccountID == p.AccountID && k.UserName != "" && store.FoldName(k.UserName) == from.name {
+			k.UserName = newName
+			db.keys[id] = k
+		}
+	}
+	for k, ip := range maps.Clone(db.inline) {
+		if k.principal == from {
+			delete(db.inline, k)
+			ip.Principal = np
+			db.inline[inlineKey{to, k.name}] = ip
+		}
+	}
+	for k, a := range maps.Clone(db.attached) {
+		if k.principal == from {
+			delete(db.attached, k)
+			a.Principal = np
+			db.attached[attachKey{to, k.arn}] = a
+		}
+	}
+}
+
+// inUse reports what still belongs to a principal, for delete conflicts.
+func (db *DB) inUse(p store.Principal) bool {
+	k := keyOf(p)
+	for ik := range db.inline {
+		if ik.principal == k {
+			return true
+		}
+	}
+	for ak := range db.attached {
+		if ak.principal == k {
+			return true
+		}
+	}
+	if p.Kind == store.PrincipalUser {
+		for _, key := range db.keys {
+			if key.AccountID == p.AccountID && key.UserName != "" && store.FoldName(key.UserName) == k.name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (db *DB) DeleteUser(_ context.Context, accountID, name string) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	k := nameKey{accountID, store.FoldName(name)}
+	if _, ok := db.users[k]; !ok {
+		return notFound("delete user", name)
+	}
+	if db.inUse(store.Principal{AccountID: accountID, Kind: store.PrincipalUser, Name: name}) {
+		return fmt.Errorf("delete user %q: %w", name, store.ErrDeleteConflict)
+	}
+	delete(db.users, k)
+	return nil
+}
+
+// Access keys
+
+// keyOwnerExists reports whether the user (or, for "", the account) of a
+// key exists.
+func (db *DB) keyOwnerExists(accountID, userName string) bool {
+	if userName == "" {
+		_, ok := db.accounts[accountID]
+		return ok
+	}
+	_, ok := db.users[nameKey{accountID, store.FoldName(userName)}]
+	return ok
+}
+
+func (db *DB) keysOf(accountID, userName string) []store.AccessKey {
+	var out []store.AccessKey
+	for _, k := range db.keys {
+		if k.AccountID == accountID && store.FoldName(k.UserName) == store.FoldName(userName) {
+			out = append(out, copyKey(k))
+		}
+	}
+	slices.SortFunc(out, func(a, b store.AccessKey) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+func (db *DB) CreateAccessKey(_ context.Context, k store.AccessKey, limit int) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if !db.keyOwnerExists(k.AccountID, k.UserName) {
+		return notFound("create access key: user", k.UserName)
+	}
+	if _, ok := db.keys[k.ID]; ok {
+		return exists("create access key", k.ID)
+	}
+	if limit > 0 && len(db.keysOf(k.AccountID, k.UserName)) >= limit {
+		return fmt.Errorf("create access key for %q: %w", k.UserName, store.ErrLimitExceeded)
+	}
+	if k.UserName != "" {
+		k.UserName = db.users[nameKey{k.AccountID, store.FoldName(k.UserName)}].Name
+	}
+	db.keys[k.ID] = copyKey(k)
+	return nil
+}
+
+func (db *DB) GetAccessKey(_ context.Context, id string) (store.AccessKey, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	k, ok := db.keys[id]
+	if !ok {
+		return store.AccessKey{}, notFound("get access key", id)
+	}
+	return copyKey(k), nil
+}
+
+func (db *DB) ListAccessKeys(_ context.Context, accountID, userName string) ([]store.AccessKey, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if !db.keyOwnerExists(accountID, userName) {
+		return nil, notFound("list access keys: user", userName)
+	}
+	return db.keysOf(accountID, userName), nil
+}
+
+func (db *DB) UpdateAccessKey(_ context.Context, id string, update func(*store.AccessKey) error) (store.AccessKey, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	old, ok := db.keys[id]
+	if !ok {
+		return store.AccessKey{}, notFound("update access key", id)
+	}
+	k := copyKey(old)
+	if err := update(&k); err != nil {
+		return store.AccessKey{}, err
+	}
+	if err := store.CheckUpdate(&old, &k); err != nil {
+		return store.AccessKey{}, fmt.Errorf("update access key %q: %w", id, err)
+	}
+	db.keys[id] = copyKey(k)
+	return copyKey(k), nil
+}
+
+func (db *DB) DeleteAccessKey(_ context.Context, id string) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if _, ok := db.keys[id]; !ok {
+		return notFound("delete access key", id)
+	}
+	delete(db.keys, id)
+	return nil
+}
+
+// Roles
+
+func (db *DB) CreateRole(_ context.Context, r store.Role) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if _, ok := db.accounts[r.AccountID]; !ok {
+		return notFound("create role: account", r.AccountID)
+	}
+	k := nameKey{r.AccountID, store.FoldName(r.Name)}
+	if _, ok := db.roles[k]; ok {
+		return exists("create role", r.Name)
+	}
+	for _, o := range db.roles {
+		if o.ID == r.ID || o.ARN == r.ARN {
+			return exists("create role with id or ARN", r.ARN)
+		}
+	}
+	db.roles[k] = copyRole(r)
+	return nil
+}
+
+func (db *DB) GetRole(_ context.Context, accountID, name string) (store.Role, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	r, ok := db.roles[nameKey{accountID, store.FoldName(name)}]
+	if !ok {
+		return store.Role{}, notFound("get role", name)
+	}
+	return copyRole(r), nil
+}
+
+func (db *DB) ListRoles(_ context.Context, accountID, pathPrefix string) ([]store.Role, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	var out []store.Role
+	for _, r := range db.roles {
+		if r.AccountID == accountID && strings.HasPrefix(r.Path, pathPrefix) {
+			out = append(out, copyRole(r))
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Role) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func (db *DB) UpdateRole(_ context.Context, accountID, name string, update func(*store.Role) error) (store.Role, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	k := nameKey{accountID, store.FoldName(name)}
+	old, ok := db.roles[k]
+	if !ok {
+		return store.Role{}, notFound("update role", name)
+	}
+	r := copyRole(old)
+	if err := update(&r); err != nil {
+		return store.Role{}, err
+	}
+	if err := store.CheckUpdate(&old, &r); err != nil {
+		return store.Role{}, fmt.Errorf("update role %q: %w", name, err)
+	}
+	db.roles[k] = copyRole(r)
+	return copyRole(r), nil
+}
+
+func (db *DB) DeleteRole(_ context.Context, accountID, name string) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	k := nameKey{accountID, store.FoldName(name)}
+	if _, ok := db.roles[k]; !ok {
+		return notFound("delete role", name)
+	}
+	if db.inUse(store.Principal{AccountID: accountID, Kind: store.PrincipalRole, Name: name}) {
+		return fmt.Errorf("delete role %q: %w", name, store.ErrDeleteConflict)
+	}
+	delete(db.roles, k)
+	return nil
+}
+
+// Managed policies
+
+func (db *DB) attachmentCount(accountID, arn string) int {
+	n := 0
+	for k := range db.attached {
+		if k.arn == arn && k.principal.account == accountID {
+			n++
+		}
+	}
+	return n
+}
+
+// visiblePolicy returns the policy if the account may read it.
+func (db *DB) visiblePolicy(accountID, arn string) (store.ManagedPolicy, bool) {
+	p, ok := db.policies[arn]
+	if !ok || (p.AccountID != accountID && p.AccountID != "") {
+		return store.ManagedPolicy{}, false
+	}
+	p = copyPolicy(p)
+	p.AttachmentCount = db.attachmentCount(accountID, arn)
+	return p, true
+}
+
+func (db *DB) CreateManagedPolicy(_ context.Context, p store.ManagedPolicy) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if _, ok := db.accounts[p.AccountID]; !ok && p.AccountID != "" {
+		return notFound("create policy: account", p.AccountID)
+	}
+	for _, o := range db.policies {
+		if o.ARN == p.ARN || o.ID == p.ID ||
+			(o.AccountID == p.AccountID && store.FoldName(o.Name) == store.FoldName(p.Name)) {
+			return exists("create policy", p.ARN)
+		}
+	}
+	db.policies[p.ARN] = copyPolicy(p)
+	return nil
+}
+
+func (db *DB) GetManagedPolicy(_ context.Context, accountID, arn string) (store.ManagedPolicy, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	p, ok := db.visiblePolicy(accountID, arn)
+	if !ok {
+		return store.ManagedPolicy{}, notFound("get policy", arn)
+	}
+	return p, nil
+}
+
+func (db *DB) ListManagedPolicies(_ context.Context, accountID string, f store.PolicyFilter) ([]store.ManagedPolicy, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	var out []store.ManagedPolicy
+	for arn := range db.policies {
+		p, ok := db.visiblePolicy(accountID, arn)
+		switch {
+		case !ok,
+			f.Scope == store.ScopeAWS && p.AccountID != "",
+			f.Scope == store.ScopeLocal && p.AccountID == "",
+			!strings.HasPrefix(p.Path, f.PathPrefix),
+			f.OnlyAttached && p.AttachmentCount == 0:
+			continue
+		}
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b store.ManagedPolicy) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ARN, b.ARN))
+	})
+	return out, nil
+}
+
+func (db *DB) UpdateManagedPolicy(_ context.Context, accountID, arn string, update func(*store.ManagedPolicy) error) (store.ManagedPolicy, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	old, ok := db.policies[arn]
+	if !ok || old.AccountID != accountID {
+		return store.ManagedPolicy{}, notFound("update policy", arn)
+	}
+	old.AttachmentCount = db.attachmentCount(accountID, arn)
+	p := copyPolicy(old)
+	p.AttachmentCount = old.AttachmentCount
+	if err := update(&p); err != nil {
+		return store.ManagedPolicy{}, err
+	}
+	if err := store.CheckUpdate(&old, &p); err != nil {
+		return store.ManagedPolicy{}, fmt.Errorf("update policy %q: %w", arn, err)
+	}
+	db.policies[arn] = copyPolicy(p)
+	p, _ = db.visiblePolicy(accountID, arn)
+	return p, nil
+}
+
+func (db *DB) DeleteManagedPolicy(_ context.Context, accountID, arn string) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	p, ok := db.policies[arn]
+	if !ok || p.AccountID != accountID {
+		return notFound("delete policy", arn)
+	}
+	for k := range db.attached {
+		if k.arn == arn {
+			return fmt.Errorf("delete policy %q: %w", arn, store.ErrDeleteConflict)
+		}
+	}
+	delete(db.policies, arn)
+	return nil
+}
+
+// Inline policies
+
+func (db *DB) PutInlinePolicy(_ context.Context, p store.InlinePolicy) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	pr, ok := db.principal(p.Principal)
+	if !ok {
+		return notFound("put inline policy: "+string(p.Principal.Kind), p.Principal.Name)
+	}
+	k := inlineKey{keyOf(pr), store.FoldName(p.Name)}
+	if old, ok := db.inline[k]; ok {
+		p.Name = old.Name // a replacement keeps the name as first written
+	}
+	p.Principal = pr
+	db.inline[k] = p
+	return nil
+}
+
+func (db *DB) GetInlinePolicy(_ context.Context, pr store.Principal, name string) (store.InlinePolicy, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	p, ok := db.inline[inlineKey{keyOf(pr), store.FoldName(name)}]
+	if !ok {
+		return store.InlinePolicy{}, notFound("get inline policy", name)
+	}
+	return p, nil
+}
+
+func (db *DB) ListInlinePolicies(_ context.Context, pr store.Principal) ([]store.InlinePolicy, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if _, ok := db.principal(pr); !ok {
+		return nil, notFound("list inline policies: "+string(pr.Kind), pr.Name)
+	}
+	k := keyOf(pr)
+	var out []store.InlinePolicy
+	for ik, p := range db.inline {
+		if ik.principal == k {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b store.InlinePolicy) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func (db *DB) DeleteInlinePolicy(_ context.Context, pr store.Principal, name string) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	k := inlineKey{keyOf(pr), store.FoldName(name)}
+	if _, ok := db.inline[k]; !ok {
+		return notFound("delete inline policy", name)
+	}
+	delete(db.inline, k)
+	return nil
+}
+
+// Attachments
+
+func (db *DB) AttachPolicy(_ context.Context, a store.Attachment, limit int) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	pr, ok := db.principal(a.Principal)
+	if !ok {
+		return notFound("attach policy: "+string(a.Principal.Kind), a.Principal.Name)
+	}
+	if _, ok := db.visiblePolicy(pr.AccountID, a.PolicyARN); !ok {
+		return notFound("attach policy", a.PolicyARN)
+	}
+	k := attachKey{keyOf(pr), a.PolicyARN}
+	if _, ok := db.attached[k]; ok {
+		return exists("attach policy", a.PolicyARN)
+	}
+	if limit > 0 {
+		n := 0
+		for ak := range db.attached {
+			if ak.principal == k.principal {
+				n++
+			}
+		}
+		if n >= limit {
+			return fmt.Errorf("attach policy to %q: %w", pr.Name, store.ErrLimitExceeded)
+		}
+	}
+	db.attached[k] = store.Attachment{Principal: pr, PolicyARN: a.PolicyARN}
+	return nil
+}
+
+func (db *DB) DetachPolicy(_ context.Context, a store.Attachment) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	k := attachKey{keyOf(a.Principal), a.PolicyARN}
+	if _, ok := db.attached[k]; !ok {
+		return notFound("detach policy", a.PolicyARN)
+	}
+	delete(db.attached, k)
+	return nil
+}
+
+func (db *DB) ListAttachedPolicies(_ context.Context, pr store.Principal) ([]store.Attachment, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if _, ok := db.principal(pr); !ok {
+		return nil, notFound("list attached policies: "+string(pr.Kind), pr.Name)
+	}
+	k := keyOf(pr)
+	var out []store.Attachment
+	for ak, a := range db.attached {
+		if ak.principal == k {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Attachment) int { return strings.Compare(a.PolicyARN, b.PolicyARN) })
+	return out, nil
+}
+
+func (db *DB) ListEntitiesForPolicy(_ context.Context, accountID, arn string) ([]store.Attachment, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if _, ok := db.visiblePolicy(accountID, arn); !ok {
+		return nil, notFound("list entities for policy", arn)
+	}
+	var out []store.Attachment
+	for ak, a := range db.attached {
+		if ak.arn == arn && ak.principal.account == accountID {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Attachment) int {
+		return cmp.Or(strings.Compare(string(a.Principal.Kind), string(b.Principal.Kind)),
+			strings.Compare(a.Principal.Name, b.Principal.Name))
+	})
+	return out, nil
+}
+
+// OIDC providers
+
+func (db *DB) CreateOIDCProvider(_ context.Context, p store.OIDCProvider) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if _, ok := db.accounts[p.AccountID]; !ok {
+		return notFound("create OIDC provider: account", p.AccountID)
+	}
+	if _, ok := db.oidc[p.ARN]; ok {
+		return exists("create OIDC provider", p.ARN)
+	}
+	db.oidc[p.ARN] = copyOIDC(p)
+	return nil
+}
+
+func (db *DB) GetOIDCProvider(_ context.Context, arn string) (store.OIDCProvider, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	p, ok := db.oidc[arn]
+	if !ok {
+		return store.OIDCProvider{}, notFound("get OIDC provider", arn)
+	}
+	return copyOIDC(p), nil
+}
+
+func (db *DB) ListOIDCProviders(_ context.Context, accountID string) ([]store.OIDCProvider, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	var out []store.OIDCProvider
+	for _, p := range db.oidc {
+		if p.AccountID == accountID {
+			out = append(out, copyOIDC(p))
+		}
+	}
+	slices.SortFunc(out, func(a, b store.OIDCProvider) int { return strings.Compare(a.ARN, b.ARN) })
+	return out, nil
+}
+
+func (db *DB) UpdateOIDCProvider(_ context.Context, arn string, update func(*store.OIDCProvider) error) (store.OIDCProvider, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	old, ok := db.oidc[arn]
+	if !ok {
+		return store.OIDCProvider{}, notFound("update OIDC provider", arn)
+	}
+	p := copyOIDC(old)
+	if err := update(&p); err != nil {
+		return store.OIDCProvider{}, err
+	}
+	if err := store.CheckUpdate(&old, &p); err != nil {
+		return store.OIDCProvider{}, fmt.Errorf("update OIDC provider %q: %w", arn, err)
+	}
+	db.oidc[arn] = copyOIDC(p)
+	return copyOIDC(p), nil
+}
+
+func (db *DB) DeleteOIDCProvider(_ context.Context, arn string) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if _, ok := db.oidc[arn]; !ok {
+		return notFound("delete OIDC provider", arn)
+	}
+	delete(db.oidc, arn)
+	return nil
+}

@@ -1,0 +1,155 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; migrations[i] brings the schema from
+// version i to version i+1. Append, never edit.
+var migrations = []string{
+	`
+CREATE TABLE accounts (
+	id         TEXT PRIMARY KEY,
+	name       TEXT NOT NULL,
+	email      TEXT NOT NULL,
+	email_key  TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX accounts_email ON accounts (email_key) WHERE email_key <> '';
+
+CREATE TABLE users (
+	account_id TEXT NOT NULL REFERENCES accounts (id),
+	name_key   TEXT NOT NULL,
+	name       TEXT NOT NULL,
+	path       TEXT NOT NULL,
+	id         TEXT NOT NULL UNIQUE,
+	arn        TEXT NOT NULL UNIQUE,
+	boundary   TEXT NOT NULL,
+	tags       TEXT NOT NULL,
+	created_at TEXT NOT NULL,
+	PRIMARY KEY (account_id, name_key)
+);
+
+CREATE TABLE access_keys (
+	id         TEXT PRIMARY KEY,
+	account_id TEXT NOT NULL REFERENCES accounts (id),
+	user_key   TEXT NOT NULL,
+	user_name  TEXT NOT NULL,
+	secret     BLOB NOT NULL,
+	status     TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE INDEX access_keys_owner ON access_keys (account_id, user_key);
+
+CREATE TABLE roles (
+	account_id           TEXT NOT NULL REFERENCES accounts (id),
+	name_key             TEXT NOT NULL,
+	name                 TEXT NOT NULL,
+	path                 TEXT NOT NULL,
+	id                   TEXT NOT NULL UNIQUE,
+	arn                  TEXT NOT NULL UNIQUE,
+	trust_policy         TEXT NOT NULL,
+	description          TEXT NOT NULL,
+	max_session_duration INTEGER NOT NULL,
+	boundary             TEXT NOT NULL,
+	tags                 TEXT NOT NULL,
+	created_at           TEXT NOT NULL,
+	PRIMARY KEY (account_id, name_key)
+);
+
+CREATE TABLE managed_policies (
+	arn                TEXT PRIMARY KEY,
+	account_id         TEXT NOT NULL,
+	name_key           TEXT NOT NULL,
+	name               TEXT NOT NULL,
+	path               TEXT NOT NULL,
+	id                 TEXT NOT NULL UNIQUE,
+	description        TEXT NOT NULL,
+	default_version_id TEXT NOT NULL,
+	versions           TEXT NOT NULL,
+	tags               TEXT NOT NULL,
+	created_at         TEXT NOT NULL,
+	UNIQUE (account_id, name_key)
+);
+
+CREATE TABLE inline_policies (
+	account_id     TEXT NOT NULL,
+	kind           TEXT NOT NULL,
+	principal_key  TEXT NOT NULL,
+	principal_name TEXT NOT NULL,
+	name_key       TEXT NOT NULL,
+	name           TEXT NOT NULL,
+	document       TEXT NOT NULL,
+	PRIMARY KEY (account_id, kind, principal_key, name_key)
+);
+
+CREATE TABLE attachments (
+	account_id     TEXT NOT NULL,
+	kind           TEXT NOT NULL,
+	principal_key  TEXT NOT NULL,
+	principal_name TEXT NOT NULL,
+	policy_arn     TEXT NOT NULL REFERENCES managed_policies (arn),
+	PRIMARY KEY (account_id, kind, principal_key, policy_arn)
+);
+CREATE INDEX attachments_policy ON attachments (policy_arn, account_id);
+
+CREATE TABLE oidc_providers (
+	arn         TEXT PRIMARY KEY,
+	account_id  TEXT NOT NULL REFERENCES accounts (id),
+	url         TEXT NOT NULL,
+	client_ids  TEXT NOT NULL,
+	thumbprints TEXT NOT NULL,
+	tags        TEXT NOT NULL,
+	created_at  TEXT NOT NULL
+);
+CREATE INDEX oidc_providers_account ON oidc_providers (account_id);
+`,
+}
+
+// migrate brings the schema of db up to the latest version, each step in
+// its own transaction.
+func migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_version: %w", err)
+	}
+	for {
+		done, err := migrateStep(ctx, db)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// migrateStep applies the next migration, or reports that none is left.
+func migrateStep(ctx context.Context, db *sql.DB) (done bool, err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("begin migration: %w", err)
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&version); err != nil {
+		return false, fmt.Errorf("read schema version: %w", err)
+	}
+	switch {
+	case version > len(migrations):
+		return false, fmt.Errorf("schema version %d is newer than this podiam knows (%d)", version, len(migrations))
+	case version == len(migrations):
+		return true, nil
+	}
+	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
+		return false, fmt.Errorf("migrate schema to version %d: %w", version+1, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM schema_version`); err != nil {
+		return false, fmt.Errorf("migrate schema to version %d: %w", version+1, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, version+1); err != nil {
+		return false, fmt.Errorf("migrate schema to version %d: %w", version+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("migrate schema to version %d: %w", version+1, err)
+	}
+	return false, nil
+}

@@ -1,0 +1,311 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. Backends wrap them; callers test with errors.Is.
+var (
+	// ErrNotFound: the record, or a record it needs, does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrAlreadyExists: a record with the same name, id or ARN exists.
+	ErrAlreadyExists = errors.New("already exists")
+	// ErrConflict: a concurrent write won (a compare-and-swap update lost,
+	// or the database stayed busy); the caller may retry.
+	ErrConflict = errors.New("conflict")
+	// ErrDeleteConflict: the record is still in use (a user or role with
+	// policies or access keys, a policy still attached).
+	ErrDeleteConflict = errors.New("delete conflict")
+	// ErrLimitExceeded: a create would pass the limit the caller gave.
+	ErrLimitExceeded = errors.New("limit exceeded")
+)
+
+// Tag is a key and value; records keep their tags in the caller's order.
+type Tag struct {
+	Key, Value string
+}
+
+// Account is one 12-digit AWS account of the server.
+type Account struct {
+	ID        string // 12 digits
+	Name      string
+	Email     string // unique regardless of case, when not empty
+	CreatedAt time.Time
+}
+
+// User is an IAM user.
+type User struct {
+	AccountID              string
+	Name                   string
+	Path                   string
+	ID                     string // AIDA...
+	ARN                    string
+	PermissionsBoundaryARN string
+	Tags                   []Tag
+	CreatedAt              time.Time
+}
+
+// AccessKeyStatus is Active or Inactive.
+type AccessKeyStatus string
+
+// The access key statuses, as IAM spells them.
+const (
+	AccessKeyActive   AccessKeyStatus = "Active"
+	AccessKeyInactive AccessKeyStatus = "Inactive"
+)
+
+// AccessKey is a long-term access key of a user or of an account's root.
+type AccessKey struct {
+	AccountID string
+	UserName  string // "" for the account's root
+	ID        string // AKIA...
+	// SecretCiphertext is the secret access key sealed by the caller; the
+	// store never sees the plaintext.
+	SecretCiphertext []byte
+	Status           AccessKeyStatus
+	CreatedAt        time.Time
+}
+
+// Role is an IAM role.
+type Role struct {
+	AccountID                string
+	Name                     string
+	Path                     string
+	ID                       string // AROA...
+	ARN                      string
+	AssumeRolePolicyDocument string
+	Description              string
+	MaxSessionDuration       int // seconds
+	PermissionsBoundaryARN   string
+	Tags                     []Tag
+	CreatedAt                time.Time
+}
+
+// PolicyVersion is one version of a managed policy.
+type PolicyVersion struct {
+	ID        string // "v1", "v2", ...
+	Document  string
+	CreatedAt time.Time
+}
+
+// ManagedPolicy is a customer-managed policy, or an AWS-managed one
+// (AccountID "", ARN under arn:aws:iam::aws:policy/).
+type ManagedPolicy struct {
+	AccountID        string // "" for AWS-managed
+	Name             string
+	Path             string
+	ID               string // ANPA...
+	ARN              string
+	Description      string
+	DefaultVersionID string
+	Versions         []PolicyVersion
+	// AttachmentCount is derived: how many of the reading account's users
+	// and roles have the policy attached. The store ignores it on writes.
+	AttachmentCount int
+	Tags            []Tag
+	CreatedAt       time.Time
+}
+
+// PrincipalKind is the kind of IAM identity that policies attach to.
+type PrincipalKind string
+
+// The principal kinds.
+const (
+	PrincipalUser PrincipalKind = "user"
+	PrincipalRole PrincipalKind = "role"
+)
+
+// Principal names a user or role of an account.
+type Principal struct {
+	AccountID string
+	Kind      PrincipalKind
+	Name      string
+}
+
+// InlinePolicy is a policy embedded in a user or role.
+type InlinePolicy struct {
+	Principal Principal
+	Name      string // unique per principal regardless of case
+	Document  string
+}
+
+// Attachment says that a managed policy is attached to a principal.
+type Attachment struct {
+	Principal Principal
+	PolicyARN string
+}
+
+// OIDCProvider is an IAM OpenID Connect identity provider.
+type OIDCProvider struct {
+	AccountID   string
+	URL         string // without "https://"
+	ARN         string
+	ClientIDs   []string
+	Thumbprints []string
+	Tags        []Tag
+	CreatedAt   time.Time
+}
+
+// PolicyScope selects managed policies by owner, as ListPolicies' Scope.
+type PolicyScope string
+
+// The policy scopes.
+const (
+	ScopeAll   PolicyScope = ""      // AWS-managed and the account's own
+	ScopeAWS   PolicyScope = "AWS"   // AWS-managed only
+	ScopeLocal PolicyScope = "Local" // the account's own only
+)
+
+// PolicyFilter selects managed policies for ListManagedPolicies.
+type PolicyFilter struct {
+	Scope        PolicyScope
+	PathPrefix   string // "" or "/" for every path
+	OnlyAttached bool   // only policies attached in the account
+}
+
+// Store is podiam's storage: the one deliberately wide interface. Every
+// method is one transaction. See the package documentation for the rules
+// all methods share.
+//
+// Lookups by name take the account and the name; ids and ARNs are global.
+// A managed policy is visible to its own account and, when AWS-managed, to
+// every account; it is changed or deleted only with its own account id ("" for
+// AWS-managed). A limit of 0 or less means no limit.
+type Store interface {
+	CreateAccount(ctx context.Context, a Account) error
+	GetAccount(ctx context.Context, id string) (Account, error)
+	ListAccounts(ctx context.Context) ([]Account, error)
+
+	// CreateUser needs the account to exist.
+	CreateUser(ctx context.Context, u User) error
+	GetUser(ctx context.Context, accountID, name string) (User, error)
+	ListUsers(ctx context.Context, accountID, pathPrefix string) ([]User, error)
+	// UpdateUser may rename the user (Name, Path and ARN); its access keys,
+	// inline policies and attachments follow.
+	UpdateUser(ctx context.Context, accountID, name string, update func(*User) error) (User, error)
+	// DeleteUser returns ErrDeleteConflict while the user has access keys,
+	// inline policies or attached policies.
+	DeleteUser(ctx context.Context, accountID, name string) error
+
+	// CreateAccessKey needs the user (or, for a root key, the account) and
+	// returns ErrLimitExceeded if it already has limit keys.
+	CreateAccessKey(ctx context.Context, k AccessKey, limit int) error
+	// GetAccessKey finds a key by id in any account.
+	GetAccessKey(ctx context.Context, id string) (AccessKey, error)
+	// ListAccessKeys lists a user's keys, or the root's for userName "".
+	ListAccessKeys(ctx context.Context, accountID, userName string) ([]AccessKey, error)
+	UpdateAccessKey(ctx context.Context, id string, update func(*AccessKey) error) (AccessKey, error)
+	DeleteAccessKey(ctx context.Context, id string) error
+
+	// CreateRole needs the account to exist.
+	CreateRole(ctx context.Context, r Role) error
+	GetRole(ctx context.Context, accountID, name string) (Role, error)
+	ListRoles(ctx context.Context, accountID, pathPrefix string) ([]Role, error)
+	UpdateRole(ctx context.Context, accountID, name string, update func(*Role) error) (Role, error)
+	// DeleteRole returns ErrDeleteConflict while the role has inline or
+	// attached policies.
+	DeleteRole(ctx context.Context, accountID, name string) error
+
+	// CreateManagedPolicy needs the account to exist, unless AccountID is
+	// "" (AWS-managed).
+	CreateManagedPolicy(ctx context.Context, p ManagedPolicy) error
+	GetManagedPolicy(ctx context.Context, accountID, arn string) (ManagedPolicy, error)
+	// ListManagedPolicies lists the policies visible to the account, sorted
+	// by name and then ARN.
+	ListManagedPolicies(ctx context.Context, accountID string, f PolicyFilter) ([]ManagedPolicy, error)
+	UpdateManagedPolicy(ctx context.Context, accountID, arn string, update func(*ManagedPolicy) error) (ManagedPolicy, error)
+	// DeleteManagedPolicy returns ErrDeleteConflict while the policy is
+	// attached anywhere.
+	DeleteManagedPolicy(ctx context.Context, accountID, arn string) error
+
+	// PutInlinePolicy creates or replaces a policy of an existing principal.
+	PutInlinePolicy(ctx context.Context, p InlinePolicy) error
+	GetInlinePolicy(ctx context.Context, p Principal, name string) (InlinePolicy, error)
+	// ListInlinePolicies returns ErrNotFound if the principal does not exist.
+	ListInlinePolicies(ctx context.Context, p Principal) ([]InlinePolicy, error)
+	DeleteInlinePolicy(ctx context.Context, p Principal, name string) error
+
+	// AttachPolicy needs the principal and a policy visible to its account;
+	// it returns ErrAlreadyExists if the policy is attached already and
+	// ErrLimitExceeded if the principal already has limit policies.
+	AttachPolicy(ctx context.Context, a Attachment, limit int) error
+	// DetachPolicy returns ErrNotFound if the policy is not attached.
+	DetachPolicy(ctx context.Context, a Attachment) error
+	// ListAttachedPolicies returns ErrNotFound if the principal does not
+	// exist; it sorts by policy ARN.
+	ListAttachedPolicies(ctx context.Context, p Principal) ([]Attachment, error)
+	// ListEntitiesForPolicy lists the account's principals that have the
+	// policy attached, sorted by kind and name.
+	ListEntitiesForPolicy(ctx context.Context, accountID, policyARN string) ([]Attachment, error)
+
+	// CreateOIDCProvider needs the account to exist.
+	CreateOIDCProvider(ctx context.Context, p OIDCProvider) error
+	GetOIDCProvider(ctx context.Context, arn string) (OIDCProvider, error)
+	ListOIDCProviders(ctx context.Context, accountID string) ([]OIDCProvider, error)
+	UpdateOIDCProvider(ctx context.Context, arn string, update func(*OIDCProvider) error) (OIDCProvider, error)
+	DeleteOIDCProvider(ctx context.Context, arn string) error
+
+	// Close releases the backend; the store is unusable after it.
+	Close() error
+}
+
+// FoldName is the form in which names are compared: IAM names are unique
+// and looked up regardless of case. Backends key names by it.
+func FoldName(name string) string { return strings.ToLower(name) }
+
+// CheckUpdate reports an error if an update function changed a field that
+// identifies its record. old and updated are pointers to the same record
+// type. Backends call it; a user may be renamed, nothing else may be.
+func CheckUpdate(old, updated any) error {
+	var changed []string
+	check := func(field string, a, b any) {
+		if a != b {
+			changed = append(changed, field)
+		}
+	}
+	switch o := old.(type) {
+	case *User:
+		u := updated.(*User)
+		check("AccountID", o.AccountID, u.AccountID)
+		check("ID", o.ID, u.ID)
+		check("CreatedAt", o.CreatedAt, u.CreatedAt)
+	case *AccessKey:
+		u := updated.(*AccessKey)
+		check("AccountID", o.AccountID, u.AccountID)
+		check("UserName", o.UserName, u.UserName)
+		check("ID", o.ID, u.ID)
+		check("CreatedAt", o.CreatedAt, u.CreatedAt)
+	case *Role:
+		u := updated.(*Role)
+		check("AccountID", o.AccountID, u.AccountID)
+		check("Name", o.Name, u.Name)
+		check("Path", o.Path, u.Path)
+		check("ID", o.ID, u.ID)
+		check("ARN", o.ARN, u.ARN)
+		check("CreatedAt", o.CreatedAt, u.CreatedAt)
+	case *ManagedPolicy:
+		u := updated.(*ManagedPolicy)
+		check("AccountID", o.AccountID, u.AccountID)
+		check("Name", o.Name, u.Name)
+		check("Path", o.Path, u.Path)
+		check("ID", o.ID, u.ID)
+		check("ARN", o.ARN, u.ARN)
+		check("CreatedAt", o.CreatedAt, u.CreatedAt)
+	case *OIDCProvider:
+		u := updated.(*OIDCProvider)
+		check("AccountID", o.AccountID, u.AccountID)
+		check("URL", o.URL, u.URL)
+		check("ARN", o.ARN, u.ARN)
+		check("CreatedAt", o.CreatedAt, u.CreatedAt)
+	default:
+		return fmt.Errorf("check update: unknown record type %T", old)
+	}
+	if len(changed) > 0 {
+		return fmt.Errorf("update changes %s, which identify the record", strings.Join(changed, ", "))
+	}
+	return nil
+}
