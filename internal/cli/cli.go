@@ -7,10 +7,12 @@ import (
 
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/cli/policycmd"
+	"github.com/podiam/podiam/internal/cli/servercmd"
 )
 
 // Commands are podiam's top-level subcommands.
 var Commands = []command.Command{
+	{Name: "server", Summary: "serve the AWS-compatible APIs", Run: servercmd.Run},
 	{Name: "policy", Summary: "validate and simulate IAM policies offline", Run: policycmd.Run},
 }
 

@@ -21,6 +21,9 @@ type Caller struct {
 	// account.
 	ARN     string
 	Account string
+	// UserID is the caller's unique id: the account id for the root, the
+	// AIDA... id of a user.
+	UserID string
 	// SourceIP is the client address, without port.
 	SourceIP string
 }

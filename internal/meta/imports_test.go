@@ -25,9 +25,9 @@ var boundaries = []struct {
 	{pkg: "internal/awsproto"},
 	{pkg: "internal/creds"},
 	{pkg: "internal/audit"},
-	{pkg: "internal/httpapi", allowed: []string{"internal/awsproto", "internal/sigv4", "internal/audit", "internal/creds"}},
-	{pkg: "internal/iam"},
-	{pkg: "internal/server", allowed: []string{"internal/creds"}},
+	{pkg: "internal/httpapi", allowed: []string{"internal/awsproto", "internal/sigv4", "internal/audit", "internal/creds", "internal/iam", "internal/store"}},
+	{pkg: "internal/iam", allowed: []string{"internal/store", "internal/creds", "internal/policy", "internal/authz", "internal/arn"}},
+	{pkg: "internal/server", allowed: []string{"internal"}}, // the composition root
 	{pkg: "internal/store"},
 	{pkg: "internal/store/memory", allowed: []string{"internal/store"}},
 	{pkg: "internal/store/sqlite", allowed: []string{"internal/store", "modernc.org/sqlite"}},

@@ -1,0 +1,48 @@
+package servercmd
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+
+	"github.com/podiam/podiam/internal/cli/command"
+	"github.com/podiam/podiam/internal/server"
+)
+
+// Run runs "podiam server".
+func Run(ctx context.Context, env command.Env, args []string) error {
+	var cfg server.Config
+	var verbose bool
+	fs := flag.NewFlagSet("podiam server", flag.ContinueOnError)
+	fs.StringVar(&cfg.Listen, "listen", server.DefaultListen, "address to serve on")
+	fs.StringVar(&cfg.DataDir, "data", server.DefaultDataDir, "data directory: database, sealing key, first account's credentials file")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.StringVar(&cfg.AuditLog, "audit-log", "", "audit log: a file to append JSON lines to, or - for standard output")
+	fs.BoolVar(&verbose, "verbose", false, "log debug messages")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: podiam server [flags]\n\n"+
+			"Serves the AWS-compatible APIs (STS so far; IAM next) on one listener. The first\n"+
+			"start creates an account and writes its root access key to <data>/credentials\n"+
+			"(mode 0600). SIGTERM or Ctrl-C stops it after in-flight requests finish.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := command.Parse(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return command.Usagef("server: unexpected argument %q", fs.Arg(0))
+	}
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Stdout = env.Stdout
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		return command.Usagef("server: %v", err)
+	}
+	return server.Run(ctx, cfg)
+}

@@ -1,0 +1,85 @@
+package server
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+)
+
+// Defaults of the server's configuration.
+const (
+	DefaultListen          = "127.0.0.1:4580"
+	DefaultDataDir         = "./podiam-data"
+	DefaultShutdownTimeout = 30 * time.Second
+	DefaultRegion          = "us-east-1"
+)
+
+// Config configures the server.
+type Config struct {
+	// Listen is the TCP address to serve on.
+	Listen string
+	// DataDir holds the database, the sealing key and the first account's
+	// credentials file.
+	DataDir string
+	// TLSCert and TLSKey, both set, serve HTTPS.
+	TLSCert, TLSKey string
+	// AuditLog is where audit records go: "" for nowhere, "-" for
+	// standard output, else a file appended to.
+	AuditLog string
+
+	Logger *slog.Logger
+	// Stdout receives the start-up hints (how to point the AWS CLI here).
+	Stdout io.Writer
+	Now    func() time.Time
+	Rand   io.Reader
+	// ShutdownTimeout bounds how long in-flight requests may finish after
+	// the context ends.
+	ShutdownTimeout time.Duration
+	// OnListen, when set, is called with the address once the listener is
+	// open (tests listen on port 0).
+	OnListen func(addr string)
+}
+
+// SetDefaults fills every unset field.
+func (c *Config) SetDefaults() {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Stdout == nil {
+		c.Stdout = io.Discard
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Reader
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+}
+
+// Validate reports every problem of the configuration at once.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("listen address %q: %w", c.Listen, err))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("give both a TLS certificate and its key, or neither"))
+	}
+	if c.ShutdownTimeout < 0 {
+		errs = append(errs, errors.New("shutdown timeout is negative"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,150 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/podiam/podiam/internal/audit"
+	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/httpapi"
+	"github.com/podiam/podiam/internal/store"
+	"github.com/podiam/podiam/internal/store/sqlite"
+)
+
+// Server is a running podiam server's parts.
+type Server struct {
+	cfg    Config
+	store  store.Store
+	sealer *creds.Sealer
+}
+
+// Run starts the server and serves until ctx ends; then it stops taking
+// new connections and lets in-flight requests finish (up to
+// ShutdownTimeout) before it returns.
+func Run(ctx context.Context, cfg Config) error {
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	key, err := loadOrCreateKey(filepath.Join(cfg.DataDir, "seal.key"), cfg.Rand)
+	if err != nil {
+		return err
+	}
+	sealer, err := creds.NewSealer(map[byte][]byte{1: key}, 1, cfg.Rand)
+	if err != nil {
+		return err
+	}
+	db, err := sqlite.Open(filepath.Join(cfg.DataDir, "podiam.db"))
+	if err != nil {
+		return fmt.Errorf("open the database: %w", err)
+	}
+	defer db.Close()
+	s := &Server{cfg: cfg, store: db, sealer: sealer}
+	acct, err := s.bootstrap(ctx)
+	if err != nil {
+		return err
+	}
+
+	var auditLog *audit.Log
+	switch cfg.AuditLog {
+	case "":
+	case "-":
+		auditLog = audit.New(cfg.Stdout)
+	default:
+		f, err := os.OpenFile(cfg.AuditLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
+		defer f.Close()
+		auditLog = audit.New(f)
+	}
+	services := []*httpapi.Service{httpapi.STS()}
+	edge := httpapi.New(httpapi.Config{
+		Services:     services,
+		Keys:         keyLookup{store: db, sealer: sealer},
+		Audit:        auditLog,
+		Logger:       cfg.Logger,
+		Now:          cfg.Now,
+		NewRequestID: newRequestID,
+	})
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: edge, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	addr := ln.Addr().String()
+	if cfg.OnListen != nil {
+		cfg.OnListen(addr)
+	}
+	s.printHints(cfg.Stdout, scheme+"://"+addr, acct.ID, services)
+	cfg.Logger.Info("serving", "address", addr, "account", acct.ID)
+
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	cfg.Logger.Info("stopped")
+	return nil
+}
+
+// printHints tells the user how to point the AWS CLI at the server.
+func (s *Server) printHints(w io.Writer, url, account string, services []*httpapi.Service) {
+	var names []string
+	for _, svc := range services {
+		names = append(names, strings.ToUpper(svc.Name))
+	}
+	abs, err := filepath.Abs(s.credentialsPath())
+	if err != nil {
+		abs = s.credentialsPath()
+	}
+	fmt.Fprintf(w, "podiam is serving %s on %s for account %s.\n"+
+		"Use it with the AWS CLI or an SDK:\n\n"+
+		"  export AWS_SHARED_CREDENTIALS_FILE=%s\n"+
+		"  export AWS_ENDPOINT_URL=%s\n"+
+		"  export AWS_REGION=%s AWS_DEFAULT_REGION=%s\n"+
+		"  aws sts get-caller-identity\n\n", strings.Join(names, ", "), url, account, abs, url, DefaultRegion, DefaultRegion)
+}
+
+// newRequestID returns a random request id in UUID form, as AWS's.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

@@ -1,0 +1,204 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/podiam/podiam/internal/server"
+)
+
+// running is a server started by a test.
+type running struct {
+	url    string
+	out    *bytes.Buffer
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+	err    error
+}
+
+// start runs the server on a free loopback port with its data in dir.
+func start(t *testing.T, dir string) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	r := &running{out: &bytes.Buffer{}, cancel: cancel, done: make(chan error, 1)}
+	var mu sync.Mutex
+	go func() {
+		r.done <- server.Run(ctx, server.Config{
+			Listen: "127.0.0.1:0", DataDir: dir, AuditLog: filepath.Join(dir, "audit.log"),
+			Stdout:   lockedBuffer{&mu, r.out},
+			OnListen: func(a string) { addr <- a },
+		})
+	}()
+	select {
+	case a := <-addr:
+		r.url = "http://" + a
+	case err := <-r.done:
+		t.Fatalf("server did not start: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not start within 30 s")
+	}
+	t.Cleanup(r.stop)
+	return r
+}
+
+// stop ends the server (once) and returns Run's error.
+func (r *running) stop() {
+	r.once.Do(func() {
+		r.cancel()
+		r.err = <-r.done
+	})
+}
+
+type lockedBuffer struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (l lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+var credLine = regexp.MustCompile(`(?m)^aws_(access_key_id|secret_access_key) = (\S+)$`)
+
+func readCredentials(t *testing.T, dir string) aws.Credentials {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "credentials"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(filepath.Join(dir, "credentials"))
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file mode %v, want 0600", fi.Mode().Perm())
+	}
+	var c aws.Credentials
+	for _, m := range credLine.FindAllStringSubmatch(string(b), -1) {
+		if m[1] == "access_key_id" {
+			c.AccessKeyID = m[2]
+		} else {
+			c.SecretAccessKey = m[2]
+		}
+	}
+	if !strings.HasPrefix(c.AccessKeyID, "AKIA") || len(c.SecretAccessKey) != 40 {
+		t.Fatalf("credentials file holds %q", b)
+	}
+	return c
+}
+
+func callerIdentity(t *testing.T, url string, c aws.Credentials) *sts.GetCallerIdentityOutput {
+	t.Helper()
+	client := sts.New(sts.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil }),
+	})
+	out, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestFirstStartAndRestart: the first start creates an account and its
+// root key; a restart keeps both, and the key still verifies.
+func TestFirstStartAndRestart(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, dir)
+	c := readCredentials(t, dir)
+	out := callerIdentity(t, r.url, c)
+	account := aws.ToString(out.Account)
+	if len(account) != 12 || aws.ToString(out.Arn) != "arn:aws:iam::"+account+":root" || aws.ToString(out.UserId) != account {
+		t.Fatalf("identity %+v", out)
+	}
+	if !strings.Contains(r.out.String(), "AWS_ENDPOINT_URL="+r.url) || !strings.Contains(r.out.String(), "AWS_SHARED_CREDENTIALS_FILE=") {
+		t.Fatalf("start-up hints: %q", r.out.String())
+	}
+	r.stop()
+	if r.err != nil {
+		t.Fatalf("Run after shutdown: %v", r.err)
+	}
+
+	r2 := start(t, dir)
+	if c2 := readCredentials(t, dir); c2 != c {
+		t.Fatalf("restart wrote new credentials")
+	}
+	if out2 := callerIdentity(t, r2.url, c); aws.ToString(out2.Account) != account {
+		t.Fatalf("restart changed the account to %s", aws.ToString(out2.Account))
+	}
+	r2.stop()
+
+	// One audit record per request, none holding the secret.
+	log, err := os.ReadFile(filepath.Join(dir, "audit.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(log, []byte(c.SecretAccessKey)) {
+		t.Fatal("the audit log holds the secret")
+	}
+	lines := bytes.Split(bytes.TrimSpace(log), []byte("\n"))
+	if len(lines) != 2 {
+		t.Fatalf("%d audit records, want 2", len(lines))
+	}
+	var rec struct{ Action, Principal string }
+	if err := json.Unmarshal(lines[0], &rec); err != nil || rec.Action != "sts:GetCallerIdentity" || rec.Principal != "arn:aws:iam::"+account+":root" {
+		t.Fatalf("audit record %s (%v)", lines[0], err)
+	}
+}
+
+// TestAWSCLI drives the server with the AWS CLI, as a user would after
+// reading the start-up hints.
+func TestAWSCLI(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("the AWS CLI is not on PATH")
+	}
+	dir := t.TempDir()
+	r := start(t, dir)
+	cmd := exec.Command("aws", "sts", "get-caller-identity", "--output", "json")
+	cmd.Env = append(os.Environ(),
+		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials"), "AWS_CONFIG_FILE=/dev/null",
+		"AWS_ENDPOINT_URL="+r.url, "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_PROFILE=default",
+	)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("aws sts get-caller-identity: %v\n%s", err, out)
+	}
+	var id struct{ Account, Arn, UserId string }
+	if err := json.Unmarshal(out, &id); err != nil {
+		t.Fatalf("output %q: %v", out, err)
+	}
+	if id.Arn != "arn:aws:iam::"+id.Account+":root" {
+		t.Fatalf("identity %+v", id)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	for name, c := range map[string]server.Config{
+		"bad listen":     {Listen: "nowhere"},
+		"half TLS":       {Listen: "127.0.0.1:1", TLSCert: "c.pem"},
+		"negative drain": {Listen: "127.0.0.1:1", ShutdownTimeout: -1},
+	} {
+		c.SetDefaults()
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	var c server.Config
+	c.SetDefaults()
+	if err := c.Validate(); err != nil || c.Listen != server.DefaultListen || c.DataDir != server.DefaultDataDir {
+		t.Errorf("defaults %+v: %v", c, err)
+	}
+}
