@@ -11,6 +11,7 @@ const (
 	CodeDeleteConflict = "DeleteConflict"
 	CodeLimitExceeded  = "LimitExceeded"
 	CodeMalformed      = "MalformedPolicyDocument"
+	CodeAccessDenied   = "AccessDenied"
 )
 
 // Error is a failed IAM request: AWS's code and a message for the caller.

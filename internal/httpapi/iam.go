@@ -1,0 +1,630 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/podiam/podiam/internal/awsproto"
+	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/store"
+)
+
+// iamCaller turns the authenticated caller into IAM's view of it.
+func iamCaller(c *Caller) iam.Caller {
+	if c == nil {
+		return iam.Caller{}
+	}
+	out := iam.Caller{Account: c.Account, ARN: c.ARN, Root: strings.HasSuffix(c.ARN, ":root")}
+	if _, rest, ok := strings.Cut(c.ARN, ":user/"); ok {
+		out.UserName = rest[strings.LastIndexByte(rest, '/')+1:]
+	}
+	return out
+}
+
+// iamStatus is the HTTP status of each IAM error code.
+var iamStatus = map[string]int{
+	iam.CodeNoSuchEntity:   http.StatusNotFound,
+	iam.CodeAlreadyExists:  http.StatusConflict,
+	iam.CodeDeleteConflict: http.StatusConflict,
+	iam.CodeLimitExceeded:  http.StatusConflict,
+	iam.CodeMalformed:      http.StatusBadRequest,
+	iam.CodeInvalidInput:   http.StatusBadRequest,
+	iam.CodeValidation:     http.StatusBadRequest,
+	iam.CodeAccessDenied:   http.StatusForbidden,
+}
+
+// iamError converts the service's errors to the wire's; anything else is a
+// ServiceFailure with the error as its cause.
+func iamError(err error) error {
+	var ie *iam.Error
+	if errors.As(err, &ie) {
+		status, ok := iamStatus[ie.Code]
+		if !ok {
+			status = http.StatusBadRequest
+		}
+		return awsproto.NewError(ie.Code, status, ie.Message)
+	}
+	var ae *awsproto.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return awsproto.ServiceFailure(err)
+}
+
+// iamAction adapts a function of the IAM caller and the request.
+func iamAction(f func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error)) Handler {
+	return func(ctx context.Context, c *Caller, q *awsproto.QueryRequest) (any, error) {
+		out, err := f(ctx, iamCaller(c), q)
+		if err != nil {
+			return nil, iamError(err)
+		}
+		return out, nil
+	}
+}
+
+// required reads the named required parameters.
+func required(q *awsproto.QueryRequest, names ...string) ([]string, error) {
+	out := make([]string, len(names))
+	for i, n := range names {
+		v, err := q.Required(n)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func pageRequest(q *awsproto.QueryRequest) (iam.PageRequest, error) {
+	n, given, err := q.Int("MaxItems")
+	if err != nil {
+		return iam.PageRequest{}, err
+	}
+	if given {
+		if err := iam.ValidateMaxItems(n); err != nil {
+			return iam.PageRequest{}, err
+		}
+	}
+	return iam.PageRequest{Marker: q.Get("Marker"), MaxItems: n}, nil
+}
+
+func tags(q *awsproto.QueryRequest) ([]iam.Tag, error) {
+	members, err := q.Structs("Tags", "Key", "Value")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]iam.Tag, len(members))
+	for i, m := range members {
+		k, err := m.Required("Key")
+		if err != nil {
+			return nil, err
+		}
+		out[i] = iam.Tag{Key: k, Value: m.Get("Value")}
+	}
+	return out, nil
+}
+
+func wireTags(ts []store.Tag) awsproto.List[awsproto.Tag] {
+	var out awsproto.List[awsproto.Tag]
+	for _, t := range ts {
+		out = append(out, awsproto.Tag{Key: t.Key, Value: t.Value})
+	}
+	return out
+}
+
+func boundary(arn string) *awsproto.AttachedPermissionsBoundary {
+	if arn == "" {
+		return nil
+	}
+	return &awsproto.AttachedPermissionsBoundary{PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: arn}
+}
+
+func wireRole(r store.Role) awsproto.Role {
+	return awsproto.Role{
+		Path: r.Path, RoleName: r.Name, RoleId: r.ID, Arn: r.ARN, CreateDate: awsproto.Timestamp(r.CreatedAt),
+		AssumeRolePolicyDocument: awsproto.EncodePolicyDocument(r.AssumeRolePolicyDocument), Description: r.Description,
+		MaxSessionDuration: r.MaxSessionDuration, PermissionsBoundary: boundary(r.PermissionsBoundaryARN), Tags: wireTags(r.Tags),
+	}
+}
+
+func wirePolicy(p store.ManagedPolicy) awsproto.Policy {
+	return awsproto.Policy{
+		PolicyName: p.Name, PolicyId: p.ID, Arn: p.ARN, Path: p.Path, DefaultVersionId: p.DefaultVersionID,
+		AttachmentCount: p.AttachmentCount, IsAttachable: true, Description: p.Description,
+		CreateDate: awsproto.Timestamp(p.CreatedAt), UpdateDate: awsproto.Timestamp(iam.UpdateDate(p).CreatedAt), Tags: wireTags(p.Tags),
+	}
+}
+
+func wireVersion(v iam.PolicyVersion) awsproto.PolicyVersion {
+	return awsproto.PolicyVersion{Document: awsproto.EncodePolicyDocument(v.Document), VersionId: v.ID, IsDefaultVersion: v.IsDefault, CreateDate: awsproto.Timestamp(v.CreatedAt)}
+}
+
+func wireUser(u store.User) awsproto.User {
+	return awsproto.User{Path: u.Path, UserName: u.Name, UserId: u.ID, Arn: u.ARN, CreateDate: awsproto.Timestamp(u.CreatedAt),
+		PermissionsBoundary: boundary(u.PermissionsBoundaryARN), Tags: wireTags(u.Tags)}
+}
+
+func mapList[T, U any](in []T, f func(T) U) awsproto.List[U] {
+	out := make(awsproto.List[U], len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}
+
+func attached(p iam.Page[iam.AttachedPolicy]) *awsproto.ListAttachedPoliciesResult {
+	return &awsproto.ListAttachedPoliciesResult{
+		AttachedPolicies: mapList(p.Items, func(a iam.AttachedPolicy) awsproto.AttachedPolicy {
+			return awsproto.AttachedPolicy{PolicyName: a.PolicyName, PolicyArn: a.PolicyARN}
+		}),
+		IsTruncated: p.IsTruncated, Marker: p.Marker,
+	}
+}
+
+// IAM returns the IAM service over svc.
+func IAM(svc *iam.Service) *Service {
+	a := map[string]func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error){
+		"CreateRole": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "RoleName", "AssumeRolePolicyDocument")
+			if err != nil {
+				return nil, err
+			}
+			msd, _, err := q.Int("MaxSessionDuration")
+			if err != nil {
+				return nil, err
+			}
+			ts, err := tags(q)
+			if err != nil {
+				return nil, err
+			}
+			r, err := svc.CreateRole(ctx, c, iam.CreateRoleInput{RoleName: p[0], AssumeRolePolicyDocument: p[1], Path: q.Get("Path"),
+				Description: q.Get("Description"), MaxSessionDuration: msd, PermissionsBoundary: q.Get("PermissionsBoundary"), Tags: ts})
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.CreateRoleResult{Role: wireRole(r)}, nil
+		},
+		"GetRole": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "RoleName")
+			if err != nil {
+				return nil, err
+			}
+			r, err := svc.GetRole(ctx, c, p[0])
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.GetRoleResult{Role: wireRole(r)}, nil
+		},
+		"ListRoles": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			pr, err := pageRequest(q)
+			if err != nil {
+				return nil, err
+			}
+			p, err := svc.ListRoles(ctx, c, iam.ListInput{PathPrefix: q.Get("PathPrefix"), PageRequest: pr})
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.ListRolesResult{Roles: mapList(p.Items, wireRole), IsTruncated: p.IsTruncated, Marker: p.Marker}, nil
+		},
+		"DeleteRole": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "RoleName")
+			if err != nil {
+				return nil, err
+			}
+			return nil, svc.DeleteRole(ctx, c, p[0])
+		},
+		"UpdateAssumeRolePolicy": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "RoleName", "PolicyDocument")
+			if err != nil {
+				return nil, err
+			}
+			return nil, svc.UpdateAssumeRolePolicy(ctx, c, p[0], p[1])
+		},
+		"TagRole": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "RoleName")
+			if err != nil {
+				return nil, err
+			}
+			ts, err := tags(q)
+			if err != nil {
+				return nil, err
+			}
+			return nil, svc.TagRole(ctx, c, p[0], ts)
+		},
+		"UntagRole": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "RoleName")
+			if err != nil {
+				return nil, err
+			}
+			keys, err := q.List("TagKeys")
+			if err != nil {
+				return nil, err
+			}
+			return nil, svc.UntagRole(ctx, c, p[0], keys)
+		},
+		"ListRoleTags": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "RoleName")
+			if err != nil {
+				return nil, err
+			}
+			pr, err := pageRequest(q)
+			if err != nil {
+				return nil, err
+			}
+			page, err := svc.ListRoleTags(ctx, c, p[0], pr)
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.ListRoleTagsResult{Tags: append(awsproto.List[awsproto.Tag]{}, wireTags(page.Items)...), IsTruncated: page.IsTruncated, Marker: page.Marker}, nil
+		},
+		"CreatePolicy": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "PolicyName", "PolicyDocument")
+			if err != nil {
+				return nil, err
+			}
+			ts, err := tags(q)
+			if err != nil {
+				return nil, err
+			}
+			pol, err := svc.CreatePolicy(ctx, c, iam.CreatePolicyInput{PolicyName: p[0], PolicyDocument: p[1], Path: q.Get("Path"), Description: q.Get("Description"), Tags: ts})
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.CreatePolicyResult{Policy: wirePolicy(pol)}, nil
+		},
+		"GetPolicy": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "PolicyArn")
+			if err != nil {
+				return nil, err
+			}
+			pol, err := svc.GetPolicy(ctx, c, p[0])
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.GetPolicyResult{Policy: wirePolicy(pol)}, nil
+		},
+		"ListPolicies": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			pr, err := pageRequest(q)
+			if err != nil {
+				return nil, err
+			}
+			only, _, err := q.Bool("OnlyAttached")
+			if err != nil {
+				return nil, err
+			}
+			page, err := svc.ListPolicies(ctx, c, iam.ListPoliciesInput{Scope: q.Get("Scope"), OnlyAttached: only, PathPrefix: q.Get("PathPrefix"), PageRequest: pr})
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.ListPoliciesResult{Policies: mapList(page.Items, wirePolicy), IsTruncated: page.IsTruncated, Marker: page.Marker}, nil
+		},
+		"DeletePolicy": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "PolicyArn")
+			if err != nil {
+				return nil, err
+			}
+			return nil, svc.DeletePolicy(ctx, c, p[0])
+		},
+		"GetPolicyVersion": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "PolicyArn", "VersionId")
+			if err != nil {
+				return nil, err
+			}
+			v, err := svc.GetPolicyVersion(ctx, c, p[0], p[1])
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.GetPolicyVersionResult{PolicyVersion: wireVersion(v)}, nil
+		},
+		"CreatePolicyVersion": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "PolicyArn", "PolicyDocument")
+			if err != nil {
+				return nil, err
+			}
+			def, _, err := q.Bool("SetAsDefault")
+			if err != nil {
+				return nil, err
+			}
+			v, err := svc.CreatePolicyVersion(ctx, c, p[0], p[1], def)
+			if err != nil {
+				return nil, err
+			}
+			w := wireVersion(v)
+			w.Document = ""
+			return &awsproto.CreatePolicyVersionResult{PolicyVersion: w}, nil
+		},
+		"ListPolicyVersions": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "PolicyArn")
+			if err != nil {
+				return nil, err
+			}
+			pr, err := pageRequest(q)
+			if err != nil {
+				return nil, err
+			}
+			page, err := svc.ListPolicyVersions(ctx, c, p[0], pr)
+			if err != nil {
+				return nil, err
+			}
+			vs := mapList(page.Items, wireVersion)
+			for i := range vs {
+				vs[i].Document = ""
+			}
+			return &awsproto.ListPolicyVersionsResult{Versions: vs, IsTruncated: page.IsTruncated, Marker: page.Marker}, nil
+		},
+		"DeletePolicyVersion": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "PolicyArn", "VersionId")
+			if err != nil {
+				return nil, err
+			}
+			return nil, svc.DeletePolicyVersion(ctx, c, p[0], p[1])
+		},
+		"SetDefaultPolicyVersion": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "PolicyArn", "VersionId")
+			if err != nil {
+				return nil, err
+			}
+			return nil, svc.SetDefaultPolicyVersion(ctx, c, p[0], p[1])
+		},
+		"CreateUser": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "UserName")
+			if err != nil {
+				return nil, err
+			}
+			ts, err := tags(q)
+			if err != nil {
+				return nil, err
+			}
+			u, err := svc.CreateUser(ctx, c, iam.CreateUserInput{UserName: p[0], Path: q.Get("Path"), PermissionsBoundary: q.Get("PermissionsBoundary"), Tags: ts})
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.CreateUserResult{User: wireUser(u)}, nil
+		},
+		"GetUser": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			u, err := svc.GetUser(ctx, c, q.Get("UserName"))
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.GetUserResult{User: wireUser(u)}, nil
+		},
+		"ListUsers": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			pr, err := pageRequest(q)
+			if err != nil {
+				return nil, err
+			}
+			p, err := svc.ListUsers(ctx, c, iam.ListInput{PathPrefix: q.Get("PathPrefix"), PageRequest: pr})
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.ListUsersResult{Users: mapList(p.Items, wireUser), IsTruncated: p.IsTruncated, Marker: p.Marker}, nil
+		},
+		"DeleteUser": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "UserName")
+			if err != nil {
+				return nil, err
+			}
+			return nil, svc.DeleteUser(ctx, c, p[0])
+		},
+		"CreateAccessKey": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			k, err := svc.CreateAccessKey(ctx, c, q.Get("UserName"))
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.CreateAccessKeyResult{AccessKey: awsproto.AccessKey{UserName: k.Key.UserName, AccessKeyId: k.Key.ID,
+				Status: string(k.Key.Status), SecretAccessKey: k.Secret.Reveal(), CreateDate: awsproto.Timestamp(k.Key.CreatedAt)}}, nil
+		},
+		"ListAccessKeys": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			pr, err := pageRequest(q)
+			if err != nil {
+				return nil, err
+			}
+			p, err := svc.ListAccessKeys(ctx, c, q.Get("UserName"), pr)
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.ListAccessKeysResult{AccessKeyMetadata: mapList(p.Items, func(k store.AccessKey) awsproto.AccessKeyMetadata {
+				return awsproto.AccessKeyMetadata{UserName: k.UserName, AccessKeyId: k.ID, Status: string(k.Status), CreateDate: awsproto.Timestamp(k.CreatedAt)}
+			}), IsTruncated: p.IsTruncated, Marker: p.Marker}, nil
+		},
+		"UpdateAccessKey": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "AccessKeyId", "Status")
+			if err != nil {
+				return nil, err
+			}
+			return nil, svc.UpdateAccessKey(ctx, c, q.Get("UserName"), p[0], store.AccessKeyStatus(p[1]))
+		},
+		"DeleteAccessKey": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "AccessKeyId")
+			if err != nil {
+				return nil, err
+			}
+			return nil, svc.DeleteAccessKey(ctx, c, q.Get("UserName"), p[0])
+		},
+		"CreateOpenIDConnectProvider": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "Url")
+			if err != nil {
+				return nil, err
+			}
+			ids, err := q.List("ClientIDList")
+			if err != nil {
+				return nil, err
+			}
+			tps, err := q.List("ThumbprintList")
+			if err != nil {
+				return nil, err
+			}
+			ts, err := tags(q)
+			if err != nil {
+				return nil, err
+			}
+			pr, err := svc.CreateOpenIDConnectProvider(ctx, c, iam.CreateOIDCProviderInput{URL: p[0], ClientIDs: ids, Thumbprints: tps, Tags: ts})
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.CreateOpenIDConnectProviderResult{OpenIDConnectProviderArn: pr.ARN, Tags: wireTags(pr.Tags)}, nil
+		},
+		"GetOpenIDConnectProvider": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "OpenIDConnectProviderArn")
+			if err != nil {
+				return nil, err
+			}
+			pr, err := svc.GetOpenIDConnectProvider(ctx, c, p[0])
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.GetOpenIDConnectProviderResult{Url: pr.URL, ClientIDList: awsproto.List[string](pr.ClientIDs),
+				ThumbprintList: awsproto.List[string](pr.Thumbprints), CreateDate: awsproto.Timestamp(pr.CreatedAt), Tags: wireTags(pr.Tags)}, nil
+		},
+		"ListOpenIDConnectProviders": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			ps, err := svc.ListOpenIDConnectProviders(ctx, c)
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.ListOpenIDConnectProvidersResult{OpenIDConnectProviderList: mapList(ps, func(p store.OIDCProvider) awsproto.OpenIDConnectProviderListEntry {
+				return awsproto.OpenIDConnectProviderListEntry{Arn: p.ARN}
+			})}, nil
+		},
+		"DeleteOpenIDConnectProvider": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "OpenIDConnectProviderArn")
+			if err != nil {
+				return nil, err
+			}
+			return nil, svc.DeleteOpenIDConnectProvider(ctx, c, p[0])
+		},
+		"AddClientIDToOpenIDConnectProvider": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "OpenIDConnectProviderArn", "ClientID")
+			if err != nil {
+				return nil, err
+			}
+			return nil, svc.AddClientIDToOpenIDConnectProvider(ctx, c, p[0], p[1])
+		},
+		"RemoveClientIDFromOpenIDConnectProvider": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "OpenIDConnectProviderArn", "ClientID")
+			if err != nil {
+				return nil, err
+			}
+			return nil, svc.RemoveClientIDFromOpenIDConnectProvider(ctx, c, p[0], p[1])
+		},
+		"UpdateOpenIDConnectProviderThumbprint": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "OpenIDConnectProviderArn")
+			if err != nil {
+				return nil, err
+			}
+			tps, err := q.List("ThumbprintList")
+			if err != nil {
+				return nil, err
+			}
+			return nil, svc.UpdateOpenIDConnectProviderThumbprint(ctx, c, p[0], tps)
+		},
+	}
+	// The attach and inline-policy actions, alike for roles and users.
+	for _, k := range []struct{ noun, param string }{{"Role", "RoleName"}, {"User", "UserName"}} {
+		isRole := k.noun == "Role"
+		a["Attach"+k.noun+"Policy"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, k.param, "PolicyArn")
+			if err != nil {
+				return nil, err
+			}
+			if isRole {
+				return nil, svc.AttachRolePolicy(ctx, c, p[0], p[1])
+			}
+			return nil, svc.AttachUserPolicy(ctx, c, p[0], p[1])
+		}
+		a["Detach"+k.noun+"Policy"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, k.param, "PolicyArn")
+			if err != nil {
+				return nil, err
+			}
+			if isRole {
+				return nil, svc.DetachRolePolicy(ctx, c, p[0], p[1])
+			}
+			return nil, svc.DetachUserPolicy(ctx, c, p[0], p[1])
+		}
+		a["ListAttached"+k.noun+"Policies"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, k.param)
+			if err != nil {
+				return nil, err
+			}
+			pr, err := pageRequest(q)
+			if err != nil {
+				return nil, err
+			}
+			var page iam.Page[iam.AttachedPolicy]
+			if isRole {
+				page, err = svc.ListAttachedRolePolicies(ctx, c, p[0], q.Get("PathPrefix"), pr)
+			} else {
+				page, err = svc.ListAttachedUserPolicies(ctx, c, p[0], q.Get("PathPrefix"), pr)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return attached(page), nil
+		}
+		a["Put"+k.noun+"Policy"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, k.param, "PolicyName", "PolicyDocument")
+			if err != nil {
+				return nil, err
+			}
+			if isRole {
+				return nil, svc.PutRolePolicy(ctx, c, p[0], p[1], p[2])
+			}
+			return nil, svc.PutUserPolicy(ctx, c, p[0], p[1], p[2])
+		}
+		a["Get"+k.noun+"Policy"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, k.param, "PolicyName")
+			if err != nil {
+				return nil, err
+			}
+			if isRole {
+				ip, err := svc.GetRolePolicy(ctx, c, p[0], p[1])
+				if err != nil {
+					return nil, err
+				}
+				return &awsproto.GetRolePolicyResult{RoleName: ip.Principal.Name, PolicyName: ip.Name, PolicyDocument: awsproto.EncodePolicyDocument(ip.Document)}, nil
+			}
+			ip, err := svc.GetUserPolicy(ctx, c, p[0], p[1])
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.GetUserPolicyResult{UserName: ip.Principal.Name, PolicyName: ip.Name, PolicyDocument: awsproto.EncodePolicyDocument(ip.Document)}, nil
+		}
+		a["List"+k.noun+"Policies"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, k.param)
+			if err != nil {
+				return nil, err
+			}
+			pr, err := pageRequest(q)
+			if err != nil {
+				return nil, err
+			}
+			var page iam.Page[string]
+			if isRole {
+				page, err = svc.ListRolePolicies(ctx, c, p[0], pr)
+			} else {
+				page, err = svc.ListUserPolicies(ctx, c, p[0], pr)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.ListInlinePoliciesResult{PolicyNames: append(awsproto.List[string]{}, page.Items...), IsTruncated: page.IsTruncated, Marker: page.Marker}, nil
+		}
+		a["Delete"+k.noun+"Policy"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, k.param, "PolicyName")
+			if err != nil {
+				return nil, err
+			}
+			if isRole {
+				return nil, svc.DeleteRolePolicy(ctx, c, p[0], p[1])
+			}
+			return nil, svc.DeleteUserPolicy(ctx, c, p[0], p[1])
+		}
+	}
+	s := &Service{Name: "iam", Version: awsproto.IAMVersion, Namespace: awsproto.IAMNamespace, Actions: map[string]Handler{}}
+	for name, f := range a {
+		s.Actions[name] = iamAction(f)
+	}
+	return s
+}

@@ -1,0 +1,163 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	mrand "math/rand/v2"
+
+	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/httpapi"
+	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/store"
+	"github.com/podiam/podiam/internal/store/memory"
+)
+
+// rootKeys answers for one key: the root of account 111122223333.
+type rootKeys struct{}
+
+func (rootKeys) LookupKey(_ context.Context, id, _ string) (*httpapi.Caller, creds.Secret, error) {
+	if id != keyID {
+		return nil, creds.Secret{}, httpapi.ErrUnknownKey
+	}
+	return &httpapi.Caller{ARN: "arn:aws:iam::111122223333:root", Account: "111122223333", UserID: "111122223333"}, creds.SecretFromText(secret), nil
+}
+
+func newIAMClient(t *testing.T) *awsiam.Client {
+	t.Helper()
+	st := memory.New()
+	now := time.Now()
+	if err := st.CreateAccount(t.Context(), store.Account{ID: "111122223333", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	rnd := mrand.NewChaCha8([32]byte{2})
+	seal, err := creds.NewSealer(map[byte][]byte{1: bytes.Repeat([]byte{9}, 32)}, 1, rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := iam.NewService(iam.Config{Store: st, Sealer: seal, Now: func() time.Time { return now }, Rand: rnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edge := httpapi.New(httpapi.Config{
+		Services: []*httpapi.Service{httpapi.IAM(svc)}, Keys: rootKeys{},
+		Now: func() time.Time { return now }, NewRequestID: func() string { return "req-1" },
+	})
+	srv := httptest.NewServer(edge)
+	t.Cleanup(srv.Close)
+	return awsiam.New(awsiam.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: srv.Client(), RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}, nil
+		}),
+	})
+}
+
+// TestIAMEKSGuide runs the IAM calls of the EKS guides through the SDK.
+func TestIAMEKSGuide(t *testing.T) {
+	c := newIAMClient(t)
+	ctx := t.Context()
+	oidc, err := c.CreateOpenIDConnectProvider(ctx, &awsiam.CreateOpenIDConnectProviderInput{
+		Url: aws.String("https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE"), ClientIDList: []string{"sts.amazonaws.com"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(oidc.OpenIDConnectProviderArn) != "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE" {
+		t.Fatalf("provider ARN %q", aws.ToString(oidc.OpenIDConnectProviderArn))
+	}
+	got, err := c.GetOpenIDConnectProvider(ctx, &awsiam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: oidc.OpenIDConnectProviderArn})
+	if err != nil || aws.ToString(got.Url) != "oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE" || len(got.ClientIDList) != 1 {
+		t.Fatalf("GetOpenIDConnectProvider = %+v, %v", got, err)
+	}
+	trust := `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": "` + aws.ToString(oidc.OpenIDConnectProviderArn) +
+		`"}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {"oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE:sub": "system:serviceaccount:default:my-sa"}}}]}`
+	role, err := c.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("my-role"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(role.Role.Arn) != "arn:aws:iam::111122223333:role/my-role" {
+		t.Fatalf("role %+v", role.Role)
+	}
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::my-bucket/*"]}]}`
+	pol, err := c.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("my-policy"), PolicyDocument: aws.String(doc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AttachRolePolicy(ctx, &awsiam.AttachRolePolicyInput{RoleName: aws.String("my-role"), PolicyArn: pol.Policy.Arn}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("my-role"), PolicyName: aws.String("inline"), PolicyDocument: aws.String(doc)}); err != nil {
+		t.Fatal(err)
+	}
+	gr, err := c.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("my-role")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if decoded, err := url.QueryUnescape(aws.ToString(gr.Role.AssumeRolePolicyDocument)); err != nil || decoded != trust {
+		t.Fatalf("trust document %q decodes to %q, %v", aws.ToString(gr.Role.AssumeRolePolicyDocument), decoded, err)
+	}
+	if aws.ToInt32(gr.Role.MaxSessionDuration) != 3600 {
+		t.Fatalf("MaxSessionDuration %d", aws.ToInt32(gr.Role.MaxSessionDuration))
+	}
+	att, err := c.ListAttachedRolePolicies(ctx, &awsiam.ListAttachedRolePoliciesInput{RoleName: aws.String("my-role")})
+	if err != nil || len(att.AttachedPolicies) != 1 || aws.ToString(att.AttachedPolicies[0].PolicyArn) != aws.ToString(pol.Policy.Arn) {
+		t.Fatalf("ListAttachedRolePolicies = %+v, %v", att, err)
+	}
+	gp, err := c.GetPolicy(ctx, &awsiam.GetPolicyInput{PolicyArn: pol.Policy.Arn})
+	if err != nil || aws.ToString(gp.Policy.DefaultVersionId) != "v1" || aws.ToInt32(gp.Policy.AttachmentCount) != 1 {
+		t.Fatalf("GetPolicy = %+v, %v", gp, err)
+	}
+	gv, err := c.GetPolicyVersion(ctx, &awsiam.GetPolicyVersionInput{PolicyArn: pol.Policy.Arn, VersionId: aws.String("v1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if decoded, _ := url.QueryUnescape(aws.ToString(gv.PolicyVersion.Document)); decoded != doc || !gv.PolicyVersion.IsDefaultVersion {
+		t.Fatalf("policy version %+v", gv.PolicyVersion)
+	}
+	ip, err := c.GetRolePolicy(ctx, &awsiam.GetRolePolicyInput{RoleName: aws.String("my-role"), PolicyName: aws.String("inline")})
+	if err != nil || aws.ToString(ip.PolicyName) != "inline" {
+		t.Fatalf("GetRolePolicy = %+v, %v", ip, err)
+	}
+	roles, err := c.ListRoles(ctx, &awsiam.ListRolesInput{})
+	if err != nil || len(roles.Roles) != 1 || roles.IsTruncated {
+		t.Fatalf("ListRoles = %+v, %v", roles, err)
+	}
+
+	// Errors.
+	_, err = c.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("missing")})
+	if code(err) != "NoSuchEntity" {
+		t.Fatalf("GetRole(missing): %v", err)
+	}
+	_, err = c.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("bad"), PolicyDocument: aws.String(`{"Version":"2012-10-17"`)})
+	if code(err) != "MalformedPolicyDocument" {
+		t.Fatalf("CreatePolicy(malformed): %v", err)
+	}
+	_, err = c.DeleteRole(ctx, &awsiam.DeleteRoleInput{RoleName: aws.String("my-role")})
+	if code(err) != "DeleteConflict" {
+		t.Fatalf("DeleteRole(attached): %v", err)
+	}
+	_, err = c.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("my-role"), AssumeRolePolicyDocument: aws.String(trust)})
+	if code(err) != "EntityAlreadyExists" {
+		t.Fatalf("CreateRole(again): %v", err)
+	}
+
+	// Users and access keys.
+	if _, err := c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("bob")}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("bob")})
+	if err != nil || len(aws.ToString(k.AccessKey.SecretAccessKey)) != 40 || aws.ToString(k.AccessKey.UserName) != "bob" {
+		t.Fatalf("CreateAccessKey = %+v, %v", k, err)
+	}
+	keys, err := c.ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{UserName: aws.String("bob")})
+	if err != nil || len(keys.AccessKeyMetadata) != 1 {
+		t.Fatalf("ListAccessKeys = %+v, %v", keys, err)
+	}
+}

@@ -1,0 +1,104 @@
+package iam
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/podiam/podiam/internal/authz"
+	"github.com/podiam/podiam/internal/policy"
+	"github.com/podiam/podiam/internal/store"
+)
+
+// Authorize decides whether caller may perform action (iam:CreateRole) on
+// resource (an ARN). The root user is always allowed; an IAM user or a role
+// session is allowed when its identity policies (attached managed policies
+// at their default versions, and inline policies) allow. A denial is an
+// *Error with code AccessDenied and AWS's message.
+func (s *Service) Authorize(ctx context.Context, caller Caller, action, resource string) error {
+	if caller.Root {
+		return nil
+	}
+	principal, err := policy.ParsePrincipal(caller.ARN)
+	if err != nil {
+		return s.denied(caller, action, resource, authz.NoIdentityAllow)
+	}
+	var owner store.Principal
+	switch principal.Type {
+	case policy.User:
+		name := caller.UserName
+		if name == "" {
+			name = principal.UserName()
+		}
+		owner = store.Principal{AccountID: caller.Account, Kind: store.PrincipalUser, Name: name}
+	case policy.AssumedRole:
+		owner = store.Principal{AccountID: caller.Account, Kind: store.PrincipalRole, Name: principal.RoleARN[strings.LastIndexByte(principal.RoleARN, '/')+1:]}
+	default:
+		return s.denied(caller, action, resource, authz.NoIdentityAllow)
+	}
+	set, err := s.identityPolicies(ctx, owner)
+	if err != nil {
+		return err
+	}
+	req := &authz.Request{Principal: principal, Action: action, Resource: resource}
+	var res authz.Result
+	authz.Evaluate(req, set, &res)
+	if res.Decision == authz.Allowed {
+		return nil
+	}
+	return s.denied(caller, action, resource, res.Reason)
+}
+
+func (s *Service) denied(caller Caller, action, resource string, reason authz.Reason) error {
+	// AWS says "User:" for every kind of principal.
+	msg := fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s ", caller.ARN, action, resource)
+	if reason == authz.DeniedByIdentity {
+		msg += "with an explicit deny in an identity-based policy"
+	} else {
+		msg += "because no identity-based policy allows the " + action + " action"
+	}
+	return &Error{Code: CodeAccessDenied, Message: msg}
+}
+
+// identityPolicies loads and compiles the policies of a user or role. A
+// principal that no longer exists has none.
+func (s *Service) identityPolicies(ctx context.Context, p store.Principal) (*authz.Set, error) {
+	set := &authz.Set{}
+	attached, err := s.store.ListAttachedPolicies(ctx, p)
+	if isNotFound(err) {
+		return set, nil
+	}
+	if err != nil {
+		return nil, unexpected("authorize", err)
+	}
+	for _, a := range attached {
+		mp, err := s.store.GetManagedPolicy(ctx, p.AccountID, a.PolicyARN)
+		if isNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, unexpected("authorize", err)
+		}
+		for _, v := range mp.Versions {
+			if v.ID == mp.DefaultVersionID {
+				pol, err := policy.Parse(mp.ARN, []byte(v.Document), policy.Identity, policy.Options{MaxSize: -1})
+				if err != nil {
+					return nil, unexpected("authorize: stored policy "+mp.ARN, err)
+				}
+				set.Identity = append(set.Identity, pol)
+			}
+		}
+	}
+	inline, err := s.store.ListInlinePolicies(ctx, p)
+	if err != nil && !isNotFound(err) {
+		return nil, unexpected("authorize", err)
+	}
+	for _, ip := range inline {
+		pol, err := policy.Parse(ip.Name, []byte(ip.Document), policy.Identity, policy.Options{MaxSize: -1})
+		if err != nil {
+			return nil, unexpected("authorize: stored inline policy "+ip.Name, err)
+		}
+		set.Identity = append(set.Identity, pol)
+	}
+	return set, nil
+}

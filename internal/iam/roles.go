@@ -1,0 +1,327 @@
+package iam
+
+import (
+	"context"
+	"errors"
+
+	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/policy"
+	"github.com/podiam/podiam/internal/store"
+)
+
+// checkDocument parses a policy document of kind k, turning the engine's
+// error into an IAM error with the same code and message.
+func checkDocument(doc string, k policy.Kind, opt policy.Options) error {
+	if _, err := policy.Parse("", []byte(doc), k, opt); err != nil {
+		var pe *policy.Error
+		if errors.As(err, &pe) {
+			return &Error{Code: pe.Code, Message: pe.Message}
+		}
+		return &Error{Code: CodeMalformed, Message: "Syntax errors in policy."}
+	}
+	return nil
+}
+
+func noSuchRole(name string) error {
+	return errorf(CodeNoSuchEntity, "The role with name %s cannot be found.", name)
+}
+
+// roleResource is the ARN a role operation is authorized on: the role's
+// own ARN (with its path) when it exists.
+func (s *Service) roleResource(ctx context.Context, account, name string) string {
+	if r, err := s.store.GetRole(ctx, account, name); err == nil {
+		return r.ARN
+	}
+	return entityARN(account, "role", "/", name)
+}
+
+// CreateRoleInput is CreateRole's input.
+type CreateRoleInput struct {
+	RoleName                 string
+	Path                     string
+	AssumeRolePolicyDocument string
+	Description              string
+	MaxSessionDuration       int // 0: 3600
+	PermissionsBoundary      string
+	Tags                     []Tag
+}
+
+// CreateRole creates a role with a trust policy.
+func (s *Service) CreateRole(ctx context.Context, caller Caller, in CreateRoleInput) (store.Role, error) {
+	path := defaultPath(in.Path)
+	arn := entityARN(caller.Account, "role", path, in.RoleName)
+	if err := s.Authorize(ctx, caller, "iam:CreateRole", arn); err != nil {
+		return store.Role{}, err
+	}
+	if err := ValidateName(in.RoleName, "roleName", MaxRoleNameLen); err != nil {
+		return store.Role{}, err
+	}
+	if err := ValidatePath(in.Path); err != nil {
+		return store.Role{}, err
+	}
+	if err := validateDescription(in.Description); err != nil {
+		return store.Role{}, err
+	}
+	if in.MaxSessionDuration == 0 {
+		in.MaxSessionDuration = DefaultSessionDuration
+	}
+	if err := ValidateMaxSessionDuration(in.MaxSessionDuration); err != nil {
+		return store.Role{}, err
+	}
+	if err := checkDocument(in.AssumeRolePolicyDocument, policy.Trust, policy.Options{}); err != nil {
+		return store.Role{}, err
+	}
+	tags, err := toStoreTags(in.Tags)
+	if err != nil {
+		return store.Role{}, err
+	}
+	if err := s.checkBoundary(ctx, caller.Account, in.PermissionsBoundary); err != nil {
+		return store.Role{}, err
+	}
+	id, err := creds.NewUniqueID(s.rand, creds.PrefixRole)
+	if err != nil {
+		return store.Role{}, unexpected("create role", err)
+	}
+	r := store.Role{
+		AccountID: caller.Account, Name: in.RoleName, Path: path, ID: id, ARN: arn,
+		AssumeRolePolicyDocument: in.AssumeRolePolicyDocument, Description: in.Description,
+		MaxSessionDuration: in.MaxSessionDuration, PermissionsBoundaryARN: in.PermissionsBoundary,
+		Tags: tags, CreatedAt: s.now().UTC(),
+	}
+	switch err := s.store.CreateRole(ctx, r); {
+	case errors.Is(err, store.ErrAlreadyExists):
+		return store.Role{}, errorf(CodeAlreadyExists, "Role with name %s already exists.", in.RoleName)
+	case err != nil:
+		return store.Role{}, unexpected("create role", err)
+	}
+	return r, nil
+}
+
+func defaultPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
+func validateDescription(d string) error {
+	if len([]rune(d)) > MaxDescriptionLen {
+		return constraint(d, "description", "Member must have length less than or equal to 1000")
+	}
+	return nil
+}
+
+// checkBoundary checks that a permissions boundary ARN, when given, names
+// a managed policy the account can see.
+func (s *Service) checkBoundary(ctx context.Context, account, arn string) error {
+	if arn == "" {
+		return nil
+	}
+	switch _, err := s.store.GetManagedPolicy(ctx, account, arn); {
+	case isNotFound(err):
+		return errorf(CodeNoSuchEntity, "Scope ARN: %s does not exist or is not attachable.", arn)
+	case err != nil:
+		return unexpected("get permissions boundary", err)
+	}
+	return nil
+}
+
+// GetRole returns a role.
+func (s *Service) GetRole(ctx context.Context, caller Caller, name string) (store.Role, error) {
+	if err := s.Authorize(ctx, caller, "iam:GetRole", s.roleResource(ctx, caller.Account, name)); err != nil {
+		return store.Role{}, err
+	}
+	return s.getRole(ctx, caller.Account, name)
+}
+
+func (s *Service) getRole(ctx context.Context, account, name string) (store.Role, error) {
+	if err := ValidateName(name, "roleName", MaxRoleNameLen); err != nil {
+		return store.Role{}, err
+	}
+	r, err := s.store.GetRole(ctx, account, name)
+	switch {
+	case isNotFound(err):
+		return store.Role{}, noSuchRole(name)
+	case err != nil:
+		return store.Role{}, unexpected("get role", err)
+	}
+	return r, nil
+}
+
+// ListInput selects entities by path and page.
+type ListInput struct {
+	PathPrefix string
+	PageRequest
+}
+
+// ListRoles lists the account's roles under a path prefix, by name.
+func (s *Service) ListRoles(ctx context.Context, caller Caller, in ListInput) (Page[store.Role], error) {
+	if err := s.Authorize(ctx, caller, "iam:ListRoles", entityARN(caller.Account, "role", "/", "")); err != nil {
+		return Page[store.Role]{}, err
+	}
+	if err := validatePathPrefix(in.PathPrefix); err != nil {
+		return Page[store.Role]{}, err
+	}
+	roles, err := s.store.ListRoles(ctx, caller.Account, in.PathPrefix)
+	if err != nil {
+		return Page[store.Role]{}, unexpected("list roles", err)
+	}
+	return paginate(roles, func(r store.Role) string { return r.Name }, in.PageRequest)
+}
+
+func validatePathPrefix(p string) error {
+	if p == "" {
+		return nil
+	}
+	if len(p) > MaxPathLen || p[0] != '/' {
+		return constraint(p, "pathPrefix", `Member must satisfy regular expression pattern: \u002F[\u0021-\u007F]*`)
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x21 || p[i] > 0x7F {
+			return constraint(p, "pathPrefix", `Member must satisfy regular expression pattern: \u002F[\u0021-\u007F]*`)
+		}
+	}
+	return nil
+}
+
+// DeleteRole deletes a role that has no policies.
+func (s *Service) DeleteRole(ctx context.Context, caller Caller, name string) error {
+	if err := s.Authorize(ctx, caller, "iam:DeleteRole", s.roleResource(ctx, caller.Account, name)); err != nil {
+		return err
+	}
+	if _, err := s.getRole(ctx, caller.Account, name); err != nil {
+		return err
+	}
+	p := store.Principal{AccountID: caller.Account, Kind: store.PrincipalRole, Name: name}
+	if att, err := s.store.ListAttachedPolicies(ctx, p); err == nil && len(att) > 0 {
+		return errorf(CodeDeleteConflict, "Cannot delete entity, must detach all policies first.")
+	}
+	if inl, err := s.store.ListInlinePolicies(ctx, p); err == nil && len(inl) > 0 {
+		return errorf(CodeDeleteConflict, "Cannot delete entity, must delete policies first.")
+	}
+	switch err := s.store.DeleteRole(ctx, caller.Account, name); {
+	case isNotFound(err):
+		return noSuchRole(name)
+	case errors.Is(err, store.ErrDeleteConflict):
+		return errorf(CodeDeleteConflict, "Cannot delete entity, must detach all policies first.")
+	case err != nil:
+		return unexpected("delete role", err)
+	}
+	return nil
+}
+
+// updateRole authorizes action on the role and applies update.
+func (s *Service) updateRole(ctx context.Context, caller Caller, action, name string, update func(*store.Role) error) (store.Role, error) {
+	if err := s.Authorize(ctx, caller, action, s.roleResource(ctx, caller.Account, name)); err != nil {
+		return store.Role{}, err
+	}
+	if err := ValidateName(name, "roleName", MaxRoleNameLen); err != nil {
+		return store.Role{}, err
+	}
+	r, err := s.store.UpdateRole(ctx, caller.Account, name, update)
+	var ie *Error
+	switch {
+	case errors.As(err, &ie):
+		return store.Role{}, err
+	case isNotFound(err):
+		return store.Role{}, noSuchRole(name)
+	case err != nil:
+		return store.Role{}, unexpected("update role", err)
+	}
+	return r, nil
+}
+
+// UpdateAssumeRolePolicy replaces a role's trust policy.
+func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller Caller, name, document string) error {
+	if err := checkDocument(document, policy.Trust, policy.Options{}); err != nil {
+		if aerr := s.Authorize(ctx, caller, "iam:UpdateAssumeRolePolicy", s.roleResource(ctx, caller.Account, name)); aerr != nil {
+			return aerr
+		}
+		return err
+	}
+	_, err := s.updateRole(ctx, caller, "iam:UpdateAssumeRolePolicy", name, func(r *store.Role) error {
+		r.AssumeRolePolicyDocument = document
+		return nil
+	})
+	return err
+}
+
+// TagRole adds tags to a role, replacing the values of keys it has.
+func (s *Service) TagRole(ctx context.Context, caller Caller, name string, tags []Tag) error {
+	_, err := s.updateRole(ctx, caller, "iam:TagRole", name, func(r *store.Role) error {
+		merged, err := mergeTags(r.Tags, tags)
+		if err != nil {
+			return err
+		}
+		r.Tags = merged
+		return nil
+	})
+	return err
+}
+
+// UntagRole removes tags from a role by key.
+func (s *Service) UntagRole(ctx context.Context, caller Caller, name string, keys []string) error {
+	_, err := s.updateRole(ctx, caller, "iam:UntagRole", name, func(r *store.Role) error {
+		r.Tags = removeTags(r.Tags, keys)
+		return nil
+	})
+	return err
+}
+
+// ListRoleTags lists a role's tags.
+func (s *Service) ListRoleTags(ctx context.Context, caller Caller, name string, page PageRequest) (Page[store.Tag], error) {
+	r, err := s.GetRoleAs(ctx, caller, "iam:ListRoleTags", name)
+	if err != nil {
+		return Page[store.Tag]{}, err
+	}
+	return paginate(r.Tags, func(t store.Tag) string { return t.Key }, page)
+}
+
+// GetRoleAs returns a role after authorizing action on it.
+func (s *Service) GetRoleAs(ctx context.Context, caller Caller, action, name string) (store.Role, error) {
+	if err := s.Authorize(ctx, caller, action, s.roleResource(ctx, caller.Account, name)); err != nil {
+		return store.Role{}, err
+	}
+	return s.getRole(ctx, caller.Account, name)
+}
+
+// mergeTags adds tags to old: a key already present (regardless of case)
+// takes the new value.
+func mergeTags(old []store.Tag, tags []Tag) ([]store.Tag, error) {
+	if _, err := toStoreTags(tags); err != nil {
+		return nil, err
+	}
+	out := append([]store.Tag(nil), old...)
+	for _, t := range tags {
+		found := false
+		for i := range out {
+			if store.FoldName(out[i].Key) == store.FoldName(t.Key) {
+				out[i].Value = t.Value
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, store.Tag{Key: t.Key, Value: t.Value})
+		}
+	}
+	if len(out) > MaxTags {
+		return nil, errorf(CodeLimitExceeded, "Cannot exceed quota for TagsPerEntity: %d", MaxTags)
+	}
+	return out, nil
+}
+
+func removeTags(old []store.Tag, keys []string) []store.Tag {
+	var out []store.Tag
+	for _, t := range old {
+		drop := false
+		for _, k := range keys {
+			if store.FoldName(k) == store.FoldName(t.Key) {
+				drop = true
+			}
+		}
+		if !drop {
+			out = append(out, t)
+		}
+	}
+	return out
+}

@@ -1,0 +1,134 @@
+package iam
+
+import (
+	"context"
+	"errors"
+
+	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/store"
+)
+
+// CreateUserInput is CreateUser's input.
+type CreateUserInput struct {
+	UserName            string
+	Path                string
+	PermissionsBoundary string
+	Tags                []Tag
+}
+
+// CreateUser creates an IAM user.
+func (s *Service) CreateUser(ctx context.Context, caller Caller, in CreateUserInput) (store.User, error) {
+	path := defaultPath(in.Path)
+	arn := entityARN(caller.Account, "user", path, in.UserName)
+	if err := s.Authorize(ctx, caller, "iam:CreateUser", arn); err != nil {
+		return store.User{}, err
+	}
+	if err := ValidateName(in.UserName, "userName", MaxUserNameLen); err != nil {
+		return store.User{}, err
+	}
+	if err := ValidatePath(in.Path); err != nil {
+		return store.User{}, err
+	}
+	tags, err := toStoreTags(in.Tags)
+	if err != nil {
+		return store.User{}, err
+	}
+	if err := s.checkBoundary(ctx, caller.Account, in.PermissionsBoundary); err != nil {
+		return store.User{}, err
+	}
+	id, err := creds.NewUniqueID(s.rand, creds.PrefixUser)
+	if err != nil {
+		return store.User{}, unexpected("create user", err)
+	}
+	u := store.User{
+		AccountID: caller.Account, Name: in.UserName, Path: path, ID: id, ARN: arn,
+		PermissionsBoundaryARN: in.PermissionsBoundary, Tags: tags, CreatedAt: s.now().UTC(),
+	}
+	switch err := s.store.CreateUser(ctx, u); {
+	case errors.Is(err, store.ErrAlreadyExists):
+		return store.User{}, errorf(CodeAlreadyExists, "User with name %s already exists.", in.UserName)
+	case err != nil:
+		return store.User{}, unexpected("create user", err)
+	}
+	return u, nil
+}
+
+// selfOr returns name, or the caller's own user name when name is empty
+// (IAM's user operations act on the caller without a UserName).
+func selfOr(caller Caller, name string) string {
+	if name == "" {
+		return caller.UserName
+	}
+	return name
+}
+
+// GetUser returns a user; without a name, the calling user.
+func (s *Service) GetUser(ctx context.Context, caller Caller, name string) (store.User, error) {
+	name = selfOr(caller, name)
+	if name == "" && caller.Root {
+		// The root user, as IAM describes it.
+		return store.User{AccountID: caller.Account, ID: caller.Account, ARN: caller.ARN}, nil
+	}
+	if err := s.Authorize(ctx, caller, "iam:GetUser", s.principalResource(ctx, userKind, caller.Account, name)); err != nil {
+		return store.User{}, err
+	}
+	return s.getUser(ctx, caller.Account, name)
+}
+
+func (s *Service) getUser(ctx context.Context, account, name string) (store.User, error) {
+	if err := ValidateName(name, "userName", MaxUserNameLen); err != nil {
+		return store.User{}, err
+	}
+	u, err := s.store.GetUser(ctx, account, name)
+	switch {
+	case isNotFound(err):
+		return store.User{}, userKind.notFound(name)
+	case err != nil:
+		return store.User{}, unexpected("get user", err)
+	}
+	return u, nil
+}
+
+// ListUsers lists the account's users under a path prefix, by name.
+func (s *Service) ListUsers(ctx context.Context, caller Caller, in ListInput) (Page[store.User], error) {
+	if err := s.Authorize(ctx, caller, "iam:ListUsers", entityARN(caller.Account, "user", "/", "")); err != nil {
+		return Page[store.User]{}, err
+	}
+	if err := validatePathPrefix(in.PathPrefix); err != nil {
+		return Page[store.User]{}, err
+	}
+	users, err := s.store.ListUsers(ctx, caller.Account, in.PathPrefix)
+	if err != nil {
+		return Page[store.User]{}, unexpected("list users", err)
+	}
+	return paginate(users, func(u store.User) string { return u.Name }, in.PageRequest)
+}
+
+// DeleteUser deletes a user without access keys or policies.
+func (s *Service) DeleteUser(ctx context.Context, caller Caller, name string) error {
+	if err := s.Authorize(ctx, caller, "iam:DeleteUser", s.principalResource(ctx, userKind, caller.Account, name)); err != nil {
+		return err
+	}
+	if _, err := s.getUser(ctx, caller.Account, name); err != nil {
+		return err
+	}
+	p := store.Principal{AccountID: caller.Account, Kind: store.PrincipalUser, Name: name}
+	if keys, err := s.store.ListAccessKeys(ctx, caller.Account, name); err == nil && len(keys) > 0 {
+		return errorf(CodeDeleteConflict, "Cannot delete entity, must delete access keys first.")
+	}
+	if att, err := s.store.ListAttachedPolicies(ctx, p); err == nil && len(att) > 0 {
+		return errorf(CodeDeleteConflict, "Cannot delete entity, must detach all policies first.")
+	}
+	if inl, err := s.store.ListInlinePolicies(ctx, p); err == nil && len(inl) > 0 {
+		return errorf(CodeDeleteConflict, "Cannot delete entity, must delete policies first.")
+	}
+	switch err := s.store.DeleteUser(ctx, caller.Account, name); {
+	case isNotFound(err):
+		return userKind.notFound(name)
+	case errors.Is(err, store.ErrDeleteConflict):
+		return errorf(CodeDeleteConflict, "Cannot delete entity, must delete policies first.")
+	case err != nil:
+		return unexpected("delete user", err)
+	}
+	return nil
+}
