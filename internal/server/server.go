@@ -18,6 +18,7 @@ import (
 	"github.com/podiam/podiam/internal/audit"
 	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/httpapi"
+	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/store"
 	"github.com/podiam/podiam/internal/store/sqlite"
 )
@@ -72,7 +73,11 @@ func Run(ctx context.Context, cfg Config) error {
 		defer f.Close()
 		auditLog = audit.New(f)
 	}
-	services := []*httpapi.Service{httpapi.STS()}
+	iamSvc, err := iam.NewService(iam.Config{Store: db, Sealer: sealer, Now: cfg.Now, Rand: cfg.Rand})
+	if err != nil {
+		return err
+	}
+	services := []*httpapi.Service{httpapi.STS(), httpapi.IAM(iamSvc)}
 	edge := httpapi.New(httpapi.Config{
 		Services:     services,
 		Keys:         keyLookup{store: db, sealer: sealer},

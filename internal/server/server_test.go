@@ -202,3 +202,77 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("defaults %+v: %v", c, err)
 	}
 }
+
+// TestEKSGuideCommands runs, with the AWS CLI, the IAM commands that the
+// EKS guides use to set up IAM roles for service accounts.
+func TestEKSGuideCommands(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("the AWS CLI is not on PATH")
+	}
+	dir := t.TempDir()
+	r := start(t, dir)
+	aws := func(args ...string) map[string]any {
+		t.Helper()
+		cmd := exec.Command("aws", append(args, "--output", "json")...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(),
+			"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials"), "AWS_CONFIG_FILE=/dev/null",
+			"AWS_ENDPOINT_URL="+r.url, "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_PROFILE=default",
+		)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		var v map[string]any
+		if len(bytes.TrimSpace(out)) > 0 {
+			if err := json.Unmarshal(out, &v); err != nil {
+				t.Fatalf("aws %s printed %q: %v", strings.Join(args, " "), out, err)
+			}
+		}
+		return v
+	}
+	account := aws("sts", "get-caller-identity")["Account"].(string)
+	provider := "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+	oidc := aws("iam", "create-open-id-connect-provider", "--url", "https://"+provider,
+		"--client-id-list", "sts.amazonaws.com", "--thumbprint-list", "9e99a48a9960b14926bb7f3b02e22da2b0ab7280")
+	if got := oidc["OpenIDConnectProviderArn"]; got != "arn:aws:iam::"+account+":oidc-provider/"+provider {
+		t.Fatalf("provider ARN %v", got)
+	}
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::` + account + `:oidc-provider/` + provider + `"},` +
+		`"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + provider + `:sub":"system:serviceaccount:default:my-app","` + provider + `:aud":"sts.amazonaws.com"}}}]}`
+	os.WriteFile(filepath.Join(dir, "trust.json"), []byte(trust), 0o600)
+	os.WriteFile(filepath.Join(dir, "policy.json"), []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"arn:aws:s3:::my-bucket/*"}]}`), 0o600)
+	role := aws("iam", "create-role", "--role-name", "my-app", "--assume-role-policy-document", "file://trust.json")["Role"].(map[string]any)
+	if role["Arn"] != "arn:aws:iam::"+account+":role/my-app" || !strings.HasPrefix(role["RoleId"].(string), "AROA") {
+		t.Fatalf("role %v", role)
+	}
+	policyARN := aws("iam", "create-policy", "--policy-name", "my-app-s3", "--policy-document", "file://policy.json")["Policy"].(map[string]any)["Arn"].(string)
+	aws("iam", "attach-role-policy", "--role-name", "my-app", "--policy-arn", policyARN)
+	aws("iam", "put-role-policy", "--role-name", "my-app", "--policy-name", "inline", "--policy-document", "file://policy.json")
+	got := aws("iam", "get-role", "--role-name", "my-app")["Role"].(map[string]any)
+	// The CLI decodes the URL-encoded trust policy back into JSON.
+	doc, _ := json.Marshal(got["AssumeRolePolicyDocument"])
+	if !strings.Contains(string(doc), "system:serviceaccount:default:my-app") {
+		t.Fatalf("trust policy as the CLI read it: %s", doc)
+	}
+	attached := aws("iam", "list-attached-role-policies", "--role-name", "my-app")["AttachedPolicies"].([]any)
+	if len(attached) != 1 || attached[0].(map[string]any)["PolicyArn"] != policyARN {
+		t.Fatalf("attached policies %v", attached)
+	}
+	pol := aws("iam", "get-policy", "--policy-arn", policyARN)["Policy"].(map[string]any)
+	if pol["DefaultVersionId"] != "v1" || pol["AttachmentCount"] != float64(1) {
+		t.Fatalf("policy %v", pol)
+	}
+	ver := aws("iam", "get-policy-version", "--policy-arn", policyARN, "--version-id", "v1")["PolicyVersion"].(map[string]any)
+	if d, _ := json.Marshal(ver["Document"]); !strings.Contains(string(d), "my-bucket") {
+		t.Fatalf("policy version document %s", d)
+	}
+	// Bad input answers as AWS does.
+	cmd := exec.Command("aws", "iam", "get-role", "--role-name", "nobody")
+	cmd.Env = append(os.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials"), "AWS_CONFIG_FILE=/dev/null",
+		"AWS_ENDPOINT_URL="+r.url, "AWS_DEFAULT_REGION=us-east-1")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "NoSuchEntity") {
+		t.Fatalf("get-role of a missing role: %v\n%s", err, out)
+	}
+}

@@ -23,7 +23,7 @@ func Run(ctx context.Context, env command.Env, args []string) error {
 	fs.BoolVar(&verbose, "verbose", false, "log debug messages")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: podiam server [flags]\n\n"+
-			"Serves the AWS-compatible APIs (STS so far; IAM next) on one listener. The first\n"+
+			"Serves the AWS-compatible APIs (IAM and STS so far) on one listener. The first\n"+
 			"start creates an account and writes its root access key to <data>/credentials\n"+
 			"(mode 0600). SIGTERM or Ctrl-C stops it after in-flight requests finish.\n\nFlags:\n")
 		fs.PrintDefaults()
