@@ -19,6 +19,7 @@ build:
 bench:
 	bench/gobench.sh
 	PKGS=./internal/sigv4/ bench/gobench.sh
+	go run ./bench/iamload -roles 10000 -clients 16 -duration 10s
 
 # Each fuzz target for FUZZTIME (default 5m).
 FUZZTIME ?= 5m
