@@ -42,3 +42,15 @@ func newID(rand io.Reader, prefix string, n int) (string, error) {
 	}
 	return string(out), nil
 }
+
+// NewAccountID returns a random 12-digit AWS account id.
+func NewAccountID(rand io.Reader) (string, error) {
+	b := make([]byte, 12)
+	if _, err := io.ReadFull(rand, b); err != nil {
+		return "", fmt.Errorf("make account id: %w", err)
+	}
+	for i, c := range b {
+		b[i] = '0' + c%10
+	}
+	return string(b), nil
+}

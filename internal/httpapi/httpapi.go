@@ -57,7 +57,15 @@ type Service struct {
 	// Unsigned lists the actions callers may send without a signature
 	// (STS AssumeRoleWithWebIdentity); they are found by Action alone.
 	Unsigned map[string]bool
+	// JSONTarget and JSONActions serve a JSON 1.1 protocol service
+	// (Organizations): operations are named by X-Amz-Target
+	// "<JSONTarget>.<Action>".
+	JSONTarget  string
+	JSONActions map[string]JSONHandler
 }
+
+// JSONHandler runs one operation of a JSON protocol service.
+type JSONHandler func(ctx context.Context, c *Caller, req *awsproto.JSONRequest) (any, error)
 
 // Config configures the edge.
 type Config struct {
@@ -105,6 +113,10 @@ const (
 )
 
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("X-Amz-Target") != "" {
+		e.serveJSON(w, r)
+		return
+	}
 	id := e.cfg.NewRequestID()
 	rec := &audit.Record{Time: e.cfg.Now().UTC(), RequestID: id, SourceIP: sourceIP(r), UserAgent: r.UserAgent()}
 	svc, caller, req, err := e.authenticate(r)
@@ -180,22 +192,29 @@ func (e *Edge) authenticate(r *http.Request) (*Service, *Caller, *awsproto.Query
 	if qerr != nil {
 		return svc, nil, req, qerr
 	}
+	c, err := e.verify(r, a, req.Body)
+	return svc, c, req, err
+}
+
+// verify finds the caller of a's access key and checks the signature over
+// r and its body.
+func (e *Edge) verify(r *http.Request, a *sigv4.Auth, body []byte) (*Caller, error) {
 	c, secret, err := e.cfg.Keys.LookupKey(r.Context(), a.AccessKeyID, a.SecurityToken)
 	switch {
 	case errors.Is(err, ErrUnknownKey):
-		return svc, nil, req, awsproto.InvalidClientTokenID()
+		return nil, awsproto.InvalidClientTokenID()
 	case errors.Is(err, ErrExpiredToken):
-		return svc, nil, req, awsproto.ExpiredToken()
+		return nil, awsproto.ExpiredToken()
 	case err != nil:
-		return svc, nil, req, awsproto.ServiceFailure(err)
+		return nil, awsproto.ServiceFailure(err)
 	}
-	hash := sigv4.HashPayload(req.Body)
+	hash := sigv4.HashPayload(body)
 	if err := sigv4.Verify(r, a, secret.Reveal(), hash, e.cfg.Now(), sigv4.Options{Keys: &e.keys}); err != nil {
-		return svc, nil, req, sigv4Error(err)
+		return nil, sigv4Error(err)
 	}
 	c.AccessKeyID = a.AccessKeyID
 	c.SourceIP = sourceIP(r)
-	return svc, c, req, nil
+	return c, nil
 }
 
 // sigv4Error maps a verification failure to the Query services' error.

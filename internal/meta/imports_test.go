@@ -25,7 +25,8 @@ var boundaries = []struct {
 	{pkg: "internal/awsproto"},
 	{pkg: "internal/creds"},
 	{pkg: "internal/audit"},
-	{pkg: "internal/httpapi", allowed: []string{"internal/awsproto", "internal/sigv4", "internal/audit", "internal/creds", "internal/iam", "internal/store"}},
+	{pkg: "internal/httpapi", allowed: []string{"internal/awsproto", "internal/sigv4", "internal/audit", "internal/creds", "internal/iam", "internal/orgs", "internal/store"}},
+	{pkg: "internal/orgs", allowed: []string{"internal/store", "internal/iam", "internal/creds"}},
 	{pkg: "internal/iam", allowed: []string{"internal/store", "internal/creds", "internal/policy", "internal/authz", "internal/arn"}},
 	{pkg: "internal/server", allowed: []string{"internal"}}, // the composition root
 	{pkg: "internal/store"},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 
 	"github.com/podiam/podiam/internal/creds"
@@ -23,7 +22,7 @@ func (s *Server) bootstrap(ctx context.Context) (store.Account, error) {
 	if len(accts) > 0 {
 		acct = accts[0]
 	} else {
-		id, err := newAccountID(s.cfg.Rand)
+		id, err := creds.NewAccountID(s.cfg.Rand)
 		if err != nil {
 			return store.Account{}, err
 		}
@@ -66,15 +65,3 @@ func (s *Server) bootstrap(ctx context.Context) (store.Account, error) {
 }
 
 func (s *Server) credentialsPath() string { return filepath.Join(s.cfg.DataDir, "credentials") }
-
-// newAccountID returns a random 12-digit account id.
-func newAccountID(rand io.Reader) (string, error) {
-	b := make([]byte, 12)
-	if _, err := io.ReadFull(rand, b); err != nil {
-		return "", fmt.Errorf("make account id: %w", err)
-	}
-	for i, c := range b {
-		b[i] = '0' + c%10
-	}
-	return string(b), nil
-}
