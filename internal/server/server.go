@@ -19,6 +19,7 @@ import (
 	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/orgs"
 	"github.com/podiam/podiam/internal/store"
 	"github.com/podiam/podiam/internal/store/sqlite"
 )
@@ -77,7 +78,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	services := []*httpapi.Service{httpapi.STS(), httpapi.IAM(iamSvc)}
+	services := []*httpapi.Service{httpapi.STS(), httpapi.IAM(iamSvc), httpapi.Organizations(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))}
 	edge := httpapi.New(httpapi.Config{
 		Services:     services,
 		Keys:         keyLookup{store: db, sealer: sealer},

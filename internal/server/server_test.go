@@ -276,3 +276,38 @@ func TestEKSGuideCommands(t *testing.T) {
 		t.Fatalf("get-role of a missing role: %v\n%s", err, out)
 	}
 }
+
+// TestOrganizationsCLI: the first account is the organization's
+// management account, as the AWS CLI sees it.
+func TestOrganizationsCLI(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("the AWS CLI is not on PATH")
+	}
+	dir := t.TempDir()
+	r := start(t, dir)
+	run := func(args ...string) map[string]any {
+		t.Helper()
+		cmd := exec.Command("aws", append(args, "--output", "json")...)
+		cmd.Env = append(os.Environ(),
+			"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials"), "AWS_CONFIG_FILE=/dev/null",
+			"AWS_ENDPOINT_URL="+r.url, "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		var v map[string]any
+		if err := json.Unmarshal(out, &v); err != nil {
+			t.Fatalf("aws %s printed %q", strings.Join(args, " "), out)
+		}
+		return v
+	}
+	account := run("sts", "get-caller-identity")["Account"].(string)
+	org := run("organizations", "describe-organization")["Organization"].(map[string]any)
+	if org["MasterAccountId"] != account || !strings.HasPrefix(org["Id"].(string), "o-") {
+		t.Fatalf("organization %v", org)
+	}
+	accts := run("organizations", "list-accounts")["Accounts"].([]any)
+	if len(accts) != 1 || accts[0].(map[string]any)["Id"] != account {
+		t.Fatalf("accounts %v", accts)
+	}
+}
