@@ -11,6 +11,7 @@ import (
 	"github.com/podiam/podiam/internal/audit"
 	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/sigv4"
 )
 
@@ -133,7 +134,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var result any
 	if err == nil {
-		result, err = e.run(r.Context(), svc, caller, req)
+		result, err = e.run(withDecisions(r.Context(), rec), svc, caller, req)
 	}
 	if err != nil {
 		ae := awsproto.AsError(err)
@@ -240,4 +241,15 @@ func sourceIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// withDecisions returns a context under which the policy decisions of a
+// request are written into its audit record.
+func withDecisions(ctx context.Context, rec *audit.Record) context.Context {
+	return iam.WithDecisionHook(ctx, func(d iam.Decision) {
+		rec.Decision, rec.Reason, rec.Statements = d.Decision, d.Reason, d.Statements
+		if rec.Resource == "" {
+			rec.Resource = d.Resource
+		}
+	})
 }

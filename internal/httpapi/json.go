@@ -63,5 +63,5 @@ func (e *Edge) runJSON(r *http.Request, rec *audit.Record) (any, error) {
 	if !ok {
 		return nil, awsproto.NewError("UnknownOperationException", http.StatusBadRequest, "The operation "+req.Action+" is not served.")
 	}
-	return h(r.Context(), c, req)
+	return h(withDecisions(r.Context(), rec), c, req)
 }

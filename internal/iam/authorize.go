@@ -17,6 +17,7 @@ import (
 // *Error with code AccessDenied and AWS's message.
 func (s *Service) Authorize(ctx context.Context, caller Caller, action, resource string) error {
 	if caller.Root {
+		report(ctx, Decision{Action: action, Resource: resource, Decision: "allowed", Reason: "root"})
 		return nil
 	}
 	principal, err := policy.ParsePrincipal(caller.ARN)
@@ -43,6 +44,11 @@ func (s *Service) Authorize(ctx context.Context, caller Caller, action, resource
 	req := &authz.Request{Principal: principal, Action: action, Resource: resource}
 	var res authz.Result
 	authz.Evaluate(req, set, &res)
+	d := Decision{Action: action, Resource: resource, Decision: res.Decision.String(), Reason: res.Reason.String()}
+	for _, r := range res.Statements {
+		d.Statements = append(d.Statements, r.Ref())
+	}
+	report(ctx, d)
 	if res.Decision == authz.Allowed {
 		return nil
 	}
@@ -81,7 +87,7 @@ func (s *Service) identityPolicies(ctx context.Context, p store.Principal) (*aut
 		}
 		for _, v := range mp.Versions {
 			if v.ID == mp.DefaultVersionID {
-				pol, err := policy.Parse(mp.ARN, []byte(v.Document), policy.Identity, policy.Options{MaxSize: -1})
+				pol, err := s.compiled.get(mp.ARN, v.Document)
 				if err != nil {
 					return nil, unexpected("authorize: stored policy "+mp.ARN, err)
 				}
@@ -94,7 +100,7 @@ func (s *Service) identityPolicies(ctx context.Context, p store.Principal) (*aut
 		return nil, unexpected("authorize", err)
 	}
 	for _, ip := range inline {
-		pol, err := policy.Parse(ip.Name, []byte(ip.Document), policy.Identity, policy.Options{MaxSize: -1})
+		pol, err := s.compiled.get(ip.Name, ip.Document)
 		if err != nil {
 			return nil, unexpected("authorize: stored inline policy "+ip.Name, err)
 		}

@@ -38,10 +38,11 @@ type Config struct {
 // records or small result structs; every failure a caller can cause is an
 // *Error with AWS's code and message.
 type Service struct {
-	store  store.Store
-	sealer *creds.Sealer
-	now    func() time.Time
-	rand   io.Reader
+	store    store.Store
+	sealer   *creds.Sealer
+	now      func() time.Time
+	rand     io.Reader
+	compiled compiledCache
 }
 
 // NewService builds the service.

@@ -267,6 +267,11 @@ func TestEKSGuideCommands(t *testing.T) {
 	if d, _ := json.Marshal(ver["Document"]); !strings.Contains(string(d), "my-bucket") {
 		t.Fatalf("policy version document %s", d)
 	}
+	// The audit log has the engine's decision for each IAM call.
+	log, err := os.ReadFile(filepath.Join(dir, "audit.log"))
+	if err != nil || !bytes.Contains(log, []byte(`"action":"iam:CreateRole","resource":"arn:aws:iam::`+account+`:role/my-app","decision":"allowed","reason":"root"`)) {
+		t.Fatalf("audit log lacks the CreateRole decision (%v):\n%s", err, log)
+	}
 	// Bad input answers as AWS does.
 	cmd := exec.Command("aws", "iam", "get-role", "--role-name", "nobody")
 	cmd.Env = append(os.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials"), "AWS_CONFIG_FILE=/dev/null",

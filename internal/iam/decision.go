@@ -1,0 +1,61 @@
+package iam
+
+import (
+	"context"
+	"sync"
+
+	"github.com/podiam/podiam/internal/policy"
+)
+
+// Decision is the outcome of one authorization, for the audit log.
+type Decision struct {
+	Action, Resource string
+	Decision         string // allowed, explicitDeny, implicitDeny
+	Reason           string
+	Statements       []string // <policy>/<Sid or #index>
+}
+
+type decisionKey struct{}
+
+// WithDecisionHook returns a context under which Authorize reports each
+// decision to fn; the HTTP edge uses it to fill the audit record.
+func WithDecisionHook(ctx context.Context, fn func(Decision)) context.Context {
+	return context.WithValue(ctx, decisionKey{}, fn)
+}
+
+func report(ctx context.Context, d Decision) {
+	if fn, ok := ctx.Value(decisionKey{}).(func(Decision)); ok {
+		fn(d)
+	}
+}
+
+// compiledCache keeps compiled policies by name and document, so that a
+// policy is parsed once, not at every authorization. It holds at most
+// cacheSize policies and starts afresh when full.
+type compiledCache struct {
+	mu sync.Mutex
+	m  map[string]*policy.Policy
+}
+
+const cacheSize = 10000
+
+func (c *compiledCache) get(name, doc string) (*policy.Policy, error) {
+	key := name + "\x00" + doc
+	c.mu.Lock()
+	p, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := policy.Parse(name, []byte(doc), policy.Identity, policy.Options{MaxSize: -1})
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= cacheSize {
+		c.m = make(map[string]*policy.Policy)
+	}
+	c.m[key] = p
+	c.mu.Unlock()
+	return p, nil
+}
