@@ -241,3 +241,43 @@ type OpenIDConnectProviderListEntry struct {
 type ListOpenIDConnectProvidersResult struct {
 	OpenIDConnectProviderList List[OpenIDConnectProviderListEntry] `xml:"OpenIDConnectProviderList"`
 }
+
+// Position is a line and column in a policy document.
+type Position struct {
+	Line   int `xml:"Line"`
+	Column int `xml:"Column"`
+}
+
+// Statement is a statement that decided a simulated request.
+type Statement struct {
+	SourcePolicyId   string    `xml:"SourcePolicyId"`
+	SourcePolicyType string    `xml:"SourcePolicyType"`
+	StartPosition    *Position `xml:"StartPosition"`
+	EndPosition      *Position `xml:"EndPosition"`
+}
+
+// PermissionsBoundaryDecisionDetail says whether a permissions boundary
+// allowed a simulated request.
+type PermissionsBoundaryDecisionDetail struct {
+	AllowedByPermissionsBoundary bool `xml:"AllowedByPermissionsBoundary"`
+}
+
+// EvaluationResult is the outcome of one simulated action on one
+// resource.
+type EvaluationResult struct {
+	EvalActionName                    string                             `xml:"EvalActionName"`
+	EvalResourceName                  string                             `xml:"EvalResourceName"`
+	EvalDecision                      string                             `xml:"EvalDecision"`
+	MatchedStatements                 List[Statement]                    `xml:"MatchedStatements"`
+	MissingContextValues              List[string]                       `xml:"MissingContextValues"`
+	EvalDecisionDetails               Map[string]                        `xml:"EvalDecisionDetails,omitempty"`
+	PermissionsBoundaryDecisionDetail *PermissionsBoundaryDecisionDetail `xml:"PermissionsBoundaryDecisionDetail"`
+}
+
+// SimulatePolicyResult is the result of SimulateCustomPolicy and
+// SimulatePrincipalPolicy.
+type SimulatePolicyResult struct {
+	EvaluationResults List[EvaluationResult] `xml:"EvaluationResults"`
+	IsTruncated       bool                   `xml:"IsTruncated"`
+	Marker            string                 `xml:"Marker,omitempty"`
+}

@@ -285,6 +285,33 @@ func IAM(svc *iam.Service) *Service {
 			}
 			return &awsproto.GetPolicyResult{Policy: wirePolicy(pol)}, nil
 		},
+		"SimulateCustomPolicy": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			in, err := simulateInput(q)
+			if err != nil {
+				return nil, err
+			}
+			page, err := svc.SimulateCustomPolicy(ctx, c, in)
+			if err != nil {
+				return nil, err
+			}
+			return simulateResult(page), nil
+		},
+		"SimulatePrincipalPolicy": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			src, err := q.Required("PolicySourceArn")
+			if err != nil {
+				return nil, err
+			}
+			in, err := simulateInput(q)
+			if err != nil {
+				return nil, err
+			}
+			in.PolicySourceARN = src
+			page, err := svc.SimulatePrincipalPolicy(ctx, c, in)
+			if err != nil {
+				return nil, err
+			}
+			return simulateResult(page), nil
+		},
 		"ListPolicies": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
 			pr, err := pageRequest(q)
 			if err != nil {
@@ -627,4 +654,60 @@ func IAM(svc *iam.Service) *Service {
 		s.Actions[name] = iamAction(f)
 	}
 	return s
+}
+
+// simulateInput reads the parameters SimulateCustomPolicy and
+// SimulatePrincipalPolicy share.
+func simulateInput(q *awsproto.QueryRequest) (iam.SimulateInput, error) {
+	var in iam.SimulateInput
+	var err error
+	lists := []struct {
+		name string
+		to   *[]string
+	}{
+		{"PolicyInputList", &in.PolicyInputList},
+		{"PermissionsBoundaryPolicyInputList", &in.PermissionsBoundaryPolicyInputList},
+		{"ActionNames", &in.ActionNames},
+		{"ResourceArns", &in.ResourceARNs},
+	}
+	for _, l := range lists {
+		if *l.to, err = q.List(l.name); err != nil {
+			return in, err
+		}
+	}
+	entries, err := q.Structs("ContextEntries", "ContextKeyName", "ContextKeyValues", "ContextKeyType")
+	if err != nil {
+		return in, err
+	}
+	for _, e := range entries {
+		values, err := e.List("ContextKeyValues")
+		if err != nil {
+			return in, err
+		}
+		in.ContextEntries = append(in.ContextEntries, iam.ContextEntry{Key: e.Get("ContextKeyName"), Values: values, Type: e.Get("ContextKeyType")})
+	}
+	in.ResourcePolicy = q.Get("ResourcePolicy")
+	in.ResourceOwner = q.Get("ResourceOwner")
+	in.CallerARN = q.Get("CallerArn")
+	in.PageRequest, err = pageRequest(q)
+	return in, err
+}
+
+func simulateResult(p iam.Page[iam.EvaluationResult]) *awsproto.SimulatePolicyResult {
+	return &awsproto.SimulatePolicyResult{
+		EvaluationResults: mapList(p.Items, func(r iam.EvaluationResult) awsproto.EvaluationResult {
+			out := awsproto.EvaluationResult{
+				EvalActionName: r.Action, EvalResourceName: r.Resource, EvalDecision: r.Decision,
+				MatchedStatements: mapList(r.MatchedStatements, func(m iam.MatchedStatement) awsproto.Statement {
+					return awsproto.Statement{SourcePolicyId: m.SourcePolicyID, SourcePolicyType: m.SourcePolicyType}
+				}),
+				MissingContextValues: awsproto.List[string]{},
+			}
+			if r.AllowedByBoundary != nil {
+				out.PermissionsBoundaryDecisionDetail = &awsproto.PermissionsBoundaryDecisionDetail{AllowedByPermissionsBoundary: *r.AllowedByBoundary}
+			}
+			return out
+		}),
+		IsTruncated: p.IsTruncated, Marker: p.Marker,
+	}
 }

@@ -28,6 +28,7 @@ var boundaries = []struct {
 	{pkg: "internal/httpapi", allowed: []string{"internal/awsproto", "internal/sigv4", "internal/audit", "internal/creds", "internal/iam", "internal/orgs", "internal/store"}},
 	{pkg: "internal/orgs", allowed: []string{"internal/store", "internal/iam", "internal/creds"}},
 	{pkg: "internal/iam", allowed: []string{"internal/store", "internal/creds", "internal/policy", "internal/authz", "internal/arn"}},
+	{pkg: "internal/iam/managed", allowed: []string{"internal/store", "internal/creds", "internal/policy"}},
 	{pkg: "internal/server", allowed: []string{"internal"}}, // the composition root
 	{pkg: "internal/store"},
 	{pkg: "internal/store/memory", allowed: []string{"internal/store"}},

@@ -19,6 +19,7 @@ import (
 	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/iam/managed"
 	"github.com/podiam/podiam/internal/orgs"
 	"github.com/podiam/podiam/internal/store"
 	"github.com/podiam/podiam/internal/store/sqlite"
@@ -55,6 +56,9 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("open the database: %w", err)
 	}
 	defer db.Close()
+	if err := managed.Seed(ctx, db, cfg.Now()); err != nil {
+		return err
+	}
 	s := &Server{cfg: cfg, store: db, sealer: sealer}
 	acct, err := s.bootstrap(ctx)
 	if err != nil {
