@@ -315,4 +315,15 @@ func TestOrganizationsCLI(t *testing.T) {
 	if len(accts) != 1 || accts[0].(map[string]any)["Id"] != account {
 		t.Fatalf("accounts %v", accts)
 	}
+	status := run("organizations", "create-account", "--email", "dev@example.com", "--account-name", "dev")["CreateAccountStatus"].(map[string]any)
+	if status["State"] != "SUCCEEDED" || len(status["AccountId"].(string)) != 12 {
+		t.Fatalf("create-account status %v", status)
+	}
+	again := run("organizations", "describe-create-account-status", "--create-account-request-id", status["Id"].(string))["CreateAccountStatus"].(map[string]any)
+	if again["AccountId"] != status["AccountId"] {
+		t.Fatalf("describe-create-account-status %v", again)
+	}
+	if accts := run("organizations", "list-accounts")["Accounts"].([]any); len(accts) != 2 {
+		t.Fatalf("%d accounts after create-account, want 2", len(accts))
+	}
 }
