@@ -548,27 +548,24 @@ func IAM(svc *iam.Service) *Service {
 		},
 	}
 	// The attach and inline-policy actions, alike for roles and users.
-	for _, k := range []struct{ noun, param string }{{"Role", "RoleName"}, {"User", "UserName"}} {
-		isRole := k.noun == "Role"
+	for _, k := range []struct {
+		noun, param string
+		ops         iam.PrincipalPolicies
+	}{{"Role", "RoleName", svc.RolePolicies()}, {"User", "UserName", svc.UserPolicies()}} {
+		ops := k.ops
 		a["Attach"+k.noun+"Policy"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
 			p, err := required(q, k.param, "PolicyArn")
 			if err != nil {
 				return nil, err
 			}
-			if isRole {
-				return nil, svc.AttachRolePolicy(ctx, c, p[0], p[1])
-			}
-			return nil, svc.AttachUserPolicy(ctx, c, p[0], p[1])
+			return nil, ops.Attach(ctx, c, p[0], p[1])
 		}
 		a["Detach"+k.noun+"Policy"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
 			p, err := required(q, k.param, "PolicyArn")
 			if err != nil {
 				return nil, err
 			}
-			if isRole {
-				return nil, svc.DetachRolePolicy(ctx, c, p[0], p[1])
-			}
-			return nil, svc.DetachUserPolicy(ctx, c, p[0], p[1])
+			return nil, ops.Detach(ctx, c, p[0], p[1])
 		}
 		a["ListAttached"+k.noun+"Policies"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
 			p, err := required(q, k.param)
@@ -579,12 +576,7 @@ func IAM(svc *iam.Service) *Service {
 			if err != nil {
 				return nil, err
 			}
-			var page iam.Page[iam.AttachedPolicy]
-			if isRole {
-				page, err = svc.ListAttachedRolePolicies(ctx, c, p[0], q.Get("PathPrefix"), pr)
-			} else {
-				page, err = svc.ListAttachedUserPolicies(ctx, c, p[0], q.Get("PathPrefix"), pr)
-			}
+			page, err := ops.ListAttached(ctx, c, p[0], q.Get("PathPrefix"), pr)
 			if err != nil {
 				return nil, err
 			}
@@ -595,28 +587,22 @@ func IAM(svc *iam.Service) *Service {
 			if err != nil {
 				return nil, err
 			}
-			if isRole {
-				return nil, svc.PutRolePolicy(ctx, c, p[0], p[1], p[2])
-			}
-			return nil, svc.PutUserPolicy(ctx, c, p[0], p[1], p[2])
+			return nil, ops.PutInline(ctx, c, p[0], p[1], p[2])
 		}
 		a["Get"+k.noun+"Policy"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
 			p, err := required(q, k.param, "PolicyName")
 			if err != nil {
 				return nil, err
 			}
-			if isRole {
-				ip, err := svc.GetRolePolicy(ctx, c, p[0], p[1])
-				if err != nil {
-					return nil, err
-				}
-				return &awsproto.GetRolePolicyResult{RoleName: ip.Principal.Name, PolicyName: ip.Name, PolicyDocument: awsproto.EncodePolicyDocument(ip.Document)}, nil
-			}
-			ip, err := svc.GetUserPolicy(ctx, c, p[0], p[1])
+			ip, err := ops.GetInline(ctx, c, p[0], p[1])
 			if err != nil {
 				return nil, err
 			}
-			return &awsproto.GetUserPolicyResult{UserName: ip.Principal.Name, PolicyName: ip.Name, PolicyDocument: awsproto.EncodePolicyDocument(ip.Document)}, nil
+			doc := awsproto.EncodePolicyDocument(ip.Document)
+			if k.noun == "Role" {
+				return &awsproto.GetRolePolicyResult{RoleName: ip.Principal.Name, PolicyName: ip.Name, PolicyDocument: doc}, nil
+			}
+			return &awsproto.GetUserPolicyResult{UserName: ip.Principal.Name, PolicyName: ip.Name, PolicyDocument: doc}, nil
 		}
 		a["List"+k.noun+"Policies"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
 			p, err := required(q, k.param)
@@ -627,12 +613,7 @@ func IAM(svc *iam.Service) *Service {
 			if err != nil {
 				return nil, err
 			}
-			var page iam.Page[string]
-			if isRole {
-				page, err = svc.ListRolePolicies(ctx, c, p[0], pr)
-			} else {
-				page, err = svc.ListUserPolicies(ctx, c, p[0], pr)
-			}
+			page, err := ops.ListInline(ctx, c, p[0], pr)
 			if err != nil {
 				return nil, err
 			}
@@ -643,10 +624,7 @@ func IAM(svc *iam.Service) *Service {
 			if err != nil {
 				return nil, err
 			}
-			if isRole {
-				return nil, svc.DeleteRolePolicy(ctx, c, p[0], p[1])
-			}
-			return nil, svc.DeleteUserPolicy(ctx, c, p[0], p[1])
+			return nil, ops.DeleteInline(ctx, c, p[0], p[1])
 		}
 	}
 	s := &Service{Name: "iam", Version: awsproto.IAMVersion, Namespace: awsproto.IAMNamespace, Actions: map[string]Handler{}}

@@ -301,3 +301,52 @@ func (s *Service) ListUserPolicies(ctx context.Context, caller Caller, user stri
 func (s *Service) DeleteUserPolicy(ctx context.Context, caller Caller, user, policyName string) error {
 	return s.deleteInline(ctx, caller, userKind, user, policyName)
 }
+
+// PrincipalPolicies runs the attach and inline-policy operations of one
+// kind of principal, so that callers serving both roles and users need
+// not tell them apart.
+type PrincipalPolicies struct {
+	s *Service
+	k principalKind
+}
+
+// RolePolicies returns the policy operations on roles.
+func (s *Service) RolePolicies() PrincipalPolicies { return PrincipalPolicies{s, roleKind} }
+
+// UserPolicies returns the policy operations on users.
+func (s *Service) UserPolicies() PrincipalPolicies { return PrincipalPolicies{s, userKind} }
+
+// Attach attaches a managed policy.
+func (p PrincipalPolicies) Attach(ctx context.Context, caller Caller, name, arn string) error {
+	return p.s.attach(ctx, caller, p.k, name, arn)
+}
+
+// Detach detaches a managed policy.
+func (p PrincipalPolicies) Detach(ctx context.Context, caller Caller, name, arn string) error {
+	return p.s.detach(ctx, caller, p.k, name, arn)
+}
+
+// ListAttached lists the attached managed policies.
+func (p PrincipalPolicies) ListAttached(ctx context.Context, caller Caller, name, pathPrefix string, page PageRequest) (Page[AttachedPolicy], error) {
+	return p.s.listAttached(ctx, caller, p.k, name, pathPrefix, page)
+}
+
+// PutInline creates or replaces an inline policy.
+func (p PrincipalPolicies) PutInline(ctx context.Context, caller Caller, name, policyName, document string) error {
+	return p.s.putInline(ctx, caller, p.k, name, policyName, document)
+}
+
+// GetInline returns an inline policy.
+func (p PrincipalPolicies) GetInline(ctx context.Context, caller Caller, name, policyName string) (store.InlinePolicy, error) {
+	return p.s.getInline(ctx, caller, p.k, name, policyName)
+}
+
+// ListInline lists the names of the inline policies.
+func (p PrincipalPolicies) ListInline(ctx context.Context, caller Caller, name string, page PageRequest) (Page[string], error) {
+	return p.s.listInline(ctx, caller, p.k, name, page)
+}
+
+// DeleteInline deletes an inline policy.
+func (p PrincipalPolicies) DeleteInline(ctx context.Context, caller Caller, name, policyName string) error {
+	return p.s.deleteInline(ctx, caller, p.k, name, policyName)
+}
