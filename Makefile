@@ -6,11 +6,18 @@ ORACLE_STAMP := $(ORACLE_DIR)/node_modules/.installed
 
 .PHONY: test run build bench fuzz oracle
 
+# botocore's service models (shipped with the AWS CLI v1 and boto3 in the
+# machine image): the wire tests check every response against them.
+BOTOCORE_DATA := $(shell python3 -c 'import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), "data"))' 2>/dev/null)
+
 # Every test, including the differential test against the independent
-# evaluator (which needs node and the pinned npm packages).
+# evaluator (which needs node and the pinned npm packages), the AWS CLI
+# tests and the checks against botocore's models: here a missing client
+# fails the run instead of skipping its tests.
 test: $(ORACLE_STAMP)
+	@test -n "$(BOTOCORE_DATA)" || { echo "botocore (the AWS CLI v1's library) is not importable by python3"; exit 1; }
 	go vet ./...
-	PODIAM_ORACLE=$(CURDIR)/$(ORACLE_DIR)/oracle.mjs go test -count=1 ./...
+	PODIAM_ORACLE=$(CURDIR)/$(ORACLE_DIR)/oracle.mjs PODIAM_BOTOCORE_DATA=$(BOTOCORE_DATA) PODIAM_REQUIRE_CLIENTS=1 go test -count=1 ./...
 
 build:
 	go build -o bin/podiam ./cmd/podiam

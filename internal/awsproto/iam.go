@@ -57,8 +57,9 @@ type ListRolesResult struct {
 	Marker      string     `xml:"Marker,omitempty"`
 }
 
-// ListRoleTagsResult is ListRoleTags' result.
-type ListRoleTagsResult struct {
+// ListTagsResult is the result of ListRoleTags, ListUserTags,
+// ListOpenIDConnectProviderTags and ListPolicyTags.
+type ListTagsResult struct {
 	Tags        List[Tag] `xml:"Tags"`
 	IsTruncated bool      `xml:"IsTruncated"`
 	Marker      string    `xml:"Marker,omitempty"`
@@ -281,3 +282,75 @@ type SimulatePolicyResult struct {
 	IsTruncated       bool                   `xml:"IsTruncated"`
 	Marker            string                 `xml:"Marker,omitempty"`
 }
+
+// UpdateRoleDescriptionResult is UpdateRoleDescription's result.
+type UpdateRoleDescriptionResult struct {
+	Role Role `xml:"Role"`
+}
+
+// PolicyDetail is an inline policy; PolicyDocument is URL-encoded.
+type PolicyDetail struct {
+	PolicyName     string `xml:"PolicyName"`
+	PolicyDocument string `xml:"PolicyDocument"`
+}
+
+// UserDetail is a user with its policies, as GetAccountAuthorizationDetails
+// describes it.
+type UserDetail struct {
+	Path                    string                       `xml:"Path"`
+	UserName                string                       `xml:"UserName"`
+	UserId                  string                       `xml:"UserId"`
+	Arn                     string                       `xml:"Arn"`
+	CreateDate              Timestamp                    `xml:"CreateDate"`
+	UserPolicyList          List[PolicyDetail]           `xml:"UserPolicyList"`
+	GroupList               List[string]                 `xml:"GroupList"`
+	AttachedManagedPolicies List[AttachedPolicy]         `xml:"AttachedManagedPolicies"`
+	PermissionsBoundary     *AttachedPermissionsBoundary `xml:"PermissionsBoundary"`
+	Tags                    List[Tag]                    `xml:"Tags"`
+}
+
+// RoleDetail is a role with its policies.
+type RoleDetail struct {
+	Path                     string                       `xml:"Path"`
+	RoleName                 string                       `xml:"RoleName"`
+	RoleId                   string                       `xml:"RoleId"`
+	Arn                      string                       `xml:"Arn"`
+	CreateDate               Timestamp                    `xml:"CreateDate"`
+	AssumeRolePolicyDocument string                       `xml:"AssumeRolePolicyDocument"`
+	InstanceProfileList      List[string]                 `xml:"InstanceProfileList"`
+	RolePolicyList           List[PolicyDetail]           `xml:"RolePolicyList"`
+	AttachedManagedPolicies  List[AttachedPolicy]         `xml:"AttachedManagedPolicies"`
+	PermissionsBoundary      *AttachedPermissionsBoundary `xml:"PermissionsBoundary"`
+	Tags                     List[Tag]                    `xml:"Tags"`
+}
+
+// ManagedPolicyDetail is a managed policy with every version.
+type ManagedPolicyDetail struct {
+	PolicyName                    string              `xml:"PolicyName"`
+	PolicyId                      string              `xml:"PolicyId"`
+	Arn                           string              `xml:"Arn"`
+	Path                          string              `xml:"Path"`
+	DefaultVersionId              string              `xml:"DefaultVersionId"`
+	AttachmentCount               int                 `xml:"AttachmentCount"`
+	PermissionsBoundaryUsageCount int                 `xml:"PermissionsBoundaryUsageCount"`
+	IsAttachable                  bool                `xml:"IsAttachable"`
+	Description                   string              `xml:"Description,omitempty"`
+	CreateDate                    Timestamp           `xml:"CreateDate"`
+	UpdateDate                    Timestamp           `xml:"UpdateDate"`
+	PolicyVersionList             List[PolicyVersion] `xml:"PolicyVersionList"`
+}
+
+// GetAccountAuthorizationDetailsResult is GetAccountAuthorizationDetails'
+// result.
+type GetAccountAuthorizationDetailsResult struct {
+	UserDetailList  List[UserDetail]          `xml:"UserDetailList"`
+	GroupDetailList List[string]              `xml:"GroupDetailList"`
+	RoleDetailList  List[RoleDetail]          `xml:"RoleDetailList"`
+	Policies        List[ManagedPolicyDetail] `xml:"Policies"`
+	IsTruncated     bool                      `xml:"IsTruncated"`
+	Marker          string                    `xml:"Marker,omitempty"`
+}
+
+// EmptyResult is the result of an action whose output has no members but
+// whose response still holds the result element (UpdateRole).
+type EmptyResult struct{}

@@ -118,7 +118,7 @@ func boundary(arn string) *awsproto.AttachedPermissionsBoundary {
 	if arn == "" {
 		return nil
 	}
-	return &awsproto.AttachedPermissionsBoundary{PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: arn}
+	return &awsproto.AttachedPermissionsBoundary{PermissionsBoundaryType: "PermissionsBoundaryPolicy", PermissionsBoundaryArn: arn}
 }
 
 func wireRole(r store.Role) awsproto.Role {
@@ -222,30 +222,45 @@ func IAM(svc *iam.Service) *Service {
 			}
 			return nil, svc.UpdateAssumeRolePolicy(ctx, c, p[0], p[1])
 		},
-		"TagRole": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+		"UpdateRole": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
 			p, err := required(q, "RoleName")
 			if err != nil {
 				return nil, err
 			}
-			ts, err := tags(q)
-			if err != nil {
+			in := iam.UpdateRoleInput{RoleName: p[0]}
+			if d, ok := q.Lookup("Description"); ok {
+				in.Description = &d
+			}
+			if msd, given, err := q.Int("MaxSessionDuration"); err != nil {
+				return nil, err
+			} else if given {
+				in.MaxSessionDuration = &msd
+			}
+			if _, err = svc.UpdateRole(ctx, c, in); err != nil {
 				return nil, err
 			}
-			return nil, svc.TagRole(ctx, c, p[0], ts)
+			return &awsproto.EmptyResult{}, nil // UpdateRole has an (empty) result element
 		},
-		"UntagRole": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, "RoleName")
+		"UpdateRoleDescription": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "RoleName", "Description")
 			if err != nil {
 				return nil, err
 			}
-			keys, err := q.List("TagKeys")
+			r, err := svc.UpdateRoleDescription(ctx, c, p[0], p[1])
 			if err != nil {
 				return nil, err
 			}
-			return nil, svc.UntagRole(ctx, c, p[0], keys)
+			return &awsproto.UpdateRoleDescriptionResult{Role: wireRole(r)}, nil
 		},
-		"ListRoleTags": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, "RoleName")
+		"UpdateUser": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, "UserName")
+			if err != nil {
+				return nil, err
+			}
+			return nil, svc.UpdateUser(ctx, c, iam.UpdateUserInput{UserName: p[0], NewUserName: q.Get("NewUserName"), NewPath: q.Get("NewPath")})
+		},
+		"GetAccountAuthorizationDetails": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			filter, err := q.List("Filter")
 			if err != nil {
 				return nil, err
 			}
@@ -253,11 +268,11 @@ func IAM(svc *iam.Service) *Service {
 			if err != nil {
 				return nil, err
 			}
-			page, err := svc.ListRoleTags(ctx, c, p[0], pr)
+			d, err := svc.GetAccountAuthorizationDetails(ctx, c, filter, pr)
 			if err != nil {
 				return nil, err
 			}
-			return &awsproto.ListRoleTagsResult{Tags: append(awsproto.List[awsproto.Tag]{}, wireTags(page.Items)...), IsTruncated: page.IsTruncated, Marker: page.Marker}, nil
+			return authorizationDetails(d), nil
 		},
 		"CreatePolicy": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
 			p, err := required(q, "PolicyName", "PolicyDocument")
@@ -627,6 +642,77 @@ func IAM(svc *iam.Service) *Service {
 			return nil, ops.DeleteInline(ctx, c, p[0], p[1])
 		}
 	}
+	// Put/Delete...PermissionsBoundary, alike for roles and users.
+	for _, k := range []struct {
+		noun, param string
+		put         func(ctx context.Context, c iam.Caller, name, arn string) error
+		del         func(ctx context.Context, c iam.Caller, name string) error
+	}{
+		{"Role", "RoleName", svc.PutRolePermissionsBoundary, svc.DeleteRolePermissionsBoundary},
+		{"User", "UserName", svc.PutUserPermissionsBoundary, svc.DeleteUserPermissionsBoundary},
+	} {
+		a["Put"+k.noun+"PermissionsBoundary"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, k.param, "PermissionsBoundary")
+			if err != nil {
+				return nil, err
+			}
+			return nil, k.put(ctx, c, p[0], p[1])
+		}
+		a["Delete"+k.noun+"PermissionsBoundary"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, k.param)
+			if err != nil {
+				return nil, err
+			}
+			return nil, k.del(ctx, c, p[0])
+		}
+	}
+	// Tag, Untag and List...Tags of each taggable kind.
+	for _, k := range []struct {
+		param string
+		ops   iam.TagOps
+	}{
+		{"RoleName", svc.RoleTags()}, {"UserName", svc.UserTags()},
+		{"OpenIDConnectProviderArn", svc.OIDCProviderTags()}, {"PolicyArn", svc.PolicyTags()},
+	} {
+		ops := k.ops
+		a["Tag"+ops.Noun()] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, k.param)
+			if err != nil {
+				return nil, err
+			}
+			ts, err := tags(q)
+			if err != nil {
+				return nil, err
+			}
+			return nil, ops.Tag(ctx, c, p[0], ts)
+		}
+		a["Untag"+ops.Noun()] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, k.param)
+			if err != nil {
+				return nil, err
+			}
+			keys, err := q.List("TagKeys")
+			if err != nil {
+				return nil, err
+			}
+			return nil, ops.Untag(ctx, c, p[0], keys)
+		}
+		a["List"+ops.Noun()+"Tags"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+			p, err := required(q, k.param)
+			if err != nil {
+				return nil, err
+			}
+			pr, err := pageRequest(q)
+			if err != nil {
+				return nil, err
+			}
+			page, err := ops.List(ctx, c, p[0], pr)
+			if err != nil {
+				return nil, err
+			}
+			return &awsproto.ListTagsResult{Tags: append(awsproto.List[awsproto.Tag]{}, wireTags(page.Items)...), IsTruncated: page.IsTruncated, Marker: page.Marker}, nil
+		}
+	}
 	s := &Service{Name: "iam", Version: awsproto.IAMVersion, Namespace: awsproto.IAMNamespace, Actions: map[string]Handler{}}
 	for name, f := range a {
 		s.Actions[name] = iamAction(f)
@@ -688,4 +774,53 @@ func simulateResult(p iam.Page[iam.EvaluationResult]) *awsproto.SimulatePolicyRe
 		}),
 		IsTruncated: p.IsTruncated, Marker: p.Marker,
 	}
+}
+
+func wireInline(ps []store.InlinePolicy) awsproto.List[awsproto.PolicyDetail] {
+	return append(awsproto.List[awsproto.PolicyDetail]{}, mapList(ps, func(p store.InlinePolicy) awsproto.PolicyDetail {
+		return awsproto.PolicyDetail{PolicyName: p.Name, PolicyDocument: awsproto.EncodePolicyDocument(p.Document)}
+	})...)
+}
+
+func wireAttached(as []iam.AttachedPolicy) awsproto.List[awsproto.AttachedPolicy] {
+	return append(awsproto.List[awsproto.AttachedPolicy]{}, mapList(as, func(a iam.AttachedPolicy) awsproto.AttachedPolicy {
+		return awsproto.AttachedPolicy{PolicyName: a.PolicyName, PolicyArn: a.PolicyARN}
+	})...)
+}
+
+func authorizationDetails(d iam.AuthorizationDetails) *awsproto.GetAccountAuthorizationDetailsResult {
+	out := &awsproto.GetAccountAuthorizationDetailsResult{
+		UserDetailList: awsproto.List[awsproto.UserDetail]{}, GroupDetailList: awsproto.List[string]{},
+		RoleDetailList: awsproto.List[awsproto.RoleDetail]{}, Policies: awsproto.List[awsproto.ManagedPolicyDetail]{},
+		IsTruncated: d.IsTruncated, Marker: d.Marker,
+	}
+	for _, u := range d.Users {
+		out.UserDetailList = append(out.UserDetailList, awsproto.UserDetail{
+			Path: u.User.Path, UserName: u.User.Name, UserId: u.User.ID, Arn: u.User.ARN, CreateDate: awsproto.Timestamp(u.User.CreatedAt),
+			UserPolicyList: wireInline(u.Inline), GroupList: awsproto.List[string]{}, AttachedManagedPolicies: wireAttached(u.Attached),
+			PermissionsBoundary: boundary(u.User.PermissionsBoundaryARN), Tags: append(awsproto.List[awsproto.Tag]{}, wireTags(u.User.Tags)...),
+		})
+	}
+	for _, r := range d.Roles {
+		out.RoleDetailList = append(out.RoleDetailList, awsproto.RoleDetail{
+			Path: r.Role.Path, RoleName: r.Role.Name, RoleId: r.Role.ID, Arn: r.Role.ARN, CreateDate: awsproto.Timestamp(r.Role.CreatedAt),
+			AssumeRolePolicyDocument: awsproto.EncodePolicyDocument(r.Role.AssumeRolePolicyDocument), InstanceProfileList: awsproto.List[string]{},
+			RolePolicyList: wireInline(r.Inline), AttachedManagedPolicies: wireAttached(r.Attached),
+			PermissionsBoundary: boundary(r.Role.PermissionsBoundaryARN), Tags: append(awsproto.List[awsproto.Tag]{}, wireTags(r.Role.Tags)...),
+		})
+	}
+	for _, p := range d.Policies {
+		w := wirePolicy(p)
+		versions := awsproto.List[awsproto.PolicyVersion]{}
+		for _, v := range p.Versions {
+			versions = append(versions, awsproto.PolicyVersion{Document: awsproto.EncodePolicyDocument(v.Document), VersionId: v.ID,
+				IsDefaultVersion: v.ID == p.DefaultVersionID, CreateDate: awsproto.Timestamp(v.CreatedAt)})
+		}
+		out.Policies = append(out.Policies, awsproto.ManagedPolicyDetail{
+			PolicyName: w.PolicyName, PolicyId: w.PolicyId, Arn: w.Arn, Path: w.Path, DefaultVersionId: w.DefaultVersionId,
+			AttachmentCount: w.AttachmentCount, IsAttachable: true, Description: w.Description,
+			CreateDate: w.CreateDate, UpdateDate: w.UpdateDate, PolicyVersionList: versions,
+		})
+	}
+	return out
 }

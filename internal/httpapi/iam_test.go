@@ -3,8 +3,12 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"maps"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,6 +19,7 @@ import (
 	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/iam/managed"
 	"github.com/podiam/podiam/internal/store"
 	"github.com/podiam/podiam/internal/store/memory"
 )
@@ -29,11 +34,33 @@ func (rootKeys) LookupKey(_ context.Context, id, _ string) (*httpapi.Caller, cre
 	return &httpapi.Caller{ARN: "arn:aws:iam::111122223333:root", Account: "111122223333", UserID: "111122223333"}, creds.SecretFromText(secret), nil
 }
 
+// newIAMClient is an IAM client of a fresh IAM service on a test server
+// (one account, its root's key). When botocore's models are configured,
+// every successful response is checked against the IAM model.
 func newIAMClient(t *testing.T) *awsiam.Client {
+	t.Helper()
+	return iamClient(t, os.Getenv(botocoreEnv) != "").c
+}
+
+// iamEnv is an IAM client of a test server, the actions the server
+// registers, and (when checked) those that succeeded.
+type iamEnv struct {
+	c       *awsiam.Client
+	actions []string
+	seen    map[string]bool
+}
+
+// iamClient is newIAMClient; with checked, responses are checked against
+// the model (the test skips without one) and seen records the actions
+// that succeeded.
+func iamClient(t *testing.T, checked bool) iamEnv {
 	t.Helper()
 	st := memory.New()
 	now := time.Now()
 	if err := st.CreateAccount(t.Context(), store.Account{ID: "111122223333", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := managed.Seed(t.Context(), st, now); err != nil {
 		t.Fatal(err)
 	}
 	rnd := mrand.NewChaCha8([32]byte{2})
@@ -45,18 +72,25 @@ func newIAMClient(t *testing.T) *awsiam.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
+	service := httpapi.IAM(svc)
 	edge := httpapi.New(httpapi.Config{
-		Services: []*httpapi.Service{httpapi.IAM(svc)}, Keys: rootKeys{},
+		Services: []*httpapi.Service{service}, Keys: rootKeys{},
 		Now: func() time.Time { return now }, NewRequestID: func() string { return "req-1" },
 	})
-	srv := httptest.NewServer(edge)
+	seen := map[string]bool{}
+	var h http.Handler = edge
+	if checked {
+		h = modelChecked(t, "iam", edge, seen)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return awsiam.New(awsiam.Options{
+	c := awsiam.New(awsiam.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: srv.Client(), RetryMaxAttempts: 1,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}, nil
 		}),
 	})
+	return iamEnv{c: c, actions: slices.Sorted(maps.Keys(service.Actions)), seen: seen}
 }
 
 // TestIAMEKSGuide runs the IAM calls of the EKS guides through the SDK.

@@ -181,6 +181,12 @@ func (s *Service) DeletePolicy(ctx context.Context, caller Caller, arn string) e
 	if p.AttachmentCount > 0 {
 		return errorf(CodeDeleteConflict, "Cannot delete a policy attached to entities.")
 	}
+	switch n, err := s.boundaryUses(ctx, caller.Account, arn); {
+	case err != nil:
+		return err
+	case n > 0:
+		return errorf(CodeDeleteConflict, "Cannot delete a policy attached to entities.")
+	}
 	if len(p.Versions) > 1 {
 		return errorf(CodeDeleteConflict, "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
 	}

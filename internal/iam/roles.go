@@ -246,37 +246,6 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller Caller, nam
 	return err
 }
 
-// TagRole adds tags to a role, replacing the values of keys it has.
-func (s *Service) TagRole(ctx context.Context, caller Caller, name string, tags []Tag) error {
-	_, err := s.updateRole(ctx, caller, "iam:TagRole", name, func(r *store.Role) error {
-		merged, err := mergeTags(r.Tags, tags)
-		if err != nil {
-			return err
-		}
-		r.Tags = merged
-		return nil
-	})
-	return err
-}
-
-// UntagRole removes tags from a role by key.
-func (s *Service) UntagRole(ctx context.Context, caller Caller, name string, keys []string) error {
-	_, err := s.updateRole(ctx, caller, "iam:UntagRole", name, func(r *store.Role) error {
-		r.Tags = removeTags(r.Tags, keys)
-		return nil
-	})
-	return err
-}
-
-// ListRoleTags lists a role's tags.
-func (s *Service) ListRoleTags(ctx context.Context, caller Caller, name string, page PageRequest) (Page[store.Tag], error) {
-	r, err := s.GetRoleAs(ctx, caller, "iam:ListRoleTags", name)
-	if err != nil {
-		return Page[store.Tag]{}, err
-	}
-	return paginate(r.Tags, func(t store.Tag) string { return t.Key }, page)
-}
-
 // GetRoleAs returns a role after authorizing action on it.
 func (s *Service) GetRoleAs(ctx context.Context, caller Caller, action, name string) (store.Role, error) {
 	if err := s.Authorize(ctx, caller, action, s.roleResource(ctx, caller.Account, name)); err != nil {
@@ -285,43 +254,42 @@ func (s *Service) GetRoleAs(ctx context.Context, caller Caller, action, name str
 	return s.getRole(ctx, caller.Account, name)
 }
 
-// mergeTags adds tags to old: a key already present (regardless of case)
-// takes the new value.
-func mergeTags(old []store.Tag, tags []Tag) ([]store.Tag, error) {
-	if _, err := toStoreTags(tags); err != nil {
-		return nil, err
-	}
-	out := append([]store.Tag(nil), old...)
-	for _, t := range tags {
-		found := false
-		for i := range out {
-			if store.FoldName(out[i].Key) == store.FoldName(t.Key) {
-				out[i].Value = t.Value
-				found = true
-			}
-		}
-		if !found {
-			out = append(out, store.Tag{Key: t.Key, Value: t.Value})
-		}
-	}
-	if len(out) > MaxTags {
-		return nil, errorf(CodeLimitExceeded, "Cannot exceed quota for TagsPerEntity: %d", MaxTags)
-	}
-	return out, nil
+// UpdateRoleInput is UpdateRole's input; nil fields keep their values.
+type UpdateRoleInput struct {
+	RoleName           string
+	Description        *string
+	MaxSessionDuration *int
 }
 
-func removeTags(old []store.Tag, keys []string) []store.Tag {
-	var out []store.Tag
-	for _, t := range old {
-		drop := false
-		for _, k := range keys {
-			if store.FoldName(k) == store.FoldName(t.Key) {
-				drop = true
-			}
-		}
-		if !drop {
-			out = append(out, t)
+// UpdateRole changes a role's description or maximum session duration.
+func (s *Service) UpdateRole(ctx context.Context, caller Caller, in UpdateRoleInput) (store.Role, error) {
+	return s.updateRoleSettings(ctx, caller, "iam:UpdateRole", in)
+}
+
+// UpdateRoleDescription changes a role's description and returns the
+// role.
+func (s *Service) UpdateRoleDescription(ctx context.Context, caller Caller, name, description string) (store.Role, error) {
+	return s.updateRoleSettings(ctx, caller, "iam:UpdateRoleDescription", UpdateRoleInput{RoleName: name, Description: &description})
+}
+
+func (s *Service) updateRoleSettings(ctx context.Context, caller Caller, action string, in UpdateRoleInput) (store.Role, error) {
+	if in.Description != nil {
+		if err := validateDescription(*in.Description); err != nil {
+			return store.Role{}, err
 		}
 	}
-	return out
+	if in.MaxSessionDuration != nil {
+		if err := ValidateMaxSessionDuration(*in.MaxSessionDuration); err != nil {
+			return store.Role{}, err
+		}
+	}
+	return s.updateRole(ctx, caller, action, in.RoleName, func(r *store.Role) error {
+		if in.Description != nil {
+			r.Description = *in.Description
+		}
+		if in.MaxSessionDuration != nil {
+			r.MaxSessionDuration = *in.MaxSessionDuration
+		}
+		return nil
+	})
 }

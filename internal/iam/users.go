@@ -132,3 +132,85 @@ func (s *Service) DeleteUser(ctx context.Context, caller Caller, name string) er
 	}
 	return nil
 }
+
+// getUserAs returns a user after authorizing action on it.
+func (s *Service) getUserAs(ctx context.Context, caller Caller, action, name string) (store.User, error) {
+	if err := s.Authorize(ctx, caller, action, s.principalResource(ctx, userKind, caller.Account, name)); err != nil {
+		return store.User{}, err
+	}
+	return s.getUser(ctx, caller.Account, name)
+}
+
+// updateUser authorizes action on the user and applies update.
+func (s *Service) updateUser(ctx context.Context, caller Caller, action, name string, update func(*store.User) error) (store.User, error) {
+	if err := s.Authorize(ctx, caller, action, s.principalResource(ctx, userKind, caller.Account, name)); err != nil {
+		return store.User{}, err
+	}
+	if err := ValidateName(name, "userName", MaxUserNameLen); err != nil {
+		return store.User{}, err
+	}
+	u, err := s.store.UpdateUser(ctx, caller.Account, name, update)
+	var ie *Error
+	switch {
+	case errors.As(err, &ie):
+		return store.User{}, err
+	case isNotFound(err):
+		return store.User{}, userKind.notFound(name)
+	case errors.Is(err, store.ErrAlreadyExists):
+		return store.User{}, errorf(CodeAlreadyExists, "The new user name is already in use.")
+	case err != nil:
+		return store.User{}, unexpected("update user", err)
+	}
+	return u, nil
+}
+
+// UpdateUserInput is UpdateUser's input: a new name, a new path, or both
+// ("" keeps the old one).
+type UpdateUserInput struct {
+	UserName    string
+	NewUserName string
+	NewPath     string
+}
+
+// UpdateUser renames a user or moves it to another path; its access keys
+// and policies follow it.
+func (s *Service) UpdateUser(ctx context.Context, caller Caller, in UpdateUserInput) error {
+	if in.NewUserName != "" {
+		if err := ValidateName(in.NewUserName, "newUserName", MaxUserNameLen); err != nil {
+			return err
+		}
+	}
+	if in.NewPath != "" {
+		if err := ValidatePath(in.NewPath); err != nil {
+			return err
+		}
+	}
+	// IAM authorizes a rename on the user's old and new ARNs.
+	if old, err := s.store.GetUser(ctx, caller.Account, in.UserName); err == nil && (in.NewUserName != "" || in.NewPath != "") {
+		path, name := old.Path, old.Name
+		if in.NewPath != "" {
+			path = in.NewPath
+		}
+		if in.NewUserName != "" {
+			name = in.NewUserName
+		}
+		if err := s.Authorize(ctx, caller, "iam:UpdateUser", entityARN(caller.Account, "user", path, name)); err != nil {
+			return err
+		}
+	}
+	_, err := s.updateUser(ctx, caller, "iam:UpdateUser", in.UserName, func(u *store.User) error {
+		if in.NewUserName != "" {
+			u.Name = in.NewUserName
+		}
+		if in.NewPath != "" {
+			u.Path = in.NewPath
+		}
+		u.ARN = entityARN(u.AccountID, "user", u.Path, u.Name)
+		return nil
+	})
+	var ie *Error
+	if errors.As(err, &ie) && ie.Code == CodeAlreadyExists {
+		return errorf(CodeAlreadyExists, "User with name %s already exists.", in.NewUserName)
+	}
+	return err
+}

@@ -159,12 +159,23 @@ func TestFirstStartAndRestart(t *testing.T) {
 	}
 }
 
+// needAWSCLI skips a test without the AWS CLI, unless the run requires
+// the real clients (`make test` sets PODIAM_REQUIRE_CLIENTS): then it
+// fails.
+func needAWSCLI(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("aws"); err != nil {
+		if os.Getenv("PODIAM_REQUIRE_CLIENTS") != "" {
+			t.Fatal("the AWS CLI is not on PATH, and PODIAM_REQUIRE_CLIENTS is set")
+		}
+		t.Skip("the AWS CLI is not on PATH")
+	}
+}
+
 // TestAWSCLI drives the server with the AWS CLI, as a user would after
 // reading the start-up hints.
 func TestAWSCLI(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("the AWS CLI is not on PATH")
-	}
+	needAWSCLI(t)
 	dir := t.TempDir()
 	r := start(t, dir)
 	cmd := exec.Command("aws", "sts", "get-caller-identity", "--output", "json")
@@ -206,9 +217,7 @@ func TestConfigValidate(t *testing.T) {
 // TestEKSGuideCommands runs, with the AWS CLI, the IAM commands that the
 // EKS guides use to set up IAM roles for service accounts.
 func TestEKSGuideCommands(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("the AWS CLI is not on PATH")
-	}
+	needAWSCLI(t)
 	dir := t.TempDir()
 	r := start(t, dir)
 	aws := func(args ...string) map[string]any {
@@ -267,6 +276,25 @@ func TestEKSGuideCommands(t *testing.T) {
 	if d, _ := json.Marshal(ver["Document"]); !strings.Contains(string(d), "my-bucket") {
 		t.Fatalf("policy version document %s", d)
 	}
+	// More of IAM as the CLI sees it: tags, role settings, a boundary, and
+	// the whole account (the CLI pages through it by itself).
+	providerARN := oidc["OpenIDConnectProviderArn"].(string)
+	aws("iam", "tag-open-id-connect-provider", "--open-id-connect-provider-arn", providerARN, "--tags", "Key=cluster,Value=kind")
+	if tags := aws("iam", "list-open-id-connect-provider-tags", "--open-id-connect-provider-arn", providerARN)["Tags"].([]any); len(tags) != 1 {
+		t.Fatalf("provider tags %v", tags)
+	}
+	aws("iam", "update-role", "--role-name", "my-app", "--max-session-duration", "7200", "--description", "my app")
+	aws("iam", "put-role-permissions-boundary", "--role-name", "my-app", "--permissions-boundary", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+	updated := aws("iam", "get-role", "--role-name", "my-app")["Role"].(map[string]any)
+	if updated["MaxSessionDuration"] != float64(7200) || updated["Description"] != "my app" ||
+		updated["PermissionsBoundary"].(map[string]any)["PermissionsBoundaryType"] != "PermissionsBoundaryPolicy" {
+		t.Fatalf("updated role %v", updated)
+	}
+	details := aws("iam", "get-account-authorization-details", "--page-size", "1")
+	roleDetails := details["RoleDetailList"].([]any)
+	if len(roleDetails) != 1 || len(details["Policies"].([]any)) != 1 || roleDetails[0].(map[string]any)["RoleName"] != "my-app" {
+		t.Fatalf("authorization details: %v", details)
+	}
 	// The audit log has the engine's decision for each IAM call.
 	log, err := os.ReadFile(filepath.Join(dir, "audit.log"))
 	if err != nil || !bytes.Contains(log, []byte(`"action":"iam:CreateRole","resource":"arn:aws:iam::`+account+`:role/my-app","decision":"allowed","reason":"root"`)) {
@@ -285,9 +313,7 @@ func TestEKSGuideCommands(t *testing.T) {
 // TestOrganizationsCLI: the first account is the organization's
 // management account, as the AWS CLI sees it.
 func TestOrganizationsCLI(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("the AWS CLI is not on PATH")
-	}
+	needAWSCLI(t)
 	dir := t.TempDir()
 	r := start(t, dir)
 	run := func(args ...string) map[string]any {
