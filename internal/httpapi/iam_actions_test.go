@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -252,7 +253,7 @@ func TestIAMEveryAction(t *testing.T) {
 	}
 
 	for _, a := range env.actions {
-		if !env.seen[a] {
+		if strings.HasPrefix(a, "iam:") && !env.seen[a] {
 			t.Errorf("action %s was never called successfully", a)
 		}
 	}

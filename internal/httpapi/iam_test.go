@@ -14,12 +14,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	mrand "math/rand/v2"
 
 	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/iam/managed"
+	"github.com/podiam/podiam/internal/orgs"
 	"github.com/podiam/podiam/internal/store"
 	"github.com/podiam/podiam/internal/store/memory"
 )
@@ -46,6 +48,7 @@ func newIAMClient(t *testing.T) *awsiam.Client {
 // registers, and (when checked) those that succeeded.
 type iamEnv struct {
 	c       *awsiam.Client
+	orgs    *organizations.Client
 	actions []string
 	seen    map[string]bool
 }
@@ -57,7 +60,7 @@ func iamClient(t *testing.T, checked bool) iamEnv {
 	t.Helper()
 	st := memory.New()
 	now := time.Now()
-	if err := st.CreateAccount(t.Context(), store.Account{ID: "111122223333", CreatedAt: now}); err != nil {
+	if err := st.CreateAccount(t.Context(), store.Account{ID: "111122223333", Name: "management", Email: "root@example.com", CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	if err := managed.Seed(t.Context(), st, now); err != nil {
@@ -73,14 +76,15 @@ func iamClient(t *testing.T, checked bool) iamEnv {
 		t.Fatal(err)
 	}
 	service := httpapi.IAM(svc)
+	orgService := httpapi.Organizations(orgs.New(st, svc, func() time.Time { return now }, rnd))
 	edge := httpapi.New(httpapi.Config{
-		Services: []*httpapi.Service{service}, Keys: rootKeys{},
+		Services: []*httpapi.Service{service, orgService}, Keys: rootKeys{},
 		Now: func() time.Time { return now }, NewRequestID: func() string { return "req-1" },
 	})
 	seen := map[string]bool{}
 	var h http.Handler = edge
 	if checked {
-		h = modelChecked(t, "iam", edge, seen)
+		h = modelChecked(t, edge, seen)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -90,7 +94,18 @@ func iamClient(t *testing.T, checked bool) iamEnv {
 			return aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}, nil
 		}),
 	})
-	return iamEnv{c: c, actions: slices.Sorted(maps.Keys(service.Actions)), seen: seen}
+	var actions []string
+	for _, a := range slices.Sorted(maps.Keys(service.Actions)) {
+		actions = append(actions, "iam:"+a)
+	}
+	for _, a := range slices.Sorted(maps.Keys(orgService.JSONActions)) {
+		actions = append(actions, "organizations:"+a)
+	}
+	o := organizations.New(organizations.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: srv.Client(), RetryMaxAttempts: 1,
+		Credentials: c.Options().Credentials,
+	})
+	return iamEnv{c: c, orgs: o, actions: actions, seen: seen}
 }
 
 // TestIAMEKSGuide runs the IAM calls of the EKS guides through the SDK.

@@ -268,11 +268,107 @@ func checkQueryResponse(m *model, action string, body []byte) []string {
 	return problems
 }
 
-// modelChecked wraps a Query service's handler: every successful response
-// is checked against the service's model, and every action seen is
-// recorded in seen.
-func modelChecked(t *testing.T, service string, h http.Handler, seen map[string]bool) http.Handler {
-	m := loadModel(t, service)
+// checkJSONResponse checks a JSON 1.1 response body of action against
+// the model: member names, value types (timestamps as epoch seconds),
+// enums and required members.
+func checkJSONResponse(m *model, action string, body []byte) []string {
+	op, ok := m.Operations[action]
+	if !ok {
+		return []string{fmt.Sprintf("%s: not an operation of the model", action)}
+	}
+	var v any
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		return []string{fmt.Sprintf("%s: %v", action, err)}
+	}
+	var problems []string
+	bad := func(path, format string, args ...any) {
+		problems = append(problems, action+": "+path+": "+fmt.Sprintf(format, args...))
+	}
+	if op.Output == nil {
+		if obj, ok := v.(map[string]any); !ok || len(obj) > 0 {
+			bad("/", "a result for an operation without output")
+		}
+		return problems
+	}
+	var walk func(path string, v any, sh string)
+	walk = func(path string, v any, sh string) {
+		s := m.Shapes[sh]
+		if s == nil {
+			bad(path, "unknown shape %s", sh)
+			return
+		}
+		switch s.Type {
+		case "structure":
+			obj, ok := v.(map[string]any)
+			if !ok {
+				bad(path, "%T, want an object", v)
+				return
+			}
+			for k, val := range obj {
+				mem, ok := s.Members[k]
+				if !ok {
+					bad(path, "%s is not a member of %s", k, sh)
+					continue
+				}
+				walk(path+"/"+k, val, mem.Shape)
+			}
+			for _, r := range s.Required {
+				if _, ok := obj[r]; !ok {
+					bad(path, "required member %s missing", r)
+				}
+			}
+		case "list":
+			arr, ok := v.([]any)
+			if !ok {
+				bad(path, "%T, want an array", v)
+				return
+			}
+			for i, e := range arr {
+				walk(fmt.Sprintf("%s[%d]", path, i), e, s.Member.Shape)
+			}
+		case "map":
+			obj, ok := v.(map[string]any)
+			if !ok {
+				bad(path, "%T, want an object", v)
+				return
+			}
+			for k, e := range obj {
+				walk(path+"/"+k, e, s.Value.Shape)
+			}
+		case "string":
+			str, ok := v.(string)
+			if !ok {
+				bad(path, "%T, want a string", v)
+			} else if len(s.Enum) > 0 && !slices.Contains(s.Enum, str) {
+				bad(path, "%q is not one of %v", str, s.Enum)
+			}
+		case "boolean":
+			if _, ok := v.(bool); !ok {
+				bad(path, "%T, want a boolean", v)
+			}
+		case "integer", "long":
+			if n, ok := v.(json.Number); !ok {
+				bad(path, "%T, want a number", v)
+			} else if _, err := n.Int64(); err != nil {
+				bad(path, "%s is not an integer", n)
+			}
+		case "timestamp":
+			if _, ok := v.(json.Number); !ok {
+				bad(path, "%T, want epoch seconds", v)
+			}
+		}
+	}
+	walk("", v, op.Output.Shape)
+	return problems
+}
+
+// modelChecked wraps an edge serving IAM (Query) and Organizations (JSON
+// 1.1): every successful response is checked against its service's
+// model, and seen records "service:Action" for each.
+func modelChecked(t *testing.T, h http.Handler, seen map[string]bool) http.Handler {
+	iamModel, orgsModel := loadModel(t, "iam"), loadModel(t, "organizations")
 	var mu sync.Mutex
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
@@ -280,8 +376,6 @@ func modelChecked(t *testing.T, service string, h http.Handler, seen map[string]
 			t.Errorf("read request: %v", err)
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		form, _ := url.ParseQuery(string(body))
-		action := form.Get("Action")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)
 		for k, v := range rec.Header() {
@@ -292,10 +386,21 @@ func modelChecked(t *testing.T, service string, h http.Handler, seen map[string]
 		if rec.Code != http.StatusOK {
 			return
 		}
+		var key string
+		var problems []string
+		if target := r.Header.Get("X-Amz-Target"); target != "" {
+			action := target[strings.LastIndexByte(target, '.')+1:]
+			key = "organizations:" + action
+			problems = checkJSONResponse(orgsModel, action, rec.Body.Bytes())
+		} else {
+			form, _ := url.ParseQuery(string(body))
+			key = "iam:" + form.Get("Action")
+			problems = checkQueryResponse(iamModel, form.Get("Action"), rec.Body.Bytes())
+		}
 		mu.Lock()
-		seen[action] = true
+		seen[key] = true
 		mu.Unlock()
-		for _, p := range checkQueryResponse(m, action, rec.Body.Bytes()) {
+		for _, p := range problems {
 			t.Error(p)
 		}
 	})

@@ -146,10 +146,15 @@ func (s *Service) updateUser(ctx context.Context, caller Caller, action, name st
 	if err := s.Authorize(ctx, caller, action, s.principalResource(ctx, userKind, caller.Account, name)); err != nil {
 		return store.User{}, err
 	}
+	return s.applyUser(ctx, caller.Account, name, update)
+}
+
+// applyUser applies update to a user, mapping the store's errors.
+func (s *Service) applyUser(ctx context.Context, account, name string, update func(*store.User) error) (store.User, error) {
 	if err := ValidateName(name, "userName", MaxUserNameLen); err != nil {
 		return store.User{}, err
 	}
-	u, err := s.store.UpdateUser(ctx, caller.Account, name, update)
+	u, err := s.store.UpdateUser(ctx, account, name, update)
 	var ie *Error
 	switch {
 	case errors.As(err, &ie):
@@ -173,8 +178,12 @@ type UpdateUserInput struct {
 }
 
 // UpdateUser renames a user or moves it to another path; its access keys
-// and policies follow it.
+// and policies follow it. As in IAM, the caller needs iam:UpdateUser on
+// the user's old and new ARNs.
 func (s *Service) UpdateUser(ctx context.Context, caller Caller, in UpdateUserInput) error {
+	if err := s.Authorize(ctx, caller, "iam:UpdateUser", s.principalResource(ctx, userKind, caller.Account, in.UserName)); err != nil {
+		return err
+	}
 	if in.NewUserName != "" {
 		if err := ValidateName(in.NewUserName, "newUserName", MaxUserNameLen); err != nil {
 			return err
@@ -185,32 +194,30 @@ func (s *Service) UpdateUser(ctx context.Context, caller Caller, in UpdateUserIn
 			return err
 		}
 	}
-	// IAM authorizes a rename on the user's old and new ARNs.
-	if old, err := s.store.GetUser(ctx, caller.Account, in.UserName); err == nil && (in.NewUserName != "" || in.NewPath != "") {
-		path, name := old.Path, old.Name
-		if in.NewPath != "" {
-			path = in.NewPath
-		}
-		if in.NewUserName != "" {
-			name = in.NewUserName
-		}
-		if err := s.Authorize(ctx, caller, "iam:UpdateUser", entityARN(caller.Account, "user", path, name)); err != nil {
+	old, err := s.getUser(ctx, caller.Account, in.UserName)
+	if err != nil {
+		return err
+	}
+	path, name := old.Path, old.Name
+	if in.NewPath != "" {
+		path = in.NewPath
+	}
+	if in.NewUserName != "" {
+		name = in.NewUserName
+	}
+	target := entityARN(caller.Account, "user", path, name)
+	if target != old.ARN {
+		if err := s.Authorize(ctx, caller, "iam:UpdateUser", target); err != nil {
 			return err
 		}
 	}
-	_, err := s.updateUser(ctx, caller, "iam:UpdateUser", in.UserName, func(u *store.User) error {
-		if in.NewUserName != "" {
-			u.Name = in.NewUserName
-		}
-		if in.NewPath != "" {
-			u.Path = in.NewPath
-		}
-		u.ARN = entityARN(u.AccountID, "user", u.Path, u.Name)
+	_, err = s.applyUser(ctx, caller.Account, in.UserName, func(u *store.User) error {
+		u.Name, u.Path, u.ARN = name, path, target
 		return nil
 	})
 	var ie *Error
 	if errors.As(err, &ie) && ie.Code == CodeAlreadyExists {
-		return errorf(CodeAlreadyExists, "User with name %s already exists.", in.NewUserName)
+		return errorf(CodeAlreadyExists, "User with name %s already exists.", name)
 	}
 	return err
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -78,17 +77,18 @@ type Status struct {
 	Completed     time.Time
 }
 
-// management returns the management account: the first one created.
+// management returns the management account (see store.ManagementAccount)
+// and every account.
 func (s *Service) management(ctx context.Context) (store.Account, []store.Account, error) {
 	accts, err := s.store.ListAccounts(ctx)
 	if err != nil {
 		return store.Account{}, nil, fmt.Errorf("list accounts: %w", err)
 	}
-	if len(accts) == 0 {
-		return store.Account{}, nil, errors.New("no accounts")
+	mgmt, ok := store.ManagementAccount(accts)
+	if !ok {
+		return store.Account{}, nil, errors.New("no management account")
 	}
-	slices.SortStableFunc(accts, func(a, b store.Account) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	return accts[0], accts, nil
+	return mgmt, accts, nil
 }
 
 // organizationID derives the organization id from the management account.
@@ -219,7 +219,7 @@ func (s *Service) CreateAccount(ctx context.Context, c iam.Caller, email, name, 
 	if err != nil {
 		return Status{}, err
 	}
-	err = s.store.CreateAccount(ctx, store.Account{ID: id, Name: name, Email: email, CreatedAt: now})
+	err = s.store.CreateAccount(ctx, store.Account{ID: id, Name: name, Email: email, ManagementAccountID: mgmt.ID, CreatedAt: now})
 	switch {
 	case errors.Is(err, store.ErrAlreadyExists):
 		st.ID, st.State, st.FailureReason = statusID(email), "FAILED", "EMAIL_ALREADY_EXISTS"

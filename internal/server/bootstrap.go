@@ -18,10 +18,10 @@ func (s *Server) bootstrap(ctx context.Context) (store.Account, error) {
 	if err != nil {
 		return store.Account{}, fmt.Errorf("list accounts: %w", err)
 	}
-	var acct store.Account
-	if len(accts) > 0 {
-		acct = accts[0]
-	} else {
+	// The first account is the organization's management account, never
+	// a member made later (whose id may sort first).
+	acct, ok := store.ManagementAccount(accts)
+	if !ok {
 		id, err := creds.NewAccountID(s.cfg.Rand)
 		if err != nil {
 			return store.Account{}, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/podiam/podiam/internal/server"
@@ -351,5 +353,50 @@ func TestOrganizationsCLI(t *testing.T) {
 	}
 	if accts := run("organizations", "list-accounts")["Accounts"].([]any); len(accts) != 2 {
 		t.Fatalf("%d accounts after create-account, want 2", len(accts))
+	}
+}
+
+// TestRestartAfterCreateAccount: member accounts whose ids sort before
+// the first account's change nothing at a restart: the credentials file
+// keeps the management account's key, and the management account stays
+// the organization's.
+func TestRestartAfterCreateAccount(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, dir)
+	c := readCredentials(t, dir)
+	mgmt := aws.ToString(callerIdentity(t, r.url, c).Account)
+	o := organizations.New(organizations.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil }),
+	})
+	// Ids are random: make members until one sorts before the first
+	// account (each does with probability about mgmt/10^12).
+	lower := false
+	for i := 0; i < 40 && !lower; i++ {
+		st, err := o.CreateAccount(t.Context(), &organizations.CreateAccountInput{
+			Email: aws.String(fmt.Sprintf("m%d@example.com", i)), AccountName: aws.String(fmt.Sprintf("m%d", i)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lower = aws.ToString(st.CreateAccountStatus.AccountId) < mgmt
+	}
+	if !lower {
+		t.Skipf("no member id sorted before %s", mgmt)
+	}
+	r.stop()
+	r2 := start(t, dir)
+	if c2 := readCredentials(t, dir); c2 != c {
+		t.Fatal("the restart wrote a new root key to the credentials file")
+	}
+	if got := aws.ToString(callerIdentity(t, r2.url, c).Account); got != mgmt {
+		t.Fatalf("the key now belongs to %s, want %s", got, mgmt)
+	}
+	org, err := organizations.New(organizations.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(r2.url), RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil }),
+	}).DescribeOrganization(t.Context(), &organizations.DescribeOrganizationInput{})
+	if err != nil || aws.ToString(org.Organization.MasterAccountId) != mgmt {
+		t.Fatalf("DescribeOrganization after restart = %+v, %v", org, err)
 	}
 }

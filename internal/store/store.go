@@ -31,10 +31,30 @@ type Tag struct {
 
 // Account is one 12-digit AWS account of the server.
 type Account struct {
-	ID        string // 12 digits
-	Name      string
-	Email     string // unique regardless of case, when not empty
-	CreatedAt time.Time
+	ID    string // 12 digits
+	Name  string
+	Email string // unique regardless of case, when not empty
+	// ManagementAccountID is, for a member account of the organization,
+	// the management account's id; "" for the management account.
+	ManagementAccountID string
+	CreatedAt           time.Time
+}
+
+// ManagementAccount picks the organization's management account out of
+// every account: the one that is no member, the earliest created (then
+// the smallest id) if there were several.
+func ManagementAccount(accts []Account) (Account, bool) {
+	var best Account
+	found := false
+	for _, a := range accts {
+		if a.ManagementAccountID != "" {
+			continue
+		}
+		if !found || a.CreatedAt.Before(best.CreatedAt) || a.CreatedAt.Equal(best.CreatedAt) && a.ID < best.ID {
+			best, found = a, true
+		}
+	}
+	return best, found
 }
 
 // User is an IAM user.

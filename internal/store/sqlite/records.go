@@ -56,12 +56,12 @@ func principal(ctx context.Context, tx querier, what string, p store.Principal) 
 
 // Accounts
 
-const accountCols = `id, name, email, created_at`
+const accountCols = `id, name, email, management_id, created_at`
 
 func scanAccount(s scanner) (store.Account, error) {
 	var a store.Account
 	var created string
-	if err := s.Scan(&a.ID, &a.Name, &a.Email, &created); err != nil {
+	if err := s.Scan(&a.ID, &a.Name, &a.Email, &a.ManagementAccountID, &created); err != nil {
 		return store.Account{}, err
 	}
 	var err error
@@ -80,8 +80,8 @@ func (db *DB) CreateAccount(ctx context.Context, a store.Account) error {
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, name, email, email_key, created_at) VALUES (?, ?, ?, ?, ?)`,
-			a.ID, a.Name, a.Email, store.FoldName(a.Email), timeText(a.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, name, email, email_key, management_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			a.ID, a.Name, a.Email, store.FoldName(a.Email), a.ManagementAccountID, timeText(a.CreatedAt))
 		return err
 	})
 }

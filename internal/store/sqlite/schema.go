@@ -106,6 +106,13 @@ CREATE TABLE oidc_providers (
 );
 CREATE INDEX oidc_providers_account ON oidc_providers (account_id);
 `,
+	// 1 -> 2: member accounts name their management account. Accounts
+	// made before it: every one but the earliest created is a member.
+	`
+ALTER TABLE accounts ADD COLUMN management_id TEXT NOT NULL DEFAULT '';
+UPDATE accounts SET management_id = (SELECT id FROM accounts ORDER BY created_at, id LIMIT 1)
+	WHERE id <> (SELECT id FROM accounts ORDER BY created_at, id LIMIT 1);
+`,
 }
 
 // migrate brings the schema of db up to the latest version, each step in

@@ -14,7 +14,7 @@ import (
 func testAccounts(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	a, b := account(acct1), account(acct2)
-	noEmail := []store.Account{{ID: "000000000001", Name: "x", CreatedAt: t0}, {ID: "000000000002", Name: "y", CreatedAt: t0}}
+	noEmail := []store.Account{{ID: "000000000001", Name: "x", CreatedAt: t0}, {ID: "000000000002", Name: "y", ManagementAccountID: "000000000001", CreatedAt: t0}}
 	for _, acct := range append([]store.Account{b, a}, noEmail...) {
 		must(t, s.CreateAccount(ctx, acct))
 	}
