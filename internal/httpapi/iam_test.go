@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	mrand "math/rand/v2"
 
 	"github.com/podiam/podiam/internal/creds"
@@ -49,6 +50,7 @@ func newIAMClient(t *testing.T) *awsiam.Client {
 type iamEnv struct {
 	c       *awsiam.Client
 	orgs    *organizations.Client
+	sts     *sts.Client
 	actions []string
 	seen    map[string]bool
 }
@@ -78,7 +80,7 @@ func iamClient(t *testing.T, checked bool) iamEnv {
 	service := httpapi.IAM(svc)
 	orgService := httpapi.Organizations(orgs.New(st, svc, func() time.Time { return now }, rnd))
 	edge := httpapi.New(httpapi.Config{
-		Services: []*httpapi.Service{service, orgService}, Keys: rootKeys{},
+		Services: []*httpapi.Service{service, orgService, httpapi.STS()}, Keys: rootKeys{},
 		Now: func() time.Time { return now }, NewRequestID: func() string { return "req-1" },
 	})
 	seen := map[string]bool{}
@@ -105,7 +107,8 @@ func iamClient(t *testing.T, checked bool) iamEnv {
 		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: srv.Client(), RetryMaxAttempts: 1,
 		Credentials: c.Options().Credentials,
 	})
-	return iamEnv{c: c, orgs: o, actions: actions, seen: seen}
+	s := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: srv.Client(), RetryMaxAttempts: 1, Credentials: c.Options().Credentials})
+	return iamEnv{c: c, orgs: o, sts: s, actions: actions, seen: seen}
 }
 
 // TestIAMEKSGuide runs the IAM calls of the EKS guides through the SDK.

@@ -364,11 +364,11 @@ func checkJSONResponse(m *model, action string, body []byte) []string {
 	return problems
 }
 
-// modelChecked wraps an edge serving IAM (Query) and Organizations (JSON
-// 1.1): every successful response is checked against its service's
-// model, and seen records "service:Action" for each.
+// modelChecked wraps an edge serving IAM and STS (Query) and
+// Organizations (JSON 1.1): every successful response is checked against
+// its service's model, and seen records "service:Action" for each.
 func modelChecked(t *testing.T, h http.Handler, seen map[string]bool) http.Handler {
-	iamModel, orgsModel := loadModel(t, "iam"), loadModel(t, "organizations")
+	iamModel, stsModel, orgsModel := loadModel(t, "iam"), loadModel(t, "sts"), loadModel(t, "organizations")
 	var mu sync.Mutex
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
@@ -394,8 +394,12 @@ func modelChecked(t *testing.T, h http.Handler, seen map[string]bool) http.Handl
 			problems = checkJSONResponse(orgsModel, action, rec.Body.Bytes())
 		} else {
 			form, _ := url.ParseQuery(string(body))
-			key = "iam:" + form.Get("Action")
-			problems = checkQueryResponse(iamModel, form.Get("Action"), rec.Body.Bytes())
+			service, m := "iam", iamModel
+			if strings.Contains(r.Header.Get("Authorization"), "/sts/aws4_request") {
+				service, m = "sts", stsModel
+			}
+			key = service + ":" + form.Get("Action")
+			problems = checkQueryResponse(m, form.Get("Action"), rec.Body.Bytes())
 		}
 		mu.Lock()
 		seen[key] = true

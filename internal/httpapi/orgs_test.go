@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // TestOrganizationsEveryAction drives each Organizations action through
@@ -15,6 +16,10 @@ import (
 func TestOrganizationsEveryAction(t *testing.T) {
 	env := iamClient(t, true)
 	o, ctx := env.orgs, t.Context()
+	id, err := env.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(id.Arn) != "arn:aws:iam::111122223333:root" || !env.seen["sts:GetCallerIdentity"] {
+		t.Fatalf("GetCallerIdentity = %+v, %v", id, err)
+	}
 	org, err := o.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	if err != nil {
 		t.Fatal(err)
