@@ -765,7 +765,7 @@ func simulateResult(p iam.Page[iam.EvaluationResult]) *awsproto.SimulatePolicyRe
 				MatchedStatements: mapList(r.MatchedStatements, func(m iam.MatchedStatement) awsproto.Statement {
 					return awsproto.Statement{SourcePolicyId: m.SourcePolicyID, SourcePolicyType: m.SourcePolicyType}
 				}),
-				MissingContextValues: awsproto.List[string]{},
+				MissingContextValues: append(awsproto.List[string]{}, r.MissingContextValues...),
 			}
 			if r.AllowedByBoundary != nil {
 				out.PermissionsBoundaryDecisionDetail = &awsproto.PermissionsBoundaryDecisionDetail{AllowedByPermissionsBoundary: *r.AllowedByBoundary}

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -74,6 +75,22 @@ func TestSimulateCustomPolicy(t *testing.T) {
 	if r := next.EvaluationResults[0]; aws.ToString(r.EvalActionName) != "s3:PutObject" || r.EvalDecision != types.PolicyEvaluationDecisionTypeImplicitDeny ||
 		r.PermissionsBoundaryDecisionDetail == nil || r.PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary {
 		t.Errorf("page 2 result %+v", r)
+	}
+	// On "*", the condition keys of the statements about an action that
+	// no context entry gave.
+	miss, err := c.SimulateCustomPolicy(ctx, &awsiam.SimulateCustomPolicyInput{
+		PolicyInputList: []string{doc, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Put*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},"Bool":{"aws:SecureTransport":"true"}}}]}`},
+		ActionNames:     []string{"s3:PutObject", "s3:GetObject"},
+		ContextEntries:  []types.ContextEntry{{ContextKeyName: aws.String("aws:securetransport"), ContextKeyValues: []string{"true"}, ContextKeyType: types.ContextKeyTypeEnumBoolean}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := miss.EvaluationResults[0].MissingContextValues; !slices.Equal(got, []string{"aws:RequestTag/team", "aws:SourceIp"}) {
+		t.Errorf("PutObject: missing %v, want aws:RequestTag/team and aws:SourceIp", got)
+	}
+	if got := miss.EvaluationResults[1].MissingContextValues; len(got) != 0 {
+		t.Errorf("GetObject: missing %v, want none", got)
 	}
 	_, err = c.SimulateCustomPolicy(ctx, &awsiam.SimulateCustomPolicyInput{PolicyInputList: []string{`{"Version":"2012-10-17"`}, ActionNames: []string{"s3:GetObject"}})
 	if code(err) != "MalformedPolicyDocument" {

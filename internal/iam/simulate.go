@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/podiam/podiam/internal/arn"
@@ -52,6 +53,9 @@ type EvaluationResult struct {
 	MatchedStatements []MatchedStatement
 	// AllowedByBoundary is set when a permissions boundary applied.
 	AllowedByBoundary *bool
+	// MissingContextValues, for a simulation on "*", names the condition
+	// keys of statements about the action that no context entry gave.
+	MissingContextValues []string
 
 	seq int // position in the simulation, for paging
 }
@@ -282,6 +286,9 @@ func (s *Service) simulate(sim *simulation, callerARN string, in SimulateInput) 
 			for _, st := range res.Statements {
 				r.MatchedStatements = append(r.MatchedStatements, sim.sources[st.Policy])
 			}
+			if resource == "*" {
+				r.MissingContextValues = sim.missingKeys(req, in.ContextEntries)
+			}
 			if sim.set.Boundary != nil {
 				// The boundary alone, as if it were the only identity policy.
 				authz.Evaluate(req, &authz.Set{Identity: []*policy.Policy{sim.set.Boundary}}, &bres)
@@ -292,6 +299,34 @@ func (s *Service) simulate(sim *simulation, callerARN string, in SimulateInput) 
 		}
 	}
 	return paginate(out, func(r EvaluationResult) string { return fmt.Sprintf("%010d", r.seq) }, in.PageRequest)
+}
+
+// missingKeys lists, sorted and once each, the condition keys of the
+// simulation's statements about req's action that no context entry gives.
+func (sim *simulation) missingKeys(req *authz.Request, given []ContextEntry) []string {
+	have := map[string]bool{}
+	for _, e := range given {
+		have[strings.ToLower(e.Key)] = true
+	}
+	seen := map[string]bool{}
+	var out []string
+	for p := range sim.sources {
+		for i := range p.Rules {
+			r := &p.Rules[i]
+			if !r.MatchAction(req) || r.Index >= len(p.Document.Statements) {
+				continue
+			}
+			for _, c := range p.Document.Statements[r.Index].Condition {
+				k := strings.ToLower(c.Key)
+				if !have[k] && !seen[k] {
+					seen[k] = true
+					out = append(out, c.Key)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func contains(list []string, s string) bool {
