@@ -37,6 +37,7 @@ type Rule struct {
 	principal    *principals // Principal or NotPrincipal; nil when neither
 	notPrincipal bool
 	actions      []arn.Glob // lower case
+	byVendor     *vendorIndex
 	notAction    bool
 	anyResource  bool // "*" among Resource/NotResource, or neither element (trust)
 	resources    []arn.ARNGlob
@@ -124,6 +125,9 @@ func Compile(name string, d *Document, k Kind) *Policy {
 				}
 			}
 			r.actions = allActs[start:len(allActs):len(allActs)]
+			if len(r.actions) >= indexMin {
+				r.byVendor = indexActions(acts.Values, r.actions)
+			}
 		}
 		res := s.Resource
 		if s.NotResource != nil {
@@ -171,13 +175,48 @@ func hashBit(s string) uint64 {
 	return 1 << (h >> 58)
 }
 
-func (r *Rule) matchAction(action string) bool {
-	hit := false
-	for i := range r.actions {
-		if m, _ := r.actions[i].Match(action, false, nil); m {
-			hit = true
-			break
+// indexMin is the number of actions from which a rule indexes them by
+// service (AWS's ReadOnlyAccess has statements of over a thousand).
+const indexMin = 16
+
+// vendorIndex groups a rule's action patterns by their service prefix.
+// A pattern "svc:..." can only match an action of service svc; patterns
+// whose service has a wildcard (or that have no colon) may match any.
+type vendorIndex struct {
+	byVendor map[string][]arn.Glob
+	any      []arn.Glob
+}
+
+func indexActions(values []string, globs []arn.Glob) *vendorIndex {
+	x := &vendorIndex{byVendor: map[string][]arn.Glob{}}
+	for i, v := range values {
+		v = strings.ToLower(v)
+		vendor, _, ok := strings.Cut(v, ":")
+		if !ok || strings.ContainsAny(vendor, "*?") {
+			x.any = append(x.any, globs[i])
+			continue
 		}
+		x.byVendor[vendor] = append(x.byVendor[vendor], globs[i])
+	}
+	return x
+}
+
+func matchAny(globs []arn.Glob, action string) bool {
+	for i := range globs {
+		if m, _ := globs[i].Match(action, false, nil); m {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Rule) matchAction(action string) bool {
+	var hit bool
+	if x := r.byVendor; x != nil {
+		vendor, _, _ := strings.Cut(action, ":")
+		hit = matchAny(x.byVendor[vendor], action) || matchAny(x.any, action)
+	} else {
+		hit = matchAny(r.actions, action)
 	}
 	return hit != r.notAction
 }

@@ -2,8 +2,6 @@
 // under arn:aws:iam::aws:policy/: their documents (embedded) and Seed,
 // which puts them in the store at start-up.
 //
-// ReadOnlyAccess is AWS's document cut down to its entries for the
-// services podiam serves (iam, organizations, s3, s3-object-lambda, sts),
-// taken unchanged from a published copy of AWS's version; the full
-// document covers every AWS service.
+// The documents are AWS's, unchanged (ReadOnlyAccess is its version v178
+// of 2026-02-12: 2,677 read actions across 305 services).
 package managed

@@ -62,7 +62,9 @@ func policyID(name string) string {
 // Seed puts every shipped policy in the store that is not there yet.
 func Seed(ctx context.Context, st store.Store, now time.Time) error {
 	for _, p := range Policies() {
-		if _, err := policy.ParseDocument([]byte(p.Document), policy.Identity, policy.Options{}); err != nil {
+		// AWS-managed policies are not held to the customer size quota
+		// (ReadOnlyAccess is far larger).
+		if _, err := policy.ParseDocument([]byte(p.Document), policy.Identity, policy.Options{MaxSize: -1}); err != nil {
 			return fmt.Errorf("AWS-managed policy %s: %w", p.Name, err)
 		}
 		arn := ARNPrefix + p.Name

@@ -26,7 +26,7 @@ func TestDocumentsParse(t *testing.T) {
 	}
 	for _, p := range ps {
 		t.Run(p.Name, func(t *testing.T) {
-			if _, err := policy.Parse(p.Name, []byte(p.Document), policy.Identity, policy.Options{}); err != nil {
+			if _, err := policy.Parse(p.Name, []byte(p.Document), policy.Identity, policy.Options{MaxSize: -1}); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -114,6 +114,19 @@ func TestUseThroughIAM(t *testing.T) {
 	}
 	if _, err := svc.CreateRole(ctx, session, iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: trust}); code(err) != iam.CodeAccessDenied {
 		t.Errorf("ReadOnlyAccess session CreateRole: %v", err)
+	}
+
+	// The whole of AWS's document: read actions of services podiam does
+	// not serve are allowed too, writes are not.
+	sim, err := svc.SimulatePrincipalPolicy(ctx, root, iam.SimulateInput{PolicySourceARN: "arn:aws:iam::" + acct + ":role/reader",
+		ActionNames: []string{"ec2:DescribeInstances", "eks:DescribeCluster", "s3:GetObject", "ec2:RunInstances", "s3:PutObject"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"allowed", "allowed", "allowed", "implicitDeny", "implicitDeny"} {
+		if r := sim.Items[i]; r.Decision != want {
+			t.Errorf("ReadOnlyAccess %s: %s, want %s", r.Action, r.Decision, want)
+		}
 	}
 
 	page, err := svc.ListPolicies(ctx, root, iam.ListPoliciesInput{Scope: "AWS"})
