@@ -77,6 +77,18 @@ func required(q *awsproto.QueryRequest, names ...string) ([]string, error) {
 	return out, nil
 }
 
+// noOutput adapts an action without output whose parameters are all
+// required: f gets their values in the order of names.
+func noOutput(f func(ctx context.Context, c iam.Caller, p []string) error, names ...string) func(context.Context, iam.Caller, *awsproto.QueryRequest) (any, error) {
+	return func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+		p, err := required(q, names...)
+		if err != nil {
+			return nil, err
+		}
+		return nil, f(ctx, c, p)
+	}
+}
+
 func pageRequest(q *awsproto.QueryRequest) (iam.PageRequest, error) {
 	n, given, err := q.Int("MaxItems")
 	if err != nil {
@@ -208,20 +220,10 @@ func IAM(svc *iam.Service) *Service {
 			}
 			return &awsproto.ListRolesResult{Roles: mapList(p.Items, wireRole), IsTruncated: p.IsTruncated, Marker: p.Marker}, nil
 		},
-		"DeleteRole": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, "RoleName")
-			if err != nil {
-				return nil, err
-			}
-			return nil, svc.DeleteRole(ctx, c, p[0])
-		},
-		"UpdateAssumeRolePolicy": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, "RoleName", "PolicyDocument")
-			if err != nil {
-				return nil, err
-			}
-			return nil, svc.UpdateAssumeRolePolicy(ctx, c, p[0], p[1])
-		},
+		"DeleteRole": noOutput(func(ctx context.Context, c iam.Caller, p []string) error { return svc.DeleteRole(ctx, c, p[0]) }, "RoleName"),
+		"UpdateAssumeRolePolicy": noOutput(func(ctx context.Context, c iam.Caller, p []string) error {
+			return svc.UpdateAssumeRolePolicy(ctx, c, p[0], p[1])
+		}, "RoleName", "PolicyDocument"),
 		"UpdateRole": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
 			p, err := required(q, "RoleName")
 			if err != nil {
@@ -342,13 +344,7 @@ func IAM(svc *iam.Service) *Service {
 			}
 			return &awsproto.ListPoliciesResult{Policies: mapList(page.Items, wirePolicy), IsTruncated: page.IsTruncated, Marker: page.Marker}, nil
 		},
-		"DeletePolicy": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, "PolicyArn")
-			if err != nil {
-				return nil, err
-			}
-			return nil, svc.DeletePolicy(ctx, c, p[0])
-		},
+		"DeletePolicy": noOutput(func(ctx context.Context, c iam.Caller, p []string) error { return svc.DeletePolicy(ctx, c, p[0]) }, "PolicyArn"),
 		"GetPolicyVersion": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
 			p, err := required(q, "PolicyArn", "VersionId")
 			if err != nil {
@@ -396,20 +392,12 @@ func IAM(svc *iam.Service) *Service {
 			}
 			return &awsproto.ListPolicyVersionsResult{Versions: vs, IsTruncated: page.IsTruncated, Marker: page.Marker}, nil
 		},
-		"DeletePolicyVersion": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, "PolicyArn", "VersionId")
-			if err != nil {
-				return nil, err
-			}
-			return nil, svc.DeletePolicyVersion(ctx, c, p[0], p[1])
-		},
-		"SetDefaultPolicyVersion": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, "PolicyArn", "VersionId")
-			if err != nil {
-				return nil, err
-			}
-			return nil, svc.SetDefaultPolicyVersion(ctx, c, p[0], p[1])
-		},
+		"DeletePolicyVersion": noOutput(func(ctx context.Context, c iam.Caller, p []string) error {
+			return svc.DeletePolicyVersion(ctx, c, p[0], p[1])
+		}, "PolicyArn", "VersionId"),
+		"SetDefaultPolicyVersion": noOutput(func(ctx context.Context, c iam.Caller, p []string) error {
+			return svc.SetDefaultPolicyVersion(ctx, c, p[0], p[1])
+		}, "PolicyArn", "VersionId"),
 		"CreateUser": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
 			p, err := required(q, "UserName")
 			if err != nil {
@@ -443,13 +431,7 @@ func IAM(svc *iam.Service) *Service {
 			}
 			return &awsproto.ListUsersResult{Users: mapList(p.Items, wireUser), IsTruncated: p.IsTruncated, Marker: p.Marker}, nil
 		},
-		"DeleteUser": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, "UserName")
-			if err != nil {
-				return nil, err
-			}
-			return nil, svc.DeleteUser(ctx, c, p[0])
-		},
+		"DeleteUser": noOutput(func(ctx context.Context, c iam.Caller, p []string) error { return svc.DeleteUser(ctx, c, p[0]) }, "UserName"),
 		"CreateAccessKey": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
 			k, err := svc.CreateAccessKey(ctx, c, q.Get("UserName"))
 			if err != nil {
@@ -529,27 +511,15 @@ func IAM(svc *iam.Service) *Service {
 				return awsproto.OpenIDConnectProviderListEntry{Arn: p.ARN}
 			})}, nil
 		},
-		"DeleteOpenIDConnectProvider": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, "OpenIDConnectProviderArn")
-			if err != nil {
-				return nil, err
-			}
-			return nil, svc.DeleteOpenIDConnectProvider(ctx, c, p[0])
-		},
-		"AddClientIDToOpenIDConnectProvider": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, "OpenIDConnectProviderArn", "ClientID")
-			if err != nil {
-				return nil, err
-			}
-			return nil, svc.AddClientIDToOpenIDConnectProvider(ctx, c, p[0], p[1])
-		},
-		"RemoveClientIDFromOpenIDConnectProvider": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, "OpenIDConnectProviderArn", "ClientID")
-			if err != nil {
-				return nil, err
-			}
-			return nil, svc.RemoveClientIDFromOpenIDConnectProvider(ctx, c, p[0], p[1])
-		},
+		"DeleteOpenIDConnectProvider": noOutput(func(ctx context.Context, c iam.Caller, p []string) error {
+			return svc.DeleteOpenIDConnectProvider(ctx, c, p[0])
+		}, "OpenIDConnectProviderArn"),
+		"AddClientIDToOpenIDConnectProvider": noOutput(func(ctx context.Context, c iam.Caller, p []string) error {
+			return svc.AddClientIDToOpenIDConnectProvider(ctx, c, p[0], p[1])
+		}, "OpenIDConnectProviderArn", "ClientID"),
+		"RemoveClientIDFromOpenIDConnectProvider": noOutput(func(ctx context.Context, c iam.Caller, p []string) error {
+			return svc.RemoveClientIDFromOpenIDConnectProvider(ctx, c, p[0], p[1])
+		}, "OpenIDConnectProviderArn", "ClientID"),
 		"UpdateOpenIDConnectProviderThumbprint": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
 			p, err := required(q, "OpenIDConnectProviderArn")
 			if err != nil {
@@ -568,20 +538,8 @@ func IAM(svc *iam.Service) *Service {
 		ops         iam.PrincipalPolicies
 	}{{"Role", "RoleName", svc.RolePolicies()}, {"User", "UserName", svc.UserPolicies()}} {
 		ops := k.ops
-		a["Attach"+k.noun+"Policy"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, k.param, "PolicyArn")
-			if err != nil {
-				return nil, err
-			}
-			return nil, ops.Attach(ctx, c, p[0], p[1])
-		}
-		a["Detach"+k.noun+"Policy"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, k.param, "PolicyArn")
-			if err != nil {
-				return nil, err
-			}
-			return nil, ops.Detach(ctx, c, p[0], p[1])
-		}
+		a["Attach"+k.noun+"Policy"] = noOutput(func(ctx context.Context, c iam.Caller, p []string) error { return ops.Attach(ctx, c, p[0], p[1]) }, k.param, "PolicyArn")
+		a["Detach"+k.noun+"Policy"] = noOutput(func(ctx context.Context, c iam.Caller, p []string) error { return ops.Detach(ctx, c, p[0], p[1]) }, k.param, "PolicyArn")
 		a["ListAttached"+k.noun+"Policies"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
 			p, err := required(q, k.param)
 			if err != nil {
@@ -597,13 +555,9 @@ func IAM(svc *iam.Service) *Service {
 			}
 			return attached(page), nil
 		}
-		a["Put"+k.noun+"Policy"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, k.param, "PolicyName", "PolicyDocument")
-			if err != nil {
-				return nil, err
-			}
-			return nil, ops.PutInline(ctx, c, p[0], p[1], p[2])
-		}
+		a["Put"+k.noun+"Policy"] = noOutput(func(ctx context.Context, c iam.Caller, p []string) error {
+			return ops.PutInline(ctx, c, p[0], p[1], p[2])
+		}, k.param, "PolicyName", "PolicyDocument")
 		a["Get"+k.noun+"Policy"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
 			p, err := required(q, k.param, "PolicyName")
 			if err != nil {
@@ -634,13 +588,7 @@ func IAM(svc *iam.Service) *Service {
 			}
 			return &awsproto.ListInlinePoliciesResult{PolicyNames: append(awsproto.List[string]{}, page.Items...), IsTruncated: page.IsTruncated, Marker: page.Marker}, nil
 		}
-		a["Delete"+k.noun+"Policy"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, k.param, "PolicyName")
-			if err != nil {
-				return nil, err
-			}
-			return nil, ops.DeleteInline(ctx, c, p[0], p[1])
-		}
+		a["Delete"+k.noun+"Policy"] = noOutput(func(ctx context.Context, c iam.Caller, p []string) error { return ops.DeleteInline(ctx, c, p[0], p[1]) }, k.param, "PolicyName")
 	}
 	// Put/Delete...PermissionsBoundary, alike for roles and users.
 	for _, k := range []struct {
@@ -651,20 +599,8 @@ func IAM(svc *iam.Service) *Service {
 		{"Role", "RoleName", svc.PutRolePermissionsBoundary, svc.DeleteRolePermissionsBoundary},
 		{"User", "UserName", svc.PutUserPermissionsBoundary, svc.DeleteUserPermissionsBoundary},
 	} {
-		a["Put"+k.noun+"PermissionsBoundary"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, k.param, "PermissionsBoundary")
-			if err != nil {
-				return nil, err
-			}
-			return nil, k.put(ctx, c, p[0], p[1])
-		}
-		a["Delete"+k.noun+"PermissionsBoundary"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, k.param)
-			if err != nil {
-				return nil, err
-			}
-			return nil, k.del(ctx, c, p[0])
-		}
+		a["Put"+k.noun+"PermissionsBoundary"] = noOutput(func(ctx context.Context, c iam.Caller, p []string) error { return k.put(ctx, c, p[0], p[1]) }, k.param, "PermissionsBoundary")
+		a["Delete"+k.noun+"PermissionsBoundary"] = noOutput(func(ctx context.Context, c iam.Caller, p []string) error { return k.del(ctx, c, p[0]) }, k.param)
 	}
 	// Tag, Untag and List...Tags of each taggable kind.
 	for _, k := range []struct {
