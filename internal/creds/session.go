@@ -184,8 +184,10 @@ func (k *SessionKeys) OpenSession(accessKeyID, token string, now time.Time) (Ses
 	if len(token) > maxTokenLen {
 		return Session{}, Secret{}, ErrBadToken
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(raw) < 2 || raw[0] != tokenVersion {
+	// One spelling per token: the decoder would skip line breaks and
+	// ignore stray low bits, Strict and the re-encoding check forbid both.
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
+	if err != nil || len(raw) < 2 || raw[0] != tokenVersion || base64.RawURLEncoding.EncodedLen(len(raw)) != len(token) {
 		return Session{}, Secret{}, ErrBadToken
 	}
 	key, ok := k.keys[raw[1]]
