@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/podiam/podiam/internal/authz"
+	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/policy"
 	"github.com/podiam/podiam/internal/store"
 )
@@ -16,34 +17,32 @@ import (
 // at their default versions, and inline policies) allow. A denial is an
 // *Error with code AccessDenied and AWS's message.
 func (s *Service) Authorize(ctx context.Context, caller Caller, action, resource string) error {
-	if caller.Root {
+	if caller.Root && caller.Session == nil {
 		report(ctx, Decision{Action: action, Resource: resource, Decision: "allowed", Reason: "root"})
 		return nil
 	}
-	principal, err := policy.ParsePrincipal(caller.ARN)
-	if err != nil {
-		return s.denied(caller, action, resource, authz.NoIdentityAllow)
+	if caller.Session != nil && caller.Session.Kind == creds.UserSession && strings.HasPrefix(action, "iam:") {
+		// Credentials from GetSessionToken without MFA may not call IAM.
+		report(ctx, Decision{Action: action, Resource: resource, Decision: "implicitDeny", Reason: "session-without-mfa"})
+		return &Error{Code: CodeAccessDenied, Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because temporary credentials from GetSessionToken without MFA cannot call IAM", caller.ARN, action, resource)}
 	}
-	var owner store.Principal
-	switch principal.Type {
-	case policy.User:
-		name := caller.UserName
-		if name == "" {
-			name = principal.UserName()
-		}
-		owner = store.Principal{AccountID: caller.Account, Kind: store.PrincipalUser, Name: name}
-	case policy.AssumedRole:
-		owner = store.Principal{AccountID: caller.Account, Kind: store.PrincipalRole, Name: principal.RoleARN[strings.LastIndexByte(principal.RoleARN, '/')+1:]}
-	default:
-		return s.denied(caller, action, resource, authz.NoIdentityAllow)
-	}
-	set, err := s.identityPolicies(ctx, owner)
+	id, err := s.CallerIdentity(ctx, caller)
 	if err != nil {
 		return err
 	}
-	req := &authz.Request{Principal: principal, Action: action, Resource: resource}
+	if id.Principal.Type == policy.Account {
+		report(ctx, Decision{Action: action, Resource: resource, Decision: "allowed", Reason: "root"})
+		return nil
+	}
+	if id.Principal.Type != policy.User && id.Principal.Type != policy.AssumedRole {
+		return s.denied(caller, action, resource, authz.NoIdentityAllow)
+	}
+	req := &authz.Request{Principal: id.Principal, Action: action, Resource: resource}
+	for k, v := range id.Context {
+		req.Context.Set(k, v)
+	}
 	var res authz.Result
-	authz.Evaluate(req, set, &res)
+	authz.Evaluate(req, &id.Set, &res)
 	d := Decision{Action: action, Resource: resource, Decision: res.Decision.String(), Reason: res.Reason.String()}
 	for _, r := range res.Statements {
 		d.Statements = append(d.Statements, r.Ref())
@@ -58,9 +57,12 @@ func (s *Service) Authorize(ctx context.Context, caller Caller, action, resource
 func (s *Service) denied(caller Caller, action, resource string, reason authz.Reason) error {
 	// AWS says "User:" for every kind of principal.
 	msg := fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s ", caller.ARN, action, resource)
-	if reason == authz.DeniedByIdentity {
-		msg += "with an explicit deny in an identity-based policy"
-	} else {
+	switch reason {
+	case authz.DeniedByIdentity, authz.DeniedByBoundary, authz.DeniedBySession:
+		msg += "with " + reason.Explain()
+	case authz.NoBoundaryAllow, authz.NoSessionAllow:
+		msg += "because " + strings.TrimSuffix(reason.Explain(), "the action") + "the " + action + " action"
+	default:
 		msg += "because no identity-based policy allows the " + action + " action"
 	}
 	return &Error{Code: CodeAccessDenied, Message: msg}

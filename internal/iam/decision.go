@@ -40,14 +40,18 @@ type compiledCache struct {
 const cacheSize = 10000
 
 func (c *compiledCache) get(name, doc string) (*policy.Policy, error) {
-	key := name + "\x00" + doc
+	return c.getKind(name, doc, policy.Identity)
+}
+
+func (c *compiledCache) getKind(name, doc string, k policy.Kind) (*policy.Policy, error) {
+	key := k.String() + "\x00" + name + "\x00" + doc
 	c.mu.Lock()
 	p, ok := c.m[key]
 	c.mu.Unlock()
 	if ok {
 		return p, nil
 	}
-	p, err := policy.Parse(name, []byte(doc), policy.Identity, policy.Options{MaxSize: -1})
+	p, err := policy.Parse(name, []byte(doc), k, policy.Options{MaxSize: -1})
 	if err != nil {
 		return nil, err
 	}

@@ -68,12 +68,15 @@ func NewService(cfg Config) (*Service, error) {
 }
 
 // Caller is who makes a request: the account it acts in and its ARN; Root
-// for the account's root user, UserName for an IAM user.
+// for the account's root user, UserName for an IAM user, Session for a
+// caller using session credentials (a role session's ARN is its
+// assumed-role ARN; a GetSessionToken session's is its user's or root's).
 type Caller struct {
 	Account  string
 	ARN      string
 	Root     bool
 	UserName string
+	Session  *creds.Session
 }
 
 // Page is one page of a listing: Marker, when IsTruncated, asks for the

@@ -97,7 +97,8 @@ func TestUseThroughIAM(t *testing.T) {
 	}
 	root := iam.Caller{Account: acct, ARN: "arn:aws:iam::" + acct + ":root", Root: true}
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}`
-	if _, err := svc.CreateRole(ctx, root, iam.CreateRoleInput{RoleName: "reader", AssumeRolePolicyDocument: trust}); err != nil {
+	role, err := svc.CreateRole(ctx, root, iam.CreateRoleInput{RoleName: "reader", AssumeRolePolicyDocument: trust})
+	if err != nil {
 		t.Fatal(err)
 	}
 	ro := managed.ARNPrefix + "ReadOnlyAccess"
@@ -108,7 +109,8 @@ func TestUseThroughIAM(t *testing.T) {
 	if err != nil || len(att.Items) != 1 || att.Items[0].PolicyARN != ro {
 		t.Fatalf("ListAttachedRolePolicies = %+v, %v", att, err)
 	}
-	session := iam.Caller{Account: acct, ARN: "arn:aws:sts::" + acct + ":assumed-role/reader/s"}
+	session := iam.Caller{Account: acct, ARN: "arn:aws:sts::" + acct + ":assumed-role/reader/s",
+		Session: &creds.Session{Kind: creds.RoleSession, Account: acct, RoleARN: role.ARN, RoleID: role.ID, SessionName: "s"}}
 	if _, err := svc.ListRoles(ctx, session, iam.ListInput{}); err != nil {
 		t.Errorf("ReadOnlyAccess session may not ListRoles: %v", err)
 	}

@@ -1,0 +1,82 @@
+package iam_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/iam"
+)
+
+const iamAll = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}`
+
+// TestBoundaryLimitsUser: a user's permissions boundary limits what its
+// identity policies allow.
+func TestBoundaryLimitsUser(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	all := must(e.svc.CreatePolicy(ctx, root, iam.CreatePolicyInput{PolicyName: "all", PolicyDocument: iamAll}))
+	reads := must(e.svc.CreatePolicy(ctx, root, iam.CreatePolicyInput{PolicyName: "reads",
+		PolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:Get*","iam:List*"],"Resource":"*"}]}`}))
+	must(e.svc.CreateUser(ctx, root, iam.CreateUserInput{UserName: "bob", PermissionsBoundary: reads.ARN}))
+	noErr(t, e.svc.AttachUserPolicy(ctx, root, "bob", all.ARN))
+	bob := iam.Caller{Account: acct, ARN: bobARN, UserName: "bob"}
+	must(e.svc.ListRoles(ctx, bob, iam.ListInput{}))
+	_, err := e.svc.CreateRole(ctx, bob, iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: trust})
+	wantCode(t, err, iam.CodeAccessDenied)
+	if !strings.HasSuffix(err.Error(), "because no permissions boundary allows the iam:CreateRole action") {
+		t.Fatalf("message %q", err)
+	}
+	noErr(t, e.svc.DeleteUserPermissionsBoundary(ctx, root, "bob"))
+	must(e.svc.CreateRole(ctx, bob, iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: trust}))
+}
+
+// TestRoleSessionIdentity: a role session has its role's policies, limited
+// by its session policies, and loses them when the role is deleted and a
+// role of the same name made again.
+func TestRoleSessionIdentity(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	r := e.role(t, "app")
+	noErr(t, e.svc.PutRolePolicy(ctx, root, "app", "all", iamAll))
+	sess := &creds.Session{Kind: creds.RoleSession, Account: acct, RoleARN: r.ARN, RoleID: r.ID, SessionName: "s1",
+		Tags: []creds.SessionTag{{Key: "team", Value: "blue"}}}
+	caller := iam.Caller{Account: acct, ARN: "arn:aws:sts::" + acct + ":assumed-role/app/s1", Session: sess}
+	must(e.svc.ListRoles(ctx, caller, iam.ListInput{}))
+	id := must(e.svc.CallerIdentity(ctx, caller))
+	if id.Principal.UserID != r.ID+":s1" || id.Principal.RoleARN != r.ARN || id.Principal.Tags["team"] != "blue" || id.Context["aws:TokenIssueTime"] == "" {
+		t.Fatalf("identity %+v", id)
+	}
+
+	// A session policy narrows the session.
+	limited := *sess
+	limited.Policies = []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*"}]}`}
+	lc := caller
+	lc.Session = &limited
+	must(e.svc.GetRole(ctx, lc, "app"))
+	_, err := e.svc.ListRoles(ctx, lc, iam.ListInput{})
+	wantCode(t, err, iam.CodeAccessDenied)
+	if !strings.HasSuffix(err.Error(), "because no session policy allows the iam:ListRoles action") {
+		t.Fatalf("message %q", err)
+	}
+	// A managed session policy that was deleted allows nothing.
+	gone := *sess
+	gone.PolicyARNs = []string{"arn:aws:iam::" + acct + ":policy/deleted"}
+	gc := caller
+	gc.Session = &gone
+	_, err = e.svc.GetRole(ctx, gc, "app")
+	wantCode(t, err, iam.CodeAccessDenied)
+
+	// Deleted and made again: the old session's role id no longer matches.
+	noErr(t, e.svc.DeleteRolePolicy(ctx, root, "app", "all"))
+	noErr(t, e.svc.DeleteRole(ctx, root, "app"))
+	e.role(t, "app")
+	noErr(t, e.svc.PutRolePolicy(ctx, root, "app", "all", iamAll))
+	_, err = e.svc.ListRoles(ctx, caller, iam.ListInput{})
+	wantCode(t, err, iam.CodeAccessDenied)
+
+	// GetSessionToken sessions may not call IAM.
+	us := iam.Caller{Account: acct, ARN: "arn:aws:iam::" + acct + ":root", Root: true, Session: &creds.Session{Kind: creds.UserSession, Account: acct}}
+	_, err = e.svc.ListRoles(ctx, us, iam.ListInput{})
+	wantCode(t, err, iam.CodeAccessDenied)
+}
