@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/podiam/podiam/internal/audit"
@@ -27,6 +28,23 @@ type Caller struct {
 	UserID string
 	// SourceIP is the client address, without port.
 	SourceIP string
+	// Session is set for session credentials.
+	Session *creds.Session
+}
+
+// SessionCaller is the caller of session credentials: a role session is
+// arn:aws:sts::A:assumed-role/Role/Session with user id RoleID:Session;
+// a GetSessionToken session is its user or root.
+func SessionCaller(s creds.Session) *Caller {
+	c := &Caller{Account: s.Account, Session: &s}
+	if s.Kind == creds.RoleSession {
+		role := s.RoleARN[strings.LastIndexByte(s.RoleARN, '/')+1:]
+		c.ARN = "arn:aws:sts::" + s.Account + ":assumed-role/" + role + "/" + s.SessionName
+		c.UserID = s.RoleID + ":" + s.SessionName
+	} else {
+		c.ARN, c.UserID = s.UserARN, s.UserID
+	}
+	return c
 }
 
 // KeyLookup finds the caller and secret behind an access key id (and the
@@ -134,7 +152,8 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var result any
 	if err == nil {
-		result, err = e.run(withDecisions(r.Context(), rec), svc, caller, req)
+		ctx := context.WithValue(withDecisions(r.Context(), rec), sourceIPKey{}, rec.SourceIP)
+		result, err = e.run(ctx, svc, caller, req)
 	}
 	if err != nil {
 		ae := awsproto.AsError(err)

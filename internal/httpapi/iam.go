@@ -16,7 +16,7 @@ func iamCaller(c *Caller) iam.Caller {
 	if c == nil {
 		return iam.Caller{}
 	}
-	out := iam.Caller{Account: c.Account, ARN: c.ARN, Root: strings.HasSuffix(c.ARN, ":root")}
+	out := iam.Caller{Account: c.Account, ARN: c.ARN, Root: strings.HasSuffix(c.ARN, ":root"), Session: c.Session}
 	if _, rest, ok := strings.Cut(c.ARN, ":user/"); ok {
 		out.UserName = rest[strings.LastIndexByte(rest, '/')+1:]
 	}

@@ -22,15 +22,29 @@ import (
 	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/iam/managed"
+	"github.com/podiam/podiam/internal/oidc"
+	"github.com/podiam/podiam/internal/oidc/oidctest"
 	"github.com/podiam/podiam/internal/orgs"
 	"github.com/podiam/podiam/internal/store"
 	"github.com/podiam/podiam/internal/store/memory"
+	ststs "github.com/podiam/podiam/internal/sts"
 )
 
-// rootKeys answers for one key: the root of account 111122223333.
-type rootKeys struct{}
+// rootKeys answers for one long-term key, the root of account
+// 111122223333, and for session keys.
+type rootKeys struct {
+	sessions *creds.SessionKeys
+	now      func() time.Time
+}
 
-func (rootKeys) LookupKey(_ context.Context, id, _ string) (*httpapi.Caller, creds.Secret, error) {
+func (k rootKeys) LookupKey(_ context.Context, id, token string) (*httpapi.Caller, creds.Secret, error) {
+	if token != "" {
+		s, sec, err := k.sessions.OpenSession(id, token, k.now())
+		if err != nil {
+			return nil, creds.Secret{}, httpapi.ErrUnknownKey
+		}
+		return httpapi.SessionCaller(s), sec, nil
+	}
 	if id != keyID {
 		return nil, creds.Secret{}, httpapi.ErrUnknownKey
 	}
@@ -53,6 +67,11 @@ type iamEnv struct {
 	sts     *sts.Client
 	actions []string
 	seen    map[string]bool
+	// For clients of other credentials, and the web identity tests.
+	url    string
+	client *http.Client
+	store  store.Store
+	issuer *oidctest.Issuer
 }
 
 // iamClient is newIAMClient; with checked, responses are checked against
@@ -79,8 +98,19 @@ func iamClient(t *testing.T, checked bool) iamEnv {
 	}
 	service := httpapi.IAM(svc)
 	orgService := httpapi.Organizations(orgs.New(st, svc, func() time.Time { return now }, rnd))
+	sessions, err := creds.NewSessionKeys(map[byte][]byte{1: bytes.Repeat([]byte{8}, 32)}, 1, rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := oidctest.NewIssuer(t, oidctest.WithPath("/id/C1"))
+	stsSvc, err := ststs.New(ststs.Config{Store: st, Identities: svc, Sessions: sessions, Now: func() time.Time { return now },
+		Verifier: oidc.New(oidc.Config{RootCAs: issuer.CertPool(), Now: func() time.Time { return now }})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stsService := httpapi.STS(stsSvc)
 	edge := httpapi.New(httpapi.Config{
-		Services: []*httpapi.Service{service, orgService, httpapi.STS()}, Keys: rootKeys{},
+		Services: []*httpapi.Service{service, orgService, stsService}, Keys: rootKeys{sessions: sessions, now: func() time.Time { return now }},
 		Now: func() time.Time { return now }, NewRequestID: func() string { return "req-1" },
 	})
 	seen := map[string]bool{}
@@ -103,12 +133,15 @@ func iamClient(t *testing.T, checked bool) iamEnv {
 	for _, a := range slices.Sorted(maps.Keys(orgService.JSONActions)) {
 		actions = append(actions, "organizations:"+a)
 	}
+	for _, a := range slices.Sorted(maps.Keys(stsService.Actions)) {
+		actions = append(actions, "sts:"+a)
+	}
 	o := organizations.New(organizations.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: srv.Client(), RetryMaxAttempts: 1,
 		Credentials: c.Options().Credentials,
 	})
 	s := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: srv.Client(), RetryMaxAttempts: 1, Credentials: c.Options().Credentials})
-	return iamEnv{c: c, orgs: o, sts: s, actions: actions, seen: seen}
+	return iamEnv{c: c, orgs: o, sts: s, actions: actions, seen: seen, url: srv.URL, client: srv.Client(), store: st, issuer: issuer}
 }
 
 // TestIAMEKSGuide runs the IAM calls of the EKS guides through the SDK.

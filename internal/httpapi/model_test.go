@@ -395,7 +395,8 @@ func modelChecked(t *testing.T, h http.Handler, seen map[string]bool) http.Handl
 		} else {
 			form, _ := url.ParseQuery(string(body))
 			service, m := "iam", iamModel
-			if strings.Contains(r.Header.Get("Authorization"), "/sts/aws4_request") {
+			_, inIAM := iamModel.Operations[form.Get("Action")]
+			if strings.Contains(r.Header.Get("Authorization"), "/sts/aws4_request") || r.Header.Get("Authorization") == "" && !inIAM {
 				service, m = "sts", stsModel
 			}
 			key = service + ":" + form.Get("Action")

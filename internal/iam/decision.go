@@ -63,3 +63,10 @@ func (c *compiledCache) getKind(name, doc string, k policy.Kind) (*policy.Policy
 	c.mu.Unlock()
 	return p, nil
 }
+
+// Compile returns the compiled policy of kind k for a document, from the
+// cache of compiled policies (STS compiles trust and session policies
+// through it).
+func (s *Service) Compile(name, doc string, k policy.Kind) (*policy.Policy, error) {
+	return s.compiled.getKind(name, doc, k)
+}

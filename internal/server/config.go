@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -30,6 +31,15 @@ type Config struct {
 	// AuditLog is where audit records go: "" for nowhere, "-" for
 	// standard output, else a file appended to.
 	AuditLog string
+	// OIDCCABundle is a PEM file of extra roots trusted for OIDC issuers'
+	// TLS (besides the system's, and each provider's thumbprints).
+	OIDCCABundle string
+	// OIDCAllowHTTP lets issuers be fetched over plain http (local
+	// testing only).
+	OIDCAllowHTTP bool
+	// OIDCDialContext, when set, opens the connections to OIDC issuers
+	// (tests map issuer host names to loopback servers with it).
+	OIDCDialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	Logger *slog.Logger
 	// Stdout receives the start-up hints (how to point the AWS CLI here).

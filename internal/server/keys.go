@@ -4,24 +4,26 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/store"
 )
 
-// keyLookup finds callers by access key id in the store and unseals their
-// secrets.
+// keyLookup finds callers by access key id: long-term keys in the store,
+// whose secrets it unseals, and session keys by opening their tokens.
 type keyLookup struct {
-	store  store.Store
-	sealer *creds.Sealer
+	store    store.Store
+	sealer   *creds.Sealer
+	sessions *creds.SessionKeys
+	now      func() time.Time
 }
 
 func (k keyLookup) LookupKey(ctx context.Context, id, token string) (*httpapi.Caller, creds.Secret, error) {
-	if token != "" {
-		// Session credentials arrive with STS (a later issue); until then a
-		// token names no session.
-		return nil, creds.Secret{}, httpapi.ErrUnknownKey
+	if token != "" || strings.HasPrefix(id, creds.PrefixTempAccessKey) {
+		return k.session(id, token)
 	}
 	key, err := k.store.GetAccessKey(ctx, id)
 	switch {
@@ -48,4 +50,20 @@ func (k keyLookup) LookupKey(ctx context.Context, id, token string) (*httpapi.Ca
 		c.ARN, c.UserID = u.ARN, u.ID
 	}
 	return c, creds.SecretFromText(string(plain)), nil
+}
+
+// session opens the session behind a session key and its token.
+func (k keyLookup) session(id, token string) (*httpapi.Caller, creds.Secret, error) {
+	if !strings.HasPrefix(id, creds.PrefixTempAccessKey) || token == "" {
+		return nil, creds.Secret{}, httpapi.ErrUnknownKey
+	}
+	s, secret, err := k.sessions.OpenSession(id, token, k.now())
+	switch {
+	case errors.Is(err, creds.ErrExpiredToken):
+		return nil, creds.Secret{}, httpapi.ErrExpiredToken
+	case err != nil:
+		return nil, creds.Secret{}, httpapi.ErrUnknownKey
+	}
+	c := httpapi.SessionCaller(s)
+	return c, secret, nil
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -20,9 +21,11 @@ import (
 	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/iam/managed"
+	"github.com/podiam/podiam/internal/oidc"
 	"github.com/podiam/podiam/internal/orgs"
 	"github.com/podiam/podiam/internal/store"
 	"github.com/podiam/podiam/internal/store/sqlite"
+	"github.com/podiam/podiam/internal/sts"
 )
 
 // Server is a running podiam server's parts.
@@ -82,10 +85,23 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	services := []*httpapi.Service{httpapi.STS(), httpapi.IAM(iamSvc), httpapi.Organizations(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))}
+	sessions, err := loadSessionKeys(filepath.Join(cfg.DataDir, "session.keys"), cfg.Now(), cfg.Rand)
+	if err != nil {
+		return err
+	}
+	roots, err := oidcRoots(cfg.OIDCCABundle)
+	if err != nil {
+		return err
+	}
+	verifier := oidc.New(oidc.Config{Now: cfg.Now, AllowHTTP: cfg.OIDCAllowHTTP, RootCAs: roots, DialContext: cfg.OIDCDialContext})
+	stsSvc, err := sts.New(sts.Config{Store: db, Identities: iamSvc, Verifier: verifier, Sessions: sessions, Now: cfg.Now})
+	if err != nil {
+		return err
+	}
+	services := []*httpapi.Service{httpapi.STS(stsSvc), httpapi.IAM(iamSvc), httpapi.Organizations(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))}
 	edge := httpapi.New(httpapi.Config{
 		Services:     services,
-		Keys:         keyLookup{store: db, sealer: sealer},
+		Keys:         keyLookup{store: db, sealer: sealer, sessions: sessions, now: cfg.Now},
 		Audit:        auditLog,
 		Logger:       cfg.Logger,
 		Now:          cfg.Now,
@@ -158,4 +174,24 @@ func newRequestID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// oidcRoots is the pool of roots for OIDC issuers: the system's plus the
+// bundle's certificates; nil (the system's) without a bundle.
+func oidcRoots(bundle string) (*x509.CertPool, error) {
+	if bundle == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(bundle)
+	if err != nil {
+		return nil, fmt.Errorf("OIDC CA bundle: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("OIDC CA bundle %s holds no PEM certificate", bundle)
+	}
+	return pool, nil
 }

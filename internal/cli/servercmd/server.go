@@ -20,10 +20,12 @@ func Run(ctx context.Context, env command.Env, args []string) error {
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&cfg.AuditLog, "audit-log", "", "audit log: a file to append JSON lines to, or - for standard output")
+	fs.StringVar(&cfg.OIDCCABundle, "oidc-ca-bundle", "", "PEM file of extra root certificates trusted for OIDC issuers (AssumeRoleWithWebIdentity)")
+	fs.BoolVar(&cfg.OIDCAllowHTTP, "oidc-allow-http", false, "let OIDC issuers be fetched over plain http (local testing only)")
 	fs.BoolVar(&verbose, "verbose", false, "log debug messages")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: podiam server [flags]\n\n"+
-			"Serves the AWS-compatible APIs (IAM and STS so far) on one listener. The first\n"+
+			"Serves the AWS-compatible APIs (IAM, STS and Organizations so far) on one listener. The first\n"+
 			"start creates an account and writes its root access key to <data>/credentials\n"+
 			"(mode 0600). SIGTERM or Ctrl-C stops it after in-flight requests finish.\n\nFlags:\n")
 		fs.PrintDefaults()

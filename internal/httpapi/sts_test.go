@@ -1,0 +1,133 @@
+package httpapi_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+
+	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/store"
+)
+
+func (env iamEnv) stsAs(c aws.Credentials) *sts.Client {
+	return sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(env.url), HTTPClient: env.client, RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil })})
+}
+
+func (env iamEnv) iamAs(c aws.Credentials) *awsiam.Client {
+	return awsiam.New(awsiam.Options{Region: "us-east-1", BaseEndpoint: aws.String(env.url), HTTPClient: env.client, RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil })})
+}
+
+func sessionCreds(c *ststypes.Credentials) aws.Credentials {
+	return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey), SessionToken: aws.ToString(c.SessionToken)}
+}
+
+// TestSTSEveryAction drives each STS action through aws-sdk-go-v2, uses
+// the credentials they return against IAM and STS, and checks every
+// response against botocore's model.
+func TestSTSEveryAction(t *testing.T) {
+	env := iamClient(t, true)
+	ctx := t.Context()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`
+	if _, err := env.c.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("reader"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.c.AttachRolePolicy(ctx, &awsiam.AttachRolePolicyInput{RoleName: aws.String("reader"), PolicyArn: aws.String("arn:aws:iam::aws:policy/IAMReadOnlyAccess")}); err != nil {
+		t.Fatal(err)
+	}
+	ar, err := env.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/reader"), RoleSessionName: aws.String("ci"),
+		Tags: []ststypes.Tag{{Key: aws.String("team"), Value: aws.String("blue")}}, DurationSeconds: aws.Int32(900)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(ar.AssumedRoleUser.Arn) != "arn:aws:sts::111122223333:assumed-role/reader/ci" || !strings.HasPrefix(aws.ToString(ar.Credentials.AccessKeyId), "ASIA") ||
+		ar.PackedPolicySize == nil || !strings.HasSuffix(aws.ToString(ar.AssumedRoleUser.AssumedRoleId), ":ci") {
+		t.Fatalf("AssumeRole %+v", ar)
+	}
+	sc := sessionCreds(ar.Credentials)
+	id, err := env.stsAs(sc).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(id.Arn) != aws.ToString(ar.AssumedRoleUser.Arn) || aws.ToString(id.UserId) != aws.ToString(ar.AssumedRoleUser.AssumedRoleId) {
+		t.Fatalf("GetCallerIdentity as the session = %+v, %v", id, err)
+	}
+	// The session has the role's policies: reads, no writes.
+	asRole := env.iamAs(sc)
+	if _, err := asRole.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("reader")}); err != nil {
+		t.Fatalf("GetRole as the session: %v", err)
+	}
+	_, err = asRole.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("x"), AssumeRolePolicyDocument: aws.String(trust)})
+	if code(err) != "AccessDenied" || !strings.Contains(err.Error(), "assumed-role/reader/ci is not authorized to perform: iam:CreateRole") {
+		t.Fatalf("CreateRole as the session: %v", err)
+	}
+	// A tampered token and a session key without its token are refused.
+	bad := sc
+	bad.SessionToken = sc.SessionToken[:len(sc.SessionToken)-2] + "AA"
+	if _, err := env.stsAs(bad).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); code(err) != "InvalidClientTokenId" {
+		t.Fatalf("tampered token: %v", err)
+	}
+	bad.SessionToken = ""
+	if _, err := env.stsAs(bad).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); code(err) != "InvalidClientTokenId" {
+		t.Fatalf("no token: %v", err)
+	}
+
+	// GetSessionToken: the root's session, which may not call IAM.
+	gst, err := env.sts.GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exp := aws.ToTime(gst.Credentials.Expiration); exp.Sub(time.Now()) > time.Hour+time.Minute {
+		t.Fatalf("root session until %v, want at most an hour", exp)
+	}
+	rc := sessionCreds(gst.Credentials)
+	if id, err := env.stsAs(rc).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil || aws.ToString(id.Arn) != "arn:aws:iam::111122223333:root" {
+		t.Fatalf("GetCallerIdentity as the root's session = %+v, %v", id, err)
+	}
+	if _, err := env.iamAs(rc).ListRoles(ctx, &awsiam.ListRolesInput{}); code(err) != "AccessDenied" {
+		t.Fatalf("IAM with GetSessionToken credentials: %v", err)
+	}
+
+	// AssumeRoleWithWebIdentity, unsigned, for a token of the test issuer.
+	url := strings.TrimPrefix(env.issuer.URL, "https://")
+	provider := iam.OIDCProviderARN("111122223333", url)
+	if err := env.store.CreateOIDCProvider(ctx, store.OIDCProvider{AccountID: "111122223333", URL: url, ARN: provider, ClientIDs: []string{"sts.amazonaws.com"}, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	irsa := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + provider + `"},"Action":"sts:AssumeRoleWithWebIdentity",` +
+		`"Condition":{"StringEquals":{"` + url + `:sub":"system:serviceaccount:default:app"}}}]}`
+	if _, err := env.c.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("app"), AssumeRolePolicyDocument: aws.String(irsa)}); err != nil {
+		t.Fatal(err)
+	}
+	anon := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(env.url), HTTPClient: env.client, RetryMaxAttempts: 1, Credentials: aws.AnonymousCredentials{}})
+	tok := env.issuer.Sign(env.issuer.Claims("system:serviceaccount:default:app", "sts.amazonaws.com", time.Hour))
+	wi, err := anon.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/app"),
+		RoleSessionName: aws.String("pod"), WebIdentityToken: aws.String(tok)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(wi.SubjectFromWebIdentityToken) != "system:serviceaccount:default:app" || aws.ToString(wi.Provider) != env.issuer.URL ||
+		aws.ToString(wi.Audience) != "sts.amazonaws.com" || wi.PackedPolicySize != nil {
+		t.Fatalf("AssumeRoleWithWebIdentity %+v", wi)
+	}
+	other := env.issuer.Sign(env.issuer.Claims("system:serviceaccount:default:other", "sts.amazonaws.com", time.Hour))
+	_, err = anon.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/app"),
+		RoleSessionName: aws.String("pod"), WebIdentityToken: aws.String(other)})
+	if code(err) != "AccessDenied" {
+		t.Fatalf("another service account: %v", err)
+	}
+	_, err = anon.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/app"),
+		RoleSessionName: aws.String("pod"), WebIdentityToken: aws.String("not.a.jwt")})
+	if code(err) != "InvalidIdentityToken" {
+		t.Fatalf("garbage token: %v", err)
+	}
+	for _, a := range env.actions {
+		if strings.HasPrefix(a, "sts:") && !env.seen[a] {
+			t.Errorf("action %s was never called successfully", a)
+		}
+	}
+}

@@ -1,0 +1,264 @@
+package oidc
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+)
+
+// MaxTokenBytes is the longest token Parse accepts (AWS's limit on
+// WebIdentityToken).
+const MaxTokenBytes = 20000
+
+// maxNumericDate is 9999-12-31T23:59:59Z; later dates are refused so that
+// the conversion to time.Time cannot overflow.
+const maxNumericDate = 253402300799
+
+// Token is a parsed, not yet verified, compact JWS.
+type Token struct {
+	// Header holds the JOSE header parameters the verifier uses: the
+	// signing algorithm, the key id and the type (which is not checked).
+	Header struct{ Alg, Kid, Typ string }
+	// Claims are the token's claims as sent.
+	Claims Claims
+
+	signingInput []byte // header and payload segments with the dot, as sent
+	signature    []byte // decoded
+}
+
+// Claims are the claims of a token that the verifier or the trust policy
+// uses, plus every claim as sent.
+type Claims struct {
+	Issuer          string // iss
+	Subject         string // sub
+	AuthorizedParty string // azp
+	// Audience is "aud" as a list: a JSON string becomes one element.
+	Audience []string
+	AMR      []string  // amr; a JSON string becomes one element
+	Expiry   time.Time // exp; zero when absent
+	IssuedAt time.Time // iat; zero when absent
+	// NotBefore is nbf; zero when absent.
+	NotBefore time.Time
+	// Raw holds every claim as sent, by name.
+	Raw map[string]json.RawMessage
+}
+
+// EffectiveAudience is the audience AWS matches against the provider's
+// client ids: azp if present, else the single aud ("" when aud has several
+// values or none).
+func (c *Claims) EffectiveAudience() string {
+	if c.AuthorizedParty != "" {
+		return c.AuthorizedParty
+	}
+	if len(c.Audience) == 1 {
+		return c.Audience[0]
+	}
+	return ""
+}
+
+// Parse parses a compact JWS: three base64url segments without padding
+// (header, claims, signature), a JSON header with a string alg and an
+// optional kid, and a JSON object of claims. Member names must be unique.
+// Numeric dates may be integers or fractions. Parse checks neither the
+// signature nor any claim value; Verify does. Errors are *Error of kind
+// InvalidToken.
+func Parse(token string) (*Token, error) {
+	if token == "" || len(token) > MaxTokenBytes {
+		return nil, notJWT(fmt.Errorf("token length %d is not within 1..%d", len(token), MaxTokenBytes))
+	}
+	h, rest, _ := strings.Cut(token, ".")
+	p, s, ok := strings.Cut(rest, ".")
+	if !ok || strings.Contains(s, ".") {
+		return nil, notJWT(errors.New("not three dot-separated segments"))
+	}
+	header, err := decodeSegment(h)
+	if err != nil {
+		return nil, notJWT(fmt.Errorf("header: %w", err))
+	}
+	payload, err := decodeSegment(p)
+	if err != nil {
+		return nil, notJWT(fmt.Errorf("payload: %w", err))
+	}
+	sig, err := decodeSegment(s)
+	if err != nil {
+		return nil, notJWT(fmt.Errorf("signature: %w", err))
+	}
+	t := &Token{signingInput: []byte(token[:len(h)+1+len(p)]), signature: sig}
+	if err := t.parseHeader(header); err != nil {
+		return nil, notJWT(fmt.Errorf("header: %w", err))
+	}
+	if err := t.Claims.parse(payload); err != nil {
+		return nil, notJWT(fmt.Errorf("claims: %w", err))
+	}
+	return t, nil
+}
+
+func notJWT(cause error) *Error { return newError(InvalidToken, msgNotJWT, cause) }
+
+// decodeSegment decodes base64url without padding. Only the URL alphabet
+// is allowed (the decoder would skip line breaks) and unused trailing bits
+// must be zero, so that every segment has exactly one encoding.
+func decodeSegment(s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return nil, fmt.Errorf("byte %d is not base64url", i)
+		}
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return nil, errors.New("bad base64url")
+	}
+	return b, nil
+}
+
+func (t *Token) parseHeader(data []byte) error {
+	m, err := members(data)
+	if err != nil {
+		return err
+	}
+	if _, ok := m["crit"]; ok {
+		return errors.New("critical header parameters are not supported")
+	}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"alg", &t.Header.Alg}, {"kid", &t.Header.Kid}, {"typ", &t.Header.Typ}} {
+		if _, err := stringMember(m, f.name, f.dst); err != nil {
+			return err
+		}
+	}
+	if t.Header.Alg == "" {
+		return errors.New("no alg")
+	}
+	return nil
+}
+
+func (c *Claims) parse(data []byte) error {
+	m, err := members(data)
+	if err != nil {
+		return err
+	}
+	c.Raw = m
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"iss", &c.Issuer}, {"sub", &c.Subject}, {"azp", &c.AuthorizedParty}} {
+		if _, err := stringMember(m, f.name, f.dst); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct {
+		name string
+		dst  *[]string
+	}{{"aud", &c.Audience}, {"amr", &c.AMR}} {
+		if err := stringsMember(m, f.name, f.dst); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct {
+		name string
+		dst  *time.Time
+	}{{"exp", &c.Expiry}, {"iat", &c.IssuedAt}, {"nbf", &c.NotBefore}} {
+		if err := dateMember(m, f.name, f.dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// members decodes a JSON object into its members as sent, refusing
+// duplicate names (RFC 7515 section 4 allows either this or keeping the
+// last) and anything after the object.
+func members(data []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	m := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, errors.New("not a JSON object")
+		}
+		name, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, errors.New("not a JSON object")
+		}
+		if _, dup := m[name]; dup {
+			return nil, errors.New("duplicate member name")
+		}
+		m[name] = raw
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, errors.New("not a JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the JSON object")
+	}
+	return m, nil
+}
+
+func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
+
+// stringMember sets *dst to the string member name, if present and not
+// null; it reports whether it was.
+func stringMember(m map[string]json.RawMessage, name string, dst *string) (bool, error) {
+	raw, ok := m[name]
+	if !ok || isNull(raw) {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return false, fmt.Errorf("%s is not a string", name)
+	}
+	return true, nil
+}
+
+// stringsMember sets *dst to the member name, a string or an array of
+// strings.
+func stringsMember(m map[string]json.RawMessage, name string, dst *[]string) error {
+	raw, ok := m[name]
+	if !ok || isNull(raw) {
+		return nil
+	}
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return fmt.Errorf("%s is not a string", name)
+		}
+		*dst = []string{s}
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(raw, &list); err != nil || list == nil {
+		return fmt.Errorf("%s is neither a string nor an array of strings", name)
+	}
+	*dst = list
+	return nil
+}
+
+// dateMember sets *dst to the NumericDate member name: seconds since the
+// epoch, an integer or a fraction, between 0 and the end of year 9999.
+func dateMember(m map[string]json.RawMessage, name string, dst *time.Time) error {
+	raw, ok := m[name]
+	if !ok || isNull(raw) {
+		return nil
+	}
+	var f float64
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return fmt.Errorf("%s is not a number", name)
+	}
+	if !(f >= 0 && f <= maxNumericDate) {
+		return fmt.Errorf("%s is out of range", name)
+	}
+	sec := math.Floor(f)
+	*dst = time.Unix(int64(sec), int64((f-sec)*1e9)).UTC()
+	return nil
+}

@@ -1,0 +1,123 @@
+package server
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/podiam/podiam/internal/creds"
+)
+
+// Session key rotation: a new key every SessionKeyRotation; a key is kept
+// for SessionKeyRetention after it stopped being current, longer than any
+// session it made can last (36 hours).
+const (
+	SessionKeyRotation  = 24 * time.Hour
+	SessionKeyRetention = 37 * time.Hour
+)
+
+// sessionKeyFile is the JSON form of <data>/session.keys.
+type sessionKeyFile struct {
+	Current byte             `json:"current"`
+	Keys    []sessionKeyJSON `json:"keys"`
+}
+
+type sessionKeyJSON struct {
+	ID      byte      `json:"id"`
+	Key     string    `json:"key"` // base64
+	Created time.Time `json:"created"`
+	// Retired is when the key stopped being current (zero while it is).
+	Retired time.Time `json:"retired,omitzero"`
+}
+
+// loadSessionKeys reads the session keyring at path, rotates it when its
+// current key is older than SessionKeyRotation (dropping keys retired more
+// than SessionKeyRetention ago), writes it back if it changed, and builds
+// the keys. A missing file starts a new keyring.
+func loadSessionKeys(path string, now time.Time, rand io.Reader) (*creds.SessionKeys, error) {
+	var f sessionKeyFile
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(b, &f); err != nil {
+			return nil, fmt.Errorf("session keys %s: %w", path, err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("read session keys: %w", err)
+	}
+	changed, err := rotateSessionKeys(&f, now, rand)
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		out, err := json.MarshalIndent(f, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		if err := writeFileAtomic(path, append(out, '\n'), 0o600); err != nil {
+			return nil, err
+		}
+	}
+	keys := map[byte][]byte{}
+	for _, k := range f.Keys {
+		raw, err := base64.StdEncoding.DecodeString(k.Key)
+		if err != nil {
+			return nil, fmt.Errorf("session key %d in %s: %w", k.ID, path, err)
+		}
+		keys[k.ID] = raw
+	}
+	return creds.NewSessionKeys(keys, f.Current, rand)
+}
+
+// rotateSessionKeys adds a current key when there is none or it is due,
+// and drops retired keys past their retention. It reports whether f
+// changed.
+func rotateSessionKeys(f *sessionKeyFile, now time.Time, rand io.Reader) (bool, error) {
+	changed := false
+	var current *sessionKeyJSON
+	for i := range f.Keys {
+		if f.Keys[i].ID == f.Current && f.Keys[i].Retired.IsZero() {
+			current = &f.Keys[i]
+		}
+	}
+	if current == nil || now.Sub(current.Created) >= SessionKeyRotation {
+		used := map[byte]bool{0: true}
+		for _, k := range f.Keys {
+			used[k.ID] = true
+		}
+		id := f.Current
+		for n := 0; used[id]; n++ {
+			if n > 256 {
+				return false, errors.New("session keys: every key id is in use")
+			}
+			id++ // ids wrap; retired keys are dropped long before 255 rotations
+		}
+		if current != nil {
+			current.Retired = now
+		}
+		raw := make([]byte, creds.KeySize)
+		if _, err := io.ReadFull(rand, raw); err != nil {
+			return false, fmt.Errorf("make a session key: %w", err)
+		}
+		f.Keys = append(f.Keys, sessionKeyJSON{ID: id, Key: base64.StdEncoding.EncodeToString(raw), Created: now})
+		f.Current = id
+		changed = true
+	}
+	kept := f.Keys[:0]
+	for _, k := range f.Keys {
+		if !k.Retired.IsZero() && now.Sub(k.Retired) > SessionKeyRetention {
+			changed = true
+			continue
+		}
+		kept = append(kept, k)
+	}
+	f.Keys = kept
+	sort.Slice(f.Keys, func(i, j int) bool { return f.Keys[i].Created.Before(f.Keys[j].Created) })
+	return changed, nil
+}

@@ -1,0 +1,224 @@
+package sts_test
+
+import (
+	"crypto"
+	"crypto/x509"
+	"strings"
+	"testing"
+
+	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/sts"
+)
+
+func publicKeyBytes(t *testing.T, pub crypto.PublicKey) []byte {
+	b, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func trustAWS(principal string, extra string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + principal + `"},"Action":["sts:AssumeRole"` + extra + `]}]}`
+}
+
+const assumeAny = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`
+
+func (e *env) user(acct, name, policy string) iam.Caller {
+	e.t.Helper()
+	ctx := e.t.Context()
+	u, err := e.iam.CreateUser(ctx, rootOf(acct), iam.CreateUserInput{UserName: name})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if policy != "" {
+		if err := e.iam.PutUserPolicy(ctx, rootOf(acct), name, "p", policy); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return iam.Caller{Account: acct, ARN: u.ARN, UserName: name}
+}
+
+// TestAssumeRoleBothSides: who must allow, in one account and across two.
+func TestAssumeRoleBothSides(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	bob := e.user(acctA, "bob", "")
+	alice := e.user(acctA, "alice", assumeAny)
+	named := e.role(acctA, "names-bob", trustAWS(bob.ARN, ""))
+	account := e.role(acctA, "names-account", trustAWS(acctA, ""))
+	cross := e.role(acctB, "cross", trustAWS("arn:aws:iam::"+acctA+":root", ""))
+	in := func(r string) sts.AssumeRoleInput { return sts.AssumeRoleInput{RoleARN: r, RoleSessionName: "s1"} }
+	for _, tc := range []struct {
+		name   string
+		caller iam.Caller
+		role   string
+		want   string
+	}{
+		{"trust names the user: no identity policy needed", bob, named.ARN, ""},
+		{"trust names another user", alice, named.ARN, sts.CodeAccessDenied},
+		{"trust names the account, no identity policy", bob, account.ARN, sts.CodeAccessDenied},
+		{"trust names the account, identity policy allows", alice, account.ARN, ""},
+		{"cross-account, identity side missing", bob, cross.ARN, sts.CodeAccessDenied},
+		{"cross-account, both sides allow", alice, cross.ARN, ""},
+		{"cross-account root", rootOf(acctA), cross.ARN, ""},
+		{"role in another account not trusting", rootOf(acctB), named.ARN, sts.CodeAccessDenied},
+		{"missing role", alice, "arn:aws:iam::" + acctA + ":role/none", sts.CodeAccessDenied},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := e.sts.AssumeRole(ctx, tc.caller, in(tc.role))
+			if code(err) != tc.want {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+			if err == nil && !strings.HasPrefix(res.AssumedRoleARN, "arn:aws:sts::") {
+				t.Fatalf("result %+v", res)
+			}
+		})
+	}
+	_, err := e.sts.AssumeRole(ctx, bob, in(cross.ARN))
+	if want := "User: " + bob.ARN + " is not authorized to perform: sts:AssumeRole on resource: " + cross.ARN + " because no identity-based policy allows the action"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("message %v\nwant %s", err, want)
+	}
+}
+
+// TestAssumeRoleChain: a chained session lasts at most an hour, inherits
+// transitive tags and the source identity, and cannot re-pass either.
+func TestAssumeRoleChain(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	alice := e.user(acctA, "alice", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"],"Resource":"*"}]}`)
+	first := e.role(acctA, "first", trustAWS(acctA, `,"sts:TagSession","sts:SetSourceIdentity"`))
+	if err := e.iam.PutRolePolicy(ctx, rootOf(acctA), "first", "assume", assumeAny); err != nil {
+		t.Fatal(err)
+	}
+	second := e.role(acctB, "second", trustAWS(first.ARN, `,"sts:TagSession","sts:SetSourceIdentity"`))
+	r1, err := e.sts.AssumeRole(ctx, alice, sts.AssumeRoleInput{RoleARN: first.ARN, RoleSessionName: "one",
+		Tags: []sts.Tag{{Key: "team", Value: "blue"}, {Key: "cost", Value: "7"}}, TransitiveTagKeys: []string{"team"}, SourceIdentity: "alice", DurationSeconds: 7200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1 := e.caller(r1.Credentials)
+	_, err = e.sts.AssumeRole(ctx, s1, sts.AssumeRoleInput{RoleARN: second.ARN, RoleSessionName: "two", DurationSeconds: 3601})
+	if code(err) != sts.CodeValidation || !strings.Contains(err.Error(), "role chaining") {
+		t.Fatalf("chained 3601 s: %v", err)
+	}
+	_, err = e.sts.AssumeRole(ctx, s1, sts.AssumeRoleInput{RoleARN: second.ARN, RoleSessionName: "two", Tags: []sts.Tag{{Key: "TEAM", Value: "red"}}})
+	if code(err) != sts.CodeInvalidParameterValue {
+		t.Fatalf("re-passing an inherited tag: %v", err)
+	}
+	_, err = e.sts.AssumeRole(ctx, s1, sts.AssumeRoleInput{RoleARN: second.ARN, RoleSessionName: "two", SourceIdentity: "mallory"})
+	if code(err) != sts.CodeInvalidParameterValue {
+		t.Fatalf("changing the source identity: %v", err)
+	}
+	r2, err := e.sts.AssumeRole(ctx, s1, sts.AssumeRoleInput{RoleARN: second.ARN, RoleSessionName: "two"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2 := e.caller(r2.Credentials).Session
+	if !s2.Chained || s2.SourceIdentity != "alice" || len(s2.Tags) != 1 || s2.Tags[0].Key != "team" || s2.Expires-s2.Issued != 3600 {
+		t.Fatalf("chained session %+v", s2)
+	}
+	if r2.AssumedRoleARN != "arn:aws:sts::"+acctB+":assumed-role/second/two" {
+		t.Fatalf("ARN %s", r2.AssumedRoleARN)
+	}
+}
+
+// TestAssumeRoleConditions: ExternalId, tags and the session name reach
+// the trust policy's conditions.
+func TestAssumeRoleConditions(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	alice := e.user(acctA, "alice", assumeAny)
+	r := e.role(acctB, "vendor", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+acctA+`"},"Action":"sts:AssumeRole",`+
+		`"Condition":{"StringEquals":{"sts:ExternalId":"s3cret-42"},"StringLike":{"sts:RoleSessionName":"ci-*"}}}]}`)
+	for _, tc := range []struct {
+		name       string
+		externalID string
+		session    string
+		want       string
+	}{
+		{"right external id and name", "s3cret-42", "ci-7", ""},
+		{"no external id", "", "ci-7", sts.CodeAccessDenied},
+		{"wrong external id", "guess", "ci-7", sts.CodeAccessDenied},
+		{"session name outside the pattern", "s3cret-42", "me", sts.CodeAccessDenied},
+		{"bad session name", "s3cret-42", "no spaces", sts.CodeValidation},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.sts.AssumeRole(ctx, alice, sts.AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: tc.session, ExternalID: tc.externalID})
+			if code(err) != tc.want {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestSessionPoliciesLimit: a session policy narrows what the session may
+// do, and oversized or malformed ones are refused.
+func TestSessionPoliciesLimit(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	alice := e.user(acctA, "alice", assumeAny)
+	r := e.role(acctA, "admin", trustAWS(acctA, ""))
+	if err := e.iam.AttachRolePolicy(ctx, rootOf(acctA), "admin", "arn:aws:iam::aws:policy/AdministratorAccess"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.sts.AssumeRole(ctx, alice, sts.AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "s1",
+		Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*"}]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.PackedPolicySize < 1 || res.PackedPolicySize > 100 {
+		t.Fatalf("packed size %d", res.PackedPolicySize)
+	}
+	s := e.caller(res.Credentials)
+	if _, err := e.iam.GetRole(ctx, s, "admin"); err != nil {
+		t.Fatalf("GetRole within the session policy: %v", err)
+	}
+	if _, err := e.iam.ListRoles(ctx, s, iam.ListInput{}); code(err) != iam.CodeAccessDenied {
+		t.Fatalf("ListRoles outside the session policy: %v", err)
+	}
+	_, err = e.sts.AssumeRole(ctx, alice, sts.AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "s1", Policy: `{"Version":"2012-10-17"`})
+	if code(err) != sts.CodeMalformedPolicy {
+		t.Fatalf("malformed session policy: %v", err)
+	}
+	big := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + strings.Repeat("b", 2100) + `"}]}`
+	_, err = e.sts.AssumeRole(ctx, alice, sts.AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "s1", Policy: big})
+	if code(err) != sts.CodeValidation {
+		t.Fatalf("2,100-character session policy: %v", err)
+	}
+	var arns []string
+	for i := 0; i < 11; i++ {
+		arns = append(arns, "arn:aws:iam::aws:policy/ReadOnlyAccess")
+	}
+	_, err = e.sts.AssumeRole(ctx, alice, sts.AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "s1", PolicyARNs: arns})
+	if code(err) != sts.CodeValidation {
+		t.Fatalf("11 policy ARNs: %v", err)
+	}
+}
+
+func TestGetSessionToken(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	bob := e.user(acctA, "bob", "")
+	res, err := e.sts.GetSessionToken(ctx, bob, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.caller(res.Credentials)
+	if s.ARN != bob.ARN || s.Session.UserID == "" || s.Session.Expires-s.Session.Issued != 43200 {
+		t.Fatalf("session %+v", s.Session)
+	}
+	if _, err := e.sts.GetSessionToken(ctx, s, 0); code(err) != sts.CodeAccessDenied {
+		t.Fatalf("from a session: %v", err)
+	}
+	root, err := e.sts.GetSessionToken(ctx, rootOf(acctA), 7200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs := e.caller(root.Credentials).Session; rs.Expires-rs.Issued != 3600 {
+		t.Fatalf("root session of %d s, want 3600", rs.Expires-rs.Issued)
+	}
+	if _, err := e.sts.GetSessionToken(ctx, bob, 600); code(err) != sts.CodeValidation {
+		t.Fatalf("600 s: %v", err)
+	}
+}

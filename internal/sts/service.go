@@ -1,0 +1,253 @@
+package sts
+
+import (
+	"bytes"
+	"compress/flate"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/podiam/podiam/internal/arn"
+	"github.com/podiam/podiam/internal/authz"
+	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/oidc"
+	"github.com/podiam/podiam/internal/policy"
+	"github.com/podiam/podiam/internal/store"
+)
+
+// Store is what STS reads of IAM's records.
+type Store interface {
+	GetRole(ctx context.Context, accountID, name string) (store.Role, error)
+	GetOIDCProvider(ctx context.Context, arn string) (store.OIDCProvider, error)
+}
+
+// Identities loads callers' principals and policies and compiles
+// documents (iam.Service).
+type Identities interface {
+	CallerIdentity(ctx context.Context, caller iam.Caller) (iam.Identity, error)
+	Compile(name, doc string, k policy.Kind) (*policy.Policy, error)
+}
+
+// Verifier verifies web identity tokens (oidc.Verifier).
+type Verifier interface {
+	Verify(ctx context.Context, t *oidc.Token, p oidc.Provider) error
+}
+
+// Config configures a Service.
+type Config struct {
+	Store      Store
+	Identities Identities
+	Verifier   Verifier
+	Sessions   *creds.SessionKeys
+	Now        func() time.Time // default time.Now
+}
+
+// Service runs the STS operations.
+type Service struct {
+	store    Store
+	ids      Identities
+	verifier Verifier
+	sessions *creds.SessionKeys
+	now      func() time.Time
+}
+
+// New builds the service.
+func New(cfg Config) (*Service, error) {
+	var missing []string
+	if cfg.Store == nil {
+		missing = append(missing, "store")
+	}
+	if cfg.Identities == nil {
+		missing = append(missing, "identities")
+	}
+	if cfg.Verifier == nil {
+		missing = append(missing, "verifier")
+	}
+	if cfg.Sessions == nil {
+		missing = append(missing, "session keys")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("sts service: no %s", strings.Join(missing, ", "))
+	}
+	s := &Service{store: cfg.Store, ids: cfg.Identities, verifier: cfg.Verifier, sessions: cfg.Sessions, now: cfg.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s, nil
+}
+
+// Tag is a session tag.
+type Tag struct{ Key, Value string }
+
+// Result is the outcome of AssumeRole and AssumeRoleWithWebIdentity.
+type Result struct {
+	Credentials    creds.SessionCredentials
+	Expiration     time.Time
+	AssumedRoleARN string // arn:aws:sts::A:assumed-role/Role/Session (no path)
+	AssumedRoleID  string // AROA...:Session
+	// PackedPolicySize is the percentage of the packed budget that the
+	// session policies and tags use; -1 when the request passed none.
+	PackedPolicySize int
+	SourceIdentity   string
+	// Web identity only: the token's sub, effective audience and issuer.
+	Subject, Audience, Provider string
+}
+
+// roleRef is a role named by its ARN.
+type roleRef struct {
+	account, name string
+}
+
+func parseRoleARN(s string) (roleRef, bool) {
+	a, err := arn.Parse(s)
+	if err != nil || a.Service != "iam" || !arn.IsAccountID(a.Account) || !strings.HasPrefix(a.Resource, "role/") {
+		return roleRef{}, false
+	}
+	name := a.Resource[strings.LastIndexByte(a.Resource, '/')+1:]
+	if name == "" {
+		return roleRef{}, false
+	}
+	return roleRef{account: a.Account, name: name}, true
+}
+
+// sessionRequest is what newRoleSession needs besides the role.
+type sessionRequest struct {
+	name           string
+	duration       int // 0: default
+	policy         string
+	policyARNs     []string
+	tags           []creds.SessionTag
+	transitiveKeys []string
+	sourceIdentity string
+	provider       string // web identity: the provider's ARN
+	chained        bool
+	packedGiven    bool // the request passed policies or tags
+}
+
+// checkSessionPolicies validates the inline session policy and the ARNs.
+func (s *Service) checkSessionPolicies(doc string, arns []string) error {
+	if doc != "" {
+		if len(doc) > MaxSessionPolicyChars {
+			return constraint("[policy of "+fmt.Sprint(len(doc))+" characters]", "policy", "Member must have length less than or equal to 2048")
+		}
+		if _, err := policy.ParseDocument([]byte(doc), policy.Session, policy.Options{}); err != nil {
+			if pe, ok := err.(*policy.Error); ok {
+				return &Error{Code: pe.Code, Message: pe.Message}
+			}
+			return errorf(CodeMalformedPolicy, "Syntax errors in policy.")
+		}
+	}
+	if len(arns) > MaxPolicyARNs {
+		return constraint(fmt.Sprintf("[%d ARNs]", len(arns)), "policyArns", "Member must have length less than or equal to 10")
+	}
+	for i, p := range arns {
+		a, err := arn.Parse(p)
+		if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "policy/") || (a.Account != "aws" && !arn.IsAccountID(a.Account)) {
+			return constraint(p, fmt.Sprintf("policyArns.%d.member.arn", i+1), "Member must be the ARN of a managed policy")
+		}
+	}
+	return nil
+}
+
+// packedSize is the percentage of the packed budget that the session
+// policies and tags take: their compressed size over MaxPackedSize.
+func packedSize(doc string, arns []string, tags []creds.SessionTag) int {
+	var plain bytes.Buffer
+	plain.WriteString(doc)
+	for _, a := range arns {
+		plain.WriteString(a)
+	}
+	for _, t := range tags {
+		plain.WriteString(t.Key)
+		plain.WriteByte(0)
+		plain.WriteString(t.Value)
+	}
+	if plain.Len() == 0 {
+		return 0
+	}
+	var packed bytes.Buffer
+	w, _ := flate.NewWriter(&packed, flate.BestCompression)
+	w.Write(plain.Bytes())
+	w.Close()
+	return (packed.Len()*100 + MaxPackedSize - 1) / MaxPackedSize
+}
+
+// newRoleSession checks what remains of a request (duration against the
+// role, the packed size) and issues the session.
+func (s *Service) newRoleSession(role store.Role, r sessionRequest) (Result, error) {
+	duration := r.duration
+	if duration == 0 {
+		duration = DefaultDuration
+	}
+	if r.chained && duration > MaxChainedDuration {
+		return Result{}, errorf(CodeValidation, "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+	}
+	if duration > role.MaxSessionDuration {
+		return Result{}, errorf(CodeValidation, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+	}
+	packed := -1
+	if r.packedGiven {
+		packed = packedSize(r.policy, r.policyARNs, r.tags)
+		if packed > 100 {
+			return Result{}, errorf(CodePackedPolicyTooLarge, "Packed policy consumes %d%% of allotted space, please use smaller policy.", packed)
+		}
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	sess := creds.Session{
+		Kind: creds.RoleSession, Account: role.AccountID, RoleARN: role.ARN, RoleID: role.ID, SessionName: r.name,
+		Issued: now.Unix(), Expires: now.Add(time.Duration(duration) * time.Second).Unix(),
+		PolicyARNs: r.policyARNs, Tags: r.tags, TransitiveKeys: r.transitiveKeys,
+		SourceIdentity: r.sourceIdentity, FederatedProvider: r.provider, Chained: r.chained,
+	}
+	if r.policy != "" {
+		sess.Policies = []string{r.policy}
+	}
+	c, err := s.sessions.Issue(sess)
+	if err != nil {
+		return Result{}, fmt.Errorf("issue session: %w", err)
+	}
+	return Result{
+		Credentials: c, Expiration: sess.ExpiresAt(),
+		AssumedRoleARN:   "arn:aws:sts::" + role.AccountID + ":assumed-role/" + role.Name + "/" + r.name,
+		AssumedRoleID:    role.ID + ":" + r.name,
+		PackedPolicySize: packed, SourceIdentity: r.sourceIdentity,
+	}, nil
+}
+
+// trustSet compiles a role's trust policy into the resource side of set.
+func (s *Service) trustSet(role store.Role, set authz.Set) (authz.Set, error) {
+	p, err := s.ids.Compile(role.ARN, role.AssumeRolePolicyDocument, policy.Trust)
+	if err != nil {
+		return authz.Set{}, fmt.Errorf("compile the trust policy of %s: %w", role.ARN, err)
+	}
+	set.Resource = p
+	return set, nil
+}
+
+// requestContext sets the keys every STS request carries.
+func (s *Service) requestContext(req *authz.Request, sourceIP string) {
+	now := s.now().UTC()
+	req.Context.Set("aws:CurrentTime", now.Format(time.RFC3339))
+	req.Context.Set("aws:EpochTime", fmt.Sprint(now.Unix()))
+	if sourceIP != "" {
+		req.Context.Set("aws:SourceIp", sourceIP)
+	}
+}
+
+// tagContext sets aws:RequestTag/*, aws:TagKeys and sts:TransitiveTagKeys.
+func tagContext(req *authz.Request, tags []creds.SessionTag, transitive []string) {
+	if len(tags) == 0 {
+		return
+	}
+	keys := make([]string, len(tags))
+	for i, t := range tags {
+		req.Context.Set("aws:RequestTag/"+t.Key, t.Value)
+		keys[i] = t.Key
+	}
+	req.Context.SetMulti("aws:TagKeys", keys...)
+	if len(transitive) > 0 {
+		req.Context.SetMulti("sts:TransitiveTagKeys", transitive...)
+	}
+}
