@@ -3,6 +3,9 @@ package iam
 import (
 	"context"
 	"errors"
+	"strings"
+
+	"github.com/podiam/podiam/internal/arn"
 
 	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/policy"
@@ -86,7 +89,7 @@ func (s *Service) CreateRole(ctx context.Context, caller Caller, in CreateRoleIn
 		AccountID: caller.Account, Name: in.RoleName, Path: path, ID: id, ARN: arn,
 		AssumeRolePolicyDocument: in.AssumeRolePolicyDocument, Description: in.Description,
 		MaxSessionDuration: in.MaxSessionDuration, PermissionsBoundaryARN: in.PermissionsBoundary,
-		Tags: tags, CreatedAt: s.now().UTC(),
+		Tags: tags, TrustPrincipalIDs: s.trustPrincipalIDs(ctx, in.AssumeRolePolicyDocument), CreatedAt: s.now().UTC(),
 	}
 	switch err := s.store.CreateRole(ctx, r); {
 	case errors.Is(err, store.ErrAlreadyExists):
@@ -239,8 +242,10 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller Caller, nam
 		}
 		return err
 	}
+	ids := s.trustPrincipalIDs(ctx, document)
 	_, err := s.updateRole(ctx, caller, "iam:UpdateAssumeRolePolicy", name, func(r *store.Role) error {
 		r.AssumeRolePolicyDocument = document
+		r.TrustPrincipalIDs = ids
 		return nil
 	})
 	return err
@@ -292,4 +297,47 @@ func (s *Service) updateRoleSettings(ctx context.Context, caller Caller, action 
 		}
 		return nil
 	})
+}
+
+// trustPrincipalIDs finds the users and roles of this server that a trust
+// policy names by ARN and returns their unique ids by ARN, as IAM binds a
+// policy's principals when the policy is written.
+func (s *Service) trustPrincipalIDs(ctx context.Context, doc string) map[string]string {
+	d, err := policy.ParseDocument([]byte(doc), policy.Trust, policy.Options{MaxSize: -1})
+	if err != nil {
+		return nil
+	}
+	ids := map[string]string{}
+	for _, st := range d.Statements {
+		if st.Principal == nil {
+			continue
+		}
+		for _, e := range st.Principal.Types {
+			if e.Type != "AWS" {
+				continue
+			}
+			for _, v := range e.Values.Values {
+				a, err := arn.Parse(v)
+				if err != nil || a.Service != "iam" {
+					continue
+				}
+				kind, rest, _ := strings.Cut(a.Resource, "/")
+				name := rest[strings.LastIndexByte(rest, '/')+1:]
+				switch kind {
+				case "role":
+					if r, err := s.store.GetRole(ctx, a.Account, name); err == nil && r.ARN == v {
+						ids[v] = r.ID
+					}
+				case "user":
+					if u, err := s.store.GetUser(ctx, a.Account, name); err == nil && u.ARN == v {
+						ids[v] = u.ID
+					}
+				}
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return ids
 }

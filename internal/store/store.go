@@ -102,7 +102,12 @@ type Role struct {
 	MaxSessionDuration       int // seconds
 	PermissionsBoundaryARN   string
 	Tags                     []Tag
-	CreatedAt                time.Time
+	// TrustPrincipalIDs maps the user and role ARNs that the trust policy
+	// names to their unique ids when the policy was written: a user or
+	// role deleted and made again under the same ARN is not the one the
+	// policy trusts.
+	TrustPrincipalIDs map[string]string
+	CreatedAt         time.Time
 }
 
 // PolicyVersion is one version of a managed policy.

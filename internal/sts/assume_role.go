@@ -117,7 +117,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller iam.Caller, in AssumeRo
 	case err != nil:
 		return Result{}, err
 	}
-	set, err := s.trustSet(role, id.Set)
+	set, err := s.trustSet(role, id.Set, staleBinding(role, id))
 	if err != nil {
 		return Result{}, err
 	}

@@ -222,3 +222,63 @@ func TestGetSessionToken(t *testing.T) {
 		t.Fatalf("600 s: %v", err)
 	}
 }
+
+// TestAssumeRoleRecreatedPrincipal: a trust policy binds the users and
+// roles it names when it is written; one deleted and made again with the
+// same ARN is not trusted.
+func TestAssumeRoleRecreatedPrincipal(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	bob := e.user(acctA, "bob", assumeAny)
+	ci := e.role(acctA, "ci", trustAWS(bob.ARN, ""))
+	if err := e.iam.PutRolePolicy(ctx, rootOf(acctA), "ci", "assume", assumeAny); err != nil {
+		t.Fatal(err)
+	}
+	target := e.role(acctB, "target", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["`+ci.ARN+`","`+bob.ARN+`"]},"Action":"sts:AssumeRole"}]}`)
+	r, err := e.sts.AssumeRole(ctx, bob, sts.AssumeRoleInput{RoleARN: ci.ARN, RoleSessionName: "s1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sts.AssumeRole(ctx, e.caller(r.Credentials), sts.AssumeRoleInput{RoleARN: target.ARN, RoleSessionName: "s2"}); err != nil {
+		t.Fatalf("the trusted role: %v", err)
+	}
+	if _, err := e.sts.AssumeRole(ctx, bob, sts.AssumeRoleInput{RoleARN: target.ARN, RoleSessionName: "s2"}); err != nil {
+		t.Fatalf("the trusted user: %v", err)
+	}
+	// Delete both and make them again under the same names.
+	root := rootOf(acctA)
+	if err := e.iam.DeleteRolePolicy(ctx, root, "ci", "assume"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.iam.DeleteRole(ctx, root, "ci"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.iam.DeleteUserPolicy(ctx, root, "bob", "p"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.iam.DeleteUser(ctx, root, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	bob2 := e.user(acctA, "bob", assumeAny)
+	ci2 := e.role(acctA, "ci", trustAWS(bob2.ARN, ""))
+	if err := e.iam.PutRolePolicy(ctx, root, "ci", "assume", assumeAny); err != nil {
+		t.Fatal(err)
+	}
+	r2, err := e.sts.AssumeRole(ctx, bob2, sts.AssumeRoleInput{RoleARN: ci2.ARN, RoleSessionName: "s1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sts.AssumeRole(ctx, e.caller(r2.Credentials), sts.AssumeRoleInput{RoleARN: target.ARN, RoleSessionName: "s2"}); code(err) != sts.CodeAccessDenied {
+		t.Fatalf("a new role under the trusted role's ARN: %v", err)
+	}
+	if _, err := e.sts.AssumeRole(ctx, bob2, sts.AssumeRoleInput{RoleARN: target.ARN, RoleSessionName: "s2"}); code(err) != sts.CodeAccessDenied {
+		t.Fatalf("a new user under the trusted user's ARN: %v", err)
+	}
+	// Writing the trust policy again binds the new ones.
+	if err := e.iam.UpdateAssumeRolePolicy(ctx, rootOf(acctB), "target", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+ci.ARN+`"},"Action":"sts:AssumeRole"}]}`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sts.AssumeRole(ctx, e.caller(r2.Credentials), sts.AssumeRoleInput{RoleARN: target.ARN, RoleSessionName: "s2"}); err != nil {
+		t.Fatalf("after the trust policy was written again: %v", err)
+	}
+}

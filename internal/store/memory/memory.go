@@ -94,6 +94,10 @@ func copyKey(k store.AccessKey) store.AccessKey {
 
 func copyRole(r store.Role) store.Role {
 	r.Tags, r.CreatedAt = clip(r.Tags), utc(r.CreatedAt)
+	r.TrustPrincipalIDs = maps.Clone(r.TrustPrincipalIDs)
+	if len(r.TrustPrincipalIDs) == 0 {
+		r.TrustPrincipalIDs = nil
+	}
 	return r
 }
 

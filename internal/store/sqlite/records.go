@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"maps"
 
 	"github.com/podiam/podiam/internal/store"
 )
@@ -371,18 +373,24 @@ func (db *DB) DeleteAccessKey(ctx context.Context, id string) error {
 
 // Roles
 
-const roleCols = `account_id, name, path, id, arn, trust_policy, description, max_session_duration, boundary, tags, created_at`
+const roleCols = `account_id, name, path, id, arn, trust_policy, description, max_session_duration, boundary, tags, trust_ids, created_at`
 
 func scanRole(s scanner) (store.Role, error) {
 	var r store.Role
-	var tags, created string
+	var tags, ids, created string
 	if err := s.Scan(&r.AccountID, &r.Name, &r.Path, &r.ID, &r.ARN, &r.AssumeRolePolicyDocument, &r.Description,
-		&r.MaxSessionDuration, &r.PermissionsBoundaryARN, &tags, &created); err != nil {
+		&r.MaxSessionDuration, &r.PermissionsBoundaryARN, &tags, &ids, &created); err != nil {
 		return store.Role{}, err
 	}
 	var err error
 	if r.Tags, err = parseTags(tags); err != nil {
 		return store.Role{}, err
+	}
+	if err := json.Unmarshal([]byte(ids), &r.TrustPrincipalIDs); err != nil {
+		return store.Role{}, fmt.Errorf("parse stored trust principal ids: %w", err)
+	}
+	if len(r.TrustPrincipalIDs) == 0 {
+		r.TrustPrincipalIDs = nil
 	}
 	r.CreatedAt, err = parseTime(created)
 	return r, err
@@ -408,9 +416,9 @@ func (db *DB) CreateRole(ctx context.Context, r store.Role) error {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO roles (account_id, name_key, name, path, id, arn, trust_policy, description,
-			max_session_duration, boundary, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			max_session_duration, boundary, tags, trust_ids, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.AccountID, store.FoldName(r.Name), r.Name, r.Path, r.ID, r.ARN, r.AssumeRolePolicyDocument, r.Description,
-			r.MaxSessionDuration, r.PermissionsBoundaryARN, tagsText(r.Tags), timeText(r.CreatedAt))
+			r.MaxSessionDuration, r.PermissionsBoundaryARN, tagsText(r.Tags), idsText(r.TrustPrincipalIDs), timeText(r.CreatedAt))
 		return err
 	})
 }
@@ -437,6 +445,7 @@ func (db *DB) UpdateRole(ctx context.Context, accountID, name string, update fun
 		}
 		r = old
 		r.Tags = append([]store.Tag(nil), old.Tags...)
+		r.TrustPrincipalIDs = maps.Clone(old.TrustPrincipalIDs)
 		if err := update(&r); err != nil {
 			return err
 		}
@@ -444,9 +453,9 @@ func (db *DB) UpdateRole(ctx context.Context, accountID, name string, update fun
 			return fmt.Errorf("update role %q: %w", name, err)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE roles SET trust_policy = ?, description = ?, max_session_duration = ?,
-			boundary = ?, tags = ? WHERE account_id = ? AND name_key = ?`,
+			boundary = ?, tags = ?, trust_ids = ? WHERE account_id = ? AND name_key = ?`,
 			r.AssumeRolePolicyDocument, r.Description, r.MaxSessionDuration, r.PermissionsBoundaryARN, tagsText(r.Tags),
-			accountID, store.FoldName(name))
+			idsText(r.TrustPrincipalIDs), accountID, store.FoldName(name))
 		if err != nil {
 			return err
 		}

@@ -113,6 +113,8 @@ ALTER TABLE accounts ADD COLUMN management_id TEXT NOT NULL DEFAULT '';
 UPDATE accounts SET management_id = (SELECT id FROM accounts ORDER BY created_at, id LIMIT 1)
 	WHERE id <> (SELECT id FROM accounts ORDER BY created_at, id LIMIT 1);
 `,
+	// 2 -> 3: the unique ids of the principals a trust policy names.
+	`ALTER TABLE roles ADD COLUMN trust_ids TEXT NOT NULL DEFAULT '{}';`,
 }
 
 // migrate brings the schema of db up to the latest version, each step in

@@ -152,6 +152,14 @@ func tagsText(tags []store.Tag) string {
 	return jsonText(out)
 }
 
+// idsText is a map of ARNs to unique ids as stored: a JSON object.
+func idsText(ids map[string]string) string {
+	if ids == nil {
+		return "{}"
+	}
+	return jsonText(ids)
+}
+
 func parseTags(s string) ([]store.Tag, error) {
 	var in []tagJSON
 	if err := json.Unmarshal([]byte(s), &in); err != nil {

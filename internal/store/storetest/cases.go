@@ -210,9 +210,11 @@ func testRoles(t *testing.T, s store.Store) {
 	want := app
 	want.AssumeRolePolicyDocument, want.Description, want.MaxSessionDuration = allowDoc, "", 3600
 	want.Tags = tags("a", "1")
+	want.TrustPrincipalIDs = map[string]string{"arn:aws:iam::" + acct1 + ":role/x": "AROAX"}
 	got(s.UpdateRole(ctx, acct1, "APP", func(r *store.Role) error {
 		r.AssumeRolePolicyDocument, r.Description, r.MaxSessionDuration = allowDoc, "", 3600
 		r.Tags = r.Tags[1:]
+		r.TrustPrincipalIDs = map[string]string{"arn:aws:iam::" + acct1 + ":role/x": "AROAX"}
 		return nil
 	})).equals(t, "update role", want)
 	got(s.GetRole(ctx, acct1, "App")).equals(t, "get updated role", want)
