@@ -103,7 +103,7 @@ func user(acct, path, name string) store.User {
 func role(acct, path, name string) store.Role {
 	return store.Role{AccountID: acct, Name: name, Path: path, ID: "AROA" + acct + name,
 		ARN: "arn:aws:iam::" + acct + ":role" + path + name, AssumeRolePolicyDocument: trustDoc,
-		TrustPrincipalIDs: map[string]string{"arn:aws:iam::" + acct + ":user/ci": "AIDA" + acct + "CI"},
+		TrustPrincipalIDs:  map[string]string{"arn:aws:iam::" + acct + ":user/ci": "AIDA" + acct + "CI"},
 		MaxSessionDuration: 3600, CreatedAt: t0}
 }
 
