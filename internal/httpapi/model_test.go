@@ -394,9 +394,13 @@ func modelChecked(t *testing.T, h http.Handler, seen map[string]bool) http.Handl
 			problems = checkJSONResponse(orgsModel, action, rec.Body.Bytes())
 		} else {
 			form, _ := url.ParseQuery(string(body))
+			for k, v := range r.URL.Query() {
+				form[k] = v
+			}
 			service, m := "iam", iamModel
 			_, inIAM := iamModel.Operations[form.Get("Action")]
-			if strings.Contains(r.Header.Get("Authorization"), "/sts/aws4_request") || r.Header.Get("Authorization") == "" && !inIAM {
+			scope := r.Header.Get("Authorization") + form.Get("X-Amz-Credential")
+			if strings.Contains(scope, "/sts/aws4_request") || scope == "" && !inIAM {
 				service, m = "sts", stsModel
 			}
 			key = service + ":" + form.Get("Action")

@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/store"
@@ -129,5 +132,64 @@ func TestSTSEveryAction(t *testing.T) {
 		if strings.HasPrefix(a, "sts:") && !env.seen[a] {
 			t.Errorf("action %s was never called successfully", a)
 		}
+	}
+}
+
+// TestPresignedGetCallerIdentity: a presigned GetCallerIdentity URL that
+// signs an extra header, as aws-iam-authenticator's tokens are made,
+// answers for the signer, also with session credentials, and fails when
+// the header is changed.
+func TestPresignedGetCallerIdentity(t *testing.T) {
+	env := iamClient(t, true)
+	ctx := t.Context()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}]}`
+	if _, err := env.c.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("admin"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	ar, err := env.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/admin"), RoleSessionName: aws.String("kubectl")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		client  *sts.Client
+		wantARN string
+	}{
+		{"root key", env.sts, "arn:aws:iam::111122223333:root"},
+		{"session", env.stsAs(sessionCreds(ar.Credentials)), "arn:aws:sts::111122223333:assumed-role/admin/kubectl"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			presigner := sts.NewPresignClient(tc.client)
+			req, err := presigner.PresignGetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.PresignOptions) {
+				o.ClientOptions = append(o.ClientOptions, func(o *sts.Options) {
+					o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("x-k8s-aws-id", "my-cluster"))
+				})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(strings.ToLower(req.URL), "x-amz-signedheaders=host%3bx-k8s-aws-id") {
+				t.Fatalf("the cluster header is not signed: %s", req.URL)
+			}
+			get := func(cluster string) (*http.Response, string) {
+				r, _ := http.NewRequestWithContext(ctx, req.Method, req.URL, nil)
+				r.Header.Set("x-k8s-aws-id", cluster)
+				resp, err := env.client.Do(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp, string(b)
+			}
+			resp, body := get("my-cluster")
+			if resp.StatusCode != 200 || !strings.Contains(body, "<Arn>"+tc.wantARN+"</Arn>") {
+				t.Fatalf("%d %s", resp.StatusCode, body)
+			}
+			resp, body = get("other-cluster")
+			if resp.StatusCode != 403 || !strings.Contains(body, "SignatureDoesNotMatch") {
+				t.Fatalf("another cluster's header: %d %s", resp.StatusCode, body)
+			}
+		})
 	}
 }
