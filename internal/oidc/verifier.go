@@ -134,9 +134,10 @@ func New(cfg Config) *Verifier {
 //     iat in the future (each beyond Config.Leeway) is refused;
 //  3. signature: RS256/384/512 (PKCS#1 v1.5) or ES256/384/512, with the
 //     key of the header's kid from the issuer's JWKS (without a kid: the
-//     JWKS's only key that fits the alg), fetched over TLS trusted as
-//     verifyPeer says and cached; an unknown kid makes the verifier
-//     refetch the keys at most once per Config.MinRefetch.
+//     JWKS's only key that fits the alg), fetched over TLS trusted by the
+//     roots or else by p.Thumbprints (see the package doc) and cached; an
+//     unknown kid makes the verifier refetch the keys at most once per
+//     Config.MinRefetch.
 //
 // Errors are *Error.
 func (v *Verifier) Verify(ctx context.Context, t *Token, p Provider) error {

@@ -34,17 +34,25 @@ type running struct {
 // start runs the server on a free loopback port with its data in dir.
 func start(t *testing.T, dir string) *running {
 	t.Helper()
+	return startWith(t, dir, nil)
+}
+
+// startWith is start with a change to the configuration.
+func startWith(t *testing.T, dir string, change func(*server.Config)) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	r := &running{out: &bytes.Buffer{}, cancel: cancel, done: make(chan error, 1)}
 	var mu sync.Mutex
-	go func() {
-		r.done <- server.Run(ctx, server.Config{
-			Listen: "127.0.0.1:0", DataDir: dir, AuditLog: filepath.Join(dir, "audit.log"),
-			Stdout:   lockedBuffer{&mu, r.out},
-			OnListen: func(a string) { addr <- a },
-		})
-	}()
+	cfg := server.Config{
+		Listen: "127.0.0.1:0", DataDir: dir, AuditLog: filepath.Join(dir, "audit.log"),
+		Stdout:   lockedBuffer{&mu, r.out},
+		OnListen: func(a string) { addr <- a },
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	go func() { r.done <- server.Run(ctx, cfg) }()
 	select {
 	case a := <-addr:
 		r.url = "http://" + a

@@ -1,6 +1,7 @@
 package oidctest
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -16,6 +17,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"hash"
 	"io"
@@ -61,6 +63,7 @@ type signingKey struct {
 type Option func(*options)
 
 type options struct {
+	host          string
 	path          string
 	keys          int
 	jwks          func() []byte
@@ -73,6 +76,12 @@ type options struct {
 // WithPath gives the issuer URL a path, e.g. "/id/ABC"; discovery is then
 // served at /id/ABC/.well-known/openid-configuration.
 func WithPath(p string) Option { return func(o *options) { o.path = p } }
+
+// WithHost names the issuer by a host name without a port, as IAM wants
+// provider URLs: the URL becomes https://host plus the path, the
+// certificate is also valid for host, and clients reach the loopback
+// server through DialContext.
+func WithHost(host string) Option { return func(o *options) { o.host = host } }
 
 // WithKeys publishes n RSA keys, "k1" to "kn", with alg RS256; "k1" is the
 // current one.
@@ -134,6 +143,9 @@ func NewIssuer(t testing.TB, opts ...Option) *Issuer {
 	i.srv.StartTLS()
 	t.Cleanup(i.srv.Close)
 	i.URL = i.srv.URL + o.path
+	if o.host != "" {
+		i.URL = "https://" + o.host + o.path
+	}
 	return i
 }
 
@@ -170,7 +182,7 @@ func (i *Issuer) newCertificates() (tls.Certificate, error) {
 		NotAfter:     i.opts.leafNotAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
+		DNSNames:     append([]string{"localhost"}, i.opts.hostNames()...),
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 	}
 	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, i.ca, leafKey.Public(), caKey)
@@ -465,4 +477,28 @@ func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(body())
+}
+
+func (o *options) hostNames() []string {
+	if o.host == "" {
+		return nil
+	}
+	return []string{o.host}
+}
+
+// DialContext connects to the issuer's loopback server for its host
+// name (WithHost) on port 443, and dials any other address as usual: give
+// it to the verifier under test.
+func (i *Issuer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	if i.opts.host != "" && addr == i.opts.host+":443" {
+		addr = i.srv.Listener.Addr().String()
+	}
+	return d.DialContext(ctx, network, addr)
+}
+
+// CAPEM returns the issuer's CA certificate in PEM form (for a CA bundle
+// file).
+func (i *Issuer) CAPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: i.ca.Raw})
 }
