@@ -23,6 +23,10 @@ func WithDecisionHook(ctx context.Context, fn func(Decision)) context.Context {
 	return context.WithValue(ctx, decisionKey{}, fn)
 }
 
+// Report sends a decision made outside IAM (STS's trust decisions) to the
+// hook of ctx, as Authorize does with its own.
+func Report(ctx context.Context, d Decision) { report(ctx, d) }
+
 func report(ctx context.Context, d Decision) {
 	if fn, ok := ctx.Value(decisionKey{}).(func(Decision)); ok {
 		fn(d)

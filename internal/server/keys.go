@@ -17,7 +17,9 @@ import (
 type keyLookup struct {
 	store    store.Store
 	sealer   *creds.Sealer
-	sessions *creds.SessionKeys
+	sessions interface {
+		OpenSession(id, token string, now time.Time) (creds.Session, creds.Secret, error)
+	}
 	now      func() time.Time
 }
 

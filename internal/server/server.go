@@ -85,10 +85,13 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	sessions, err := loadSessionKeys(filepath.Join(cfg.DataDir, "session.keys"), cfg.Now(), cfg.Rand)
+	sessions, err := newSessionKeyring(filepath.Join(cfg.DataDir, "session.keys"), cfg.Now(), cfg.Rand)
 	if err != nil {
 		return err
 	}
+	rotateCtx, stopRotating := context.WithCancel(ctx)
+	defer stopRotating()
+	go sessions.rotateEvery(rotateCtx, time.Hour, cfg.Now, cfg.Logger)
 	roots, err := oidcRoots(cfg.OIDCCABundle)
 	if err != nil {
 		return err

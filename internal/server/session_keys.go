@@ -1,14 +1,17 @@
 package server
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/podiam/podiam/internal/creds"
@@ -120,4 +123,54 @@ func rotateSessionKeys(f *sessionKeyFile, now time.Time, rand io.Reader) (bool, 
 	f.Keys = kept
 	sort.Slice(f.Keys, func(i, j int) bool { return f.Keys[i].Created.Before(f.Keys[j].Created) })
 	return changed, nil
+}
+
+// sessionKeyring holds the session keys a running server uses and
+// reloads them (rotating when due) on refresh.
+type sessionKeyring struct {
+	path string
+	rand io.Reader
+	keys atomic.Pointer[creds.SessionKeys]
+}
+
+func newSessionKeyring(path string, now time.Time, rand io.Reader) (*sessionKeyring, error) {
+	k := &sessionKeyring{path: path, rand: rand}
+	return k, k.refresh(now)
+}
+
+// refresh reloads the keyring file, rotating it when due.
+func (k *sessionKeyring) refresh(now time.Time) error {
+	keys, err := loadSessionKeys(k.path, now, k.rand)
+	if err != nil {
+		return err
+	}
+	k.keys.Store(keys)
+	return nil
+}
+
+// Issue seals a session with the current key.
+func (k *sessionKeyring) Issue(s creds.Session) (creds.SessionCredentials, error) {
+	return k.keys.Load().Issue(s)
+}
+
+// OpenSession opens a session made with any key of the keyring.
+func (k *sessionKeyring) OpenSession(id, token string, now time.Time) (creds.Session, creds.Secret, error) {
+	return k.keys.Load().OpenSession(id, token, now)
+}
+
+// rotateEvery refreshes the keyring at each tick until ctx ends; a
+// failure is logged and retried at the next tick.
+func (k *sessionKeyring) rotateEvery(ctx context.Context, every time.Duration, now func() time.Time, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := k.refresh(now()); err != nil {
+				log.Error("rotate session keys", "error", err)
+			}
+		}
+	}
 }

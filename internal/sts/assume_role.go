@@ -137,6 +137,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller iam.Caller, in AssumeRo
 		tagContext(req, tags, transitive)
 		var res authz.Result
 		authz.Evaluate(req, &set, &res)
+		report(ctx, action, role.ARN, &res)
 		return res
 	}
 	if res := decide("sts:AssumeRole"); res.Decision != authz.Allowed {

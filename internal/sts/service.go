@@ -35,12 +35,17 @@ type Verifier interface {
 	Verify(ctx context.Context, t *oidc.Token, p oidc.Provider) error
 }
 
+// Issuer seals sessions into credentials (creds.SessionKeys).
+type Issuer interface {
+	Issue(s creds.Session) (creds.SessionCredentials, error)
+}
+
 // Config configures a Service.
 type Config struct {
 	Store      Store
 	Identities Identities
 	Verifier   Verifier
-	Sessions   *creds.SessionKeys
+	Sessions   Issuer
 	Now        func() time.Time // default time.Now
 }
 
@@ -49,7 +54,7 @@ type Service struct {
 	store    Store
 	ids      Identities
 	verifier Verifier
-	sessions *creds.SessionKeys
+	sessions Issuer
 	now      func() time.Time
 }
 
@@ -303,4 +308,13 @@ func tagContext(req *authz.Request, tags []creds.SessionTag, transitive []string
 	if len(transitive) > 0 {
 		req.Context.SetMulti("sts:TransitiveTagKeys", transitive...)
 	}
+}
+
+// report sends a trust decision to the audit hook of ctx.
+func report(ctx context.Context, action, resource string, res *authz.Result) {
+	d := iam.Decision{Action: action, Resource: resource, Decision: res.Decision.String(), Reason: res.Reason.String()}
+	for _, r := range res.Statements {
+		d.Statements = append(d.Statements, r.Ref())
+	}
+	iam.Report(ctx, d)
 }

@@ -256,3 +256,77 @@ func TestWebIdentitySessionTags(t *testing.T) {
 }
 
 var _ = context.Background
+
+// TestSessionContextKeys: requests of a web identity session carry the
+// keys AWS gives them: aws:FederatedProvider, aws:PrincipalTag/* from the
+// token's tags, aws:SourceIdentity, aws:userid and aws:PrincipalArn.
+func TestSessionContextKeys(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	role := e.role(acctA, "tagged", e.irsaTrust(sa, `,"sts:TagSession","sts:SetSourceIdentity"`))
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*","Condition":{` +
+		`"StringEquals":{"aws:FederatedProvider":"` + e.provider + `","aws:PrincipalTag/team":"blue","aws:SourceIdentity":"alice","aws:PrincipalArn":"` + role.ARN + `"},` +
+		`"StringLike":{"aws:userid":"` + role.ID + `:*"}}}]}`
+	if err := e.iam.PutRolePolicy(ctx, rootOf(acctA), "tagged", "conditions", policy); err != nil {
+		t.Fatal(err)
+	}
+	assume := func(team string) iam.Caller {
+		c := e.issuer.Claims(sa, "sts.amazonaws.com", time.Hour)
+		c["https://aws.amazon.com/tags"] = map[string]any{"principal_tags": map[string]any{"team": []string{team}}}
+		c["https://aws.amazon.com/source_identity"] = "alice"
+		res, err := e.sts.AssumeRoleWithWebIdentity(ctx, sts.WebIdentityInput{RoleARN: role.ARN, RoleSessionName: "pod", WebIdentityToken: e.token(c)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.SourceIdentity != "alice" {
+			t.Fatalf("source identity %q", res.SourceIdentity)
+		}
+		return e.caller(res.Credentials)
+	}
+	if _, err := e.iam.ListRoles(ctx, assume("blue"), iam.ListInput{}); err != nil {
+		t.Fatalf("every condition holds: %v", err)
+	}
+	if _, err := e.iam.ListRoles(ctx, assume("red"), iam.ListInput{}); code(err) != iam.CodeAccessDenied {
+		t.Fatalf("another team tag: %v", err)
+	}
+}
+
+// TestDecisionsReported: trust decisions reach the audit hook.
+func TestDecisionsReported(t *testing.T) {
+	e := newEnv(t)
+	role := e.role(acctA, "my-app", e.irsaTrust(sa, ""))
+	var got []iam.Decision
+	ctx := iam.WithDecisionHook(t.Context(), func(d iam.Decision) { got = append(got, d) })
+	if _, err := e.sts.AssumeRoleWithWebIdentity(ctx, sts.WebIdentityInput{RoleARN: role.ARN, RoleSessionName: "pod", WebIdentityToken: e.token(nil)}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Action != "sts:AssumeRoleWithWebIdentity" || got[0].Decision != "allowed" || got[0].Resource != role.ARN || len(got[0].Statements) != 1 {
+		t.Fatalf("decisions %+v", got)
+	}
+}
+
+// TestIssuerTLS: an issuer whose certificate chains to no trusted root is
+// refused unless its provider holds the thumbprint of its CA.
+func TestIssuerTLS(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	untrusting := oidc.New(oidc.Config{Now: func() time.Time { return e.now }}) // system roots only
+	svc, err := sts.New(sts.Config{Store: e.st, Identities: e.iam, Verifier: untrusting, Sessions: e.keys, Now: func() time.Time { return e.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := e.role(acctA, "my-app", e.irsaTrust(sa, ""))
+	in := sts.WebIdentityInput{RoleARN: role.ARN, RoleSessionName: "pod", WebIdentityToken: e.token(nil)}
+	if _, err := svc.AssumeRoleWithWebIdentity(ctx, in); code(err) != sts.CodeInvalidIdentityToken {
+		t.Fatalf("untrusted issuer TLS: %v", err)
+	}
+	if _, err := e.st.UpdateOIDCProvider(ctx, e.provider, func(p *store.OIDCProvider) error {
+		p.Thumbprints = []string{e.issuer.Thumbprint()}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AssumeRoleWithWebIdentity(ctx, in); err != nil {
+		t.Fatalf("with the CA's thumbprint: %v", err)
+	}
+}

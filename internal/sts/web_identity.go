@@ -125,6 +125,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 		tagContext(req, tags, transitive)
 		var res authz.Result
 		authz.Evaluate(req, &set, &res)
+		report(ctx, action, role.ARN, &res)
 		return res.Decision == authz.Allowed
 	}
 	if !decide("sts:AssumeRoleWithWebIdentity") {

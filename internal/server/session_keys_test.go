@@ -1,0 +1,71 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/podiam/podiam/internal/creds"
+)
+
+// TestSessionKeyRotation: the keyring gets a new current key once a day;
+// sessions of the old key keep opening while they can last, and the old
+// key goes once no session of it can.
+func TestSessionKeyRotation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "session.keys")
+	rnd := bytes.NewReader(bytes.Repeat([]byte("0123456789abcdef"), 64))
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	k1, err := loadSessionKeys(path, t0, rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("keyring file %v, %v", fi, err)
+	}
+	// A 36-hour session made with the first key.
+	c, err := k1.Issue(creds.Session{Kind: creds.UserSession, Account: "111122223333", Issued: t0.Unix(), Expires: t0.Add(36 * time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Within the day: the same key.
+	before, _ := os.ReadFile(path)
+	if _, err := loadSessionKeys(path, t0.Add(23*time.Hour), rnd); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Fatal("the keyring changed within its first day")
+	}
+	// A day later: rotated, and the old session still opens.
+	k2, err := loadSessionKeys(path, t0.Add(25*time.Hour), rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := k2.OpenSession(c.AccessKeyID, c.Token, t0.Add(30*time.Hour)); err != nil {
+		t.Fatalf("old session after rotation: %v", err)
+	}
+	c2, _ := k2.Issue(creds.Session{Kind: creds.UserSession, Account: "111122223333", Issued: t0.Add(25 * time.Hour).Unix(), Expires: t0.Add(26 * time.Hour).Unix()})
+	if _, _, err := k1.OpenSession(c2.AccessKeyID, c2.Token, t0.Add(25*time.Hour)); err == nil {
+		t.Fatal("a session of the new key opened with the old keyring alone")
+	}
+	// Once the old key's sessions have all ended, it is dropped.
+	k3, err := loadSessionKeys(path, t0.Add(25*time.Hour+SessionKeyRetention+time.Minute), rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := k3.OpenSession(c.AccessKeyID, c.Token, t0.Add(30*time.Hour)); err != creds.ErrBadToken {
+		t.Fatalf("old key after its retention: %v", err)
+	}
+	var f sessionKeyFile
+	b, _ := os.ReadFile(path)
+	if err := json.Unmarshal(b, &f); err != nil || len(f.Keys) != 2 {
+		t.Fatalf("keyring %s (%v)", b, err)
+	}
+	// A damaged keyring stops the server rather than being replaced.
+	os.WriteFile(path, []byte("{not json"), 0o600)
+	if _, err := loadSessionKeys(path, t0, rnd); err == nil {
+		t.Fatal("a damaged keyring was accepted")
+	}
+}
