@@ -20,7 +20,7 @@ type keyLookup struct {
 	sessions interface {
 		OpenSession(id, token string, now time.Time) (creds.Session, creds.Secret, error)
 	}
-	now      func() time.Time
+	now func() time.Time
 }
 
 func (k keyLookup) LookupKey(ctx context.Context, id, token string) (*httpapi.Caller, creds.Secret, error) {
