@@ -26,6 +26,8 @@ build:
 bench:
 	bench/gobench.sh
 	PKGS=./internal/sigv4/ bench/gobench.sh
+	PKGS="./internal/sts/ ./internal/oidc/ ./internal/creds/" bench/gobench.sh
+	go test -run '^$$' -bench ReadOnlyAccess -benchmem ./internal/iam/managed/
 	go run ./bench/iamload -roles 10000 -clients 16 -duration 10s
 
 # Each fuzz target for FUZZTIME (default 5m).
@@ -37,6 +39,9 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzConditionValues$$' -fuzztime $(FUZZTIME) ./internal/policy/
 	go test -run '^$$' -fuzz '^FuzzActionIndex$$' -fuzztime $(FUZZTIME) ./internal/policy/
 	go test -run '^$$' -fuzz '^FuzzParseAuthorization$$' -fuzztime $(FUZZTIME) ./internal/sigv4/
+	go test -run '^$$' -fuzz '^FuzzOpenSession$$' -fuzztime $(FUZZTIME) ./internal/creds/
+	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/oidc/
+	go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./internal/oidc/
 
 oracle: $(ORACLE_STAMP)
 

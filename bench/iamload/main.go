@@ -3,7 +3,9 @@
 // credentials it writes, and reports the resident memory when idle, after
 // creating many roles, the start-up time with those roles stored, and
 // signed GetRole requests per second with their p50 and p99 latency under
-// concurrent clients. It only talks to 127.0.0.1.
+// concurrent clients; then STS: AssumeRole calls, and GetCallerIdentity
+// signed with the session credentials they return (a session token
+// opened at every request). It only talks to 127.0.0.1.
 //
 //	go run ./bench/iamload -roles 10000 -clients 16 -duration 10s
 package main
@@ -96,6 +98,56 @@ func run(roles, clients int, duration time.Duration) error {
 	fmt.Printf("start-up with %d roles: %v\n", roles, startup.Round(time.Millisecond))
 	fmt.Printf("RSS after restart: %s\n", rss(srv.Process.Pid))
 
+	if err := load("GetRole", clients, duration, func(i int) error {
+		_, err := client.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(fmt.Sprintf("role-%05d", i%max(roles, 1)))})
+		return err
+	}); err != nil {
+		return err
+	}
+
+	// STS: a role the account's root may assume, AssumeRole under load,
+	// then requests signed with a session's credentials.
+	root, err := cfg.Retrieve(ctx)
+	if err != nil {
+		return err
+	}
+	self := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + accountOf(ctx, addr, cfg) + `:root"},"Action":"sts:AssumeRole"}]}`
+	role, err := client.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bench-session"), AssumeRolePolicyDocument: aws.String(self)})
+	if err != nil {
+		return fmt.Errorf("create the STS role: %w", err)
+	}
+	stsc := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr), Credentials: aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return root, nil })), RetryMaxAttempts: 3})
+	if err := load("AssumeRole", clients, duration, func(i int) error {
+		_, err := stsc.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String(fmt.Sprintf("s-%d", i))})
+		return err
+	}); err != nil {
+		return err
+	}
+	out, err := stsc.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String("load")})
+	if err != nil {
+		return err
+	}
+	sess := aws.Credentials{AccessKeyID: aws.ToString(out.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey), SessionToken: aws.ToString(out.Credentials.SessionToken)}
+	asSession := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr), RetryMaxAttempts: 3,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return sess, nil })})
+	return load("GetCallerIdentity with session credentials", clients, duration, func(int) error {
+		_, err := asSession.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		return err
+	})
+}
+
+// accountOf is the account of the credentials.
+func accountOf(ctx context.Context, addr string, cfg aws.CredentialsProvider) string {
+	out, err := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr), Credentials: cfg}).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return ""
+	}
+	return aws.ToString(out.Account)
+}
+
+// load runs fn from clients goroutines for duration and prints the rate
+// and the p50 and p99 latency.
+func load(name string, clients int, duration time.Duration, fn func(i int) error) error {
 	var n atomic.Int64
 	lat := make([][]time.Duration, clients)
 	end := time.Now().Add(duration)
@@ -107,8 +159,7 @@ func run(roles, clients int, duration time.Duration) error {
 			defer wg.Done()
 			for i := c; time.Now().Before(end); i += clients {
 				s := time.Now()
-				_, err := client.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(fmt.Sprintf("role-%05d", i%max(roles, 1)))})
-				if err != nil {
+				if err := fn(i); err != nil {
 					firstErr.CompareAndSwap(nil, err)
 					return
 				}
@@ -119,13 +170,13 @@ func run(roles, clients int, duration time.Duration) error {
 	}
 	wg.Wait()
 	if e := firstErr.Load(); e != nil {
-		return fmt.Errorf("GetRole: %v", e)
+		return fmt.Errorf("%s: %v", name, e)
 	}
 	all := slices.Concat(lat...)
 	slices.Sort(all)
 	q := func(p float64) time.Duration { return all[int(p*float64(len(all)-1))] }
-	fmt.Printf("GetRole, %d clients, %v: %d requests, %.0f req/s, p50 %v, p99 %v\n",
-		clients, duration, n.Load(), float64(n.Load())/duration.Seconds(), q(0.50).Round(time.Microsecond), q(0.99).Round(time.Microsecond))
+	fmt.Printf("%s, %d clients, %v: %d requests, %.0f req/s, p50 %v, p99 %v\n",
+		name, clients, duration, n.Load(), float64(n.Load())/duration.Seconds(), q(0.50).Round(time.Microsecond), q(0.99).Round(time.Microsecond))
 	return nil
 }
 

@@ -26,7 +26,7 @@ const (
 )
 
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	st       store.Store
 	iam      *iam.Service
 	sts      *sts.Service
@@ -41,7 +41,7 @@ func rootOf(acct string) iam.Caller {
 	return iam.Caller{Account: acct, ARN: "arn:aws:iam::" + acct + ":root", Root: true}
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := t.Context()
 	e := &env{t: t, st: memory.New(), now: time.Now().UTC().Truncate(time.Second)}
