@@ -89,6 +89,22 @@ func noOutput(f func(ctx context.Context, c iam.Caller, p []string) error, names
 	}
 }
 
+// paged adapts a listing of one entity named by a required parameter: f
+// gets the entity's name or ARN and the page asked for.
+func paged(name string, f func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest, id string, pr iam.PageRequest) (any, error)) func(context.Context, iam.Caller, *awsproto.QueryRequest) (any, error) {
+	return func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+		p, err := required(q, name)
+		if err != nil {
+			return nil, err
+		}
+		pr, err := pageRequest(q)
+		if err != nil {
+			return nil, err
+		}
+		return f(ctx, c, q, p[0], pr)
+	}
+}
+
 func pageRequest(q *awsproto.QueryRequest) (iam.PageRequest, error) {
 	n, given, err := q.Int("MaxItems")
 	if err != nil {
@@ -373,16 +389,8 @@ func IAM(svc *iam.Service) *Service {
 			w.Document = ""
 			return &awsproto.CreatePolicyVersionResult{PolicyVersion: w}, nil
 		},
-		"ListPolicyVersions": func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, "PolicyArn")
-			if err != nil {
-				return nil, err
-			}
-			pr, err := pageRequest(q)
-			if err != nil {
-				return nil, err
-			}
-			page, err := svc.ListPolicyVersions(ctx, c, p[0], pr)
+		"ListPolicyVersions": paged("PolicyArn", func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest, id string, pr iam.PageRequest) (any, error) {
+			page, err := svc.ListPolicyVersions(ctx, c, id, pr)
 			if err != nil {
 				return nil, err
 			}
@@ -391,7 +399,7 @@ func IAM(svc *iam.Service) *Service {
 				vs[i].Document = ""
 			}
 			return &awsproto.ListPolicyVersionsResult{Versions: vs, IsTruncated: page.IsTruncated, Marker: page.Marker}, nil
-		},
+		}),
 		"DeletePolicyVersion": noOutput(func(ctx context.Context, c iam.Caller, p []string) error {
 			return svc.DeletePolicyVersion(ctx, c, p[0], p[1])
 		}, "PolicyArn", "VersionId"),
@@ -540,21 +548,13 @@ func IAM(svc *iam.Service) *Service {
 		ops := k.ops
 		a["Attach"+k.noun+"Policy"] = noOutput(func(ctx context.Context, c iam.Caller, p []string) error { return ops.Attach(ctx, c, p[0], p[1]) }, k.param, "PolicyArn")
 		a["Detach"+k.noun+"Policy"] = noOutput(func(ctx context.Context, c iam.Caller, p []string) error { return ops.Detach(ctx, c, p[0], p[1]) }, k.param, "PolicyArn")
-		a["ListAttached"+k.noun+"Policies"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, k.param)
-			if err != nil {
-				return nil, err
-			}
-			pr, err := pageRequest(q)
-			if err != nil {
-				return nil, err
-			}
-			page, err := ops.ListAttached(ctx, c, p[0], q.Get("PathPrefix"), pr)
+		a["ListAttached"+k.noun+"Policies"] = paged(k.param, func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest, id string, pr iam.PageRequest) (any, error) {
+			page, err := ops.ListAttached(ctx, c, id, q.Get("PathPrefix"), pr)
 			if err != nil {
 				return nil, err
 			}
 			return attached(page), nil
-		}
+		})
 		a["Put"+k.noun+"Policy"] = noOutput(func(ctx context.Context, c iam.Caller, p []string) error {
 			return ops.PutInline(ctx, c, p[0], p[1], p[2])
 		}, k.param, "PolicyName", "PolicyDocument")
@@ -573,21 +573,13 @@ func IAM(svc *iam.Service) *Service {
 			}
 			return &awsproto.GetUserPolicyResult{UserName: ip.Principal.Name, PolicyName: ip.Name, PolicyDocument: doc}, nil
 		}
-		a["List"+k.noun+"Policies"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, k.param)
-			if err != nil {
-				return nil, err
-			}
-			pr, err := pageRequest(q)
-			if err != nil {
-				return nil, err
-			}
-			page, err := ops.ListInline(ctx, c, p[0], pr)
+		a["List"+k.noun+"Policies"] = paged(k.param, func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest, id string, pr iam.PageRequest) (any, error) {
+			page, err := ops.ListInline(ctx, c, id, pr)
 			if err != nil {
 				return nil, err
 			}
 			return &awsproto.ListInlinePoliciesResult{PolicyNames: append(awsproto.List[string]{}, page.Items...), IsTruncated: page.IsTruncated, Marker: page.Marker}, nil
-		}
+		})
 		a["Delete"+k.noun+"Policy"] = noOutput(func(ctx context.Context, c iam.Caller, p []string) error { return ops.DeleteInline(ctx, c, p[0], p[1]) }, k.param, "PolicyName")
 	}
 	// Put/Delete...PermissionsBoundary, alike for roles and users.
@@ -633,21 +625,13 @@ func IAM(svc *iam.Service) *Service {
 			}
 			return nil, ops.Untag(ctx, c, p[0], keys)
 		}
-		a["List"+ops.Noun()+"Tags"] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-			p, err := required(q, k.param)
-			if err != nil {
-				return nil, err
-			}
-			pr, err := pageRequest(q)
-			if err != nil {
-				return nil, err
-			}
-			page, err := ops.List(ctx, c, p[0], pr)
+		a["List"+ops.Noun()+"Tags"] = paged(k.param, func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest, id string, pr iam.PageRequest) (any, error) {
+			page, err := ops.List(ctx, c, id, pr)
 			if err != nil {
 				return nil, err
 			}
 			return &awsproto.ListTagsResult{Tags: append(awsproto.List[awsproto.Tag]{}, wireTags(page.Items)...), IsTruncated: page.IsTruncated, Marker: page.Marker}, nil
-		}
+		})
 	}
 	s := &Service{Name: "iam", Version: awsproto.IAMVersion, Namespace: awsproto.IAMNamespace, Actions: map[string]Handler{}}
 	for name, f := range a {

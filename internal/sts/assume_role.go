@@ -121,25 +121,16 @@ func (s *Service) AssumeRole(ctx context.Context, caller iam.Caller, in AssumeRo
 	if err != nil {
 		return Result{}, err
 	}
-	decide := func(action string) authz.Result {
-		req := &authz.Request{Principal: id.Principal, Action: action, Resource: role.ARN, ResourceAccount: role.AccountID}
-		for k, v := range id.Context {
-			req.Context.Set(k, v)
-		}
-		s.requestContext(req, in.SourceIP)
-		req.Context.Set("sts:RoleSessionName", in.RoleSessionName)
-		if in.ExternalID != "" {
-			req.Context.Set("sts:ExternalId", in.ExternalID)
-		}
-		if sourceIdentity != "" {
-			req.Context.Set("sts:SourceIdentity", sourceIdentity)
-		}
-		tagContext(req, tags, transitive)
-		var res authz.Result
-		authz.Evaluate(req, &set, &res)
-		report(ctx, action, role.ARN, &res)
-		return res
+	keys := map[string]string{}
+	for k, v := range id.Context {
+		keys[k] = v
 	}
+	if in.ExternalID != "" {
+		keys["sts:ExternalId"] = in.ExternalID
+	}
+	t := &trustRequest{principal: id.Principal, role: role, set: set, context: keys, sourceIP: in.SourceIP,
+		sessionName: in.RoleSessionName, sourceIdentity: sourceIdentity, tags: tags, transitive: transitive}
+	decide := func(action string) authz.Result { return s.decide(ctx, t, action) }
 	if res := decide("sts:AssumeRole"); res.Decision != authz.Allowed {
 		return Result{}, denied("sts:AssumeRole", role.ARN, res.Reason)
 	}

@@ -294,6 +294,43 @@ func (s *Service) requestContext(req *authz.Request, sourceIP string) {
 	}
 }
 
+// trustRequest is what the decisions of one STS request share: who asks
+// for which role under which policies, and the request's keys.
+type trustRequest struct {
+	principal      policy.Principal
+	role           store.Role
+	set            authz.Set
+	context        map[string]string // the caller's session keys, and the request's own
+	multi          map[string][]string
+	sourceIP       string
+	sessionName    string
+	sourceIdentity string
+	tags           []creds.SessionTag
+	transitive     []string
+}
+
+// decide evaluates action on the role for t and reports the decision to
+// the audit hook of ctx.
+func (s *Service) decide(ctx context.Context, t *trustRequest, action string) authz.Result {
+	req := &authz.Request{Principal: t.principal, Action: action, Resource: t.role.ARN, ResourceAccount: t.role.AccountID}
+	for k, v := range t.context {
+		req.Context.Set(k, v)
+	}
+	for k, v := range t.multi {
+		req.Context.SetMulti(k, v...)
+	}
+	s.requestContext(req, t.sourceIP)
+	req.Context.Set("sts:RoleSessionName", t.sessionName)
+	if t.sourceIdentity != "" {
+		req.Context.Set("sts:SourceIdentity", t.sourceIdentity)
+	}
+	tagContext(req, t.tags, t.transitive)
+	var res authz.Result
+	authz.Evaluate(req, &t.set, &res)
+	report(ctx, action, t.role.ARN, &res)
+	return res
+}
+
 // tagContext sets aws:RequestTag/*, aws:TagKeys and sts:TransitiveTagKeys.
 func tagContext(req *authz.Request, tags []creds.SessionTag, transitive []string) {
 	if len(tags) == 0 {

@@ -330,3 +330,27 @@ func TestIssuerTLS(t *testing.T) {
 		t.Fatalf("with the CA's thumbprint: %v", err)
 	}
 }
+
+// TestWebIdentityClaimKeys: azp, the original aud and amr reach the trust
+// policy as <provider>:azp, :oaud and :amr.
+func TestWebIdentityClaimKeys(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	u := e.url
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + e.provider + `"},"Action":"sts:AssumeRoleWithWebIdentity",` +
+		`"Condition":{"StringEquals":{"` + u + `:azp":"sts.amazonaws.com","` + u + `:aud":"sts.amazonaws.com"},` +
+		`"ForAnyValue:StringEquals":{"` + u + `:oaud":"dashboard","` + u + `:amr":"mfa"}}}]}`
+	role := e.role(acctA, "claims", trust)
+	claims := func(amr []string) map[string]any {
+		c := e.issuer.Claims(sa, "sts.amazonaws.com", time.Hour)
+		c["aud"], c["azp"], c["amr"] = []string{"sts.amazonaws.com", "dashboard"}, "sts.amazonaws.com", amr
+		return c
+	}
+	if _, err := e.sts.AssumeRoleWithWebIdentity(ctx, sts.WebIdentityInput{RoleARN: role.ARN, RoleSessionName: "pod", WebIdentityToken: e.token(claims([]string{"pwd", "mfa"}))}); err != nil {
+		t.Fatalf("every key matches: %v", err)
+	}
+	_, err := e.sts.AssumeRoleWithWebIdentity(ctx, sts.WebIdentityInput{RoleARN: role.ARN, RoleSessionName: "pod", WebIdentityToken: e.token(claims([]string{"pwd"}))})
+	if code(err) != sts.CodeAccessDenied {
+		t.Fatalf("without mfa in amr: %v", err)
+	}
+}

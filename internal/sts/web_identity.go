@@ -104,29 +104,20 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 	if err != nil {
 		return Result{}, err
 	}
-	principal := policy.Principal{Type: policy.WebIdentity, ARN: providerARN}
+	c := &tok.Claims
+	keys := map[string]string{url + ":sub": c.Subject, url + ":aud": c.EffectiveAudience()}
+	multi := map[string][]string{}
+	if c.AuthorizedParty != "" {
+		keys[url+":azp"] = c.AuthorizedParty
+		multi[url+":oaud"] = c.Audience
+	}
+	if len(c.AMR) > 0 {
+		multi[url+":amr"] = c.AMR
+	}
+	t := &trustRequest{principal: policy.Principal{Type: policy.WebIdentity, ARN: providerARN}, role: role, set: set, context: keys, multi: multi,
+		sourceIP: in.SourceIP, sessionName: in.RoleSessionName, sourceIdentity: sourceIdentity, tags: tags, transitive: transitive}
 	decide := func(action string) bool {
-		req := &authz.Request{Principal: principal, Action: action, Resource: role.ARN, ResourceAccount: role.AccountID}
-		s.requestContext(req, in.SourceIP)
-		c := &tok.Claims
-		req.Context.Set(url+":sub", c.Subject)
-		req.Context.Set(url+":aud", c.EffectiveAudience())
-		if c.AuthorizedParty != "" {
-			req.Context.Set(url+":azp", c.AuthorizedParty)
-			req.Context.SetMulti(url+":oaud", c.Audience...)
-		}
-		if len(c.AMR) > 0 {
-			req.Context.SetMulti(url+":amr", c.AMR...)
-		}
-		req.Context.Set("sts:RoleSessionName", in.RoleSessionName)
-		if sourceIdentity != "" {
-			req.Context.Set("sts:SourceIdentity", sourceIdentity)
-		}
-		tagContext(req, tags, transitive)
-		var res authz.Result
-		authz.Evaluate(req, &set, &res)
-		report(ctx, action, role.ARN, &res)
-		return res.Decision == authz.Allowed
+		return s.decide(ctx, t, action).Decision == authz.Allowed
 	}
 	if !decide("sts:AssumeRoleWithWebIdentity") {
 		return Result{}, denied
