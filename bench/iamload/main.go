@@ -3,7 +3,8 @@
 // credentials it writes, and reports the resident memory when idle, after
 // creating many roles, the start-up time with those roles stored, and
 // signed GetRole requests per second with their p50 and p99 latency under
-// concurrent clients; then STS: AssumeRole calls, and GetCallerIdentity
+// concurrent clients; then STS: AssumeRole calls by a user (its policies
+// and the role's trust policy decided at each), and GetCallerIdentity
 // signed with the session credentials they return (a session token
 // opened at every request). It only talks to 127.0.0.1.
 //
@@ -105,18 +106,27 @@ func run(roles, clients int, duration time.Duration) error {
 		return err
 	}
 
-	// STS: a role the account's root may assume, AssumeRole under load,
-	// then requests signed with a session's credentials.
-	root, err := cfg.Retrieve(ctx)
-	if err != nil {
-		return err
-	}
+	// STS: a user whose account a role trusts, AssumeRole under load, then
+	// requests signed with a session's credentials.
 	self := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + accountOf(ctx, addr, cfg) + `:root"},"Action":"sts:AssumeRole"}]}`
 	role, err := client.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bench-session"), AssumeRolePolicyDocument: aws.String(self)})
 	if err != nil {
 		return fmt.Errorf("create the STS role: %w", err)
 	}
-	stsc := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr), Credentials: aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return root, nil })), RetryMaxAttempts: 3})
+	if _, err := client.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("bench")}); err != nil {
+		return err
+	}
+	if _, err := client.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("bench"), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)}); err != nil {
+		return err
+	}
+	key, err := client.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("bench")})
+	if err != nil {
+		return err
+	}
+	user := aws.Credentials{AccessKeyID: aws.ToString(key.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(key.AccessKey.SecretAccessKey)}
+	stsc := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr), RetryMaxAttempts: 3,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return user, nil })})
 	if err := load("AssumeRole", clients, duration, func(i int) error {
 		_, err := stsc.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String(fmt.Sprintf("s-%d", i))})
 		return err

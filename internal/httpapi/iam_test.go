@@ -30,30 +30,6 @@ import (
 	ststs "github.com/podiam/podiam/internal/sts"
 )
 
-// rootKeys answers for one long-term key, the root of account
-// 111122223333, and for session keys.
-type rootKeys struct {
-	sessions *creds.SessionKeys
-	now      func() time.Time
-}
-
-func (k rootKeys) LookupKey(_ context.Context, id, token string) (*httpapi.Caller, creds.Secret, error) {
-	if token != "" {
-		s, sec, err := k.sessions.OpenSession(id, token, k.now())
-		if err != nil {
-			return nil, creds.Secret{}, httpapi.ErrUnknownKey
-		}
-		return httpapi.SessionCaller(s), sec, nil
-	}
-	if id != keyID {
-		return nil, creds.Secret{}, httpapi.ErrUnknownKey
-	}
-	return &httpapi.Caller{ARN: "arn:aws:iam::111122223333:root", Account: "111122223333", UserID: "111122223333"}, creds.SecretFromText(secret), nil
-}
-
-// newIAMClient is an IAM client of a fresh IAM service on a test server
-// (one account, its root's key). When botocore's models are configured,
-// every successful response is checked against the IAM model.
 func newIAMClient(t *testing.T) *awsiam.Client {
 	t.Helper()
 	return iamClient(t, os.Getenv(botocoreEnv) != "").c
@@ -92,6 +68,14 @@ func iamClient(t *testing.T, checked bool) iamEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The root's access key, as the server's first start stores it.
+	sealed, err := seal.Seal([]byte(secret), []byte(keyID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateAccessKey(t.Context(), store.AccessKey{AccountID: "111122223333", ID: keyID, SecretCiphertext: sealed, Status: store.AccessKeyActive, CreatedAt: now}, 2); err != nil {
+		t.Fatal(err)
+	}
 	svc, err := iam.NewService(iam.Config{Store: st, Sealer: seal, Now: func() time.Time { return now }, Rand: rnd})
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +94,7 @@ func iamClient(t *testing.T, checked bool) iamEnv {
 	}
 	stsService := httpapi.STS(stsSvc)
 	edge := httpapi.New(httpapi.Config{
-		Services: []*httpapi.Service{service, orgService, stsService}, Keys: rootKeys{sessions: sessions, now: func() time.Time { return now }},
+		Services: []*httpapi.Service{service, orgService, stsService}, Keys: httpapi.Keys{Store: st, Sealer: seal, Sessions: sessions, Now: func() time.Time { return now }},
 		Now: func() time.Time { return now }, NewRequestID: func() string { return "req-1" },
 	})
 	seen := map[string]bool{}

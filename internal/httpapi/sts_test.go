@@ -28,6 +28,26 @@ func (env iamEnv) iamAs(c aws.Credentials) *awsiam.Client {
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil })})
 }
 
+// userCreds makes a user with an inline policy and an access key, through
+// the API as the root, and returns its credentials.
+func (env iamEnv) userCreds(t *testing.T, name, policy string) aws.Credentials {
+	t.Helper()
+	ctx := t.Context()
+	if _, err := env.c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String(name)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.c.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("p"), PolicyDocument: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := env.c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.Credentials{AccessKeyID: aws.ToString(k.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(k.AccessKey.SecretAccessKey)}
+}
+
+const assumeAndTag = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession"],"Resource":"*"}]}`
+
 func sessionCreds(c *ststypes.Credentials) aws.Credentials {
 	return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey), SessionToken: aws.ToString(c.SessionToken)}
 }
@@ -45,7 +65,11 @@ func TestSTSEveryAction(t *testing.T) {
 	if _, err := env.c.AttachRolePolicy(ctx, &awsiam.AttachRolePolicyInput{RoleName: aws.String("reader"), PolicyArn: aws.String("arn:aws:iam::aws:policy/IAMReadOnlyAccess")}); err != nil {
 		t.Fatal(err)
 	}
-	ar, err := env.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/reader"), RoleSessionName: aws.String("ci"),
+	ci := env.stsAs(env.userCreds(t, "ci", assumeAndTag))
+	if _, err := env.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/reader"), RoleSessionName: aws.String("root")}); code(err) != "AccessDenied" {
+		t.Fatalf("AssumeRole by the root: %v", err)
+	}
+	ar, err := ci.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/reader"), RoleSessionName: aws.String("ci"),
 		Tags: []ststypes.Tag{{Key: aws.String("team"), Value: aws.String("blue")}}, DurationSeconds: aws.Int32(900)})
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +170,7 @@ func TestPresignedGetCallerIdentity(t *testing.T) {
 	if _, err := env.c.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("admin"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
 		t.Fatal(err)
 	}
-	ar, err := env.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/admin"), RoleSessionName: aws.String("kubectl")})
+	ar, err := env.stsAs(env.userCreds(t, "ops", assumeAndTag)).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/admin"), RoleSessionName: aws.String("kubectl")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -206,23 +206,39 @@ func TestCLIProfileChain(t *testing.T) {
 		}
 		return v, stderr.String(), err
 	}
-	rootEnv := append(x.clientEnv(t)[:0:0], x.clientEnv(t)...)
-	for i, kv := range rootEnv {
-		switch {
-		case strings.HasPrefix(kv, "AWS_SHARED_CREDENTIALS_FILE="):
-			rootEnv[i] = "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(x.dir, "credentials")
-		case strings.HasPrefix(kv, "AWS_ROLE_ARN="), strings.HasPrefix(kv, "AWS_WEB_IDENTITY_TOKEN_FILE="):
-			rootEnv[i] = "PODIAM_UNUSED=1"
+	// As in AWS, the management account enters the member account through
+	// OrganizationAccountAccessRole with an IAM user's credentials (a root
+	// user may not assume roles).
+	c := x.iam(x.root)
+	if _, err := c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("admin")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AttachUserPolicy(ctx, &awsiam.AttachUserPolicyInput{UserName: aws.String("admin"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("admin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	userEnv := append(x.clientEnv(t)[:0:0], x.clientEnv(t)...)
+	for i, kv := range userEnv {
+		if strings.HasPrefix(kv, "AWS_ROLE_ARN=") || strings.HasPrefix(kv, "AWS_WEB_IDENTITY_TOKEN_FILE=") {
+			userEnv[i] = "PODIAM_UNUSED=1"
 		}
 	}
-	// As in AWS, the management account's root enters the member account
-	// through OrganizationAccountAccessRole.
-	v, stderr, err := run(rootEnv, "sts", "assume-role", "--role-arn", "arn:aws:iam::"+member+":role/OrganizationAccountAccessRole", "--role-session-name", "admin")
+	userEnv = append(userEnv, "AWS_ACCESS_KEY_ID="+aws.ToString(key.AccessKey.AccessKeyId), "AWS_SECRET_ACCESS_KEY="+aws.ToString(key.AccessKey.SecretAccessKey))
+	rootEnv := append(userEnv[:0:0], userEnv[:len(userEnv)-2]...)
+	rootEnv = append(rootEnv, "AWS_ACCESS_KEY_ID="+x.root.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+x.root.SecretAccessKey)
+	if _, stderr, err := run(rootEnv, "sts", "assume-role", "--role-arn", "arn:aws:iam::"+member+":role/OrganizationAccountAccessRole", "--role-session-name", "root"); err == nil ||
+		!strings.Contains(stderr, "Roles may not be assumed by root accounts") {
+		t.Fatalf("assume-role as the root: %v\n%s", err, stderr)
+	}
+	v, stderr, err := run(userEnv, "sts", "assume-role", "--role-arn", "arn:aws:iam::"+member+":role/OrganizationAccountAccessRole", "--role-session-name", "admin")
 	if err != nil {
 		t.Fatalf("assume-role into the member account: %v\n%s", err, stderr)
 	}
 	cr := v["Credentials"].(map[string]any)
-	adminEnv := append(rootEnv[:len(rootEnv):len(rootEnv)], "AWS_ACCESS_KEY_ID="+cr["AccessKeyId"].(string),
+	adminEnv := append(userEnv[:len(userEnv)-2:len(userEnv)-2], "AWS_ACCESS_KEY_ID="+cr["AccessKeyId"].(string),
 		"AWS_SECRET_ACCESS_KEY="+cr["SecretAccessKey"].(string), "AWS_SESSION_TOKEN="+cr["SessionToken"].(string))
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + x.roleARN + `"},"Action":"sts:AssumeRole"}]}`
 	if _, stderr, err := run(adminEnv, "iam", "create-role", "--role-name", "target", "--assume-role-policy-document", trust); err != nil {

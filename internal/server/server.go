@@ -104,7 +104,7 @@ func Run(ctx context.Context, cfg Config) error {
 	services := []*httpapi.Service{httpapi.STS(stsSvc), httpapi.IAM(iamSvc), httpapi.Organizations(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))}
 	edge := httpapi.New(httpapi.Config{
 		Services:     services,
-		Keys:         keyLookup{store: db, sealer: sealer, sessions: sessions, now: cfg.Now},
+		Keys:         httpapi.Keys{Store: db, Sealer: sealer, Sessions: sessions, Now: cfg.Now},
 		Audit:        auditLog,
 		Logger:       cfg.Logger,
 		Now:          cfg.Now,

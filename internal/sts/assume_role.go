@@ -9,6 +9,7 @@ import (
 	"github.com/podiam/podiam/internal/authz"
 	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/policy"
 	"github.com/podiam/podiam/internal/store"
 )
 
@@ -98,6 +99,11 @@ func (s *Service) AssumeRole(ctx context.Context, caller iam.Caller, in AssumeRo
 	id, err := s.ids.CallerIdentity(ctx, caller)
 	if err != nil {
 		return Result{}, err
+	}
+	if id.Principal.Type == policy.Account {
+		// As on AWS: a root user (or a session of one) enters roles only
+		// through an IAM user or role of its account.
+		return Result{}, errorf(CodeAccessDenied, "Roles may not be assumed by root accounts.")
 	}
 	denied := func(action, target string, reason authz.Reason) error {
 		msg := fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", caller.ARN, action, target)

@@ -45,6 +45,7 @@ func TestAssumeRoleBothSides(t *testing.T) {
 	ctx := t.Context()
 	bob := e.user(acctA, "bob", "")
 	alice := e.user(acctA, "alice", assumeAny)
+	carol := e.user(acctB, "carol", assumeAny)
 	named := e.role(acctA, "names-bob", trustAWS(bob.ARN, ""))
 	account := e.role(acctA, "names-account", trustAWS(acctA, ""))
 	cross := e.role(acctB, "cross", trustAWS("arn:aws:iam::"+acctA+":root", ""))
@@ -61,8 +62,8 @@ func TestAssumeRoleBothSides(t *testing.T) {
 		{"trust names the account, identity policy allows", alice, account.ARN, ""},
 		{"cross-account, identity side missing", bob, cross.ARN, sts.CodeAccessDenied},
 		{"cross-account, both sides allow", alice, cross.ARN, ""},
-		{"cross-account root", rootOf(acctA), cross.ARN, ""},
-		{"role in another account not trusting", rootOf(acctB), named.ARN, sts.CodeAccessDenied},
+		{"a root user, never (as on AWS)", rootOf(acctA), cross.ARN, sts.CodeAccessDenied},
+		{"role in another account not trusting", carol, named.ARN, sts.CodeAccessDenied},
 		{"missing role", alice, "arn:aws:iam::" + acctA + ":role/none", sts.CodeAccessDenied},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,7 +76,16 @@ func TestAssumeRoleBothSides(t *testing.T) {
 			}
 		})
 	}
-	_, err := e.sts.AssumeRole(ctx, bob, in(cross.ARN))
+	rootSession, err := e.sts.GetSessionToken(ctx, rootOf(acctA), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, root := range []iam.Caller{rootOf(acctA), e.caller(rootSession.Credentials)} {
+		if _, err := e.sts.AssumeRole(ctx, root, in(account.ARN)); err == nil || !strings.Contains(err.Error(), "Roles may not be assumed by root accounts.") {
+			t.Fatalf("root (session %v): %v", root.Session != nil, err)
+		}
+	}
+	_, err = e.sts.AssumeRole(ctx, bob, in(cross.ARN))
 	if want := "User: " + bob.ARN + " is not authorized to perform: sts:AssumeRole on resource: " + cross.ARN + " because no identity-based policy allows the action"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("message %v\nwant %s", err, want)
 	}
