@@ -175,6 +175,45 @@ type OIDCProvider struct {
 	CreatedAt   time.Time
 }
 
+// Bucket is an S3 bucket; names are global across accounts.
+type Bucket struct {
+	Name      string
+	AccountID string // the owner
+	Region    string // its LocationConstraint; "" for us-east-1
+	// Policy is the bucket policy document, "" when it has none.
+	Policy    string
+	CreatedAt time.Time
+}
+
+// Object is an S3 object's metadata; its bytes are a blob (package blob)
+// named by BlobID.
+type Object struct {
+	Bucket string
+	Key    string
+	BlobID string
+	Size   int64
+	// ETag is the entity tag without quotes: the MD5 in hex, or
+	// "<md5 of part MD5s>-<parts>" for a multipart upload.
+	ETag string
+	// Headers are the stored representation headers (Content-Type,
+	// Content-Encoding, Cache-Control, Content-Disposition,
+	// Content-Language, Expires) and user metadata (x-amz-meta-*), by
+	// canonical lower-case name.
+	Headers map[string]string
+	// Checksums are the stored checksums by algorithm (CRC32, SHA256...),
+	// base64 as S3 returns them.
+	Checksums    map[string]string
+	Tags         []Tag
+	LastModified time.Time
+}
+
+// ObjectPage is a page of ListObjects.
+type ObjectPage struct {
+	Objects []Object
+	// More is set when objects after the last one exist.
+	More bool
+}
+
 // PolicyScope selects managed policies by owner, as ListPolicies' Scope.
 type PolicyScope string
 
@@ -274,6 +313,30 @@ type Store interface {
 	UpdateOIDCProvider(ctx context.Context, arn string, update func(*OIDCProvider) error) (OIDCProvider, error)
 	DeleteOIDCProvider(ctx context.Context, arn string) error
 
+	// CreateBucket needs the owner's account and returns ErrAlreadyExists
+	// for a name taken in any account.
+	CreateBucket(ctx context.Context, b Bucket) error
+	GetBucket(ctx context.Context, name string) (Bucket, error)
+	// ListBuckets lists an account's buckets by name.
+	ListBuckets(ctx context.Context, accountID string) ([]Bucket, error)
+	UpdateBucket(ctx context.Context, name string, update func(*Bucket) error) (Bucket, error)
+	// DeleteBucket returns ErrDeleteConflict while the bucket holds
+	// objects.
+	DeleteBucket(ctx context.Context, name string) error
+
+	// PutObject creates or replaces an object of an existing bucket and
+	// returns the object it replaced (whose blob the caller removes), if
+	// any.
+	PutObject(ctx context.Context, o Object) (replaced *Object, err error)
+	GetObject(ctx context.Context, bucket, key string) (Object, error)
+	// ListObjects lists up to limit objects of a bucket whose keys start
+	// with prefix and sort after after, by key in byte order.
+	ListObjects(ctx context.Context, bucket, prefix, after string, limit int) (ObjectPage, error)
+	// DeleteObject deletes an object and returns it.
+	DeleteObject(ctx context.Context, bucket, key string) (Object, error)
+	// BlobReferenced reports whether an object's bytes are the blob id.
+	BlobReferenced(ctx context.Context, blobID string) (bool, error)
+
 	// Close releases the backend; the store is unusable after it.
 	Close() error
 }
@@ -319,6 +382,12 @@ func CheckUpdate(old, updated any) error {
 		check("Path", o.Path, u.Path)
 		check("ID", o.ID, u.ID)
 		check("ARN", o.ARN, u.ARN)
+		check("CreatedAt", o.CreatedAt, u.CreatedAt)
+	case *Bucket:
+		u := updated.(*Bucket)
+		check("Name", o.Name, u.Name)
+		check("AccountID", o.AccountID, u.AccountID)
+		check("Region", o.Region, u.Region)
 		check("CreatedAt", o.CreatedAt, u.CreatedAt)
 	case *OIDCProvider:
 		u := updated.(*OIDCProvider)

@@ -46,6 +46,8 @@ type DB struct {
 	inline   map[inlineKey]store.InlinePolicy
 	attached map[attachKey]store.Attachment
 	oidc     map[string]store.OIDCProvider // by ARN
+	buckets  map[string]store.Bucket
+	objects  map[string]map[string]store.Object // bucket -> key -> object
 }
 
 // New returns an empty store.
@@ -59,6 +61,8 @@ func New() *DB {
 		inline:   map[inlineKey]store.InlinePolicy{},
 		attached: map[attachKey]store.Attachment{},
 		oidc:     map[string]store.OIDCProvider{},
+		buckets:  map[string]store.Bucket{},
+		objects:  map[string]map[string]store.Object{},
 	}
 }
 
@@ -798,4 +802,177 @@ func (db *DB) DeleteOIDCProvider(_ context.Context, arn string) error {
 	}
 	delete(db.oidc, arn)
 	return nil
+}
+
+// Buckets
+
+func copyBucket(b store.Bucket) store.Bucket {
+	b.CreatedAt = utc(b.CreatedAt)
+	return b
+}
+
+func copyObject(o store.Object) store.Object {
+	o.Headers, o.Checksums = cloneMap(o.Headers), cloneMap(o.Checksums)
+	o.Tags, o.LastModified = clip(o.Tags), utc(o.LastModified)
+	return o
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return maps.Clone(m)
+}
+
+func (db *DB) CreateBucket(_ context.Context, b store.Bucket) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if _, ok := db.accounts[b.AccountID]; !ok {
+		return notFound("create bucket: account", b.AccountID)
+	}
+	if _, ok := db.buckets[b.Name]; ok {
+		return exists("create bucket", b.Name)
+	}
+	db.buckets[b.Name] = copyBucket(b)
+	db.objects[b.Name] = map[string]store.Object{}
+	return nil
+}
+
+func (db *DB) GetBucket(_ context.Context, name string) (store.Bucket, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	b, ok := db.buckets[name]
+	if !ok {
+		return store.Bucket{}, notFound("get bucket", name)
+	}
+	return copyBucket(b), nil
+}
+
+func (db *DB) ListBuckets(_ context.Context, accountID string) ([]store.Bucket, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	var out []store.Bucket
+	for _, b := range db.buckets {
+		if b.AccountID == accountID {
+			out = append(out, copyBucket(b))
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Bucket) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func (db *DB) UpdateBucket(_ context.Context, name string, update func(*store.Bucket) error) (store.Bucket, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	old, ok := db.buckets[name]
+	if !ok {
+		return store.Bucket{}, notFound("update bucket", name)
+	}
+	b := copyBucket(old)
+	if err := update(&b); err != nil {
+		return store.Bucket{}, err
+	}
+	if err := store.CheckUpdate(&old, &b); err != nil {
+		return store.Bucket{}, fmt.Errorf("update bucket %q: %w", name, err)
+	}
+	db.buckets[name] = copyBucket(b)
+	return copyBucket(b), nil
+}
+
+func (db *DB) DeleteBucket(_ context.Context, name string) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if _, ok := db.buckets[name]; !ok {
+		return notFound("delete bucket", name)
+	}
+	if len(db.objects[name]) > 0 {
+		return fmt.Errorf("delete bucket %q: %w", name, store.ErrDeleteConflict)
+	}
+	delete(db.buckets, name)
+	delete(db.objects, name)
+	return nil
+}
+
+// Objects
+
+func (db *DB) PutObject(_ context.Context, o store.Object) (*store.Object, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	objs, ok := db.objects[o.Bucket]
+	if !ok {
+		return nil, notFound("put object: bucket", o.Bucket)
+	}
+	var replaced *store.Object
+	if old, ok := objs[o.Key]; ok {
+		c := copyObject(old)
+		replaced = &c
+	}
+	objs[o.Key] = copyObject(o)
+	return replaced, nil
+}
+
+func (db *DB) GetObject(_ context.Context, bucket, key string) (store.Object, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	objs, ok := db.objects[bucket]
+	if !ok {
+		return store.Object{}, notFound("get object: bucket", bucket)
+	}
+	o, ok := objs[key]
+	if !ok {
+		return store.Object{}, notFound("get object", key)
+	}
+	return copyObject(o), nil
+}
+
+func (db *DB) ListObjects(_ context.Context, bucket, prefix, after string, limit int) (store.ObjectPage, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	objs, ok := db.objects[bucket]
+	if !ok {
+		return store.ObjectPage{}, notFound("list objects: bucket", bucket)
+	}
+	var keys []string
+	for k := range objs {
+		if strings.HasPrefix(k, prefix) && k > after {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var page store.ObjectPage
+	if limit > 0 && len(keys) > limit {
+		keys, page.More = keys[:limit], true
+	}
+	for _, k := range keys {
+		page.Objects = append(page.Objects, copyObject(objs[k]))
+	}
+	return page, nil
+}
+
+func (db *DB) DeleteObject(_ context.Context, bucket, key string) (store.Object, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	objs, ok := db.objects[bucket]
+	if !ok {
+		return store.Object{}, notFound("delete object: bucket", bucket)
+	}
+	o, ok := objs[key]
+	if !ok {
+		return store.Object{}, notFound("delete object", key)
+	}
+	delete(objs, key)
+	return copyObject(o), nil
+}
+
+func (db *DB) BlobReferenced(_ context.Context, id string) (bool, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	for _, objs := range db.objects {
+		for _, o := range objs {
+			if o.BlobID == id {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }

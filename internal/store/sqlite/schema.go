@@ -115,6 +115,31 @@ UPDATE accounts SET management_id = (SELECT id FROM accounts ORDER BY created_at
 `,
 	// 2 -> 3: the unique ids of the principals a trust policy names.
 	`ALTER TABLE roles ADD COLUMN trust_ids TEXT NOT NULL DEFAULT '{}';`,
+	// 3 -> 4: S3 buckets and object metadata (the bytes are blobs).
+	`
+CREATE TABLE buckets (
+	name       TEXT PRIMARY KEY,
+	account_id TEXT NOT NULL REFERENCES accounts (id),
+	region     TEXT NOT NULL,
+	policy     TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE INDEX buckets_account ON buckets (account_id, name);
+
+CREATE TABLE objects (
+	bucket        TEXT NOT NULL REFERENCES buckets (name),
+	key           TEXT NOT NULL,
+	blob_id       TEXT NOT NULL,
+	size          INTEGER NOT NULL,
+	etag          TEXT NOT NULL,
+	headers       TEXT NOT NULL,
+	checksums     TEXT NOT NULL,
+	tags          TEXT NOT NULL,
+	last_modified TEXT NOT NULL,
+	PRIMARY KEY (bucket, key)
+) WITHOUT ROWID;
+CREATE INDEX objects_blob ON objects (blob_id);
+`,
 }
 
 // migrate brings the schema of db up to the latest version, each step in

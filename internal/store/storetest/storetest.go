@@ -26,6 +26,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"InlinePolicies", testInlinePolicies},
 		{"Attachments", testAttachments},
 		{"OIDCProviders", testOIDCProviders},
+		{"Buckets", testBuckets},
+		{"Objects", testObjects},
 		{"NotFound", testNotFound},
 		{"DeleteConflicts", testDeleteConflicts},
 		{"FailedUpdates", testFailedUpdates},

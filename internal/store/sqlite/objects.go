@@ -1,0 +1,224 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/podiam/podiam/internal/store"
+)
+
+// Buckets
+
+const bucketCols = `name, account_id, region, policy, created_at`
+
+func scanBucket(s scanner) (store.Bucket, error) {
+	var b store.Bucket
+	var created string
+	if err := s.Scan(&b.Name, &b.AccountID, &b.Region, &b.Policy, &created); err != nil {
+		return store.Bucket{}, err
+	}
+	var err error
+	b.CreatedAt, err = parseTime(created)
+	return b, err
+}
+
+func getBucket(ctx context.Context, tx querier, what, name string) (store.Bucket, error) {
+	b, err := scanBucket(tx.QueryRowContext(ctx, `SELECT `+bucketCols+` FROM buckets WHERE name = ?`, name))
+	return b, one(err, what, name)
+}
+
+func (db *DB) CreateBucket(ctx context.Context, b store.Bucket) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		if err := accountPresent(ctx, tx, "create bucket", b.AccountID); err != nil {
+			return err
+		}
+		if err := absent(ctx, tx, "create bucket", b.Name, `SELECT 1 FROM buckets WHERE name = ?`, b.Name); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO buckets (name, account_id, region, policy, created_at) VALUES (?, ?, ?, ?, ?)`,
+			b.Name, b.AccountID, b.Region, b.Policy, timeText(b.CreatedAt))
+		return err
+	})
+}
+
+func (db *DB) GetBucket(ctx context.Context, name string) (b store.Bucket, err error) {
+	b, err = getBucket(ctx, db.reads, "get bucket", name)
+	return result(b, err)
+}
+
+func (db *DB) ListBuckets(ctx context.Context, accountID string) (out []store.Bucket, err error) {
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		out, err = list(ctx, tx, scanBucket, `SELECT `+bucketCols+` FROM buckets WHERE account_id = ? ORDER BY name`, accountID)
+		return err
+	})
+	return result(out, err)
+}
+
+func (db *DB) UpdateBucket(ctx context.Context, name string, update func(*store.Bucket) error) (b store.Bucket, err error) {
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		old, err := getBucket(ctx, tx, "update bucket", name)
+		if err != nil {
+			return err
+		}
+		b = old
+		if err := update(&b); err != nil {
+			return err
+		}
+		if err := store.CheckUpdate(&old, &b); err != nil {
+			return fmt.Errorf("update bucket %q: %w", name, err)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE buckets SET policy = ? WHERE name = ?`, b.Policy, name)
+		return err
+	})
+	return result(b, err)
+}
+
+func (db *DB) DeleteBucket(ctx context.Context, name string) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := getBucket(ctx, tx, "delete bucket", name); err != nil {
+			return err
+		}
+		found, err := exists(ctx, tx, `SELECT 1 FROM objects WHERE bucket = ? LIMIT 1`, name)
+		if err != nil {
+			return err
+		}
+		if found {
+			return fmt.Errorf("delete bucket %q: %w", name, store.ErrDeleteConflict)
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM buckets WHERE name = ?`, name)
+		return err
+	})
+}
+
+// Objects
+
+const objectCols = `bucket, key, blob_id, size, etag, headers, checksums, tags, last_modified`
+
+func scanObject(s scanner) (store.Object, error) {
+	var o store.Object
+	var headers, checksums, tags, modified string
+	if err := s.Scan(&o.Bucket, &o.Key, &o.BlobID, &o.Size, &o.ETag, &headers, &checksums, &tags, &modified); err != nil {
+		return store.Object{}, err
+	}
+	var err error
+	if o.Headers, err = parseMap(headers); err != nil {
+		return store.Object{}, err
+	}
+	if o.Checksums, err = parseMap(checksums); err != nil {
+		return store.Object{}, err
+	}
+	if o.Tags, err = parseTags(tags); err != nil {
+		return store.Object{}, err
+	}
+	o.LastModified, err = parseTime(modified)
+	return o, err
+}
+
+// parseMap reads a stored JSON object of strings; empty is nil.
+func parseMap(s string) (map[string]string, error) {
+	var m map[string]string
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, fmt.Errorf("parse stored map: %w", err)
+	}
+	if len(m) == 0 {
+		return nil, nil
+	}
+	return m, nil
+}
+
+func getObject(ctx context.Context, tx querier, bucket, key string) (store.Object, error) {
+	o, err := scanObject(tx.QueryRowContext(ctx, `SELECT `+objectCols+` FROM objects WHERE bucket = ? AND key = ?`, bucket, key))
+	return o, one(err, "get object", key)
+}
+
+func (db *DB) PutObject(ctx context.Context, o store.Object) (replaced *store.Object, err error) {
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := getBucket(ctx, tx, "put object: bucket", o.Bucket); err != nil {
+			return err
+		}
+		if old, err := getObject(ctx, tx, o.Bucket, o.Key); err == nil {
+			replaced = &old
+		}
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO objects (`+objectCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			o.Bucket, o.Key, o.BlobID, o.Size, o.ETag, idsText(o.Headers), idsText(o.Checksums), tagsText(o.Tags), timeText(o.LastModified))
+		return err
+	})
+	return result(replaced, err)
+}
+
+func (db *DB) GetObject(ctx context.Context, bucket, key string) (o store.Object, err error) {
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		if _, err := getBucket(ctx, tx, "get object: bucket", bucket); err != nil {
+			return err
+		}
+		o, err = getObject(ctx, tx, bucket, key)
+		return err
+	})
+	return result(o, err)
+}
+
+// prefixEnd is the smallest string greater than every string that starts
+// with prefix, in byte order ("" when there is none).
+func prefixEnd(prefix string) string {
+	b := []byte(prefix)
+	for len(b) > 0 && b[len(b)-1] == 0xff {
+		b = b[:len(b)-1]
+	}
+	if len(b) == 0 {
+		return ""
+	}
+	b[len(b)-1]++
+	return string(b)
+}
+
+func (db *DB) ListObjects(ctx context.Context, bucket, prefix, after string, limit int) (page store.ObjectPage, err error) {
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		if _, err := getBucket(ctx, tx, "list objects: bucket", bucket); err != nil {
+			return err
+		}
+		query := `SELECT ` + objectCols + ` FROM objects WHERE bucket = ? AND key > ? AND key >= ?`
+		args := []any{bucket, after, prefix}
+		if end := prefixEnd(prefix); end != "" {
+			query += ` AND key < ?`
+			args = append(args, end)
+		}
+		query += ` ORDER BY key`
+		if limit > 0 {
+			query += ` LIMIT ?`
+			args = append(args, limit+1)
+		}
+		objs, err := list(ctx, tx, scanObject, query, args...)
+		if err != nil {
+			return err
+		}
+		if limit > 0 && len(objs) > limit {
+			objs, page.More = objs[:limit], true
+		}
+		page.Objects = objs
+		return nil
+	})
+	return result(page, err)
+}
+
+func (db *DB) DeleteObject(ctx context.Context, bucket, key string) (o store.Object, err error) {
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		if o, err = getObject(ctx, tx, bucket, key); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM objects WHERE bucket = ? AND key = ?`, bucket, key)
+		return err
+	})
+	return result(o, err)
+}
+
+func (db *DB) BlobReferenced(ctx context.Context, id string) (bool, error) {
+	var found bool
+	err := db.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		found, err = exists(ctx, tx, `SELECT 1 FROM objects WHERE blob_id = ? LIMIT 1`, id)
+		return err
+	})
+	return found, err
+}

@@ -1,0 +1,121 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/podiam/podiam/internal/store"
+)
+
+func bucket(acct, name string) store.Bucket {
+	return store.Bucket{AccountID: acct, Name: name, CreatedAt: t0}
+}
+
+func object(bucket, key, blob string) store.Object {
+	return store.Object{Bucket: bucket, Key: key, BlobID: blob, Size: int64(len(key)), ETag: "d41d8cd98f00b204e9800998ecf8427e",
+		Headers: map[string]string{"content-type": "text/plain", "x-amz-meta-k": "v"}, Checksums: map[string]string{"CRC32": "AAAAAA=="},
+		Tags: tags("t", "1"), LastModified: t0}
+}
+
+func testBuckets(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	accounts(t, s)
+	wantErr(t, "create a bucket of a missing account", s.CreateBucket(ctx, bucket("999999999999", "x")), store.ErrNotFound)
+	b1, b2, other := bucket(acct1, "b-two"), bucket(acct1, "a-one"), bucket(acct2, "c-other")
+	b1.Region = "eu-west-1"
+	for _, b := range []store.Bucket{b1, b2, other} {
+		must(t, s.CreateBucket(ctx, b))
+	}
+	wantErr(t, "a name taken in another account", s.CreateBucket(ctx, bucket(acct2, "b-two")), store.ErrAlreadyExists)
+	got(s.GetBucket(ctx, "b-two")).equals(t, "get bucket", b1)
+	got(s.GetBucket(ctx, "nope")).fails(t, "get missing bucket", store.ErrNotFound)
+	got(s.ListBuckets(ctx, acct1)).equals(t, "list buckets by name", []store.Bucket{b2, b1})
+
+	want := b1
+	want.Policy = `{"Version":"2012-10-17"}`
+	got(s.UpdateBucket(ctx, "b-two", func(b *store.Bucket) error { b.Policy = want.Policy; return nil })).equals(t, "update bucket", want)
+	got(s.GetBucket(ctx, "b-two")).equals(t, "get updated bucket", want)
+	if _, err := s.UpdateBucket(ctx, "b-two", func(b *store.Bucket) error { b.AccountID = acct2; return nil }); err == nil {
+		t.Error("a bucket moved to another account")
+	}
+	got(s.GetBucket(ctx, "b-two")).equals(t, "unchanged after a refused update", want)
+
+	_ = must2(s.PutObject(ctx, object("a-one", "k", "blob1")))
+	wantErr(t, "delete a bucket with objects", s.DeleteBucket(ctx, "a-one"), store.ErrDeleteConflict)
+	got(s.DeleteObject(ctx, "a-one", "k")).must(t)
+	must(t, s.DeleteBucket(ctx, "a-one"))
+	got(s.GetBucket(ctx, "a-one")).fails(t, "get deleted bucket", store.ErrNotFound)
+	wantErr(t, "delete a missing bucket", s.DeleteBucket(ctx, "a-one"), store.ErrNotFound)
+}
+
+// must2 drops a value of a step that must not fail.
+func must2[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func testObjects(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	accounts(t, s)
+	must(t, s.CreateBucket(ctx, bucket(acct1, "data")))
+	_, err := s.PutObject(ctx, object("missing", "k", "b"))
+	wantErr(t, "put into a missing bucket", err, store.ErrNotFound)
+
+	// Keys that could escape a path or sort oddly are plain keys here.
+	keys := []string{"a/b/c.txt", "a/b/d.txt", "a/e", "../../etc/passwd", "a//x", "\u00e9t\u00e9", "a", "b\x01c", "z\U0001F600"}
+	for i, k := range keys {
+		if r := must2(s.PutObject(ctx, object("data", k, fmt.Sprintf("blob-%d", i)))); r != nil {
+			t.Errorf("new object %q replaced %+v", k, r)
+		}
+	}
+	o := object("data", "a/e", "blob-new")
+	o.Headers = nil
+	replaced := must2(s.PutObject(ctx, o))
+	if replaced == nil || replaced.BlobID != "blob-2" {
+		t.Fatalf("replacing a/e returned %+v", replaced)
+	}
+	got(s.GetObject(ctx, "data", "a/e")).equals(t, "get replaced object", o)
+	got(s.GetObject(ctx, "data", "nope")).fails(t, "get missing object", store.ErrNotFound)
+	got(s.GetObject(ctx, "missing", "a")).fails(t, "get from a missing bucket", store.ErrNotFound)
+
+	names := func(p store.ObjectPage) []string {
+		var out []string
+		for _, o := range p.Objects {
+			out = append(out, o.Key)
+		}
+		return out
+	}
+	all := must2(s.ListObjects(ctx, "data", "", "", 0))
+	same(t, "every key in byte order", names(all), []string{"../../etc/passwd", "a", "a//x", "a/b/c.txt", "a/b/d.txt", "a/e", "b\x01c", "z\U0001F600", "\u00e9t\u00e9"})
+	if all.More {
+		t.Error("More without a limit")
+	}
+	p := must2(s.ListObjects(ctx, "data", "a/", "", 2))
+	same(t, "prefix a/, first page", names(p), []string{"a//x", "a/b/c.txt"})
+	if !p.More {
+		t.Error("first page of three has no More")
+	}
+	p = must2(s.ListObjects(ctx, "data", "a/", "a/b/c.txt", 2))
+	same(t, "prefix a/, after a/b/c.txt", names(p), []string{"a/b/d.txt", "a/e"})
+	if p.More {
+		t.Error("last page has More")
+	}
+	same(t, "prefix equal to a key", names(must2(s.ListObjects(ctx, "data", "a", "", 0))), []string{"a", "a//x", "a/b/c.txt", "a/b/d.txt", "a/e"})
+	same(t, "a prefix of no key", names(must2(s.ListObjects(ctx, "data", "q", "", 0))), []string(nil))
+	_, err = s.ListObjects(ctx, "missing", "", "", 0)
+	wantErr(t, "list a missing bucket", err, store.ErrNotFound)
+
+	if ok := must2(s.BlobReferenced(ctx, "blob-new")); !ok {
+		t.Error("blobE not referenced")
+	}
+	if ok := must2(s.BlobReferenced(ctx, "blob-2")); ok {
+		t.Error("the replaced blob is still referenced")
+	}
+	got(s.DeleteObject(ctx, "data", "a/e")).equals(t, "delete returns the object", o)
+	got(s.DeleteObject(ctx, "data", "a/e")).fails(t, "delete again", store.ErrNotFound)
+	if ok := must2(s.BlobReferenced(ctx, "blob-new")); ok {
+		t.Error("a deleted object's blob is still referenced")
+	}
+}
