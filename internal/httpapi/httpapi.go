@@ -13,6 +13,7 @@ import (
 	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/s3"
 	"github.com/podiam/podiam/internal/sigv4"
 )
 
@@ -97,6 +98,12 @@ type Config struct {
 	NewRequestID func() string
 	// MaxBody limits request bodies (0: awsproto.DefaultMaxBody).
 	MaxBody int64
+	// S3, when set, serves S3 on the same listener: requests signed for
+	// s3, and unsigned requests without a Query action.
+	S3 *s3.Service
+	// S3Domains are the host names under which buckets are addressed
+	// virtual-hosted style (<bucket>.<domain>).
+	S3Domains []string
 }
 
 // Edge is the http.Handler of the Query services.
@@ -134,6 +141,10 @@ const (
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("X-Amz-Target") != "" {
 		e.serveJSON(w, r)
+		return
+	}
+	if e.cfg.S3 != nil && isS3(r) {
+		e.serveS3(w, r)
 		return
 	}
 	id := e.cfg.NewRequestID()

@@ -31,6 +31,9 @@ type Config struct {
 	// AuditLog is where audit records go: "" for nowhere, "-" for
 	// standard output, else a file appended to.
 	AuditLog string
+	// S3Domains are the host names under which buckets are addressed
+	// virtual-hosted style (<bucket>.<domain>); path style always works.
+	S3Domains []string
 	// OIDCCABundle is a PEM file of extra roots trusted for OIDC issuers'
 	// TLS (besides the system's, and each provider's thumbprints).
 	OIDCCABundle string
@@ -76,6 +79,9 @@ func (c *Config) SetDefaults() {
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.S3Domains == nil {
+		c.S3Domains = []string{"localhost", "s3.localhost"}
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/podiam/podiam/internal/iam/managed"
 	"github.com/podiam/podiam/internal/oidc"
 	"github.com/podiam/podiam/internal/orgs"
+	"github.com/podiam/podiam/internal/s3"
 	"github.com/podiam/podiam/internal/store"
 	"github.com/podiam/podiam/internal/store/sqlite"
 	"github.com/podiam/podiam/internal/sts"
@@ -101,10 +102,20 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	bs, err := openBlobs(ctx, cfg.DataDir, db, cfg.Logger)
+	if err != nil {
+		return err
+	}
+	s3Svc, err := s3.New(s3.Config{Store: db, Blobs: bs, Identities: iamSvc, Region: DefaultRegion, Now: cfg.Now})
+	if err != nil {
+		return err
+	}
 	services := []*httpapi.Service{httpapi.STS(stsSvc), httpapi.IAM(iamSvc), httpapi.Organizations(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))}
 	edge := httpapi.New(httpapi.Config{
 		Services:     services,
 		Keys:         httpapi.Keys{Store: db, Sealer: sealer, Sessions: sessions, Now: cfg.Now},
+		S3:           s3Svc,
+		S3Domains:    cfg.S3Domains,
 		Audit:        auditLog,
 		Logger:       cfg.Logger,
 		Now:          cfg.Now,

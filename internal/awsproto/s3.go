@@ -1,0 +1,121 @@
+package awsproto
+
+import (
+	"bytes"
+	"encoding/xml"
+	"net/http"
+	"strconv"
+)
+
+// S3Namespace is the XML namespace of S3's results.
+const S3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+// S3Owner is a bucket's or object's owner.
+type S3Owner struct {
+	ID          string `xml:"ID"`
+	DisplayName string `xml:"DisplayName,omitempty"`
+}
+
+// S3Bucket is a bucket in ListAllMyBucketsResult.
+type S3Bucket struct {
+	Name         string    `xml:"Name"`
+	CreationDate Timestamp `xml:"CreationDate"`
+	BucketRegion string    `xml:"BucketRegion,omitempty"`
+}
+
+// ListAllMyBucketsResult is ListBuckets' result.
+type ListAllMyBucketsResult struct {
+	XMLName xml.Name   `xml:"ListAllMyBucketsResult"`
+	Xmlns   string     `xml:"xmlns,attr"`
+	Owner   S3Owner    `xml:"Owner"`
+	Buckets []S3Bucket `xml:"Buckets>Bucket"`
+}
+
+// S3Object is an object in a listing.
+type S3Object struct {
+	Key          string    `xml:"Key"`
+	LastModified Timestamp `xml:"LastModified"`
+	ETag         string    `xml:"ETag"`
+	Size         int64     `xml:"Size"`
+	StorageClass string    `xml:"StorageClass"`
+	Owner        *S3Owner  `xml:"Owner,omitempty"`
+}
+
+// S3CommonPrefix is a rolled-up key prefix in a listing.
+type S3CommonPrefix struct {
+	Prefix string `xml:"Prefix"`
+}
+
+// ListBucketResult is the result of ListObjects (V1, Marker fields) and
+// ListObjectsV2 (KeyCount and continuation fields).
+type ListBucketResult struct {
+	XMLName               xml.Name         `xml:"ListBucketResult"`
+	Xmlns                 string           `xml:"xmlns,attr"`
+	Name                  string           `xml:"Name"`
+	Prefix                string           `xml:"Prefix"`
+	Marker                *string          `xml:"Marker"`
+	NextMarker            string           `xml:"NextMarker,omitempty"`
+	StartAfter            string           `xml:"StartAfter,omitempty"`
+	ContinuationToken     string           `xml:"ContinuationToken,omitempty"`
+	NextContinuationToken string           `xml:"NextContinuationToken,omitempty"`
+	KeyCount              *int             `xml:"KeyCount"`
+	MaxKeys               int              `xml:"MaxKeys"`
+	Delimiter             string           `xml:"Delimiter,omitempty"`
+	EncodingType          string           `xml:"EncodingType,omitempty"`
+	IsTruncated           bool             `xml:"IsTruncated"`
+	Contents              []S3Object       `xml:"Contents"`
+	CommonPrefixes        []S3CommonPrefix `xml:"CommonPrefixes"`
+}
+
+// LocationConstraint is GetBucketLocation's result; empty for us-east-1.
+type LocationConstraint struct {
+	XMLName xml.Name `xml:"LocationConstraint"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Value   string   `xml:",chardata"`
+}
+
+// CreateBucketConfiguration is CreateBucket's optional body.
+type CreateBucketConfiguration struct {
+	LocationConstraint string `xml:"LocationConstraint"`
+}
+
+// S3Error is S3's error body (no namespace). SignatureDoesNotMatch adds
+// what the server computed.
+type S3Error struct {
+	XMLName          xml.Name `xml:"Error"`
+	Code             string   `xml:"Code"`
+	Message          string   `xml:"Message"`
+	Resource         string   `xml:"Resource,omitempty"`
+	AWSAccessKeyID   string   `xml:"AWSAccessKeyId,omitempty"`
+	StringToSign     string   `xml:"StringToSign,omitempty"`
+	CanonicalRequest string   `xml:"CanonicalRequest,omitempty"`
+	RequestID        string   `xml:"RequestId"`
+	HostID           string   `xml:"HostId"`
+}
+
+// WriteS3XML writes an S3 result (a struct with its XMLName) with status.
+func WriteS3XML(w http.ResponseWriter, status int, requestID string, v any) error {
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	if err := xml.NewEncoder(&b).Encode(v); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.Header().Set("x-amz-request-id", requestID)
+	w.WriteHeader(status)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// WriteS3Error writes e as S3's error body; a HEAD request gets the
+// status alone.
+func WriteS3Error(w http.ResponseWriter, r *http.Request, requestID string, status int, e S3Error) {
+	e.RequestID, e.HostID = requestID, requestID
+	if r.Method == http.MethodHead {
+		w.Header().Set("x-amz-request-id", requestID)
+		w.WriteHeader(status)
+		return
+	}
+	WriteS3XML(w, status, requestID, &e)
+}

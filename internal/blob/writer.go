@@ -1,0 +1,145 @@
+package blob
+
+import (
+	"crypto/md5"
+	"errors"
+	"fmt"
+	"hash"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// errFinished reports a Writer used after Commit or Abort.
+var errFinished = errors.New("blob writer already committed or aborted")
+
+// Writer streams one new blob into a temporary file, computing its size
+// and MD5 as bytes pass; it holds no more than the caller's buffer in
+// memory. A Writer is not safe for concurrent use. Commit or Abort must
+// be called exactly once; Abort after Commit changes nothing and returns
+// an error, so a deferred Abort is a safe way to clean up on every path.
+type Writer struct {
+	s    *Store
+	f    *os.File
+	md5  hash.Hash
+	size int64
+	err  error // the first write error; Commit refuses after one
+	done bool  // Commit or Abort was called
+}
+
+func newWriter(s *Store, f *os.File) *Writer {
+	return &Writer{s: s, f: f, md5: md5.New()}
+}
+
+// Write appends p to the blob. After an error every later Write and the
+// Commit fail; only Abort remains.
+func (w *Writer) Write(p []byte) (int, error) {
+	if w.done {
+		return 0, fmt.Errorf("write blob: %w", errFinished)
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	n, err := w.f.Write(p)
+	w.md5.Write(p[:n])
+	w.size += int64(n)
+	if err != nil {
+		w.err = fmt.Errorf("write blob: %w", err)
+		return n, w.err
+	}
+	return n, nil
+}
+
+// Size returns how many bytes have been written.
+func (w *Writer) Size() int64 { return w.size }
+
+// MD5 returns the MD5 digest of the bytes written so far (the ETag of a
+// single-part S3 object).
+func (w *Writer) MD5() [md5.Size]byte {
+	var sum [md5.Size]byte
+	w.md5.Sum(sum[:0])
+	return sum
+}
+
+// Commit makes the blob durable and returns its id: it fsyncs the file,
+// renames it into data/ under a fresh random id, and fsyncs both
+// directories. Once Commit returns nil the bytes survive a crash; if it
+// returns an error, nothing of the blob is left behind.
+func (w *Writer) Commit() (string, error) {
+	if w.done {
+		return "", fmt.Errorf("commit blob: %w", errFinished)
+	}
+	w.done = true
+	id, err := w.commit()
+	if err != nil {
+		return "", fmt.Errorf("commit blob: %w", err)
+	}
+	return id, nil
+}
+
+func (w *Writer) commit() (string, error) {
+	tmp := w.f.Name()
+	err := w.err
+	if err == nil {
+		err = w.f.Sync()
+	}
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		var id string
+		if id, err = w.s.place(tmp); err == nil {
+			return id, nil
+		}
+	}
+	os.Remove(tmp)
+	return "", err
+}
+
+// place renames the synced temporary file tmp to a fresh id in data/ and
+// fsyncs both directories. If it fails after the rename it removes the
+// blob again, so that no unacknowledged blob stays in data/.
+func (s *Store) place(tmp string) (string, error) {
+	for range maxIDTries {
+		id, err := s.newID()
+		if err != nil {
+			return "", err
+		}
+		dir, err := s.fanout(id)
+		if err != nil {
+			return "", err
+		}
+		final := filepath.Join(dir, id)
+		if _, err := os.Lstat(final); err == nil {
+			continue // taken: practically never, unless Rand repeats itself
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		if err := os.Rename(tmp, final); err != nil {
+			return "", err
+		}
+		err = syncDir(dir)
+		if err == nil {
+			err = syncDir(s.tmp)
+		}
+		if err != nil {
+			os.Remove(final)
+			return "", err
+		}
+		return id, nil
+	}
+	return "", fmt.Errorf("no free blob id after %d tries: Rand repeats itself", maxIDTries)
+}
+
+// Abort discards the blob, removing its temporary file.
+func (w *Writer) Abort() error {
+	if w.done {
+		return fmt.Errorf("abort blob: %w", errFinished)
+	}
+	w.done = true
+	w.f.Close() // the file is removed next; its close error does not matter
+	if err := os.Remove(w.f.Name()); err != nil {
+		return fmt.Errorf("abort blob: %w", err)
+	}
+	return nil
+}

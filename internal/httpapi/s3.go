@@ -1,0 +1,702 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/podiam/podiam/internal/audit"
+	"github.com/podiam/podiam/internal/awsproto"
+	"github.com/podiam/podiam/internal/s3"
+	"github.com/podiam/podiam/internal/sigv4"
+)
+
+// s3Status is the HTTP status of each S3 error code.
+var s3Status = map[string]int{
+	s3.CodeAccessDenied:            http.StatusForbidden,
+	s3.CodeNoSuchBucket:            http.StatusNotFound,
+	s3.CodeNoSuchKey:               http.StatusNotFound,
+	s3.CodeNoSuchBucketPolicy:      http.StatusNotFound,
+	s3.CodeBucketAlreadyExists:     http.StatusConflict,
+	s3.CodeBucketAlreadyOwnedByYou: http.StatusConflict,
+	s3.CodeBucketNotEmpty:          http.StatusConflict,
+	"SignatureDoesNotMatch":        http.StatusForbidden,
+	"InvalidAccessKeyId":           http.StatusForbidden,
+	"RequestTimeTooSkewed":         http.StatusForbidden,
+	"InvalidRange":                 http.StatusRequestedRangeNotSatisfiable,
+	"PreconditionFailed":           http.StatusPreconditionFailed,
+	"NotImplemented":               http.StatusNotImplemented,
+	"MethodNotAllowed":             http.StatusMethodNotAllowed,
+	"InternalError":                http.StatusInternalServerError,
+}
+
+// s3Err is an S3 error with the extras SignatureDoesNotMatch carries.
+type s3Err struct {
+	awsproto.S3Error
+	status int
+}
+
+func (e *s3Err) Error() string { return e.Code + ": " + e.Message }
+
+func newS3Err(code, msg string) *s3Err {
+	status, ok := s3Status[code]
+	if !ok {
+		status = http.StatusBadRequest
+	}
+	return &s3Err{S3Error: awsproto.S3Error{Code: code, Message: msg}, status: status}
+}
+
+// asS3Err converts any error to the one S3 renders; anything unexpected
+// is an InternalError whose cause goes to the log only.
+func asS3Err(err error) (*s3Err, bool) {
+	var e *s3Err
+	if errors.As(err, &e) {
+		return e, true
+	}
+	var se *s3.Error
+	if errors.As(err, &se) {
+		out := newS3Err(se.Code, se.Message)
+		out.Resource = se.Resource
+		return out, true
+	}
+	return newS3Err("InternalError", "We encountered an internal error. Please try again."), false
+}
+
+// s3Target is the bucket and key a request names: virtual-hosted style
+// when the host is <bucket>.<domain> for a configured domain, else path
+// style /<bucket>/<key>.
+func (e *Edge) s3Target(r *http.Request) (bucket, key string) {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(host)
+	for _, d := range e.cfg.S3Domains {
+		if b, ok := strings.CutSuffix(host, "."+d); ok && b != "" {
+			return b, strings.TrimPrefix(r.URL.Path, "/")
+		}
+	}
+	p := strings.TrimPrefix(r.URL.Path, "/")
+	bucket, key, _ = strings.Cut(p, "/")
+	return bucket, key
+}
+
+// isS3 reports whether r is an S3 request: signed for the s3 service, or
+// unsigned without a Query action.
+func isS3(r *http.Request) bool {
+	if h := r.Header.Get("Authorization"); h != "" {
+		return strings.Contains(h, "/s3/aws4_request")
+	}
+	q := r.URL.Query()
+	if c := q.Get("X-Amz-Credential"); c != "" {
+		return strings.Contains(c, "/s3/aws4_request")
+	}
+	if q.Has("Action") {
+		return false
+	}
+	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		return false
+	}
+	return true
+}
+
+// s3Auth is an authenticated S3 request.
+type s3Auth struct {
+	req  s3.Request
+	body io.Reader
+	// checksums returns the verified checksums once body is consumed.
+	checksums func() map[string]string
+}
+
+// authenticateS3 verifies r's signature (if any) and wraps its body in a
+// reader that checks what the request declared about it.
+func (e *Edge) authenticateS3(r *http.Request, rec *audit.Record) (*s3Auth, error) {
+	now := e.cfg.Now()
+	out := &s3Auth{req: s3.Request{SourceIP: sourceIP(r), Secure: r.TLS != nil}, body: r.Body}
+	a, perr := sigv4.Parse(r)
+	var se *sigv4.Error
+	if errors.As(perr, &se) && se.Kind == sigv4.MissingAuthentication {
+		return out, e.wrapS3Body(r, out, nil, "", nil)
+	}
+	if perr != nil {
+		return nil, s3SigError(perr, "")
+	}
+	c, secret, err := e.cfg.Keys.LookupKey(r.Context(), a.AccessKeyID, a.SecurityToken)
+	switch {
+	case errors.Is(err, ErrUnknownKey) && a.SecurityToken != "":
+		return nil, newS3Err("InvalidToken", "The provided token is malformed or otherwise invalid.")
+	case errors.Is(err, ErrUnknownKey):
+		return nil, newS3Err("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+	case errors.Is(err, ErrExpiredToken):
+		return nil, newS3Err("ExpiredToken", "The provided token has expired.")
+	case err != nil:
+		return nil, err
+	}
+	payload := sigv4.UnsignedPayload
+	out.req.AuthType = "REST-QUERY-STRING"
+	if !a.Presigned {
+		out.req.AuthType = "REST-HEADER"
+		payload = r.Header.Get("X-Amz-Content-Sha256")
+		if payload == "" {
+			return nil, newS3Err("InvalidRequest", "Missing required header for this request: x-amz-content-sha256")
+		}
+		if !validPayloadHash(payload) {
+			return nil, newS3Err("InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
+		}
+	}
+	if err := sigv4.Verify(r, a, secret.Reveal(), payload, now, sigv4.Options{S3: true, Keys: &e.keys}); err != nil {
+		return nil, s3SigError(err, a.AccessKeyID)
+	}
+	c.AccessKeyID, c.SourceIP = a.AccessKeyID, out.req.SourceIP
+	rec.Principal, rec.Account, rec.AccessKey = c.ARN, c.Account, c.AccessKeyID
+	ic := iamCaller(c)
+	out.req.Caller = &ic
+	out.req.SignatureAge = now.Sub(a.Date).Milliseconds()
+	out.req.ContentSHA256 = payload
+	key := sigv4.SigningKey(secret.Reveal(), a.ScopeDate, a.Region, a.Service)
+	return out, e.wrapS3Body(r, out, a, payload, &key)
+}
+
+func validPayloadHash(p string) bool {
+	switch p {
+	case sigv4.UnsignedPayload, sigv4.StreamingPayload, sigv4.StreamingPayloadTrailer, sigv4.StreamingUnsignedTrailer:
+		return true
+	}
+	if len(p) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(p)
+	return err == nil && strings.ToLower(p) == p
+}
+
+// s3SigError maps a signature failure to S3's error.
+func s3SigError(err error, accessKeyID string) error {
+	var e *sigv4.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch e.Kind {
+	case sigv4.Mismatch:
+		out := newS3Err("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+		out.AWSAccessKeyID, out.StringToSign, out.CanonicalRequest = accessKeyID, e.StringToSign, e.CanonicalRequest
+		return out
+	case sigv4.Expired:
+		if strings.HasPrefix(e.Message, "Request has expired") {
+			return newS3Err(s3.CodeAccessDenied, "Request has expired")
+		}
+		return newS3Err("RequestTimeTooSkewed", "The difference between the request time and the current time is too large.")
+	}
+	return newS3Err("AuthorizationHeaderMalformed", e.Message)
+}
+
+// verifyingBody checks a body against what the request declared: its
+// SHA-256, its checksums (headers or trailer) and, for aws-chunked bodies,
+// every chunk signature. At the end it returns an *s3Err instead of
+// io.EOF when something does not match.
+type verifyingBody struct {
+	r       io.Reader
+	sha     hash.Hash // nil unless a SHA-256 was declared
+	wantSHA string
+	sums    []*checksumCheck
+	chunked *sigv4.ChunkedReader
+	err     error
+}
+
+type checksumCheck struct {
+	alg    string // CRC32, CRC32C, CRC64NVME, SHA1, SHA256
+	header string // x-amz-checksum-crc32 ...
+	h      hash.Hash
+	want   string // from the header; "" when it comes in the trailer
+	got    string
+}
+
+func (v *verifyingBody) Read(p []byte) (int, error) {
+	if v.err != nil {
+		return 0, v.err
+	}
+	n, err := v.r.Read(p)
+	if n > 0 {
+		if v.sha != nil {
+			v.sha.Write(p[:n])
+		}
+		for _, c := range v.sums {
+			c.h.Write(p[:n])
+		}
+	}
+	if err == io.EOF {
+		err = v.finish()
+		if err == nil {
+			err = io.EOF
+		}
+	} else if err != nil {
+		err = chunkError(err)
+	}
+	if err != nil {
+		v.err = err
+	}
+	return n, err
+}
+
+func (v *verifyingBody) finish() error {
+	if v.sha != nil && hex.EncodeToString(v.sha.Sum(nil)) != v.wantSHA {
+		return newS3Err(s3.CodeContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+	}
+	var trailers map[string]string
+	if v.chunked != nil {
+		trailers = v.chunked.Trailers()
+	}
+	for _, c := range v.sums {
+		c.got = sigv4.Base64Digest(c.h)
+		want := c.want
+		if want == "" {
+			want = trailers[c.header]
+		}
+		if want != c.got {
+			return newS3Err(s3.CodeBadDigest, "The "+c.alg+" you specified did not match the calculated checksum.")
+		}
+	}
+	return nil
+}
+
+func chunkError(err error) error {
+	var e *sigv4.Error
+	if errors.As(err, &e) {
+		if e.Kind == sigv4.Mismatch {
+			return newS3Err("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+		}
+		return newS3Err(s3.CodeIncompleteBody, e.Message)
+	}
+	return err
+}
+
+// checksumAlgorithms are S3's checksum algorithms.
+var checksumAlgorithms = []string{"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"}
+
+// wrapS3Body sets out.body to a verifying reader of r's body for the
+// payload mode (a is nil for an anonymous request).
+func (e *Edge) wrapS3Body(r *http.Request, out *s3Auth, a *sigv4.Auth, payload string, key *[32]byte) error {
+	v := &verifyingBody{r: r.Body}
+	trailer := map[string]bool{}
+	for _, t := range strings.Split(r.Header.Get("X-Amz-Trailer"), ",") {
+		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+			trailer[t] = true
+		}
+	}
+	switch payload {
+	case sigv4.StreamingPayload, sigv4.StreamingPayloadTrailer, sigv4.StreamingUnsignedTrailer:
+		decoded := int64(-1)
+		if s := r.Header.Get("X-Amz-Decoded-Content-Length"); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n < 0 {
+				return newS3Err("InvalidArgument", "x-amz-decoded-content-length is not a length")
+			}
+			decoded = n
+		}
+		opt := sigv4.ChunkedOptions{Mode: payload, DecodedLength: decoded}
+		for t := range trailer {
+			opt.Trailer = append(opt.Trailer, t)
+		}
+		if payload != sigv4.StreamingUnsignedTrailer {
+			opt.SigningKey, opt.SeedSignature, opt.AmzDate, opt.Scope = *key, a.Signature, a.AmzDate, a.Scope()
+		}
+		cr, err := sigv4.NewChunkedReader(r.Body, opt)
+		if err != nil {
+			return chunkError(err)
+		}
+		v.r, v.chunked = cr, cr
+	case sigv4.UnsignedPayload, "":
+	default:
+		v.sha, v.wantSHA = sha256.New(), payload
+	}
+	for _, alg := range checksumAlgorithms {
+		header := "x-amz-checksum-" + strings.ToLower(alg)
+		want := r.Header.Get(header)
+		if want == "" && !trailer[header] {
+			continue
+		}
+		h, _ := sigv4.NewChecksum(alg)
+		v.sums = append(v.sums, &checksumCheck{alg: alg, header: header, h: h, want: want})
+	}
+	out.body = v
+	out.checksums = func() map[string]string {
+		if len(v.sums) == 0 {
+			return nil
+		}
+		m := map[string]string{}
+		for _, c := range v.sums {
+			m[c.alg] = c.got
+		}
+		return m
+	}
+	return nil
+}
+
+// serveS3 serves one S3 request.
+func (e *Edge) serveS3(w http.ResponseWriter, r *http.Request) {
+	id := e.cfg.NewRequestID()
+	rec := &audit.Record{Time: e.cfg.Now().UTC(), RequestID: id, SourceIP: sourceIP(r), UserAgent: r.UserAgent()}
+	ctx := withDecisions(r.Context(), rec)
+	bucket, key := e.s3Target(r)
+	auth, err := e.authenticateS3(r, rec)
+	if err == nil {
+		err = e.s3Route(ctx, w, r, auth, bucket, key, rec, id)
+	}
+	if err != nil {
+		se, known := asS3Err(err)
+		if !known {
+			e.cfg.Logger.Error("s3 request failed", logRequestID, id, logAction, rec.Action, logCaller, rec.Principal, logError, err)
+		}
+		if se.Resource == "" {
+			se.Resource = r.URL.Path
+		}
+		rec.ErrorCode, rec.Status = se.Code, se.status
+		awsproto.WriteS3Error(w, r, id, se.status, se.S3Error)
+	} else if rec.Status == 0 {
+		rec.Status = http.StatusOK
+	}
+	if e.cfg.Audit != nil {
+		if aerr := e.cfg.Audit.Write(rec); aerr != nil {
+			e.cfg.Logger.Error("audit log", logRequestID, id, logError, aerr)
+		}
+	}
+}
+
+// s3Route runs the operation r names and writes its response.
+func (e *Edge) s3Route(ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket, key string, rec *audit.Record, id string) error {
+	svc := e.cfg.S3
+	q := r.URL.Query()
+	op := func(name string) { rec.Action = "s3:" + name }
+	ok := func(status int) error {
+		rec.Status = status
+		w.Header().Set("x-amz-request-id", id)
+		w.WriteHeader(status)
+		return nil
+	}
+	xmlOK := func(v any) error {
+		rec.Status = http.StatusOK
+		return awsproto.WriteS3XML(w, http.StatusOK, id, v)
+	}
+	switch {
+	case bucket == "":
+		if r.Method != http.MethodGet {
+			return newS3Err("MethodNotAllowed", "The specified method is not allowed against this resource.")
+		}
+		op("ListBuckets")
+		bs, err := svc.ListBuckets(ctx, &a.req)
+		if err != nil {
+			return err
+		}
+		out := &awsproto.ListAllMyBucketsResult{Xmlns: awsproto.S3Namespace, Owner: awsproto.S3Owner{ID: a.req.Caller.Account}, Buckets: []awsproto.S3Bucket{}}
+		for _, b := range bs {
+			out.Buckets = append(out.Buckets, awsproto.S3Bucket{Name: b.Name, CreationDate: awsproto.Timestamp(b.CreatedAt), BucketRegion: regionOf(b.Region)})
+		}
+		return xmlOK(out)
+	case key == "":
+		return e.s3Bucket(ctx, w, r, a, bucket, q, op, ok, xmlOK)
+	}
+	return e.s3Object(ctx, w, r, a, bucket, key, q, op, ok)
+}
+
+func regionOf(r string) string {
+	if r == "" {
+		return "us-east-1"
+	}
+	return r
+}
+
+// s3Bucket serves the bucket operations.
+func (e *Edge) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket string, q map[string][]string,
+	op func(string), ok func(int) error, xmlOK func(any) error) error {
+	svc := e.cfg.S3
+	has := func(k string) bool { _, found := q[k]; return found }
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	switch r.Method {
+	case http.MethodPut:
+		if has("policy") {
+			op("PutBucketPolicy")
+			doc, err := io.ReadAll(io.LimitReader(a.body, 32<<10))
+			if err != nil {
+				return err
+			}
+			if err := svc.PutBucketPolicy(ctx, &a.req, bucket, string(doc)); err != nil {
+				return err
+			}
+			return ok(http.StatusNoContent)
+		}
+		if len(q) > 0 {
+			return notImplemented(q)
+		}
+		op("CreateBucket")
+		body, err := io.ReadAll(io.LimitReader(a.body, 64<<10))
+		if err != nil {
+			return err
+		}
+		var cfg awsproto.CreateBucketConfiguration
+		if len(strings.TrimSpace(string(body))) > 0 {
+			if err := xml.Unmarshal(body, &cfg); err != nil {
+				return newS3Err("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
+			}
+		}
+		if err := svc.CreateBucket(ctx, &a.req, bucket, cfg.LocationConstraint); err != nil {
+			return err
+		}
+		w.Header().Set("Location", "/"+bucket)
+		return ok(http.StatusOK)
+	case http.MethodHead:
+		op("HeadBucket")
+		b, err := svc.HeadBucket(ctx, &a.req, bucket)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("x-amz-bucket-region", regionOf(b.Region))
+		return ok(http.StatusOK)
+	case http.MethodDelete:
+		if has("policy") {
+			op("DeleteBucketPolicy")
+			if err := svc.DeleteBucketPolicy(ctx, &a.req, bucket); err != nil {
+				return err
+			}
+			return ok(http.StatusNoContent)
+		}
+		if len(q) > 0 {
+			return notImplemented(q)
+		}
+		op("DeleteBucket")
+		if err := svc.DeleteBucket(ctx, &a.req, bucket); err != nil {
+			return err
+		}
+		return ok(http.StatusNoContent)
+	case http.MethodGet:
+		switch {
+		case has("location"):
+			op("GetBucketLocation")
+			loc, err := svc.GetBucketLocation(ctx, &a.req, bucket)
+			if err != nil {
+				return err
+			}
+			return xmlOK(&awsproto.LocationConstraint{Xmlns: awsproto.S3Namespace, Value: loc})
+		case has("policy"):
+			op("GetBucketPolicy")
+			doc, err := svc.GetBucketPolicy(ctx, &a.req, bucket)
+			if err != nil {
+				return err
+			}
+			w.Header().Set("Content-Type", "application/json")
+			ok(http.StatusOK)
+			_, err = io.WriteString(w, doc)
+			return err
+		}
+		for k := range q {
+			switch k {
+			case "list-type", "prefix", "delimiter", "marker", "max-keys", "continuation-token", "start-after", "encoding-type", "fetch-owner":
+			default:
+				return notImplemented(q)
+			}
+		}
+		return e.s3List(ctx, a, bucket, get, op, xmlOK)
+	}
+	return newS3Err("MethodNotAllowed", "The specified method is not allowed against this resource.")
+}
+
+func notImplemented(q map[string][]string) error {
+	var names []string
+	for k := range q {
+		names = append(names, k)
+	}
+	return newS3Err("NotImplemented", "A header or query you provided implies functionality that is not implemented: "+strings.Join(names, ", "))
+}
+
+// s3List serves ListObjects (V1) and ListObjectsV2.
+func (e *Edge) s3List(ctx context.Context, a *s3Auth, bucket string, get func(string) string, op func(string), xmlOK func(any) error) error {
+	v2 := get("list-type") == "2"
+	maxKeys := -1
+	if s := get("max-keys"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return newS3Err("InvalidArgument", "Provided max-keys not an integer or within integer range")
+		}
+		maxKeys = n
+	}
+	enc := get("encoding-type")
+	if enc != "" && enc != "url" {
+		return newS3Err("InvalidArgument", "Invalid Encoding Method specified in Request")
+	}
+	in := s3.ListInput{Bucket: bucket, Prefix: get("prefix"), Delimiter: get("delimiter"), MaxKeys: maxKeys}
+	out := &awsproto.ListBucketResult{Xmlns: awsproto.S3Namespace, Name: bucket, Prefix: encodeKey(in.Prefix, enc), Delimiter: encodeKey(in.Delimiter, enc), EncodingType: enc}
+	if v2 {
+		op("ListObjectsV2")
+		in.After = get("start-after")
+		out.StartAfter = encodeKey(in.After, enc)
+		if tok := get("continuation-token"); tok != "" {
+			after, err := hex.DecodeString(tok)
+			if err != nil {
+				return newS3Err("InvalidArgument", "The continuation token provided is incorrect")
+			}
+			in.After = string(after)
+			out.ContinuationToken = tok
+		}
+	} else {
+		op("ListObjects")
+		m := get("marker")
+		out.Marker = &m
+		in.After = m
+		if in.Delimiter != "" && strings.HasSuffix(m, in.Delimiter) {
+			in.After = m + "\xff" // a common prefix: go on after its keys
+		}
+	}
+	page, err := e.cfg.S3.ListObjects(ctx, &a.req, in)
+	if err != nil {
+		return err
+	}
+	out.MaxKeys = s3.MaxListKeys
+	if maxKeys >= 0 && maxKeys < s3.MaxListKeys {
+		out.MaxKeys = maxKeys
+	}
+	out.IsTruncated = page.Truncated
+	for _, o := range page.Objects {
+		out.Contents = append(out.Contents, awsproto.S3Object{Key: encodeKey(o.Key, enc), LastModified: awsproto.Timestamp(o.LastModified),
+			ETag: `"` + o.ETag + `"`, Size: o.Size, StorageClass: "STANDARD"})
+	}
+	for _, p := range page.CommonPrefixes {
+		out.CommonPrefixes = append(out.CommonPrefixes, awsproto.S3CommonPrefix{Prefix: encodeKey(p, enc)})
+	}
+	if v2 {
+		n := len(page.Objects) + len(page.CommonPrefixes)
+		out.KeyCount = &n
+		if page.Truncated {
+			out.NextContinuationToken = hex.EncodeToString([]byte(page.Next))
+		}
+	} else if page.Truncated && in.Delimiter != "" {
+		out.NextMarker = encodeKey(page.LastName, enc)
+	}
+	return xmlOK(out)
+}
+
+// encodeKey URL-encodes a key for encoding-type=url.
+func encodeKey(s, enc string) string {
+	if enc != "url" || s == "" {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("-_.~/", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// storedHeaders are the request headers PutObject keeps and GetObject
+// returns.
+var storedHeaders = []string{"content-type", "content-encoding", "content-disposition", "content-language", "cache-control", "expires"}
+
+// s3Object serves the object operations.
+func (e *Edge) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket, key string, q map[string][]string,
+	op func(string), ok func(int) error) error {
+	svc := e.cfg.S3
+	for k := range q {
+		if !strings.HasPrefix(k, "response-") && k != "x-id" && !strings.HasPrefix(k, "X-Amz-") {
+			return notImplemented(q)
+		}
+	}
+	switch r.Method {
+	case http.MethodPut:
+		if r.Header.Get("X-Amz-Copy-Source") != "" {
+			return newS3Err("NotImplemented", "CopyObject is not implemented yet.")
+		}
+		op("PutObject")
+		headers := map[string]string{}
+		for _, h := range storedHeaders {
+			if v := r.Header.Get(h); v != "" {
+				headers[h] = v
+			}
+		}
+		if enc := headers["content-encoding"]; enc != "" {
+			// aws-chunked is transport framing, not a representation.
+			var kept []string
+			for _, p := range strings.Split(enc, ",") {
+				if p = strings.TrimSpace(p); p != "" && p != "aws-chunked" {
+					kept = append(kept, p)
+				}
+			}
+			if len(kept) == 0 {
+				delete(headers, "content-encoding")
+			} else {
+				headers["content-encoding"] = strings.Join(kept, ",")
+			}
+		}
+		var metaSize int
+		for name, vs := range r.Header {
+			if lower := strings.ToLower(name); strings.HasPrefix(lower, "x-amz-meta-") && len(vs) > 0 {
+				headers[lower] = vs[0]
+				metaSize += len(lower) + len(vs[0])
+			}
+		}
+		if metaSize > 2048 {
+			return newS3Err("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.")
+		}
+		size := r.ContentLength
+		if s := r.Header.Get("X-Amz-Decoded-Content-Length"); s != "" {
+			size, _ = strconv.ParseInt(s, 10, 64)
+		} else if strings.HasPrefix(a.req.ContentSHA256, "STREAMING-") {
+			size = -1
+		}
+		o, err := svc.PutObject(ctx, &a.req, s3.PutInput{Bucket: bucket, Key: key, Body: a.body, Size: size,
+			ContentMD5: r.Header.Get("Content-Md5"), Headers: headers, Checksums: a.checksums, ACL: r.Header.Get("X-Amz-Acl")})
+		if err != nil {
+			return err
+		}
+		w.Header().Set("ETag", `"`+o.ETag+`"`)
+		for alg, v := range o.Checksums {
+			w.Header().Set("x-amz-checksum-"+strings.ToLower(alg), v)
+		}
+		return ok(http.StatusOK)
+	case http.MethodGet, http.MethodHead:
+		if r.Method == http.MethodHead {
+			op("HeadObject")
+			o, err := svc.HeadObject(ctx, &a.req, bucket, key)
+			if err != nil {
+				return err
+			}
+			return serveObject(w, r, o, nil, q)
+		}
+		op("GetObject")
+		o, f, err := svc.GetObject(ctx, &a.req, bucket, key)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return serveObject(w, r, o, f, q)
+	case http.MethodDelete:
+		op("DeleteObject")
+		if err := svc.DeleteObject(ctx, &a.req, bucket, key); err != nil {
+			return err
+		}
+		return ok(http.StatusNoContent)
+	}
+	return newS3Err("MethodNotAllowed", "The specified method is not allowed against this resource.")
+}
+
+// overrides are the response-* query parameters GetObject honours.
+var overrides = map[string]string{
+	"response-content-type": "Content-Type", "response-content-language": "Content-Language",
+	"response-expires": "Expires", "response-cache-control": "Cache-Control",
+	"response-content-disposition": "Content-Disposition", "response-content-encoding": "Content-Encoding",
+}

@@ -1,0 +1,147 @@
+package s3
+
+import (
+	"context"
+	"errors"
+
+	"github.com/podiam/podiam/internal/policy"
+	"github.com/podiam/podiam/internal/store"
+)
+
+// ListBuckets lists the buckets of the caller's account.
+func (s *Service) ListBuckets(ctx context.Context, r *Request) ([]store.Bucket, error) {
+	if r.Caller == nil {
+		return nil, errorf(CodeAccessDenied, "Access Denied")
+	}
+	if err := s.authorize(ctx, r, "s3:ListAllMyBuckets", "*", store.Bucket{AccountID: r.Caller.Account}, nil); err != nil {
+		return nil, err
+	}
+	return s.store.ListBuckets(ctx, r.Caller.Account)
+}
+
+// CreateBucket makes a bucket owned by the caller's account in region
+// ("" for the server's region). A name the caller's account already owns
+// is BucketAlreadyOwnedByYou; one another account owns is
+// BucketAlreadyExists.
+func (s *Service) CreateBucket(ctx context.Context, r *Request, name, region string) error {
+	if r.Caller == nil {
+		return errorf(CodeAccessDenied, "Access Denied")
+	}
+	if err := ValidateBucketName(name); err != nil {
+		return err
+	}
+	if err := s.authorize(ctx, r, "s3:CreateBucket", bucketARN(name), store.Bucket{Name: name, AccountID: r.Caller.Account}, nil); err != nil {
+		return err
+	}
+	if region == "us-east-1" {
+		return errorf(CodeInvalidLocation, "The specified location-constraint is not valid: us-east-1 is the default and may not be given.")
+	}
+	if region == "" {
+		region = s.region
+	}
+	if region == "us-east-1" {
+		region = ""
+	}
+	err := s.store.CreateBucket(ctx, store.Bucket{Name: name, AccountID: r.Caller.Account, Region: region, CreatedAt: s.now().UTC()})
+	if errors.Is(err, store.ErrAlreadyExists) {
+		if b, gerr := s.store.GetBucket(ctx, name); gerr == nil && b.AccountID == r.Caller.Account {
+			return &Error{Code: CodeBucketAlreadyOwnedByYou, Message: "Your previous request to create the named bucket succeeded and you already own it.", Resource: name}
+		}
+		return &Error{Code: CodeBucketAlreadyExists, Message: "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.", Resource: name}
+	}
+	return err
+}
+
+// HeadBucket checks that a bucket exists and the caller may list it.
+func (s *Service) HeadBucket(ctx context.Context, r *Request, name string) (store.Bucket, error) {
+	b, err := s.bucket(ctx, name)
+	if err != nil {
+		return store.Bucket{}, err
+	}
+	if err := s.authorize(ctx, r, "s3:ListBucket", bucketARN(name), b, nil); err != nil {
+		return store.Bucket{}, err
+	}
+	return b, nil
+}
+
+// DeleteBucket deletes an empty bucket.
+func (s *Service) DeleteBucket(ctx context.Context, r *Request, name string) error {
+	b, err := s.bucket(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(ctx, r, "s3:DeleteBucket", bucketARN(name), b, nil); err != nil {
+		return err
+	}
+	switch err := s.store.DeleteBucket(ctx, name); {
+	case errors.Is(err, store.ErrDeleteConflict):
+		return &Error{Code: CodeBucketNotEmpty, Message: "The bucket you tried to delete is not empty", Resource: name}
+	case errors.Is(err, store.ErrNotFound):
+		return noSuchBucket(name)
+	default:
+		return err
+	}
+}
+
+// GetBucketLocation returns the bucket's LocationConstraint ("" for
+// us-east-1).
+func (s *Service) GetBucketLocation(ctx context.Context, r *Request, name string) (string, error) {
+	b, err := s.bucket(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	if err := s.authorize(ctx, r, "s3:GetBucketLocation", bucketARN(name), b, nil); err != nil {
+		return "", err
+	}
+	return b.Region, nil
+}
+
+// PutBucketPolicy validates a bucket policy as a resource policy and sets
+// it.
+func (s *Service) PutBucketPolicy(ctx context.Context, r *Request, name, doc string) error {
+	b, err := s.bucket(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(ctx, r, "s3:PutBucketPolicy", bucketARN(name), b, nil); err != nil {
+		return err
+	}
+	if _, err := policy.ParseDocument([]byte(doc), policy.Resource, policy.Options{MaxSize: 20 * 1024}); err != nil {
+		msg := "Policies must be valid JSON and the first byte must be '{'"
+		var pe *policy.Error
+		if errors.As(err, &pe) {
+			msg = pe.Message
+		}
+		return &Error{Code: CodeMalformedPolicy, Message: msg}
+	}
+	_, err = s.store.UpdateBucket(ctx, name, func(b *store.Bucket) error { b.Policy = doc; return nil })
+	return err
+}
+
+// GetBucketPolicy returns the bucket policy.
+func (s *Service) GetBucketPolicy(ctx context.Context, r *Request, name string) (string, error) {
+	b, err := s.bucket(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	if err := s.authorize(ctx, r, "s3:GetBucketPolicy", bucketARN(name), b, nil); err != nil {
+		return "", err
+	}
+	if b.Policy == "" {
+		return "", &Error{Code: CodeNoSuchBucketPolicy, Message: "The bucket policy does not exist", Resource: name}
+	}
+	return b.Policy, nil
+}
+
+// DeleteBucketPolicy removes the bucket policy (none is not an error).
+func (s *Service) DeleteBucketPolicy(ctx context.Context, r *Request, name string) error {
+	b, err := s.bucket(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(ctx, r, "s3:DeleteBucketPolicy", bucketARN(name), b, nil); err != nil {
+		return err
+	}
+	_, err = s.store.UpdateBucket(ctx, name, func(b *store.Bucket) error { b.Policy = ""; return nil })
+	return err
+}

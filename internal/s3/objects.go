@@ -1,0 +1,258 @@
+package s3
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/podiam/podiam/internal/store"
+)
+
+// PutInput is a PutObject request. Body yields the object's bytes; it is
+// the edge's verifying reader, which returns an *Error (BadDigest,
+// XAmzContentSHA256Mismatch, IncompleteBody...) instead of io.EOF when the
+// bytes do not match what the request declared.
+type PutInput struct {
+	Bucket, Key string
+	Body        io.Reader
+	// Size is the declared length (-1 when unknown).
+	Size int64
+	// ContentMD5 is the Content-MD5 header (base64), "" when absent.
+	ContentMD5 string
+	// Headers are the representation headers and user metadata to keep,
+	// by lower-case name.
+	Headers map[string]string
+	// Checksums, called once Body is consumed, returns the verified
+	// checksums to keep (algorithm -> base64).
+	Checksums func() map[string]string
+	// ACL is the canned ACL (x-amz-acl), "" when absent.
+	ACL string
+}
+
+// MaxObjectSize is the largest single PUT.
+const MaxObjectSize = 5 << 30
+
+// PutObject stores an object: the bytes go to a new blob, made durable
+// before the object's record points at it; the blob of an object it
+// replaces is removed after. A crash leaves at most an unreferenced blob,
+// which Sweep removes at the next start.
+func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store.Object, error) {
+	b, err := s.bucket(ctx, in.Bucket)
+	if err != nil {
+		return store.Object{}, err
+	}
+	if err := ValidateKey(in.Key); err != nil {
+		return store.Object{}, err
+	}
+	extra := map[string]string{}
+	if in.ACL != "" {
+		extra["s3:x-amz-acl"] = in.ACL
+	}
+	if err := s.authorize(ctx, r, "s3:PutObject", objectARN(in.Bucket, in.Key), b, extra); err != nil {
+		return store.Object{}, err
+	}
+	if in.Size > MaxObjectSize {
+		return store.Object{}, errorf(CodeEntityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+	}
+	var wantMD5 []byte
+	if in.ContentMD5 != "" {
+		if wantMD5, err = base64.StdEncoding.DecodeString(in.ContentMD5); err != nil || len(wantMD5) != md5.Size {
+			return store.Object{}, errorf("InvalidDigest", "The Content-MD5 you specified is not valid.")
+		}
+	}
+	w, err := s.blobs.Create()
+	if err != nil {
+		return store.Object{}, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			w.Abort()
+		}
+	}()
+	if _, err := io.Copy(w, io.LimitReader(in.Body, MaxObjectSize+1)); err != nil {
+		return store.Object{}, err
+	}
+	switch {
+	case w.Size() > MaxObjectSize:
+		return store.Object{}, errorf(CodeEntityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+	case in.Size >= 0 && w.Size() != in.Size:
+		return store.Object{}, errorf(CodeIncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+	}
+	sum := w.MD5()
+	if wantMD5 != nil && string(wantMD5) != string(sum[:]) {
+		return store.Object{}, errorf(CodeBadDigest, "The Content-MD5 you specified did not match what we received.")
+	}
+	id, err := w.Commit()
+	committed = true
+	if err != nil {
+		return store.Object{}, err
+	}
+	o := store.Object{Bucket: in.Bucket, Key: in.Key, BlobID: id, Size: w.Size(), ETag: hex.EncodeToString(sum[:]),
+		Headers: in.Headers, LastModified: s.now().UTC()}
+	if in.Checksums != nil {
+		o.Checksums = in.Checksums()
+	}
+	replaced, err := s.store.PutObject(ctx, o)
+	if err != nil {
+		s.blobs.Remove(id)
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Object{}, noSuchBucket(in.Bucket)
+		}
+		return store.Object{}, err
+	}
+	if replaced != nil && replaced.BlobID != id {
+		s.blobs.Remove(replaced.BlobID)
+	}
+	return o, nil
+}
+
+// GetObject returns an object's record and its open bytes (the caller
+// closes the file). A missing key is NoSuchKey to a caller who may list
+// the bucket and AccessDenied to anyone else, as S3 answers.
+func (s *Service) GetObject(ctx context.Context, r *Request, bucket, key string) (store.Object, *os.File, error) {
+	o, err := s.HeadObject(ctx, r, bucket, key)
+	if err != nil {
+		return store.Object{}, nil, err
+	}
+	f, err := s.blobs.Open(o.BlobID)
+	if err != nil {
+		return store.Object{}, nil, err
+	}
+	return o, f, nil
+}
+
+// HeadObject is GetObject without the bytes.
+func (s *Service) HeadObject(ctx context.Context, r *Request, bucket, key string) (store.Object, error) {
+	b, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return store.Object{}, err
+	}
+	if err := ValidateKey(key); err != nil {
+		return store.Object{}, err
+	}
+	if err := s.authorize(ctx, r, "s3:GetObject", objectARN(bucket, key), b, nil); err != nil {
+		return store.Object{}, err
+	}
+	o, err := s.store.GetObject(ctx, bucket, key)
+	if errors.Is(err, store.ErrNotFound) {
+		if aerr := s.authorize(ctx, r, "s3:ListBucket", bucketARN(bucket), b, map[string]string{"s3:prefix": key}); aerr != nil {
+			return store.Object{}, aerr
+		}
+		return store.Object{}, noSuchKey(key)
+	}
+	return o, err
+}
+
+// DeleteObject deletes an object; a key that does not exist is not an
+// error, as in S3.
+func (s *Service) DeleteObject(ctx context.Context, r *Request, bucket, key string) error {
+	b, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	if err := ValidateKey(key); err != nil {
+		return err
+	}
+	if err := s.authorize(ctx, r, "s3:DeleteObject", objectARN(bucket, key), b, nil); err != nil {
+		return err
+	}
+	o, err := s.store.DeleteObject(ctx, bucket, key)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	}
+	s.blobs.Remove(o.BlobID)
+	return nil
+}
+
+// ListInput selects a listing: keys under Prefix that sort after After,
+// rolled up at Delimiter, at most MaxKeys (default and cap 1000).
+type ListInput struct {
+	Bucket, Prefix, Delimiter, After string
+	MaxKeys                          int // -1: not given
+}
+
+// ListPage is one page of a listing.
+type ListPage struct {
+	Objects        []store.Object
+	CommonPrefixes []string
+	Truncated      bool
+	// Next is what to pass as After to continue: the last key, or for a
+	// common prefix the prefix followed by "\xff" (past all its keys).
+	Next string
+	// LastName is the last key or common prefix returned (NextMarker).
+	LastName string
+}
+
+// MaxListKeys is S3's cap on a page of a listing.
+const MaxListKeys = 1000
+
+// ListObjects lists a bucket (ListObjects and ListObjectsV2 share it).
+func (s *Service) ListObjects(ctx context.Context, r *Request, in ListInput) (ListPage, error) {
+	b, err := s.bucket(ctx, in.Bucket)
+	if err != nil {
+		return ListPage{}, err
+	}
+	max := in.MaxKeys
+	if max < 0 || max > MaxListKeys {
+		max = MaxListKeys
+	}
+	extra := map[string]string{"s3:prefix": in.Prefix, "s3:max-keys": strconv.Itoa(max)}
+	if in.Delimiter != "" {
+		extra["s3:delimiter"] = in.Delimiter
+	}
+	if in.MaxKeys >= 0 {
+		extra["s3:max-keys"] = strconv.Itoa(in.MaxKeys)
+	}
+	if err := s.authorize(ctx, r, "s3:ListBucket", bucketARN(in.Bucket), b, extra); err != nil {
+		return ListPage{}, err
+	}
+	var out ListPage
+	if max == 0 {
+		return out, nil
+	}
+	cursor := in.After
+	for {
+		page, err := s.store.ListObjects(ctx, in.Bucket, in.Prefix, cursor, MaxListKeys)
+		if err != nil {
+			return ListPage{}, err
+		}
+		skipped := false
+		for _, o := range page.Objects {
+			cursor = o.Key
+			if in.Delimiter != "" {
+				if i := strings.Index(o.Key[len(in.Prefix):], in.Delimiter); i >= 0 {
+					cp := o.Key[:len(in.Prefix)+i+len(in.Delimiter)]
+					if len(out.Objects)+len(out.CommonPrefixes) == max {
+						out.Truncated = true
+						return out, nil
+					}
+					out.CommonPrefixes = append(out.CommonPrefixes, cp)
+					// Every key under cp sorts before cp+"\xff" (no
+					// UTF-8 byte is 0xff): go on after them.
+					out.Next, out.LastName = cp+"\xff", cp
+					cursor, skipped = out.Next, true
+					break
+				}
+			}
+			if len(out.Objects)+len(out.CommonPrefixes) == max {
+				out.Truncated = true
+				return out, nil
+			}
+			out.Objects = append(out.Objects, o)
+			out.Next, out.LastName = o.Key, o.Key
+		}
+		if !skipped && !page.More {
+			return out, nil
+		}
+	}
+}

@@ -1,0 +1,190 @@
+package s3
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/podiam/podiam/internal/authz"
+	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/policy"
+	"github.com/podiam/podiam/internal/store"
+)
+
+// Store is what S3 keeps in the database.
+type Store interface {
+	CreateBucket(ctx context.Context, b store.Bucket) error
+	GetBucket(ctx context.Context, name string) (store.Bucket, error)
+	ListBuckets(ctx context.Context, accountID string) ([]store.Bucket, error)
+	UpdateBucket(ctx context.Context, name string, update func(*store.Bucket) error) (store.Bucket, error)
+	DeleteBucket(ctx context.Context, name string) error
+	PutObject(ctx context.Context, o store.Object) (*store.Object, error)
+	GetObject(ctx context.Context, bucket, key string) (store.Object, error)
+	ListObjects(ctx context.Context, bucket, prefix, after string, limit int) (store.ObjectPage, error)
+	DeleteObject(ctx context.Context, bucket, key string) (store.Object, error)
+}
+
+// BlobWriter receives an object's bytes (blob.Writer).
+type BlobWriter interface {
+	io.Writer
+	Size() int64
+	MD5() [16]byte
+	Commit() (id string, err error)
+	Abort() error
+}
+
+// Blobs keeps object bytes (blob.Store).
+type Blobs interface {
+	Create() (BlobWriter, error)
+	Open(id string) (*os.File, error)
+	Remove(id string) error
+}
+
+// Identities loads callers' principals and policies and compiles
+// documents (iam.Service).
+type Identities interface {
+	CallerIdentity(ctx context.Context, caller iam.Caller) (iam.Identity, error)
+	Compile(name, doc string, k policy.Kind) (*policy.Policy, error)
+}
+
+// Config configures a Service.
+type Config struct {
+	Store      Store
+	Blobs      Blobs
+	Identities Identities
+	// Region is where buckets are made without a LocationConstraint.
+	Region string
+	Now    func() time.Time
+}
+
+// Service runs the S3 operations.
+type Service struct {
+	store  Store
+	blobs  Blobs
+	ids    Identities
+	region string
+	now    func() time.Time
+}
+
+// New builds the service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Blobs == nil || cfg.Identities == nil {
+		return nil, errors.New("s3 service: a store, blobs and identities are needed")
+	}
+	s := &Service{store: cfg.Store, blobs: cfg.Blobs, ids: cfg.Identities, region: cfg.Region, now: cfg.Now}
+	if s.region == "" {
+		s.region = "us-east-1"
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s, nil
+}
+
+// Request is who asks, and how: what the edge knows of a request that the
+// policy engine needs.
+type Request struct {
+	// Caller is nil for an anonymous request.
+	Caller   *iam.Caller
+	SourceIP string
+	Secure   bool
+	// AuthType is REST-HEADER, REST-QUERY-STRING or POST ("" anonymous).
+	AuthType string
+	// SignatureAge is the age of the signature in milliseconds.
+	SignatureAge  int64
+	ContentSHA256 string
+}
+
+func bucketARN(name string) string        { return "arn:aws:s3:::" + name }
+func objectARN(bucket, key string) string { return "arn:aws:s3:::" + bucket + "/" + key }
+
+// authorize decides action on resource for r, over the caller's policies
+// and the bucket's policy (b may be the zero Bucket when there is none
+// yet), with S3's context keys plus extra.
+func (s *Service) authorize(ctx context.Context, r *Request, action, resource string, b store.Bucket, extra map[string]string) error {
+	var id iam.Identity
+	callerARN := "anonymous"
+	if r.Caller != nil {
+		var err error
+		if id, err = s.ids.CallerIdentity(ctx, *r.Caller); err != nil {
+			return err
+		}
+		callerARN = r.Caller.ARN
+	} else {
+		id.Principal = policy.Principal{Type: policy.Anonymous}
+	}
+	set := id.Set
+	if b.Policy != "" {
+		p, err := s.ids.Compile(bucketARN(b.Name), b.Policy, policy.Resource)
+		if err != nil {
+			return fmt.Errorf("compile the policy of bucket %s: %w", b.Name, err)
+		}
+		set.Resource = p
+	}
+	req := &authz.Request{Principal: id.Principal, Action: action, Resource: resource, ResourceAccount: b.AccountID}
+	for k, v := range id.Context {
+		req.Context.Set(k, v)
+	}
+	now := s.now().UTC()
+	req.Context.Set("aws:CurrentTime", now.Format(time.RFC3339))
+	req.Context.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
+	req.Context.Set("aws:SecureTransport", strconv.FormatBool(r.Secure))
+	if r.SourceIP != "" {
+		req.Context.Set("aws:SourceIp", r.SourceIP)
+	}
+	if r.AuthType != "" {
+		req.Context.Set("s3:authType", r.AuthType)
+		req.Context.Set("s3:signatureversion", "AWS4-HMAC-SHA256")
+		req.Context.Set("s3:signatureAge", strconv.FormatInt(r.SignatureAge, 10))
+	}
+	if r.ContentSHA256 != "" {
+		req.Context.Set("s3:x-amz-content-sha256", r.ContentSHA256)
+	}
+	for k, v := range extra {
+		req.Context.Set(k, v)
+	}
+	var res authz.Result
+	authz.Evaluate(req, &set, &res)
+	d := iam.Decision{Action: action, Resource: resource, Decision: res.Decision.String(), Reason: res.Reason.String()}
+	for _, st := range res.Statements {
+		d.Statements = append(d.Statements, st.Ref())
+	}
+	iam.Report(ctx, d)
+	if res.Decision == authz.Allowed {
+		return nil
+	}
+	return denied(callerARN, action, resource, res.Reason)
+}
+
+// denied is S3's AccessDenied in the style of AWS's newer messages.
+func denied(caller, action, resource string, reason authz.Reason) *Error {
+	msg := "User: " + caller + " is not authorized to perform: " + action + " on resource: \"" + resource + "\""
+	switch reason {
+	case authz.DeniedByIdentity, authz.DeniedByBoundary, authz.DeniedBySession, authz.DeniedByResource, authz.DeniedBySCP:
+		msg += " with " + reason.Explain()
+	case authz.ReasonNone:
+	default:
+		msg += " because " + strings.TrimSuffix(reason.Explain(), "the action") + "the " + action + " action"
+	}
+	return &Error{Code: CodeAccessDenied, Message: msg}
+}
+
+// bucket reads a bucket; missing is NoSuchBucket.
+func (s *Service) bucket(ctx context.Context, name string) (store.Bucket, error) {
+	if err := ValidateBucketName(name); err != nil {
+		return store.Bucket{}, noSuchBucket(name)
+	}
+	b, err := s.store.GetBucket(ctx, name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return store.Bucket{}, noSuchBucket(name)
+	case err != nil:
+		return store.Bucket{}, err
+	}
+	return b, nil
+}
