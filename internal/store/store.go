@@ -207,6 +207,32 @@ type Object struct {
 	LastModified time.Time
 }
 
+// Upload is a multipart upload in progress.
+type Upload struct {
+	ID     string
+	Bucket string
+	Key    string
+	// Initiator is the ARN of who started it, AccountID its account.
+	Initiator string
+	AccountID string
+	// Headers are the object's headers and metadata, given at the start.
+	Headers map[string]string
+	// ChecksumAlgorithm is the algorithm the parts carry ("" for none).
+	ChecksumAlgorithm string
+	CreatedAt         time.Time
+}
+
+// Part is an uploaded part of a multipart upload.
+type Part struct {
+	UploadID     string
+	Number       int
+	BlobID       string
+	Size         int64
+	ETag         string // the part's MD5 in hex
+	Checksums    map[string]string
+	LastModified time.Time
+}
+
 // ObjectPage is a page of ListObjects.
 type ObjectPage struct {
 	Objects []Object
@@ -321,7 +347,7 @@ type Store interface {
 	ListBuckets(ctx context.Context, accountID string) ([]Bucket, error)
 	UpdateBucket(ctx context.Context, name string, update func(*Bucket) error) (Bucket, error)
 	// DeleteBucket returns ErrDeleteConflict while the bucket holds
-	// objects.
+	// objects or uploads in progress.
 	DeleteBucket(ctx context.Context, name string) error
 
 	// PutObject creates or replaces an object of an existing bucket and
@@ -334,8 +360,26 @@ type Store interface {
 	ListObjects(ctx context.Context, bucket, prefix, after string, limit int) (ObjectPage, error)
 	// DeleteObject deletes an object and returns it.
 	DeleteObject(ctx context.Context, bucket, key string) (Object, error)
-	// BlobReferenced reports whether an object's bytes are the blob id.
+	// BlobReferenced reports whether an object's or a part's bytes are
+	// the blob id.
 	BlobReferenced(ctx context.Context, blobID string) (bool, error)
+
+	// CreateUpload starts a multipart upload in an existing bucket.
+	CreateUpload(ctx context.Context, u Upload) error
+	GetUpload(ctx context.Context, id string) (Upload, error)
+	// ListUploads lists a bucket's uploads by key, then start time.
+	ListUploads(ctx context.Context, bucket string) ([]Upload, error)
+	// PutPart adds or replaces a part of an existing upload and returns
+	// the part it replaced, if any.
+	PutPart(ctx context.Context, p Part) (replaced *Part, err error)
+	// ListParts lists an upload's parts by number.
+	ListParts(ctx context.Context, uploadID string) ([]Part, error)
+	// DeleteUpload deletes an upload and its parts and returns the parts.
+	DeleteUpload(ctx context.Context, id string) ([]Part, error)
+	// CompleteUpload puts the object made of an upload and deletes the
+	// upload, in one transaction; it returns the object replaced (if any)
+	// and the upload's parts.
+	CompleteUpload(ctx context.Context, id string, o Object) (replaced *Object, parts []Part, err error)
 
 	// Close releases the backend; the store is unusable after it.
 	Close() error

@@ -48,6 +48,8 @@ type DB struct {
 	oidc     map[string]store.OIDCProvider // by ARN
 	buckets  map[string]store.Bucket
 	objects  map[string]map[string]store.Object // bucket -> key -> object
+	uploads  map[string]store.Upload            // by id
+	parts    map[string]map[int]store.Part      // upload id -> number -> part
 }
 
 // New returns an empty store.
@@ -63,6 +65,8 @@ func New() *DB {
 		oidc:     map[string]store.OIDCProvider{},
 		buckets:  map[string]store.Bucket{},
 		objects:  map[string]map[string]store.Object{},
+		uploads:  map[string]store.Upload{},
+		parts:    map[string]map[int]store.Part{},
 	}
 }
 
@@ -888,6 +892,11 @@ func (db *DB) DeleteBucket(_ context.Context, name string) error {
 	if len(db.objects[name]) > 0 {
 		return fmt.Errorf("delete bucket %q: %w", name, store.ErrDeleteConflict)
 	}
+	for _, u := range db.uploads {
+		if u.Bucket == name {
+			return fmt.Errorf("delete bucket %q: uploads in progress: %w", name, store.ErrDeleteConflict)
+		}
+	}
 	delete(db.buckets, name)
 	delete(db.objects, name)
 	return nil
@@ -974,5 +983,141 @@ func (db *DB) BlobReferenced(_ context.Context, id string) (bool, error) {
 			}
 		}
 	}
+	for _, ps := range db.parts {
+		for _, p := range ps {
+			if p.BlobID == id {
+				return true, nil
+			}
+		}
+	}
 	return false, nil
+}
+
+// Multipart uploads
+
+func copyUpload(u store.Upload) store.Upload {
+	u.Headers, u.CreatedAt = cloneMap(u.Headers), utc(u.CreatedAt)
+	return u
+}
+
+func copyPart(p store.Part) store.Part {
+	p.Checksums, p.LastModified = cloneMap(p.Checksums), utc(p.LastModified)
+	return p
+}
+
+func (db *DB) CreateUpload(_ context.Context, u store.Upload) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if _, ok := db.buckets[u.Bucket]; !ok {
+		return notFound("create upload: bucket", u.Bucket)
+	}
+	if _, ok := db.uploads[u.ID]; ok {
+		return exists("create upload", u.ID)
+	}
+	db.uploads[u.ID] = copyUpload(u)
+	db.parts[u.ID] = map[int]store.Part{}
+	return nil
+}
+
+func (db *DB) GetUpload(_ context.Context, id string) (store.Upload, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	u, ok := db.uploads[id]
+	if !ok {
+		return store.Upload{}, notFound("get upload", id)
+	}
+	return copyUpload(u), nil
+}
+
+func (db *DB) ListUploads(_ context.Context, bucket string) ([]store.Upload, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if _, ok := db.buckets[bucket]; !ok {
+		return nil, notFound("list uploads: bucket", bucket)
+	}
+	var out []store.Upload
+	for _, u := range db.uploads {
+		if u.Bucket == bucket {
+			out = append(out, copyUpload(u))
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Upload) int {
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+func (db *DB) PutPart(_ context.Context, p store.Part) (*store.Part, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	ps, ok := db.parts[p.UploadID]
+	if !ok {
+		return nil, notFound("put part: upload", p.UploadID)
+	}
+	var replaced *store.Part
+	if old, ok := ps[p.Number]; ok {
+		c := copyPart(old)
+		replaced = &c
+	}
+	ps[p.Number] = copyPart(p)
+	return replaced, nil
+}
+
+func (db *DB) ListParts(_ context.Context, uploadID string) ([]store.Part, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	return db.partsOf(uploadID)
+}
+
+func (db *DB) partsOf(uploadID string) ([]store.Part, error) {
+	ps, ok := db.parts[uploadID]
+	if !ok {
+		return nil, notFound("list parts: upload", uploadID)
+	}
+	var out []store.Part
+	for _, p := range ps {
+		out = append(out, copyPart(p))
+	}
+	slices.SortFunc(out, func(a, b store.Part) int { return a.Number - b.Number })
+	return out, nil
+}
+
+func (db *DB) DeleteUpload(_ context.Context, id string) ([]store.Part, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	parts, err := db.partsOf(id)
+	if err != nil {
+		return nil, err
+	}
+	delete(db.uploads, id)
+	delete(db.parts, id)
+	return parts, nil
+}
+
+func (db *DB) CompleteUpload(_ context.Context, id string, o store.Object) (*store.Object, []store.Part, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	parts, err := db.partsOf(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	objs, ok := db.objects[o.Bucket]
+	if !ok {
+		return nil, nil, notFound("complete upload: bucket", o.Bucket)
+	}
+	var replaced *store.Object
+	if old, ok := objs[o.Key]; ok {
+		c := copyObject(old)
+		replaced = &c
+	}
+	objs[o.Key] = copyObject(o)
+	delete(db.uploads, id)
+	delete(db.parts, id)
+	return replaced, parts, nil
 }

@@ -80,14 +80,16 @@ func (db *DB) DeleteBucket(ctx context.Context, name string) error {
 		if _, err := getBucket(ctx, tx, "delete bucket", name); err != nil {
 			return err
 		}
-		found, err := exists(ctx, tx, `SELECT 1 FROM objects WHERE bucket = ? LIMIT 1`, name)
-		if err != nil {
-			return err
+		for _, q := range []string{`SELECT 1 FROM objects WHERE bucket = ? LIMIT 1`, `SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1`} {
+			found, err := exists(ctx, tx, q, name)
+			if err != nil {
+				return err
+			}
+			if found {
+				return fmt.Errorf("delete bucket %q: %w", name, store.ErrDeleteConflict)
+			}
 		}
-		if found {
-			return fmt.Errorf("delete bucket %q: %w", name, store.ErrDeleteConflict)
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM buckets WHERE name = ?`, name)
+		_, err := tx.ExecContext(ctx, `DELETE FROM buckets WHERE name = ?`, name)
 		return err
 	})
 }
@@ -217,8 +219,149 @@ func (db *DB) BlobReferenced(ctx context.Context, id string) (bool, error) {
 	var found bool
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		found, err = exists(ctx, tx, `SELECT 1 FROM objects WHERE blob_id = ? LIMIT 1`, id)
+		if found, err = exists(ctx, tx, `SELECT 1 FROM objects WHERE blob_id = ? LIMIT 1`, id); err != nil || found {
+			return err
+		}
+		found, err = exists(ctx, tx, `SELECT 1 FROM parts WHERE blob_id = ? LIMIT 1`, id)
 		return err
 	})
 	return found, err
+}
+
+// Multipart uploads
+
+const uploadCols = `id, bucket, key, initiator, account_id, headers, checksum, created_at`
+
+func scanUpload(s scanner) (store.Upload, error) {
+	var u store.Upload
+	var headers, created string
+	if err := s.Scan(&u.ID, &u.Bucket, &u.Key, &u.Initiator, &u.AccountID, &headers, &u.ChecksumAlgorithm, &created); err != nil {
+		return store.Upload{}, err
+	}
+	var err error
+	if u.Headers, err = parseMap(headers); err != nil {
+		return store.Upload{}, err
+	}
+	u.CreatedAt, err = parseTime(created)
+	return u, err
+}
+
+const partCols = `upload_id, number, blob_id, size, etag, checksums, last_modified`
+
+func scanPart(s scanner) (store.Part, error) {
+	var p store.Part
+	var checksums, modified string
+	if err := s.Scan(&p.UploadID, &p.Number, &p.BlobID, &p.Size, &p.ETag, &checksums, &modified); err != nil {
+		return store.Part{}, err
+	}
+	var err error
+	if p.Checksums, err = parseMap(checksums); err != nil {
+		return store.Part{}, err
+	}
+	p.LastModified, err = parseTime(modified)
+	return p, err
+}
+
+func getUpload(ctx context.Context, tx querier, what, id string) (store.Upload, error) {
+	u, err := scanUpload(tx.QueryRowContext(ctx, `SELECT `+uploadCols+` FROM uploads WHERE id = ?`, id))
+	return u, one(err, what, id)
+}
+
+func (db *DB) CreateUpload(ctx context.Context, u store.Upload) error {
+	return db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := getBucket(ctx, tx, "create upload: bucket", u.Bucket); err != nil {
+			return err
+		}
+		if err := absent(ctx, tx, "create upload", u.ID, `SELECT 1 FROM uploads WHERE id = ?`, u.ID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO uploads (`+uploadCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.ID, u.Bucket, u.Key, u.Initiator, u.AccountID, idsText(u.Headers), u.ChecksumAlgorithm, timeText(u.CreatedAt))
+		return err
+	})
+}
+
+func (db *DB) GetUpload(ctx context.Context, id string) (u store.Upload, err error) {
+	u, err = getUpload(ctx, db.reads, "get upload", id)
+	return result(u, err)
+}
+
+func (db *DB) ListUploads(ctx context.Context, bucket string) (out []store.Upload, err error) {
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		if _, err := getBucket(ctx, tx, "list uploads: bucket", bucket); err != nil {
+			return err
+		}
+		out, err = list(ctx, tx, scanUpload, `SELECT `+uploadCols+` FROM uploads WHERE bucket = ? ORDER BY key, created_at, id`, bucket)
+		return err
+	})
+	return result(out, err)
+}
+
+func (db *DB) PutPart(ctx context.Context, p store.Part) (replaced *store.Part, err error) {
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := getUpload(ctx, tx, "put part: upload", p.UploadID); err != nil {
+			return err
+		}
+		old, err := scanPart(tx.QueryRowContext(ctx, `SELECT `+partCols+` FROM parts WHERE upload_id = ? AND number = ?`, p.UploadID, p.Number))
+		if err == nil {
+			replaced = &old
+		}
+		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO parts (`+partCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			p.UploadID, p.Number, p.BlobID, p.Size, p.ETag, idsText(p.Checksums), timeText(p.LastModified))
+		return err
+	})
+	return result(replaced, err)
+}
+
+func listParts(ctx context.Context, tx *sql.Tx, id string) ([]store.Part, error) {
+	if _, err := getUpload(ctx, tx, "list parts: upload", id); err != nil {
+		return nil, err
+	}
+	return list(ctx, tx, scanPart, `SELECT `+partCols+` FROM parts WHERE upload_id = ? ORDER BY number`, id)
+}
+
+func (db *DB) ListParts(ctx context.Context, uploadID string) (out []store.Part, err error) {
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		out, err = listParts(ctx, tx, uploadID)
+		return err
+	})
+	return result(out, err)
+}
+
+func deleteUpload(ctx context.Context, tx *sql.Tx, id string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM parts WHERE upload_id = ?`, id); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM uploads WHERE id = ?`, id)
+	return err
+}
+
+func (db *DB) DeleteUpload(ctx context.Context, id string) (parts []store.Part, err error) {
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		if parts, err = listParts(ctx, tx, id); err != nil {
+			return err
+		}
+		return deleteUpload(ctx, tx, id)
+	})
+	return result(parts, err)
+}
+
+func (db *DB) CompleteUpload(ctx context.Context, id string, o store.Object) (replaced *store.Object, parts []store.Part, err error) {
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		if parts, err = listParts(ctx, tx, id); err != nil {
+			return err
+		}
+		if old, err := getObject(ctx, tx, o.Bucket, o.Key); err == nil {
+			replaced = &old
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO objects (`+objectCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			o.Bucket, o.Key, o.BlobID, o.Size, o.ETag, idsText(o.Headers), idsText(o.Checksums), tagsText(o.Tags), timeText(o.LastModified)); err != nil {
+			return err
+		}
+		return deleteUpload(ctx, tx, id)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return replaced, parts, nil
 }

@@ -140,6 +140,32 @@ CREATE TABLE objects (
 ) WITHOUT ROWID;
 CREATE INDEX objects_blob ON objects (blob_id);
 `,
+	// 4 -> 5: multipart uploads and their parts.
+	`
+CREATE TABLE uploads (
+	id         TEXT PRIMARY KEY,
+	bucket     TEXT NOT NULL REFERENCES buckets (name),
+	key        TEXT NOT NULL,
+	initiator  TEXT NOT NULL,
+	account_id TEXT NOT NULL,
+	headers    TEXT NOT NULL,
+	checksum   TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
+CREATE INDEX uploads_bucket ON uploads (bucket, key, created_at);
+
+CREATE TABLE parts (
+	upload_id     TEXT NOT NULL REFERENCES uploads (id),
+	number        INTEGER NOT NULL,
+	blob_id       TEXT NOT NULL,
+	size          INTEGER NOT NULL,
+	etag          TEXT NOT NULL,
+	checksums     TEXT NOT NULL,
+	last_modified TEXT NOT NULL,
+	PRIMARY KEY (upload_id, number)
+) WITHOUT ROWID;
+CREATE INDEX parts_blob ON parts (blob_id);
+`,
 }
 
 // migrate brings the schema of db up to the latest version, each step in

@@ -119,3 +119,62 @@ func testObjects(t *testing.T, s store.Store) {
 		t.Error("a deleted object's blob is still referenced")
 	}
 }
+
+func testUploads(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	accounts(t, s)
+	must(t, s.CreateBucket(ctx, bucket(acct1, "data")))
+	u1 := store.Upload{ID: "u1", Bucket: "data", Key: "big", Initiator: "arn:aws:iam::" + acct1 + ":root", AccountID: acct1,
+		Headers: map[string]string{"content-type": "text/plain"}, ChecksumAlgorithm: "CRC32", CreatedAt: t0}
+	u2 := u1
+	u2.ID, u2.Key, u2.Headers, u2.ChecksumAlgorithm = "u2", "a-first", nil, ""
+	wantErr(t, "upload into a missing bucket", s.CreateUpload(ctx, store.Upload{ID: "x", Bucket: "missing", CreatedAt: t0}), store.ErrNotFound)
+	must(t, s.CreateUpload(ctx, u1))
+	must(t, s.CreateUpload(ctx, u2))
+	wantErr(t, "the same upload id again", s.CreateUpload(ctx, u1), store.ErrAlreadyExists)
+	got(s.GetUpload(ctx, "u1")).equals(t, "get upload", u1)
+	got(s.ListUploads(ctx, "data")).equals(t, "list uploads by key", []store.Upload{u2, u1})
+
+	part := func(n int, blob string) store.Part {
+		return store.Part{UploadID: "u1", Number: n, BlobID: blob, Size: 5, ETag: "abc", Checksums: map[string]string{"CRC32": "AAAAAA=="}, LastModified: t0}
+	}
+	for _, p := range []store.Part{part(2, "p2"), part(1, "p1a")} {
+		if r := must2(s.PutPart(ctx, p)); r != nil {
+			t.Errorf("new part %d replaced %+v", p.Number, r)
+		}
+	}
+	if r := must2(s.PutPart(ctx, part(1, "p1b"))); r == nil || r.BlobID != "p1a" {
+		t.Fatalf("replacing part 1 returned %+v", r)
+	}
+	_, err := s.PutPart(ctx, store.Part{UploadID: "nope", Number: 1, LastModified: t0})
+	wantErr(t, "a part of a missing upload", err, store.ErrNotFound)
+	got(s.ListParts(ctx, "u1")).equals(t, "list parts by number", []store.Part{part(1, "p1b"), part(2, "p2")})
+	if !must2(s.BlobReferenced(ctx, "p2")) || must2(s.BlobReferenced(ctx, "p1a")) {
+		t.Error("part blobs: p2 must be referenced, p1a not")
+	}
+	wantErr(t, "delete a bucket with an upload", s.DeleteBucket(ctx, "data"), store.ErrDeleteConflict)
+
+	o := object("data", "big", "whole")
+	replaced, parts, err := s.CompleteUpload(ctx, "u1", o)
+	if err != nil || replaced != nil || len(parts) != 2 {
+		t.Fatalf("complete = %+v, %d parts, %v", replaced, len(parts), err)
+	}
+	got(s.GetObject(ctx, "data", "big")).equals(t, "the completed object", o)
+	got(s.GetUpload(ctx, "u1")).fails(t, "the completed upload", store.ErrNotFound)
+	if must2(s.BlobReferenced(ctx, "p2")) {
+		t.Error("a completed upload's part is still referenced")
+	}
+	_, _, err = s.CompleteUpload(ctx, "u1", o)
+	wantErr(t, "complete again", err, store.ErrNotFound)
+
+	must2(s.PutPart(ctx, store.Part{UploadID: "u2", Number: 1, BlobID: "q1", LastModified: t0}))
+	ps := must2(s.DeleteUpload(ctx, "u2"))
+	if len(ps) != 1 || ps[0].BlobID != "q1" {
+		t.Fatalf("abort returned %+v", ps)
+	}
+	got(s.ListParts(ctx, "u2")).fails(t, "parts of an aborted upload", store.ErrNotFound)
+	_, err = s.DeleteUpload(ctx, "u2")
+	wantErr(t, "abort again", err, store.ErrNotFound)
+	got(s.DeleteObject(ctx, "data", "big")).must(t)
+	must(t, s.DeleteBucket(ctx, "data"))
+}

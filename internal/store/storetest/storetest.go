@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"OIDCProviders", testOIDCProviders},
 		{"Buckets", testBuckets},
 		{"Objects", testObjects},
+		{"Uploads", testUploads},
 		{"NotFound", testNotFound},
 		{"DeleteConflicts", testDeleteConflicts},
 		{"FailedUpdates", testFailedUpdates},
