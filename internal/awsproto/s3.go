@@ -119,3 +119,83 @@ func WriteS3Error(w http.ResponseWriter, r *http.Request, requestID string, stat
 	}
 	WriteS3XML(w, status, requestID, &e)
 }
+
+// InitiateMultipartUploadResult is CreateMultipartUpload's result.
+type InitiateMultipartUploadResult struct {
+	XMLName  xml.Name `xml:"InitiateMultipartUploadResult"`
+	Xmlns    string   `xml:"xmlns,attr"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	UploadId string   `xml:"UploadId"`
+}
+
+// CompleteMultipartUpload is CompleteMultipartUpload's request body.
+type CompleteMultipartUpload struct {
+	Parts []struct {
+		PartNumber int    `xml:"PartNumber"`
+		ETag       string `xml:"ETag"`
+	} `xml:"Part"`
+}
+
+// CompleteMultipartUploadResult is CompleteMultipartUpload's result.
+type CompleteMultipartUploadResult struct {
+	XMLName  xml.Name `xml:"CompleteMultipartUploadResult"`
+	Xmlns    string   `xml:"xmlns,attr"`
+	Location string   `xml:"Location"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	ETag     string   `xml:"ETag"`
+}
+
+// S3Initiator names who started an upload.
+type S3Initiator struct {
+	ID          string `xml:"ID"`
+	DisplayName string `xml:"DisplayName,omitempty"`
+}
+
+// S3Part is a part in ListPartsResult.
+type S3Part struct {
+	PartNumber   int       `xml:"PartNumber"`
+	LastModified Timestamp `xml:"LastModified"`
+	ETag         string    `xml:"ETag"`
+	Size         int64     `xml:"Size"`
+}
+
+// ListPartsResult is ListParts' result.
+type ListPartsResult struct {
+	XMLName              xml.Name    `xml:"ListPartsResult"`
+	Xmlns                string      `xml:"xmlns,attr"`
+	Bucket               string      `xml:"Bucket"`
+	Key                  string      `xml:"Key"`
+	UploadId             string      `xml:"UploadId"`
+	Initiator            S3Initiator `xml:"Initiator"`
+	Owner                S3Owner     `xml:"Owner"`
+	StorageClass         string      `xml:"StorageClass"`
+	PartNumberMarker     int         `xml:"PartNumberMarker"`
+	NextPartNumberMarker int         `xml:"NextPartNumberMarker"`
+	MaxParts             int         `xml:"MaxParts"`
+	IsTruncated          bool        `xml:"IsTruncated"`
+	Parts                []S3Part    `xml:"Part"`
+}
+
+// S3Upload is an upload in ListMultipartUploadsResult.
+type S3Upload struct {
+	Key          string      `xml:"Key"`
+	UploadId     string      `xml:"UploadId"`
+	Initiator    S3Initiator `xml:"Initiator"`
+	Owner        S3Owner     `xml:"Owner"`
+	StorageClass string      `xml:"StorageClass"`
+	Initiated    Timestamp   `xml:"Initiated"`
+}
+
+// ListMultipartUploadsResult is ListMultipartUploads' result.
+type ListMultipartUploadsResult struct {
+	XMLName     xml.Name   `xml:"ListMultipartUploadsResult"`
+	Xmlns       string     `xml:"xmlns,attr"`
+	Bucket      string     `xml:"Bucket"`
+	KeyMarker   string     `xml:"KeyMarker"`
+	Prefix      string     `xml:"Prefix"`
+	MaxUploads  int        `xml:"MaxUploads"`
+	IsTruncated bool       `xml:"IsTruncated"`
+	Uploads     []S3Upload `xml:"Upload"`
+}

@@ -345,6 +345,7 @@ func (e *Edge) serveS3(w http.ResponseWriter, r *http.Request) {
 	id := e.cfg.NewRequestID()
 	rec := &audit.Record{Time: e.cfg.Now().UTC(), RequestID: id, SourceIP: sourceIP(r), UserAgent: r.UserAgent()}
 	ctx := withDecisions(r.Context(), rec)
+	w.Header().Set("x-amz-request-id", id)
 	bucket, key := e.s3Target(r)
 	auth, err := e.authenticateS3(r, rec)
 	if err == nil {
@@ -500,6 +501,19 @@ func (e *Edge) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			_, err = io.WriteString(w, doc)
 			return err
 		}
+		if has("uploads") {
+			op("ListMultipartUploads")
+			us, err := svc.ListMultipartUploads(ctx, &a.req, bucket, get("prefix"))
+			if err != nil {
+				return err
+			}
+			out := &awsproto.ListMultipartUploadsResult{Xmlns: awsproto.S3Namespace, Bucket: bucket, Prefix: get("prefix"), MaxUploads: 1000}
+			for _, u := range us {
+				out.Uploads = append(out.Uploads, awsproto.S3Upload{Key: u.Key, UploadId: u.ID, Initiator: awsproto.S3Initiator{ID: u.Initiator},
+					Owner: awsproto.S3Owner{ID: u.AccountID}, StorageClass: "STANDARD", Initiated: awsproto.Timestamp(u.CreatedAt)})
+			}
+			return xmlOK(out)
+		}
 		for k := range q {
 			switch k {
 			case "list-type", "prefix", "delimiter", "marker", "max-keys", "continuation-token", "start-after", "encoding-type", "fetch-owner":
@@ -612,9 +626,14 @@ func (e *Edge) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	op func(string), ok func(int) error) error {
 	svc := e.cfg.S3
 	for k := range q {
-		if !strings.HasPrefix(k, "response-") && k != "x-id" && !strings.HasPrefix(k, "X-Amz-") {
+		switch {
+		case strings.HasPrefix(k, "response-"), strings.HasPrefix(k, "X-Amz-"), k == "x-id", k == "uploads", k == "uploadId", k == "partNumber", k == "max-parts", k == "part-number-marker":
+		default:
 			return notImplemented(q)
 		}
+	}
+	if done, err := e.s3Multipart(ctx, w, r, a, bucket, key, q, op, ok); done {
+		return err
 	}
 	switch r.Method {
 	case http.MethodPut:
@@ -622,43 +641,11 @@ func (e *Edge) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			return newS3Err("NotImplemented", "CopyObject is not implemented yet.")
 		}
 		op("PutObject")
-		headers := map[string]string{}
-		for _, h := range storedHeaders {
-			if v := r.Header.Get(h); v != "" {
-				headers[h] = v
-			}
+		headers, err := objectHeaders(r)
+		if err != nil {
+			return err
 		}
-		if enc := headers["content-encoding"]; enc != "" {
-			// aws-chunked is transport framing, not a representation.
-			var kept []string
-			for _, p := range strings.Split(enc, ",") {
-				if p = strings.TrimSpace(p); p != "" && p != "aws-chunked" {
-					kept = append(kept, p)
-				}
-			}
-			if len(kept) == 0 {
-				delete(headers, "content-encoding")
-			} else {
-				headers["content-encoding"] = strings.Join(kept, ",")
-			}
-		}
-		var metaSize int
-		for name, vs := range r.Header {
-			if lower := strings.ToLower(name); strings.HasPrefix(lower, "x-amz-meta-") && len(vs) > 0 {
-				headers[lower] = vs[0]
-				metaSize += len(lower) + len(vs[0])
-			}
-		}
-		if metaSize > 2048 {
-			return newS3Err("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.")
-		}
-		size := r.ContentLength
-		if s := r.Header.Get("X-Amz-Decoded-Content-Length"); s != "" {
-			size, _ = strconv.ParseInt(s, 10, 64)
-		} else if strings.HasPrefix(a.req.ContentSHA256, "STREAMING-") {
-			size = -1
-		}
-		o, err := svc.PutObject(ctx, &a.req, s3.PutInput{Bucket: bucket, Key: key, Body: a.body, Size: size,
+		o, err := svc.PutObject(ctx, &a.req, s3.PutInput{Bucket: bucket, Key: key, Body: a.body, Size: bodySize(r, a),
 			ContentMD5: r.Header.Get("Content-Md5"), Headers: headers, Checksums: a.checksums, ACL: r.Header.Get("X-Amz-Acl")})
 		if err != nil {
 			return err
@@ -699,4 +686,155 @@ var overrides = map[string]string{
 	"response-content-type": "Content-Type", "response-content-language": "Content-Language",
 	"response-expires": "Expires", "response-cache-control": "Cache-Control",
 	"response-content-disposition": "Content-Disposition", "response-content-encoding": "Content-Encoding",
+}
+
+// objectHeaders collects the representation headers and user metadata an
+// object keeps.
+func objectHeaders(r *http.Request) (map[string]string, error) {
+	headers := map[string]string{}
+	for _, h := range storedHeaders {
+		if v := r.Header.Get(h); v != "" {
+			headers[h] = v
+		}
+	}
+	if enc := headers["content-encoding"]; enc != "" {
+		// aws-chunked is transport framing, not a representation.
+		var kept []string
+		for _, p := range strings.Split(enc, ",") {
+			if p = strings.TrimSpace(p); p != "" && p != "aws-chunked" {
+				kept = append(kept, p)
+			}
+		}
+		if len(kept) == 0 {
+			delete(headers, "content-encoding")
+		} else {
+			headers["content-encoding"] = strings.Join(kept, ",")
+		}
+	}
+	var metaSize int
+	for name, vs := range r.Header {
+		if lower := strings.ToLower(name); strings.HasPrefix(lower, "x-amz-meta-") && len(vs) > 0 {
+			headers[lower] = vs[0]
+			metaSize += len(lower) + len(vs[0])
+		}
+	}
+	if metaSize > 2048 {
+		return nil, newS3Err("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.")
+	}
+	return headers, nil
+}
+
+// bodySize is the payload length a request declares (-1 when unknown).
+func bodySize(r *http.Request, a *s3Auth) int64 {
+	if s := r.Header.Get("X-Amz-Decoded-Content-Length"); s != "" {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n
+		}
+		return -1
+	}
+	if strings.HasPrefix(a.req.ContentSHA256, "STREAMING-") {
+		return -1
+	}
+	return r.ContentLength
+}
+
+// s3Multipart serves the multipart operations of an object; done is
+// false when r is none of them.
+func (e *Edge) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket, key string, q map[string][]string,
+	op func(string), ok func(int) error) (done bool, err error) {
+	svc := e.cfg.S3
+	_, uploads := q["uploads"]
+	uploadID := ""
+	if v := q["uploadId"]; len(v) > 0 {
+		uploadID = v[0]
+	}
+	switch {
+	case r.Method == http.MethodPost && uploads:
+		op("CreateMultipartUpload")
+		headers, err := objectHeaders(r)
+		if err != nil {
+			return true, err
+		}
+		u, err := svc.CreateMultipartUpload(ctx, &a.req, bucket, key, headers, r.Header.Get("X-Amz-Checksum-Algorithm"), r.Header.Get("X-Amz-Acl"))
+		if err != nil {
+			return true, err
+		}
+		if alg := u.ChecksumAlgorithm; alg != "" {
+			w.Header().Set("x-amz-checksum-algorithm", alg)
+		}
+		return true, e.s3XML(w, &awsproto.InitiateMultipartUploadResult{Xmlns: awsproto.S3Namespace, Bucket: bucket, Key: key, UploadId: u.ID})
+	case uploadID == "":
+		return false, nil
+	case r.Method == http.MethodPut:
+		op("UploadPart")
+		if r.Header.Get("X-Amz-Copy-Source") != "" {
+			return true, newS3Err("NotImplemented", "UploadPartCopy is not implemented yet.")
+		}
+		n, err := strconv.Atoi(firstOf(q, "partNumber"))
+		if err != nil {
+			return true, newS3Err("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive")
+		}
+		p, err := svc.UploadPart(ctx, &a.req, s3.PartInput{Bucket: bucket, Key: key, UploadID: uploadID, Number: n, Body: a.body,
+			Size: bodySize(r, a), ContentMD5: r.Header.Get("Content-Md5"), Checksums: a.checksums})
+		if err != nil {
+			return true, err
+		}
+		w.Header().Set("ETag", `"`+p.ETag+`"`)
+		for alg, v := range p.Checksums {
+			w.Header().Set("x-amz-checksum-"+strings.ToLower(alg), v)
+		}
+		return true, ok(http.StatusOK)
+	case r.Method == http.MethodPost:
+		op("CompleteMultipartUpload")
+		body, err := io.ReadAll(io.LimitReader(a.body, 4<<20))
+		if err != nil {
+			return true, err
+		}
+		var in awsproto.CompleteMultipartUpload
+		if err := xml.Unmarshal(body, &in); err != nil {
+			return true, newS3Err("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
+		}
+		var parts []s3.CompletedPart
+		for _, p := range in.Parts {
+			parts = append(parts, s3.CompletedPart{Number: p.PartNumber, ETag: p.ETag})
+		}
+		o, err := svc.CompleteMultipartUpload(ctx, &a.req, bucket, key, uploadID, parts)
+		if err != nil {
+			return true, err
+		}
+		return true, e.s3XML(w, &awsproto.CompleteMultipartUploadResult{Xmlns: awsproto.S3Namespace, Location: "/" + bucket + "/" + key,
+			Bucket: bucket, Key: key, ETag: `"` + o.ETag + `"`})
+	case r.Method == http.MethodDelete:
+		op("AbortMultipartUpload")
+		if err := svc.AbortMultipartUpload(ctx, &a.req, bucket, key, uploadID); err != nil {
+			return true, err
+		}
+		return true, ok(http.StatusNoContent)
+	case r.Method == http.MethodGet:
+		op("ListParts")
+		u, parts, err := svc.ListParts(ctx, &a.req, bucket, key, uploadID)
+		if err != nil {
+			return true, err
+		}
+		out := &awsproto.ListPartsResult{Xmlns: awsproto.S3Namespace, Bucket: bucket, Key: key, UploadId: uploadID,
+			Initiator: awsproto.S3Initiator{ID: u.Initiator}, Owner: awsproto.S3Owner{ID: u.AccountID}, StorageClass: "STANDARD", MaxParts: s3.MaxParts}
+		for _, p := range parts {
+			out.Parts = append(out.Parts, awsproto.S3Part{PartNumber: p.Number, LastModified: awsproto.Timestamp(p.LastModified), ETag: `"` + p.ETag + `"`, Size: p.Size})
+			out.NextPartNumberMarker = p.Number
+		}
+		return true, e.s3XML(w, out)
+	}
+	return false, nil
+}
+
+func firstOf(q map[string][]string, k string) string {
+	if v := q[k]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// s3XML writes a 200 XML result.
+func (e *Edge) s3XML(w http.ResponseWriter, v any) error {
+	return awsproto.WriteS3XML(w, http.StatusOK, w.Header().Get("x-amz-request-id"), v)
 }

@@ -60,41 +60,15 @@ func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store
 	if in.Size > MaxObjectSize {
 		return store.Object{}, errorf(CodeEntityTooLarge, "Your proposed upload exceeds the maximum allowed size")
 	}
-	var wantMD5 []byte
-	if in.ContentMD5 != "" {
-		if wantMD5, err = base64.StdEncoding.DecodeString(in.ContentMD5); err != nil || len(wantMD5) != md5.Size {
-			return store.Object{}, errorf("InvalidDigest", "The Content-MD5 you specified is not valid.")
-		}
-	}
-	w, err := s.blobs.Create()
+	w, sum, size, err := s.receive(in.Body, in.Size, in.ContentMD5)
 	if err != nil {
 		return store.Object{}, err
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			w.Abort()
-		}
-	}()
-	if _, err := io.Copy(w, io.LimitReader(in.Body, MaxObjectSize+1)); err != nil {
-		return store.Object{}, err
-	}
-	switch {
-	case w.Size() > MaxObjectSize:
-		return store.Object{}, errorf(CodeEntityTooLarge, "Your proposed upload exceeds the maximum allowed size")
-	case in.Size >= 0 && w.Size() != in.Size:
-		return store.Object{}, errorf(CodeIncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
-	}
-	sum := w.MD5()
-	if wantMD5 != nil && string(wantMD5) != string(sum[:]) {
-		return store.Object{}, errorf(CodeBadDigest, "The Content-MD5 you specified did not match what we received.")
 	}
 	id, err := w.Commit()
-	committed = true
 	if err != nil {
 		return store.Object{}, err
 	}
-	o := store.Object{Bucket: in.Bucket, Key: in.Key, BlobID: id, Size: w.Size(), ETag: hex.EncodeToString(sum[:]),
+	o := store.Object{Bucket: in.Bucket, Key: in.Key, BlobID: id, Size: size, ETag: hex.EncodeToString(sum[:]),
 		Headers: in.Headers, LastModified: s.now().UTC()}
 	if in.Checksums != nil {
 		o.Checksums = in.Checksums()
@@ -111,6 +85,45 @@ func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store
 		s.blobs.Remove(replaced.BlobID)
 	}
 	return o, nil
+}
+
+// receive writes a request body to a new blob, checking its size and
+// Content-MD5; the caller commits the blob it returns. On error nothing is
+// left behind.
+func (s *Service) receive(body io.Reader, size int64, contentMD5 string) (BlobWriter, [md5.Size]byte, int64, error) {
+	var zero [md5.Size]byte
+	if size > MaxObjectSize {
+		return nil, zero, 0, errorf(CodeEntityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+	}
+	var wantMD5 []byte
+	if contentMD5 != "" {
+		var err error
+		if wantMD5, err = base64.StdEncoding.DecodeString(contentMD5); err != nil || len(wantMD5) != md5.Size {
+			return nil, zero, 0, errorf("InvalidDigest", "The Content-MD5 you specified is not valid.")
+		}
+	}
+	w, err := s.blobs.Create()
+	if err != nil {
+		return nil, zero, 0, err
+	}
+	fail := func(err error) (BlobWriter, [md5.Size]byte, int64, error) {
+		w.Abort()
+		return nil, zero, 0, err
+	}
+	if _, err := io.Copy(w, io.LimitReader(body, MaxObjectSize+1)); err != nil {
+		return fail(err)
+	}
+	switch {
+	case w.Size() > MaxObjectSize:
+		return fail(errorf(CodeEntityTooLarge, "Your proposed upload exceeds the maximum allowed size"))
+	case size >= 0 && w.Size() != size:
+		return fail(errorf(CodeIncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header."))
+	}
+	sum := w.MD5()
+	if wantMD5 != nil && string(wantMD5) != string(sum[:]) {
+		return fail(errorf(CodeBadDigest, "The Content-MD5 you specified did not match what we received."))
+	}
+	return w, sum, w.Size(), nil
 }
 
 // GetObject returns an object's record and its open bytes (the caller

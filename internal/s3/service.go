@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +28,13 @@ type Store interface {
 	GetObject(ctx context.Context, bucket, key string) (store.Object, error)
 	ListObjects(ctx context.Context, bucket, prefix, after string, limit int) (store.ObjectPage, error)
 	DeleteObject(ctx context.Context, bucket, key string) (store.Object, error)
+	CreateUpload(ctx context.Context, u store.Upload) error
+	GetUpload(ctx context.Context, id string) (store.Upload, error)
+	ListUploads(ctx context.Context, bucket string) ([]store.Upload, error)
+	PutPart(ctx context.Context, p store.Part) (*store.Part, error)
+	ListParts(ctx context.Context, uploadID string) ([]store.Part, error)
+	DeleteUpload(ctx context.Context, id string) ([]store.Part, error)
+	CompleteUpload(ctx context.Context, id string, o store.Object) (*store.Object, []store.Part, error)
 }
 
 // BlobWriter receives an object's bytes (blob.Writer).
@@ -60,6 +68,7 @@ type Config struct {
 	// Region is where buckets are made without a LocationConstraint.
 	Region string
 	Now    func() time.Time
+	Rand   io.Reader // upload ids; default crypto/rand
 }
 
 // Service runs the S3 operations.
@@ -69,6 +78,7 @@ type Service struct {
 	ids    Identities
 	region string
 	now    func() time.Time
+	rand   io.Reader
 }
 
 // New builds the service.
@@ -76,7 +86,10 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Blobs == nil || cfg.Identities == nil {
 		return nil, errors.New("s3 service: a store, blobs and identities are needed")
 	}
-	s := &Service{store: cfg.Store, blobs: cfg.Blobs, ids: cfg.Identities, region: cfg.Region, now: cfg.Now}
+	s := &Service{store: cfg.Store, blobs: cfg.Blobs, ids: cfg.Identities, region: cfg.Region, now: cfg.Now, rand: cfg.Rand}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
 	if s.region == "" {
 		s.region = "us-east-1"
 	}

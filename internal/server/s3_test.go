@@ -4,16 +4,22 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
 
@@ -217,4 +223,154 @@ func TestS3Authorization(t *testing.T) {
 	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("nope")}); err == nil || errors.As(err, &nsb) && false {
 		t.Fatalf("head a missing bucket: %v", err)
 	}
+}
+
+// TestS3Multipart: aws-sdk-go-v2's upload manager (multipart, with its
+// default checksums) and downloader, with credentials from STS.
+func TestS3Multipart(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, dir)
+	root := readCredentials(t, dir)
+	ctx := t.Context()
+	im := awsiam.New(awsiam.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(root)})
+	account := aws.ToString(callerIdentity(t, r.url, root).Account)
+	// A user assumes a role whose policy allows the bucket; the S3 calls
+	// are signed with the session's credentials.
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + account + `"},"Action":"sts:AssumeRole"}]}`
+	if _, err := im.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("uploader"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:PutObject","s3:GetObject","s3:AbortMultipartUpload","s3:ListMultipartUploadParts"],"Resource":"arn:aws:s3:::big/*"}]}`
+	if _, err := im.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("uploader"), PolicyName: aws.String("p"), PolicyDocument: aws.String(pol)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("ci")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("ci"), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := im.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("ci")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := aws.Credentials{AccessKeyID: aws.ToString(k.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(k.AccessKey.SecretAccessKey)}
+	st := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(user)})
+	ar, err := st.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + account + ":role/uploader"), RoleSessionName: aws.String("up")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := aws.Credentials{AccessKeyID: aws.ToString(ar.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(ar.Credentials.SecretAccessKey), SessionToken: aws.ToString(ar.Credentials.SessionToken)}
+	if _, err := s3Client(r.url, root).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("big")}); err != nil {
+		t.Fatal(err)
+	}
+	c := s3Client(r.url, session)
+	body := make([]byte, 23<<20) // five parts of 5 MiB
+	rand.Read(body)
+	up := manager.NewUploader(c, func(u *manager.Uploader) { u.PartSize = 5 << 20; u.Concurrency = 3 })
+	res, err := up.Upload(ctx, &s3.PutObjectInput{Bucket: aws.String("big"), Key: aws.String("blob.bin"), Body: bytes.NewReader(body)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(aws.ToString(res.ETag), `-5"`) {
+		t.Fatalf("multipart ETag %s", aws.ToString(res.ETag))
+	}
+	buf := manager.NewWriteAtBuffer(nil)
+	n, err := manager.NewDownloader(c, func(d *manager.Downloader) { d.PartSize = 4 << 20 }).Download(ctx, buf, &s3.GetObjectInput{Bucket: aws.String("big"), Key: aws.String("blob.bin")})
+	if err != nil || n != int64(len(body)) || !bytes.Equal(buf.Bytes(), body) {
+		t.Fatalf("download: %d bytes, same %v, %v", n, bytes.Equal(buf.Bytes(), body), err)
+	}
+	// The session may not list the bucket or delete.
+	if _, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("big")}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("list without s3:ListBucket: %v", err)
+	}
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("big"), Key: aws.String("blob.bin")}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("delete without s3:DeleteObject: %v", err)
+	}
+	// An aborted upload leaves nothing; completing with a wrong part is refused.
+	cu, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("big"), Key: aws.String("x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("big"), Key: aws.String("x"), UploadId: cu.UploadId, PartNumber: aws.Int32(1), Body: bytes.NewReader([]byte("part"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("big"), Key: aws.String("x"), UploadId: cu.UploadId,
+		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{{PartNumber: aws.Int32(1), ETag: aws.String(`"0000"`)}}}})
+	if apiCode(err) != "InvalidPart" {
+		t.Fatalf("complete with a wrong ETag: %v", err)
+	}
+	lp, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String("big"), Key: aws.String("x"), UploadId: cu.UploadId})
+	if err != nil || len(lp.Parts) != 1 || aws.ToString(lp.Parts[0].ETag) != aws.ToString(p1.ETag) {
+		t.Fatalf("ListParts = %+v, %v", lp, err)
+	}
+	if _, err := c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String("big"), Key: aws.String("x"), UploadId: cu.UploadId}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String("big"), Key: aws.String("x"), UploadId: cu.UploadId}); apiCode(err) != "NoSuchUpload" {
+		t.Fatalf("parts of an aborted upload: %v", err)
+	}
+}
+
+// TestS3CLI: the AWS CLI's s3 and s3api commands against the server.
+func TestS3CLI(t *testing.T) {
+	needAWSCLI(t)
+	dir := t.TempDir()
+	r := start(t, dir)
+	env := append(os.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials"), "AWS_CONFIG_FILE=/dev/null",
+		"AWS_ENDPOINT_URL="+r.url, "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_PROFILE=default")
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("aws", args...)
+		cmd.Env, cmd.Dir = env, dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	src := filepath.Join(dir, "src")
+	os.MkdirAll(filepath.Join(src, "sub"), 0o700)
+	big := make([]byte, 9<<20) // over the CLI's 8 MiB multipart threshold
+	rand.Read(big)
+	os.WriteFile(filepath.Join(src, "big.bin"), big, 0o600)
+	os.WriteFile(filepath.Join(src, "a.txt"), []byte("alpha\n"), 0o600)
+	os.WriteFile(filepath.Join(src, "sub", "b.txt"), []byte("beta\n"), 0o600)
+
+	run("s3", "mb", "s3://cli-bucket")
+	run("s3", "sync", "--only-show-errors", src, "s3://cli-bucket/tree")
+	ls := run("s3", "ls", "--recursive", "s3://cli-bucket")
+	for _, k := range []string{"tree/a.txt", "tree/big.bin", "tree/sub/b.txt"} {
+		if !strings.Contains(ls, k) {
+			t.Fatalf("ls lacks %s:\n%s", k, ls)
+		}
+	}
+	run("s3", "cp", "--only-show-errors", "s3://cli-bucket/tree/big.bin", filepath.Join(dir, "big.out"))
+	if got, _ := os.ReadFile(filepath.Join(dir, "big.out")); !bytes.Equal(got, big) {
+		t.Fatal("the multipart object read back differs")
+	}
+	// s3api, with JSON output.
+	run("s3api", "put-object", "--bucket", "cli-bucket", "--key", "api/x.txt", "--body", filepath.Join(src, "a.txt"), "--content-type", "text/plain")
+	run("s3api", "get-object", "--bucket", "cli-bucket", "--key", "api/x.txt", filepath.Join(dir, "x.out"))
+	if got, _ := os.ReadFile(filepath.Join(dir, "x.out")); string(got) != "alpha\n" {
+		t.Fatalf("get-object wrote %q", got)
+	}
+	var list struct {
+		Contents []struct{ Key string }
+		KeyCount int
+	}
+	if err := json.Unmarshal([]byte(run("s3api", "list-objects-v2", "--bucket", "cli-bucket", "--prefix", "tree/", "--output", "json")), &list); err != nil || len(list.Contents) != 3 {
+		t.Fatalf("list-objects-v2: %+v, %v", list, err)
+	}
+	os.WriteFile(filepath.Join(dir, "policy.json"), []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::cli-bucket/tree/*"}]}`), 0o600)
+	run("s3api", "put-bucket-policy", "--bucket", "cli-bucket", "--policy", "file://policy.json")
+	resp, err := http.Get(r.url + "/cli-bucket/tree/a.txt")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("anonymous read after put-bucket-policy: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	run("s3", "rm", "--only-show-errors", "--recursive", "s3://cli-bucket")
+	run("s3", "rb", "s3://cli-bucket")
 }

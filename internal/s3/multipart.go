@@ -1,0 +1,288 @@
+package s3
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/podiam/podiam/internal/store"
+)
+
+// Multipart limits, as S3's.
+const (
+	MaxParts    = 10000
+	MinPartSize = 5 << 20 // every part but the last
+)
+
+// S3's multipart error codes.
+const (
+	CodeNoSuchUpload     = "NoSuchUpload"
+	CodeInvalidPart      = "InvalidPart"
+	CodeInvalidPartOrder = "InvalidPartOrder"
+	CodeEntityTooSmall   = "EntityTooSmall"
+	CodeMalformedXML     = "MalformedXML"
+)
+
+func noSuchUpload(id string) *Error {
+	return &Error{Code: CodeNoSuchUpload, Message: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", Resource: id}
+}
+
+// CreateMultipartUpload starts an upload of key; headers and the checksum
+// algorithm apply to the object it makes.
+func (s *Service) CreateMultipartUpload(ctx context.Context, r *Request, bucket, key string, headers map[string]string, checksumAlgorithm, acl string) (store.Upload, error) {
+	b, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return store.Upload{}, err
+	}
+	if err := ValidateKey(key); err != nil {
+		return store.Upload{}, err
+	}
+	extra := map[string]string{}
+	if acl != "" {
+		extra["s3:x-amz-acl"] = acl
+	}
+	if err := s.authorize(ctx, r, "s3:PutObject", objectARN(bucket, key), b, extra); err != nil {
+		return store.Upload{}, err
+	}
+	raw := make([]byte, 32)
+	if _, err := io.ReadFull(s.rand, raw); err != nil {
+		return store.Upload{}, fmt.Errorf("make an upload id: %w", err)
+	}
+	u := store.Upload{ID: base64.RawURLEncoding.EncodeToString(raw), Bucket: bucket, Key: key, Headers: headers,
+		ChecksumAlgorithm: strings.ToUpper(checksumAlgorithm), CreatedAt: s.now().UTC()}
+	if r.Caller != nil {
+		u.Initiator, u.AccountID = r.Caller.ARN, r.Caller.Account
+	}
+	if err := s.store.CreateUpload(ctx, u); err != nil {
+		return store.Upload{}, err
+	}
+	return u, nil
+}
+
+// upload reads an upload of bucket and key.
+func (s *Service) upload(ctx context.Context, bucket, key, id string) (store.Upload, error) {
+	u, err := s.store.GetUpload(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && (u.Bucket != bucket || u.Key != key)):
+		return store.Upload{}, noSuchUpload(id)
+	case err != nil:
+		return store.Upload{}, err
+	}
+	return u, nil
+}
+
+// PartInput is an UploadPart request; Body, Size, ContentMD5 and
+// Checksums are as in PutInput.
+type PartInput struct {
+	Bucket, Key, UploadID string
+	Number                int
+	Body                  io.Reader
+	Size                  int64
+	ContentMD5            string
+	Checksums             func() map[string]string
+}
+
+// UploadPart stores one part (replacing a part of the same number).
+func (s *Service) UploadPart(ctx context.Context, r *Request, in PartInput) (store.Part, error) {
+	b, err := s.bucket(ctx, in.Bucket)
+	if err != nil {
+		return store.Part{}, err
+	}
+	if err := s.authorize(ctx, r, "s3:PutObject", objectARN(in.Bucket, in.Key), b, nil); err != nil {
+		return store.Part{}, err
+	}
+	if in.Number < 1 || in.Number > MaxParts {
+		return store.Part{}, errorf(CodeInvalidArgument, "Part number must be an integer between 1 and 10000, inclusive")
+	}
+	if _, err := s.upload(ctx, in.Bucket, in.Key, in.UploadID); err != nil {
+		return store.Part{}, err
+	}
+	w, sum, size, err := s.receive(in.Body, in.Size, in.ContentMD5)
+	if err != nil {
+		return store.Part{}, err
+	}
+	id, err := w.Commit()
+	if err != nil {
+		return store.Part{}, err
+	}
+	p := store.Part{UploadID: in.UploadID, Number: in.Number, BlobID: id, Size: size, ETag: hex.EncodeToString(sum[:]), LastModified: s.now().UTC()}
+	if in.Checksums != nil {
+		p.Checksums = in.Checksums()
+	}
+	replaced, err := s.store.PutPart(ctx, p)
+	if err != nil {
+		s.blobs.Remove(id)
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Part{}, noSuchUpload(in.UploadID)
+		}
+		return store.Part{}, err
+	}
+	if replaced != nil {
+		s.blobs.Remove(replaced.BlobID)
+	}
+	return p, nil
+}
+
+// CompletedPart is a part named in CompleteMultipartUpload.
+type CompletedPart struct {
+	Number int
+	ETag   string
+}
+
+// CompleteMultipartUpload makes the object of the parts listed, in
+// order: their bytes are copied into one new blob, the object's ETag is
+// the MD5 of the parts' MD5s with "-<count>", and the upload with every
+// part blob goes.
+func (s *Service) CompleteMultipartUpload(ctx context.Context, r *Request, bucket, key, uploadID string, list []CompletedPart) (store.Object, error) {
+	b, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return store.Object{}, err
+	}
+	if err := s.authorize(ctx, r, "s3:PutObject", objectARN(bucket, key), b, nil); err != nil {
+		return store.Object{}, err
+	}
+	u, err := s.upload(ctx, bucket, key, uploadID)
+	if err != nil {
+		return store.Object{}, err
+	}
+	if len(list) == 0 {
+		return store.Object{}, errorf(CodeMalformedXML, "The XML you provided was not well-formed or did not validate against our published schema.")
+	}
+	stored, err := s.store.ListParts(ctx, uploadID)
+	if err != nil {
+		return store.Object{}, err
+	}
+	byNumber := map[int]store.Part{}
+	for _, p := range stored {
+		byNumber[p.Number] = p
+	}
+	var chosen []store.Part
+	for i, c := range list {
+		if i > 0 && c.Number <= list[i-1].Number {
+			return store.Object{}, errorf(CodeInvalidPartOrder, "The list of parts was not in ascending order. Parts must be ordered by part number.")
+		}
+		p, ok := byNumber[c.Number]
+		if !ok || strings.Trim(c.ETag, `"`) != p.ETag {
+			return store.Object{}, errorf(CodeInvalidPart, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
+		}
+		if i < len(list)-1 && p.Size < MinPartSize {
+			return store.Object{}, errorf(CodeEntityTooSmall, "Your proposed upload is smaller than the minimum allowed object size.")
+		}
+		chosen = append(chosen, p)
+	}
+	w, err := s.blobs.Create()
+	if err != nil {
+		return store.Object{}, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			w.Abort()
+		}
+	}()
+	md5s := md5.New()
+	for _, p := range chosen {
+		f, err := s.blobs.Open(p.BlobID)
+		if err != nil {
+			return store.Object{}, err
+		}
+		_, err = io.Copy(w, f)
+		f.Close()
+		if err != nil {
+			return store.Object{}, err
+		}
+		sum, _ := hex.DecodeString(p.ETag)
+		md5s.Write(sum)
+	}
+	id, err := w.Commit()
+	committed = true
+	if err != nil {
+		return store.Object{}, err
+	}
+	o := store.Object{Bucket: bucket, Key: key, BlobID: id, Size: w.Size(), ETag: fmt.Sprintf("%x-%d", md5s.Sum(nil), len(chosen)),
+		Headers: u.Headers, LastModified: s.now().UTC()}
+	replaced, parts, err := s.store.CompleteUpload(ctx, uploadID, o)
+	if err != nil {
+		s.blobs.Remove(id)
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Object{}, noSuchUpload(uploadID)
+		}
+		return store.Object{}, err
+	}
+	for _, p := range parts {
+		s.blobs.Remove(p.BlobID)
+	}
+	if replaced != nil {
+		s.blobs.Remove(replaced.BlobID)
+	}
+	return o, nil
+}
+
+// AbortMultipartUpload drops an upload and its parts.
+func (s *Service) AbortMultipartUpload(ctx context.Context, r *Request, bucket, key, uploadID string) error {
+	b, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(ctx, r, "s3:AbortMultipartUpload", objectARN(bucket, key), b, nil); err != nil {
+		return err
+	}
+	if _, err := s.upload(ctx, bucket, key, uploadID); err != nil {
+		return err
+	}
+	parts, err := s.store.DeleteUpload(ctx, uploadID)
+	if errors.Is(err, store.ErrNotFound) {
+		return noSuchUpload(uploadID)
+	}
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		s.blobs.Remove(p.BlobID)
+	}
+	return nil
+}
+
+// ListParts lists an upload's parts.
+func (s *Service) ListParts(ctx context.Context, r *Request, bucket, key, uploadID string) (store.Upload, []store.Part, error) {
+	b, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return store.Upload{}, nil, err
+	}
+	if err := s.authorize(ctx, r, "s3:ListMultipartUploadParts", objectARN(bucket, key), b, nil); err != nil {
+		return store.Upload{}, nil, err
+	}
+	u, err := s.upload(ctx, bucket, key, uploadID)
+	if err != nil {
+		return store.Upload{}, nil, err
+	}
+	parts, err := s.store.ListParts(ctx, uploadID)
+	return u, parts, err
+}
+
+// ListMultipartUploads lists a bucket's uploads in progress under prefix.
+func (s *Service) ListMultipartUploads(ctx context.Context, r *Request, bucket, prefix string) ([]store.Upload, error) {
+	b, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorize(ctx, r, "s3:ListBucketMultipartUploads", bucketARN(bucket), b, map[string]string{"s3:prefix": prefix}); err != nil {
+		return nil, err
+	}
+	all, err := s.store.ListUploads(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Upload
+	for _, u := range all {
+		if strings.HasPrefix(u.Key, prefix) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
