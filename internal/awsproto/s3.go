@@ -199,3 +199,39 @@ type ListMultipartUploadsResult struct {
 	IsTruncated bool       `xml:"IsTruncated"`
 	Uploads     []S3Upload `xml:"Upload"`
 }
+
+// DeleteRequest is DeleteObjects' request body.
+type DeleteRequest struct {
+	Quiet   bool `xml:"Quiet"`
+	Objects []struct {
+		Key string `xml:"Key"`
+	} `xml:"Object"`
+}
+
+// DeletedObject names a key DeleteObjects deleted.
+type DeletedObject struct {
+	Key string `xml:"Key"`
+}
+
+// DeleteError is a key DeleteObjects could not delete.
+type DeleteError struct {
+	Key     string `xml:"Key"`
+	Code    string `xml:"Code"`
+	Message string `xml:"Message"`
+}
+
+// DeleteResult is DeleteObjects' result.
+type DeleteResult struct {
+	XMLName xml.Name        `xml:"DeleteResult"`
+	Xmlns   string          `xml:"xmlns,attr"`
+	Deleted []DeletedObject `xml:"Deleted"`
+	Errors  []DeleteError   `xml:"Error"`
+}
+
+// CopyObjectResult is CopyObject's result.
+type CopyObjectResult struct {
+	XMLName      xml.Name  `xml:"CopyObjectResult"`
+	Xmlns        string    `xml:"xmlns,attr"`
+	ETag         string    `xml:"ETag"`
+	LastModified Timestamp `xml:"LastModified"`
+}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -457,6 +458,36 @@ func (e *Edge) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		}
 		w.Header().Set("Location", "/"+bucket)
 		return ok(http.StatusOK)
+	case http.MethodPost:
+		if !has("delete") {
+			return notImplemented(q)
+		}
+		op("DeleteObjects")
+		body, err := io.ReadAll(io.LimitReader(a.body, 2<<20))
+		if err != nil {
+			return err
+		}
+		var in awsproto.DeleteRequest
+		if err := xml.Unmarshal(body, &in); err != nil {
+			return newS3Err("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
+		}
+		keys := make([]string, len(in.Objects))
+		for i, o := range in.Objects {
+			keys[i] = o.Key
+		}
+		res, err := svc.DeleteObjects(ctx, &a.req, bucket, keys)
+		if err != nil {
+			return err
+		}
+		out := &awsproto.DeleteResult{Xmlns: awsproto.S3Namespace}
+		for _, d := range res {
+			if d.Err != nil {
+				out.Errors = append(out.Errors, awsproto.DeleteError{Key: d.Key, Code: d.Err.Code, Message: d.Err.Message})
+			} else if !in.Quiet {
+				out.Deleted = append(out.Deleted, awsproto.DeletedObject{Key: d.Key})
+			}
+		}
+		return xmlOK(out)
 	case http.MethodHead:
 		op("HeadBucket")
 		b, err := svc.HeadBucket(ctx, &a.req, bucket)
@@ -637,8 +668,8 @@ func (e *Edge) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	}
 	switch r.Method {
 	case http.MethodPut:
-		if r.Header.Get("X-Amz-Copy-Source") != "" {
-			return newS3Err("NotImplemented", "CopyObject is not implemented yet.")
+		if src := r.Header.Get("X-Amz-Copy-Source"); src != "" {
+			return e.s3Copy(ctx, w, r, a, bucket, key, src, op)
 		}
 		op("PutObject")
 		headers, err := objectHeaders(r)
@@ -837,4 +868,34 @@ func firstOf(q map[string][]string, k string) string {
 // s3XML writes a 200 XML result.
 func (e *Edge) s3XML(w http.ResponseWriter, v any) error {
 	return awsproto.WriteS3XML(w, http.StatusOK, w.Header().Get("x-amz-request-id"), v)
+}
+
+// s3Copy serves CopyObject.
+func (e *Edge) s3Copy(ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket, key, src string, op func(string)) error {
+	op("CopyObject")
+	src, _, _ = strings.Cut(src, "?") // versionId: one version per key here
+	if u, err := url.PathUnescape(src); err == nil {
+		src = u
+	}
+	srcBucket, srcKey, found := strings.Cut(strings.TrimPrefix(src, "/"), "/")
+	if !found || srcBucket == "" || srcKey == "" {
+		return newS3Err("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+	}
+	in := s3.CopyInput{SourceBucket: srcBucket, SourceKey: srcKey, Bucket: bucket, Key: key, ACL: r.Header.Get("X-Amz-Acl")}
+	switch d := r.Header.Get("X-Amz-Metadata-Directive"); d {
+	case "", "COPY":
+	case "REPLACE":
+		headers, err := objectHeaders(r)
+		if err != nil {
+			return err
+		}
+		in.Replace, in.ReplaceHeaders = true, headers
+	default:
+		return newS3Err("InvalidArgument", "Unknown metadata directive.")
+	}
+	o, err := e.cfg.S3.CopyObject(ctx, &a.req, in)
+	if err != nil {
+		return err
+	}
+	return e.s3XML(w, &awsproto.CopyObjectResult{Xmlns: awsproto.S3Namespace, ETag: `"` + o.ETag + `"`, LastModified: awsproto.Timestamp(o.LastModified)})
 }

@@ -269,3 +269,63 @@ func (s *Service) ListObjects(ctx context.Context, r *Request, in ListInput) (Li
 		}
 	}
 }
+
+// DeleteResult is the outcome of one key of DeleteObjects.
+type DeleteResult struct {
+	Key string
+	Err *Error // nil when deleted (or absent)
+}
+
+// DeleteObjects deletes each key as DeleteObject would, each authorized
+// on its own; failures are reported per key.
+func (s *Service) DeleteObjects(ctx context.Context, r *Request, bucket string, keys []string) ([]DeleteResult, error) {
+	if _, err := s.bucket(ctx, bucket); err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 || len(keys) > 1000 {
+		return nil, errorf(CodeMalformedXML, "The XML you provided was not well-formed or did not validate against our published schema.")
+	}
+	out := make([]DeleteResult, len(keys))
+	for i, k := range keys {
+		out[i].Key = k
+		if err := s.DeleteObject(ctx, r, bucket, k); err != nil {
+			var se *Error
+			if !errors.As(err, &se) {
+				return nil, err
+			}
+			out[i].Err = se
+		}
+	}
+	return out, nil
+}
+
+// CopyInput is a CopyObject request.
+type CopyInput struct {
+	SourceBucket, SourceKey string
+	Bucket, Key             string
+	// ReplaceHeaders, when set (MetadataDirective REPLACE), are the new
+	// object's headers; otherwise the source's are copied.
+	ReplaceHeaders map[string]string
+	Replace        bool
+	ACL            string
+}
+
+// CopyObject copies an object: s3:GetObject on the source and
+// s3:PutObject on the destination must both be allowed. Copying an object
+// onto itself needs REPLACE, as in S3.
+func (s *Service) CopyObject(ctx context.Context, r *Request, in CopyInput) (store.Object, error) {
+	src, f, err := s.GetObject(ctx, r, in.SourceBucket, in.SourceKey)
+	if err != nil {
+		return store.Object{}, err
+	}
+	defer f.Close()
+	if in.SourceBucket == in.Bucket && in.SourceKey == in.Key && !in.Replace {
+		return store.Object{}, errorf("InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+	}
+	headers := src.Headers
+	if in.Replace {
+		headers = in.ReplaceHeaders
+	}
+	return s.PutObject(ctx, r, PutInput{Bucket: in.Bucket, Key: in.Key, Body: f, Size: src.Size, Headers: headers, ACL: in.ACL,
+		Checksums: func() map[string]string { return src.Checksums }})
+}

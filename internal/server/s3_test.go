@@ -374,3 +374,74 @@ func TestS3CLI(t *testing.T) {
 	run("s3", "rm", "--only-show-errors", "--recursive", "s3://cli-bucket")
 	run("s3", "rb", "s3://cli-bucket")
 }
+
+// TestS3CopyAndDeleteObjects: CopyObject (metadata copied or replaced;
+// GetObject on the source and PutObject on the destination both needed)
+// and DeleteObjects with per-key results.
+func TestS3CopyAndDeleteObjects(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, dir)
+	root := readCredentials(t, dir)
+	c := s3Client(r.url, root)
+	ctx := t.Context()
+	for _, b := range []string{"src", "dst"} {
+		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("src"), Key: aws.String("a b/ü.txt"), Body: strings.NewReader("payload"),
+		ContentType: aws.String("text/plain"), Metadata: map[string]string{"m": "1"}}); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("dst"), Key: aws.String("copy.txt"), CopySource: aws.String("src/a%20b/%C3%BC.txt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("dst"), Key: aws.String("copy.txt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if string(b) != "payload" || got.Metadata["m"] != "1" || aws.ToString(got.ETag) != aws.ToString(cp.CopyObjectResult.ETag) {
+		t.Fatalf("copy: %q, meta %v, etag %s", b, got.Metadata, aws.ToString(got.ETag))
+	}
+	if _, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("dst"), Key: aws.String("copy.txt"), CopySource: aws.String("dst/copy.txt"),
+		MetadataDirective: s3types.MetadataDirectiveReplace, Metadata: map[string]string{"m": "2"}}); err != nil {
+		t.Fatalf("copy onto itself with REPLACE: %v", err)
+	}
+	if h, _ := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("dst"), Key: aws.String("copy.txt")}); h == nil || h.Metadata["m"] != "2" {
+		t.Fatalf("replaced metadata %v", h)
+	}
+	if _, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("dst"), Key: aws.String("copy.txt"), CopySource: aws.String("dst/copy.txt")}); apiCode(err) != "InvalidRequest" {
+		t.Fatalf("copy onto itself without REPLACE: %v", err)
+	}
+
+	// A user who may read src but not write dst cannot copy.
+	im := awsiam.New(awsiam.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(root)})
+	im.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("reader")})
+	im.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("reader"), PolicyName: aws.String("p"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::src/*"}]}`)})
+	k, err := im.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("reader")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := s3Client(r.url, aws.Credentials{AccessKeyID: aws.ToString(k.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(k.AccessKey.SecretAccessKey)})
+	_, err = reader.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("dst"), Key: aws.String("x"), CopySource: aws.String("src/a%20b/%C3%BC.txt")})
+	if apiCode(err) != "AccessDenied" || !strings.Contains(err.Error(), "s3:PutObject") {
+		t.Fatalf("copy without PutObject on the destination: %v", err)
+	}
+
+	for _, k := range []string{"k1", "k2"} {
+		c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("dst"), Key: aws.String(k), Body: strings.NewReader(k)})
+	}
+	del, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String("dst"), Delete: &s3types.Delete{Objects: []s3types.ObjectIdentifier{
+		{Key: aws.String("k1")}, {Key: aws.String("k2")}, {Key: aws.String("absent")}}}})
+	if err != nil || len(del.Deleted) != 3 || len(del.Errors) != 0 {
+		t.Fatalf("DeleteObjects = %+v, %v", del, err)
+	}
+	del, err = reader.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String("dst"), Delete: &s3types.Delete{Objects: []s3types.ObjectIdentifier{{Key: aws.String("copy.txt")}}}})
+	if err != nil || len(del.Errors) != 1 || aws.ToString(del.Errors[0].Code) != "AccessDenied" {
+		t.Fatalf("DeleteObjects without permission = %+v, %v", del, err)
+	}
+}
