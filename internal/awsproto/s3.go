@@ -235,3 +235,46 @@ type CopyObjectResult struct {
 	ETag         string    `xml:"ETag"`
 	LastModified Timestamp `xml:"LastModified"`
 }
+
+// S3Tag is an object tag.
+type S3Tag struct {
+	Key   string `xml:"Key"`
+	Value string `xml:"Value"`
+}
+
+// Tagging is the body of Get/PutObjectTagging.
+type Tagging struct {
+	XMLName xml.Name `xml:"Tagging"`
+	Xmlns   string   `xml:"xmlns,attr,omitempty"`
+	TagSet  []S3Tag  `xml:"TagSet>Tag"`
+}
+
+// S3Grantee is the grantee of an ACL grant (always the owner here).
+type S3Grantee struct {
+	XMLNSXsi string `xml:"xmlns:xsi,attr"`
+	XsiType  string `xml:"xsi:type,attr"`
+	ID       string `xml:"ID"`
+}
+
+// S3Grant is one ACL grant.
+type S3Grant struct {
+	Grantee    S3Grantee `xml:"Grantee"`
+	Permission string    `xml:"Permission"`
+}
+
+// AccessControlPolicy is GetObjectAcl's and GetBucketAcl's result.
+type AccessControlPolicy struct {
+	XMLName           xml.Name  `xml:"AccessControlPolicy"`
+	Xmlns             string    `xml:"xmlns,attr"`
+	Owner             S3Owner   `xml:"Owner"`
+	AccessControlList []S3Grant `xml:"AccessControlList>Grant"`
+}
+
+// OwnerACL is the ACL of an owner-enforced bucket or object: the owner
+// has full control.
+func OwnerACL(owner string) *AccessControlPolicy {
+	return &AccessControlPolicy{Xmlns: S3Namespace, Owner: S3Owner{ID: owner}, AccessControlList: []S3Grant{{
+		Grantee:    S3Grantee{XMLNSXsi: "http://www.w3.org/2001/XMLSchema-instance", XsiType: "CanonicalUser", ID: owner},
+		Permission: "FULL_CONTROL",
+	}}}
+}

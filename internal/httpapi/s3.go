@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/s3"
 	"github.com/podiam/podiam/internal/sigv4"
+	"github.com/podiam/podiam/internal/store"
 )
 
 // s3Status is the HTTP status of each S3 error code.
@@ -521,6 +523,13 @@ func (e *Edge) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Requ
 				return err
 			}
 			return xmlOK(&awsproto.LocationConstraint{Xmlns: awsproto.S3Namespace, Value: loc})
+		case has("acl"):
+			op("GetBucketAcl")
+			owner, err := svc.GetBucketACL(ctx, &a.req, bucket)
+			if err != nil {
+				return err
+			}
+			return xmlOK(awsproto.OwnerACL(owner))
 		case has("policy"):
 			op("GetBucketPolicy")
 			doc, err := svc.GetBucketPolicy(ctx, &a.req, bucket)
@@ -547,7 +556,7 @@ func (e *Edge) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		}
 		for k := range q {
 			switch k {
-			case "list-type", "prefix", "delimiter", "marker", "max-keys", "continuation-token", "start-after", "encoding-type", "fetch-owner":
+			case "list-type", "prefix", "delimiter", "marker", "max-keys", "continuation-token", "start-after", "encoding-type", "fetch-owner", "acl":
 			default:
 				return notImplemented(q)
 			}
@@ -658,12 +667,16 @@ func (e *Edge) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	svc := e.cfg.S3
 	for k := range q {
 		switch {
-		case strings.HasPrefix(k, "response-"), strings.HasPrefix(k, "X-Amz-"), k == "x-id", k == "uploads", k == "uploadId", k == "partNumber", k == "max-parts", k == "part-number-marker":
+		case strings.HasPrefix(k, "response-"), strings.HasPrefix(k, "X-Amz-"), k == "x-id", k == "uploads", k == "uploadId", k == "partNumber", k == "max-parts", k == "part-number-marker",
+			k == "tagging", k == "acl":
 		default:
 			return notImplemented(q)
 		}
 	}
 	if done, err := e.s3Multipart(ctx, w, r, a, bucket, key, q, op, ok); done {
+		return err
+	}
+	if done, err := e.s3Subresource(ctx, w, r, a, bucket, key, q, op, ok); done {
 		return err
 	}
 	switch r.Method {
@@ -676,8 +689,12 @@ func (e *Edge) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		if err != nil {
 			return err
 		}
+		tags, err := headerTags(r.Header.Get("X-Amz-Tagging"))
+		if err != nil {
+			return err
+		}
 		o, err := svc.PutObject(ctx, &a.req, s3.PutInput{Bucket: bucket, Key: key, Body: a.body, Size: bodySize(r, a),
-			ContentMD5: r.Header.Get("Content-Md5"), Headers: headers, Checksums: a.checksums, ACL: r.Header.Get("X-Amz-Acl")})
+			ContentMD5: r.Header.Get("Content-Md5"), Headers: headers, Checksums: a.checksums, ACL: r.Header.Get("X-Amz-Acl"), Tags: tags})
 		if err != nil {
 			return err
 		}
@@ -898,4 +915,84 @@ func (e *Edge) s3Copy(ctx context.Context, w http.ResponseWriter, r *http.Reques
 		return err
 	}
 	return e.s3XML(w, &awsproto.CopyObjectResult{Xmlns: awsproto.S3Namespace, ETag: `"` + o.ETag + `"`, LastModified: awsproto.Timestamp(o.LastModified)})
+}
+
+// headerTags reads an x-amz-tagging header (a URL query of tags).
+func headerTags(h string) ([]store.Tag, error) {
+	if h == "" {
+		return nil, nil
+	}
+	q, err := url.ParseQuery(h)
+	if err != nil {
+		return nil, newS3Err(s3.CodeInvalidTag, "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.")
+	}
+	var tags []store.Tag
+	for k, vs := range q {
+		if len(vs) != 1 {
+			return nil, newS3Err(s3.CodeInvalidTag, "Cannot provide multiple Tags with the same key")
+		}
+		tags = append(tags, store.Tag{Key: k, Value: vs[0]})
+	}
+	slices.SortFunc(tags, func(a, b store.Tag) int { return strings.Compare(a.Key, b.Key) })
+	return tags, nil
+}
+
+// s3Subresource serves ?tagging and ?acl of an object; done is false when
+// r is neither.
+func (e *Edge) s3Subresource(ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket, key string, q map[string][]string,
+	op func(string), ok func(int) error) (bool, error) {
+	svc := e.cfg.S3
+	_, tagging := q["tagging"]
+	_, acl := q["acl"]
+	switch {
+	case tagging && r.Method == http.MethodGet:
+		op("GetObjectTagging")
+		tags, err := svc.GetObjectTagging(ctx, &a.req, bucket, key)
+		if err != nil {
+			return true, err
+		}
+		out := &awsproto.Tagging{Xmlns: awsproto.S3Namespace, TagSet: []awsproto.S3Tag{}}
+		for _, t := range tags {
+			out.TagSet = append(out.TagSet, awsproto.S3Tag{Key: t.Key, Value: t.Value})
+		}
+		return true, e.s3XML(w, out)
+	case tagging && r.Method == http.MethodPut:
+		op("PutObjectTagging")
+		body, err := io.ReadAll(io.LimitReader(a.body, 64<<10))
+		if err != nil {
+			return true, err
+		}
+		var in awsproto.Tagging
+		if err := xml.Unmarshal(body, &in); err != nil {
+			return true, newS3Err("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
+		}
+		tags := make([]store.Tag, len(in.TagSet))
+		for i, t := range in.TagSet {
+			tags[i] = store.Tag{Key: t.Key, Value: t.Value}
+		}
+		if err := svc.PutObjectTagging(ctx, &a.req, bucket, key, tags); err != nil {
+			return true, err
+		}
+		return true, ok(http.StatusOK)
+	case tagging && r.Method == http.MethodDelete:
+		op("DeleteObjectTagging")
+		if err := svc.DeleteObjectTagging(ctx, &a.req, bucket, key); err != nil {
+			return true, err
+		}
+		return true, ok(http.StatusNoContent)
+	case acl && r.Method == http.MethodGet:
+		op("GetObjectAcl")
+		owner, err := svc.GetObjectACL(ctx, &a.req, bucket, key)
+		if err != nil {
+			return true, err
+		}
+		return true, e.s3XML(w, awsproto.OwnerACL(owner))
+	case acl && r.Method == http.MethodPut:
+		op("PutObjectAcl")
+		if err := svc.PutObjectACL(ctx, &a.req, bucket, key, r.Header.Get("X-Amz-Acl")); err != nil {
+			return true, err
+		}
+		return true, ok(http.StatusOK)
+	}
+	return false, nil
 }

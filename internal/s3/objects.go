@@ -33,6 +33,8 @@ type PutInput struct {
 	Checksums func() map[string]string
 	// ACL is the canned ACL (x-amz-acl), "" when absent.
 	ACL string
+	// Tags are the object's tags (x-amz-tagging).
+	Tags []store.Tag
 }
 
 // MaxObjectSize is the largest single PUT.
@@ -50,11 +52,22 @@ func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store
 	if err := ValidateKey(in.Key); err != nil {
 		return store.Object{}, err
 	}
+	if err := ValidateTags(in.Tags); err != nil {
+		return store.Object{}, err
+	}
 	extra := map[string]string{}
 	if in.ACL != "" {
 		extra["s3:x-amz-acl"] = in.ACL
 	}
+	if keys := requestTagKeys(extra, in.Tags); len(keys) > 0 {
+		if err := s.authorize(ctx, r, "s3:PutObjectTagging", objectARN(in.Bucket, in.Key), b, extra); err != nil {
+			return store.Object{}, err
+		}
+	}
 	if err := s.authorize(ctx, r, "s3:PutObject", objectARN(in.Bucket, in.Key), b, extra); err != nil {
+		return store.Object{}, err
+	}
+	if err := CheckCannedACL(in.ACL); err != nil {
 		return store.Object{}, err
 	}
 	if in.Size > MaxObjectSize {
@@ -69,7 +82,7 @@ func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store
 		return store.Object{}, err
 	}
 	o := store.Object{Bucket: in.Bucket, Key: in.Key, BlobID: id, Size: size, ETag: hex.EncodeToString(sum[:]),
-		Headers: in.Headers, LastModified: s.now().UTC()}
+		Headers: in.Headers, Tags: in.Tags, LastModified: s.now().UTC()}
 	if in.Checksums != nil {
 		o.Checksums = in.Checksums()
 	}
@@ -143,23 +156,7 @@ func (s *Service) GetObject(ctx context.Context, r *Request, bucket, key string)
 
 // HeadObject is GetObject without the bytes.
 func (s *Service) HeadObject(ctx context.Context, r *Request, bucket, key string) (store.Object, error) {
-	b, err := s.bucket(ctx, bucket)
-	if err != nil {
-		return store.Object{}, err
-	}
-	if err := ValidateKey(key); err != nil {
-		return store.Object{}, err
-	}
-	if err := s.authorize(ctx, r, "s3:GetObject", objectARN(bucket, key), b, nil); err != nil {
-		return store.Object{}, err
-	}
-	o, err := s.store.GetObject(ctx, bucket, key)
-	if errors.Is(err, store.ErrNotFound) {
-		if aerr := s.authorize(ctx, r, "s3:ListBucket", bucketARN(bucket), b, map[string]string{"s3:prefix": key}); aerr != nil {
-			return store.Object{}, aerr
-		}
-		return store.Object{}, noSuchKey(key)
-	}
+	_, o, err := s.objectFor(ctx, r, "s3:GetObject", bucket, key, nil)
 	return o, err
 }
 
@@ -327,5 +324,5 @@ func (s *Service) CopyObject(ctx context.Context, r *Request, in CopyInput) (sto
 		headers = in.ReplaceHeaders
 	}
 	return s.PutObject(ctx, r, PutInput{Bucket: in.Bucket, Key: in.Key, Body: f, Size: src.Size, Headers: headers, ACL: in.ACL,
-		Checksums: func() map[string]string { return src.Checksums }})
+		Tags: src.Tags, Checksums: func() map[string]string { return src.Checksums }})
 }

@@ -445,3 +445,76 @@ func TestS3CopyAndDeleteObjects(t *testing.T) {
 		t.Fatalf("DeleteObjects without permission = %+v, %v", del, err)
 	}
 }
+
+// TestS3TaggingAndACLs: object tags (on PUT and by the tagging calls)
+// reach conditions as s3:ExistingObjectTag and s3:RequestObjectTag; ACLs
+// are owner-enforced.
+func TestS3TaggingAndACLs(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, dir)
+	root := readCredentials(t, dir)
+	c := s3Client(r.url, root)
+	ctx := t.Context()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("tags")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tags"), Key: aws.String("blue"), Body: strings.NewReader("b"), Tagging: aws.String("team=blue&env=dev")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tags"), Key: aws.String("red"), Body: strings.NewReader("r")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: aws.String("tags"), Key: aws.String("red"),
+		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("team"), Value: aws.String("red")}}}}); err != nil {
+		t.Fatal(err)
+	}
+	gt, err := c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String("tags"), Key: aws.String("blue")})
+	if err != nil || len(gt.TagSet) != 2 {
+		t.Fatalf("GetObjectTagging = %+v, %v", gt, err)
+	}
+	im := awsiam.New(awsiam.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(root)})
+	im.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("blue")})
+	im.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("blue"), PolicyName: aws.String("p"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::tags/*","Condition":{"StringEquals":{"s3:ExistingObjectTag/team":"blue"}}},
+		{"Effect":"Allow","Action":["s3:PutObject","s3:PutObjectTagging"],"Resource":"arn:aws:s3:::tags/*","Condition":{"StringEquals":{"s3:RequestObjectTag/team":"blue"}}}]}`)})
+	k, err := im.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("blue")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blue := s3Client(r.url, aws.Credentials{AccessKeyID: aws.ToString(k.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(k.AccessKey.SecretAccessKey)})
+	if _, err := blue.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("tags"), Key: aws.String("blue")}); err != nil {
+		t.Fatalf("reading a blue object: %v", err)
+	}
+	if _, err := blue.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("tags"), Key: aws.String("red")}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("reading a red object: %v", err)
+	}
+	if _, err := blue.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tags"), Key: aws.String("new"), Body: strings.NewReader("n"), Tagging: aws.String("team=blue")}); err != nil {
+		t.Fatalf("writing with the blue tag: %v", err)
+	}
+	if _, err := blue.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tags"), Key: aws.String("new2"), Body: strings.NewReader("n"), Tagging: aws.String("team=red")}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("writing with the red tag: %v", err)
+	}
+	// Owner-enforced ACLs.
+	if _, err := c.PutObjectAcl(ctx, &s3.PutObjectAclInput{Bucket: aws.String("tags"), Key: aws.String("blue"), ACL: s3types.ObjectCannedACLBucketOwnerFullControl}); err != nil {
+		t.Fatalf("bucket-owner-full-control: %v", err)
+	}
+	if _, err := c.PutObjectAcl(ctx, &s3.PutObjectAclInput{Bucket: aws.String("tags"), Key: aws.String("blue"), ACL: s3types.ObjectCannedACLPublicRead}); apiCode(err) != "AccessControlListNotSupported" {
+		t.Fatalf("public-read: %v", err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tags"), Key: aws.String("p"), Body: strings.NewReader("p"), ACL: s3types.ObjectCannedACLPublicRead}); apiCode(err) != "AccessControlListNotSupported" {
+		t.Fatalf("PutObject with public-read: %v", err)
+	}
+	acl, err := c.GetObjectAcl(ctx, &s3.GetObjectAclInput{Bucket: aws.String("tags"), Key: aws.String("blue")})
+	if err != nil || len(acl.Grants) != 1 || acl.Grants[0].Permission != s3types.PermissionFullControl {
+		t.Fatalf("GetObjectAcl = %+v, %v", acl, err)
+	}
+	if bacl, err := c.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String("tags")}); err != nil || aws.ToString(bacl.Owner.ID) == "" {
+		t.Fatalf("GetBucketAcl = %+v, %v", bacl, err)
+	}
+	if _, err := c.DeleteObjectTagging(ctx, &s3.DeleteObjectTaggingInput{Bucket: aws.String("tags"), Key: aws.String("blue")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := blue.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("tags"), Key: aws.String("blue")}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("reading after the tag was removed: %v", err)
+	}
+}

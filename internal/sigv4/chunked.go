@@ -335,7 +335,7 @@ func (r *ChunkedReader) parseHeader(line []byte) (int64, [sha256.Size]byte, erro
 		return size, sig, nil
 	}
 	s, found := bytes.CutPrefix(ext, []byte(chunkSignaturePrefix[1:]))
-	if !hasExt || !found || len(s) != 2*sha256.Size || !lowerHex(string(s)) {
+	if !hasExt || !found || len(s) != 2*sha256.Size || bytes.ContainsFunc(s, func(c rune) bool { return !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') }) {
 		return 0, sig, errorf(Incomplete, "aws-chunked chunk header %q is not of the form <hex size>;chunk-signature=<64 lower-case hex>", clip(line))
 	}
 	hex.Decode(sig[:], s)
@@ -531,12 +531,14 @@ func (r *ChunkedReader) line(what string) ([]byte, error) {
 
 // readCRLF reads the CRLF that ends a chunk's data or the body.
 func (r *ChunkedReader) readCRLF() error {
-	var b [2]byte
-	if _, err := io.ReadFull(r.br, b[:]); err != nil {
-		return r.readErr(err, "CRLF")
-	}
-	if b != [2]byte{'\r', '\n'} {
-		return errorf(Incomplete, "aws-chunked chunk data is longer than its size, or lacks its CRLF")
+	for _, want := range []byte("\r\n") {
+		c, err := r.br.ReadByte()
+		if err != nil {
+			return r.readErr(err, "CRLF")
+		}
+		if c != want {
+			return errorf(Incomplete, "aws-chunked chunk data is longer than its size, or lacks its CRLF")
+		}
 	}
 	return nil
 }

@@ -355,6 +355,9 @@ type Store interface {
 	// any.
 	PutObject(ctx context.Context, o Object) (replaced *Object, err error)
 	GetObject(ctx context.Context, bucket, key string) (Object, error)
+	// UpdateObject changes an object's metadata (tags); its bytes, size
+	// and ETag stay.
+	UpdateObject(ctx context.Context, bucket, key string, update func(*Object) error) (Object, error)
 	// ListObjects lists up to limit objects of a bucket whose keys start
 	// with prefix and sort after after, by key in byte order.
 	ListObjects(ctx context.Context, bucket, prefix, after string, limit int) (ObjectPage, error)
@@ -427,6 +430,13 @@ func CheckUpdate(old, updated any) error {
 		check("ID", o.ID, u.ID)
 		check("ARN", o.ARN, u.ARN)
 		check("CreatedAt", o.CreatedAt, u.CreatedAt)
+	case *Object:
+		u := updated.(*Object)
+		check("Bucket", o.Bucket, u.Bucket)
+		check("Key", o.Key, u.Key)
+		check("BlobID", o.BlobID, u.BlobID)
+		check("Size", o.Size, u.Size)
+		check("ETag", o.ETag, u.ETag)
 	case *Bucket:
 		u := updated.(*Bucket)
 		check("Name", o.Name, u.Name)

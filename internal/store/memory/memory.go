@@ -934,6 +934,28 @@ func (db *DB) GetObject(_ context.Context, bucket, key string) (store.Object, er
 	return copyObject(o), nil
 }
 
+func (db *DB) UpdateObject(_ context.Context, bucket, key string, update func(*store.Object) error) (store.Object, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	objs, ok := db.objects[bucket]
+	if !ok {
+		return store.Object{}, notFound("update object: bucket", bucket)
+	}
+	old, ok := objs[key]
+	if !ok {
+		return store.Object{}, notFound("update object", key)
+	}
+	o := copyObject(old)
+	if err := update(&o); err != nil {
+		return store.Object{}, err
+	}
+	if err := store.CheckUpdate(&old, &o); err != nil {
+		return store.Object{}, fmt.Errorf("update object %q: %w", key, err)
+	}
+	objs[key] = copyObject(o)
+	return copyObject(o), nil
+}
+
 func (db *DB) ListObjects(_ context.Context, bucket, prefix, after string, limit int) (store.ObjectPage, error) {
 	db.mu.RLock()
 	defer db.mu.RUnlock()

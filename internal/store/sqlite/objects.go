@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	"github.com/podiam/podiam/internal/store"
 )
@@ -156,6 +157,28 @@ func (db *DB) GetObject(ctx context.Context, bucket, key string) (o store.Object
 			return err
 		}
 		o, err = getObject(ctx, tx, bucket, key)
+		return err
+	})
+	return result(o, err)
+}
+
+func (db *DB) UpdateObject(ctx context.Context, bucket, key string, update func(*store.Object) error) (o store.Object, err error) {
+	err = db.write(ctx, func(tx *sql.Tx) error {
+		old, err := getObject(ctx, tx, bucket, key)
+		if err != nil {
+			return err
+		}
+		o = old
+		o.Headers, o.Checksums = maps.Clone(old.Headers), maps.Clone(old.Checksums)
+		o.Tags = append([]store.Tag(nil), old.Tags...)
+		if err := update(&o); err != nil {
+			return err
+		}
+		if err := store.CheckUpdate(&old, &o); err != nil {
+			return fmt.Errorf("update object %q: %w", key, err)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE objects SET headers = ?, checksums = ?, tags = ?, last_modified = ? WHERE bucket = ? AND key = ?`,
+			idsText(o.Headers), idsText(o.Checksums), tagsText(o.Tags), timeText(o.LastModified), bucket, key)
 		return err
 	})
 	return result(o, err)

@@ -113,6 +113,15 @@ func testObjects(t *testing.T, s store.Store) {
 	if ok := must2(s.BlobReferenced(ctx, "blob-2")); ok {
 		t.Error("the replaced blob is still referenced")
 	}
+	tagged := o
+	tagged.Tags = tags("env", "prod")
+	got(s.UpdateObject(ctx, "data", "a/e", func(x *store.Object) error { x.Tags = tagged.Tags; return nil })).equals(t, "retag", tagged)
+	got(s.GetObject(ctx, "data", "a/e")).equals(t, "get retagged", tagged)
+	if _, err := s.UpdateObject(ctx, "data", "a/e", func(x *store.Object) error { x.BlobID = "other"; return nil }); err == nil {
+		t.Error("an update changed the object's bytes")
+	}
+	got(s.UpdateObject(ctx, "data", "nope", func(*store.Object) error { return nil })).fails(t, "update a missing object", store.ErrNotFound)
+	o = tagged
 	got(s.DeleteObject(ctx, "data", "a/e")).equals(t, "delete returns the object", o)
 	got(s.DeleteObject(ctx, "data", "a/e")).fails(t, "delete again", store.ErrNotFound)
 	if ok := must2(s.BlobReferenced(ctx, "blob-new")); ok {

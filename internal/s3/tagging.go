@@ -1,0 +1,177 @@
+package s3
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/podiam/podiam/internal/store"
+)
+
+// Object tag limits, as S3's.
+const (
+	MaxObjectTags   = 10
+	MaxTagKeyLen    = 128
+	MaxTagValueLen  = 256
+	CodeInvalidTag  = "InvalidTag"
+	CodeACLDisabled = "AccessControlListNotSupported"
+)
+
+// ValidateTags checks an object's tag set.
+func ValidateTags(tags []store.Tag) error {
+	if len(tags) > MaxObjectTags {
+		return errorf(CodeInvalidTag, "Object tags cannot be greater than 10")
+	}
+	seen := map[string]bool{}
+	for _, t := range tags {
+		switch {
+		case t.Key == "" || utf8.RuneCountInString(t.Key) > MaxTagKeyLen:
+			return errorf(CodeInvalidTag, "The TagKey you have provided is invalid")
+		case utf8.RuneCountInString(t.Value) > MaxTagValueLen:
+			return errorf(CodeInvalidTag, "The TagValue you have provided is invalid")
+		case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
+			return errorf(CodeInvalidTag, "Your TagKey cannot be prefixed with aws:")
+		case seen[t.Key]:
+			return errorf(CodeInvalidTag, "Cannot provide multiple Tags with the same key")
+		}
+		seen[t.Key] = true
+	}
+	return nil
+}
+
+// requestTagKeys sets s3:RequestObjectTag/<key> and
+// s3:RequestObjectTagKeys for tags a request sets.
+func requestTagKeys(extra map[string]string, tags []store.Tag) []string {
+	var keys []string
+	for _, t := range tags {
+		extra["s3:RequestObjectTag/"+t.Key] = t.Value
+		keys = append(keys, t.Key)
+	}
+	return keys
+}
+
+// existingTagKeys sets s3:ExistingObjectTag/<key> for an object's tags.
+func existingTagKeys(extra map[string]string, tags []store.Tag) {
+	for _, t := range tags {
+		extra["s3:ExistingObjectTag/"+t.Key] = t.Value
+	}
+}
+
+// objectFor reads an object for an operation on it and authorizes action
+// with the object's tags as s3:ExistingObjectTag keys. A missing key is
+// NoSuchKey to a caller who may list the bucket, AccessDenied to others.
+func (s *Service) objectFor(ctx context.Context, r *Request, action, bucket, key string, extra map[string]string) (store.Bucket, store.Object, error) {
+	b, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return store.Bucket{}, store.Object{}, err
+	}
+	if err := ValidateKey(key); err != nil {
+		return store.Bucket{}, store.Object{}, err
+	}
+	o, err := s.store.GetObject(ctx, bucket, key)
+	missing := errors.Is(err, store.ErrNotFound)
+	if err != nil && !missing {
+		return store.Bucket{}, store.Object{}, err
+	}
+	if extra == nil {
+		extra = map[string]string{}
+	}
+	existingTagKeys(extra, o.Tags)
+	if err := s.authorize(ctx, r, action, objectARN(bucket, key), b, extra); err != nil {
+		return store.Bucket{}, store.Object{}, err
+	}
+	if missing {
+		if aerr := s.authorize(ctx, r, "s3:ListBucket", bucketARN(bucket), b, map[string]string{"s3:prefix": key}); aerr != nil {
+			return store.Bucket{}, store.Object{}, aerr
+		}
+		return store.Bucket{}, store.Object{}, noSuchKey(key)
+	}
+	return b, o, nil
+}
+
+// GetObjectTagging returns an object's tags.
+func (s *Service) GetObjectTagging(ctx context.Context, r *Request, bucket, key string) ([]store.Tag, error) {
+	_, o, err := s.objectFor(ctx, r, "s3:GetObjectTagging", bucket, key, nil)
+	return o.Tags, err
+}
+
+// PutObjectTagging replaces an object's tags.
+func (s *Service) PutObjectTagging(ctx context.Context, r *Request, bucket, key string, tags []store.Tag) error {
+	if err := ValidateTags(tags); err != nil {
+		return err
+	}
+	extra := map[string]string{}
+	requestTagKeys(extra, tags)
+	if _, _, err := s.objectFor(ctx, r, "s3:PutObjectTagging", bucket, key, extra); err != nil {
+		return err
+	}
+	return s.retag(ctx, bucket, key, tags)
+}
+
+// DeleteObjectTagging removes an object's tags.
+func (s *Service) DeleteObjectTagging(ctx context.Context, r *Request, bucket, key string) error {
+	if _, _, err := s.objectFor(ctx, r, "s3:DeleteObjectTagging", bucket, key, nil); err != nil {
+		return err
+	}
+	return s.retag(ctx, bucket, key, nil)
+}
+
+func (s *Service) retag(ctx context.Context, bucket, key string, tags []store.Tag) error {
+	_, err := s.store.UpdateObject(ctx, bucket, key, func(o *store.Object) error {
+		o.Tags = tags
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return noSuchKey(key)
+	}
+	return err
+}
+
+// Owner-enforced ACLs: every object and bucket belongs to the bucket's
+// owner and ACLs cannot grant anything, as S3 does for buckets with
+// Object Ownership set to BucketOwnerEnforced (the default since 2023).
+
+// CheckCannedACL accepts no ACL or bucket-owner-full-control, and refuses
+// every other ACL with AccessControlListNotSupported.
+func CheckCannedACL(acl string) error {
+	if acl == "" || acl == "bucket-owner-full-control" {
+		return nil
+	}
+	return errorf(CodeACLDisabled, "The bucket does not allow ACLs")
+}
+
+// GetObjectACL authorizes s3:GetObjectAcl and returns the owner, who has
+// full control.
+func (s *Service) GetObjectACL(ctx context.Context, r *Request, bucket, key string) (owner string, err error) {
+	b, _, err := s.objectFor(ctx, r, "s3:GetObjectAcl", bucket, key, nil)
+	return b.AccountID, err
+}
+
+// PutObjectACL authorizes s3:PutObjectAcl and accepts only
+// bucket-owner-full-control.
+func (s *Service) PutObjectACL(ctx context.Context, r *Request, bucket, key, acl string) error {
+	extra := map[string]string{}
+	if acl != "" {
+		extra["s3:x-amz-acl"] = acl
+	}
+	if _, _, err := s.objectFor(ctx, r, "s3:PutObjectAcl", bucket, key, extra); err != nil {
+		return err
+	}
+	if acl == "" {
+		return errorf(CodeACLDisabled, "The bucket does not allow ACLs")
+	}
+	return CheckCannedACL(acl)
+}
+
+// GetBucketACL authorizes s3:GetBucketAcl and returns the owner.
+func (s *Service) GetBucketACL(ctx context.Context, r *Request, bucket string) (string, error) {
+	b, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return "", err
+	}
+	if err := s.authorize(ctx, r, "s3:GetBucketAcl", bucketARN(bucket), b, nil); err != nil {
+		return "", err
+	}
+	return b.AccountID, nil
+}
