@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -21,6 +23,10 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/podiam/podiam/internal/server"
 )
 
 func s3Client(url string, c aws.Credentials) *s3.Client {
@@ -516,5 +522,92 @@ func TestS3TaggingAndACLs(t *testing.T) {
 	}
 	if _, err := blue.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("tags"), Key: aws.String("blue")}); apiCode(err) != "AccessDenied" {
 		t.Fatalf("reading after the tag was removed: %v", err)
+	}
+}
+
+// TestS3OverTLS: over HTTPS aws-sdk-go-v2 and the AWS CLI send bodies
+// aws-chunked with a checksum trailer (STREAMING-UNSIGNED-PAYLOAD-TRAILER);
+// the server checks the checksum, keeps it, and returns it with
+// x-amz-checksum-mode: ENABLED, which the SDK then validates.
+func TestS3OverTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, pool := selfSigned(t, dir)
+	r := startWith(t, dir, func(c *server.Config) { c.TLSCert, c.TLSKey = certFile, keyFile })
+	url := strings.Replace(r.url, "http://", "https://", 1)
+	root := readCredentials(t, dir)
+	httpc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	var seen []string
+	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), UsePathStyle: true, RetryMaxAttempts: 1, HTTPClient: httpc,
+		Credentials: staticCreds(root), APIOptions: []func(*middleware.Stack) error{func(s *middleware.Stack) error {
+			return s.Finalize.Add(middleware.FinalizeMiddlewareFunc("record", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				if req, ok := in.Request.(*smithyhttp.Request); ok {
+					seen = append(seen, req.Header.Get("X-Amz-Content-Sha256"))
+				}
+				return next.HandleFinalize(ctx, in)
+			}), middleware.After)
+		}}})
+	ctx := t.Context()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("tls")}); err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, 200<<10)
+	rand.Read(body)
+	modes := map[string]bool{}
+	for i, alg := range []s3types.ChecksumAlgorithm{"", s3types.ChecksumAlgorithmSha256, s3types.ChecksumAlgorithmCrc32c, ""} {
+		seen = nil
+		key := fmt.Sprintf("obj-%d-%s", i, alg)
+		var rd io.Reader = bytes.NewReader(body) // seekable: the checksum goes in a header
+		if i == 3 {
+			rd = io.MultiReader(bytes.NewReader(body)) // not seekable: in a trailer
+		}
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tls"), Key: aws.String(key), Body: rd, ContentLength: aws.Int64(int64(len(body))), ChecksumAlgorithm: alg}); err != nil {
+			t.Fatalf("put with %q: %v", alg, err)
+		}
+		if len(seen) > 0 {
+			modes[seen[len(seen)-1]] = true
+		}
+		got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("tls"), Key: aws.String(key), ChecksumMode: s3types.ChecksumModeEnabled})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(got.Body) // the SDK validates the checksum as it reads
+		got.Body.Close()
+		if err != nil || !bytes.Equal(b, body) {
+			t.Fatalf("get %s: %d bytes, %v", key, len(b), err)
+		}
+		if alg != "" && got.ChecksumCRC32 == nil && got.ChecksumSHA256 == nil && got.ChecksumCRC32C == nil {
+			t.Fatalf("get %s returned no checksum", key)
+		}
+	}
+	// Declared checksums that do not match are refused, and nothing is kept.
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tls"), Key: aws.String("bad"), Body: bytes.NewReader(body), ChecksumCRC32: aws.String("AAAAAA==")}); apiCode(err) != "BadDigest" {
+		t.Fatalf("a wrong CRC32: %v", err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tls"), Key: aws.String("bad"), Body: bytes.NewReader(body), ContentMD5: aws.String("1B2M2Y8AsgTpgAmY7PhCfg==")}); apiCode(err) != "BadDigest" {
+		t.Fatalf("a wrong Content-MD5: %v", err)
+	}
+	if _, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("tls"), Key: aws.String("bad")}); err == nil {
+		t.Fatal("a refused upload was kept")
+	}
+	if !modes["STREAMING-UNSIGNED-PAYLOAD-TRAILER"] {
+		t.Fatalf("no upload used the checksum trailer: %v", modes)
+	}
+	if _, err := exec.LookPath("aws"); err == nil {
+		os.WriteFile(filepath.Join(dir, "up.bin"), body, 0o600)
+		cmd := exec.Command("aws", "s3", "cp", "--only-show-errors", filepath.Join(dir, "up.bin"), "s3://tls/cli.bin")
+		cmd.Env = append(os.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials"), "AWS_CONFIG_FILE=/dev/null",
+			"AWS_ENDPOINT_URL="+url, "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_CA_BUNDLE="+certFile)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("aws s3 cp over HTTPS: %v\n%s", err, out)
+		}
+		got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("tls"), Key: aws.String("cli.bin")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(got.Body)
+		got.Body.Close()
+		if !bytes.Equal(b, body) {
+			t.Fatal("the CLI's upload over HTTPS differs")
+		}
 	}
 }
