@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -609,5 +610,85 @@ func TestS3OverTLS(t *testing.T) {
 		if !bytes.Equal(b, body) {
 			t.Fatal("the CLI's upload over HTTPS differs")
 		}
+	}
+}
+
+// TestS3Boto3: boto3 round trip, and presigned URLs (signature_version
+// s3v4) that work for anyone until they expire, and only for what they
+// were signed for.
+func TestS3Boto3(t *testing.T) {
+	needAWSCLI(t)
+	dir := t.TempDir()
+	r := start(t, dir)
+	script := `
+import boto3, json, sys, urllib.request, urllib.error
+from botocore.config import Config
+s3 = boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+s3.create_bucket(Bucket="pyb")
+s3.put_object(Bucket="pyb", Key="docs/readme.txt", Body=b"hello from boto3")
+got = s3.get_object(Bucket="pyb", Key="docs/readme.txt")["Body"].read()
+keys = [o["Key"] for o in s3.list_objects_v2(Bucket="pyb", Prefix="docs/")["Contents"]]
+url = s3.generate_presigned_url("get_object", Params={"Bucket": "pyb", "Key": "docs/readme.txt"}, ExpiresIn=60)
+try:
+    presigned = urllib.request.urlopen(url).read()
+except urllib.error.HTTPError as e:
+    sys.exit("presigned GET %s: %s %s" % (url, e.code, e.read()))
+put_url = s3.generate_presigned_url("put_object", Params={"Bucket": "pyb", "Key": "up.txt"}, ExpiresIn=60)
+urllib.request.urlopen(urllib.request.Request(put_url, data=b"uploaded", method="PUT")).read()
+uploaded = s3.get_object(Bucket="pyb", Key="up.txt")["Body"].read()
+try:
+    urllib.request.urlopen(url.replace("readme.txt", "other.txt"))
+    tampered = 200
+except urllib.error.HTTPError as e:
+    tampered = e.code
+print(json.dumps({"got": got.decode(), "keys": keys, "presigned": presigned.decode(), "uploaded": uploaded.decode(), "tampered": tampered}))
+`
+	cmd := exec.Command("python3", "-c", script)
+	cmd.Env = append(os.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials"), "AWS_CONFIG_FILE=/dev/null",
+		"AWS_ENDPOINT_URL="+r.url, "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_PROFILE=default")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("boto3: %v\n%s", err, out)
+	}
+	var res struct {
+		Got, Presigned, Uploaded string
+		Keys                     []string
+		Tampered                 int
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(out), &res); err != nil {
+		t.Fatalf("boto3 printed %s", out)
+	}
+	if res.Got != "hello from boto3" || res.Presigned != res.Got || res.Uploaded != "uploaded" || len(res.Keys) != 1 || res.Tampered != 403 {
+		t.Fatalf("boto3: %+v", res)
+	}
+}
+
+// TestS3VirtualHost: buckets addressed as <bucket>.localhost.
+func TestS3VirtualHost(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, dir)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(r.url, "http://"))
+	dial := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, "127.0.0.1:"+port)
+	}
+	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://localhost:" + port), RetryMaxAttempts: 1,
+		HTTPClient: &http.Client{Transport: &http.Transport{DialContext: dial}}, Credentials: staticCreds(readCredentials(t, dir))})
+	ctx := t.Context()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("vhost")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("vhost"), Key: aws.String("k"), Body: strings.NewReader("v")}); err != nil {
+		t.Fatal(err)
+	}
+	// The same object by path style.
+	got, err := s3Client(r.url, readCredentials(t, dir)).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("vhost"), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if string(b) != "v" {
+		t.Fatalf("read back %q", b)
 	}
 }
