@@ -271,6 +271,10 @@ func (v *verifyingBody) finish() error {
 }
 
 func chunkError(err error) error {
+	var ce *sigv4.ChecksumError
+	if errors.As(err, &ce) {
+		return newS3Err(s3.CodeBadDigest, "The "+ce.Algorithm+" you specified did not match the calculated checksum.")
+	}
 	var e *sigv4.Error
 	if errors.As(err, &e) {
 		if e.Kind == sigv4.Mismatch {

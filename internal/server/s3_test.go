@@ -16,8 +16,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -690,5 +692,48 @@ func TestS3VirtualHost(t *testing.T) {
 	got.Body.Close()
 	if string(b) != "v" {
 		t.Fatalf("read back %q", b)
+	}
+}
+
+// TestS3TrailerChecksumMismatch: an aws-chunked body whose trailer
+// checksum is wrong is BadDigest, and nothing is kept.
+func TestS3TrailerChecksumMismatch(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, dir)
+	root := readCredentials(t, dir)
+	c := s3Client(r.url, root)
+	ctx := t.Context()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("trailer")}); err != nil {
+		t.Fatal(err)
+	}
+	send := func(checksum string) *http.Response {
+		body := "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:" + checksum + "\r\n\r\n"
+		req, _ := http.NewRequest(http.MethodPut, r.url+"/trailer/obj", strings.NewReader(body))
+		req.Header.Set("Content-Encoding", "aws-chunked")
+		req.Header.Set("X-Amz-Decoded-Content-Length", "5")
+		req.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
+		req.Header.Set("X-Amz-Content-Sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+		if err := v4.NewSigner().SignHTTP(ctx, root, req, "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "s3", "us-east-1", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := send("AAAAAA==")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(b), "<Code>BadDigest</Code>") {
+		t.Fatalf("wrong trailer checksum: %d %s", resp.StatusCode, b)
+	}
+	if _, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("trailer"), Key: aws.String("obj")}); err == nil {
+		t.Fatal("an upload with a wrong checksum was kept")
+	}
+	resp = send("NhCmhg==") // CRC32 of "hello"
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("right trailer checksum: %d", resp.StatusCode)
 	}
 }

@@ -33,8 +33,7 @@ const (
 )
 
 // DefaultMaxChunkSize bounds a signed chunk when ChunkedOptions leaves
-// MaxChunkSize zero. SDKs sign chunks of 64 KiB (Go, Kotlin), 80 KiB (.NET)
-// or 128 KiB (Java).
+// MaxChunkSize zero. Clients that sign chunks send 64 KiB to 128 KiB.
 const DefaultMaxChunkSize = 16 << 20
 
 const (
@@ -45,7 +44,7 @@ const (
 	maxTrailer = 16 << 10
 	// trailerSignature names the trailer line signing the others.
 	trailerSignature     = "x-amz-trailer-signature"
-	chunkSignaturePrefix = ";chunk-signature="
+	chunkSignaturePrefix = "chunk-signature="
 	chunkAlgorithm       = "AWS4-HMAC-SHA256-PAYLOAD"
 	trailerAlgorithm     = "AWS4-HMAC-SHA256-TRAILER"
 	signatureMismatch    = "The request signature we calculated does not match the signature you provided. " +
@@ -76,10 +75,20 @@ type ChunkedOptions struct {
 	Trailer []string
 	// MaxChunkSize bounds the size of a signed chunk, which is held in
 	// memory until its signature is verified; 0 means DefaultMaxChunkSize.
-	// Unsigned chunks are streamed and not bounded: SDKs send a body of
-	// known length as a single chunk.
+	// Unsigned chunks are streamed and not bounded: aws-sdk-go-v2 sends a
+	// body of known length as a single chunk.
 	MaxChunkSize int64
 }
+
+// String shows the options without the signing key and the seed
+// signature, which must not reach a log.
+func (o ChunkedOptions) String() string {
+	return fmt.Sprintf("{Mode:%s SigningKey:<redacted> SeedSignature:<redacted> AmzDate:%s Scope:%s DecodedLength:%d Trailer:%q MaxChunkSize:%d}",
+		o.Mode, o.AmzDate, o.Scope, o.DecodedLength, o.Trailer, o.MaxChunkSize)
+}
+
+// GoString is String, for %#v.
+func (o ChunkedOptions) GoString() string { return o.String() }
 
 // ChecksumError reports a checksum trailer that does not match the
 // payload (S3's BadDigest).
@@ -133,14 +142,16 @@ type trailerSum struct {
 //	x-amz-trailer-signature:<64 hex>\r\n                     (signed trailer)
 //	\r\n
 //
-// In the signed modes each chunk is buffered (at most MaxChunkSize bytes)
-// and its bytes are returned only once its signature has been verified.
-// In the unsigned mode bytes are returned as they arrive; what vouches for
-// them is the trailer's checksum, checked at the end. Either way the
-// caller must not commit what it read until Read returns io.EOF: only then
-// have every signature, the last chunk, the decoded length, the trailer
-// fields, their signature and checksums, and the end of the body been
-// verified.
+// In the signed modes each chunk is buffered (at most MaxChunkSize bytes,
+// the buffer growing as they arrive) and its bytes are returned only once
+// its signature has been verified. In the unsigned mode bytes are returned
+// as they arrive; what vouches for them is the trailer's checksum, checked
+// at the end. Either way the caller must not commit what it read until
+// Read returns io.EOF: only then have every signature, the last chunk, the
+// decoded length, the trailer fields, their signature and checksums, and
+// the end of the body been verified. Besides the chunk buffer a reader
+// holds a 4 KiB read buffer (which bounds chunk header and trailer lines)
+// and the trailer (16 KiB at most), whatever the size of the body.
 //
 // Errors are sticky. Malformed framing, a body that ends early or goes on
 // after its end, and a payload whose length differs from DecodedLength are
@@ -223,8 +234,9 @@ func (r *ChunkedReader) Read(p []byte) (int, error) {
 	}
 }
 
-// Trailers returns the trailer fields (lower-case names) once Read has
-// returned io.EOF, nil before.
+// Trailers returns the trailer fields (lower-case names, without
+// x-amz-trailer-signature) once Read has returned io.EOF, nil before. It
+// is empty for StreamingPayload.
 func (r *ChunkedReader) Trailers() map[string]string {
 	if r.err != io.EOF {
 		return nil
@@ -272,7 +284,10 @@ func (r *ChunkedReader) next() error {
 	if size == 0 {
 		return r.finish(sig)
 	}
-	if size > math.MaxInt64-r.got || r.opt.DecodedLength >= 0 && r.got+size > r.opt.DecodedLength {
+	if size > math.MaxInt64-r.got {
+		return errorf(Incomplete, "the aws-chunked body is larger than %d bytes", int64(math.MaxInt64))
+	}
+	if r.opt.DecodedLength >= 0 && r.got+size > r.opt.DecodedLength {
 		return errorf(Incomplete, "the aws-chunked body holds more than the %d bytes of x-amz-decoded-content-length", r.opt.DecodedLength)
 	}
 	r.got += size
@@ -334,12 +349,22 @@ func (r *ChunkedReader) parseHeader(line []byte) (int64, [sha256.Size]byte, erro
 		}
 		return size, sig, nil
 	}
-	s, found := bytes.CutPrefix(ext, []byte(chunkSignaturePrefix[1:]))
-	if !hasExt || !found || len(s) != 2*sha256.Size || bytes.ContainsFunc(s, func(c rune) bool { return !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') }) {
+	s, found := bytes.CutPrefix(ext, []byte(chunkSignaturePrefix))
+	if !hasExt || !found || len(s) != 2*sha256.Size || !lowerHexBytes(s) {
 		return 0, sig, errorf(Incomplete, "aws-chunked chunk header %q is not of the form <hex size>;chunk-signature=<64 lower-case hex>", clip(line))
 	}
 	hex.Decode(sig[:], s)
 	return size, sig, nil
+}
+
+// lowerHexBytes is lowerHex of a []byte, without converting it.
+func lowerHexBytes(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // parseChunkSize parses a chunk size: 1 to 16 hexadecimal digits of either
@@ -375,6 +400,7 @@ func (r *ChunkedReader) finish(sig [sha256.Size]byte) error {
 		if err := r.readCRLF(); err != nil {
 			return err
 		}
+		r.vals = map[string]string{}
 	} else if err := r.readTrailer(); err != nil {
 		return err
 	}
@@ -496,12 +522,9 @@ func (r *ChunkedReader) verify(sig [sha256.Size]byte) error {
 	r.mac.Reset()
 	r.mac.Write(r.sts)
 	if !hmac.Equal(r.mac.Sum(r.mine[:0]), sig[:]) {
-		sts := string(r.sts)
-		return &Error{
-			Kind:         Mismatch,
-			Message:      signatureMismatch + "\n\nThe String-to-Sign should have been\n'" + sts + "'\n",
-			StringToSign: sts,
-		}
+		// The string to sign holds the previous signature: it is kept out
+		// of the message, which may be logged.
+		return &Error{Kind: Mismatch, Message: signatureMismatch, StringToSign: string(r.sts)}
 	}
 	r.prev = sig
 	return nil

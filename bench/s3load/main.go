@@ -1,0 +1,188 @@
+// Command s3load drives an S3 endpoint with aws-sdk-go-v2 and reports
+// small-object PUT and GET rates with their p50/p99 latency under
+// concurrent clients, and large-object PUT and GET throughput. It drives
+// any endpoint the same way (podiam, or MinIO side by side), given its URL
+// and credentials, and only talks to the address given (loopback).
+//
+//	go run ./bench/s3load -endpoint http://127.0.0.1:4580 -access-key AKIA... -secret-key ... \
+//	    -clients 16 -duration 10s -large 256MiB
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+func main() {
+	endpoint := flag.String("endpoint", "http://127.0.0.1:4580", "S3 endpoint (loopback)")
+	access := flag.String("access-key", "", "access key id")
+	secret := flag.String("secret-key", "", "secret access key")
+	bucket := flag.String("bucket", "s3load", "bucket to create and use")
+	clients := flag.Int("clients", 16, "concurrent clients for the small-object load")
+	duration := flag.Duration("duration", 10*time.Second, "length of each small-object load")
+	small := flag.Int("small", 4<<10, "small object size in bytes")
+	large := flag.String("large", "256MiB", "large object size (e.g. 256MiB; 0 to skip)")
+	flag.Parse()
+	if err := run(*endpoint, *access, *secret, *bucket, *clients, *duration, *small, *large); err != nil {
+		fmt.Fprintln(os.Stderr, "s3load:", err)
+		os.Exit(1)
+	}
+}
+
+func parseSize(s string) (int64, error) {
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if v, ok := strings.CutSuffix(s, suffix); ok {
+			s, mult = v, m
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n * mult, err
+}
+
+func run(endpoint, access, secret, bucket string, clients int, duration time.Duration, small int, largeSize string) error {
+	large, err := parseSize(largeSize)
+	if err != nil {
+		return fmt.Errorf("-large: %w", err)
+	}
+	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true, RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: access, SecretAccessKey: secret}, nil
+		})})
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil && !strings.Contains(err.Error(), "BucketAlreadyOwnedByYou") {
+		return fmt.Errorf("create bucket: %w", err)
+	}
+	body := make([]byte, small)
+	rand.Read(body)
+	keys := 1000
+	if err := load(fmt.Sprintf("PUT %d B", small), clients, duration, func(i int) error {
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(fmt.Sprintf("small/%04d", i%keys)), Body: bytes.NewReader(body)})
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := load(fmt.Sprintf("GET %d B", small), clients, duration, func(i int) error {
+		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(fmt.Sprintf("small/%04d", i%keys))})
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, out.Body)
+		out.Body.Close()
+		return err
+	}); err != nil {
+		return err
+	}
+	if large == 0 {
+		return nil
+	}
+	// One large object, streamed from a generator (no large buffer).
+	start := time.Now()
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("large"), Body: &pattern{n: large}, ContentLength: aws.Int64(large)}); err != nil {
+		return fmt.Errorf("large PUT: %w", err)
+	}
+	el := time.Since(start)
+	fmt.Printf("PUT %s: %.1f MB/s (%v)\n", largeSize, float64(large)/el.Seconds()/1e6, el.Round(time.Millisecond))
+	start = time.Now()
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("large")})
+	if err != nil {
+		return fmt.Errorf("large GET: %w", err)
+	}
+	n, err := io.Copy(io.Discard, out.Body)
+	out.Body.Close()
+	if err != nil || n != large {
+		return fmt.Errorf("large GET: %d bytes, %v", n, err)
+	}
+	el = time.Since(start)
+	fmt.Printf("GET %s: %.1f MB/s (%v)\n", largeSize, float64(large)/el.Seconds()/1e6, el.Round(time.Millisecond))
+	return nil
+}
+
+// pattern yields n bytes of a repeating pattern and can be rewound (the
+// SDK seeks to compute the payload hash).
+type pattern struct {
+	n, off int64
+}
+
+var block = func() []byte {
+	b := make([]byte, 1<<20)
+	rand.Read(b)
+	return b
+}()
+
+func (p *pattern) Read(b []byte) (int, error) {
+	if p.off >= p.n {
+		return 0, io.EOF
+	}
+	if rem := p.n - p.off; int64(len(b)) > rem {
+		b = b[:rem]
+	}
+	n := 0
+	for n < len(b) {
+		i := (p.off + int64(n)) % int64(len(block))
+		n += copy(b[n:], block[i:])
+	}
+	p.off += int64(n)
+	return n, nil
+}
+
+func (p *pattern) Seek(off int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+		p.off = off
+	case io.SeekCurrent:
+		p.off += off
+	case io.SeekEnd:
+		p.off = p.n + off
+	}
+	return p.off, nil
+}
+
+// load runs fn from clients goroutines for duration and prints the rate
+// and the p50 and p99 latency.
+func load(name string, clients int, duration time.Duration, fn func(i int) error) error {
+	var n atomic.Int64
+	lat := make([][]time.Duration, clients)
+	end := time.Now().Add(duration)
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := c; time.Now().Before(end); i += clients {
+				s := time.Now()
+				if err := fn(i); err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				lat[c] = append(lat[c], time.Since(s))
+				n.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if e := firstErr.Load(); e != nil {
+		return fmt.Errorf("%s: %v", name, e)
+	}
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	q := func(p float64) time.Duration { return all[int(p*float64(len(all)-1))] }
+	fmt.Printf("%s, %d clients, %v: %d requests, %.0f ops/s, p50 %v, p99 %v\n",
+		name, clients, duration, n.Load(), float64(n.Load())/duration.Seconds(), q(0.50).Round(time.Microsecond), q(0.99).Round(time.Microsecond))
+	return nil
+}
