@@ -22,6 +22,9 @@ type DB struct {
 	w     *sql.DB // the one writing connection
 	r     *sql.DB // read-only connections
 	reads *reads  // single-statement reads on r
+
+	writes chan *writeReq // to the group committer
+	done   chan struct{}  // closed when the group committer has stopped
 }
 
 // busyTimeout is how long a connection waits for another process's lock
@@ -62,19 +65,105 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxIdleConns(8)
-	return &DB{w: w, r: r, reads: &reads{db: r}}, nil
+	db := &DB{w: w, r: r, reads: &reads{db: r}, writes: make(chan *writeReq), done: make(chan struct{})}
+	go db.commitLoop()
+	return db, nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	close(db.writes)
+	<-db.done
 	db.reads.close()
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
 // write runs fn in a BEGIN IMMEDIATE transaction and commits it if fn
 // returns nil.
+//
+// Writes are committed in groups: while one transaction commits (and
+// waits for its fsync), the writes that arrive queue up, and the next
+// transaction runs each of them in a savepoint of its own and commits
+// them together. A write that fails is rolled back to its savepoint and
+// fails alone; a failed commit fails every write of its group. Each
+// method still sees the writes before it, in order, and returns only once
+// its write is durable.
 func (db *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
-	return inTx(ctx, db.w, fn)
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case db.writes <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-req.done
+}
+
+// writeReq is one write waiting for the group committer.
+type writeReq struct {
+	ctx  context.Context
+	fn   func(*sql.Tx) error
+	done chan error
+}
+
+// maxGroup bounds the writes committed together.
+const maxGroup = 128
+
+// commitLoop runs the writes, a group per transaction, until writes is
+// closed.
+func (db *DB) commitLoop() {
+	defer close(db.done)
+	for req := range db.writes {
+		group := []*writeReq{req}
+	gather:
+		for len(group) < maxGroup {
+			select {
+			case r, ok := <-db.writes:
+				if !ok {
+					break gather
+				}
+				group = append(group, r)
+			default:
+				break gather
+			}
+		}
+		db.commitGroup(group)
+	}
+}
+
+func (db *DB) commitGroup(group []*writeReq) {
+	if len(group) == 1 {
+		r := group[0]
+		r.done <- inTx(r.ctx, db.w, r.fn)
+		return
+	}
+	errs := make([]error, len(group))
+	err := inTx(context.Background(), db.w, func(tx *sql.Tx) error {
+		for i, r := range group {
+			if err := r.ctx.Err(); err != nil {
+				errs[i] = err
+				continue
+			}
+			if _, err := tx.ExecContext(r.ctx, `SAVEPOINT w`); err != nil {
+				return err
+			}
+			if err := r.fn(tx); err != nil {
+				errs[i] = dbErr(err)
+				if _, rerr := tx.ExecContext(context.Background(), `ROLLBACK TO w`); rerr != nil {
+					return rerr
+				}
+			}
+			if _, err := tx.ExecContext(context.Background(), `RELEASE w`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i, r := range group {
+		if errs[i] == nil {
+			errs[i] = err
+		}
+		r.done <- errs[i]
+	}
 }
 
 // read runs fn in a read transaction, so that its queries see one state.
