@@ -15,7 +15,8 @@
 // A Writer streams into a temporary file, hashing (MD5, for ETags) and
 // counting as bytes pass, with no buffering of the whole object. Commit
 // fsyncs the file, renames it into data/ under a fresh id, and fsyncs
-// both directories; only then does it return the id, so an id the caller
+// that directory (a temporary name that comes back after a crash is swept
+// at start); only then does it return the id, so an id the caller
 // has seen survives a crash (kill -9 or power loss), whole and unchanged.
 //
 // The caller orders its writes around that contract: commit the blob,

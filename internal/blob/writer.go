@@ -62,8 +62,8 @@ func (w *Writer) MD5() [md5.Size]byte {
 }
 
 // Commit makes the blob durable and returns its id: it fsyncs the file,
-// renames it into data/ under a fresh random id, and fsyncs both
-// directories. Once Commit returns nil the bytes survive a crash; if it
+// renames it into data/ under a fresh random id, and fsyncs that
+// directory. Once Commit returns nil the bytes survive a crash; if it
 // returns an error, nothing of the blob is left behind.
 func (w *Writer) Commit() (string, error) {
 	if w.done {
@@ -97,7 +97,7 @@ func (w *Writer) commit() (string, error) {
 }
 
 // place renames the synced temporary file tmp to a fresh id in data/ and
-// fsyncs both directories. If it fails after the rename it removes the
+// fsyncs its directory. If it fails after the rename it removes the
 // blob again, so that no unacknowledged blob stays in data/.
 func (s *Store) place(tmp string) (string, error) {
 	for range maxIDTries {
@@ -118,11 +118,9 @@ func (s *Store) place(tmp string) (string, error) {
 		if err := os.Rename(tmp, final); err != nil {
 			return "", err
 		}
-		err = syncDir(dir)
-		if err == nil {
-			err = syncDir(s.tmp)
-		}
-		if err != nil {
+		// The new name must be durable; the old one need not be: a
+		// temporary file that comes back after a crash is swept at start.
+		if err := syncDir(dir); err != nil {
 			os.Remove(final)
 			return "", err
 		}
