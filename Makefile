@@ -3,6 +3,8 @@
 
 ORACLE_DIR := test/oracle
 ORACLE_STAMP := $(ORACLE_DIR)/node_modules/.installed
+JSCLIENT_DIR := test/jsclient
+JSCLIENT_STAMP := $(JSCLIENT_DIR)/node_modules/.installed
 
 .PHONY: test run build bench fuzz oracle
 
@@ -14,10 +16,10 @@ BOTOCORE_DATA := $(shell python3 -c 'import botocore, os; print(os.path.join(os.
 # evaluator (which needs node and the pinned npm packages), the AWS CLI
 # tests and the checks against botocore's models: here a missing client
 # fails the run instead of skipping its tests.
-test: $(ORACLE_STAMP)
+test: $(ORACLE_STAMP) $(JSCLIENT_STAMP)
 	@test -n "$(BOTOCORE_DATA)" || { echo "botocore (the AWS CLI v1's library) is not importable by python3"; exit 1; }
 	go vet ./...
-	PODIAM_ORACLE=$(CURDIR)/$(ORACLE_DIR)/oracle.mjs PODIAM_BOTOCORE_DATA=$(BOTOCORE_DATA) PODIAM_REQUIRE_CLIENTS=1 go test -count=1 ./...
+	PODIAM_ORACLE=$(CURDIR)/$(ORACLE_DIR)/oracle.mjs PODIAM_BOTOCORE_DATA=$(BOTOCORE_DATA) PODIAM_JSCLIENT=$(CURDIR)/$(JSCLIENT_DIR) PODIAM_REQUIRE_CLIENTS=1 go test -count=1 ./...
 
 build:
 	go build -o bin/podiam ./cmd/podiam
@@ -48,4 +50,9 @@ oracle: $(ORACLE_STAMP)
 $(ORACLE_STAMP): $(ORACLE_DIR)/package.json $(ORACLE_DIR)/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { apt-get update && apt-get install -y nodejs npm; }
 	cd $(ORACLE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(JSCLIENT_STAMP): $(JSCLIENT_DIR)/package.json $(JSCLIENT_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { apt-get update && apt-get install -y nodejs npm; }
+	cd $(JSCLIENT_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@

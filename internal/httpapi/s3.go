@@ -671,7 +671,7 @@ func (e *Edge) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	svc := e.cfg.S3
 	for k := range q {
 		switch {
-		case strings.HasPrefix(k, "response-"), strings.HasPrefix(k, "X-Amz-"), k == "x-id", k == "uploads", k == "uploadId", k == "partNumber", k == "max-parts", k == "part-number-marker",
+		case strings.HasPrefix(k, "response-"), strings.HasPrefix(strings.ToLower(k), "x-amz-"), k == "x-id", k == "uploads", k == "uploadId", k == "partNumber", k == "max-parts", k == "part-number-marker",
 			k == "tagging", k == "acl":
 		default:
 			return notImplemented(q)

@@ -737,3 +737,65 @@ func TestS3TrailerChecksumMismatch(t *testing.T) {
 		t.Fatalf("right trailer checksum: %d", resp.StatusCode)
 	}
 }
+
+// TestS3JavaScript: the AWS SDK for JavaScript v3 (test/jsclient, pinned)
+// gets session credentials from STS and uses them against S3; the role's
+// policy allows objects and denies DeleteBucket.
+func TestS3JavaScript(t *testing.T) {
+	js := os.Getenv("PODIAM_JSCLIENT")
+	if js == "" {
+		if os.Getenv("PODIAM_REQUIRE_CLIENTS") != "" {
+			t.Fatal("PODIAM_JSCLIENT is not set, and PODIAM_REQUIRE_CLIENTS is")
+		}
+		t.Skip("PODIAM_JSCLIENT is not set: `make test` installs the SDK and sets it")
+	}
+	dir := t.TempDir()
+	r := start(t, dir)
+	root := readCredentials(t, dir)
+	ctx := t.Context()
+	account := aws.ToString(callerIdentity(t, r.url, root).Account)
+	im := awsiam.New(awsiam.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(root)})
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + account + `"},"Action":"sts:AssumeRole"}]}`
+	if _, err := im.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("js"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	im.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("js"), PolicyName: aws.String("p"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":["s3:PutObject","s3:GetObject","s3:DeleteObject"],"Resource":"arn:aws:s3:::jsb/*"},
+		{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::jsb"}]}`)})
+	im.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("js")})
+	im.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("js"), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)})
+	k, err := im.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("js")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3Client(r.url, root).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("jsb")}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("node", filepath.Join(js, "s3.mjs"))
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "AWS_ENDPOINT_URL="+r.url, "AWS_ACCESS_KEY_ID="+aws.ToString(k.AccessKey.AccessKeyId),
+		"AWS_SECRET_ACCESS_KEY="+aws.ToString(k.AccessKey.SecretAccessKey), "AWS_REGION=us-east-1",
+		"ROLE_ARN=arn:aws:iam::"+account+":role/js", "BUCKET=jsb")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node: %v\n%s%s", err, out, stderr.Bytes())
+	}
+	var res struct {
+		Body, Presigned, Denied string
+		Keys                    []string
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(out), &res); err != nil {
+		t.Fatalf("node printed %s", out)
+	}
+	if res.Body != "hello from js" || res.Presigned != res.Body || len(res.Keys) != 1 || res.Denied != "AccessDenied" {
+		t.Fatalf("JavaScript SDK: %+v", res)
+	}
+}
