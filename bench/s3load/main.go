@@ -36,11 +36,72 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "length of each small-object load")
 	small := flag.Int("small", 4<<10, "small object size in bytes")
 	large := flag.String("large", "256MiB", "large object size (e.g. 256MiB; 0 to skip)")
+	streams := flag.Int("streams", 0, "if set: only run this many concurrent PUT then GET streams of -large each")
 	flag.Parse()
-	if err := run(*endpoint, *access, *secret, *bucket, *clients, *duration, *small, *large); err != nil {
+	var err error
+	if *streams > 0 {
+		err = runStreams(*endpoint, *access, *secret, *bucket, *streams, *large)
+	} else {
+		err = run(*endpoint, *access, *secret, *bucket, *clients, *duration, *small, *large)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "s3load:", err)
 		os.Exit(1)
 	}
+}
+
+func client(endpoint, access, secret string) *s3.Client {
+	return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true, RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: access, SecretAccessKey: secret}, nil
+		})})
+}
+
+// runStreams PUTs n objects of the large size at once, then GETs them at
+// once, and prints the aggregate throughput of each.
+func runStreams(endpoint, access, secret, bucket string, n int, largeSize string) error {
+	size, err := parseSize(largeSize)
+	if err != nil {
+		return err
+	}
+	c := client(endpoint, access, secret)
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil && !strings.Contains(err.Error(), "BucketAlreadyOwnedByYou") {
+		return err
+	}
+	phase := func(name string, fn func(i int) error) error {
+		start := time.Now()
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs[i] = fn(i) }()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		el := time.Since(start)
+		fmt.Printf("%s %d x %s: %.1f MB/s aggregate (%v)\n", name, n, largeSize, float64(size)*float64(n)/el.Seconds()/1e6, el.Round(time.Millisecond))
+		return nil
+	}
+	if err := phase("PUT", func(i int) error {
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(fmt.Sprintf("stream/%03d", i)), Body: &pattern{n: size}, ContentLength: aws.Int64(size)})
+		return err
+	}); err != nil {
+		return err
+	}
+	return phase("GET", func(i int) error {
+		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(fmt.Sprintf("stream/%03d", i))})
+		if err != nil {
+			return err
+		}
+		defer out.Body.Close()
+		_, err = io.Copy(io.Discard, out.Body)
+		return err
+	})
 }
 
 func parseSize(s string) (int64, error) {
@@ -59,10 +120,7 @@ func run(endpoint, access, secret, bucket string, clients int, duration time.Dur
 	if err != nil {
 		return fmt.Errorf("-large: %w", err)
 	}
-	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true, RetryMaxAttempts: 1,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: access, SecretAccessKey: secret}, nil
-		})})
+	c := client(endpoint, access, secret)
 	ctx := context.Background()
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil && !strings.Contains(err.Error(), "BucketAlreadyOwnedByYou") {
 		return fmt.Errorf("create bucket: %w", err)

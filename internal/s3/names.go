@@ -53,6 +53,9 @@ func ValidateKey(key string) error {
 		return &Error{Code: CodeKeyTooLong, Message: "Your key is too long", Resource: key[:64] + "..."}
 	case !utf8.ValidString(key):
 		return errorf(CodeInvalidArgument, "An object key must be UTF-8.")
+	case strings.IndexByte(key, 0) >= 0:
+		// XML 1.0, in which keys are listed, cannot hold U+0000.
+		return errorf(CodeInvalidArgument, "An object key must not contain the NUL character.")
 	}
 	return nil
 }
