@@ -278,3 +278,11 @@ func OwnerACL(owner string) *AccessControlPolicy {
 		Permission: "FULL_CONTROL",
 	}}}
 }
+
+// CopyPartResult is UploadPartCopy's result.
+type CopyPartResult struct {
+	XMLName      xml.Name  `xml:"CopyPartResult"`
+	Xmlns        string    `xml:"xmlns,attr"`
+	ETag         string    `xml:"ETag"`
+	LastModified Timestamp `xml:"LastModified"`
+}

@@ -819,12 +819,31 @@ func (e *Edge) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.R
 		return false, nil
 	case r.Method == http.MethodPut:
 		op("UploadPart")
-		if r.Header.Get("X-Amz-Copy-Source") != "" {
-			return true, newS3Err("NotImplemented", "UploadPartCopy is not implemented yet.")
-		}
 		n, err := strconv.Atoi(firstOf(q, "partNumber"))
 		if err != nil {
 			return true, newS3Err("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive")
+		}
+		if src := r.Header.Get("X-Amz-Copy-Source"); src != "" {
+			op("UploadPartCopy")
+			srcBucket, srcKey, err := copySource(src)
+			if err != nil {
+				return true, err
+			}
+			first, last := int64(-1), int64(-1)
+			if rng := r.Header.Get("X-Amz-Copy-Source-Range"); rng != "" {
+				a, b, ok := strings.Cut(strings.TrimPrefix(rng, "bytes="), "-")
+				f, ferr := strconv.ParseInt(a, 10, 64)
+				l, lerr := strconv.ParseInt(b, 10, 64)
+				if !ok || !strings.HasPrefix(rng, "bytes=") || ferr != nil || lerr != nil || f < 0 {
+					return true, newS3Err("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+				}
+				first, last = f, l
+			}
+			p, err := svc.UploadPartCopy(ctx, &a.req, s3.PartInput{Bucket: bucket, Key: key, UploadID: uploadID, Number: n}, srcBucket, srcKey, first, last)
+			if err != nil {
+				return true, err
+			}
+			return true, e.s3XML(w, &awsproto.CopyPartResult{Xmlns: awsproto.S3Namespace, ETag: `"` + p.ETag + `"`, LastModified: awsproto.Timestamp(p.LastModified)})
 		}
 		p, err := svc.UploadPart(ctx, &a.req, s3.PartInput{Bucket: bucket, Key: key, UploadID: uploadID, Number: n, Body: a.body,
 			Size: bodySize(r, a), ContentMD5: r.Header.Get("Content-Md5"), Checksums: a.checksums})
@@ -894,13 +913,9 @@ func (e *Edge) s3XML(w http.ResponseWriter, v any) error {
 // s3Copy serves CopyObject.
 func (e *Edge) s3Copy(ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket, key, src string, op func(string)) error {
 	op("CopyObject")
-	src, _, _ = strings.Cut(src, "?") // versionId: one version per key here
-	if u, err := url.PathUnescape(src); err == nil {
-		src = u
-	}
-	srcBucket, srcKey, found := strings.Cut(strings.TrimPrefix(src, "/"), "/")
-	if !found || srcBucket == "" || srcKey == "" {
-		return newS3Err("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+	srcBucket, srcKey, err := copySource(src)
+	if err != nil {
+		return err
 	}
 	in := s3.CopyInput{SourceBucket: srcBucket, SourceKey: srcKey, Bucket: bucket, Key: key, ACL: r.Header.Get("X-Amz-Acl")}
 	switch d := r.Header.Get("X-Amz-Metadata-Directive"); d {
@@ -999,4 +1014,18 @@ func (e *Edge) s3Subresource(ctx context.Context, w http.ResponseWriter, r *http
 		return true, ok(http.StatusOK)
 	}
 	return false, nil
+}
+
+// copySource reads an x-amz-copy-source header: [/]bucket/key, URL-encoded,
+// perhaps with ?versionId (one version per key here).
+func copySource(src string) (bucket, key string, err error) {
+	src, _, _ = strings.Cut(src, "?")
+	if u, uerr := url.PathUnescape(src); uerr == nil {
+		src = u
+	}
+	bucket, key, found := strings.Cut(strings.TrimPrefix(src, "/"), "/")
+	if !found || bucket == "" || key == "" {
+		return "", "", newS3Err("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+	}
+	return bucket, key, nil
 }

@@ -15,7 +15,7 @@ import (
 
 type noBlobs struct{}
 
-func (noBlobs) Create() (BlobWriter, error)    { return nil, os.ErrInvalid }
+func (noBlobs) Create() (BlobWriter, error)   { return nil, os.ErrInvalid }
 func (noBlobs) Open(string) (*os.File, error) { return nil, os.ErrNotExist }
 func (noBlobs) Remove(string) error           { return nil }
 

@@ -286,3 +286,22 @@ func (s *Service) ListMultipartUploads(ctx context.Context, r *Request, bucket, 
 	}
 	return out, nil
 }
+
+// UploadPartCopy stores a part copied from an existing object (a byte
+// range of it, or all of it): s3:GetObject on the source and s3:PutObject
+// on the destination must both be allowed.
+func (s *Service) UploadPartCopy(ctx context.Context, r *Request, in PartInput, srcBucket, srcKey string, first, last int64) (store.Part, error) {
+	src, f, err := s.GetObject(ctx, r, srcBucket, srcKey)
+	if err != nil {
+		return store.Part{}, err
+	}
+	defer f.Close()
+	if first < 0 {
+		first, last = 0, src.Size-1
+	}
+	if first > last || last >= src.Size {
+		return store.Part{}, errorf(CodeInvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+	}
+	in.Body, in.Size, in.ContentMD5, in.Checksums = io.NewSectionReader(f, first, last-first+1), last-first+1, "", nil
+	return s.UploadPart(ctx, r, in)
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -798,4 +800,145 @@ func TestS3JavaScript(t *testing.T) {
 	if res.Body != "hello from js" || res.Presigned != res.Body || len(res.Keys) != 1 || res.Denied != "AccessDenied" {
 		t.Fatalf("JavaScript SDK: %+v", res)
 	}
+}
+
+// TestS3SignedStreamingAndPartCopy: a body sent as signed aws-chunked
+// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD, chunk signatures from
+// aws-sdk-go-v2's stream signer), a tampered chunk refused; UploadPartCopy
+// of byte ranges; an expired presigned URL; S3 decisions in the audit log.
+func TestS3SignedStreamingAndPartCopy(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, dir)
+	root := readCredentials(t, dir)
+	c := s3Client(r.url, root)
+	ctx := t.Context()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("stream")}); err != nil {
+		t.Fatal(err)
+	}
+	payload := make([]byte, 150<<10)
+	rand.Read(payload)
+	send := func(tamper bool) *http.Response {
+		now := time.Now().UTC()
+		var body bytes.Buffer
+		req, _ := http.NewRequest(http.MethodPut, r.url+"/stream/signed.bin", nil)
+		req.Header.Set("Content-Encoding", "aws-chunked")
+		req.Header.Set("X-Amz-Decoded-Content-Length", strconv.Itoa(len(payload)))
+		req.Header.Set("X-Amz-Content-Sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
+		chunks := [][]byte{payload[:64<<10], payload[64<<10 : 128<<10], payload[128<<10:], nil}
+		size := 0
+		for _, ch := range chunks {
+			size += len(strconv.FormatInt(int64(len(ch)), 16)) + len(";chunk-signature=") + 64 + 2 + len(ch) + 2
+		}
+		req.ContentLength = int64(size)
+		if err := v4.NewSigner().SignHTTP(ctx, root, req, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "s3", "us-east-1", now); err != nil {
+			t.Fatal(err)
+		}
+		auth := req.Header.Get("Authorization")
+		seed, _ := hex.DecodeString(auth[strings.LastIndex(auth, "Signature=")+len("Signature="):])
+		ss := v4.NewStreamSigner(root, "s3", "us-east-1", seed)
+		for i, ch := range chunks {
+			sig, err := ss.GetSignature(ctx, nil, ch, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := ch
+			if tamper && i == 1 {
+				data = append([]byte(nil), ch...)
+				data[0] ^= 1
+			}
+			fmt.Fprintf(&body, "%x;chunk-signature=%x\r\n", len(ch), sig)
+			body.Write(data)
+			body.WriteString("\r\n")
+		}
+		req.Body = io.NopCloser(&body)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := send(true)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 403 || !strings.Contains(string(b), "SignatureDoesNotMatch") {
+		t.Fatalf("tampered chunk: %d %s", resp.StatusCode, b)
+	}
+	resp = send(false)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("signed streaming upload: %d %s", resp.StatusCode, b)
+	}
+	got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("stream"), Key: aws.String("signed.bin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(got.Body)
+	got.Body.Close()
+	if !bytes.Equal(b, payload) {
+		t.Fatalf("read back %d bytes", len(b))
+	}
+
+	// UploadPartCopy: the object in two ranges, reassembled.
+	cu, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("stream"), Key: aws.String("copy.bin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := len(payload) / 2
+	var parts []s3types.CompletedPart
+	for i, rng := range []string{fmt.Sprintf("bytes=0-%d", half-1), fmt.Sprintf("bytes=%d-%d", half, len(payload)-1)} {
+		p, err := c.UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: aws.String("stream"), Key: aws.String("copy.bin"), UploadId: cu.UploadId,
+			PartNumber: aws.Int32(int32(i + 1)), CopySource: aws.String("stream/signed.bin"), CopySourceRange: aws.String(rng)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, s3types.CompletedPart{PartNumber: aws.Int32(int32(i + 1)), ETag: p.CopyPartResult.ETag})
+	}
+	// The first part is smaller than 5 MiB: S3 refuses to complete.
+	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("stream"), Key: aws.String("copy.bin"), UploadId: cu.UploadId,
+		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}})
+	if apiCode(err) != "EntityTooSmall" {
+		t.Fatalf("complete with a small first part: %v", err)
+	}
+	lp, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String("stream"), Key: aws.String("copy.bin"), UploadId: cu.UploadId})
+	if err != nil || len(lp.Parts) != 2 || aws.ToInt64(lp.Parts[0].Size)+aws.ToInt64(lp.Parts[1].Size) != int64(len(payload)) {
+		t.Fatalf("copied parts %+v, %v", lp, err)
+	}
+
+	// A presigned URL that has expired.
+	ps := s3.NewPresignClient(c)
+	req, err := ps.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("stream"), Key: aws.String("signed.bin")}, func(o *s3.PresignOptions) {
+		o.Expires = time.Second
+		o.ClientOptions = append(o.ClientOptions, func(o *s3.Options) {
+			o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+				return v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware(s)
+			})
+		})
+	}, func(o *s3.PresignOptions) {
+		o.Presigner = presignAt{time.Now().Add(-time.Hour)}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.Get(req.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 403 || !strings.Contains(string(b), "Request has expired") {
+		t.Fatalf("expired presigned URL: %d %s", resp.StatusCode, b)
+	}
+
+	log, _ := os.ReadFile(filepath.Join(dir, "audit.log"))
+	if !bytes.Contains(log, []byte(`"action":"s3:GetObject","resource":"arn:aws:s3:::stream/signed.bin","decision":"allowed"`)) {
+		t.Fatalf("the audit log lacks the GetObject decision:\n%.2000s", log)
+	}
+}
+
+// presignAt presigns as if at another time.
+type presignAt struct{ at time.Time }
+
+func (p presignAt) PresignHTTP(ctx context.Context, c aws.Credentials, r *http.Request, payloadHash, service, region string, _ time.Time, opts ...func(*v4.SignerOptions)) (string, http.Header, error) {
+	return v4.NewSigner().PresignHTTP(ctx, c, r, payloadHash, service, region, p.at, opts...)
 }
