@@ -24,6 +24,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -941,4 +942,71 @@ type presignAt struct{ at time.Time }
 
 func (p presignAt) PresignHTTP(ctx context.Context, c aws.Credentials, r *http.Request, payloadHash, service, region string, _ time.Time, opts ...func(*v4.SignerOptions)) (string, http.Header, error) {
 	return v4.NewSigner().PresignHTTP(ctx, c, r, payloadHash, service, region, p.at, opts...)
+}
+
+// TestS3CrossAccount: a role of another account reaches a bucket only when
+// the bucket policy grants it and its own policies allow; either alone is
+// not enough.
+func TestS3CrossAccount(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, dir)
+	root := readCredentials(t, dir)
+	ctx := t.Context()
+	orgs := organizations.New(organizations.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(root)})
+	st, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{Email: aws.String("other@example.com"), AccountName: aws.String("other")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := aws.ToString(st.CreateAccountStatus.AccountId)
+	// An admin user of the owner account enters the other account.
+	im := awsiam.New(awsiam.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(root)})
+	im.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("admin")})
+	im.AttachUserPolicy(ctx, &awsiam.AttachUserPolicyInput{UserName: aws.String("admin"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")})
+	k, err := im.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("admin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := aws.Credentials{AccessKeyID: aws.ToString(k.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(k.AccessKey.SecretAccessKey)}
+	ar, err := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(admin)}).AssumeRole(ctx,
+		&sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + other + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("xa")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherAdmin := aws.Credentials{AccessKeyID: aws.ToString(ar.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(ar.Credentials.SecretAccessKey), SessionToken: aws.ToString(ar.Credentials.SessionToken)}
+	c := s3Client(r.url, root)
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("shared-data")}); err != nil {
+		t.Fatal(err)
+	}
+	c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("shared-data"), Key: aws.String("report.csv"), Body: strings.NewReader("1,2,3")})
+	visitor := s3Client(r.url, otherAdmin) // AdministratorAccess in its own account
+	get := func() error {
+		_, err := visitor.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("shared-data"), Key: aws.String("report.csv")})
+		return err
+	}
+	if err := get(); apiCode(err) != "AccessDenied" {
+		t.Fatalf("another account without a bucket policy: %v", err)
+	}
+	grant := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + other + `:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared-data/*"}]}`
+	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("shared-data"), Policy: aws.String(grant)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := get(); err != nil {
+		t.Fatalf("granted by the bucket policy, allowed by its own: %v", err)
+	}
+	// A role of the other account without S3 in its own policies.
+	otherIAM := awsiam.New(awsiam.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(otherAdmin)})
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + other + `:role/OrganizationAccountAccessRole"},"Action":"sts:AssumeRole"}]}`
+	if _, err := otherIAM.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("no-s3"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	ar2, err := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(otherAdmin)}).AssumeRole(ctx,
+		&sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + other + ":role/no-s3"), RoleSessionName: aws.String("ya")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noS3 := s3Client(r.url, aws.Credentials{AccessKeyID: aws.ToString(ar2.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(ar2.Credentials.SecretAccessKey), SessionToken: aws.ToString(ar2.Credentials.SessionToken)})
+	if _, err := noS3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("shared-data"), Key: aws.String("report.csv")}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("granted by the bucket policy but not by its own policies: %v", err)
+	}
+
 }
