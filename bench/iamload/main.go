@@ -22,7 +22,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,8 +29,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/podiam/podiam/bench/internal/loadgen"
 )
 
 func main() {
@@ -99,7 +100,7 @@ func run(roles, clients int, duration time.Duration) error {
 	fmt.Printf("start-up with %d roles: %v\n", roles, startup.Round(time.Millisecond))
 	fmt.Printf("RSS after restart: %s\n", rss(srv.Process.Pid))
 
-	if err := load("GetRole", clients, duration, func(i int) error {
+	if err := loadgen.Run("GetRole", clients, duration, func(i int) error {
 		_, err := client.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(fmt.Sprintf("role-%05d", i%max(roles, 1)))})
 		return err
 	}); err != nil {
@@ -127,7 +128,7 @@ func run(roles, clients int, duration time.Duration) error {
 	user := aws.Credentials{AccessKeyID: aws.ToString(key.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(key.AccessKey.SecretAccessKey)}
 	stsc := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr), RetryMaxAttempts: 3,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return user, nil })})
-	if err := load("AssumeRole", clients, duration, func(i int) error {
+	if err := loadgen.Run("AssumeRole", clients, duration, func(i int) error {
 		_, err := stsc.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String(fmt.Sprintf("s-%d", i))})
 		return err
 	}); err != nil {
@@ -140,7 +141,7 @@ func run(roles, clients int, duration time.Duration) error {
 	sess := aws.Credentials{AccessKeyID: aws.ToString(out.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey), SessionToken: aws.ToString(out.Credentials.SessionToken)}
 	asSession := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr), RetryMaxAttempts: 3,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return sess, nil })})
-	return load("GetCallerIdentity with session credentials", clients, duration, func(int) error {
+	return loadgen.Run("GetCallerIdentity with session credentials", clients, duration, func(int) error {
 		_, err := asSession.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		return err
 	})
@@ -153,41 +154,6 @@ func accountOf(ctx context.Context, addr string, cfg aws.CredentialsProvider) st
 		return ""
 	}
 	return aws.ToString(out.Account)
-}
-
-// load runs fn from clients goroutines for duration and prints the rate
-// and the p50 and p99 latency.
-func load(name string, clients int, duration time.Duration, fn func(i int) error) error {
-	var n atomic.Int64
-	lat := make([][]time.Duration, clients)
-	end := time.Now().Add(duration)
-	var wg sync.WaitGroup
-	var firstErr atomic.Value
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := c; time.Now().Before(end); i += clients {
-				s := time.Now()
-				if err := fn(i); err != nil {
-					firstErr.CompareAndSwap(nil, err)
-					return
-				}
-				lat[c] = append(lat[c], time.Since(s))
-				n.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if e := firstErr.Load(); e != nil {
-		return fmt.Errorf("%s: %v", name, e)
-	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	q := func(p float64) time.Duration { return all[int(p*float64(len(all)-1))] }
-	fmt.Printf("%s, %d clients, %v: %d requests, %.0f req/s, p50 %v, p99 %v\n",
-		name, clients, duration, n.Load(), float64(n.Load())/duration.Seconds(), q(0.50).Round(time.Microsecond), q(0.99).Round(time.Microsecond))
-	return nil
 }
 
 // startServer starts the server and returns once it answers a signed

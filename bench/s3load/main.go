@@ -16,15 +16,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/podiam/podiam/bench/internal/loadgen"
 )
 
 func main() {
@@ -128,13 +128,13 @@ func run(endpoint, access, secret, bucket string, clients int, duration time.Dur
 	body := make([]byte, small)
 	rand.Read(body)
 	keys := 1000
-	if err := load(fmt.Sprintf("PUT %d B", small), clients, duration, func(i int) error {
+	if err := loadgen.Run(fmt.Sprintf("PUT %d B", small), clients, duration, func(i int) error {
 		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(fmt.Sprintf("small/%04d", i%keys)), Body: bytes.NewReader(body)})
 		return err
 	}); err != nil {
 		return err
 	}
-	if err := load(fmt.Sprintf("GET %d B", small), clients, duration, func(i int) error {
+	if err := loadgen.Run(fmt.Sprintf("GET %d B", small), clients, duration, func(i int) error {
 		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(fmt.Sprintf("small/%04d", i%keys))})
 		if err != nil {
 			return err
@@ -208,39 +208,4 @@ func (p *pattern) Seek(off int64, whence int) (int64, error) {
 		p.off = p.n + off
 	}
 	return p.off, nil
-}
-
-// load runs fn from clients goroutines for duration and prints the rate
-// and the p50 and p99 latency.
-func load(name string, clients int, duration time.Duration, fn func(i int) error) error {
-	var n atomic.Int64
-	lat := make([][]time.Duration, clients)
-	end := time.Now().Add(duration)
-	var wg sync.WaitGroup
-	var firstErr atomic.Value
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := c; time.Now().Before(end); i += clients {
-				s := time.Now()
-				if err := fn(i); err != nil {
-					firstErr.CompareAndSwap(nil, err)
-					return
-				}
-				lat[c] = append(lat[c], time.Since(s))
-				n.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if e := firstErr.Load(); e != nil {
-		return fmt.Errorf("%s: %v", name, e)
-	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	q := func(p float64) time.Duration { return all[int(p*float64(len(all)-1))] }
-	fmt.Printf("%s, %d clients, %v: %d requests, %.0f ops/s, p50 %v, p99 %v\n",
-		name, clients, duration, n.Load(), float64(n.Load())/duration.Seconds(), q(0.50).Round(time.Microsecond), q(0.99).Round(time.Microsecond))
-	return nil
 }
