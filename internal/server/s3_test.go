@@ -331,17 +331,49 @@ func TestS3CLI(t *testing.T) {
 	needAWSCLI(t)
 	dir := t.TempDir()
 	r := start(t, dir)
-	env := append(os.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials"), "AWS_CONFIG_FILE=/dev/null",
-		"AWS_ENDPOINT_URL="+r.url, "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_PROFILE=default")
-	run := func(args ...string) string {
-		t.Helper()
+	root := readCredentials(t, dir)
+	ctx := t.Context()
+	// The CLI works as a role it assumes itself from a user's key
+	// (source_profile); the role may do everything to the bucket but
+	// delete it.
+	account := aws.ToString(callerIdentity(t, r.url, root).Account)
+	im := awsiam.New(awsiam.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(root)})
+	if _, err := im.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("s3cli"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + account + `"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	im.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("s3cli"), PolicyName: aws.String("bucket"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"s3:*","Resource":["arn:aws:s3:::cli-bucket","arn:aws:s3:::cli-bucket/*"]},
+		{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}`)})
+	im.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("cli")})
+	im.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("cli"), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)})
+	k, err := im.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("cli")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, _ := os.ReadFile(filepath.Join(dir, "credentials"))
+	creds = append(creds, []byte("\n[cli]\naws_access_key_id = "+aws.ToString(k.AccessKey.AccessKeyId)+"\naws_secret_access_key = "+aws.ToString(k.AccessKey.SecretAccessKey)+"\n")...)
+	os.WriteFile(filepath.Join(dir, "credentials.cli"), creds, 0o600)
+	os.WriteFile(filepath.Join(dir, "config"), []byte("[profile s3role]\nrole_arn = arn:aws:iam::"+account+":role/s3cli\nsource_profile = cli\n"), 0o600)
+	env := append(os.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials.cli"), "AWS_CONFIG_FILE="+filepath.Join(dir, "config"),
+		"AWS_ENDPOINT_URL="+r.url, "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_PROFILE=s3role")
+	exec1 := func(args ...string) (string, error) {
 		cmd := exec.Command("aws", args...)
 		cmd.Env, cmd.Dir = env, dir
 		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec1(args...)
 		if err != nil {
 			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
-		return string(out)
+		return out
+	}
+	if id := run("sts", "get-caller-identity", "--output", "text", "--query", "Arn"); !strings.Contains(id, ":assumed-role/s3cli/") {
+		t.Fatalf("the CLI works as %s", id)
 	}
 	src := filepath.Join(dir, "src")
 	os.MkdirAll(filepath.Join(src, "sub"), 0o700)
@@ -384,7 +416,12 @@ func TestS3CLI(t *testing.T) {
 	}
 	resp.Body.Close()
 	run("s3", "rm", "--only-show-errors", "--recursive", "s3://cli-bucket")
-	run("s3", "rb", "s3://cli-bucket")
+	if out, err := exec1("s3", "rb", "s3://cli-bucket"); err == nil || !strings.Contains(out, "AccessDenied") {
+		t.Fatalf("rb as the role (denied by its policy): %v\n%s", err, out)
+	}
+	if _, err := s3Client(r.url, root).DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("cli-bucket")}); err != nil {
+		t.Fatalf("the emptied bucket, by the root: %v", err)
+	}
 }
 
 // TestS3CopyAndDeleteObjects: CopyObject (metadata copied or replaced;
@@ -625,11 +662,32 @@ func TestS3Boto3(t *testing.T) {
 	needAWSCLI(t)
 	dir := t.TempDir()
 	r := start(t, dir)
+	root := readCredentials(t, dir)
+	ctx := t.Context()
+	if _, err := s3Client(r.url, root).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("pyb")}); err != nil {
+		t.Fatal(err)
+	}
+	// boto3 gets a role session from STS with a user's key; the role may
+	// use the bucket's objects, not delete the bucket.
+	account := aws.ToString(callerIdentity(t, r.url, root).Account)
+	im := awsiam.New(awsiam.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(root)})
+	im.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("py"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + account + `"},"Action":"sts:AssumeRole"}]}`)})
+	im.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("py"), PolicyName: aws.String("p"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:ListBucket"],"Resource":["arn:aws:s3:::pyb","arn:aws:s3:::pyb/*"]}]}`)})
+	im.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("py")})
+	im.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("py"), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)})
+	k, err := im.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("py")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	script := `
-import boto3, json, sys, urllib.request, urllib.error
+import boto3, botocore, json, os, sys, urllib.request, urllib.error
 from botocore.config import Config
-s3 = boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
-s3.create_bucket(Bucket="pyb")
+c = boto3.client("sts").assume_role(RoleArn=os.environ["ROLE_ARN"], RoleSessionName="boto3")["Credentials"]
+s3 = boto3.client("s3", aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"],
+                  config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
 s3.put_object(Bucket="pyb", Key="docs/readme.txt", Body=b"hello from boto3")
 got = s3.get_object(Bucket="pyb", Key="docs/readme.txt")["Body"].read()
 keys = [o["Key"] for o in s3.list_objects_v2(Bucket="pyb", Prefix="docs/")["Contents"]]
@@ -646,11 +704,23 @@ try:
     tampered = 200
 except urllib.error.HTTPError as e:
     tampered = e.code
-print(json.dumps({"got": got.decode(), "keys": keys, "presigned": presigned.decode(), "uploaded": uploaded.decode(), "tampered": tampered}))
+try:
+    s3.delete_bucket(Bucket="pyb")
+    denied = "allowed"
+except botocore.exceptions.ClientError as e:
+    denied = e.response["Error"]["Code"]
+print(json.dumps({"got": got.decode(), "keys": keys, "presigned": presigned.decode(), "uploaded": uploaded.decode(), "tampered": tampered, "denied": denied}))
 `
 	cmd := exec.Command("python3", "-c", script)
-	cmd.Env = append(os.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials"), "AWS_CONFIG_FILE=/dev/null",
-		"AWS_ENDPOINT_URL="+r.url, "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_PROFILE=default")
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "AWS_ACCESS_KEY_ID="+aws.ToString(k.AccessKey.AccessKeyId), "AWS_SECRET_ACCESS_KEY="+aws.ToString(k.AccessKey.SecretAccessKey),
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "ROLE_ARN=arn:aws:iam::"+account+":role/py",
+		"AWS_ENDPOINT_URL="+r.url, "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("boto3: %v\n%s", err, out)
@@ -659,11 +729,12 @@ print(json.dumps({"got": got.decode(), "keys": keys, "presigned": presigned.deco
 		Got, Presigned, Uploaded string
 		Keys                     []string
 		Tampered                 int
+		Denied                   string
 	}
 	if err := json.Unmarshal(bytes.TrimSpace(out), &res); err != nil {
 		t.Fatalf("boto3 printed %s", out)
 	}
-	if res.Got != "hello from boto3" || res.Presigned != res.Got || res.Uploaded != "uploaded" || len(res.Keys) != 1 || res.Tampered != 403 {
+	if res.Got != "hello from boto3" || res.Presigned != res.Got || res.Uploaded != "uploaded" || len(res.Keys) != 1 || res.Tampered != 403 || res.Denied != "AccessDenied" {
 		t.Fatalf("boto3: %+v", res)
 	}
 }
