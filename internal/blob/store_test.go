@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 )
 
 // chunk is the size of the writes tests make, as io.Copy would.
@@ -642,4 +643,81 @@ func TestConcurrent(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestReadFrom checks the pipelined copy: every byte arrives in order
+// whatever the sizes of the reads, and the MD5 and size match.
+func TestReadFrom(t *testing.T) {
+	sizes := []int{0, 1, pipeBufSize - 1, pipeBufSize, pipeBufSize*pipeBufs + 7, 1<<20 + 3}
+	readers := map[string]func(io.Reader) io.Reader{
+		"whole":    func(r io.Reader) io.Reader { return r },
+		"half":     iotest.HalfReader,
+		"data-err": iotest.DataErrReader,
+	}
+	for _, size := range sizes {
+		for name, wrap := range readers {
+			t.Run(fmt.Sprintf("%d/%s", size, name), func(t *testing.T) {
+				s := newStore(t, nil)
+				data := randomBytes(uint64(size), size)
+				w, err := s.Create()
+				if err != nil {
+					t.Fatal(err)
+				}
+				n, err := io.Copy(w, wrap(bytes.NewReader(data)))
+				if err != nil || n != int64(size) || w.Size() != int64(size) {
+					t.Fatalf("copy = %d, %v; size %d; want %d", n, err, w.Size(), size)
+				}
+				if got, want := w.MD5(), md5.Sum(data); got != want {
+					t.Fatalf("MD5 = %x, want %x", got, want)
+				}
+				id, err := w.Commit()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := get(t, s, id); !bytes.Equal(got, data) {
+					t.Fatalf("blob differs from what was written (%d bytes, want %d)", len(got), len(data))
+				}
+			})
+		}
+	}
+}
+
+// TestReadFromErrors checks that a failed read or write ends the copy
+// with its error and leaves nothing behind.
+func TestReadFromErrors(t *testing.T) {
+	boom := errors.New("connection reset")
+	t.Run("read", func(t *testing.T) {
+		s := newStore(t, nil)
+		w, err := s.Create()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := io.MultiReader(bytes.NewReader(randomBytes(1, 3*pipeBufSize)), iotest.ErrReader(boom))
+		if _, err := w.ReadFrom(r); !errors.Is(err, boom) {
+			t.Fatalf("ReadFrom error = %v, want %v", err, boom)
+		}
+		if err := w.Abort(); err != nil {
+			t.Fatal(err)
+		}
+		if f := append(files(t, s.tmp), files(t, s.data)...); len(f) != 0 {
+			t.Fatalf("files left after abort: %v", f)
+		}
+	})
+	t.Run("write", func(t *testing.T) {
+		s := newStore(t, nil)
+		w, err := s.Create()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.f.Close() // every write now fails
+		if _, err := w.ReadFrom(bytes.NewReader(randomBytes(2, 5*pipeBufSize))); err == nil {
+			t.Fatal("ReadFrom into a closed file succeeded")
+		}
+		if _, err := w.Commit(); err == nil {
+			t.Fatal("Commit after a failed write succeeded")
+		}
+		if f := append(files(t, s.tmp), files(t, s.data)...); len(f) != 0 {
+			t.Fatalf("files left after a failed commit: %v", f)
+		}
+	})
 }

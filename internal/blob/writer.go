@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 )
 
 // errFinished reports a Writer used after Commit or Abort.
@@ -48,6 +51,80 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return n, w.err
 	}
 	return n, nil
+}
+
+// The pipeline in ReadFrom: pipeBufs buffers of pipeBufSize bytes each
+// per upload, so that one goroutine reads (and, in the caller's reader,
+// verifies signatures and checksums) while another hashes and writes
+// the previous buffer. Memory per upload stays at pipeBufs*pipeBufSize.
+const (
+	pipeBufSize = 128 << 10
+	pipeBufs    = 3
+)
+
+var pipePool = sync.Pool{New: func() any { b := make([]byte, pipeBufSize); return &b }}
+
+// ReadFrom writes everything r yields to the blob, reading the next
+// buffer while the previous one is hashed and written, so that the
+// work of the reader (a signature or checksum check) and of the writer
+// (MD5 and the file write) run on two cores. It returns how many bytes
+// were written; a read or write error ends it, and after a write error
+// only Abort remains, as after Write.
+func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
+	if w.done {
+		return 0, fmt.Errorf("write blob: %w", errFinished)
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	free := make(chan *[]byte, pipeBufs)
+	full := make(chan []byte, pipeBufs)
+	for range pipeBufs {
+		free <- pipePool.Get().(*[]byte)
+	}
+	var failed atomic.Bool
+	werr := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range full {
+			if err == nil {
+				if _, err = w.Write(b); err != nil {
+					failed.Store(true)
+				}
+			}
+			p := b[:cap(b)]
+			free <- &p
+		}
+		werr <- err
+	}()
+	var n int64
+	var rerr error
+	for !failed.Load() {
+		bp := <-free
+		k, err := io.ReadFull(r, *bp)
+		if k > 0 {
+			full <- (*bp)[:k]
+			n += int64(k)
+		} else {
+			free <- bp
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			rerr = err
+			break
+		}
+	}
+	close(full)
+	err := <-werr
+	for range pipeBufs {
+		pipePool.Put(<-free)
+	}
+	if err != nil {
+		return w.size, err
+	}
+	return n, rerr
 }
 
 // Size returns how many bytes have been written.
