@@ -35,6 +35,22 @@ import (
 	"github.com/podiam/podiam/internal/server"
 )
 
+// s3Start starts a server in a fresh directory and returns it, its root
+// user's credentials and an S3 client for them, having made the buckets.
+func s3Start(t *testing.T, buckets ...string) (*running, aws.Credentials, *s3.Client) {
+	t.Helper()
+	dir := t.TempDir()
+	r := start(t, dir)
+	root := readCredentials(t, dir)
+	c := s3Client(r.url, root)
+	for _, b := range buckets {
+		if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r, root, c
+}
+
 func s3Client(url string, c aws.Credentials) *s3.Client {
 	return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), UsePathStyle: true, RetryMaxAttempts: 1,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil })})
@@ -157,14 +173,8 @@ func TestS3RoundTrip(t *testing.T) {
 // TestS3Authorization: a user limited to a prefix, another account
 // through a bucket policy, and anonymous reads of a public prefix.
 func TestS3Authorization(t *testing.T) {
-	dir := t.TempDir()
-	r := start(t, dir)
-	root := readCredentials(t, dir)
-	c := s3Client(r.url, root)
+	r, root, c := s3Start(t, "team")
 	ctx := t.Context()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("team")}); err != nil {
-		t.Fatal(err)
-	}
 	for _, k := range []string{"alice/1", "bob/1", "public/readme"} {
 		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("team"), Key: aws.String(k), Body: strings.NewReader(k)}); err != nil {
 			t.Fatal(err)
@@ -428,10 +438,7 @@ func TestS3CLI(t *testing.T) {
 // GetObject on the source and PutObject on the destination both needed)
 // and DeleteObjects with per-key results.
 func TestS3CopyAndDeleteObjects(t *testing.T) {
-	dir := t.TempDir()
-	r := start(t, dir)
-	root := readCredentials(t, dir)
-	c := s3Client(r.url, root)
+	r, root, c := s3Start(t)
 	ctx := t.Context()
 	for _, b := range []string{"src", "dst"} {
 		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
@@ -499,14 +506,8 @@ func TestS3CopyAndDeleteObjects(t *testing.T) {
 // reach conditions as s3:ExistingObjectTag and s3:RequestObjectTag; ACLs
 // are owner-enforced.
 func TestS3TaggingAndACLs(t *testing.T) {
-	dir := t.TempDir()
-	r := start(t, dir)
-	root := readCredentials(t, dir)
-	c := s3Client(r.url, root)
+	r, root, c := s3Start(t, "tags")
 	ctx := t.Context()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("tags")}); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("tags"), Key: aws.String("blue"), Body: strings.NewReader("b"), Tagging: aws.String("team=blue&env=dev")}); err != nil {
 		t.Fatal(err)
 	}
@@ -772,14 +773,8 @@ func TestS3VirtualHost(t *testing.T) {
 // TestS3TrailerChecksumMismatch: an aws-chunked body whose trailer
 // checksum is wrong is BadDigest, and nothing is kept.
 func TestS3TrailerChecksumMismatch(t *testing.T) {
-	dir := t.TempDir()
-	r := start(t, dir)
-	root := readCredentials(t, dir)
-	c := s3Client(r.url, root)
+	r, root, c := s3Start(t, "trailer")
 	ctx := t.Context()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("trailer")}); err != nil {
-		t.Fatal(err)
-	}
 	send := func(checksum string) *http.Response {
 		body := "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:" + checksum + "\r\n\r\n"
 		req, _ := http.NewRequest(http.MethodPut, r.url+"/trailer/obj", strings.NewReader(body))
