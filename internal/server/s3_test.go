@@ -10,11 +10,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -1075,4 +1079,74 @@ func TestS3CrossAccount(t *testing.T) {
 		t.Fatalf("granted by the bucket policy but not by its own policies: %v", err)
 	}
 
+}
+
+// TestS3OddKeys: keys with dot segments, doubled and leading slashes,
+// control characters, unicode and the full 1,024 bytes round-trip
+// exactly, list back under encoding-type=url, and never become paths:
+// every file the server writes for them is a blob named by a random id.
+func TestS3OddKeys(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, dir)
+	c := s3Client(r.url, readCredentials(t, dir))
+	ctx := t.Context()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("odd")}); err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{"..", "../../../../etc/passwd", "a//b", "/lead", "a/./b/../c", "ctrl\x01\x1fchar", "tab\tand\nnewline",
+		"ünïcödé/😀", "%2e%2e/encoded", "sp ace+plus", strings.Repeat("k", 1024)}
+	for _, k := range keys {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("odd"), Key: aws.String(k), Body: strings.NewReader("body of " + k)}); err != nil {
+			t.Fatalf("put %q: %v", k, err)
+		}
+	}
+	for _, k := range keys {
+		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("odd"), Key: aws.String(k)})
+		if err != nil {
+			t.Fatalf("get %q: %v", k, err)
+		}
+		b, _ := io.ReadAll(out.Body)
+		out.Body.Close()
+		if string(b) != "body of "+k {
+			t.Fatalf("get %q = %q", k, b)
+		}
+	}
+	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("odd"), EncodingType: s3types.EncodingTypeUrl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, o := range list.Contents {
+		k, err := url.QueryUnescape(aws.ToString(o.Key))
+		if err != nil {
+			t.Fatalf("listed key %q is not URL-encoded: %v", aws.ToString(o.Key), err)
+		}
+		listed = append(listed, k)
+	}
+	want := slices.Clone(keys)
+	slices.Sort(want)
+	if !slices.Equal(listed, want) {
+		t.Fatalf("listed %q, want %q", listed, want)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("odd"), Key: aws.String(strings.Repeat("k", 1025)), Body: strings.NewReader("x")}); apiCode(err) != "KeyTooLongError" {
+		t.Fatalf("a 1,025-byte key: %v", err)
+	}
+	blobName := regexp.MustCompile(`^objects/data/[0-9a-f]{2}/[0-9a-f]{32}$`)
+	var blobs int
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if strings.HasPrefix(rel, "objects/") {
+			if !blobName.MatchString(rel) {
+				t.Errorf("object data at %q", rel)
+			}
+			blobs++
+		}
+		return nil
+	})
+	if err != nil || blobs != len(keys) {
+		t.Fatalf("%d blobs for %d keys (%v)", blobs, len(keys), err)
+	}
 }
