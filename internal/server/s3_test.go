@@ -41,7 +41,7 @@ import (
 
 // s3Start starts a server in a fresh directory and returns it, its root
 // user's credentials and an S3 client for them, having made the buckets.
-func s3Start(t *testing.T, buckets ...string) (*running, aws.Credentials, *s3.Client) {
+func s3Start(t testing.TB, buckets ...string) (*running, aws.Credentials, *s3.Client) {
 	t.Helper()
 	dir := t.TempDir()
 	r := start(t, dir)

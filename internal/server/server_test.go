@@ -32,13 +32,13 @@ type running struct {
 }
 
 // start runs the server on a free loopback port with its data in dir.
-func start(t *testing.T, dir string) *running {
+func start(t testing.TB, dir string) *running {
 	t.Helper()
 	return startWith(t, dir, nil)
 }
 
 // startWith is start with a change to the configuration.
-func startWith(t *testing.T, dir string, change func(*server.Config)) *running {
+func startWith(t testing.TB, dir string, change func(*server.Config)) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
@@ -86,7 +86,7 @@ func (l lockedBuffer) Write(p []byte) (int, error) {
 
 var credLine = regexp.MustCompile(`(?m)^aws_(access_key_id|secret_access_key) = (\S+)$`)
 
-func readCredentials(t *testing.T, dir string) aws.Credentials {
+func readCredentials(t testing.TB, dir string) aws.Credentials {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "credentials"))
 	if err != nil {
