@@ -1,0 +1,173 @@
+package webhook
+
+import (
+	"encoding/csv"
+	"fmt"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Op is one JSON patch (RFC 6902) operation; the webhook only adds.
+type Op struct {
+	Op    string `json:"op"`
+	Path  string `json:"path"`
+	Value any    `json:"value,omitempty"`
+}
+
+// SkipLabel on a pod keeps the webhook away from it (the shipped
+// MutatingWebhookConfiguration's objectSelector leaves such pods out).
+const SkipLabel = "eks.amazonaws.com/skip-pod-identity-webhook"
+
+// Environment variables the webhook injects.
+const (
+	envRoleARN      = "AWS_ROLE_ARN"
+	envTokenFile    = "AWS_WEB_IDENTITY_TOKEN_FILE"
+	envRegion       = "AWS_REGION"
+	envDefaultReg   = "AWS_DEFAULT_REGION"
+	envRegionalSTS  = "AWS_STS_REGIONAL_ENDPOINTS"
+	envEndpoint     = "AWS_ENDPOINT_URL"
+	envEndpointSTS  = "AWS_ENDPOINT_URL_STS"
+	envSessionName  = "AWS_ROLE_SESSION_NAME"
+	maxSessionName  = 64
+	windowsOSLabel  = "kubernetes.io/os"
+	windowsBetaOS   = "beta.kubernetes.io/os"
+	windowsOSValue  = "windows"
+	windowsDrive    = "C:"
+	regionalSTSOnly = "regional"
+)
+
+// Mutate returns the patch that gives pod the identity id under c (with
+// defaults applied). It does not change pod. The patch is ordered as the
+// reference orders it: the volume (unless the pod has a volume of that
+// name), then the whole containers array, then the whole init
+// containers array if the pod has any.
+func Mutate(pod *corev1.Pod, id Identity, c Config) []Op {
+	p := c.AnnotationPrefix + "/"
+	expiration := id.Expiration
+	if v, err := strconv.ParseInt(pod.Annotations[p+"token-expiration"], 10, 64); err == nil {
+		expiration = max(v, MinExpiration)
+	}
+	skip := map[string]bool{}
+	if v, set := pod.Annotations[p+"skip-containers"]; set {
+		if names, err := csv.NewReader(strings.NewReader(v)).Read(); err == nil {
+			for _, n := range names {
+				skip[n] = true
+			}
+		}
+	}
+	tokenFile := strings.TrimSuffix(c.MountPath, "/") + "/" + TokenPath
+	if os := pod.Spec.NodeSelector[windowsOSLabel]; os == windowsOSValue || pod.Spec.NodeSelector[windowsBetaOS] == windowsOSValue {
+		tokenFile = windowsDrive + strings.ReplaceAll(tokenFile, "/", `\`)
+	}
+	inject := func(list []corev1.Container) []corev1.Container {
+		out := make([]corev1.Container, len(list))
+		for i := range list {
+			out[i] = *list[i].DeepCopy()
+			if !skip[out[i].Name] {
+				addToContainer(&out[i], pod, id, c, tokenFile)
+			}
+		}
+		return out
+	}
+
+	var ops []Op
+	if !hasVolume(pod.Spec.Volumes, VolumeName) {
+		vol := corev1.Volume{Name: VolumeName, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+			Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{
+				Audience: id.Audience, ExpirationSeconds: &expiration, Path: TokenPath,
+			}}},
+		}}}
+		if pod.Spec.Volumes == nil {
+			ops = append(ops, Op{Op: "add", Path: "/spec/volumes", Value: []corev1.Volume{vol}})
+		} else {
+			ops = append(ops, Op{Op: "add", Path: "/spec/volumes/0", Value: vol})
+		}
+	}
+	ops = append(ops, Op{Op: "add", Path: "/spec/containers", Value: inject(pod.Spec.Containers)})
+	if len(pod.Spec.InitContainers) > 0 {
+		ops = append(ops, Op{Op: "add", Path: "/spec/initContainers", Value: inject(pod.Spec.InitContainers)})
+	}
+	return ops
+}
+
+// addToContainer adds the variables and the mount to one container, by
+// the reference's rules: each group of variables is added only when the
+// container sets none of it (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE
+// are one group; AWS_REGION and AWS_DEFAULT_REGION another), and a
+// container that already sets the identity, region and STS groups is left
+// alone, mount included.
+func addToContainer(ct *corev1.Container, pod *corev1.Pod, id Identity, c Config, tokenFile string) {
+	set := map[string]bool{}
+	for _, e := range ct.Env {
+		set[e.Name] = true
+	}
+	hasIdentity := set[envRoleARN] || set[envTokenFile]
+	hasRegion := set[envRegion] || set[envDefaultReg]
+	hasSTS := set[envRegionalSTS]
+	if hasIdentity && hasRegion && hasSTS {
+		return
+	}
+	add := func(name, value string) { ct.Env = append(ct.Env, corev1.EnvVar{Name: name, Value: value}) }
+	if !hasSTS && id.RegionalSTS {
+		add(envRegionalSTS, regionalSTSOnly)
+	}
+	if !hasRegion && c.Region != "" {
+		add(envDefaultReg, c.Region)
+		add(envRegion, c.Region)
+	}
+	if !hasIdentity {
+		add(envRoleARN, id.RoleARN)
+		add(envTokenFile, tokenFile)
+	}
+	// podiam's additions, after the reference's variables.
+	if c.EndpointURL != "" && !set[envEndpoint] && !set[envEndpointSTS] {
+		add(envEndpoint, c.EndpointURL)
+		add(envEndpointSTS, c.EndpointURL)
+	}
+	if c.SessionNameFromPod && !set[envSessionName] {
+		if name := SessionName(pod); name != "" {
+			add(envSessionName, name)
+		}
+	}
+	for _, m := range ct.VolumeMounts {
+		if m.Name == VolumeName {
+			return
+		}
+	}
+	ct.VolumeMounts = append(ct.VolumeMounts, corev1.VolumeMount{Name: VolumeName, ReadOnly: true, MountPath: c.MountPath})
+}
+
+// SessionName is the role session name for pod: its name, or for a pod
+// created with generateName (whose name the API server fills in only
+// after admission) that prefix, cut to the 64 characters STS allows.
+// Pod names are DNS subdomains, all of whose characters STS accepts.
+func SessionName(pod *corev1.Pod) string {
+	name := pod.Name
+	if name == "" {
+		name = strings.TrimSuffix(pod.GenerateName, "-")
+	}
+	if len(name) > maxSessionName {
+		name = name[:maxSessionName]
+	}
+	return name
+}
+
+func hasVolume(vs []corev1.Volume, name string) bool {
+	for _, v := range vs {
+		if v.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Skipped reports why the webhook leaves pod alone before looking at its
+// ServiceAccount, or "" when it does not.
+func Skipped(pod *corev1.Pod) string {
+	if _, ok := pod.Labels[SkipLabel]; ok {
+		return fmt.Sprintf("the pod has the label %s", SkipLabel)
+	}
+	return ""
+}
