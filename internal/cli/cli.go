@@ -8,12 +8,14 @@ import (
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/cli/policycmd"
 	"github.com/podiam/podiam/internal/cli/servercmd"
+	"github.com/podiam/podiam/internal/cli/webhookcmd"
 )
 
 // Commands are podiam's top-level subcommands.
 var Commands = []command.Command{
 	{Name: "server", Summary: "serve the AWS-compatible APIs", Run: servercmd.Run},
 	{Name: "policy", Summary: "validate and simulate IAM policies offline", Run: policycmd.Run},
+	{Name: "webhook", Summary: "the IRSA mutating admission webhook", Run: webhookcmd.Run},
 }
 
 // Main runs podiam with args (without the program name) and returns the

@@ -171,3 +171,37 @@ func Skipped(pod *corev1.Pod) string {
 	}
 	return ""
 }
+
+// Apply returns a copy of pod with ops (as Mutate builds them) applied.
+func Apply(pod *corev1.Pod, ops []Op) (*corev1.Pod, error) {
+	out := pod.DeepCopy()
+	for _, o := range ops {
+		if o.Op != "add" {
+			return nil, fmt.Errorf("apply: op %q: only add is supported", o.Op)
+		}
+		switch v := o.Value.(type) {
+		case []corev1.Volume:
+			if o.Path != "/spec/volumes" {
+				return nil, fmt.Errorf("apply: volumes at %q", o.Path)
+			}
+			out.Spec.Volumes = v
+		case corev1.Volume:
+			if o.Path != "/spec/volumes/0" {
+				return nil, fmt.Errorf("apply: a volume at %q", o.Path)
+			}
+			out.Spec.Volumes = append([]corev1.Volume{v}, out.Spec.Volumes...)
+		case []corev1.Container:
+			switch o.Path {
+			case "/spec/containers":
+				out.Spec.Containers = v
+			case "/spec/initContainers":
+				out.Spec.InitContainers = v
+			default:
+				return nil, fmt.Errorf("apply: containers at %q", o.Path)
+			}
+		default:
+			return nil, fmt.Errorf("apply: %T at %q", o.Value, o.Path)
+		}
+	}
+	return out, nil
+}

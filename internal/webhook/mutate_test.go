@@ -323,3 +323,29 @@ func TestSessionName(t *testing.T) {
 		t.Fatal("Skipped ignores or invents the skip label")
 	}
 }
+
+// TestApply: the patched pod carries the volume first and the mutated
+// containers, and everything else of the pod unchanged.
+func TestApply(t *testing.T) {
+	cfg := Config{}.WithDefaults()
+	p := pod(ctr("app"))
+	p.Spec.Volumes = []corev1.Volume{{Name: "data"}}
+	p.Spec.InitContainers = []corev1.Container{ctr("init")}
+	p.Labels = map[string]string{"app": "web"}
+	out, err := Apply(p, Mutate(p, Identity{RoleARN: role, Audience: "aud", Expiration: 900}, cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Spec.Volumes) != 2 || out.Spec.Volumes[0].Name != VolumeName || out.Spec.Volumes[1].Name != "data" {
+		t.Fatalf("volumes %+v", out.Spec.Volumes)
+	}
+	if !slices.Equal(envOf(out.Spec.Containers[0]), []string{roleEnv, tokenFile}) || !slices.Equal(envOf(out.Spec.InitContainers[0]), []string{roleEnv, tokenFile}) {
+		t.Fatalf("containers %+v / %+v", out.Spec.Containers, out.Spec.InitContainers)
+	}
+	if out.Labels["app"] != "web" || out.Spec.ServiceAccountName != "app" || len(p.Spec.Volumes) != 1 {
+		t.Fatal("Apply lost the pod's other fields or changed its input")
+	}
+	if _, err := Apply(p, []Op{{Op: "remove", Path: "/spec/volumes"}}); err == nil {
+		t.Fatal("Apply accepted a remove")
+	}
+}

@@ -1,0 +1,124 @@
+package webhookcmd
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/podiam/podiam/internal/cli/command"
+	"github.com/podiam/podiam/internal/webhook"
+)
+
+// MutateConfig configures "podiam webhook mutate".
+type MutateConfig struct {
+	Pod            string // path of the pod manifest (YAML or JSON)
+	ServiceAccount string // path of the ServiceAccount manifest
+	Output         string // "patch" or "pod"
+	Webhook        webhook.Config
+}
+
+func runMutate(ctx context.Context, env command.Env, args []string) error {
+	fs := flag.NewFlagSet("podiam webhook mutate", flag.ContinueOnError)
+	var cfg MutateConfig
+	fs.StringVar(&cfg.Pod, "pod", "", "the pod manifest, YAML or JSON (required)")
+	fs.StringVar(&cfg.ServiceAccount, "service-account", "", "the pod's ServiceAccount manifest, YAML or JSON (required)")
+	fs.StringVar(&cfg.Output, "output", "patch", "what to print: patch (the JSON patch) or pod (the pod after it)")
+	webhookCfg := configFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: podiam webhook mutate --pod FILE --service-account FILE [flags]\n\n"+
+			"Runs the webhook's mutation offline and prints the JSON patch it would return\n"+
+			"(or, with --output pod, the pod after it). When nothing would be injected it\n"+
+			"prints [] (or the pod unchanged) and says why on stderr.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := command.Parse(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return command.Usagef("webhook mutate: unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.Pod == "" || cfg.ServiceAccount == "" {
+		return command.Usagef("webhook mutate: --pod and --service-account are required")
+	}
+	if cfg.Output != "patch" && cfg.Output != "pod" {
+		return command.Usagef("webhook mutate: --output must be patch or pod, not %q", cfg.Output)
+	}
+	cfg.Webhook = webhookCfg()
+	return Mutate(env, cfg)
+}
+
+// Mutate reads the manifests, mutates and prints.
+func Mutate(env command.Env, cfg MutateConfig) error {
+	var pod corev1.Pod
+	if err := readManifest(cfg.Pod, "Pod", &pod.TypeMeta, &pod); err != nil {
+		return err
+	}
+	var sa corev1.ServiceAccount
+	if err := readManifest(cfg.ServiceAccount, "ServiceAccount", &sa.TypeMeta, &sa); err != nil {
+		return err
+	}
+	ops, reason := plan(&pod, &sa, cfg.Webhook)
+	if reason != "" {
+		fmt.Fprintf(env.Stderr, "nothing injected: %s\n", reason)
+	}
+	var out any = ops
+	if cfg.Output == "pod" {
+		p, err := webhook.Apply(&pod, ops)
+		if err != nil {
+			return err
+		}
+		out = p
+	} else if ops == nil {
+		out = []webhook.Op{}
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(env.Stdout, "%s\n", b)
+	return err
+}
+
+// plan decides as the webhook does: the ops, or why there are none.
+func plan(pod *corev1.Pod, sa *corev1.ServiceAccount, c webhook.Config) ([]webhook.Op, string) {
+	if why := webhook.Skipped(pod); why != "" {
+		return nil, why
+	}
+	want := pod.Spec.ServiceAccountName
+	if want == "" {
+		want = "default"
+	}
+	if sa.Name != want {
+		return nil, fmt.Sprintf("the pod runs as ServiceAccount %q, the file holds %q", want, sa.Name)
+	}
+	if pod.Namespace != "" && sa.Namespace != "" && pod.Namespace != sa.Namespace {
+		return nil, fmt.Sprintf("the pod is in namespace %q, the ServiceAccount in %q", pod.Namespace, sa.Namespace)
+	}
+	id, ok := webhook.FromServiceAccount(sa, c)
+	if !ok {
+		return nil, fmt.Sprintf("ServiceAccount %q has no %s/role-arn annotation", sa.Name, c.AnnotationPrefix)
+	}
+	return webhook.Mutate(pod, id, c), ""
+}
+
+// readManifest reads one YAML or JSON object of the given kind into v,
+// whose type metadata is tm.
+func readManifest(path, kind string, tm *metav1.TypeMeta, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return command.Usagef("read the %s manifest: %v", kind, err)
+	}
+	if err := yaml.Unmarshal(data, v); err != nil {
+		return command.Usagef("%s: not a %s manifest: %v", path, kind, err)
+	}
+	if tm.Kind != "" && tm.Kind != kind {
+		return command.Usagef("%s: kind %s, want %s", path, tm.Kind, kind)
+	}
+	return nil
+}
