@@ -1,0 +1,266 @@
+package kube
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// ErrNotFound reports an object the API server does not have.
+var ErrNotFound = errors.New("not found")
+
+// Client calls one API server.
+type Client struct {
+	server string // https://host:port, no trailing slash
+	token  string
+	http   *http.Client
+}
+
+// kubeconfig holds the fields of a kubeconfig file that podiam reads.
+type kubeconfig struct {
+	CurrentContext string `json:"current-context"`
+	Clusters       []struct {
+		Name    string `json:"name"`
+		Cluster struct {
+			Server                   string `json:"server"`
+			CertificateAuthority     string `json:"certificate-authority"`
+			CertificateAuthorityData string `json:"certificate-authority-data"`
+			InsecureSkipTLSVerify    bool   `json:"insecure-skip-tls-verify"`
+		} `json:"cluster"`
+	} `json:"clusters"`
+	Contexts []struct {
+		Name    string `json:"name"`
+		Context struct {
+			Cluster string `json:"cluster"`
+			User    string `json:"user"`
+		} `json:"context"`
+	} `json:"contexts"`
+	Users []struct {
+		Name string `json:"name"`
+		User struct {
+			Token                 string `json:"token"`
+			TokenFile             string `json:"tokenFile"`
+			ClientCertificate     string `json:"client-certificate"`
+			ClientCertificateData string `json:"client-certificate-data"`
+			ClientKey             string `json:"client-key"`
+			ClientKeyData         string `json:"client-key-data"`
+		} `json:"user"`
+	} `json:"users"`
+}
+
+// FromKubeconfig builds a client from a kubeconfig file's current
+// context: server, CA (file or data), and a bearer token or client
+// certificate. Relative paths are relative to the file.
+func FromKubeconfig(path string) (*Client, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read kubeconfig: %w", err)
+	}
+	var kc kubeconfig
+	if err := yaml.Unmarshal(data, &kc); err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
+	}
+	dir := filepath.Dir(path)
+	rel := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	ctxName := kc.CurrentContext
+	if ctxName == "" && len(kc.Contexts) == 1 {
+		ctxName = kc.Contexts[0].Name
+	}
+	var clusterName, userName string
+	found := false
+	for _, c := range kc.Contexts {
+		if c.Name == ctxName {
+			clusterName, userName, found = c.Context.Cluster, c.Context.User, true
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("kubeconfig %s: no context %q", path, ctxName)
+	}
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	var server string
+	for _, c := range kc.Clusters {
+		if c.Name != clusterName {
+			continue
+		}
+		server = c.Cluster.Server
+		tlsCfg.InsecureSkipVerify = c.Cluster.InsecureSkipTLSVerify
+		ca, err := fileOrData(rel(c.Cluster.CertificateAuthority), c.Cluster.CertificateAuthorityData)
+		if err != nil {
+			return nil, fmt.Errorf("kubeconfig %s: cluster CA: %w", path, err)
+		}
+		if ca != nil {
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(ca) {
+				return nil, fmt.Errorf("kubeconfig %s: cluster %q: no PEM certificate in its CA", path, clusterName)
+			}
+			tlsCfg.RootCAs = pool
+		}
+	}
+	if server == "" {
+		return nil, fmt.Errorf("kubeconfig %s: cluster %q has no server", path, clusterName)
+	}
+	var token string
+	for _, u := range kc.Users {
+		if u.Name != userName {
+			continue
+		}
+		token = u.User.Token
+		if token == "" && u.User.TokenFile != "" {
+			b, err := os.ReadFile(rel(u.User.TokenFile))
+			if err != nil {
+				return nil, fmt.Errorf("kubeconfig %s: token file: %w", path, err)
+			}
+			token = strings.TrimSpace(string(b))
+		}
+		cert, err := fileOrData(rel(u.User.ClientCertificate), u.User.ClientCertificateData)
+		if err != nil {
+			return nil, fmt.Errorf("kubeconfig %s: client certificate: %w", path, err)
+		}
+		key, err := fileOrData(rel(u.User.ClientKey), u.User.ClientKeyData)
+		if err != nil {
+			return nil, fmt.Errorf("kubeconfig %s: client key: %w", path, err)
+		}
+		if cert != nil {
+			pair, err := tls.X509KeyPair(cert, key)
+			if err != nil {
+				return nil, fmt.Errorf("kubeconfig %s: client certificate: %w", path, err)
+			}
+			tlsCfg.Certificates = []tls.Certificate{pair}
+		}
+	}
+	return newClient(server, token, tlsCfg)
+}
+
+// In-cluster configuration, as the kubelet provides it to a pod.
+const (
+	saDir = "/var/run/secrets/kubernetes.io/serviceaccount"
+)
+
+// InCluster builds a client from the pod's service account and the
+// KUBERNETES_SERVICE_HOST/PORT variables.
+func InCluster(getenv func(string) string) (*Client, error) {
+	host, port := getenv("KUBERNETES_SERVICE_HOST"), getenv("KUBERNETES_SERVICE_PORT")
+	if host == "" || port == "" {
+		return nil, errors.New("not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset (give --kubeconfig)")
+	}
+	token, err := os.ReadFile(filepath.Join(saDir, "token"))
+	if err != nil {
+		return nil, fmt.Errorf("in-cluster token: %w", err)
+	}
+	ca, err := os.ReadFile(filepath.Join(saDir, "ca.crt"))
+	if err != nil {
+		return nil, fmt.Errorf("in-cluster CA: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		return nil, errors.New("in-cluster CA: no PEM certificate")
+	}
+	return newClient("https://"+host+":"+port, strings.TrimSpace(string(token)), &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool})
+}
+
+func newClient(server, token string, tlsCfg *tls.Config) (*Client, error) {
+	u, err := url.Parse(server)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("API server URL %q is not an http(s) URL", server)
+	}
+	tr := &http.Transport{TLSClientConfig: tlsCfg, Proxy: nil, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}
+	return &Client{server: strings.TrimSuffix(server, "/"), token: token, http: &http.Client{Transport: tr}}, nil
+}
+
+// Server returns the API server's URL.
+func (c *Client) Server() string { return c.server }
+
+func fileOrData(file, data string) ([]byte, error) {
+	if data != "" {
+		return base64.StdEncoding.DecodeString(data)
+	}
+	if file != "" {
+		return os.ReadFile(file)
+	}
+	return nil, nil
+}
+
+// StatusError is an API server's refusal.
+type StatusError struct {
+	Code    int
+	Message string
+}
+
+func (e *StatusError) Error() string { return fmt.Sprintf("API server: %d: %s", e.Code, e.Message) }
+
+// Do sends a request with a JSON body (nil for none) and decodes a JSON
+// answer into out (nil to discard). A 404 is ErrNotFound.
+func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
+	resp, err := c.send(ctx, method, path, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		return fmt.Errorf("%s %s: %w", method, path, ErrNotFound)
+	}
+	if resp.StatusCode/100 != 2 {
+		var st struct{ Message string }
+		json.Unmarshal(b, &st)
+		if st.Message == "" {
+			st.Message = strings.TrimSpace(string(b))
+		}
+		return fmt.Errorf("%s %s: %w", method, path, &StatusError{Code: resp.StatusCode, Message: st.Message})
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("%s %s: decode: %w", method, path, err)
+	}
+	return nil
+}
+
+func (c *Client) send(ctx context.Context, method, path string, body any) (*http.Response, error) {
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		r = strings.NewReader(string(b))
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.server+path, r)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	return resp, nil
+}
