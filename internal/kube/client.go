@@ -264,3 +264,25 @@ func (c *Client) send(ctx context.Context, method, path string, body any) (*http
 	}
 	return resp, nil
 }
+
+// MergePatch sends a JSON merge patch to path.
+func (c *Client) MergePatch(ctx context.Context, path, mergePatch string) error {
+	req, err := http.NewRequestWithContext(ctx, "PATCH", c.server+path, strings.NewReader(mergePatch))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/merge-patch+json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return &StatusError{Code: resp.StatusCode, Message: string(b)}
+	}
+	return nil
+}

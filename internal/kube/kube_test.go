@@ -1,0 +1,141 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podiam/podiam/internal/kubetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(kubetest.Main(m)) }
+
+func client(t *testing.T) *Client {
+	t.Helper()
+	c, err := FromKubeconfig(kubetest.Shared(t).Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func namespace(t *testing.T, c *Client, name string) {
+	t.Helper()
+	ns := corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := c.Do(t.Context(), "POST", "/api/v1/namespaces", ns, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func createAccount(t *testing.T, c *Client, ns, name, role string) {
+	t.Helper()
+	sa := corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns,
+		Annotations: map[string]string{"eks.amazonaws.com/role-arn": role}}}
+	if err := c.Do(t.Context(), "POST", "/api/v1/namespaces/"+ns+"/serviceaccounts", sa, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (a *Accounts) cached(ns, name string) *corev1.ServiceAccount {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.m[ns+"/"+name]
+}
+
+func TestKubeconfig(t *testing.T) {
+	c := client(t)
+	var ns corev1.Namespace
+	if err := c.Do(t.Context(), "GET", "/api/v1/namespaces/default", nil, &ns); err != nil || ns.Name != "default" {
+		t.Fatalf("GET default namespace: %+v, %v", ns.ObjectMeta, err)
+	}
+	if err := c.Do(t.Context(), "GET", "/api/v1/namespaces/nope-404", nil, nil); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a missing namespace: %v", err)
+	}
+	// A kubeconfig without credentials is refused by the API server.
+	dir := t.TempDir()
+	cl := kubetest.Shared(t)
+	os.WriteFile(filepath.Join(dir, "ca.crt"), cl.CAPEM, 0o600)
+	os.WriteFile(filepath.Join(dir, "kc"), []byte("clusters:\n- name: c\n  cluster: {server: "+cl.URL+", certificate-authority: ca.crt}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\nusers:\n- name: u\n  user: {}\n"), 0o600)
+	anon, err := FromKubeconfig(filepath.Join(dir, "kc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var se *StatusError
+	if err := anon.Do(t.Context(), "GET", "/api/v1/namespaces/default", nil, nil); !errors.As(err, &se) || se.Code != 403 {
+		t.Fatalf("anonymous GET: %v", err)
+	}
+	for name, body := range map[string]string{
+		"no context": "clusters: []\ncontexts: []\nusers: []\n",
+		"no server":  "clusters:\n- name: c\n  cluster: {}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n",
+		"not yaml":   "{{{",
+	} {
+		os.WriteFile(filepath.Join(dir, "bad"), []byte(body), 0o600)
+		if _, err := FromKubeconfig(filepath.Join(dir, "bad")); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestAccounts: the cache lists, follows the watch (additions, changes,
+// deletions) and reads the API for an account it has not seen.
+func TestAccounts(t *testing.T) {
+	c := client(t)
+	namespace(t, c, "accounts")
+	createAccount(t, c, "accounts", "before", "arn:aws:iam::111122223333:role/before")
+
+	// Without Run the cache is empty: every answer is a read.
+	cold := NewAccounts(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	sa, err := cold.ServiceAccount(t.Context(), "accounts", "before")
+	if err != nil || sa.Annotations["eks.amazonaws.com/role-arn"] != "arn:aws:iam::111122223333:role/before" {
+		t.Fatalf("read through: %+v, %v", sa, err)
+	}
+	if _, err := cold.ServiceAccount(t.Context(), "accounts", "ghost"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a missing account: %v", err)
+	}
+
+	a := NewAccounts(c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go a.Run(ctx)
+	select {
+	case <-a.Synced():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the cache did not sync")
+	}
+	if a.cached("accounts", "before") == nil {
+		t.Fatal("the list missed an account")
+	}
+	createAccount(t, c, "accounts", "after", "arn:aws:iam::111122223333:role/after")
+	waitFor(t, func() bool { return a.cached("accounts", "after") != nil }, "the watch to add an account")
+
+	patch := `{"metadata":{"annotations":{"eks.amazonaws.com/role-arn":"arn:aws:iam::111122223333:role/changed"}}}`
+	if err := c.MergePatch(t.Context(), "/api/v1/namespaces/accounts/serviceaccounts/after", patch); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		sa := a.cached("accounts", "after")
+		return sa != nil && sa.Annotations["eks.amazonaws.com/role-arn"] == "arn:aws:iam::111122223333:role/changed"
+	}, "the watch to change an account")
+	if err := c.Do(t.Context(), "DELETE", "/api/v1/namespaces/accounts/serviceaccounts/after", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return a.cached("accounts", "after") == nil }, "the watch to delete an account")
+}
+
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}

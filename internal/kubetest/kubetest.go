@@ -1,0 +1,340 @@
+package kubetest
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Cluster is a running control plane.
+type Cluster struct {
+	Dir        string // certificates, kubeconfig, logs
+	URL        string // https://127.0.0.1:port
+	Issuer     string // the service-account issuer (= URL)
+	Kubeconfig string // an admin kubeconfig (bearer token)
+	CAPEM      []byte // the CA of the API server's certificate (and of CertFor)
+	Token      string // the admin bearer token
+
+	ca    *x509.Certificate
+	caKey *ecdsa.PrivateKey
+	procs []*exec.Cmd
+	names []string
+	logs  []*syncBuffer
+}
+
+// Bins returns the directory of the binaries, or skips (fails when
+// PODIAM_REQUIRE_K8S is set) without them.
+func Bins(tb testing.TB) string {
+	dir := os.Getenv("PODIAM_K8S_BINS")
+	if dir == "" {
+		if os.Getenv("PODIAM_REQUIRE_K8S") != "" {
+			tb.Fatal("PODIAM_K8S_BINS is unset and PODIAM_REQUIRE_K8S is set: run tools/k8s/build.sh")
+		}
+		tb.Skip("no Kubernetes binaries: set PODIAM_K8S_BINS=$(tools/k8s/build.sh)")
+	}
+	for _, b := range []string{"etcd", "kube-apiserver", "kube-controller-manager"} {
+		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
+			tb.Fatalf("PODIAM_K8S_BINS: %v", err)
+		}
+	}
+	return dir
+}
+
+// Start runs a control plane in dir until Stop. extraAudiences are
+// added to the API server's --api-audiences.
+func Start(tb testing.TB, dir string, extraAudiences ...string) (*Cluster, error) {
+	bins := Bins(tb)
+	c := &Cluster{Dir: dir, Token: "podiam-test-admin-token"}
+	if err := c.makeCA(); err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
+	c.URL = "https://127.0.0.1:" + strconv.Itoa(apiPort)
+	c.Issuer = c.URL
+	if err := c.writeFiles(); err != nil {
+		return nil, err
+	}
+	p := func(n string) string { return filepath.Join(dir, n) }
+	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", etcdClient)
+	peerURL := fmt.Sprintf("http://127.0.0.1:%d", etcdPeer)
+	if err := c.run(filepath.Join(bins, "etcd"), "--name", "default", "--data-dir", p("etcd"),
+		"--listen-client-urls", etcdURL, "--advertise-client-urls", etcdURL,
+		"--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
+		"--initial-cluster", "default="+peerURL, "--unsafe-no-fsync", "--log-level", "warn"); err != nil {
+		return nil, err
+	}
+	audiences := c.URL + ",sts.amazonaws.com,pods.eks.amazonaws.com"
+	for _, a := range extraAudiences {
+		audiences += "," + a
+	}
+	if err := c.run(filepath.Join(bins, "kube-apiserver"), "--etcd-servers="+etcdURL,
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(apiPort),
+		"--cert-dir="+p("apiserver-certs"), "--tls-cert-file="+p("apiserver.crt"), "--tls-private-key-file="+p("apiserver.key"),
+		"--client-ca-file="+p("ca.crt"), "--token-auth-file="+p("tokens.csv"), "--authorization-mode=RBAC",
+		"--service-account-issuer="+c.Issuer, "--service-account-key-file="+p("sa.pub"),
+		"--service-account-signing-key-file="+p("sa.key"), "--service-cluster-ip-range=10.0.0.0/24",
+		"--endpoint-reconciler-type=none", "--api-audiences="+audiences); err != nil {
+		c.Stop()
+		return nil, err
+	}
+	if err := c.waitReady(60 * time.Second); err != nil {
+		c.Stop()
+		return nil, fmt.Errorf("%w\n%s", err, c.Logs())
+	}
+	if err := c.run(filepath.Join(bins, "kube-controller-manager"), "--kubeconfig="+c.Kubeconfig,
+		"--controllers=serviceaccount-token-controller,serviceaccount-controller,namespace-controller,root-ca-certificate-publisher-controller,garbage-collector-controller",
+		"--root-ca-file="+p("ca.crt"), "--service-account-private-key-file="+p("sa.key"),
+		"--leader-elect=false", "--secure-port=0", "--use-service-account-credentials=false"); err != nil {
+		c.Stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Stop ends the processes, newest first, and waits for them.
+func (c *Cluster) Stop() {
+	for i := len(c.procs) - 1; i >= 0; i-- {
+		p := c.procs[i]
+		p.Process.Kill()
+		p.Wait()
+	}
+	c.procs = nil
+}
+
+// Logs returns what the processes wrote, for a failing test.
+func (c *Cluster) Logs() string {
+	var b bytes.Buffer
+	for i, l := range c.logs {
+		l.mu.Lock()
+		fmt.Fprintf(&b, "--- %s\n%s\n", c.names[i], tail(l.String(), 4000))
+		l.mu.Unlock()
+	}
+	return b.String()
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Buffer.Write(p)
+}
+
+func (c *Cluster) run(bin string, args ...string) error {
+	cmd := exec.Command(bin, args...)
+	// The processes die with the test binary, however it ends.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	buf := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = buf, buf
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", filepath.Base(bin), err)
+	}
+	c.procs = append(c.procs, cmd)
+	c.names = append(c.names, filepath.Base(bin))
+	c.logs = append(c.logs, buf)
+	return nil
+}
+
+// HTTPClient trusts the cluster's CA.
+func (c *Cluster) HTTPClient() *http.Client {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(c.CAPEM)
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+}
+
+func (c *Cluster) waitReady(limit time.Duration) error {
+	hc := c.HTTPClient()
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequestWithContext(context.Background(), "GET", c.URL+"/readyz", nil)
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+		if resp, err := hc.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("the API server was not ready within %v", limit)
+}
+
+func freePorts(n int) ([]int, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+func (c *Cluster) makeCA() error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "podiam-test-ca"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	c.ca, _ = x509.ParseCertificate(der)
+	c.caKey = key
+	c.CAPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	return nil
+}
+
+// CertFor issues a serving certificate for 127.0.0.1 and localhost
+// signed by the cluster's CA, as PEM certificate and key.
+func (c *Cluster) CertFor(name string) (certPEM, keyPEM []byte, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, c.ca, &key.PublicKey, c.caKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), nil
+}
+
+func (c *Cluster) writeFiles() error {
+	p := func(n string) string { return filepath.Join(c.Dir, n) }
+	crt, key, err := c.CertFor("kube-apiserver")
+	if err != nil {
+		return err
+	}
+	sa, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&sa.PublicKey)
+	if err != nil {
+		return err
+	}
+	c.Kubeconfig = p("kubeconfig")
+	kubeconfig := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster:
+    server: %s
+    certificate-authority: ca.crt
+contexts:
+- name: test
+  context: {cluster: test, user: admin}
+current-context: test
+users:
+- name: admin
+  user: {token: %s}
+`, c.URL, c.Token)
+	files := map[string][]byte{
+		"ca.crt":        c.CAPEM,
+		"apiserver.crt": crt,
+		"apiserver.key": key,
+		"sa.key":        pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(sa)}),
+		"sa.pub":        pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}),
+		"tokens.csv":    []byte(c.Token + ",admin,admin-uid,system:masters\n"),
+		"kubeconfig":    []byte(kubeconfig),
+	}
+	for n, b := range files {
+		if err := os.WriteFile(p(n), b, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var shared struct {
+	once sync.Once
+	c    *Cluster
+	dir  string
+	err  error
+}
+
+// Shared returns the package's one cluster, started on first use; Main
+// stops it. Tests share it and keep apart by namespace.
+func Shared(tb testing.TB) *Cluster {
+	tb.Helper()
+	Bins(tb)
+	shared.once.Do(func() {
+		shared.dir, shared.err = os.MkdirTemp("", "podiam-kube-")
+		if shared.err == nil {
+			shared.c, shared.err = Start(tb, shared.dir)
+		}
+	})
+	if shared.err != nil {
+		tb.Fatalf("start the cluster: %v", shared.err)
+	}
+	return shared.c
+}
+
+// Main runs the tests, then stops the shared cluster and removes its
+// files: call it from TestMain.
+func Main(m *testing.M) int {
+	code := m.Run()
+	if shared.c != nil {
+		if code != 0 {
+			fmt.Fprint(os.Stderr, shared.c.Logs())
+		}
+		shared.c.Stop()
+	}
+	if shared.dir != "" {
+		os.RemoveAll(shared.dir)
+	}
+	return code
+}
