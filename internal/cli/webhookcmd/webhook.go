@@ -9,6 +9,7 @@ import (
 )
 
 var commands = []command.Command{
+	{Name: "serve", Summary: "serve the mutating admission webhook", Run: runServe},
 	{Name: "mutate", Summary: "show what the webhook does to a pod manifest, offline", Run: runMutate},
 }
 

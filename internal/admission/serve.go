@@ -1,0 +1,59 @@
+package admission
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// ServerConfig configures Serve.
+type ServerConfig struct {
+	Listen   string     // host:port
+	Certs    *CertFiles // the serving certificate, reloaded as it changes
+	Handler  *Handler
+	Log      *slog.Logger
+	OnListen func(addr string) // called with the bound address; may be nil
+}
+
+// Serve answers /mutate, /healthz and /metrics over TLS until ctx ends,
+// then lets requests in flight finish (at most 10 s).
+func Serve(ctx context.Context, cfg ServerConfig) error {
+	mux := http.NewServeMux()
+	mux.Handle("/mutate", cfg.Handler)
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) })
+	mux.Handle("/metrics", cfg.Handler.Metrics)
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: cfg.Certs.GetCertificate},
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
+	}
+	if cfg.OnListen != nil {
+		cfg.OnListen(ln.Addr().String())
+	}
+	cfg.Log.Info("webhook listening", "addr", ln.Addr().String())
+	done := make(chan error, 1)
+	go func() { done <- srv.ServeTLS(ln, "", "") }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if serr := <-done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}

@@ -1,0 +1,70 @@
+package webhookcmd
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/podiam/podiam/internal/admission"
+	"github.com/podiam/podiam/internal/cli/command"
+	"github.com/podiam/podiam/internal/kube"
+)
+
+// ServeConfig configures "podiam webhook serve".
+type ServeConfig struct {
+	Listen     string
+	TLSCert    string
+	TLSKey     string
+	Kubeconfig string // "" means in-cluster
+	Verbose    bool
+}
+
+func runServe(ctx context.Context, env command.Env, args []string) error {
+	fs := flag.NewFlagSet("podiam webhook serve", flag.ContinueOnError)
+	var cfg ServeConfig
+	fs.StringVar(&cfg.Listen, "listen", ":8443", "address to serve HTTPS on (/mutate, /healthz, /metrics)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "/etc/webhook/certs/tls.crt", "TLS certificate (PEM), reloaded when it changes")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "/etc/webhook/certs/tls.key", "TLS private key (PEM)")
+	fs.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "kubeconfig to reach the API server (default: in-cluster)")
+	fs.BoolVar(&cfg.Verbose, "verbose", false, "log debug messages")
+	webhookCfg := configFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: podiam webhook serve [flags]\n\n"+
+			"Serves the IRSA mutating admission webhook: POST /mutate (AdmissionReview v1 or\n"+
+			"v1beta1), /healthz and Prometheus /metrics, over TLS. ServiceAccounts are watched\n"+
+			"through the API server; one not seen yet is read directly.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := command.Parse(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return command.Usagef("webhook serve: unexpected argument %q", fs.Arg(0))
+	}
+	level := slog.LevelInfo
+	if cfg.Verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	var client *kube.Client
+	var err error
+	if cfg.Kubeconfig != "" {
+		client, err = kube.FromKubeconfig(cfg.Kubeconfig)
+	} else {
+		client, err = kube.InCluster(env.Getenv)
+	}
+	if err != nil {
+		return command.Usagef("webhook serve: %v", err)
+	}
+	certs := &admission.CertFiles{CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey, Interval: 10 * time.Second, Now: time.Now}
+	if err := certs.Load(); err != nil {
+		return command.Usagef("webhook serve: %v", err)
+	}
+	accounts := kube.NewAccounts(client, log)
+	go accounts.Run(ctx)
+	h := &admission.Handler{Config: webhookCfg(), Accounts: accounts, Log: log, Metrics: admission.NewMetrics(), Now: time.Now}
+	return admission.Serve(ctx, admission.ServerConfig{Listen: cfg.Listen, Certs: certs, Handler: h, Log: log,
+		OnListen: func(addr string) { fmt.Fprintf(env.Stdout, "podiam webhook listening on %s\n", addr) }})
+}
