@@ -19,7 +19,8 @@ BOTOCORE_DATA := $(shell python3 -c 'import botocore, os; print(os.path.join(os.
 test: $(ORACLE_STAMP) $(JSCLIENT_STAMP)
 	@test -n "$(BOTOCORE_DATA)" || { echo "botocore (the AWS CLI v1's library) is not importable by python3"; exit 1; }
 	go vet ./...
-	PODIAM_ORACLE=$(CURDIR)/$(ORACLE_DIR)/oracle.mjs PODIAM_BOTOCORE_DATA=$(BOTOCORE_DATA) PODIAM_JSCLIENT=$(CURDIR)/$(JSCLIENT_DIR) PODIAM_REQUIRE_CLIENTS=1 go test -count=1 ./...
+	bins=$$(tools/k8s/build.sh) && \
+	PODIAM_K8S_BINS=$$bins PODIAM_REQUIRE_K8S=1 PODIAM_ORACLE=$(CURDIR)/$(ORACLE_DIR)/oracle.mjs PODIAM_BOTOCORE_DATA=$(BOTOCORE_DATA) PODIAM_JSCLIENT=$(CURDIR)/$(JSCLIENT_DIR) PODIAM_REQUIRE_CLIENTS=1 go test -count=1 ./...
 
 build:
 	go build -o bin/podiam ./cmd/podiam
