@@ -19,17 +19,23 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
+// IssuerHost names the service-account issuer, https://IssuerHost with
+// no port as IAM requires of provider URLs. Nothing resolves it:
+// DialContext reaches the API server under that name.
+const IssuerHost = "kubernetes.podiam.test"
+
 // Cluster is a running control plane.
 type Cluster struct {
 	Dir        string // certificates, kubeconfig, logs
 	URL        string // https://127.0.0.1:port
-	Issuer     string // the service-account issuer (= URL)
+	Issuer     string // the service-account issuer, https://IssuerHost
 	Kubeconfig string // an admin kubeconfig (bearer token)
 	CAPEM      []byte // the CA of the API server's certificate (and of CertFor)
 	Token      string // the admin bearer token
@@ -73,7 +79,7 @@ func Start(tb testing.TB, dir string, extraAudiences ...string) (*Cluster, error
 	}
 	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
 	c.URL = "https://127.0.0.1:" + strconv.Itoa(apiPort)
-	c.Issuer = c.URL
+	c.Issuer = "https://" + IssuerHost
 	if err := c.writeFiles(); err != nil {
 		return nil, err
 	}
@@ -86,7 +92,7 @@ func Start(tb testing.TB, dir string, extraAudiences ...string) (*Cluster, error
 		"--initial-cluster", "default="+peerURL, "--unsafe-no-fsync", "--log-level", "warn"); err != nil {
 		return nil, err
 	}
-	audiences := c.URL + ",sts.amazonaws.com,pods.eks.amazonaws.com"
+	audiences := c.Issuer + ",sts.amazonaws.com,pods.eks.amazonaws.com"
 	for _, a := range extraAudiences {
 		audiences += "," + a
 	}
@@ -94,7 +100,8 @@ func Start(tb testing.TB, dir string, extraAudiences ...string) (*Cluster, error
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(apiPort),
 		"--cert-dir="+p("apiserver-certs"), "--tls-cert-file="+p("apiserver.crt"), "--tls-private-key-file="+p("apiserver.key"),
 		"--client-ca-file="+p("ca.crt"), "--token-auth-file="+p("tokens.csv"), "--authorization-mode=RBAC",
-		"--service-account-issuer="+c.Issuer, "--service-account-key-file="+p("sa.pub"),
+		"--service-account-issuer="+c.Issuer, "--service-account-jwks-uri="+c.Issuer+"/openid/v1/jwks",
+		"--service-account-key-file="+p("sa.pub"),
 		"--service-account-signing-key-file="+p("sa.key"), "--service-cluster-ip-range=10.0.0.0/24",
 		"--endpoint-reconciler-type=none", "--api-audiences="+audiences); err != nil {
 		c.Stop()
@@ -168,6 +175,16 @@ func (c *Cluster) run(bin string, args ...string) error {
 	return nil
 }
 
+// DialContext connects IssuerHost:443 to the API server and every other
+// address as usual: for clients that fetch the issuer's discovery.
+func (c *Cluster) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	if addr == IssuerHost+":443" {
+		addr = strings.TrimPrefix(c.URL, "https://")
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, addr)
+}
+
 // HTTPClient trusts the cluster's CA.
 func (c *Cluster) HTTPClient() *http.Client {
 	pool := x509.NewCertPool()
@@ -229,9 +246,9 @@ func (c *Cluster) makeCA() error {
 	return nil
 }
 
-// CertFor issues a serving certificate for 127.0.0.1 and localhost
-// signed by the cluster's CA, as PEM certificate and key.
-func (c *Cluster) CertFor(name string) (certPEM, keyPEM []byte, err error) {
+// CertFor issues a serving certificate for 127.0.0.1, localhost and
+// dnsNames signed by the cluster's CA, as PEM certificate and key.
+func (c *Cluster) CertFor(name string, dnsNames ...string) (certPEM, keyPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -240,7 +257,7 @@ func (c *Cluster) CertFor(name string) (certPEM, keyPEM []byte, err error) {
 	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: name},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"}}
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: append([]string{"localhost"}, dnsNames...)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, c.ca, &key.PublicKey, c.caKey)
 	if err != nil {
 		return nil, nil, err
@@ -254,7 +271,7 @@ func (c *Cluster) CertFor(name string) (certPEM, keyPEM []byte, err error) {
 
 func (c *Cluster) writeFiles() error {
 	p := func(n string) string { return filepath.Join(c.Dir, n) }
-	crt, key, err := c.CertFor("kube-apiserver")
+	crt, key, err := c.CertFor("kube-apiserver", IssuerHost)
 	if err != nil {
 		return err
 	}
