@@ -171,6 +171,10 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.ErrorCode, rec.Status = ae.Code, ae.Status
 		if ae.Status >= 500 {
 			e.cfg.Logger.Error("request failed", logRequestID, id, logAction, rec.Action, logCaller, rec.Principal, logError, err)
+		} else {
+			// The cause behind the caller's error (an issuer that could not
+			// be reached, say); errors never carry secrets.
+			e.cfg.Logger.Debug("request refused", logRequestID, id, logAction, rec.Action, logCaller, rec.Principal, logError, err, "cause", causeOf(ae, err))
 		}
 		awsproto.WriteError(w, ns, id, ae)
 	} else {
@@ -282,4 +286,19 @@ func withDecisions(ctx context.Context, rec *audit.Record) context.Context {
 			rec.Resource = d.Resource
 		}
 	})
+}
+
+// causeOf finds the first cause behind an error for the log: the AWS
+// error's own, else what err wraps.
+func causeOf(ae *awsproto.Error, err error) string {
+	for _, c := range []error{ae.Cause, errors.Unwrap(err)} {
+		for c != nil {
+			if inner := errors.Unwrap(c); inner != nil {
+				c = inner
+				continue
+			}
+			return c.Error()
+		}
+	}
+	return ""
 }

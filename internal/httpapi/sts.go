@@ -30,7 +30,9 @@ func stsError(err error) error {
 		if !ok {
 			status = http.StatusBadRequest
 		}
-		return awsproto.NewError(se.Code, status, se.Message)
+		ae := awsproto.NewError(se.Code, status, se.Message)
+		ae.Cause = se.Err
+		return ae
 	}
 	return iamError(err)
 }

@@ -170,7 +170,9 @@ func (f *fetcher) get(ctx context.Context, u *url.URL) ([]byte, error) {
 	if err != nil {
 		return nil, policyErrorf("bad URL")
 	}
-	req.Header.Set("Accept", "application/json")
+	// Kubernetes API servers negotiate: they answer the JWKS only to a
+	// client that accepts its media type, and 406 otherwise.
+	req.Header.Set("Accept", "application/json, application/jwk-set+json")
 	resp, err := f.client.Do(req)
 	if err != nil {
 		return nil, err

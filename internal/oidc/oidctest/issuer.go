@@ -475,7 +475,13 @@ func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	if body == nil {
 		body = i.JWKS
 	}
-	w.Header().Set("Content-Type", "application/json")
+	// As a Kubernetes API server does: the key set goes only to a client
+	// that accepts its media type.
+	if !strings.Contains(r.Header.Get("Accept"), "application/jwk-set+json") {
+		http.Error(w, "not acceptable", http.StatusNotAcceptable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/jwk-set+json")
 	w.Write(body())
 }
 

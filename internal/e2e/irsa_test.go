@@ -1,0 +1,373 @@
+package e2e
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podiam/podiam/internal/admission"
+	"github.com/podiam/podiam/internal/kube"
+	"github.com/podiam/podiam/internal/kubetest"
+	"github.com/podiam/podiam/internal/server"
+	"github.com/podiam/podiam/internal/webhook"
+)
+
+func TestMain(m *testing.M) { os.Exit(kubetest.Main(m)) }
+
+// env is one test's world: a cluster, podiam's server and webhook, and
+// an admin client for each.
+type env struct {
+	cluster *kubetest.Cluster
+	kube    *kube.Client
+	url     string // podiam's endpoint
+	root    aws.Credentials
+}
+
+var credLine = regexp.MustCompile(`(?m)^aws_(access_key_id|secret_access_key) = (\S+)$`)
+
+// startServer runs podiam's server trusting the cluster's issuer.
+func startServer(t *testing.T, c *kubetest.Cluster) (string, aws.Credentials) {
+	t.Helper()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- server.Run(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: dir, Stdout: io.Discard,
+			Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})), OnListen: func(a string) { addr <- a },
+			OIDCCABundle: filepath.Join(c.Dir, "ca.crt"), OIDCDialContext: c.DialContext})
+	}()
+	var url string
+	select {
+	case a := <-addr:
+		url = "http://" + a
+	case err := <-done:
+		t.Fatalf("server: %v", err)
+	}
+	t.Cleanup(func() { cancel(); <-done })
+	b, err := os.ReadFile(filepath.Join(dir, "credentials"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root aws.Credentials
+	for _, m := range credLine.FindAllStringSubmatch(string(b), -1) {
+		if m[1] == "access_key_id" {
+			root.AccessKeyID = m[2]
+		} else {
+			root.SecretAccessKey = m[2]
+		}
+	}
+	return url, root
+}
+
+// startWebhook runs podiam's webhook and registers it with the API
+// server, waiting until a dry-run pod comes back mutated.
+func startWebhook(t *testing.T, e *env, cfg webhook.Config) {
+	t.Helper()
+	crt, key, err := e.cluster.CertFor("podiam-webhook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "tls.crt"), crt, 0o600)
+	os.WriteFile(filepath.Join(dir, "tls.key"), key, 0o600)
+	certs := &admission.CertFiles{CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key"), Interval: time.Second, Now: time.Now}
+	if err := certs.Load(); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	accounts := kube.NewAccounts(e.kube, log)
+	ctx, cancel := context.WithCancel(context.Background())
+	go accounts.Run(ctx)
+	h := &admission.Handler{Config: cfg.WithDefaults(), Accounts: accounts, Log: log, Metrics: admission.NewMetrics(), Now: time.Now}
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- admission.Serve(ctx, admission.ServerConfig{Listen: "127.0.0.1:0", Certs: certs, Handler: h, Log: log,
+			OnListen: func(a string) { addr <- a }})
+	}()
+	var url string
+	select {
+	case a := <-addr:
+		url = "https://" + a + "/mutate"
+	case err := <-done:
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); <-done })
+
+	name := "podiam-irsa-" + strings.ToLower(t.Name())
+	fail, none := "Fail", "None"
+	mwc := map[string]any{
+		"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+		"metadata": map[string]any{"name": name},
+		"webhooks": []map[string]any{{
+			"name":                    "irsa.podiam.dev",
+			"clientConfig":            map[string]any{"url": url, "caBundle": e.cluster.CAPEM},
+			"rules":                   []map[string]any{{"operations": []string{"CREATE"}, "apiGroups": []string{""}, "apiVersions": []string{"v1"}, "resources": []string{"pods"}}},
+			"failurePolicy":           fail,
+			"sideEffects":             none,
+			"admissionReviewVersions": []string{"v1", "v1beta1"},
+			"objectSelector":          map[string]any{"matchExpressions": []map[string]any{{"key": webhook.SkipLabel, "operator": "DoesNotExist"}}},
+			"namespaceSelector":       map[string]any{"matchLabels": map[string]string{"podiam-test": name}},
+		}},
+	}
+	if err := e.kube.Do(t.Context(), "POST", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", mwc, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		e.kube.Do(context.Background(), "DELETE", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/"+name, nil, nil)
+	})
+	e.namespace(t, "probe-"+shortName(t), name)
+	e.account(t, "probe-"+shortName(t), "probe", "arn:aws:iam::111122223333:role/probe")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var p corev1.Pod
+		err := e.kube.Do(t.Context(), "POST", "/api/v1/namespaces/probe-"+shortName(t)+"/pods?dryRun=All", podFor("probe", "probe"), &p)
+		if err == nil && envValue(p.Spec.Containers[0], "AWS_ROLE_ARN") != "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the webhook is not called: %v", err)
+		}
+	}
+}
+
+func shortName(t *testing.T) string {
+	s := strings.ToLower(regexp.MustCompile(`[^a-zA-Z0-9]+`).ReplaceAllString(t.Name(), "-"))
+	return strings.Trim(s[:min(len(s), 40)], "-")
+}
+
+func (e *env) namespace(t *testing.T, name, selector string) {
+	t.Helper()
+	ns := corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"podiam-test": selector}}}
+	if err := e.kube.Do(t.Context(), "POST", "/api/v1/namespaces", ns, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *env) account(t *testing.T, ns, name, role string) {
+	t.Helper()
+	sa := corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
+	if role != "" {
+		sa.Annotations = map[string]string{"eks.amazonaws.com/role-arn": role}
+	}
+	if err := e.kube.Do(t.Context(), "POST", "/api/v1/namespaces/"+ns+"/serviceaccounts", sa, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func podFor(name, sa string) corev1.Pod {
+	return corev1.Pod{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}, ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: corev1.PodSpec{ServiceAccountName: sa, Containers: []corev1.Container{{Name: "app", Image: "public.ecr.aws/aws-cli/aws-cli"}}}}
+}
+
+func envValue(c corev1.Container, name string) string {
+	for _, e := range c.Env {
+		if e.Name == name {
+			return e.Value
+		}
+	}
+	return ""
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	c := kubetest.Shared(t)
+	kc, err := kube.FromKubeconfig(c.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{cluster: c, kube: kc}
+	e.url, e.root = startServer(t, c)
+	// The issuer's discovery document and keys, readable anonymously,
+	// as podiam's STS fetches them.
+	crb := map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+		"metadata": map[string]any{"name": "podiam-oidc-discovery"},
+		"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:service-account-issuer-discovery"},
+		"subjects": []map[string]any{{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:unauthenticated"}}}
+	var se *kube.StatusError
+	if err := kc.Do(t.Context(), "POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", crb, nil); err != nil && !(errors.As(err, &se) && se.Code == 409) {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) iam() *awsiam.Client {
+	return awsiam.New(awsiam.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.url), RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return e.root, nil })})
+}
+
+func (e *env) s3root() *s3.Client {
+	return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.url), UsePathStyle: true, RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return e.root, nil })})
+}
+
+// caThumbprint is the SHA-1 of the cluster CA's certificate, as
+// eksctl registers it.
+func caThumbprint(c *kubetest.Cluster) string {
+	b, _ := pem.Decode(c.CAPEM)
+	sum := sha1.Sum(b.Bytes)
+	return hex.EncodeToString(sum[:])
+}
+
+// TestIRSAEndToEnd walks the EKS guide on a real API server: the issuer
+// registered in IAM, a role trusting one ServiceAccount, the webhook
+// mutating its pod, a token from the TokenRequest API, and the AWS SDK
+// run with exactly the pod's environment listing a bucket; a pod of
+// another ServiceAccount naming the same role is refused.
+func TestIRSAEndToEnd(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	startWebhook(t, e, webhook.Config{EndpointURL: e.url, Region: "us-east-1"})
+	ns := "irsa-" + shortName(t)
+	e.namespace(t, ns, "podiam-irsa-"+strings.ToLower(t.Name()))
+
+	// IAM: the provider (issuer without scheme, audience, CA thumbprint),
+	// the role with the trust policy of the EKS guide, and its policy.
+	im := e.iam()
+	issuer := strings.TrimPrefix(e.cluster.Issuer, "https://")
+	prov, err := im.CreateOpenIDConnectProvider(ctx, &awsiam.CreateOpenIDConnectProviderInput{Url: aws.String(e.cluster.Issuer),
+		ClientIDList: []string{"sts.amazonaws.com"}, ThumbprintList: []string{caThumbprint(e.cluster)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":%q},"Action":"sts:AssumeRoleWithWebIdentity",`+
+		`"Condition":{"StringEquals":{"%s:aud":"sts.amazonaws.com","%s:sub":"system:serviceaccount:%s:app"}}}]}`,
+		aws.ToString(prov.OpenIDConnectProviderArn), issuer, issuer, ns)
+	role, err := im.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("app"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roleARN := aws.ToString(role.Role.Arn)
+	if _, err := im.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String("read"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListBucket","s3:GetObject"],"Resource":["arn:aws:s3:::irsa-data","arn:aws:s3:::irsa-data/*"]}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	s3c := e.s3root()
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("irsa-data")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("irsa-data"), Key: aws.String("hello.txt"), Body: strings.NewReader("hi")}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Kubernetes: two ServiceAccounts naming the role, one pod each.
+	e.account(t, ns, "app", roleARN)
+	e.account(t, ns, "other", roleARN)
+	run := func(sa string) error {
+		var pod corev1.Pod
+		if err := e.kube.Do(ctx, "POST", "/api/v1/namespaces/"+ns+"/pods", podFor(sa+"-pod", sa), &pod); err != nil {
+			t.Fatal(err)
+		}
+		c := pod.Spec.Containers[0]
+		if envValue(c, "AWS_ROLE_ARN") != roleARN || envValue(c, "AWS_WEB_IDENTITY_TOKEN_FILE") != webhook.DefaultMountPath+"/token" ||
+			envValue(c, "AWS_ENDPOINT_URL") != e.url || envValue(c, "AWS_REGION") != "us-east-1" {
+			t.Fatalf("pod %s not mutated: %+v", pod.Name, c.Env)
+		}
+		var tok *corev1.ServiceAccountTokenProjection
+		for _, v := range pod.Spec.Volumes {
+			if v.Name == webhook.VolumeName {
+				tok = v.Projected.Sources[0].ServiceAccountToken
+			}
+		}
+		if tok == nil || tok.Audience != "sts.amazonaws.com" || *tok.ExpirationSeconds != 86400 {
+			t.Fatalf("pod %s: token volume %+v", pod.Name, pod.Spec.Volumes)
+		}
+		// What the kubelet would do: a token for the pod's account with
+		// the volume's audience and lifetime, bound to the pod, written
+		// where the pod's environment says.
+		req := map[string]any{"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": map[string]any{
+			"audiences": []string{tok.Audience}, "expirationSeconds": *tok.ExpirationSeconds,
+			"boundObjectRef": map[string]any{"apiVersion": "v1", "kind": "Pod", "name": pod.Name, "uid": string(pod.UID)}}}
+		var tr struct {
+			Status struct{ Token string }
+		}
+		if err := e.kube.Do(ctx, "POST", "/api/v1/namespaces/"+ns+"/serviceaccounts/"+sa+"/token", req, &tr); err != nil || tr.Status.Token == "" {
+			t.Fatalf("TokenRequest: %v", err)
+		}
+		root := t.TempDir()
+		tokenFile := filepath.Join(root, envValue(c, "AWS_WEB_IDENTITY_TOKEN_FILE"))
+		os.MkdirAll(filepath.Dir(tokenFile), 0o700)
+		if err := os.WriteFile(tokenFile, []byte(tr.Status.Token), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// The SDK with exactly the pod's environment, the token file
+		// moved under a temporary root, and nothing of this machine's AWS
+		// set-up.
+		for _, kv := range os.Environ() {
+			if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
+				t.Setenv(k, "")
+				os.Unsetenv(k)
+			}
+		}
+		t.Setenv("AWS_CONFIG_FILE", os.DevNull)
+		t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+		for _, v := range c.Env {
+			t.Setenv(v.Name, v.Value)
+		}
+		t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", tokenFile)
+		cfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("irsa-data")})
+		if err == nil && (len(out.Contents) != 1 || aws.ToString(out.Contents[0].Key) != "hello.txt") {
+			t.Fatalf("listing %+v", out.Contents)
+		}
+		return err
+	}
+	if err := run("app"); err != nil {
+		t.Fatalf("the pod of the trusted ServiceAccount: %v", err)
+	}
+	if err := run("other"); err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Fatalf("the pod of another ServiceAccount: %v, want AccessDenied", err)
+	}
+}
+
+// TestServiceAccountRace: a pod created in the same instant as its
+// ServiceAccount, before the webhook's watch can have delivered it, is
+// still mutated.
+func TestServiceAccountRace(t *testing.T) {
+	e := newEnv(t)
+	startWebhook(t, e, webhook.Config{})
+	ns := "race-" + shortName(t)
+	e.namespace(t, ns, "podiam-irsa-"+strings.ToLower(t.Name()))
+	for i := range 5 {
+		sa := fmt.Sprintf("fresh-%d", i)
+		e.account(t, ns, sa, "arn:aws:iam::111122223333:role/fresh")
+		var pod corev1.Pod
+		if err := e.kube.Do(t.Context(), "POST", "/api/v1/namespaces/"+ns+"/pods", podFor(sa, sa), &pod); err != nil {
+			t.Fatal(err)
+		}
+		if envValue(pod.Spec.Containers[0], "AWS_ROLE_ARN") != "arn:aws:iam::111122223333:role/fresh" {
+			t.Fatalf("pod %d created right after its ServiceAccount was not mutated: %+v", i, pod.Spec.Containers[0].Env)
+		}
+	}
+	// A pod with the skip label is left alone.
+	p := podFor("skipped", "fresh-0")
+	p.Labels = map[string]string{webhook.SkipLabel: "true"}
+	var pod corev1.Pod
+	if err := e.kube.Do(t.Context(), "POST", "/api/v1/namespaces/"+ns+"/pods", p, &pod); err != nil {
+		t.Fatal(err)
+	}
+	if len(pod.Spec.Containers[0].Env) != 0 {
+		t.Fatalf("a pod with the skip label was mutated: %+v", pod.Spec.Containers[0].Env)
+	}
+}
