@@ -44,7 +44,7 @@ type env struct {
 var credLine = regexp.MustCompile(`(?m)^aws_(access_key_id|secret_access_key) = (\S+)$`)
 
 // startServer runs podiam's server trusting the cluster's issuer.
-func startServer(t *testing.T, c *kubetest.Cluster) (string, aws.Credentials) {
+func startServer(t testing.TB, c *kubetest.Cluster) (string, aws.Credentials) {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -80,7 +80,7 @@ func startServer(t *testing.T, c *kubetest.Cluster) (string, aws.Credentials) {
 
 // startWebhook runs podiam's webhook and registers it with the API
 // server, waiting until a dry-run pod comes back mutated.
-func startWebhook(t *testing.T, e *env, cfg webhook.Config) {
+func startWebhook(t testing.TB, e *env, cfg webhook.Config) {
 	t.Helper()
 	crt, key, err := e.cluster.CertFor("podiam-webhook")
 	if err != nil {
@@ -149,12 +149,12 @@ func startWebhook(t *testing.T, e *env, cfg webhook.Config) {
 	}
 }
 
-func shortName(t *testing.T) string {
+func shortName(t testing.TB) string {
 	s := strings.ToLower(regexp.MustCompile(`[^a-zA-Z0-9]+`).ReplaceAllString(t.Name(), "-"))
 	return strings.Trim(s[:min(len(s), 40)], "-")
 }
 
-func (e *env) namespace(t *testing.T, name, selector string) {
+func (e *env) namespace(t testing.TB, name, selector string) {
 	t.Helper()
 	ns := corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"podiam-test": selector}}}
 	if err := e.kube.Do(t.Context(), "POST", "/api/v1/namespaces", ns, nil); err != nil {
@@ -162,7 +162,7 @@ func (e *env) namespace(t *testing.T, name, selector string) {
 	}
 }
 
-func (e *env) account(t *testing.T, ns, name, role string) {
+func (e *env) account(t testing.TB, ns, name, role string) {
 	t.Helper()
 	sa := corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
 	if role != "" {
@@ -187,7 +187,7 @@ func envValue(c corev1.Container, name string) string {
 	return ""
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	c := kubetest.Shared(t)
 	kc, err := kube.FromKubeconfig(c.Kubeconfig)
