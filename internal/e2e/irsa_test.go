@@ -187,13 +187,19 @@ func envValue(c corev1.Container, name string) string {
 	return ""
 }
 
-func newEnv(t testing.TB) *env {
+func newKube(t testing.TB, c *kubetest.Cluster) *kube.Client {
 	t.Helper()
-	c := kubetest.Shared(t)
 	kc, err := kube.FromKubeconfig(c.Kubeconfig)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return kc
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	c := kubetest.Shared(t)
+	kc := newKube(t, c)
 	e := &env{cluster: c, kube: kc}
 	e.url, e.root = startServer(t, c)
 	// The issuer's discovery document and keys, readable anonymously,
