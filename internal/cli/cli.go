@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/podiam/podiam/internal/cli/command"
+	"github.com/podiam/podiam/internal/cli/irsacmd"
 	"github.com/podiam/podiam/internal/cli/policycmd"
 	"github.com/podiam/podiam/internal/cli/servercmd"
 	"github.com/podiam/podiam/internal/cli/webhookcmd"
@@ -16,6 +17,7 @@ var Commands = []command.Command{
 	{Name: "server", Summary: "serve the AWS-compatible APIs", Run: servercmd.Run},
 	{Name: "policy", Summary: "validate and simulate IAM policies offline", Run: policycmd.Run},
 	{Name: "webhook", Summary: "the IRSA mutating admission webhook", Run: webhookcmd.Run},
+	{Name: "irsa", Summary: "set up IRSA for a cluster: OIDC provider, roles, ServiceAccounts", Run: irsacmd.Run},
 }
 
 // Main runs podiam with args (without the program name) and returns the

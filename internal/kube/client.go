@@ -286,3 +286,35 @@ func (c *Client) MergePatch(ctx context.Context, path, mergePatch string) error 
 	}
 	return nil
 }
+
+// ClusterCA returns the PEM CA of the current context's cluster in a
+// kubeconfig file, or nil when it names none.
+func ClusterCA(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read kubeconfig: %w", err)
+	}
+	var kc kubeconfig
+	if err := yaml.Unmarshal(data, &kc); err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
+	}
+	ctxName := kc.CurrentContext
+	if ctxName == "" && len(kc.Contexts) == 1 {
+		ctxName = kc.Contexts[0].Name
+	}
+	for _, c := range kc.Contexts {
+		if c.Name != ctxName {
+			continue
+		}
+		for _, cl := range kc.Clusters {
+			if cl.Name == c.Context.Cluster {
+				file := cl.Cluster.CertificateAuthority
+				if file != "" && !filepath.IsAbs(file) {
+					file = filepath.Join(filepath.Dir(path), file)
+				}
+				return fileOrData(file, cl.Cluster.CertificateAuthorityData)
+			}
+		}
+	}
+	return nil, fmt.Errorf("kubeconfig %s: no cluster for context %q", path, ctxName)
+}

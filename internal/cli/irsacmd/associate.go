@@ -1,0 +1,102 @@
+package irsacmd
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
+
+	"github.com/podiam/podiam/internal/cli/command"
+)
+
+// AssociateConfig configures "podiam irsa associate-oidc-provider".
+type AssociateConfig struct {
+	Kubeconfig string
+	ClientID   string
+	Thumbprint string // "" means the kubeconfig CA's
+	DryRun     bool
+}
+
+func runAssociate(ctx context.Context, env command.Env, args []string) error {
+	fs := flag.NewFlagSet("podiam irsa associate-oidc-provider", flag.ContinueOnError)
+	var cfg AssociateConfig
+	fs.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (required)")
+	fs.StringVar(&cfg.ClientID, "client-id", "sts.amazonaws.com", "audience the provider accepts")
+	fs.StringVar(&cfg.Thumbprint, "thumbprint", "", "SHA-1 thumbprint of the issuer's CA (default: the kubeconfig's cluster CA)")
+	fs.BoolVar(&cfg.DryRun, "dry-run", false, "print what would be done and change nothing")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: podiam irsa associate-oidc-provider --kubeconfig FILE [flags]\n\n"+
+			"Reads the cluster's service-account issuer through its API server and registers it\n"+
+			"as an IAM OIDC provider (AWS credentials and AWS_ENDPOINT_URL as for the AWS CLI).\n"+
+			"Running it again changes nothing.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := command.Parse(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return command.Usagef("irsa associate-oidc-provider: unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.Kubeconfig == "" {
+		return command.Usagef("irsa associate-oidc-provider: --kubeconfig is required")
+	}
+	return Associate(ctx, env, cfg)
+}
+
+// Associate registers the cluster's issuer unless it is registered.
+func Associate(ctx context.Context, env command.Env, cfg AssociateConfig) error {
+	cl, err := readCluster(ctx, cfg.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	thumb := cfg.Thumbprint
+	if thumb == "" {
+		thumb = cl.thumbprint
+	}
+	im, st, err := awsClients(ctx)
+	if err != nil {
+		return err
+	}
+	acct, err := account(ctx, st)
+	if err != nil {
+		return err
+	}
+	arn := providerARN(acct, cl.issuer)
+	_, err = ensureProvider(ctx, env, im, arn, cl.issuer, cfg.ClientID, thumb, cfg.DryRun)
+	return err
+}
+
+// ensureProvider creates the provider, or adds the client id to an
+// existing one; it reports whether anything changed.
+func ensureProvider(ctx context.Context, env command.Env, im *iam.Client, arn, issuer, clientID, thumb string, dry bool) (bool, error) {
+	got, err := im.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(arn)})
+	var ae smithy.APIError
+	switch {
+	case err == nil:
+		if slices.Contains(got.ClientIDList, clientID) {
+			fmt.Fprintf(env.Stdout, "OIDC provider %s already trusts audience %s\n", arn, clientID)
+			return false, nil
+		}
+		fmt.Fprintf(env.Stdout, "add audience %s to OIDC provider %s\n", clientID, arn)
+		if dry {
+			return true, nil
+		}
+		_, err := im.AddClientIDToOpenIDConnectProvider(ctx, &iam.AddClientIDToOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(arn), ClientID: aws.String(clientID)})
+		return true, err
+	case errors.As(err, &ae) && ae.ErrorCode() == "NoSuchEntity":
+		fmt.Fprintf(env.Stdout, "create OIDC provider %s (audience %s, thumbprint %s)\n", issuer, clientID, thumb)
+		if dry {
+			return true, nil
+		}
+		_, err := im.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String(issuer),
+			ClientIDList: []string{clientID}, ThumbprintList: []string{thumb}})
+		return true, err
+	default:
+		return false, fmt.Errorf("read OIDC provider %s: %w", arn, err)
+	}
+}

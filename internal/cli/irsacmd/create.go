@@ -1,0 +1,193 @@
+package irsacmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podiam/podiam/internal/cli/command"
+	"github.com/podiam/podiam/internal/kube"
+)
+
+// CreateConfig configures "podiam irsa create-service-account".
+type CreateConfig struct {
+	Kubeconfig       string
+	Namespace, Name  string
+	RoleName         string
+	Policies         []string // ARNs to attach
+	Audience         string
+	AnnotationPrefix string
+	DryRun           bool
+}
+
+func runCreate(ctx context.Context, env command.Env, args []string) error {
+	fs := flag.NewFlagSet("podiam irsa create-service-account", flag.ContinueOnError)
+	var cfg CreateConfig
+	var policies command.Strings
+	fs.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (required)")
+	fs.StringVar(&cfg.Namespace, "namespace", "default", "the ServiceAccount's namespace")
+	fs.StringVar(&cfg.Name, "name", "", "the ServiceAccount (required)")
+	fs.StringVar(&cfg.RoleName, "role-name", "", "the role to create or update (required)")
+	fs.Var(&policies, "attach-policy-arn", "a managed policy to attach to the role (repeatable)")
+	fs.StringVar(&cfg.Audience, "audience", "sts.amazonaws.com", "the token audience the trust policy requires")
+	fs.StringVar(&cfg.AnnotationPrefix, "annotation-prefix", "eks.amazonaws.com", "prefix of the role-arn annotation")
+	fs.BoolVar(&cfg.DryRun, "dry-run", false, "print what would be done and change nothing")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: podiam irsa create-service-account --kubeconfig FILE --name SA --role-name ROLE [flags]\n\n"+
+			"Creates the role (or brings its trust policy up to date) so that only the\n"+
+			"ServiceAccount NAMESPACE/SA of the cluster may assume it with its token, attaches the\n"+
+			"policies, and creates the ServiceAccount or annotates the existing one with the role.\n"+
+			"The cluster's issuer must be registered (associate-oidc-provider). Running it again\n"+
+			"changes nothing.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := command.Parse(fs, env, args); err != nil {
+		return err
+	}
+	cfg.Policies = policies
+	switch {
+	case fs.NArg() > 0:
+		return command.Usagef("irsa create-service-account: unexpected argument %q", fs.Arg(0))
+	case cfg.Kubeconfig == "" || cfg.Name == "" || cfg.RoleName == "":
+		return command.Usagef("irsa create-service-account: --kubeconfig, --name and --role-name are required")
+	}
+	return Create(ctx, env, cfg)
+}
+
+// TrustPolicy is the EKS guide's trust policy: the provider may federate
+// the one ServiceAccount, with the audience.
+func TrustPolicy(providerARN, issuer, audience, namespace, name string) string {
+	host := strings.TrimPrefix(issuer, "https://")
+	doc := map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{{
+			"Effect":    "Allow",
+			"Principal": map[string]string{"Federated": providerARN},
+			"Action":    "sts:AssumeRoleWithWebIdentity",
+			"Condition": map[string]any{"StringEquals": map[string]string{
+				host + ":aud": audience,
+				host + ":sub": "system:serviceaccount:" + namespace + ":" + name,
+			}},
+		}},
+	}
+	b, _ := json.Marshal(doc)
+	return string(b)
+}
+
+// Create does the three steps, each only if needed.
+func Create(ctx context.Context, env command.Env, cfg CreateConfig) error {
+	cl, err := readCluster(ctx, cfg.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	im, st, err := awsClients(ctx)
+	if err != nil {
+		return err
+	}
+	acct, err := account(ctx, st)
+	if err != nil {
+		return err
+	}
+	provider := providerARN(acct, cl.issuer)
+	if _, err := im.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(provider)}); err != nil {
+		return fmt.Errorf("the cluster's issuer is not an IAM OIDC provider (run podiam irsa associate-oidc-provider): %w", err)
+	}
+	trust := TrustPolicy(provider, cl.issuer, cfg.Audience, cfg.Namespace, cfg.Name)
+	roleARN, err := ensureRole(ctx, env, im, cfg, trust)
+	if err != nil {
+		return err
+	}
+	for _, p := range cfg.Policies {
+		fmt.Fprintf(env.Stdout, "attach policy %s to role %s\n", p, cfg.RoleName)
+		if !cfg.DryRun {
+			if _, err := im.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(cfg.RoleName), PolicyArn: aws.String(p)}); err != nil {
+				return fmt.Errorf("attach %s: %w", p, err)
+			}
+		}
+	}
+	return ensureAccount(ctx, env, cl.kube, cfg, roleARN)
+}
+
+func ensureRole(ctx context.Context, env command.Env, im *iam.Client, cfg CreateConfig, trust string) (string, error) {
+	got, err := im.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(cfg.RoleName)})
+	var ae smithy.APIError
+	switch {
+	case err == nil:
+		arn := aws.ToString(got.Role.Arn)
+		current, _ := url.QueryUnescape(aws.ToString(got.Role.AssumeRolePolicyDocument))
+		if sameJSON(current, trust) {
+			fmt.Fprintf(env.Stdout, "role %s already trusts %s/%s\n", arn, cfg.Namespace, cfg.Name)
+			return arn, nil
+		}
+		fmt.Fprintf(env.Stdout, "update the trust policy of role %s to trust %s/%s\n", arn, cfg.Namespace, cfg.Name)
+		if !cfg.DryRun {
+			if _, err := im.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(cfg.RoleName), PolicyDocument: aws.String(trust)}); err != nil {
+				return "", err
+			}
+		}
+		return arn, nil
+	case errors.As(err, &ae) && ae.ErrorCode() == "NoSuchEntity":
+		fmt.Fprintf(env.Stdout, "create role %s trusting %s/%s\n", cfg.RoleName, cfg.Namespace, cfg.Name)
+		if cfg.DryRun {
+			return "(role " + cfg.RoleName + ")", nil
+		}
+		out, err := im.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(cfg.RoleName), AssumeRolePolicyDocument: aws.String(trust),
+			Description: aws.String("IRSA role of " + cfg.Namespace + "/" + cfg.Name)})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.Role.Arn), nil
+	default:
+		return "", fmt.Errorf("read role %s: %w", cfg.RoleName, err)
+	}
+}
+
+func ensureAccount(ctx context.Context, env command.Env, kc *kube.Client, cfg CreateConfig, roleARN string) error {
+	key := cfg.AnnotationPrefix + "/role-arn"
+	path := "/api/v1/namespaces/" + url.PathEscape(cfg.Namespace) + "/serviceaccounts"
+	var sa corev1.ServiceAccount
+	err := kc.Do(ctx, "GET", path+"/"+url.PathEscape(cfg.Name), nil, &sa)
+	switch {
+	case err == nil && sa.Annotations[key] == roleARN:
+		fmt.Fprintf(env.Stdout, "ServiceAccount %s/%s already names role %s\n", cfg.Namespace, cfg.Name, roleARN)
+		return nil
+	case err == nil:
+		fmt.Fprintf(env.Stdout, "annotate ServiceAccount %s/%s with %s=%s\n", cfg.Namespace, cfg.Name, key, roleARN)
+		if cfg.DryRun {
+			return nil
+		}
+		patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{key: roleARN}}})
+		return kc.MergePatch(ctx, path+"/"+url.PathEscape(cfg.Name), string(patch))
+	case errors.Is(err, kube.ErrNotFound):
+		fmt.Fprintf(env.Stdout, "create ServiceAccount %s/%s with %s=%s\n", cfg.Namespace, cfg.Name, key, roleARN)
+		if cfg.DryRun {
+			return nil
+		}
+		sa := corev1.ServiceAccount{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
+			ObjectMeta: metav1.ObjectMeta{Name: cfg.Name, Namespace: cfg.Namespace, Annotations: map[string]string{key: roleARN}}}
+		return kc.Do(ctx, "POST", path, sa, nil)
+	default:
+		return err
+	}
+}
+
+// sameJSON reports whether two JSON documents are equal as values.
+func sameJSON(a, b string) bool {
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return false
+	}
+	xb, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return string(xb) == string(yb)
+}

@@ -1,0 +1,107 @@
+package irsacmd
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/podiam/podiam/internal/cli/command"
+	"github.com/podiam/podiam/internal/kube"
+)
+
+var commands = []command.Command{
+	{Name: "associate-oidc-provider", Summary: "register the cluster's service-account issuer as an IAM OIDC provider", Run: runAssociate},
+	{Name: "create-service-account", Summary: "make a role one ServiceAccount may assume, and annotate the ServiceAccount", Run: runCreate},
+}
+
+// Run dispatches "podiam irsa <verb>".
+func Run(ctx context.Context, env command.Env, args []string) error {
+	return command.Dispatch(ctx, env, "podiam irsa", commands, args)
+}
+
+// cluster is what the commands learn of a cluster.
+type cluster struct {
+	kube       *kube.Client
+	issuer     string // https://host/path, from the API server's discovery document
+	thumbprint string // SHA-1 of the CA in the kubeconfig, hex
+}
+
+// readCluster reads the issuer through the API server and the CA
+// thumbprint from the kubeconfig.
+func readCluster(ctx context.Context, kubeconfig string) (*cluster, error) {
+	c, err := kube.FromKubeconfig(kubeconfig)
+	if err != nil {
+		return nil, command.Usagef("%v", err)
+	}
+	var doc struct {
+		Issuer string `json:"issuer"`
+	}
+	if err := c.Do(ctx, "GET", "/.well-known/openid-configuration", nil, &doc); err != nil {
+		return nil, fmt.Errorf("read the cluster's service-account issuer: %w", err)
+	}
+	u, err := url.Parse(doc.Issuer)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("the cluster's issuer %q is not an https URL (set --service-account-issuer on the API server)", doc.Issuer)
+	}
+	if u.Port() != "" {
+		return nil, fmt.Errorf("the cluster's issuer %q has a port, which IAM does not accept in a provider URL", doc.Issuer)
+	}
+	ca, err := kubeconfigCA(kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	return &cluster{kube: c, issuer: strings.TrimSuffix(doc.Issuer, "/"), thumbprint: ca}, nil
+}
+
+// kubeconfigCA returns the SHA-1 thumbprint of the last certificate of
+// the current cluster's CA (the root that signs the issuer's chain).
+func kubeconfigCA(path string) (string, error) {
+	pemData, err := kube.ClusterCA(path)
+	if err != nil {
+		return "", err
+	}
+	var last []byte
+	for b, rest := pem.Decode(pemData); b != nil; b, rest = pem.Decode(rest) {
+		if b.Type == "CERTIFICATE" {
+			last = b.Bytes
+		}
+	}
+	if last == nil {
+		return "", errors.New("the kubeconfig names no cluster CA certificate: give --thumbprint")
+	}
+	sum := sha1.Sum(last)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// awsClients loads the AWS configuration as the AWS CLI does
+// (AWS_ENDPOINT_URL names podiam).
+func awsClients(ctx context.Context) (*iam.Client, *sts.Client, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	return iam.NewFromConfig(cfg), sts.NewFromConfig(cfg), nil
+}
+
+// providerARN is the ARN IAM gives the provider for issuer in account.
+func providerARN(account, issuer string) string {
+	return "arn:aws:iam::" + account + ":oidc-provider/" + strings.TrimPrefix(issuer, "https://")
+}
+
+func account(ctx context.Context, s *sts.Client) (string, error) {
+	id, err := s.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("who am I (sts get-caller-identity): %w", err)
+	}
+	return aws.ToString(id.Account), nil
+}
