@@ -36,6 +36,10 @@ type Handler struct {
 	Log      *slog.Logger
 	Metrics  *Metrics
 	Now      func() time.Time
+	// Mappings, when set, returns the current ConfigMap entries (the
+	// reference's --watch-config-map), consulted for ServiceAccounts
+	// without a role-arn annotation.
+	Mappings func() webhook.Mappings
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -113,12 +117,20 @@ func (h *Handler) admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 		saName = "default"
 	}
 	sa, err := h.Accounts.ServiceAccount(ctx, req.Namespace, saName)
-	if err != nil {
+	var id webhook.Identity
+	var ok bool
+	if err == nil {
+		id, ok = webhook.FromServiceAccount(sa, h.Config)
+	}
+	if !ok && h.Mappings != nil {
+		// The ConfigMap names roles for accounts without the annotation.
+		id, ok = h.Mappings().Lookup(req.Namespace, saName, h.Config)
+	}
+	if err != nil && !ok {
 		h.Metrics.missedAccounts.Add(1)
 		log.Warn("pod not mutated: its service account could not be read", "serviceAccount", saName, "err", err)
 		return allow
 	}
-	id, ok := webhook.FromServiceAccount(sa, h.Config)
 	if !ok {
 		return allow
 	}

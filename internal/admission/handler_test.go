@@ -125,3 +125,21 @@ func TestBadRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestMappings: an account without the annotation gets its role from the
+// ConfigMap entries; an annotated one keeps its own.
+func TestMappings(t *testing.T) {
+	h := newHandler()
+	h.Accounts.(accounts)["demo/plain"] = &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "plain", Namespace: "demo"}}
+	m, err := webhook.ParseMappings(`{"demo/plain": {"RoleARN": "arn:aws:iam::111122223333:role/mapped"}, "*/app": {"RoleARN": "arn:aws:iam::111122223333:role/wild"}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Mappings = func() webhook.Mappings { return m }
+	for sa, want := range map[string]string{"plain": "role/mapped", "app": role} {
+		_, out, _ := post(t, h, "POST", "application/json", review("admission.k8s.io/v1", sa, nil))
+		if !strings.Contains(string(out.Response.Patch), want) {
+			t.Errorf("%s: patch %s, want %s", sa, out.Response.Patch, want)
+		}
+	}
+}

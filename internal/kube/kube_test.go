@@ -139,3 +139,40 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }
+
+// TestPollConfigMap: the value is delivered at start (empty while the
+// ConfigMap is missing), again on each change, and not otherwise.
+func TestPollConfigMap(t *testing.T) {
+	c := client(t)
+	namespace(t, c, "mappings")
+	got := make(chan string, 10)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go PollConfigMap(ctx, c, slog.New(slog.NewTextHandler(io.Discard, nil)), "mappings", "m", "config", 20*time.Millisecond, func(v string) { got <- v })
+	next := func(want string) {
+		t.Helper()
+		select {
+		case v := <-got:
+			if v != want {
+				t.Fatalf("value %q, want %q", v, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no value; want %q", want)
+		}
+	}
+	next("")
+	cm := corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "m", Namespace: "mappings"}, Data: map[string]string{"config": "one"}}
+	if err := c.Do(t.Context(), "POST", "/api/v1/namespaces/mappings/configmaps", cm, nil); err != nil {
+		t.Fatal(err)
+	}
+	next("one")
+	if err := c.MergePatch(t.Context(), "/api/v1/namespaces/mappings/configmaps/m", `{"data":{"config":"two"}}`); err != nil {
+		t.Fatal(err)
+	}
+	next("two")
+	select {
+	case v := <-got:
+		t.Fatalf("value %q delivered again without a change", v)
+	case <-time.After(200 * time.Millisecond):
+	}
+}

@@ -5,11 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/podiam/podiam/internal/admission"
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/kube"
+	"github.com/podiam/podiam/internal/webhook"
 )
 
 // ServeConfig configures "podiam webhook serve".
@@ -19,6 +21,11 @@ type ServeConfig struct {
 	TLSKey     string
 	Kubeconfig string // "" means in-cluster
 	Verbose    bool
+	// WatchConfigMap reads role mappings from the ConfigMap
+	// ConfigMapNamespace/ConfigMapName, key "config".
+	WatchConfigMap     bool
+	ConfigMapNamespace string
+	ConfigMapName      string
 }
 
 func runServe(ctx context.Context, env command.Env, args []string) error {
@@ -29,6 +36,9 @@ func runServe(ctx context.Context, env command.Env, args []string) error {
 	fs.StringVar(&cfg.TLSKey, "tls-key", "/etc/webhook/certs/tls.key", "TLS private key (PEM)")
 	fs.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "kubeconfig to reach the API server (default: in-cluster)")
 	fs.BoolVar(&cfg.Verbose, "verbose", false, "log debug messages")
+	fs.BoolVar(&cfg.WatchConfigMap, "watch-config-map", false, "also take roles from a ConfigMap of namespace/name -> role mappings (for accounts without the annotation)")
+	fs.StringVar(&cfg.ConfigMapNamespace, "namespace", "podiam-system", "namespace of the mappings ConfigMap")
+	fs.StringVar(&cfg.ConfigMapName, "config-map", "pod-identity-webhook", "name of the mappings ConfigMap (key \"config\")")
 	webhookCfg := configFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: podiam webhook serve [flags]\n\n"+
@@ -65,6 +75,23 @@ func runServe(ctx context.Context, env command.Env, args []string) error {
 	accounts := kube.NewAccounts(client, log)
 	go accounts.Run(ctx)
 	h := &admission.Handler{Config: webhookCfg(), Accounts: accounts, Log: log, Metrics: admission.NewMetrics(), Now: time.Now}
+	if cfg.WatchConfigMap {
+		var current atomic.Pointer[webhook.Mappings]
+		current.Store(&webhook.Mappings{})
+		h.Mappings = func() webhook.Mappings { return *current.Load() }
+		go kube.PollConfigMap(ctx, client, log, cfg.ConfigMapNamespace, cfg.ConfigMapName, "config", 10*time.Second, func(v string) {
+			m := webhook.Mappings{}
+			if v != "" {
+				var err error
+				if m, err = webhook.ParseMappings(v); err != nil {
+					log.Error("mappings ConfigMap not applied", "err", err)
+					return
+				}
+			}
+			current.Store(&m)
+			log.Info("mappings loaded", "entries", len(m))
+		})
+	}
 	return admission.Serve(ctx, admission.ServerConfig{Listen: cfg.Listen, Certs: certs, Handler: h, Log: log,
 		OnListen: func(addr string) { fmt.Fprintf(env.Stdout, "podiam webhook listening on %s\n", addr) }})
 }

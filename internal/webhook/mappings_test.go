@@ -1,0 +1,32 @@
+package webhook
+
+import "testing"
+
+func TestMappings(t *testing.T) {
+	c := Config{}.WithDefaults()
+	m, err := ParseMappings(`{"demo/app": {"RoleARN": "arn:aws:iam::111122223333:role/a", "UseRegionalSTS": true, "TokenExpiration": 3600},
+		"*/builder": {"RoleARN": "arn:aws:iam::111122223333:role/b", "Audience": "custom"}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		ns, name string
+		want     Identity
+		ok       bool
+	}{
+		{"demo", "app", Identity{RoleARN: "arn:aws:iam::111122223333:role/a", Audience: DefaultAudience, RegionalSTS: true, Expiration: 3600}, true},
+		{"other", "app", Identity{}, false},
+		{"any", "builder", Identity{RoleARN: "arn:aws:iam::111122223333:role/b", Audience: "custom", Expiration: DefaultExpiration}, true},
+	}
+	for _, tt := range tests {
+		got, ok := m.Lookup(tt.ns, tt.name, c)
+		if ok != tt.ok || got != tt.want {
+			t.Errorf("Lookup(%s/%s) = %+v, %v; want %+v, %v", tt.ns, tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+	for _, bad := range []string{`[]`, `{"noslash": {"RoleARN": "x"}}`, `{"a/": {"RoleARN": "x"}}`, `{"a/b": {}}`, `{`} {
+		if _, err := ParseMappings(bad); err == nil {
+			t.Errorf("ParseMappings(%s) accepted", bad)
+		}
+	}
+}
