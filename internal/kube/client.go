@@ -33,13 +33,8 @@ type Client struct {
 type kubeconfig struct {
 	CurrentContext string `json:"current-context"`
 	Clusters       []struct {
-		Name    string `json:"name"`
-		Cluster struct {
-			Server                   string `json:"server"`
-			CertificateAuthority     string `json:"certificate-authority"`
-			CertificateAuthorityData string `json:"certificate-authority-data"`
-			InsecureSkipTLSVerify    bool   `json:"insecure-skip-tls-verify"`
-		} `json:"cluster"`
+		Name    string       `json:"name"`
+		Cluster clusterEntry `json:"cluster"`
 	} `json:"clusters"`
 	Contexts []struct {
 		Name    string `json:"name"`
@@ -49,22 +44,40 @@ type kubeconfig struct {
 		} `json:"context"`
 	} `json:"contexts"`
 	Users []struct {
-		Name string `json:"name"`
-		User struct {
-			Token                 string `json:"token"`
-			TokenFile             string `json:"tokenFile"`
-			ClientCertificate     string `json:"client-certificate"`
-			ClientCertificateData string `json:"client-certificate-data"`
-			ClientKey             string `json:"client-key"`
-			ClientKeyData         string `json:"client-key-data"`
-		} `json:"user"`
+		Name string    `json:"name"`
+		User userEntry `json:"user"`
 	} `json:"users"`
 }
 
-// FromKubeconfig builds a client from a kubeconfig file's current
-// context: server, CA (file or data), and a bearer token or client
-// certificate. Relative paths are relative to the file.
-func FromKubeconfig(path string) (*Client, error) {
+// current is a kubeconfig's current context resolved: its cluster and
+// user entries (zero when absent) and paths made relative to the file.
+type current struct {
+	path        string
+	clusterName string
+	cluster     clusterEntry
+	user        userEntry
+}
+
+type (
+	clusterEntry struct {
+		Server                   string `json:"server"`
+		CertificateAuthority     string `json:"certificate-authority"`
+		CertificateAuthorityData string `json:"certificate-authority-data"`
+		InsecureSkipTLSVerify    bool   `json:"insecure-skip-tls-verify"`
+	}
+	userEntry struct {
+		Token                 string `json:"token"`
+		TokenFile             string `json:"tokenFile"`
+		ClientCertificate     string `json:"client-certificate"`
+		ClientCertificateData string `json:"client-certificate-data"`
+		ClientKey             string `json:"client-key"`
+		ClientKeyData         string `json:"client-key-data"`
+	}
+)
+
+// loadCurrent reads a kubeconfig file and resolves its current context
+// (or its only context when none is current).
+func loadCurrent(path string) (*current, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read kubeconfig: %w", err)
@@ -73,78 +86,91 @@ func FromKubeconfig(path string) (*Client, error) {
 	if err := yaml.Unmarshal(data, &kc); err != nil {
 		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
 	}
-	dir := filepath.Dir(path)
-	rel := func(p string) string {
-		if p == "" || filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(dir, p)
-	}
 	ctxName := kc.CurrentContext
 	if ctxName == "" && len(kc.Contexts) == 1 {
 		ctxName = kc.Contexts[0].Name
 	}
-	var clusterName, userName string
+	cur := &current{path: path}
+	var userName string
 	found := false
 	for _, c := range kc.Contexts {
 		if c.Name == ctxName {
-			clusterName, userName, found = c.Context.Cluster, c.Context.User, true
+			cur.clusterName, userName, found = c.Context.Cluster, c.Context.User, true
 		}
 	}
 	if !found {
 		return nil, fmt.Errorf("kubeconfig %s: no context %q", path, ctxName)
 	}
-	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	var server string
 	for _, c := range kc.Clusters {
-		if c.Name != clusterName {
-			continue
+		if c.Name == cur.clusterName {
+			cur.cluster = c.Cluster
 		}
-		server = c.Cluster.Server
-		tlsCfg.InsecureSkipVerify = c.Cluster.InsecureSkipTLSVerify
-		ca, err := fileOrData(rel(c.Cluster.CertificateAuthority), c.Cluster.CertificateAuthorityData)
-		if err != nil {
-			return nil, fmt.Errorf("kubeconfig %s: cluster CA: %w", path, err)
+	}
+	for _, u := range kc.Users {
+		if u.Name == userName {
+			cur.user = u.User
 		}
-		if ca != nil {
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(ca) {
-				return nil, fmt.Errorf("kubeconfig %s: cluster %q: no PEM certificate in its CA", path, clusterName)
-			}
-			tlsCfg.RootCAs = pool
+	}
+	return cur, nil
+}
+
+// rel resolves a path of the kubeconfig relative to its file.
+func (c *current) rel(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(c.path), p)
+}
+
+// FromKubeconfig builds a client from a kubeconfig file's current
+// context: server, CA (file or data), and a bearer token or client
+// certificate. Relative paths are relative to the file.
+func FromKubeconfig(path string) (*Client, error) {
+	cur, err := loadCurrent(path)
+	if err != nil {
+		return nil, err
+	}
+	rel, clusterName := cur.rel, cur.clusterName
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	server := cur.cluster.Server
+	tlsCfg.InsecureSkipVerify = cur.cluster.InsecureSkipTLSVerify
+	ca, err := fileOrData(rel(cur.cluster.CertificateAuthority), cur.cluster.CertificateAuthorityData)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: cluster CA: %w", path, err)
+	}
+	if ca != nil {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(ca) {
+			return nil, fmt.Errorf("kubeconfig %s: cluster %q: no PEM certificate in its CA", path, clusterName)
 		}
+		tlsCfg.RootCAs = pool
 	}
 	if server == "" {
 		return nil, fmt.Errorf("kubeconfig %s: cluster %q has no server", path, clusterName)
 	}
-	var token string
-	for _, u := range kc.Users {
-		if u.Name != userName {
-			continue
+	u := cur.user
+	token := u.Token
+	if token == "" && u.TokenFile != "" {
+		b, err := os.ReadFile(rel(u.TokenFile))
+		if err != nil {
+			return nil, fmt.Errorf("kubeconfig %s: token file: %w", path, err)
 		}
-		token = u.User.Token
-		if token == "" && u.User.TokenFile != "" {
-			b, err := os.ReadFile(rel(u.User.TokenFile))
-			if err != nil {
-				return nil, fmt.Errorf("kubeconfig %s: token file: %w", path, err)
-			}
-			token = strings.TrimSpace(string(b))
-		}
-		cert, err := fileOrData(rel(u.User.ClientCertificate), u.User.ClientCertificateData)
+		token = strings.TrimSpace(string(b))
+	}
+	cert, err := fileOrData(rel(u.ClientCertificate), u.ClientCertificateData)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: client certificate: %w", path, err)
+	}
+	key, err := fileOrData(rel(u.ClientKey), u.ClientKeyData)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: client key: %w", path, err)
+	}
+	if cert != nil {
+		pair, err := tls.X509KeyPair(cert, key)
 		if err != nil {
 			return nil, fmt.Errorf("kubeconfig %s: client certificate: %w", path, err)
 		}
-		key, err := fileOrData(rel(u.User.ClientKey), u.User.ClientKeyData)
-		if err != nil {
-			return nil, fmt.Errorf("kubeconfig %s: client key: %w", path, err)
-		}
-		if cert != nil {
-			pair, err := tls.X509KeyPair(cert, key)
-			if err != nil {
-				return nil, fmt.Errorf("kubeconfig %s: client certificate: %w", path, err)
-			}
-			tlsCfg.Certificates = []tls.Certificate{pair}
-		}
+		tlsCfg.Certificates = []tls.Certificate{pair}
 	}
 	return newClient(server, token, tlsCfg)
 }
@@ -290,31 +316,9 @@ func (c *Client) MergePatch(ctx context.Context, path, mergePatch string) error 
 // ClusterCA returns the PEM CA of the current context's cluster in a
 // kubeconfig file, or nil when it names none.
 func ClusterCA(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+	cur, err := loadCurrent(path)
 	if err != nil {
-		return nil, fmt.Errorf("read kubeconfig: %w", err)
+		return nil, err
 	}
-	var kc kubeconfig
-	if err := yaml.Unmarshal(data, &kc); err != nil {
-		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
-	}
-	ctxName := kc.CurrentContext
-	if ctxName == "" && len(kc.Contexts) == 1 {
-		ctxName = kc.Contexts[0].Name
-	}
-	for _, c := range kc.Contexts {
-		if c.Name != ctxName {
-			continue
-		}
-		for _, cl := range kc.Clusters {
-			if cl.Name == c.Context.Cluster {
-				file := cl.Cluster.CertificateAuthority
-				if file != "" && !filepath.IsAbs(file) {
-					file = filepath.Join(filepath.Dir(path), file)
-				}
-				return fileOrData(file, cl.Cluster.CertificateAuthorityData)
-			}
-		}
-	}
-	return nil, fmt.Errorf("kubeconfig %s: no cluster for context %q", path, ctxName)
+	return fileOrData(cur.rel(cur.cluster.CertificateAuthority), cur.cluster.CertificateAuthorityData)
 }

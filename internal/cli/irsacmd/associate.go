@@ -50,24 +50,15 @@ func runAssociate(ctx context.Context, env command.Env, args []string) error {
 
 // Associate registers the cluster's issuer unless it is registered.
 func Associate(ctx context.Context, env command.Env, cfg AssociateConfig) error {
-	cl, err := readCluster(ctx, cfg.Kubeconfig)
+	s, err := open(ctx, cfg.Kubeconfig)
 	if err != nil {
 		return err
 	}
 	thumb := cfg.Thumbprint
 	if thumb == "" {
-		thumb = cl.thumbprint
+		thumb = s.thumbprint
 	}
-	im, st, err := awsClients(ctx)
-	if err != nil {
-		return err
-	}
-	acct, err := account(ctx, st)
-	if err != nil {
-		return err
-	}
-	arn := providerARN(acct, cl.issuer)
-	_, err = ensureProvider(ctx, env, im, arn, cl.issuer, cfg.ClientID, thumb, cfg.DryRun)
+	_, err = ensureProvider(ctx, env, s.iam, s.provider, s.issuer, cfg.ClientID, thumb, cfg.DryRun)
 	return err
 }
 

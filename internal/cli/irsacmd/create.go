@@ -86,19 +86,11 @@ func TrustPolicy(providerARN, issuer, audience, namespace, name string) string {
 
 // Create does the three steps, each only if needed.
 func Create(ctx context.Context, env command.Env, cfg CreateConfig) error {
-	cl, err := readCluster(ctx, cfg.Kubeconfig)
+	s, err := open(ctx, cfg.Kubeconfig)
 	if err != nil {
 		return err
 	}
-	im, st, err := awsClients(ctx)
-	if err != nil {
-		return err
-	}
-	acct, err := account(ctx, st)
-	if err != nil {
-		return err
-	}
-	provider := providerARN(acct, cl.issuer)
+	cl, im, provider := s.cluster, s.iam, s.provider
 	if _, err := im.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(provider)}); err != nil {
 		return fmt.Errorf("the cluster's issuer is not an IAM OIDC provider (run podiam irsa associate-oidc-provider): %w", err)
 	}

@@ -83,6 +83,30 @@ func kubeconfigCA(path string) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
+// session is what both commands start from: the cluster, an IAM client
+// and the ARN its issuer has (or would have) as a provider.
+type session struct {
+	*cluster
+	iam      *iam.Client
+	provider string
+}
+
+func open(ctx context.Context, kubeconfig string) (*session, error) {
+	cl, err := readCluster(ctx, kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	im, st, err := awsClients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := account(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	return &session{cluster: cl, iam: im, provider: providerARN(acct, cl.issuer)}, nil
+}
+
 // awsClients loads the AWS configuration as the AWS CLI does
 // (AWS_ENDPOINT_URL names podiam).
 func awsClients(ctx context.Context) (*iam.Client, *sts.Client, error) {
