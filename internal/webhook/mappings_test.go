@@ -1,6 +1,9 @@
 package webhook
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestMappings(t *testing.T) {
 	c := Config{}.WithDefaults()
@@ -29,4 +32,25 @@ func TestMappings(t *testing.T) {
 			t.Errorf("ParseMappings(%s) accepted", bad)
 		}
 	}
+}
+
+// FuzzParseMappings: whatever the ConfigMap holds, parsing does not
+// panic, and every accepted entry looks up to its own role.
+func FuzzParseMappings(f *testing.F) {
+	f.Add(`{"demo/app": {"RoleARN": "arn:aws:iam::111122223333:role/a", "TokenExpiration": 3600}}`)
+	f.Add(`{"*/x": {"RoleARN": "r", "UseRegionalSTS": true}}`)
+	f.Fuzz(func(t *testing.T, data string) {
+		m, err := ParseMappings(data)
+		if err != nil {
+			return
+		}
+		c := Config{}.WithDefaults()
+		for k, e := range m {
+			ns, name, _ := strings.Cut(k, "/")
+			id, ok := m.Lookup(ns, name, c)
+			if !ok || id.RoleARN != e.RoleARN {
+				t.Fatalf("entry %q looks up to %+v, %v", k, id, ok)
+			}
+		}
+	})
 }
