@@ -134,7 +134,12 @@ func (h *Handler) admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 	if !ok {
 		return allow
 	}
-	patch, err := json.Marshal(webhook.Mutate(&pod, id, h.Config))
+	ops, why := webhook.Mutate(&pod, id, h.Config)
+	if ops == nil {
+		log.Warn("pod not mutated", "serviceAccount", saName, "reason", why)
+		return allow
+	}
+	patch, err := json.Marshal(ops)
 	if err != nil {
 		log.Error("encode the patch", "err", err)
 		return allow

@@ -40,10 +40,13 @@ const (
 
 // Mutate returns the patch that gives pod the identity id under c (with
 // defaults applied). It does not change pod. The patch is ordered as the
-// reference orders it: the volume (unless the pod has a volume of that
-// name), then the whole containers array, then the whole init
-// containers array if the pod has any.
-func Mutate(pod *corev1.Pod, id Identity, c Config) []Op {
+// reference orders it: the volume (unless the pod already has it), then
+// the whole containers array, then the whole init containers array if
+// the pod has any. A pod whose volume of that name is something else (a
+// token for another audience, a hostPath...) is left alone: ops is nil
+// and reason says why, rather than mounting a foreign file as the AWS
+// token.
+func Mutate(pod *corev1.Pod, id Identity, c Config) (ops []Op, reason string) {
 	p := c.AnnotationPrefix + "/"
 	expiration := id.Expiration
 	if v, err := strconv.ParseInt(pod.Annotations[p+"token-expiration"], 10, 64); err == nil {
@@ -72,8 +75,11 @@ func Mutate(pod *corev1.Pod, id Identity, c Config) []Op {
 		return out
 	}
 
-	var ops []Op
-	if !hasVolume(pod.Spec.Volumes, VolumeName) {
+	own, found := tokenVolume(pod.Spec.Volumes, id.Audience)
+	if found && !own {
+		return nil, fmt.Sprintf("the pod's volume %s is not a service-account token for audience %q at path %s", VolumeName, id.Audience, TokenPath)
+	}
+	if !found {
 		vol := corev1.Volume{Name: VolumeName, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
 			Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{
 				Audience: id.Audience, ExpirationSeconds: &expiration, Path: TokenPath,
@@ -89,7 +95,7 @@ func Mutate(pod *corev1.Pod, id Identity, c Config) []Op {
 	if len(pod.Spec.InitContainers) > 0 {
 		ops = append(ops, Op{Op: "add", Path: "/spec/initContainers", Value: inject(pod.Spec.InitContainers)})
 	}
-	return ops
+	return ops, ""
 }
 
 // addToContainer adds the variables and the mount to one container, by
@@ -154,13 +160,24 @@ func SessionName(pod *corev1.Pod) string {
 	return name
 }
 
-func hasVolume(vs []corev1.Volume, name string) bool {
+// tokenVolume finds the pod's volume named VolumeName: found reports one,
+// own that it is a projected service-account token for audience at
+// TokenPath, as the webhook would have made it.
+func tokenVolume(vs []corev1.Volume, audience string) (own, found bool) {
 	for _, v := range vs {
-		if v.Name == name {
-			return true
+		if v.Name != VolumeName {
+			continue
 		}
+		if v.Projected != nil {
+			for _, src := range v.Projected.Sources {
+				if t := src.ServiceAccountToken; t != nil && t.Audience == audience && t.Path == TokenPath {
+					return true, true
+				}
+			}
+		}
+		return false, true
 	}
-	return false
+	return false, false
 }
 
 // Skipped reports why the webhook leaves pod alone before looking at its

@@ -126,12 +126,12 @@ func TestMutate(t *testing.T) {
 		paths: []string{"/spec/volumes/0", "/spec/containers"}, exp: 86400, audience: DefaultAudience,
 		env: [][]string{{roleEnv, tokenFile}},
 	}, {
-		name: "a volume and a mount of that name are kept",
+		name: "the pod's own token volume and a mount of that name are kept",
 		pod: func() *corev1.Pod {
 			c := ctr("app")
 			c.VolumeMounts = []corev1.VolumeMount{{Name: VolumeName, MountPath: "/elsewhere"}}
 			p := pod(c)
-			p.Spec.Volumes = []corev1.Volume{{Name: VolumeName, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
+			p.Spec.Volumes = []corev1.Volume{tokenVol(DefaultAudience, TokenPath)}
 			return p
 		}(),
 		paths: []string{"/spec/containers"},
@@ -255,7 +255,11 @@ func TestMutate(t *testing.T) {
 				t.Fatal("the ServiceAccount names no role")
 			}
 			before, _ := json.Marshal(tt.pod)
-			r := decode(t, Mutate(tt.pod, id, cfg))
+			ops, why := Mutate(tt.pod, id, cfg)
+			if why != "" {
+				t.Fatalf("not mutated: %s", why)
+			}
+			r := decode(t, ops)
 			if after, _ := json.Marshal(tt.pod); string(after) != string(before) {
 				t.Fatal("Mutate changed its input pod")
 			}
@@ -332,7 +336,8 @@ func TestApply(t *testing.T) {
 	p.Spec.Volumes = []corev1.Volume{{Name: "data"}}
 	p.Spec.InitContainers = []corev1.Container{ctr("init")}
 	p.Labels = map[string]string{"app": "web"}
-	out, err := Apply(p, Mutate(p, Identity{RoleARN: role, Audience: "aud", Expiration: 900}, cfg))
+	ops, _ := Mutate(p, Identity{RoleARN: role, Audience: "aud", Expiration: 900}, cfg)
+	out, err := Apply(p, ops)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,5 +352,30 @@ func TestApply(t *testing.T) {
 	}
 	if _, err := Apply(p, []Op{{Op: "remove", Path: "/spec/volumes"}}); err == nil {
 		t.Fatal("Apply accepted a remove")
+	}
+}
+
+func tokenVol(audience, path string) corev1.Volume {
+	exp := int64(3600)
+	return corev1.Volume{Name: VolumeName, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+		Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Audience: audience, ExpirationSeconds: &exp, Path: path}}}}}}
+}
+
+// TestForeignTokenVolume: a volume named aws-iam-token that the webhook
+// would not have made (another audience, another path, not a token)
+// leaves the pod alone, rather than mounting it as the AWS token.
+func TestForeignTokenVolume(t *testing.T) {
+	cfg := Config{}.WithDefaults()
+	id := Identity{RoleARN: role, Audience: DefaultAudience, Expiration: 3600}
+	for name, vol := range map[string]corev1.Volume{
+		"another audience": tokenVol("vault", TokenPath),
+		"another path":     tokenVol(DefaultAudience, "jwt"),
+		"a hostPath":       {Name: VolumeName, VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/x"}}},
+	} {
+		p := pod(ctr("app"))
+		p.Spec.Volumes = []corev1.Volume{vol}
+		if ops, why := Mutate(p, id, cfg); ops != nil || !strings.Contains(why, VolumeName) {
+			t.Errorf("%s: ops %v, reason %q", name, ops, why)
+		}
 	}
 }

@@ -104,7 +104,7 @@ func plan(pod *corev1.Pod, sa *corev1.ServiceAccount, c webhook.Config) ([]webho
 	if !ok {
 		return nil, fmt.Sprintf("ServiceAccount %q has no %s/role-arn annotation", sa.Name, c.AnnotationPrefix)
 	}
-	return webhook.Mutate(pod, id, c), ""
+	return webhook.Mutate(pod, id, c)
 }
 
 // readManifest reads one YAML or JSON object of the given kind into v,
