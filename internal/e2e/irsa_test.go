@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -43,8 +44,14 @@ type env struct {
 
 var credLine = regexp.MustCompile(`(?m)^aws_(access_key_id|secret_access_key) = (\S+)$`)
 
-// startServer runs podiam's server trusting the cluster's issuer.
+// startServer runs podiam's server trusting the cluster's issuer,
+// reached through the API server.
 func startServer(t testing.TB, c *kubetest.Cluster) (string, aws.Credentials) {
+	return startServerDialing(t, c, c.DialContext)
+}
+
+// startServerDialing is startServer with the issuer reached by dial.
+func startServerDialing(t testing.TB, c *kubetest.Cluster, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (string, aws.Credentials) {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -53,7 +60,7 @@ func startServer(t testing.TB, c *kubetest.Cluster) (string, aws.Credentials) {
 	go func() {
 		done <- server.Run(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: dir, Stdout: io.Discard,
 			Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})), OnListen: func(a string) { addr <- a },
-			OIDCCABundle: filepath.Join(c.Dir, "ca.crt"), OIDCDialContext: c.DialContext})
+			OIDCCABundle: filepath.Join(c.Dir, "ca.crt"), OIDCDialContext: dial})
 	}()
 	var url string
 	select {

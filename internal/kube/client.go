@@ -322,3 +322,29 @@ func ClusterCA(path string) ([]byte, error) {
 	}
 	return fileOrData(cur.rel(cur.cluster.CertificateAuthority), cur.cluster.CertificateAuthorityData)
 }
+
+// GetRaw reads path with the given Accept header and returns the body of
+// a 200 answer (at most 1 MiB).
+func (c *Client) GetRaw(ctx context.Context, path, accept string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.server+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", accept)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %w", path, &StatusError{Code: resp.StatusCode, Message: strings.TrimSpace(string(b))})
+	}
+	return b, nil
+}

@@ -22,6 +22,7 @@ import (
 var commands = []command.Command{
 	{Name: "associate-oidc-provider", Summary: "register the cluster's service-account issuer as an IAM OIDC provider", Run: runAssociate},
 	{Name: "create-service-account", Summary: "make a role one ServiceAccount may assume, and annotate the ServiceAccount", Run: runCreate},
+	{Name: "serve-discovery", Summary: "host the cluster's OIDC discovery and keys under a URL podiam can reach", Run: runServeDiscovery},
 }
 
 // Run dispatches "podiam irsa <verb>".
