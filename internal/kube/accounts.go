@@ -85,11 +85,16 @@ func newer(a, b string) bool {
 // Run keeps the cache until ctx ends: LIST, then WATCH from the list's
 // version, again after any failure (with a growing pause, at most 30 s).
 func (a *Accounts) Run(ctx context.Context) {
-	pause := 100 * time.Millisecond
+	const minPause = 100 * time.Millisecond
+	pause := minPause
 	for ctx.Err() == nil {
+		start := time.Now()
 		err := a.listWatch(ctx)
 		if ctx.Err() != nil {
 			return
+		}
+		if time.Since(start) > time.Minute {
+			pause = minPause // it worked for a while: start the back-off over
 		}
 		a.log.Warn("service account watch ended; listing again", "err", err, "pause", pause)
 		select {
