@@ -82,3 +82,22 @@ func TestMutateBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestServeBadInput: serve refuses to start without a cluster or a
+// certificate, with a usage error.
+func TestServeBadInput(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "not running in a cluster"},
+		{[]string{"--kubeconfig", "testdata/missing"}, "read kubeconfig"},
+		{[]string{"extra"}, "unexpected argument"},
+	} {
+		_, _, err := run(append([]string{"serve"}, tt.args...)...)
+		var usage *command.UsageError
+		if !errors.As(err, &usage) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("serve %v: %v, want a usage error containing %q", tt.args, err, tt.want)
+		}
+	}
+}

@@ -63,7 +63,11 @@ func runServe(ctx context.Context, env command.Env, args []string) error {
 	if cfg.Kubeconfig != "" {
 		client, err = kube.FromKubeconfig(cfg.Kubeconfig)
 	} else {
-		client, err = kube.InCluster(env.Getenv)
+		getenv := env.Getenv
+		if getenv == nil {
+			getenv = func(string) string { return "" }
+		}
+		client, err = kube.InCluster(getenv)
 	}
 	if err != nil {
 		return command.Usagef("webhook serve: %v", err)
