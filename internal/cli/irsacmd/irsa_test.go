@@ -1,0 +1,65 @@
+package irsacmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/podiam/podiam/internal/cli/command"
+)
+
+func TestBadInput(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"associate-oidc-provider"}, "--kubeconfig is required"},
+		{[]string{"associate-oidc-provider", "--kubeconfig", "testdata/none"}, "read kubeconfig"},
+		{[]string{"create-service-account", "--kubeconfig", "k"}, "--kubeconfig, --name and --role-name are required"},
+		{[]string{"serve-discovery", "--kubeconfig", "k"}, "are required"},
+		{[]string{"nope"}, "unknown subcommand"},
+	} {
+		var out bytes.Buffer
+		err := Run(context.Background(), command.Env{Stdout: &out, Stderr: &out}, tt.args)
+		var usage *command.UsageError
+		if !errors.As(err, &usage) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: %v, want a usage error containing %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+func TestTrustPolicy(t *testing.T) {
+	got := TrustPolicy("arn:aws:iam::111122223333:oidc-provider/oidc.example/id/c1", "https://oidc.example/id/c1", "sts.amazonaws.com", "ns", "sa")
+	want := `{"Statement":[{"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"oidc.example/id/c1:aud":"sts.amazonaws.com","oidc.example/id/c1:sub":"system:serviceaccount:ns:sa"}},"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/oidc.example/id/c1"}}],"Version":"2012-10-17"}`
+	if got != want {
+		t.Fatalf("trust policy\n%s\nwant\n%s", got, want)
+	}
+	if !sameJSON(`{"a": [1, 2]}`, `{"a":[1,2]}`) || sameJSON(`{"a":1}`, `{"a":2}`) || sameJSON(`{`, `{`) {
+		t.Fatal("sameJSON")
+	}
+}
+
+// TestKubeconfigCA: the thumbprint is the SHA-1 of the last certificate
+// of the cluster CA, and a kubeconfig without a CA is an error.
+func TestKubeconfigCA(t *testing.T) {
+	dir := t.TempDir()
+	// A well-formed PEM block whose bytes are not a certificate is enough:
+	// the thumbprint is of the DER bytes.
+	ca := "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n"
+	os.WriteFile(filepath.Join(dir, "ca.crt"), []byte(ca), 0o600)
+	kc := "clusters:\n- name: c\n  cluster: {server: 'https://x', certificate-authority: ca.crt}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n"
+	os.WriteFile(filepath.Join(dir, "kc"), []byte(kc), 0o600)
+	got, err := kubeconfigCA(filepath.Join(dir, "kc"))
+	// SHA-1 of the bytes 00 01 02.
+	if err != nil || got != "0c7a623fd2bbc05b06423be359e4021d36e721ad" {
+		t.Fatalf("thumbprint %s, %v", got, err)
+	}
+	os.WriteFile(filepath.Join(dir, "kc"), []byte(strings.Replace(kc, ", certificate-authority: ca.crt", "", 1)), 0o600)
+	if _, err := kubeconfigCA(filepath.Join(dir, "kc")); err == nil {
+		t.Fatal("a kubeconfig without a CA gave a thumbprint")
+	}
+}
