@@ -55,6 +55,21 @@ func s3Start(t testing.TB, buckets ...string) (*running, aws.Credentials, *s3.Cl
 	return r, root, c
 }
 
+// getObject reads a whole object, failing the test if it cannot.
+func getObject(t testing.TB, c *s3.Client, bucket, key *string) (*s3.GetObjectOutput, []byte) {
+	t.Helper()
+	out, err := c.GetObject(t.Context(), &s3.GetObjectInput{Bucket: bucket, Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, b
+}
+
 func s3Client(url string, c aws.Credentials) *s3.Client {
 	return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), UsePathStyle: true, RetryMaxAttempts: 1,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil })})
@@ -99,12 +114,7 @@ func TestS3RoundTrip(t *testing.T) {
 			t.Fatalf("put %q: %v", k, err)
 		}
 	}
-	got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("data"), Key: aws.String("dir/a.bin")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(got.Body)
-	got.Body.Close()
+	got, b := getObject(t, c, aws.String("data"), aws.String("dir/a.bin"))
 	if !bytes.Equal(b, body) || aws.ToString(got.ETag) != aws.ToString(put.ETag) || aws.ToString(got.ContentType) != "application/x-test" || got.Metadata["owner"] != "me" {
 		t.Fatalf("get: %d bytes, etag %s/%s, type %s, meta %v", len(b), aws.ToString(got.ETag), aws.ToString(put.ETag), aws.ToString(got.ContentType), got.Metadata)
 	}
@@ -457,12 +467,7 @@ func TestS3CopyAndDeleteObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("dst"), Key: aws.String("copy.txt")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(got.Body)
-	got.Body.Close()
+	got, b := getObject(t, c, aws.String("dst"), aws.String("copy.txt"))
 	if string(b) != "payload" || got.Metadata["m"] != "1" || aws.ToString(got.ETag) != aws.ToString(cp.CopyObjectResult.ETag) {
 		t.Fatalf("copy: %q, meta %v, etag %s", b, got.Metadata, aws.ToString(got.ETag))
 	}
@@ -648,12 +653,7 @@ func TestS3OverTLS(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("aws s3 cp over HTTPS: %v\n%s", err, out)
 		}
-		got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("tls"), Key: aws.String("cli.bin")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(got.Body)
-		got.Body.Close()
+		_, b := getObject(t, c, aws.String("tls"), aws.String("cli.bin"))
 		if !bytes.Equal(b, body) {
 			t.Fatal("the CLI's upload over HTTPS differs")
 		}
@@ -940,12 +940,7 @@ func TestS3SignedStreamingAndPartCopy(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("signed streaming upload: %d %s", resp.StatusCode, b)
 	}
-	got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("stream"), Key: aws.String("signed.bin")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ = io.ReadAll(got.Body)
-	got.Body.Close()
+	_, b = getObject(t, c, aws.String("stream"), aws.String("signed.bin"))
 	if !bytes.Equal(b, payload) {
 		t.Fatalf("read back %d bytes", len(b))
 	}
