@@ -172,9 +172,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if ae.Status >= 500 {
 			e.cfg.Logger.Error("request failed", logRequestID, id, logAction, rec.Action, logCaller, rec.Principal, logError, err)
 		} else {
-			// The cause behind the caller's error (an issuer that could not
-			// be reached, say); errors never carry secrets.
-			e.cfg.Logger.Debug("request refused", logRequestID, id, logAction, rec.Action, logCaller, rec.Principal, logError, err, "cause", causeOf(ae, err))
+			e.logRefused(id, rec, err)
 		}
 		awsproto.WriteError(w, ns, id, ae)
 	} else {
@@ -288,17 +286,17 @@ func withDecisions(ctx context.Context, rec *audit.Record) context.Context {
 	})
 }
 
-// causeOf finds the first cause behind an error for the log: the AWS
-// error's own, else what err wraps.
-func causeOf(ae *awsproto.Error, err error) string {
-	for _, c := range []error{ae.Cause, errors.Unwrap(err)} {
-		for c != nil {
-			if inner := errors.Unwrap(c); inner != nil {
-				c = inner
-				continue
-			}
-			return c.Error()
-		}
+// logRefused logs, at debug level, a request refused with a client error
+// and the innermost cause behind it (an issuer that could not be
+// reached, say); errors never carry secrets.
+func (e *Edge) logRefused(id string, rec *audit.Record, err error) {
+	cause := err
+	for inner := errors.Unwrap(cause); inner != nil; inner = errors.Unwrap(cause) {
+		cause = inner
 	}
-	return ""
+	var why string
+	if cause != err {
+		why = cause.Error()
+	}
+	e.cfg.Logger.Debug("request refused", logRequestID, id, logAction, rec.Action, logCaller, rec.Principal, logError, err, "cause", why)
 }

@@ -362,6 +362,8 @@ func (e *Edge) serveS3(w http.ResponseWriter, r *http.Request) {
 		se, known := asS3Err(err)
 		if !known {
 			e.cfg.Logger.Error("s3 request failed", logRequestID, id, logAction, rec.Action, logCaller, rec.Principal, logError, err)
+		} else {
+			e.logRefused(id, rec, err)
 		}
 		if se.Resource == "" {
 			se.Resource = r.URL.Path
