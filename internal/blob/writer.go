@@ -77,8 +77,14 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
+	// A buffer travels as its pool pointer with the length filled, so
+	// that it goes back to the pool as it came.
+	type chunk struct {
+		buf *[]byte
+		n   int
+	}
 	free := make(chan *[]byte, pipeBufs)
-	full := make(chan []byte, pipeBufs)
+	full := make(chan chunk, pipeBufs)
 	for range pipeBufs {
 		free <- pipePool.Get().(*[]byte)
 	}
@@ -86,14 +92,13 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 	werr := make(chan error, 1)
 	go func() {
 		var err error
-		for b := range full {
+		for c := range full {
 			if err == nil {
-				if _, err = w.Write(b); err != nil {
+				if _, err = w.Write((*c.buf)[:c.n]); err != nil {
 					failed.Store(true)
 				}
 			}
-			p := b[:cap(b)]
-			free <- &p
+			free <- c.buf
 		}
 		werr <- err
 	}()
@@ -103,7 +108,7 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 		bp := <-free
 		k, err := io.ReadFull(r, *bp)
 		if k > 0 {
-			full <- (*bp)[:k]
+			full <- chunk{bp, k}
 			n += int64(k)
 		} else {
 			free <- bp
