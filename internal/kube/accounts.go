@@ -148,7 +148,7 @@ func (a *Accounts) listWatch(ctx context.Context) error {
 // seen when the server ends it normally.
 func (a *Accounts) watch(ctx context.Context, rv string) (string, error) {
 	q := url.Values{"watch": {"1"}, "resourceVersion": {rv}, "allowWatchBookmarks": {"true"}, "timeoutSeconds": {"300"}}
-	resp, err := a.c.send(ctx, "GET", "/api/v1/serviceaccounts?"+q.Encode(), nil)
+	resp, err := a.c.send(ctx, "GET", "/api/v1/serviceaccounts?"+q.Encode(), "", "application/json", nil)
 	if err != nil {
 		return rv, err
 	}

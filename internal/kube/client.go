@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -235,28 +236,18 @@ func (e *StatusError) Error() string { return fmt.Sprintf("API server: %d: %s", 
 // Do sends a request with a JSON body (nil for none) and decodes a JSON
 // answer into out (nil to discard). A 404 is ErrNotFound.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
-	resp, err := c.send(ctx, method, path, body)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if resp.StatusCode == http.StatusNotFound {
-		return fmt.Errorf("%s %s: %w", method, path, ErrNotFound)
-	}
-	if resp.StatusCode/100 != 2 {
-		var st struct{ Message string }
-		json.Unmarshal(b, &st)
-		if st.Message == "" {
-			st.Message = strings.TrimSpace(string(b))
+	var data []byte
+	ctype := ""
+	if body != nil {
+		var err error
+		if data, err = json.Marshal(body); err != nil {
+			return err
 		}
-		return fmt.Errorf("%s %s: %w", method, path, &StatusError{Code: resp.StatusCode, Message: st.Message})
+		ctype = "application/json"
 	}
-	if out == nil {
-		return nil
+	b, err := c.call(ctx, method, path, ctype, "application/json", data, 64<<20)
+	if err != nil || out == nil {
+		return err
 	}
 	if err := json.Unmarshal(b, out); err != nil {
 		return fmt.Errorf("%s %s: decode: %w", method, path, err)
@@ -264,22 +255,58 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	return nil
 }
 
-func (c *Client) send(ctx context.Context, method, path string, body any) (*http.Response, error) {
+// MergePatch sends a JSON merge patch to path.
+func (c *Client) MergePatch(ctx context.Context, path, mergePatch string) error {
+	_, err := c.call(ctx, "PATCH", path, "application/merge-patch+json", "application/json", []byte(mergePatch), 64<<20)
+	return err
+}
+
+// GetRaw reads path with the given Accept header and returns the body of
+// a successful answer (at most 1 MiB).
+func (c *Client) GetRaw(ctx context.Context, path, accept string) ([]byte, error) {
+	return c.call(ctx, "GET", path, "", accept, nil, 1<<20)
+}
+
+// call sends one request and returns the body of a 2xx answer of at most
+// limit bytes; a 404 is ErrNotFound, any other failure a StatusError.
+func (c *Client) call(ctx context.Context, method, path, ctype, accept string, body []byte, limit int64) ([]byte, error) {
+	resp, err := c.send(ctx, method, path, ctype, accept, body)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, fmt.Errorf("%s %s: %w", method, path, ErrNotFound)
+	}
+	if resp.StatusCode/100 != 2 {
+		var st struct{ Message string }
+		json.Unmarshal(b, &st)
+		if st.Message == "" {
+			st.Message = strings.TrimSpace(string(b))
+		}
+		return nil, fmt.Errorf("%s %s: %w", method, path, &StatusError{Code: resp.StatusCode, Message: st.Message})
+	}
+	return b, nil
+}
+
+// send sends one request with the client's credentials; the caller
+// closes the answer's body.
+func (c *Client) send(ctx context.Context, method, path, ctype, accept string, body []byte) (*http.Response, error) {
 	var r io.Reader
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		r = strings.NewReader(string(b))
+		r = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.server+path, r)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", accept)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -291,28 +318,6 @@ func (c *Client) send(ctx context.Context, method, path string, body any) (*http
 	return resp, nil
 }
 
-// MergePatch sends a JSON merge patch to path.
-func (c *Client) MergePatch(ctx context.Context, path, mergePatch string) error {
-	req, err := http.NewRequestWithContext(ctx, "PATCH", c.server+path, strings.NewReader(mergePatch))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/merge-patch+json")
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return &StatusError{Code: resp.StatusCode, Message: string(b)}
-	}
-	return nil
-}
-
 // ClusterCA returns the PEM CA of the current context's cluster in a
 // kubeconfig file, or nil when it names none.
 func ClusterCA(path string) ([]byte, error) {
@@ -321,30 +326,4 @@ func ClusterCA(path string) ([]byte, error) {
 		return nil, err
 	}
 	return fileOrData(cur.rel(cur.cluster.CertificateAuthority), cur.cluster.CertificateAuthorityData)
-}
-
-// GetRaw reads path with the given Accept header and returns the body of
-// a 200 answer (at most 1 MiB).
-func (c *Client) GetRaw(ctx context.Context, path, accept string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", c.server+path, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", accept)
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", path, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %w", path, &StatusError{Code: resp.StatusCode, Message: strings.TrimSpace(string(b))})
-	}
-	return b, nil
 }
