@@ -24,7 +24,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/podiam/podiam/internal/admission"
+	"github.com/podiam/podiam/internal/cli/webhookcmd"
 	"github.com/podiam/podiam/internal/kube"
 	"github.com/podiam/podiam/internal/kubetest"
 	"github.com/podiam/podiam/internal/server"
@@ -96,20 +96,13 @@ func startWebhook(t testing.TB, e *env, cfg webhook.Config) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "tls.crt"), crt, 0o600)
 	os.WriteFile(filepath.Join(dir, "tls.key"), key, 0o600)
-	certs := &admission.CertFiles{CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key"), Interval: time.Second, Now: time.Now}
-	if err := certs.Load(); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	accounts := kube.NewAccounts(e.kube, log)
 	ctx, cancel := context.WithCancel(context.Background())
-	go accounts.Run(ctx)
-	h := &admission.Handler{Config: cfg.WithDefaults(), Accounts: accounts, Log: log, Metrics: admission.NewMetrics(), Now: time.Now}
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- admission.Serve(ctx, admission.ServerConfig{Listen: "127.0.0.1:0", Certs: certs, Handler: h, Log: log,
-			OnListen: func(a string) { addr <- a }})
+		done <- webhookcmd.Serve(ctx, webhookcmd.ServeConfig{Listen: "127.0.0.1:0", Kubeconfig: e.cluster.Kubeconfig,
+			TLSCert: filepath.Join(dir, "tls.crt"), TLSKey: filepath.Join(dir, "tls.key"), Webhook: cfg.WithDefaults(),
+			OnListen: func(a string) { addr <- a }}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	}()
 	var url string
 	select {

@@ -26,6 +26,10 @@ type ServeConfig struct {
 	WatchConfigMap     bool
 	ConfigMapNamespace string
 	ConfigMapName      string
+
+	Webhook  webhook.Config      // the mutation's configuration, defaults applied
+	Getenv   func(string) string // for the in-cluster configuration
+	OnListen func(addr string)   // told the bound address; may be nil
 }
 
 func runServe(ctx context.Context, env command.Env, args []string) error {
@@ -57,13 +61,20 @@ func runServe(ctx context.Context, env command.Env, args []string) error {
 	if cfg.Verbose {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Webhook = webhookCfg()
+	cfg.Getenv = env.Getenv
+	cfg.OnListen = func(addr string) { fmt.Fprintf(env.Stdout, "podiam webhook listening on %s\n", addr) }
+	return Serve(ctx, cfg, slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level})))
+}
+
+// Serve runs the webhook until ctx ends.
+func Serve(ctx context.Context, cfg ServeConfig, log *slog.Logger) error {
 	var client *kube.Client
 	var err error
 	if cfg.Kubeconfig != "" {
 		client, err = kube.FromKubeconfig(cfg.Kubeconfig)
 	} else {
-		getenv := env.Getenv
+		getenv := cfg.Getenv
 		if getenv == nil {
 			getenv = func(string) string { return "" }
 		}
@@ -78,7 +89,7 @@ func runServe(ctx context.Context, env command.Env, args []string) error {
 	}
 	accounts := kube.NewAccounts(client, log)
 	go accounts.Run(ctx)
-	h := &admission.Handler{Config: webhookCfg(), Accounts: accounts, Log: log, Metrics: admission.NewMetrics(), Now: time.Now}
+	h := &admission.Handler{Config: cfg.Webhook, Accounts: accounts, Log: log, Metrics: admission.NewMetrics(), Now: time.Now}
 	if cfg.WatchConfigMap {
 		var current atomic.Pointer[webhook.Mappings]
 		current.Store(&webhook.Mappings{})
@@ -96,6 +107,5 @@ func runServe(ctx context.Context, env command.Env, args []string) error {
 			log.Info("mappings loaded", "entries", len(m))
 		})
 	}
-	return admission.Serve(ctx, admission.ServerConfig{Listen: cfg.Listen, Certs: certs, Handler: h, Log: log,
-		OnListen: func(addr string) { fmt.Fprintf(env.Stdout, "podiam webhook listening on %s\n", addr) }})
+	return admission.Serve(ctx, admission.ServerConfig{Listen: cfg.Listen, Certs: certs, Handler: h, Log: log, OnListen: cfg.OnListen})
 }
