@@ -3,7 +3,6 @@ package admission
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,9 +16,6 @@ import (
 
 	"github.com/podiam/podiam/internal/webhook"
 )
-
-// ErrNotFound reports a ServiceAccount that does not exist.
-var ErrNotFound = errors.New("service account not found")
 
 // ServiceAccounts finds ServiceAccounts (a cache in front of the API).
 type ServiceAccounts interface {

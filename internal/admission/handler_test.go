@@ -2,6 +2,7 @@ package admission
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -26,7 +27,7 @@ func (a accounts) ServiceAccount(_ context.Context, ns, name string) (*corev1.Se
 	if sa, ok := a[ns+"/"+name]; ok {
 		return sa, nil
 	}
-	return nil, ErrNotFound
+	return nil, errors.New("service account not found")
 }
 
 const role = "arn:aws:iam::111122223333:role/app"
