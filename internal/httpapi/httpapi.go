@@ -290,6 +290,9 @@ func withDecisions(ctx context.Context, rec *audit.Record) context.Context {
 // and the innermost cause behind it (an issuer that could not be
 // reached, say); errors never carry secrets.
 func (e *Edge) logRefused(id string, rec *audit.Record, err error) {
+	if !e.cfg.Logger.Enabled(context.Background(), slog.LevelDebug) {
+		return // refusals are common; build nothing for a log that drops it
+	}
 	cause := err
 	for inner := errors.Unwrap(cause); inner != nil; inner = errors.Unwrap(cause) {
 		cause = inner
