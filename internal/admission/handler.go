@@ -108,30 +108,25 @@ func (h *Handler) admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 		log.Debug("pod skipped", "reason", why)
 		return allow
 	}
-	saName := pod.Spec.ServiceAccountName
-	if saName == "" {
-		saName = "default"
-	}
+	saName := webhook.ServiceAccountName(&pod)
 	sa, err := h.Accounts.ServiceAccount(ctx, req.Namespace, saName)
-	var id webhook.Identity
-	var ok bool
-	if err == nil {
-		id, ok = webhook.FromServiceAccount(sa, h.Config)
+	if err != nil {
+		sa = nil
 	}
-	if !ok && h.Mappings != nil {
+	var m webhook.Mappings
+	if h.Mappings != nil {
 		// The ConfigMap names roles for accounts without the annotation.
-		id, ok = h.Mappings().Lookup(req.Namespace, saName, h.Config)
+		m = h.Mappings()
 	}
-	if err != nil && !ok {
+	ops, why, id := webhook.Plan(&pod, sa, m, h.Config)
+	switch {
+	case err != nil && id == nil:
 		h.Metrics.missedAccounts.Add(1)
 		log.Warn("pod not mutated: its service account could not be read", "serviceAccount", saName, "err", err)
 		return allow
-	}
-	if !ok {
+	case id == nil:
 		return allow
-	}
-	ops, why := webhook.Mutate(&pod, id, h.Config)
-	if ops == nil {
+	case ops == nil:
 		log.Warn("pod not mutated", "serviceAccount", saName, "reason", why)
 		return allow
 	}

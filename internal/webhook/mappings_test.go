@@ -54,3 +54,29 @@ func FuzzParseMappings(f *testing.F) {
 		}
 	})
 }
+
+// TestPlan: the skip label first, then the annotation, then the
+// mappings; each "no" says why.
+func TestPlan(t *testing.T) {
+	c := Config{}.WithDefaults()
+	m, _ := ParseMappings(`{"demo/app": {"RoleARN": "arn:aws:iam::111122223333:role/mapped"}}`)
+	p := pod(ctr("app"))
+	annotated := sa(map[string]string{"eks.amazonaws.com/role-arn": role})
+	plain := sa(nil)
+	if ops, _, id := Plan(p, annotated, m, c); ops == nil || id.RoleARN != role {
+		t.Fatalf("annotated: %v %+v", ops, id)
+	}
+	if ops, _, id := Plan(p, plain, m, c); ops == nil || id.RoleARN != "arn:aws:iam::111122223333:role/mapped" {
+		t.Fatalf("mapped: %v %+v", ops, id)
+	}
+	if ops, why, id := Plan(p, nil, nil, c); ops != nil || id != nil || !strings.Contains(why, "could not be read") {
+		t.Fatalf("unreadable: %v %q %+v", ops, why, id)
+	}
+	if _, why, id := Plan(p, plain, nil, c); id != nil || !strings.Contains(why, "no eks.amazonaws.com/role-arn") {
+		t.Fatalf("no role: %q", why)
+	}
+	p.Labels = map[string]string{SkipLabel: ""}
+	if _, why, id := Plan(p, annotated, m, c); id != nil || !strings.Contains(why, SkipLabel) {
+		t.Fatalf("skipped: %q", why)
+	}
+}

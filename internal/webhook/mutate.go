@@ -222,3 +222,39 @@ func Apply(pod *corev1.Pod, ops []Op) (*corev1.Pod, error) {
 	}
 	return out, nil
 }
+
+// ServiceAccountName is the ServiceAccount a pod runs as: the one it
+// names, else "default".
+func ServiceAccountName(pod *corev1.Pod) string {
+	if pod.Spec.ServiceAccountName != "" {
+		return pod.Spec.ServiceAccountName
+	}
+	return "default"
+}
+
+// Plan decides as the webhook does for pod, whose ServiceAccount is sa
+// (nil when it could not be read): the skip label, then the account's
+// annotations, then the mappings (may be nil), then Mutate. id is the
+// identity found, nil for none; when ops is nil, reason says why.
+func Plan(pod *corev1.Pod, sa *corev1.ServiceAccount, m Mappings, c Config) (ops []Op, reason string, id *Identity) {
+	if why := Skipped(pod); why != "" {
+		return nil, why, nil
+	}
+	name := ServiceAccountName(pod)
+	var found Identity
+	ok := false
+	if sa != nil {
+		found, ok = FromServiceAccount(sa, c)
+	}
+	if !ok && m != nil {
+		found, ok = m.Lookup(pod.Namespace, name, c)
+	}
+	if !ok {
+		if sa == nil {
+			return nil, fmt.Sprintf("ServiceAccount %q could not be read", name), nil
+		}
+		return nil, fmt.Sprintf("ServiceAccount %q has no %s/role-arn annotation", name, c.AnnotationPrefix), nil
+	}
+	ops, reason = Mutate(pod, found, c)
+	return ops, reason, &found
+}

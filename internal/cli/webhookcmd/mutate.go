@@ -85,26 +85,20 @@ func Mutate(env command.Env, cfg MutateConfig) error {
 	return err
 }
 
-// plan decides as the webhook does: the ops, or why there are none.
+// plan decides as the webhook does, after checking that the manifests
+// belong together: the ops, or why there are none.
 func plan(pod *corev1.Pod, sa *corev1.ServiceAccount, c webhook.Config) ([]webhook.Op, string) {
 	if why := webhook.Skipped(pod); why != "" {
 		return nil, why
 	}
-	want := pod.Spec.ServiceAccountName
-	if want == "" {
-		want = "default"
-	}
-	if sa.Name != want {
+	if want := webhook.ServiceAccountName(pod); sa.Name != want {
 		return nil, fmt.Sprintf("the pod runs as ServiceAccount %q, the file holds %q", want, sa.Name)
 	}
 	if pod.Namespace != "" && sa.Namespace != "" && pod.Namespace != sa.Namespace {
 		return nil, fmt.Sprintf("the pod is in namespace %q, the ServiceAccount in %q", pod.Namespace, sa.Namespace)
 	}
-	id, ok := webhook.FromServiceAccount(sa, c)
-	if !ok {
-		return nil, fmt.Sprintf("ServiceAccount %q has no %s/role-arn annotation", sa.Name, c.AnnotationPrefix)
-	}
-	return webhook.Mutate(pod, id, c)
+	ops, why, _ := webhook.Plan(pod, sa, nil, c)
+	return ops, why
 }
 
 // readManifest reads one YAML or JSON object of the given kind into v,
