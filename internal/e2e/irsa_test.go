@@ -114,6 +114,25 @@ func startWebhook(t testing.TB, e *env, cfg webhook.Config) {
 	t.Cleanup(func() { cancel(); <-done })
 
 	name := "podiam-irsa-" + strings.ToLower(t.Name())
+	registerWebhook(t, e, name, url)
+	e.namespace(t, "probe-"+shortName(t), name)
+	e.account(t, "probe-"+shortName(t), "probe", "arn:aws:iam::111122223333:role/probe")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var p corev1.Pod
+		err := e.kube.Do(t.Context(), "POST", "/api/v1/namespaces/probe-"+shortName(t)+"/pods?dryRun=All", podFor("probe", "probe"), &p)
+		if err == nil && envValue(p.Spec.Containers[0], "AWS_ROLE_ARN") != "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the webhook is not called: %v", err)
+		}
+	}
+}
+
+// registerWebhook registers the webhook at url for pod creation in the
+// namespaces labelled podiam-test=name.
+func registerWebhook(t testing.TB, e *env, name, url string) {
+	t.Helper()
 	fail, none := "Fail", "None"
 	mwc := map[string]any{
 		"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
@@ -135,18 +154,6 @@ func startWebhook(t testing.TB, e *env, cfg webhook.Config) {
 	t.Cleanup(func() {
 		e.kube.Do(context.Background(), "DELETE", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/"+name, nil, nil)
 	})
-	e.namespace(t, "probe-"+shortName(t), name)
-	e.account(t, "probe-"+shortName(t), "probe", "arn:aws:iam::111122223333:role/probe")
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		var p corev1.Pod
-		err := e.kube.Do(t.Context(), "POST", "/api/v1/namespaces/probe-"+shortName(t)+"/pods?dryRun=All", podFor("probe", "probe"), &p)
-		if err == nil && envValue(p.Spec.Containers[0], "AWS_ROLE_ARN") != "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the webhook is not called: %v", err)
-		}
-	}
 }
 
 func shortName(t testing.TB) string {
