@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -28,28 +26,10 @@ import (
 func TestHostedDiscovery(t *testing.T) {
 	c := kubetest.Shared(t)
 	kc := newKube(t, c)
-	crt, key, err := c.CertFor("discovery", kubetest.IssuerHost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "tls.crt"), crt, 0o600)
-	os.WriteFile(filepath.Join(dir, "tls.key"), key, 0o600)
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- irsacmd.ServeDiscovery(ctx, irsacmd.DiscoveryConfig{Kubeconfig: c.Kubeconfig, Issuer: c.Issuer, Listen: "127.0.0.1:0",
-			TLSCert: filepath.Join(dir, "tls.crt"), TLSKey: filepath.Join(dir, "tls.key"), Interval: time.Second,
-			OnListen: func(a string) { addr <- a }}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	}()
-	var mirror string
-	select {
-	case mirror = <-addr:
-	case err := <-done:
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); <-done })
+	mirror := runTLS(t, c, "discovery", []string{kubetest.IssuerHost}, func(ctx context.Context, crt, key string, onListen func(string)) error {
+		return irsacmd.ServeDiscovery(ctx, irsacmd.DiscoveryConfig{Kubeconfig: c.Kubeconfig, Issuer: c.Issuer, Listen: "127.0.0.1:0",
+			TLSCert: crt, TLSKey: key, Interval: time.Second, OnListen: onListen}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	})
 
 	// The mirror's keys are the API server's.
 	pool := x509.NewCertPool()

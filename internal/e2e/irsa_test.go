@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -86,33 +87,14 @@ func startServerDialing(t testing.TB, c *kubetest.Cluster, dial func(ctx context
 }
 
 // startWebhook runs podiam's webhook and registers it with the API
-// server, waiting until a dry-run pod comes back mutated.
-func startWebhook(t testing.TB, e *env, cfg webhook.Config) {
+// server, waiting until a dry-run pod comes back mutated. It returns the
+// webhook's URL.
+func startWebhook(t testing.TB, e *env, cfg webhook.Config) string {
 	t.Helper()
-	crt, key, err := e.cluster.CertFor("podiam-webhook")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "tls.crt"), crt, 0o600)
-	os.WriteFile(filepath.Join(dir, "tls.key"), key, 0o600)
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- webhookcmd.Serve(ctx, webhookcmd.ServeConfig{Listen: "127.0.0.1:0", Kubeconfig: e.cluster.Kubeconfig,
-			TLSCert: filepath.Join(dir, "tls.crt"), TLSKey: filepath.Join(dir, "tls.key"), Webhook: cfg.WithDefaults(),
-			OnListen: func(a string) { addr <- a }}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	}()
-	var url string
-	select {
-	case a := <-addr:
-		url = "https://" + a + "/mutate"
-	case err := <-done:
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); <-done })
-
+	url := "https://" + runTLS(t, e.cluster, "podiam-webhook", nil, func(ctx context.Context, crt, key string, onListen func(string)) error {
+		return webhookcmd.Serve(ctx, webhookcmd.ServeConfig{Listen: "127.0.0.1:0", Kubeconfig: e.cluster.Kubeconfig,
+			TLSCert: crt, TLSKey: key, Webhook: cfg.WithDefaults(), OnListen: onListen}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}) + "/mutate"
 	name := "podiam-irsa-" + strings.ToLower(t.Name())
 	registerWebhook(t, e, name, url)
 	e.namespace(t, "probe-"+shortName(t), name)
@@ -121,7 +103,7 @@ func startWebhook(t testing.TB, e *env, cfg webhook.Config) {
 		var p corev1.Pod
 		err := e.kube.Do(t.Context(), "POST", "/api/v1/namespaces/probe-"+shortName(t)+"/pods?dryRun=All", podFor("probe", "probe"), &p)
 		if err == nil && envValue(p.Spec.Containers[0], "AWS_ROLE_ARN") != "" {
-			return
+			return url
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the webhook is not called: %v", err)
@@ -129,8 +111,38 @@ func startWebhook(t testing.TB, e *env, cfg webhook.Config) {
 	}
 }
 
+// runTLS writes a certificate for name (and dnsNames) from the cluster's
+// CA, starts run with its files until the test ends, and returns the
+// address run reports listening on.
+func runTLS(t testing.TB, c *kubetest.Cluster, name string, dnsNames []string, run func(ctx context.Context, crt, key string, onListen func(string)) error) string {
+	t.Helper()
+	crtPEM, keyPEM, err := c.CertFor(name, dnsNames...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	crt, key := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	if err := errors.Join(os.WriteFile(crt, crtPEM, 0o600), os.WriteFile(key, keyPEM, 0o600)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, crt, key, func(a string) { addr <- a }) }()
+	select {
+	case a := <-addr:
+		t.Cleanup(func() { cancel(); <-done })
+		return a
+	case err := <-done:
+		cancel()
+		t.Fatal(err)
+		return ""
+	}
+}
+
 // registerWebhook registers the webhook at url for pod creation in the
-// namespaces labelled podiam-test=name.
+// namespaces labelled podiam-test=name; the webhook (and the API
+// server's metrics of it) is named name.test.podiam.dev.
 func registerWebhook(t testing.TB, e *env, name, url string) {
 	t.Helper()
 	fail, none := "Fail", "None"
@@ -138,7 +150,7 @@ func registerWebhook(t testing.TB, e *env, name, url string) {
 		"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
 		"metadata": map[string]any{"name": name},
 		"webhooks": []map[string]any{{
-			"name":                    "irsa.podiam.dev",
+			"name":                    name + ".test.podiam.dev",
 			"clientConfig":            map[string]any{"url": url, "caBundle": e.cluster.CAPEM},
 			"rules":                   []map[string]any{{"operations": []string{"CREATE"}, "apiGroups": []string{""}, "apiVersions": []string{"v1"}, "resources": []string{"pods"}}},
 			"failurePolicy":           fail,
@@ -164,9 +176,7 @@ func shortName(t testing.TB) string {
 func (e *env) namespace(t testing.TB, name, selector string) {
 	t.Helper()
 	ns := corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"podiam-test": selector}}}
-	if err := e.kube.Do(t.Context(), "POST", "/api/v1/namespaces", ns, nil); err != nil {
-		t.Fatal(err)
-	}
+	e.put(t, "/api/v1/namespaces", name, ns)
 }
 
 func (e *env) account(t testing.TB, ns, name, role string) {
@@ -175,7 +185,18 @@ func (e *env) account(t testing.TB, ns, name, role string) {
 	if role != "" {
 		sa.Annotations = map[string]string{"eks.amazonaws.com/role-arn": role}
 	}
-	if err := e.kube.Do(t.Context(), "POST", "/api/v1/namespaces/"+ns+"/serviceaccounts", sa, nil); err != nil {
+	e.put(t, "/api/v1/namespaces/"+ns+"/serviceaccounts", name, sa)
+}
+
+// put creates the object in collection, or replaces the one of that name
+// a run before this one (go test -count) left in the shared cluster.
+func (e *env) put(t testing.TB, collection, name string, obj any) {
+	t.Helper()
+	err := e.kube.Do(t.Context(), "POST", collection, obj, nil)
+	if se := (*kube.StatusError)(nil); errors.As(err, &se) && se.Code == http.StatusConflict {
+		err = e.kube.Do(t.Context(), "PUT", collection+"/"+name, obj, nil)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 }
