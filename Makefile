@@ -32,6 +32,8 @@ bench:
 	PKGS="./internal/sts/ ./internal/oidc/ ./internal/creds/" bench/gobench.sh
 	go test -run '^$$' -bench ReadOnlyAccess -benchmem ./internal/iam/managed/
 	go run ./bench/iamload -roles 10000 -clients 16 -duration 10s
+	go test -run '^$$' -bench Admit -benchmem -count 5 ./internal/admission/
+	PODIAM_K8S_BINS=$$(tools/k8s/build.sh) go test -run '^$$' -bench PodCreate -benchtime 2000x -count 3 ./internal/e2e/
 
 # Each fuzz target for FUZZTIME (default 5m).
 FUZZTIME ?= 5m
