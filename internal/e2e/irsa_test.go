@@ -43,8 +43,6 @@ type env struct {
 	root    aws.Credentials
 }
 
-var credLine = regexp.MustCompile(`(?m)^aws_(access_key_id|secret_access_key) = (\S+)$`)
-
 // startServer runs podiam's server trusting the cluster's issuer,
 // reached through the API server.
 func startServer(t testing.TB, c *kubetest.Cluster) (string, aws.Credentials) {
@@ -71,18 +69,15 @@ func startServerDialing(t testing.TB, c *kubetest.Cluster, dial func(ctx context
 		t.Fatalf("server: %v", err)
 	}
 	t.Cleanup(func() { cancel(); <-done })
-	b, err := os.ReadFile(filepath.Join(dir, "credentials"))
+	// The root key, read from the credentials file the server wrote, by
+	// the SDK's own reader of shared credentials files.
+	prof, err := config.LoadSharedConfigProfile(t.Context(), "default", func(o *config.LoadSharedConfigOptions) {
+		o.CredentialsFiles, o.ConfigFiles = []string{filepath.Join(dir, "credentials")}, []string{}
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var root aws.Credentials
-	for _, m := range credLine.FindAllStringSubmatch(string(b), -1) {
-		if m[1] == "access_key_id" {
-			root.AccessKeyID = m[2]
-		} else {
-			root.SecretAccessKey = m[2]
-		}
-	}
+	root := prof.Credentials
 	return url, root
 }
 
