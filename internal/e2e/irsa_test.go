@@ -77,8 +77,7 @@ func startServerDialing(t testing.TB, c *kubetest.Cluster, dial func(ctx context
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := prof.Credentials
-	return url, root
+	return url, prof.Credentials
 }
 
 // startWebhook runs podiam's webhook and registers it with the API
