@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -31,6 +32,10 @@ type Config struct {
 	Expiration       int64  // --token-expiration, seconds
 	Region           string // --aws-default-region: AWS_REGION and AWS_DEFAULT_REGION when set
 	RegionalSTS      bool   // --sts-regional-endpoint
+	// RoleARNPrefix, when set (--compose-role-arn), is put before a
+	// role-arn annotation that holds no "arn:", so that the annotation
+	// may name just the role (and its path): "arn:aws:iam::111122223333:role/".
+	RoleARNPrefix string
 
 	// EndpointURL, when set, is injected as AWS_ENDPOINT_URL and
 	// AWS_ENDPOINT_URL_STS, so that unmodified SDKs reach podiam (the Go
@@ -70,7 +75,9 @@ type Identity struct {
 
 // FromServiceAccount reads the Identity of a ServiceAccount from its
 // annotations under c's prefix (c with defaults applied). ok is false when
-// the ServiceAccount names no role. As in the reference, a malformed
+// the ServiceAccount names no role. With c.RoleARNPrefix, a role-arn
+// without "arn:" in it is a role name composed into an ARN, as the
+// reference's --compose-role-arn does (the ConfigMap's mappings are not). As in the reference, a malformed
 // sts-regional-endpoints or token-expiration keeps the flag's value, and
 // an expiration under MinExpiration is raised to it.
 func FromServiceAccount(sa *corev1.ServiceAccount, c Config) (id Identity, ok bool) {
@@ -79,6 +86,9 @@ func FromServiceAccount(sa *corev1.ServiceAccount, c Config) (id Identity, ok bo
 	id = Identity{RoleARN: a[p+"role-arn"], Audience: c.Audience, RegionalSTS: c.RegionalSTS, Expiration: c.Expiration}
 	if id.RoleARN == "" {
 		return Identity{}, false
+	}
+	if c.RoleARNPrefix != "" && !strings.Contains(id.RoleARN, "arn:") {
+		id.RoleARN = c.RoleARNPrefix + id.RoleARN
 	}
 	if v, set := a[p+"audience"]; set {
 		id.Audience = v

@@ -309,6 +309,26 @@ func TestFromServiceAccount(t *testing.T) {
 	}
 }
 
+// TestComposeRoleARN: with a prefix, a role name (with or without a
+// path) becomes an ARN; an annotation holding "arn:" is kept as written.
+func TestComposeRoleARN(t *testing.T) {
+	prefix := "arn:aws-cn:iam::111122223333:role/"
+	for _, tt := range []struct {
+		prefix, annotation, want string
+	}{
+		{prefix, "s3-reader", prefix + "s3-reader"},
+		{prefix, "team/a/s3-reader", prefix + "team/a/s3-reader"},
+		{prefix, role, role},
+		{prefix, "x-arn:y", "x-arn:y"},
+		{"", "s3-reader", "s3-reader"},
+	} {
+		id, ok := FromServiceAccount(sa(map[string]string{"eks.amazonaws.com/role-arn": tt.annotation}), Config{RoleARNPrefix: tt.prefix}.WithDefaults())
+		if !ok || id.RoleARN != tt.want {
+			t.Errorf("prefix %q, annotation %q: role %q, want %q", tt.prefix, tt.annotation, id.RoleARN, tt.want)
+		}
+	}
+}
+
 func TestSessionName(t *testing.T) {
 	long := strings.Repeat("a", 70)
 	for _, tt := range []struct{ name, generate, want string }{

@@ -49,7 +49,10 @@ func runMutate(ctx context.Context, env command.Env, args []string) error {
 	if cfg.Output != "patch" && cfg.Output != "pod" {
 		return command.Usagef("webhook mutate: --output must be patch or pod, not %q", cfg.Output)
 	}
-	cfg.Webhook = webhookCfg()
+	var err error
+	if cfg.Webhook, err = webhookCfg(); err != nil {
+		return err
+	}
 	return Mutate(env, cfg)
 }
 

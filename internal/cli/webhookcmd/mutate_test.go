@@ -33,6 +33,8 @@ func TestMutate(t *testing.T) {
 		{"patch", []string{"--pod", "testdata/pod.yaml", "--service-account", "testdata/sa.yaml"}, ""},
 		{"pod", []string{"--pod", "testdata/pod.yaml", "--service-account", "testdata/sa.yaml", "--output", "pod",
 			"--aws-default-region", "eu-west-1", "--endpoint-url", "https://podiam.example:4580", "--session-name-from-pod"}, ""},
+		{"compose", []string{"--pod", "testdata/pod.yaml", "--service-account", "testdata/sa-role-name.yaml",
+			"--compose-role-arn", "--account-id", "111122223333", "--partition", "aws-us-gov"}, ""},
 		{"norole", []string{"--pod", "testdata/pod.yaml", "--service-account", "testdata/sa-norole.yaml"},
 			`nothing injected: ServiceAccount "app" has no eks.amazonaws.com/role-arn annotation`},
 		{"skip", []string{"--pod", "testdata/pod-skip.json", "--service-account", "testdata/sa.yaml"},
@@ -74,6 +76,10 @@ func TestMutateBadInput(t *testing.T) {
 		{[]string{"--pod", "testdata/missing.yaml", "--service-account", "testdata/sa.yaml"}, "read the Pod manifest"},
 		{[]string{"--pod", "testdata/pod.yaml", "--service-account", "testdata/sa.yaml", "--output", "yaml"}, "--output must be patch or pod"},
 		{[]string{"--pod", "mutate_test.go", "--service-account", "testdata/sa.yaml"}, "not a Pod manifest"},
+		{[]string{"--pod", "testdata/pod.yaml", "--service-account", "testdata/sa.yaml", "--compose-role-arn"}, "--compose-role-arn needs --account-id"},
+		{[]string{"--pod", "testdata/pod.yaml", "--service-account", "testdata/sa.yaml", "--compose-role-arn", "--account-id", "1111-2222-3333"}, "--account-id must be 12 digits"},
+		{[]string{"--pod", "testdata/pod.yaml", "--service-account", "testdata/sa.yaml", "--compose-role-arn", "--account-id", "111122223333", "--partition", "gcp"}, "is not a partition"},
+		{[]string{"--pod", "testdata/pod.yaml", "--service-account", "testdata/sa.yaml", "--account-id", "111122223333"}, "only with --compose-role-arn"},
 	} {
 		_, _, err := run(append([]string{"mutate"}, tt.args...)...)
 		var usage *command.UsageError
@@ -93,6 +99,7 @@ func TestServeBadInput(t *testing.T) {
 		{nil, "not running in a cluster"},
 		{[]string{"--kubeconfig", "testdata/missing"}, "read kubeconfig"},
 		{[]string{"extra"}, "unexpected argument"},
+		{[]string{"--compose-role-arn"}, "--compose-role-arn needs --account-id"},
 	} {
 		_, _, err := run(append([]string{"serve"}, tt.args...)...)
 		var usage *command.UsageError

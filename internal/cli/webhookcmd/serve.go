@@ -61,7 +61,10 @@ func runServe(ctx context.Context, env command.Env, args []string) error {
 	if cfg.Verbose {
 		level = slog.LevelDebug
 	}
-	cfg.Webhook = webhookCfg()
+	var err error
+	if cfg.Webhook, err = webhookCfg(); err != nil {
+		return err
+	}
 	cfg.Getenv = env.Getenv
 	cfg.OnListen = func(addr string) { fmt.Fprintf(env.Stdout, "podiam webhook listening on %s\n", addr) }
 	return Serve(ctx, cfg, slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: level})))
