@@ -3,8 +3,11 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -46,6 +49,26 @@ func TestIRSACommands(t *testing.T) {
 	kc := e.cluster.Kubeconfig
 	if out := run("associate-oidc-provider", "--kubeconfig", kc, "--dry-run"); !strings.Contains(out, "create OIDC provider https://"+kubetest.IssuerHost) {
 		t.Fatalf("dry run: %s", out)
+	}
+	// --cluster picks the test cluster out of a kubeconfig whose current
+	// context is another (unreachable) cluster.
+	two := filepath.Join(t.TempDir(), "kubeconfig")
+	ca := base64.StdEncoding.EncodeToString(e.cluster.CAPEM)
+	os.WriteFile(two, []byte(`clusters:
+- {name: elsewhere, cluster: {server: "https://127.0.0.1:1", certificate-authority-data: `+ca+`}}
+- {name: test, cluster: {server: "`+e.cluster.URL+`", certificate-authority-data: `+ca+`}}
+contexts:
+- {name: elsewhere, context: {cluster: elsewhere, user: admin}}
+- {name: test, context: {cluster: test, user: admin}}
+current-context: elsewhere
+users:
+- {name: admin, user: {token: "`+e.cluster.Token+`"}}
+`), 0o600)
+	if out := run("associate-oidc-provider", "--kubeconfig", two, "--cluster", "test", "--dry-run"); !strings.Contains(out, "create OIDC provider https://"+kubetest.IssuerHost) {
+		t.Fatalf("dry run with --cluster: %s", out)
+	}
+	if err := irsacmd.Run(ctx, command.Env{Stdout: io.Discard, Stderr: io.Discard}, []string{"associate-oidc-provider", "--kubeconfig", two, "--dry-run"}); err == nil {
+		t.Fatal("the current context's unreachable cluster was not refused")
 	}
 	if out := run("associate-oidc-provider", "--kubeconfig", kc); !strings.Contains(out, "create OIDC provider") {
 		t.Fatalf("first run: %s", out)

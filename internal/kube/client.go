@@ -77,8 +77,9 @@ type (
 )
 
 // loadCurrent reads a kubeconfig file and resolves its current context
-// (or its only context when none is current).
-func loadCurrent(path string) (*current, error) {
+// (or its only context when none is current); with a cluster name, the
+// context that uses that cluster instead.
+func loadCurrent(path, cluster string) (*current, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read kubeconfig: %w", err)
@@ -90,6 +91,11 @@ func loadCurrent(path string) (*current, error) {
 	ctxName := kc.CurrentContext
 	if ctxName == "" && len(kc.Contexts) == 1 {
 		ctxName = kc.Contexts[0].Name
+	}
+	if cluster != "" {
+		if ctxName, err = contextFor(kc, cluster); err != nil {
+			return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
+		}
 	}
 	cur := &current{path: path}
 	var userName string
@@ -115,6 +121,27 @@ func loadCurrent(path string) (*current, error) {
 	return cur, nil
 }
 
+// contextFor names the context that uses cluster: the current context
+// when it does, else the only one that does.
+func contextFor(kc kubeconfig, cluster string) (string, error) {
+	var names []string
+	for _, c := range kc.Contexts {
+		if c.Context.Cluster == cluster {
+			if c.Name == kc.CurrentContext {
+				return c.Name, nil
+			}
+			names = append(names, c.Name)
+		}
+	}
+	switch len(names) {
+	case 0:
+		return "", fmt.Errorf("no context uses the cluster %q", cluster)
+	case 1:
+		return names[0], nil
+	}
+	return "", fmt.Errorf("the contexts %s all use the cluster %q: make one of them current", strings.Join(names, ", "), cluster)
+}
+
 // rel resolves a path of the kubeconfig relative to its file.
 func (c *current) rel(p string) string {
 	if p == "" || filepath.IsAbs(p) {
@@ -126,8 +153,12 @@ func (c *current) rel(p string) string {
 // FromKubeconfig builds a client from a kubeconfig file's current
 // context: server, CA (file or data), and a bearer token or client
 // certificate. Relative paths are relative to the file.
-func FromKubeconfig(path string) (*Client, error) {
-	cur, err := loadCurrent(path)
+func FromKubeconfig(path string) (*Client, error) { return FromKubeconfigCluster(path, "") }
+
+// FromKubeconfigCluster is FromKubeconfig with the context that uses the
+// named cluster (the current context when cluster is "").
+func FromKubeconfigCluster(path, cluster string) (*Client, error) {
+	cur, err := loadCurrent(path, cluster)
 	if err != nil {
 		return nil, err
 	}
@@ -318,10 +349,10 @@ func (c *Client) send(ctx context.Context, method, path, ctype, accept string, b
 	return resp, nil
 }
 
-// ClusterCA returns the PEM CA of the current context's cluster in a
-// kubeconfig file, or nil when it names none.
-func ClusterCA(path string) ([]byte, error) {
-	cur, err := loadCurrent(path)
+// ClusterCA returns the PEM CA of a cluster in a kubeconfig file (the
+// current context's when cluster is ""), or nil when it names none.
+func ClusterCA(path, cluster string) ([]byte, error) {
+	cur, err := loadCurrent(path, cluster)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -174,5 +175,48 @@ func TestPollConfigMap(t *testing.T) {
 	case v := <-got:
 		t.Fatalf("value %q delivered again without a change", v)
 	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// TestContextFor: --cluster picks the context that uses the cluster,
+// the current one first; no match and several matches are errors.
+func TestContextFor(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kc")
+	os.WriteFile(path, []byte(`clusters:
+- {name: a, cluster: {server: "https://a.example"}}
+- {name: b, cluster: {server: "https://b.example"}}
+- {name: c, cluster: {server: "https://c.example"}}
+contexts:
+- {name: a-admin, context: {cluster: a, user: u}}
+- {name: b-admin, context: {cluster: b, user: u}}
+- {name: b-viewer, context: {cluster: b, user: v}}
+- {name: c-one, context: {cluster: c, user: u}}
+- {name: c-two, context: {cluster: c, user: v}}
+current-context: b-viewer
+users:
+- {name: u, user: {token: tu}}
+- {name: v, user: {token: tv}}
+`), 0o600)
+	for _, tt := range []struct {
+		cluster, server, token, err string
+	}{
+		{"", "https://b.example", "tv", ""},
+		{"a", "https://a.example", "tu", ""},
+		{"b", "https://b.example", "tv", ""}, // the current context uses b
+		{"c", "", "", "the contexts c-one, c-two all use the cluster \"c\""},
+		{"d", "", "", "no context uses the cluster \"d\""},
+	} {
+		cur, err := loadCurrent(path, tt.cluster)
+		switch {
+		case tt.err != "":
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("cluster %q: %v, want an error containing %q", tt.cluster, err, tt.err)
+			}
+		case err != nil:
+			t.Errorf("cluster %q: %v", tt.cluster, err)
+		case cur.cluster.Server != tt.server || cur.user.Token != tt.token:
+			t.Errorf("cluster %q: server %s token %s, want %s %s", tt.cluster, cur.cluster.Server, cur.user.Token, tt.server, tt.token)
+		}
 	}
 }

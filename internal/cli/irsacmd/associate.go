@@ -17,6 +17,7 @@ import (
 // AssociateConfig configures "podiam irsa associate-oidc-provider".
 type AssociateConfig struct {
 	Kubeconfig string
+	Cluster    string // the kubeconfig's cluster; "" is the current context's
 	ClientID   string
 	Thumbprint string // "" means the kubeconfig CA's
 	DryRun     bool
@@ -25,12 +26,12 @@ type AssociateConfig struct {
 func runAssociate(ctx context.Context, env command.Env, args []string) error {
 	fs := flag.NewFlagSet("podiam irsa associate-oidc-provider", flag.ContinueOnError)
 	var cfg AssociateConfig
-	fs.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (required)")
+	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Cluster)
 	fs.StringVar(&cfg.ClientID, "client-id", "sts.amazonaws.com", "audience the provider accepts")
 	fs.StringVar(&cfg.Thumbprint, "thumbprint", "", "SHA-1 thumbprint of the issuer's CA (default: the kubeconfig's cluster CA)")
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "print what would be done and change nothing")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: podiam irsa associate-oidc-provider --kubeconfig FILE [flags]\n\n"+
+		fmt.Fprintf(fs.Output(), "Usage: podiam irsa associate-oidc-provider --kubeconfig FILE [--cluster NAME] [flags]\n\n"+
 			"Reads the cluster's service-account issuer through its API server and registers it\n"+
 			"as an IAM OIDC provider (AWS credentials and AWS_ENDPOINT_URL as for the AWS CLI).\n"+
 			"Running it again changes nothing.\n\nFlags:\n")
@@ -50,7 +51,7 @@ func runAssociate(ctx context.Context, env command.Env, args []string) error {
 
 // Associate registers the cluster's issuer unless it is registered.
 func Associate(ctx context.Context, env command.Env, cfg AssociateConfig) error {
-	s, err := open(ctx, cfg.Kubeconfig)
+	s, err := open(ctx, cfg.Kubeconfig, cfg.Cluster)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 // CreateConfig configures "podiam irsa create-service-account".
 type CreateConfig struct {
 	Kubeconfig       string
+	Cluster          string // the kubeconfig's cluster; "" is the current context's
 	Namespace, Name  string
 	RoleName         string
 	Policies         []string // ARNs to attach
@@ -34,7 +35,7 @@ func runCreate(ctx context.Context, env command.Env, args []string) error {
 	fs := flag.NewFlagSet("podiam irsa create-service-account", flag.ContinueOnError)
 	var cfg CreateConfig
 	var policies command.Strings
-	fs.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (required)")
+	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Cluster)
 	fs.StringVar(&cfg.Namespace, "namespace", "default", "the ServiceAccount's namespace")
 	fs.StringVar(&cfg.Name, "name", "", "the ServiceAccount (required)")
 	fs.StringVar(&cfg.RoleName, "role-name", "", "the role to create or update (required)")
@@ -86,7 +87,7 @@ func TrustPolicy(providerARN, issuer, audience, namespace, name string) string {
 
 // Create does the three steps, each only if needed.
 func Create(ctx context.Context, env command.Env, cfg CreateConfig) error {
-	s, err := open(ctx, cfg.Kubeconfig)
+	s, err := open(ctx, cfg.Kubeconfig, cfg.Cluster)
 	if err != nil {
 		return err
 	}

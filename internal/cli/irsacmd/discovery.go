@@ -18,6 +18,7 @@ import (
 // DiscoveryConfig configures "podiam irsa serve-discovery".
 type DiscoveryConfig struct {
 	Kubeconfig      string
+	Cluster         string // the kubeconfig's cluster; "" is the current context's
 	Issuer          string
 	Listen          string
 	TLSCert, TLSKey string
@@ -28,7 +29,7 @@ type DiscoveryConfig struct {
 func runServeDiscovery(ctx context.Context, env command.Env, args []string) error {
 	fs := flag.NewFlagSet("podiam irsa serve-discovery", flag.ContinueOnError)
 	var cfg DiscoveryConfig
-	fs.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (required)")
+	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Cluster)
 	fs.StringVar(&cfg.Issuer, "issuer", "", "the URL this server answers as, which the API server's --service-account-issuer must equal (required)")
 	fs.StringVar(&cfg.Listen, "listen", ":8444", "address to serve HTTPS on")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate (PEM) for the issuer's host (required)")
@@ -54,7 +55,7 @@ func runServeDiscovery(ctx context.Context, env command.Env, args []string) erro
 
 // ServeDiscovery mirrors the cluster's keys and serves them until ctx ends.
 func ServeDiscovery(ctx context.Context, cfg DiscoveryConfig, log *slog.Logger) error {
-	kc, err := kube.FromKubeconfig(cfg.Kubeconfig)
+	kc, err := kube.FromKubeconfigCluster(cfg.Kubeconfig, cfg.Cluster)
 	if err != nil {
 		return command.Usagef("irsa serve-discovery: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
+	"flag"
 	"fmt"
 	"net/url"
 	"strings"
@@ -37,10 +38,17 @@ type cluster struct {
 	thumbprint string // SHA-1 of the CA in the kubeconfig, hex
 }
 
+// kubeFlags registers --kubeconfig and --cluster, which every irsa
+// command reads the cluster through.
+func kubeFlags(fs *flag.FlagSet, kubeconfig, cluster *string) {
+	fs.StringVar(kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (required)")
+	fs.StringVar(cluster, "cluster", "", "the kubeconfig's cluster to use, by name (default: the current context's)")
+}
+
 // readCluster reads the issuer through the API server and the CA
 // thumbprint from the kubeconfig.
-func readCluster(ctx context.Context, kubeconfig string) (*cluster, error) {
-	c, err := kube.FromKubeconfig(kubeconfig)
+func readCluster(ctx context.Context, kubeconfig, clusterName string) (*cluster, error) {
+	c, err := kube.FromKubeconfigCluster(kubeconfig, clusterName)
 	if err != nil {
 		return nil, command.Usagef("%v", err)
 	}
@@ -57,7 +65,7 @@ func readCluster(ctx context.Context, kubeconfig string) (*cluster, error) {
 	if u.Port() != "" {
 		return nil, fmt.Errorf("the cluster's issuer %q has a port, which IAM does not accept in a provider URL", doc.Issuer)
 	}
-	ca, err := kubeconfigCA(kubeconfig)
+	ca, err := kubeconfigCA(kubeconfig, clusterName)
 	if err != nil {
 		return nil, err
 	}
@@ -65,9 +73,9 @@ func readCluster(ctx context.Context, kubeconfig string) (*cluster, error) {
 }
 
 // kubeconfigCA returns the SHA-1 thumbprint of the last certificate of
-// the current cluster's CA (the root that signs the issuer's chain).
-func kubeconfigCA(path string) (string, error) {
-	pemData, err := kube.ClusterCA(path)
+// the cluster's CA (the root that signs the issuer's chain).
+func kubeconfigCA(path, clusterName string) (string, error) {
+	pemData, err := kube.ClusterCA(path, clusterName)
 	if err != nil {
 		return "", err
 	}
@@ -92,8 +100,8 @@ type session struct {
 	provider string
 }
 
-func open(ctx context.Context, kubeconfig string) (*session, error) {
-	cl, err := readCluster(ctx, kubeconfig)
+func open(ctx context.Context, kubeconfig, clusterName string) (*session, error) {
+	cl, err := readCluster(ctx, kubeconfig, clusterName)
 	if err != nil {
 		return nil, err
 	}

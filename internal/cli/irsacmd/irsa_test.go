@@ -53,13 +53,13 @@ func TestKubeconfigCA(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "ca.crt"), []byte(ca), 0o600)
 	kc := "clusters:\n- name: c\n  cluster: {server: 'https://x', certificate-authority: ca.crt}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n"
 	os.WriteFile(filepath.Join(dir, "kc"), []byte(kc), 0o600)
-	got, err := kubeconfigCA(filepath.Join(dir, "kc"))
+	got, err := kubeconfigCA(filepath.Join(dir, "kc"), "")
 	// SHA-1 of the bytes 00 01 02.
 	if err != nil || got != "0c7a623fd2bbc05b06423be359e4021d36e721ad" {
 		t.Fatalf("thumbprint %s, %v", got, err)
 	}
 	os.WriteFile(filepath.Join(dir, "kc"), []byte(strings.Replace(kc, ", certificate-authority: ca.crt", "", 1)), 0o600)
-	if _, err := kubeconfigCA(filepath.Join(dir, "kc")); err == nil {
+	if _, err := kubeconfigCA(filepath.Join(dir, "kc"), ""); err == nil {
 		t.Fatal("a kubeconfig without a CA gave a thumbprint")
 	}
 }
