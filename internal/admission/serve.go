@@ -17,6 +17,12 @@ type ServerConfig struct {
 	Handler  *Handler
 	Log      *slog.Logger
 	OnListen func(addr string) // called with the bound address; may be nil
+	// HTTP2 offers HTTP/2 as well as HTTP/1.1. Off by default: the API
+	// server spends less per webhook call over HTTP/1.1
+	// (docs/BENCHMARKS.md), and HTTP/2's stream handling has been the
+	// ground of denial-of-service flaws (CVE-2023-44487) that a
+	// webhook every pod creation passes through need not carry.
+	HTTP2 bool
 }
 
 // Serve answers /mutate, /healthz and /metrics over TLS until ctx ends,
@@ -37,7 +43,10 @@ func Serve(ctx context.Context, cfg ServerConfig) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn),
+		Protocols:         new(http.Protocols),
 	}
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetHTTP2(cfg.HTTP2)
 	if cfg.OnListen != nil {
 		cfg.OnListen(ln.Addr().String())
 	}

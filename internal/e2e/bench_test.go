@@ -18,10 +18,11 @@ import (
 )
 
 // BenchmarkPodCreate measures creating a pod through the API server in
-// four namespaces, one of each per iteration so that all four see the
+// five namespaces, one of each per iteration so that all five see the
 // same machine: one no webhook serves ("without"), one served by a
 // webhook that answers "allowed" without looking at the pod ("floor":
-// what calling any webhook costs the API server), one served by podiam's
+// what calling any webhook costs the API server; over HTTP/1.1 as
+// podiam's, and "floor-h2" over HTTP/2), one served by podiam's
 // webhook where the account names no role ("unchanged") and one where
 // it injects the identity ("with"). It reports each one's p50 and p99;
 // for the webhook namespaces, the p99 added over "without" and the API
@@ -36,10 +37,11 @@ func BenchmarkPodCreate(b *testing.B) {
 	// so that the API server's metrics tell the two apart.
 	unchanged := "podiam-unchanged-" + strings.ToLower(b.Name())
 	registerWebhook(b, e, unchanged, url)
-	floor := startFloorWebhook(b, e)
+	floor, floorH2 := startFloorWebhook(b, e, false), startFloorWebhook(b, e, true)
 	role := "arn:aws:iam::111122223333:role/bench"
 	namespaces := []struct{ name, label, role string }{
 		{"bench-without", "none", role},
+		{"bench-floor-h2", floorH2, role},
 		{"bench-floor", floor, role},
 		{"bench-unchanged", unchanged, ""},
 		{"bench-with", served, role},
@@ -156,10 +158,10 @@ func getMetrics(b *testing.B, e *env, url string) []byte {
 	return body
 }
 
-// startFloorWebhook serves, over TLS and HTTP/2 as podiam's webhook
-// does, a webhook that allows every pod without a patch, reading only
-// the request's uid. It returns the namespace label it is registered for.
-func startFloorWebhook(b *testing.B, e *env) string {
+// startFloorWebhook serves, over TLS (with HTTP/2 when h2), a webhook
+// that allows every pod without a patch, reading only the request's uid.
+// It returns the namespace label it is registered for.
+func startFloorWebhook(b *testing.B, e *env, h2 bool) string {
 	crt, key, err := e.cluster.CertFor("floor-webhook")
 	if err != nil {
 		b.Fatal(err)
@@ -183,11 +185,14 @@ func startFloorWebhook(b *testing.B, e *env) string {
 		json.NewEncoder(w).Encode(map[string]any{"apiVersion": review.APIVersion, "kind": "AdmissionReview",
 			"response": map[string]any{"uid": review.Request.UID, "allowed": true}})
 	}))
-	srv.EnableHTTP2 = true
+	srv.EnableHTTP2 = h2
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	srv.StartTLS()
 	b.Cleanup(srv.Close)
 	name := "podiam-floor-" + strings.ToLower(b.Name())
+	if h2 {
+		name = "podiam-floor-h2-" + strings.ToLower(b.Name())
+	}
 	registerWebhook(b, e, name, srv.URL+"/mutate")
 	return name
 }

@@ -21,6 +21,7 @@ type ServeConfig struct {
 	TLSKey     string
 	Kubeconfig string // "" means in-cluster
 	Verbose    bool
+	HTTP2      bool // offer HTTP/2 too (admission.ServerConfig.HTTP2)
 	// WatchConfigMap reads role mappings from the ConfigMap
 	// ConfigMapNamespace/ConfigMapName, key "config".
 	WatchConfigMap     bool
@@ -40,6 +41,7 @@ func runServe(ctx context.Context, env command.Env, args []string) error {
 	fs.StringVar(&cfg.TLSKey, "tls-key", "/etc/webhook/certs/tls.key", "TLS private key (PEM)")
 	fs.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "kubeconfig to reach the API server (default: in-cluster)")
 	fs.BoolVar(&cfg.Verbose, "verbose", false, "log debug messages")
+	fs.BoolVar(&cfg.HTTP2, "enable-http2", false, "offer HTTP/2 as well as HTTP/1.1")
 	fs.BoolVar(&cfg.WatchConfigMap, "watch-config-map", false, "also take roles from a ConfigMap of namespace/name -> role mappings (for accounts without the annotation)")
 	fs.StringVar(&cfg.ConfigMapNamespace, "namespace", "podiam-system", "namespace of the mappings ConfigMap")
 	fs.StringVar(&cfg.ConfigMapName, "config-map", "pod-identity-webhook", "name of the mappings ConfigMap (key \"config\")")
@@ -110,5 +112,5 @@ func Serve(ctx context.Context, cfg ServeConfig, log *slog.Logger) error {
 			log.Info("mappings loaded", "entries", len(m))
 		})
 	}
-	return admission.Serve(ctx, admission.ServerConfig{Listen: cfg.Listen, Certs: certs, Handler: h, Log: log, OnListen: cfg.OnListen})
+	return admission.Serve(ctx, admission.ServerConfig{Listen: cfg.Listen, Certs: certs, Handler: h, Log: log, OnListen: cfg.OnListen, HTTP2: cfg.HTTP2})
 }
