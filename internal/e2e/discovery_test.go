@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -18,13 +20,25 @@ import (
 
 	"github.com/podiam/podiam/internal/cli/irsacmd"
 	"github.com/podiam/podiam/internal/kubetest"
+	"github.com/podiam/podiam/internal/oidc"
 )
 
 // TestHostedDiscovery: podiam's STS reaches the issuer's discovery and
 // keys only through serve-discovery (which reads them through the API
-// server), and a ServiceAccount token assumes a role trusting it.
+// server), and a ServiceAccount token assumes a role trusting it; when
+// the cluster rotates its signing key, the mirror follows and a token
+// signed with the new key is accepted once podiam's STS refetches the
+// keys (at most every oidc.DefaultMinRefetch per issuer). The cluster is
+// the test's own, as the rotation restarts its API server; the test runs
+// beside the others to overlap that wait.
 func TestHostedDiscovery(t *testing.T) {
-	c := kubetest.Shared(t)
+	kubetest.Bins(t)
+	t.Parallel()
+	c, err := kubetest.Start(t, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Stop)
 	kc := newKube(t, c)
 	mirror := runTLS(t, c, "discovery", []string{kubetest.IssuerHost}, func(ctx context.Context, crt, key string, onListen func(string)) error {
 		return irsacmd.ServeDiscovery(ctx, irsacmd.DiscoveryConfig{Kubeconfig: c.Kubeconfig, Issuer: c.Issuer, Listen: "127.0.0.1:0",
@@ -35,15 +49,26 @@ func TestHostedDiscovery(t *testing.T) {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(c.CAPEM)
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: kubetest.IssuerHost}}}
-	resp, err := hc.Get("https://" + mirror + "/keys")
-	if err != nil {
-		t.Fatal(err)
+	mirrored := func() string {
+		t.Helper()
+		resp, err := hc.Get("https://" + mirror + "/keys")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
 	}
-	got, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	want, err := kc.GetRaw(t.Context(), "/openid/v1/jwks", "application/jwk-set+json")
-	if err != nil || string(got) != string(want) || !strings.Contains(string(got), `"kty":"RSA"`) {
-		t.Fatalf("mirrored keys %s, API server's %s (%v)", got, want, err)
+	keys := func() string {
+		t.Helper()
+		b, err := kc.GetRaw(t.Context(), "/openid/v1/jwks", "application/jwk-set+json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if got, want := mirrored(), keys(); got != want || !strings.Contains(got, `"kty":"RSA"`) {
+		t.Fatalf("mirrored keys %s, API server's %s", got, want)
 	}
 
 	url, root := startServerDialing(t, c, func(ctx context.Context, network, a string) (net.Conn, error) {
@@ -67,14 +92,68 @@ func TestHostedDiscovery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tr struct{ Status struct{ Token string } }
-	req := map[string]any{"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": map[string]any{"audiences": []string{"sts.amazonaws.com"}}}
-	if err := kc.Do(t.Context(), "POST", "/api/v1/namespaces/hosted/serviceaccounts/app/token", req, &tr); err != nil {
-		t.Fatal(err)
+	token := func() string {
+		t.Helper()
+		var tr struct{ Status struct{ Token string } }
+		req := map[string]any{"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": map[string]any{"audiences": []string{"sts.amazonaws.com"}}}
+		if err := kc.Do(t.Context(), "POST", "/api/v1/namespaces/hosted/serviceaccounts/app/token", req, &tr); err != nil {
+			t.Fatal(err)
+		}
+		return tr.Status.Token
 	}
 	s := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1})
-	if _, err := s.AssumeRoleWithWebIdentity(t.Context(), &sts.AssumeRoleWithWebIdentityInput{RoleArn: role.Role.Arn,
-		RoleSessionName: aws.String("hosted-test"), WebIdentityToken: aws.String(tr.Status.Token)}); err != nil {
+	assume := func(token string) error {
+		_, err := s.AssumeRoleWithWebIdentity(t.Context(), &sts.AssumeRoleWithWebIdentityInput{RoleArn: role.Role.Arn,
+			RoleSessionName: aws.String("hosted-test"), WebIdentityToken: aws.String(token)})
+		return err
+	}
+	before := token()
+	if err := assume(before); err != nil {
 		t.Fatalf("AssumeRoleWithWebIdentity through the mirror: %v", err)
 	}
+
+	if err := c.RotateServiceAccountKey(); err != nil {
+		t.Fatal(err)
+	}
+	want := keys()
+	if strings.Count(want, `"kid"`) != 2 {
+		t.Fatalf("after the rotation the API server serves %s, want the old and the new key", want)
+	}
+	for deadline := time.Now().Add(15 * time.Second); mirrored() != want; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("15 s after the rotation the mirror serves %s, the API server %s", mirrored(), want)
+		}
+	}
+	after := token()
+	if tokenKid(t, after) == tokenKid(t, before) {
+		t.Fatal("the token made after the rotation is signed with the old key")
+	}
+	// The STS fetched the keys at the first call; it refetches for the
+	// unknown kid once DefaultMinRefetch has passed since then.
+	had := time.Now()
+	for deadline := had.Add(oidc.DefaultMinRefetch + 15*time.Second); ; time.Sleep(time.Second) {
+		err := assume(after)
+		if err == nil {
+			t.Logf("a token signed with the new key was accepted %v after the mirror had it", time.Since(had).Round(time.Second))
+			break
+		}
+		if time.Now().After(deadline) || !strings.Contains(err.Error(), "InvalidIdentityToken") {
+			t.Fatalf("a token signed with the new key, through the mirror: %v", err)
+		}
+	}
+	if err := assume(before); err != nil {
+		t.Fatalf("a token signed with the old key, still published: %v", err)
+	}
+}
+
+// tokenKid is the kid of a JWT's header.
+func tokenKid(t *testing.T, jwt string) string {
+	t.Helper()
+	head, _, _ := strings.Cut(jwt, ".")
+	b, err := base64.RawURLEncoding.DecodeString(head)
+	var h struct{ Kid string }
+	if err != nil || json.Unmarshal(b, &h) != nil || h.Kid == "" {
+		t.Fatalf("JWT header %q", head)
+	}
+	return h.Kid
 }

@@ -40,11 +40,14 @@ type Cluster struct {
 	CAPEM      []byte // the CA of the API server's certificate (and of CertFor)
 	Token      string // the admin bearer token
 
-	ca    *x509.Certificate
-	caKey *ecdsa.PrivateKey
-	procs []*exec.Cmd
-	names []string
-	logs  []*syncBuffer
+	ca      *x509.Certificate
+	caKey   *ecdsa.PrivateKey
+	procs   []*exec.Cmd
+	names   []string
+	logs    []*syncBuffer
+	api     int      // the API server's index in procs
+	apiArgs []string // and its arguments
+	saKeys  int      // service-account signing keys made so far
 }
 
 // Bins returns the directory of the binaries, or skips (fails when
@@ -96,14 +99,16 @@ func Start(tb testing.TB, dir string, extraAudiences ...string) (*Cluster, error
 	for _, a := range extraAudiences {
 		audiences += "," + a
 	}
-	if err := c.run(filepath.Join(bins, "kube-apiserver"), "--etcd-servers="+etcdURL,
-		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(apiPort),
-		"--cert-dir="+p("apiserver-certs"), "--tls-cert-file="+p("apiserver.crt"), "--tls-private-key-file="+p("apiserver.key"),
-		"--client-ca-file="+p("ca.crt"), "--token-auth-file="+p("tokens.csv"), "--authorization-mode=RBAC",
-		"--service-account-issuer="+c.Issuer, "--service-account-jwks-uri="+c.Issuer+"/openid/v1/jwks",
-		"--service-account-key-file="+p("sa.pub"),
-		"--service-account-signing-key-file="+p("sa.key"), "--service-cluster-ip-range=10.0.0.0/24",
-		"--endpoint-reconciler-type=none", "--api-audiences="+audiences); err != nil {
+	c.apiArgs = []string{"--etcd-servers=" + etcdURL,
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + strconv.Itoa(apiPort),
+		"--cert-dir=" + p("apiserver-certs"), "--tls-cert-file=" + p("apiserver.crt"), "--tls-private-key-file=" + p("apiserver.key"),
+		"--client-ca-file=" + p("ca.crt"), "--token-auth-file=" + p("tokens.csv"), "--authorization-mode=RBAC",
+		"--service-account-issuer=" + c.Issuer, "--service-account-jwks-uri=" + c.Issuer + "/openid/v1/jwks",
+		"--service-account-key-file=" + p("sa.pub"),
+		"--service-account-signing-key-file=" + p("sa.key"), "--service-cluster-ip-range=10.0.0.0/24",
+		"--endpoint-reconciler-type=none", "--api-audiences=" + audiences}
+	c.api = len(c.procs)
+	if err := c.run(filepath.Join(bins, "kube-apiserver"), c.apiArgs...); err != nil {
 		c.Stop()
 		return nil, err
 	}
@@ -161,17 +166,75 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 }
 
 func (c *Cluster) run(bin string, args ...string) error {
+	cmd, buf, err := start(bin, args)
+	if err != nil {
+		return err
+	}
+	c.procs = append(c.procs, cmd)
+	c.names = append(c.names, filepath.Base(bin))
+	c.logs = append(c.logs, buf)
+	return nil
+}
+
+func start(bin string, args []string) (*exec.Cmd, *syncBuffer, error) {
 	cmd := exec.Command(bin, args...)
 	// The processes die with the test binary, however it ends.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	buf := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = buf, buf
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", filepath.Base(bin), err)
+		return nil, nil, fmt.Errorf("start %s: %w", filepath.Base(bin), err)
 	}
-	c.procs = append(c.procs, cmd)
-	c.names = append(c.names, filepath.Base(bin))
-	c.logs = append(c.logs, buf)
+	return cmd, buf, nil
+}
+
+// RotateServiceAccountKey does what an operator does to rotate the
+// service-account signing key: a new key signs, the old one still
+// verifies (both public keys in --service-account-key-file, so both are
+// in the issuer's JWKS), and the API server restarts with them. It
+// returns when the API server is ready again. Not for the shared cluster,
+// whose other tests would see the restart.
+func (c *Cluster) RotateServiceAccountKey() error {
+	c.saKeys++
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return err
+	}
+	keyFile := filepath.Join(c.Dir, fmt.Sprintf("sa-%d.key", c.saKeys))
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(filepath.Join(c.Dir, "sa.pub"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	for i, a := range c.apiArgs {
+		if strings.HasPrefix(a, "--service-account-signing-key-file=") {
+			c.apiArgs[i] = "--service-account-signing-key-file=" + keyFile
+		}
+	}
+	old := c.procs[c.api]
+	old.Process.Kill()
+	old.Wait()
+	cmd, buf, err := start(old.Path, c.apiArgs)
+	if err != nil {
+		return err
+	}
+	c.procs[c.api], c.logs[c.api] = cmd, buf
+	if err := c.waitReady(60 * time.Second); err != nil {
+		return fmt.Errorf("%w\n%s", err, c.Logs())
+	}
 	return nil
 }
 
