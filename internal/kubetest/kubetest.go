@@ -196,23 +196,19 @@ func start(bin string, args []string) (*exec.Cmd, *syncBuffer, error) {
 // whose other tests would see the restart.
 func (c *Cluster) RotateServiceAccountKey() error {
 	c.saKeys++
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return err
-	}
-	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	key, pub, err := newSAKey()
 	if err != nil {
 		return err
 	}
 	keyFile := filepath.Join(c.Dir, fmt.Sprintf("sa-%d.key", c.saKeys))
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600); err != nil {
+	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
 		return err
 	}
 	f, err := os.OpenFile(filepath.Join(c.Dir, "sa.pub"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
+	_, err = f.Write(pub)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -332,17 +328,28 @@ func (c *Cluster) CertFor(name string, dnsNames ...string) (certPEM, keyPEM []by
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), nil
 }
 
+// newSAKey makes a service-account signing key: the private key and the
+// public key, as PEM.
+func newSAKey() (key, pub []byte, err error) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, nil, err
+	}
+	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}),
+		pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+}
+
 func (c *Cluster) writeFiles() error {
 	p := func(n string) string { return filepath.Join(c.Dir, n) }
 	crt, key, err := c.CertFor("kube-apiserver", IssuerHost)
 	if err != nil {
 		return err
 	}
-	sa, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return err
-	}
-	pub, err := x509.MarshalPKIXPublicKey(&sa.PublicKey)
+	saKey, saPub, err := newSAKey()
 	if err != nil {
 		return err
 	}
@@ -366,8 +373,8 @@ users:
 		"ca.crt":        c.CAPEM,
 		"apiserver.crt": crt,
 		"apiserver.key": key,
-		"sa.key":        pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(sa)}),
-		"sa.pub":        pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}),
+		"sa.key":        saKey,
+		"sa.pub":        saPub,
 		"tokens.csv":    []byte(c.Token + ",admin,admin-uid,system:masters\n"),
 		"kubeconfig":    []byte(kubeconfig),
 	}
