@@ -28,10 +28,7 @@ func TestDeployManifests(t *testing.T) {
 	deploy, _ := filepath.Abs("../../deploy")
 	// Server-side dry run checks namespaced objects against an existing
 	// namespace, so the namespace is made for real first.
-	ns := corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "podiam-system"}}
-	if err := newKube(t, c).Do(t.Context(), "POST", "/api/v1/namespaces", ns, nil); err != nil && !strings.Contains(err.Error(), "409") {
-		t.Fatal(err)
-	}
+	put(t, newKube(t, c), "/api/v1/namespaces", "podiam-system", corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "podiam-system"}})
 	out, err := exec.CommandContext(t.Context(), kubectl, "--kubeconfig", c.Kubeconfig, "apply", "--dry-run=server", "-k", filepath.Join(deploy, "base")).CombinedOutput()
 	if err != nil {
 		t.Fatalf("kubectl apply --dry-run=server -k deploy/base: %v\n%s", err, out)

@@ -92,22 +92,13 @@ func TestHostedDiscovery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := func() string {
-		t.Helper()
-		var tr struct{ Status struct{ Token string } }
-		req := map[string]any{"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": map[string]any{"audiences": []string{"sts.amazonaws.com"}}}
-		if err := kc.Do(t.Context(), "POST", "/api/v1/namespaces/hosted/serviceaccounts/app/token", req, &tr); err != nil {
-			t.Fatal(err)
-		}
-		return tr.Status.Token
-	}
 	s := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1})
 	assume := func(token string) error {
 		_, err := s.AssumeRoleWithWebIdentity(t.Context(), &sts.AssumeRoleWithWebIdentityInput{RoleArn: role.Role.Arn,
 			RoleSessionName: aws.String("hosted-test"), WebIdentityToken: aws.String(token)})
 		return err
 	}
-	before := token()
+	before := stsToken(t, kc, "hosted", "app")
 	if err := assume(before); err != nil {
 		t.Fatalf("AssumeRoleWithWebIdentity through the mirror: %v", err)
 	}
@@ -124,7 +115,7 @@ func TestHostedDiscovery(t *testing.T) {
 			t.Fatalf("15 s after the rotation the mirror serves %s, the API server %s", mirrored(), want)
 		}
 	}
-	after := token()
+	after := stsToken(t, kc, "hosted", "app")
 	if tokenKid(t, after) == tokenKid(t, before) {
 		t.Fatal("the token made after the rotation is signed with the old key")
 	}

@@ -170,7 +170,7 @@ func shortName(t testing.TB) string {
 func (e *env) namespace(t testing.TB, name, selector string) {
 	t.Helper()
 	ns := corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"podiam-test": selector}}}
-	e.put(t, "/api/v1/namespaces", name, ns)
+	put(t, e.kube, "/api/v1/namespaces", name, ns)
 }
 
 func (e *env) account(t testing.TB, ns, name, role string) {
@@ -179,20 +179,33 @@ func (e *env) account(t testing.TB, ns, name, role string) {
 	if role != "" {
 		sa.Annotations = map[string]string{"eks.amazonaws.com/role-arn": role}
 	}
-	e.put(t, "/api/v1/namespaces/"+ns+"/serviceaccounts", name, sa)
+	put(t, e.kube, "/api/v1/namespaces/"+ns+"/serviceaccounts", name, sa)
 }
 
 // put creates the object in collection, or replaces the one of that name
-// a run before this one (go test -count) left in the shared cluster.
-func (e *env) put(t testing.TB, collection, name string, obj any) {
+// that another test or an earlier run (go test -count) left in the shared
+// cluster.
+func put(t testing.TB, kc *kube.Client, collection, name string, obj any) {
 	t.Helper()
-	err := e.kube.Do(t.Context(), "POST", collection, obj, nil)
+	err := kc.Do(t.Context(), "POST", collection, obj, nil)
 	if se := (*kube.StatusError)(nil); errors.As(err, &se) && se.Code == http.StatusConflict {
-		err = e.kube.Do(t.Context(), "PUT", collection+"/"+name, obj, nil)
+		err = kc.Do(t.Context(), "PUT", collection+"/"+name, obj, nil)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// stsToken gets a token of namespace/sa for the audience sts.amazonaws.com
+// through the TokenRequest API.
+func stsToken(t testing.TB, kc *kube.Client, namespace, sa string) string {
+	t.Helper()
+	var tr struct{ Status struct{ Token string } }
+	req := map[string]any{"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": map[string]any{"audiences": []string{"sts.amazonaws.com"}}}
+	if err := kc.Do(t.Context(), "POST", "/api/v1/namespaces/"+namespace+"/serviceaccounts/"+sa+"/token", req, &tr); err != nil || tr.Status.Token == "" {
+		t.Fatalf("TokenRequest for %s/%s: %v", namespace, sa, err)
+	}
+	return tr.Status.Token
 }
 
 func podFor(name, sa string) corev1.Pod {
@@ -230,10 +243,7 @@ func newEnv(t testing.TB) *env {
 		"metadata": map[string]any{"name": "podiam-oidc-discovery"},
 		"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:service-account-issuer-discovery"},
 		"subjects": []map[string]any{{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:unauthenticated"}}}
-	var se *kube.StatusError
-	if err := kc.Do(t.Context(), "POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", crb, nil); err != nil && !(errors.As(err, &se) && se.Code == 409) {
-		t.Fatal(err)
-	}
+	put(t, kc, "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", "podiam-oidc-discovery", crb)
 	return e
 }
 

@@ -115,14 +115,9 @@ users:
 	}
 
 	// The ServiceAccount's token now assumes the role.
-	var tr struct{ Status struct{ Token string } }
-	req := map[string]any{"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": map[string]any{"audiences": []string{"sts.amazonaws.com"}}}
-	if err := e.kube.Do(ctx, "POST", "/api/v1/namespaces/irsacmd/serviceaccounts/app/token", req, &tr); err != nil {
-		t.Fatal(err)
-	}
 	s := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.url), RetryMaxAttempts: 1})
 	out, err := s.AssumeRoleWithWebIdentity(context.Background(), &sts.AssumeRoleWithWebIdentityInput{RoleArn: role.Role.Arn,
-		RoleSessionName: aws.String("irsacmd-test"), WebIdentityToken: aws.String(tr.Status.Token)})
+		RoleSessionName: aws.String("irsacmd-test"), WebIdentityToken: aws.String(stsToken(t, e.kube, "irsacmd", "app"))})
 	if err != nil || aws.ToString(out.SubjectFromWebIdentityToken) != "system:serviceaccount:irsacmd:app" {
 		t.Fatalf("AssumeRoleWithWebIdentity: %+v, %v", out, err)
 	}
