@@ -27,6 +27,7 @@ var ErrNotFound = errors.New("not found")
 type Client struct {
 	server string // https://host:port, no trailing slash
 	token  string
+	ca     []byte // the PEM CA it trusts; nil for the system roots
 	http   *http.Client
 }
 
@@ -204,7 +205,7 @@ func FromKubeconfigCluster(path, cluster string) (*Client, error) {
 		}
 		tlsCfg.Certificates = []tls.Certificate{pair}
 	}
-	return newClient(server, token, tlsCfg)
+	return newClient(server, token, ca, tlsCfg)
 }
 
 // In-cluster configuration, as the kubelet provides it to a pod.
@@ -231,17 +232,21 @@ func InCluster(getenv func(string) string) (*Client, error) {
 	if !pool.AppendCertsFromPEM(ca) {
 		return nil, errors.New("in-cluster CA: no PEM certificate")
 	}
-	return newClient("https://"+host+":"+port, strings.TrimSpace(string(token)), &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool})
+	return newClient("https://"+host+":"+port, strings.TrimSpace(string(token)), ca, &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool})
 }
 
-func newClient(server, token string, tlsCfg *tls.Config) (*Client, error) {
+func newClient(server, token string, ca []byte, tlsCfg *tls.Config) (*Client, error) {
 	u, err := url.Parse(server)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("API server URL %q is not an http(s) URL", server)
 	}
 	tr := &http.Transport{TLSClientConfig: tlsCfg, Proxy: nil, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}
-	return &Client{server: strings.TrimSuffix(server, "/"), token: token, http: &http.Client{Transport: tr}}, nil
+	return &Client{server: strings.TrimSuffix(server, "/"), token: token, ca: ca, http: &http.Client{Transport: tr}}, nil
 }
+
+// CA returns the PEM CA the client trusts for the API server (the
+// kubeconfig's or the pod's), or nil when it uses the system roots.
+func (c *Client) CA() []byte { return c.ca }
 
 // Server returns the API server's URL.
 func (c *Client) Server() string { return c.server }
@@ -347,14 +352,4 @@ func (c *Client) send(ctx context.Context, method, path, ctype, accept string, b
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	return resp, nil
-}
-
-// ClusterCA returns the PEM CA of a cluster in a kubeconfig file (the
-// current context's when cluster is ""), or nil when it names none.
-func ClusterCA(path, cluster string) ([]byte, error) {
-	cur, err := loadCurrent(path, cluster)
-	if err != nil {
-		return nil, err
-	}
-	return fileOrData(cur.rel(cur.cluster.CertificateAuthority), cur.cluster.CertificateAuthorityData)
 }

@@ -69,6 +69,9 @@ func TestKubeconfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if string(anon.CA()) != string(cl.CAPEM) {
+		t.Fatalf("the client's CA is %q, the kubeconfig's %q", anon.CA(), cl.CAPEM)
+	}
 	var se *StatusError
 	if err := anon.Do(t.Context(), "GET", "/api/v1/namespaces/default", nil, nil); !errors.As(err, &se) || se.Code != 403 {
 		t.Fatalf("anonymous GET: %v", err)

@@ -65,20 +65,16 @@ func readCluster(ctx context.Context, kubeconfig, clusterName string) (*cluster,
 	if u.Port() != "" {
 		return nil, fmt.Errorf("the cluster's issuer %q has a port, which IAM does not accept in a provider URL", doc.Issuer)
 	}
-	ca, err := kubeconfigCA(kubeconfig, clusterName)
+	thumb, err := thumbprint(c.CA())
 	if err != nil {
 		return nil, err
 	}
-	return &cluster{kube: c, issuer: strings.TrimSuffix(doc.Issuer, "/"), thumbprint: ca}, nil
+	return &cluster{kube: c, issuer: strings.TrimSuffix(doc.Issuer, "/"), thumbprint: thumb}, nil
 }
 
-// kubeconfigCA returns the SHA-1 thumbprint of the last certificate of
-// the cluster's CA (the root that signs the issuer's chain).
-func kubeconfigCA(path, clusterName string) (string, error) {
-	pemData, err := kube.ClusterCA(path, clusterName)
-	if err != nil {
-		return "", err
-	}
+// thumbprint returns the SHA-1 thumbprint of the last certificate of the
+// kubeconfig's cluster CA, PEM (the root that signs the issuer's chain).
+func thumbprint(pemData []byte) (string, error) {
 	var last []byte
 	for b, rest := pem.Decode(pemData); b != nil; b, rest = pem.Decode(rest) {
 		if b.Type == "CERTIFICATE" {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -43,23 +41,19 @@ func TestTrustPolicy(t *testing.T) {
 	}
 }
 
-// TestKubeconfigCA: the thumbprint is the SHA-1 of the last certificate
+// TestThumbprint: the thumbprint is the SHA-1 of the last certificate
 // of the cluster CA, and a kubeconfig without a CA is an error.
-func TestKubeconfigCA(t *testing.T) {
-	dir := t.TempDir()
+func TestThumbprint(t *testing.T) {
 	// A well-formed PEM block whose bytes are not a certificate is enough:
 	// the thumbprint is of the DER bytes.
+	other := "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
 	ca := "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n"
-	os.WriteFile(filepath.Join(dir, "ca.crt"), []byte(ca), 0o600)
-	kc := "clusters:\n- name: c\n  cluster: {server: 'https://x', certificate-authority: ca.crt}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n"
-	os.WriteFile(filepath.Join(dir, "kc"), []byte(kc), 0o600)
-	got, err := kubeconfigCA(filepath.Join(dir, "kc"), "")
+	got, err := thumbprint([]byte(other + ca))
 	// SHA-1 of the bytes 00 01 02.
 	if err != nil || got != "0c7a623fd2bbc05b06423be359e4021d36e721ad" {
 		t.Fatalf("thumbprint %s, %v", got, err)
 	}
-	os.WriteFile(filepath.Join(dir, "kc"), []byte(strings.Replace(kc, ", certificate-authority: ca.crt", "", 1)), 0o600)
-	if _, err := kubeconfigCA(filepath.Join(dir, "kc"), ""); err == nil {
+	if _, err := thumbprint(nil); err == nil {
 		t.Fatal("a kubeconfig without a CA gave a thumbprint")
 	}
 }
