@@ -39,19 +39,21 @@ func configFlags(fs *flag.FlagSet) func() (webhook.Config, error) {
 	fs.StringVar(&c.EndpointURL, "endpoint-url", "", "podiam: inject AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_STS with this URL")
 	fs.BoolVar(&c.SessionNameFromPod, "session-name-from-pod", false, "podiam: inject AWS_ROLE_SESSION_NAME = the pod's name")
 	return func() (webhook.Config, error) {
+		if !compose {
+			if account != "" {
+				return c, command.Usagef("--account-id is used only with --compose-role-arn")
+			}
+			return c.WithDefaults(), nil
+		}
 		switch {
-		case !compose && account != "":
-			return c, command.Usagef("--account-id is used only with --compose-role-arn")
-		case !compose:
 		case account == "":
 			return c, command.Usagef("--compose-role-arn needs --account-id: the reference webhook reads the account from EC2 instance metadata, podiam does not")
 		case !accountID.MatchString(account):
 			return c, command.Usagef("--account-id must be 12 digits, not %q", account)
 		case !partitionName.MatchString(partition):
 			return c, command.Usagef("--partition %q is not a partition (aws, aws-cn, aws-us-gov, ...)", partition)
-		default:
-			c.RoleARNPrefix = "arn:" + partition + ":iam::" + account + ":role/"
 		}
+		c.RoleARNPrefix = "arn:" + partition + ":iam::" + account + ":role/"
 		return c.WithDefaults(), nil
 	}
 }
