@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -137,14 +135,15 @@ func TestHostedDiscovery(t *testing.T) {
 	}
 }
 
-// tokenKid is the kid of a JWT's header.
+// tokenKid is the kid of a token's header, read by podiam's JWS parser.
 func tokenKid(t *testing.T, jwt string) string {
 	t.Helper()
-	head, _, _ := strings.Cut(jwt, ".")
-	b, err := base64.RawURLEncoding.DecodeString(head)
-	var h struct{ Kid string }
-	if err != nil || json.Unmarshal(b, &h) != nil || h.Kid == "" {
-		t.Fatalf("JWT header %q", head)
+	tok, err := oidc.Parse(jwt)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return h.Kid
+	if tok.Header.Kid == "" {
+		t.Fatal("the token's header has no kid")
+	}
+	return tok.Header.Kid
 }
