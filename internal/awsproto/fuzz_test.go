@@ -33,7 +33,7 @@ func FuzzParseQuery(f *testing.F) {
 		r := httptest.NewRequest("POST", "/", strings.NewReader(body))
 		r.URL.RawQuery = rawQuery
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-		q, err := awsproto.ParseQuery(r, 1<<16)
+		q, err := parseQuery(r, 1<<16)
 		if err != nil {
 			e, ok := errors.AsType[*awsproto.Error](err)
 			if !ok || e.Code == "" || e.Message == "" || e.Status < 400 || e.Status > 499 || e.Type != awsproto.Sender {
@@ -53,7 +53,7 @@ func FuzzParseQuery(f *testing.F) {
 		for _, n := range q.Names() {
 			v.Set(n, q.Get(n))
 		}
-		again, err := awsproto.ParseQuery(httptest.NewRequest("GET", "/?"+v.Encode(), nil), 0)
+		again, err := parseQuery(httptest.NewRequest("GET", "/?"+v.Encode(), nil), 0)
 		if err != nil {
 			t.Fatalf("re-encoded request %q: %v", v.Encode(), err)
 		}

@@ -19,8 +19,12 @@ const (
 	STSNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
 )
 
-// DefaultMaxBody is the body limit ParseQuery applies when given none.
-const DefaultMaxBody = 1 << 20
+// DefaultMaxBody is the body limit ParseQuery and ParseJSON apply when
+// given none. It is above the largest valid request (a web identity token
+// is at most 20,000 characters, a policy 131,072), so that an oversized
+// parameter gets its service's ValidationError, and bounds what one
+// request may make the server hold.
+const DefaultMaxBody = 2 << 20
 
 // formType is the media type of a Query request body.
 const formType = "application/x-www-form-urlencoded"
@@ -38,7 +42,8 @@ type QueryRequest struct {
 }
 
 // ParseQuery decodes a Query request: the parameters of the URL's query
-// string and, for POST, those of the form body, which must be
+// string (query, as DecodeForm decoded it for the whole request) and, for
+// POST, those of the form body, which must be
 // application/x-www-form-urlencoded (a charset, if given, must be UTF-8; a
 // body without Content-Type is read as a form). A body over maxBody bytes
 // is refused without being read in full; maxBody <= 0 means
@@ -49,12 +54,12 @@ type QueryRequest struct {
 // MalformedQueryString, InvalidQueryParameter, RequestEntityTooLarge,
 // UnsupportedMediaType or MissingAction. ParseQuery does not check the
 // Version; the caller knows which versions its actions have.
-func ParseQuery(r *http.Request, maxBody int64) (*QueryRequest, error) {
+func ParseQuery(r *http.Request, query url.Values, maxBody int64) (*QueryRequest, error) {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBody
 	}
 	values := map[string]string{}
-	if err := decodeForm(values, r.URL.RawQuery); err != nil {
+	if err := addParams(values, query); err != nil {
 		return nil, err
 	}
 	var body []byte
@@ -79,7 +84,11 @@ func ParseQuery(r *http.Request, maxBody int64) (*QueryRequest, error) {
 			if err := checkFormType(r.Header.Get("Content-Type")); err != nil {
 				return nil, err
 			}
-			if err := decodeForm(values, string(body)); err != nil {
+			form, err := DecodeForm(string(body))
+			if err != nil {
+				return nil, err
+			}
+			if err := addParams(values, form); err != nil {
 				return nil, err
 			}
 		}
@@ -109,8 +118,14 @@ func checkFormType(ct string) error {
 	return nil
 }
 
-// decodeForm adds the parameters of an urlencoded string to values.
-func decodeForm(values map[string]string, s string) error {
+// DecodeForm decodes an application/x-www-form-urlencoded string, a URL's
+// query string or a Query request's body: name=value pairs separated by
+// '&', percent-encoded, '+' standing for a space. It is the one decoding
+// of a query string: the signature check and the handlers read its
+// result, never the raw string again. A malformed escape, an unescaped
+// ';' or a name or value that is not UTF-8 is a MalformedQueryString.
+func DecodeForm(s string) (url.Values, error) {
+	values := url.Values{}
 	for s != "" {
 		var pair string
 		pair, s, _ = strings.Cut(s, "&")
@@ -118,24 +133,33 @@ func decodeForm(values map[string]string, s string) error {
 			continue
 		}
 		if strings.Contains(pair, ";") {
-			return MalformedQueryString("A parameter contains an unescaped semicolon")
+			return nil, MalformedQueryString("A parameter contains an unescaped semicolon")
 		}
 		k, v, _ := strings.Cut(pair, "=")
 		name, err := url.QueryUnescape(k)
 		if err != nil {
-			return MalformedQueryString(fmt.Sprintf("Invalid percent-encoding in parameter name %q", k))
+			return nil, MalformedQueryString(fmt.Sprintf("Invalid percent-encoding in parameter name %q", k))
 		}
 		value, err := url.QueryUnescape(v)
 		if err != nil {
-			return MalformedQueryString(fmt.Sprintf("Invalid percent-encoding in the value of parameter %q", name))
+			return nil, MalformedQueryString(fmt.Sprintf("Invalid percent-encoding in the value of parameter %q", name))
 		}
 		if !utf8.ValidString(name) || !utf8.ValidString(value) {
-			return MalformedQueryString(fmt.Sprintf("Parameter %q is not valid UTF-8", strings.ToValidUTF8(name, "\uFFFD")))
+			return nil, MalformedQueryString(fmt.Sprintf("Parameter %q is not valid UTF-8", strings.ToValidUTF8(name, "\uFFFD")))
 		}
-		if _, dup := values[name]; dup {
+		values[name] = append(values[name], value)
+	}
+	return values, nil
+}
+
+// addParams adds decoded parameters to values; a Query request names each
+// parameter once, in the query string or in the body.
+func addParams(values map[string]string, form url.Values) error {
+	for name, vs := range form {
+		if _, dup := values[name]; dup || len(vs) > 1 {
 			return InvalidQueryParameter(fmt.Sprintf("The parameter %s appears more than once", name))
 		}
-		values[name] = value
+		values[name] = vs[0]
 	}
 	return nil
 }

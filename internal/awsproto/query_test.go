@@ -199,7 +199,7 @@ func TestParseQuery(t *testing.T) {
 			if tt.contentType != "" {
 				r.Header.Set("Content-Type", tt.contentType)
 			}
-			q, err := awsproto.ParseQuery(r, tt.maxBody)
+			q, err := parseQuery(r, tt.maxBody)
 			if tt.code != "" {
 				wantCode(t, err, tt.code, tt.status)
 				return
@@ -230,7 +230,7 @@ func TestParseQueryBodyErrors(t *testing.T) {
 		cause := errors.New("connection reset")
 		r := httptest.NewRequest("POST", "/", iotest.ErrReader(cause))
 		r.ContentLength = -1
-		_, err := awsproto.ParseQuery(r, 0)
+		_, err := parseQuery(r, 0)
 		e := wantCode(t, err, "MalformedQueryString", 404)
 		if !errors.Is(e, cause) {
 			t.Errorf("error %v does not wrap the cause", e)
@@ -243,13 +243,13 @@ func TestParseQueryBodyErrors(t *testing.T) {
 		r := httptest.NewRequest("POST", "/", strings.NewReader("Action=ListRoles&Marker=xxxxxxxxxxxx"))
 		r.ContentLength = -1
 		r.Body = http.MaxBytesReader(httptest.NewRecorder(), r.Body, 8)
-		_, err := awsproto.ParseQuery(r, 100)
+		_, err := parseQuery(r, 100)
 		wantCode(t, err, "RequestEntityTooLarge", 413)
 	})
 	t.Run("default limit", func(t *testing.T) {
 		big := "Action=ListRoles&Marker=" + strings.Repeat("x", awsproto.DefaultMaxBody)
 		r := httptest.NewRequest("POST", "/", strings.NewReader(big))
-		_, err := awsproto.ParseQuery(r, 0)
+		_, err := parseQuery(r, 0)
 		wantCode(t, err, "RequestEntityTooLarge", 413)
 	})
 }
@@ -258,7 +258,7 @@ func TestParseQueryBodyErrors(t *testing.T) {
 func query(t *testing.T, s string) *awsproto.QueryRequest {
 	t.Helper()
 	r := httptest.NewRequest("GET", "/?Action=Test&"+s, nil)
-	q, err := awsproto.ParseQuery(r, 0)
+	q, err := parseQuery(r, 0)
 	if err != nil {
 		t.Fatalf("ParseQuery(%q): %v", s, err)
 	}
@@ -517,4 +517,14 @@ func TestScalars(t *testing.T) {
 			}
 		})
 	}
+}
+
+// parseQuery decodes r's query string as the edge does, once, and then
+// the request.
+func parseQuery(r *http.Request, maxBody int64) (*awsproto.QueryRequest, error) {
+	q, err := awsproto.DecodeForm(r.URL.RawQuery)
+	if err != nil {
+		return nil, err
+	}
+	return awsproto.ParseQuery(r, q, maxBody)
 }

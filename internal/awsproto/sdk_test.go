@@ -51,7 +51,7 @@ func newQueryServer(t *testing.T, namespace string, handle handlerFunc) *querySe
 	s := &queryServer{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := "req-" + r.Header.Get("Amz-Sdk-Invocation-Id")
-		q, err := awsproto.ParseQuery(r, 0)
+		q, err := parseQuery(r, 0)
 		if err != nil {
 			awsproto.WriteError(w, namespace, id, awsproto.AsError(err))
 			return

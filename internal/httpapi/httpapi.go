@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -110,18 +111,26 @@ type Config struct {
 type Edge struct {
 	cfg      Config
 	byName   map[string]*Service
+	byAction map[string]*Service // Query action -> service
+	byTarget map[string]*Service // JSON X-Amz-Target prefix -> service
 	unsigned map[string]*Service // action -> service
 	keys     sigv4.KeyCache
 }
 
 // New builds the edge.
 func New(cfg Config) *Edge {
-	e := &Edge{cfg: cfg, byName: map[string]*Service{}, unsigned: map[string]*Service{}}
+	e := &Edge{cfg: cfg, byName: map[string]*Service{}, byAction: map[string]*Service{}, byTarget: map[string]*Service{}, unsigned: map[string]*Service{}}
 	if e.cfg.Logger == nil {
 		e.cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	for _, s := range cfg.Services {
 		e.byName[s.Name] = s
+		for a := range s.Actions {
+			e.byAction[a] = s
+		}
+		if s.JSONTarget != "" {
+			e.byTarget[s.JSONTarget] = s
+		}
 		for a := range s.Unsigned {
 			e.unsigned[a] = s
 		}
@@ -138,18 +147,77 @@ const (
 	logError     = "error"
 )
 
+// protocol is the AWS protocol a request speaks, read from its shape
+// (never from its signature, which must then agree).
+type protocol uint8
+
+const (
+	protoQuery protocol = iota // Action=... in the query string or a form body: IAM, STS
+	protoJSON                  // X-Amz-Target: Organizations
+	protoS3                    // anything else: S3's REST-XML
+)
+
+// inbound is what the edge reads of every request once, before any
+// service sees it: the protocol, the query string decoded (the one
+// decoding both the signature check and the handlers use) and the
+// signature's parsed authorization.
+type inbound struct {
+	proto    protocol
+	query    url.Values
+	queryErr error
+	// auth is the parsed authorization; authErr why there is none (a
+	// *sigv4.Error, of kind MissingAuthentication for an unsigned call).
+	auth    *sigv4.Auth
+	authErr error
+}
+
+// unsigned reports whether the request carries no signature at all.
+func (in *inbound) unsigned() bool {
+	se, ok := in.authErr.(*sigv4.Error)
+	return ok && se.Kind == sigv4.MissingAuthentication
+}
+
+// read reads r's protocol, query and authorization.
+func (e *Edge) read(r *http.Request) *inbound {
+	in := &inbound{}
+	in.query, in.queryErr = awsproto.DecodeForm(r.URL.RawQuery)
+	if in.queryErr == nil {
+		in.auth, in.authErr = sigv4.Parse(r, in.query)
+	}
+	switch {
+	case r.Header.Get("X-Amz-Target") != "":
+		in.proto = protoJSON
+	case e.cfg.S3 == nil:
+		in.proto = protoQuery
+	case e.bucketHost(r) != "":
+		in.proto = protoS3
+	case (r.URL.Path == "/" || r.URL.Path == "") && (r.Method == http.MethodPost || in.query.Has("Action")):
+		// The Query services live at "/"; S3 has nothing to POST there
+		// and no operation takes an Action parameter.
+		in.proto = protoQuery
+	default:
+		in.proto = protoS3
+	}
+	return in
+}
+
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("X-Amz-Target") != "" {
-		e.serveJSON(w, r)
-		return
+	in := e.read(r)
+	switch in.proto {
+	case protoJSON:
+		e.serveJSON(w, r, in)
+	case protoS3:
+		e.serveS3(w, r, in)
+	default:
+		e.serveQuery(w, r, in)
 	}
-	if e.cfg.S3 != nil && isS3(r) {
-		e.serveS3(w, r)
-		return
-	}
+}
+
+// serveQuery serves a Query protocol request (IAM, STS).
+func (e *Edge) serveQuery(w http.ResponseWriter, r *http.Request, in *inbound) {
 	id := e.cfg.NewRequestID()
 	rec := &audit.Record{Time: e.cfg.Now().UTC(), RequestID: id, SourceIP: sourceIP(r), UserAgent: r.UserAgent()}
-	svc, caller, req, err := e.authenticate(r)
+	svc, caller, req, err := e.authenticate(r, in)
 	ns := awsproto.IAMNamespace
 	if svc != nil {
 		ns = svc.Namespace
@@ -200,26 +268,43 @@ func (e *Edge) run(ctx context.Context, svc *Service, c *Caller, req *awsproto.Q
 	return h(ctx, c, req)
 }
 
-// authenticate parses and verifies the request. It returns the service
+// authenticate reads and verifies a Query request. It returns the service
 // (when known), the caller (nil for an unsigned call) and the decoded
-// request (when it could be read).
-func (e *Edge) authenticate(r *http.Request) (*Service, *Caller, *awsproto.QueryRequest, error) {
-	a, perr := sigv4.Parse(r)
-	req, qerr := awsproto.ParseQuery(r, e.cfg.MaxBody)
-	var missing *sigv4.Error
-	if errors.As(perr, &missing) && missing.Kind == sigv4.MissingAuthentication {
-		if qerr == nil {
-			if svc, ok := e.unsigned[req.Action]; ok {
-				return svc, nil, req, nil
+// request (when it could be read). The service is the one whose action the
+// request names; the signature's credential scope must name it too.
+func (e *Edge) authenticate(r *http.Request, in *inbound) (*Service, *Caller, *awsproto.QueryRequest, error) {
+	if in.queryErr != nil {
+		return nil, nil, nil, in.queryErr
+	}
+	req, qerr := awsproto.ParseQuery(r, in.query, e.cfg.MaxBody)
+	if in.unsigned() {
+		if qerr != nil {
+			if ae, ok := qerr.(*awsproto.Error); ok && ae.Code == awsproto.MissingAction().Code {
+				return nil, nil, req, awsproto.MissingAuthenticationToken()
 			}
+			// A body that cannot be read is answered as such, before
+			// authentication, as AWS does (a 1 MB web identity token
+			// gets STS's ValidationError, not a missing signature).
+			return nil, nil, req, qerr
+		}
+		if svc, ok := e.unsigned[req.Action]; ok {
+			return svc, nil, req, nil
 		}
 		return nil, nil, req, awsproto.MissingAuthenticationToken()
 	}
-	if perr != nil {
-		return nil, nil, req, sigv4Error(perr)
+	if in.authErr != nil {
+		return nil, nil, req, sigv4Error(in.authErr)
 	}
+	a := in.auth
 	svc, ok := e.byName[a.Service]
-	if !ok {
+	if qerr == nil {
+		// The action decides which service is addressed, as the
+		// endpoint does on AWS; a signature scoped to another is refused.
+		if owner, known := e.byAction[req.Action]; known && owner != svc {
+			return owner, nil, req, awsproto.SignatureDoesNotMatch("Credential should be scoped to correct service: '" + owner.Name + "'. ")
+		}
+	}
+	if !ok || svc.Actions == nil {
 		return nil, nil, req, awsproto.SignatureDoesNotMatch("Credential should be scoped to a valid service: '" + a.Service + "' is not served here.")
 	}
 	if qerr != nil {

@@ -1,25 +1,26 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/podiam/podiam/internal/audit"
 	"github.com/podiam/podiam/internal/awsproto"
-	"github.com/podiam/podiam/internal/sigv4"
 )
 
 // serveJSON serves a JSON 1.1 protocol request: always signed, the service
 // from the credential scope, the operation from X-Amz-Target.
-func (e *Edge) serveJSON(w http.ResponseWriter, r *http.Request) {
+func (e *Edge) serveJSON(w http.ResponseWriter, r *http.Request, in *inbound) {
 	id := e.cfg.NewRequestID()
 	rec := &audit.Record{Time: e.cfg.Now().UTC(), RequestID: id, SourceIP: sourceIP(r), UserAgent: r.UserAgent()}
-	result, err := e.runJSON(r, rec)
+	result, err := e.runJSON(r, in, rec)
 	if err != nil {
 		ae := awsproto.AsError(err)
 		rec.ErrorCode, rec.Status = ae.Code, ae.Status
 		if ae.Status >= 500 {
 			e.cfg.Logger.Error("request failed", logRequestID, id, logAction, rec.Action, logCaller, rec.Principal, logError, err)
+		} else {
+			e.logRefused(id, rec, err)
 		}
 		awsproto.WriteJSONError(w, id, ae)
 	} else {
@@ -36,18 +37,30 @@ func (e *Edge) serveJSON(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (e *Edge) runJSON(r *http.Request, rec *audit.Record) (any, error) {
-	a, err := sigv4.Parse(r)
-	if err != nil {
-		var se *sigv4.Error
-		if errors.As(err, &se) && se.Kind == sigv4.MissingAuthentication {
-			return nil, awsproto.MissingAuthenticationToken()
-		}
-		return nil, sigv4Error(err)
+func (e *Edge) runJSON(r *http.Request, in *inbound, rec *audit.Record) (any, error) {
+	switch {
+	case in.queryErr != nil:
+		return nil, in.queryErr
+	case in.unsigned():
+		return nil, awsproto.MissingAuthenticationToken()
+	case in.authErr != nil:
+		return nil, sigv4Error(in.authErr)
 	}
-	svc, ok := e.byName[a.Service]
-	if !ok || svc.JSONTarget == "" {
-		return nil, awsproto.NewError("UnknownOperationException", http.StatusBadRequest, "No JSON service is served for the credential scope's service '"+a.Service+"'.")
+	a := in.auth
+	// The target names the service, as the endpoint does on AWS; the
+	// credential scope must name it too.
+	prefix, _, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+	svc, ok := e.byTarget[prefix]
+	if !ok {
+		return nil, awsproto.NewError("UnknownOperationException", http.StatusBadRequest, "No JSON service is served for X-Amz-Target '"+prefix+"'.")
+	}
+	if a.Service != svc.Name {
+		return nil, awsproto.SignatureDoesNotMatch("Credential should be scoped to correct service: '" + svc.Name + "'. ")
+	}
+	// The target chooses the operation: a signature that does not cover
+	// it would let anyone holding a signed request run another one.
+	if hs := a.UnsignedHeaders(r.Header, func(h string) bool { return h != "x-amz-target" }); len(hs) > 0 {
+		return nil, awsproto.NewError("AccessDeniedException", http.StatusForbidden, "There were headers present in the request which were not signed: "+strings.Join(hs, ", "))
 	}
 	req, err := awsproto.ParseJSON(r, svc.JSONTarget, e.cfg.MaxBody)
 	if err != nil {

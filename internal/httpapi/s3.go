@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"slices"
 	"strconv"
@@ -74,42 +75,60 @@ func asS3Err(err error) (*s3Err, bool) {
 	return newS3Err("InternalError", "We encountered an internal error. Please try again."), false
 }
 
-// s3Target is the bucket and key a request names: virtual-hosted style
-// when the host is <bucket>.<domain> for a configured domain, else path
-// style /<bucket>/<key>.
-func (e *Edge) s3Target(r *http.Request) (bucket, key string) {
+// bucketHost returns the bucket of a virtual-hosted-style request: the
+// host is <bucket>.<domain> for a configured domain, the longest that
+// fits (so that vbucket.s3.localhost is bucket vbucket under s3.localhost,
+// not vbucket.s3 under localhost). It is "" for any other host.
+func (e *Edge) bucketHost(r *http.Request) string {
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
 	host = strings.ToLower(host)
+	bucket, longest := "", 0
 	for _, d := range e.cfg.S3Domains {
-		if b, ok := strings.CutSuffix(host, "."+d); ok && b != "" {
-			return b, strings.TrimPrefix(r.URL.Path, "/")
+		if b, ok := strings.CutSuffix(host, "."+d); ok && b != "" && len(d) > longest {
+			bucket, longest = b, len(d)
 		}
+	}
+	return bucket
+}
+
+// s3Target is the bucket and key a request names: virtual-hosted style
+// when the host names a bucket (bucketHost), else path style
+// /<bucket>/<key>.
+func (e *Edge) s3Target(r *http.Request) (bucket, key string) {
+	if b := e.bucketHost(r); b != "" {
+		return b, strings.TrimPrefix(r.URL.Path, "/")
 	}
 	p := strings.TrimPrefix(r.URL.Path, "/")
 	bucket, key, _ = strings.Cut(p, "/")
 	return bucket, key
 }
 
-// isS3 reports whether r is an S3 request: signed for the s3 service, or
-// unsigned without a Query action.
-func isS3(r *http.Request) bool {
-	if h := r.Header.Get("Authorization"); h != "" {
-		return strings.Contains(h, "/s3/aws4_request")
+// s3Unsigned says which x-amz-* headers an S3 request may carry outside its
+// signature: those whose value the signature covers another way, or that
+// only frame a body whose bytes are checked anyway.
+//   - x-amz-content-sha256: in a header-signed request it is the payload
+//     hash line of the canonical request; a presigned request's payload
+//     is UNSIGNED-PAYLOAD whatever the header says (S3 too accepts it
+//     unsigned).
+//   - x-amz-date: in a header-signed request it is the date of the string
+//     to sign; a presigned request reads X-Amz-Date from its query.
+//   - x-amz-decoded-content-length, x-amz-trailer: the framing of an
+//     aws-chunked body, whose decoded length, chunks and trailer are
+//     checked against the chunk signatures and checksums.
+//
+// Every other x-amz-* header changes what the request does
+// (x-amz-copy-source, x-amz-tagging, x-amz-meta-*, x-amz-acl, ...) and
+// must be signed, as S3 requires of header-signed and presigned requests
+// alike; the SDKs' signers sign them all.
+func s3Unsigned(name string) bool {
+	switch name {
+	case "x-amz-content-sha256", "x-amz-date", "x-amz-decoded-content-length", "x-amz-trailer":
+		return true
 	}
-	q := r.URL.Query()
-	if c := q.Get("X-Amz-Credential"); c != "" {
-		return strings.Contains(c, "/s3/aws4_request")
-	}
-	if q.Has("Action") {
-		return false
-	}
-	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		return false
-	}
-	return true
+	return false
 }
 
 // s3Auth is an authenticated S3 request.
@@ -122,16 +141,26 @@ type s3Auth struct {
 
 // authenticateS3 verifies r's signature (if any) and wraps its body in a
 // reader that checks what the request declared about it.
-func (e *Edge) authenticateS3(r *http.Request, rec *audit.Record) (*s3Auth, error) {
+func (e *Edge) authenticateS3(r *http.Request, in *inbound, rec *audit.Record) (*s3Auth, error) {
 	now := e.cfg.Now()
 	out := &s3Auth{req: s3.Request{SourceIP: sourceIP(r), Secure: r.TLS != nil}, body: r.Body}
-	a, perr := sigv4.Parse(r)
-	var se *sigv4.Error
-	if errors.As(perr, &se) && se.Kind == sigv4.MissingAuthentication {
+	if in.queryErr != nil {
+		return nil, newS3Err("InvalidURI", "Couldn't parse the specified URI.")
+	}
+	if in.unsigned() {
 		return out, e.wrapS3Body(r, out, nil, "", nil)
 	}
-	if perr != nil {
-		return nil, s3SigError(perr, "")
+	if in.authErr != nil {
+		return nil, s3SigError(in.authErr, "")
+	}
+	a := in.auth
+	if a.Service != "s3" {
+		// The signature is for another service: S3's endpoint refuses it
+		// before looking up the key.
+		if a.Presigned {
+			return nil, newS3Err("AuthorizationQueryParametersError", "Error parsing the X-Amz-Credential parameter; incorrect service \""+a.Service+"\". This endpoint belongs to \"s3\".")
+		}
+		return nil, newS3Err("AuthorizationHeaderMalformed", "The authorization header is malformed; incorrect service \""+a.Service+"\". This endpoint belongs to \"s3\".")
 	}
 	c, secret, err := e.cfg.Keys.LookupKey(r.Context(), a.AccessKeyID, a.SecurityToken)
 	switch {
@@ -158,6 +187,16 @@ func (e *Edge) authenticateS3(r *http.Request, rec *audit.Record) (*s3Auth, erro
 	}
 	if err := sigv4.Verify(r, a, secret.Reveal(), payload, now, sigv4.Options{S3: true, Keys: &e.keys}); err != nil {
 		return nil, s3SigError(err, a.AccessKeyID)
+	}
+	if hs := a.UnsignedHeaders(r.Header, s3Unsigned); len(hs) > 0 {
+		out := newS3Err(s3.CodeAccessDenied, "There were headers present in the request which were not signed")
+		out.HeadersNotSigned = strings.Join(hs, ", ")
+		return nil, out
+	}
+	if a.Presigned {
+		if err := hoistHeaders(r, a.Query); err != nil {
+			return nil, err
+		}
 	}
 	c.AccessKeyID, c.SourceIP = a.AccessKeyID, out.req.SourceIP
 	rec.Principal, rec.Account, rec.AccessKey = c.ARN, c.Account, c.AccessKeyID
@@ -197,6 +236,9 @@ func s3SigError(err error, accessKeyID string) error {
 			return newS3Err(s3.CodeAccessDenied, "Request has expired")
 		}
 		return newS3Err("RequestTimeTooSkewed", "The difference between the request time and the current time is too large.")
+	}
+	if e.Kind == sigv4.MalformedQuery {
+		return newS3Err("AuthorizationQueryParametersError", e.Message)
 	}
 	return newS3Err("AuthorizationHeaderMalformed", e.Message)
 }
@@ -348,15 +390,15 @@ func (e *Edge) wrapS3Body(r *http.Request, out *s3Auth, a *sigv4.Auth, payload s
 }
 
 // serveS3 serves one S3 request.
-func (e *Edge) serveS3(w http.ResponseWriter, r *http.Request) {
+func (e *Edge) serveS3(w http.ResponseWriter, r *http.Request, in *inbound) {
 	id := e.cfg.NewRequestID()
 	rec := &audit.Record{Time: e.cfg.Now().UTC(), RequestID: id, SourceIP: sourceIP(r), UserAgent: r.UserAgent()}
 	ctx := withDecisions(r.Context(), rec)
 	w.Header().Set("x-amz-request-id", id)
 	bucket, key := e.s3Target(r)
-	auth, err := e.authenticateS3(r, rec)
+	auth, err := e.authenticateS3(r, in, rec)
 	if err == nil {
-		err = e.s3Route(ctx, w, r, auth, bucket, key, rec, id)
+		err = e.s3Route(ctx, w, r, auth, bucket, key, s3Params(in), rec, id)
 	}
 	if err != nil {
 		se, known := asS3Err(err)
@@ -380,10 +422,43 @@ func (e *Edge) serveS3(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// s3Params returns the parameters of an S3 request: its decoded query
+// without the signature's own parameters and, for a presigned request,
+// without the headers hoisted into it (hoistHeaders made them headers).
+func s3Params(in *inbound) url.Values {
+	presigned := in.auth != nil && in.auth.Presigned
+	q := make(url.Values, len(in.query))
+	for k, vs := range in.query {
+		if !sigv4.IsPresignParam(k) && !(presigned && isAmzName(k)) {
+			q[k] = vs
+		}
+	}
+	return q
+}
+
+func isAmzName(k string) bool { return len(k) >= 6 && strings.EqualFold(k[:6], "x-amz-") }
+
+// hoistHeaders makes the x-amz-* parameters of a presigned request's query
+// its headers. The SDKs' presigners move there the x-amz-* headers they do
+// not sign as headers; being in the query, they are signed, and S3 reads
+// them as headers. A name given twice, or also as a header, is refused.
+func hoistHeaders(r *http.Request, query url.Values) error {
+	for k, vs := range query {
+		if !isAmzName(k) || sigv4.IsPresignParam(k) {
+			continue
+		}
+		h := textproto.CanonicalMIMEHeaderKey(k)
+		if _, dup := r.Header[h]; dup || len(vs) != 1 {
+			return newS3Err("InvalidArgument", "The parameter "+k+" is given more than once, in the query string or also as a header.")
+		}
+		r.Header[h] = vs
+	}
+	return nil
+}
+
 // s3Route runs the operation r names and writes its response.
-func (e *Edge) s3Route(ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket, key string, rec *audit.Record, id string) error {
+func (e *Edge) s3Route(ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket, key string, q url.Values, rec *audit.Record, id string) error {
 	svc := e.cfg.S3
-	q := r.URL.Query()
 	op := func(name string) { rec.Action = "s3:" + name }
 	ok := func(status int) error {
 		rec.Status = status
@@ -562,7 +637,7 @@ func (e *Edge) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		}
 		for k := range q {
 			switch k {
-			case "list-type", "prefix", "delimiter", "marker", "max-keys", "continuation-token", "start-after", "encoding-type", "fetch-owner", "acl":
+			case "list-type", "prefix", "delimiter", "marker", "max-keys", "continuation-token", "start-after", "encoding-type", "fetch-owner", "acl", "x-id":
 			default:
 				return notImplemented(q)
 			}
@@ -673,6 +748,10 @@ func (e *Edge) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	svc := e.cfg.S3
 	for k := range q {
 		switch {
+		case strings.HasPrefix(k, "response-") && a.req.Caller == nil:
+			// The overrides change what the owner's object says it is; S3
+			// grants them to signed requests only.
+			return newS3Err("InvalidRequest", "Request specific response headers cannot be used for anonymous GET requests.")
 		case strings.HasPrefix(k, "response-"), strings.HasPrefix(strings.ToLower(k), "x-amz-"), k == "x-id", k == "uploads", k == "uploadId", k == "partNumber", k == "max-parts", k == "part-number-marker",
 			k == "tagging", k == "acl":
 		default:

@@ -51,7 +51,7 @@ func serveObject(w http.ResponseWriter, r *http.Request, o store.Object, f *os.F
 			h.Set(header, v[0])
 		}
 	}
-	if mode := q["x-amz-checksum-mode"]; strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") || len(mode) > 0 && strings.EqualFold(mode[0], "ENABLED") {
+	if strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
 		for alg, v := range o.Checksums {
 			h.Set("x-amz-checksum-"+strings.ToLower(alg), v)
 		}

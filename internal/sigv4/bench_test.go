@@ -38,7 +38,7 @@ func BenchmarkVerifyHeader(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				a, err := sigv4.Parse(r)
+				a, err := sigv4.Parse(r, r.URL.Query())
 				if err != nil {
 					b.Fatal(err)
 				}

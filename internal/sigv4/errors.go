@@ -21,9 +21,13 @@ const (
 	Expired
 	// Unsupported: another algorithm than AWS4-HMAC-SHA256 (SigV4a, v2).
 	Unsupported
+	// MalformedQuery: the presigned query parameters are malformed or
+	// lack a part (S3: AuthorizationQueryParametersError, 400; other
+	// services: IncompleteSignature).
+	MalformedQuery
 )
 
-var kindNames = [...]string{"", "MissingAuthenticationToken", "IncompleteSignature", "SignatureDoesNotMatch", "RequestExpired", "IncompleteSignature"}
+var kindNames = [...]string{"", "MissingAuthenticationToken", "IncompleteSignature", "SignatureDoesNotMatch", "RequestExpired", "IncompleteSignature", "AuthorizationQueryParametersError"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {

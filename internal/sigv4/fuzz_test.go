@@ -39,7 +39,7 @@ func FuzzParseAuthorization(f *testing.F) {
 		r := httptest.NewRequest("GET", "https://example.amazonaws.com/", nil)
 		r.Header.Set("Authorization", h)
 		r.Header.Set("X-Amz-Date", a.ScopeDate+"T000000Z")
-		pa, err := sigv4.Parse(r)
+		pa, err := sigv4.Parse(r, r.URL.Query())
 		if err != nil {
 			return
 		}

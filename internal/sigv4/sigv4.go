@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,9 +51,13 @@ type Auth struct {
 	Signature     string   // lower-case hex
 	SecurityToken string   // X-Amz-Security-Token, "" when absent
 	// Presigned is true for query-string authentication; Expires is then
-	// its X-Amz-Expires (0 when absent).
-	Presigned bool
-	Expires   time.Duration
+	// its X-Amz-Expires, and HasExpires tells whether it was given.
+	Presigned  bool
+	Expires    time.Duration
+	HasExpires bool
+	// Query is the request's decoded query string, the one decoding that
+	// both the signature check and the request's handler read.
+	Query url.Values
 }
 
 // Scope is the credential scope: date/region/service/aws4_request.
@@ -61,16 +66,27 @@ func (a *Auth) Scope() string {
 }
 
 // Parse reads the authorization of r from its Authorization header or,
-// without one, from presigned query parameters.
-func Parse(r *http.Request) (*Auth, error) {
-	if h := r.Header.Get("Authorization"); h != "" {
-		return parseHeader(r, h)
+// without one, from presigned query parameters. query is r's query string
+// as decoded once for the whole request: the canonical request is built
+// from these values, so that what is signed is what the handler reads.
+func Parse(r *http.Request, query url.Values) (*Auth, error) {
+	var a *Auth
+	var err error
+	switch hs := r.Header.Values("Authorization"); {
+	case len(hs) > 1:
+		return nil, errorf(Incomplete, "Only one Authorization header is allowed")
+	case len(hs) == 1 && hs[0] != "":
+		a, err = parseHeader(r, hs[0])
+	case query.Has("X-Amz-Algorithm") || query.Has("X-Amz-Signature") || query.Has("X-Amz-Credential"):
+		a, err = parseQuery(query)
+	default:
+		return nil, errorf(MissingAuthentication, "Request is missing Authentication Token")
 	}
-	q := r.URL.Query()
-	if q.Get("X-Amz-Algorithm") != "" || q.Get("X-Amz-Signature") != "" || q.Get("X-Amz-Credential") != "" {
-		return parseQuery(r)
+	if err != nil {
+		return nil, err
 	}
-	return nil, errorf(MissingAuthentication, "Request is missing Authentication Token")
+	a.Query = query
+	return a, nil
 }
 
 // ParseAuthorization parses an Authorization header value into the
@@ -96,16 +112,21 @@ func ParseAuthorization(h string) (*Auth, error) {
 			}
 			return nil, errorf(Incomplete, "Authorization header component %q is not of the form key=value", strings.TrimSpace(part))
 		}
+		var seen *bool
 		switch k {
 		case "Credential":
-			cred, haveCred = v, true
+			cred, seen = v, &haveCred
 		case "SignedHeaders":
-			signed, haveSigned = v, true
+			signed, seen = v, &haveSigned
 		case "Signature":
-			sig, haveSig = v, true
+			sig, seen = v, &haveSig
 		default:
 			return nil, errorf(Incomplete, "Authorization header has an unknown component %q", k)
 		}
+		if *seen {
+			return nil, errorf(Incomplete, "Authorization header has the component %q more than once", k)
+		}
+		*seen = true
 	}
 	var missing []string
 	for _, m := range []struct {
@@ -156,13 +177,25 @@ func parseHeader(r *http.Request, h string) (*Auth, error) {
 	return a, nil
 }
 
-func parseQuery(r *http.Request) (*Auth, error) {
-	q := r.URL.Query()
+// presignParams are the query parameters of query-string authentication.
+var presignParams = []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token"}
+
+// IsPresignParam reports whether a query parameter is one of query-string
+// authentication's own (X-Amz-Credential, ...), which carry the signature
+// rather than the request.
+func IsPresignParam(name string) bool { return slices.Contains(presignParams, name) }
+
+func parseQuery(q url.Values) (*Auth, error) {
+	for _, p := range presignParams {
+		if len(q[p]) > 1 {
+			return nil, errorf(MalformedQuery, "Query-string authentication requires %s at most once", p)
+		}
+	}
 	if alg := q.Get("X-Amz-Algorithm"); alg != Algorithm {
 		if alg == "" {
-			return nil, errorf(Incomplete, "Presigned request requires 'X-Amz-Algorithm' parameter.")
+			return nil, errorf(MalformedQuery, "Query-string authentication requires the X-Amz-Algorithm parameter.")
 		}
-		return nil, errorf(Unsupported, "X-Amz-Algorithm %q is not supported; use %s", alg, Algorithm)
+		return nil, errorf(Unsupported, "X-Amz-Algorithm only supports \"%s\"", Algorithm)
 	}
 	var missing []string
 	for _, p := range []string{"X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date"} {
@@ -171,36 +204,50 @@ func parseQuery(r *http.Request) (*Auth, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, errorf(Incomplete, "%s", strings.Join(missing, " "))
+		return nil, errorf(MalformedQuery, "%s", strings.Join(missing, " "))
 	}
 	a := &Auth{Presigned: true}
 	if err := a.setCredential(q.Get("X-Amz-Credential")); err != nil {
-		return nil, err
+		return nil, asQueryError(err)
 	}
 	if err := a.setSignedHeaders(q.Get("X-Amz-SignedHeaders")); err != nil {
-		return nil, err
+		return nil, asQueryError(err)
 	}
 	if err := a.setSignature(q.Get("X-Amz-Signature")); err != nil {
-		return nil, err
+		return nil, asQueryError(err)
 	}
 	d := q.Get("X-Amz-Date")
 	t, err := time.Parse(amzDateLayout, d)
 	if err != nil {
-		return nil, errorf(Incomplete, "X-Amz-Date %q is not of the form yyyymmddThhmmssZ", d)
+		return nil, errorf(MalformedQuery, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\", not %q", d)
 	}
 	a.Date, a.AmzDate = t, d
-	if e := q.Get("X-Amz-Expires"); e != "" {
-		n, err := strconv.Atoi(e)
-		if err != nil || n < 1 {
-			return nil, errorf(Incomplete, "X-Amz-Expires must be a whole number of seconds from 1 to %d, not %q", int(MaxPresignExpiry.Seconds()), e)
+	if q.Has("X-Amz-Expires") {
+		e := q.Get("X-Amz-Expires")
+		num, negative := strings.CutPrefix(e, "-")
+		if num == "" || !digits(num) {
+			return nil, errorf(MalformedQuery, "X-Amz-Expires should be a number")
 		}
-		if time.Duration(n)*time.Second > MaxPresignExpiry {
-			return nil, errorf(Incomplete, "X-Amz-Expires must be less than a week (in seconds) that is %d", int(MaxPresignExpiry.Seconds()))
+		if negative {
+			return nil, errorf(MalformedQuery, "X-Amz-Expires must be non-negative")
 		}
-		a.Expires = time.Duration(n) * time.Second
+		n, err := strconv.ParseInt(num, 10, 64)
+		if err != nil || n > int64(MaxPresignExpiry/time.Second) {
+			return nil, errorf(MalformedQuery, "X-Amz-Expires must be less than a week (in seconds) that is %d", int(MaxPresignExpiry.Seconds()))
+		}
+		a.Expires, a.HasExpires = time.Duration(n)*time.Second, true
 	}
 	a.SecurityToken = q.Get("X-Amz-Security-Token")
 	return a, nil
+}
+
+// asQueryError turns an Incomplete error about a part of the credential
+// into one about the presigned query parameters.
+func asQueryError(err error) error {
+	if e, ok := err.(*Error); ok && e.Kind == Incomplete {
+		e.Kind = MalformedQuery
+	}
+	return err
 }
 
 // setCredential reads AKID/yyyymmdd/region/service/aws4_request.
@@ -316,7 +363,7 @@ func (a *Auth) CheckTime(now time.Time) error {
 	if a.Date.After(now.Add(MaxSkew)) {
 		return errorf(Expired, "Signature not yet current: %s is still later than %s (%s + 15 min.)", a.AmzDate, stamp(now.Add(MaxSkew)), stamp(now))
 	}
-	if a.Presigned && a.Expires > 0 {
+	if a.Presigned && a.HasExpires {
 		if end := a.Date.Add(a.Expires); now.After(end) {
 			return errorf(Expired, "Request has expired: signed at %s for %d seconds, now %s", a.AmzDate, int(a.Expires.Seconds()), stamp(now))
 		}
@@ -422,7 +469,7 @@ func CanonicalRequest(r *http.Request, a *Auth, payloadHash string, opt Options)
 	b.WriteByte('\n')
 	b.WriteString(canonicalURI(r, opt))
 	b.WriteByte('\n')
-	b.WriteString(canonicalQuery(r.URL.RawQuery, a.Presigned))
+	b.WriteString(canonicalQuery(a.Query, a.Presigned))
 	b.WriteByte('\n')
 	for _, h := range a.SignedHeaders {
 		b.WriteString(h)
@@ -448,25 +495,23 @@ func canonicalURI(r *http.Request, opt Options) string {
 	return escape(p, false)
 }
 
-// canonicalQuery sorts the query parameters by name, then value, each
-// encoded as SigV4 requires; X-Amz-Signature is left out of a presigned
-// request.
-func canonicalQuery(raw string, presigned bool) string {
-	if raw == "" {
+// canonicalQuery sorts the decoded query parameters by name, then value,
+// each encoded as SigV4 requires; X-Amz-Signature is left out of a
+// presigned request.
+func canonicalQuery(q url.Values, presigned bool) string {
+	if len(q) == 0 {
 		return ""
 	}
 	type pair struct{ k, v string }
-	var ps []pair
-	for _, part := range strings.Split(raw, "&") {
-		if part == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(part, "=")
-		k, v = unescape(k), unescape(v)
+	ps := make([]pair, 0, len(q)+2)
+	for k, vs := range q {
 		if presigned && k == "X-Amz-Signature" {
 			continue
 		}
-		ps = append(ps, pair{escape(k, true), escape(v, true)})
+		ek := escape(k, true)
+		for _, v := range vs {
+			ps = append(ps, pair{ek, escape(v, true)})
+		}
 	}
 	slices.SortFunc(ps, func(x, y pair) int {
 		if c := strings.Compare(x.k, y.k); c != 0 {
@@ -484,6 +529,26 @@ func canonicalQuery(raw string, presigned bool) string {
 		b.WriteString(p.v)
 	}
 	return b.String()
+}
+
+// UnsignedHeaders lists, in lower case and sorted, the x-amz-* headers of
+// h that a's signature does not cover, leaving out those exempt says may
+// go unsigned. A header that is not signed is attacker-controlled: the
+// caller refuses the request rather than let one change what it does.
+func (a *Auth) UnsignedHeaders(h http.Header, exempt func(name string) bool) []string {
+	var out []string
+	for k := range h {
+		if len(k) < len("x-amz-") || !strings.EqualFold(k[:len("x-amz-")], "x-amz-") {
+			continue
+		}
+		name := strings.ToLower(k)
+		if slices.Contains(a.SignedHeaders, name) || exempt != nil && exempt(name) {
+			continue
+		}
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // headerValue is a signed header's canonical value: its values joined by
@@ -561,36 +626,4 @@ func escape(s string, encodeSlash bool) string {
 
 func unreserved(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
-}
-
-// unescape decodes %XX sequences; a malformed one is kept as text. '+' is
-// a literal plus: SigV4 clients encode spaces as %20.
-func unescape(s string) string {
-	if !strings.Contains(s, "%") {
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2]) {
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-			continue
-		}
-		b = append(b, s[i])
-	}
-	return string(b)
-}
-
-func ishex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
 }

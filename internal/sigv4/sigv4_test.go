@@ -52,7 +52,7 @@ func TestKnownAnswers(t *testing.T) {
 				r.Header.Set(k, v)
 			}
 			r.Header.Set("Authorization", tt.auth)
-			a, err := sigv4.Parse(r)
+			a, err := sigv4.Parse(r, r.URL.Query())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,7 +122,7 @@ func TestSDKRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			r.Header = out.Header
-			a, err := sigv4.Parse(r)
+			a, err := sigv4.Parse(r, r.URL.Query())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -150,7 +150,7 @@ func TestSDKRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := httptest.NewRequest(tt.method, signed, nil)
-			a, err := sigv4.Parse(r)
+			a, err := sigv4.Parse(r, r.URL.Query())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,6 +171,7 @@ func TestSDKRoundTrip(t *testing.T) {
 func TestErrors(t *testing.T) {
 	now := exampleTime
 	good := "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+	presigned := "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-SignedHeaders=host&X-Amz-Signature=" + strings.Repeat("a", 64)
 	tests := []struct {
 		name    string
 		auth    string
@@ -195,9 +196,20 @@ func TestErrors(t *testing.T) {
 		{name: "too old", auth: good, now: now.Add(16 * time.Minute), want: sigv4.Expired, message: "Signature expired: 20150830T123600Z is now earlier than 20150830T123700Z (20150830T125200Z - 15 min.)"},
 		{name: "too new", auth: good, now: now.Add(-16 * time.Minute), want: sigv4.Expired, message: "not yet current"},
 		{name: "scope date differs", auth: strings.Replace(good, "20150830/", "20150831/", 1), want: sigv4.Mismatch, message: "Date in Credential scope"},
-		{name: "presigned without algorithm", query: "X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-east-1%2Fs3%2Faws4_request", want: sigv4.Incomplete},
-		{name: "presigned missing parts", query: "X-Amz-Algorithm=AWS4-HMAC-SHA256", want: sigv4.Incomplete, message: "X-Amz-Credential"},
-		{name: "presigned too long", query: "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-Expires=604801&X-Amz-SignedHeaders=host&X-Amz-Signature=" + strings.Repeat("a", 64), want: sigv4.Incomplete, message: "604800"},
+		{name: "credential twice", auth: strings.Replace(good, "SignedHeaders=", "Credential=AKIDOTHER/20150830/us-east-1/service/aws4_request, SignedHeaders=", 1), want: sigv4.Incomplete, message: `"Credential" more than once`},
+		{name: "signature twice", auth: good + ", Signature=" + strings.Repeat("0", 64), want: sigv4.Incomplete, message: `"Signature" more than once`},
+		{name: "signed headers twice", auth: good + ", SignedHeaders=host", want: sigv4.Incomplete, message: `"SignedHeaders" more than once`},
+		{name: "presigned without algorithm", query: "X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-east-1%2Fs3%2Faws4_request", want: sigv4.MalformedQuery},
+		{name: "presigned missing parts", query: "X-Amz-Algorithm=AWS4-HMAC-SHA256", want: sigv4.MalformedQuery, message: "X-Amz-Credential"},
+		{name: "presigned too long", query: presigned + "&X-Amz-Expires=604801", want: sigv4.MalformedQuery, message: "604800"},
+		{name: "presigned huge expiry", query: presigned + "&X-Amz-Expires=99999999999999999999999", want: sigv4.MalformedQuery, message: "604800"},
+		{name: "presigned negative expiry", query: presigned + "&X-Amz-Expires=-1", want: sigv4.MalformedQuery, message: "non-negative"},
+		{name: "presigned expiry not a number", query: presigned + "&X-Amz-Expires=1e3", want: sigv4.MalformedQuery, message: "should be a number"},
+		{name: "presigned expiry with a sign", query: presigned + "&X-Amz-Expires=%2B60", want: sigv4.MalformedQuery, message: "should be a number"},
+		{name: "presigned zero expiry has expired", query: presigned + "&X-Amz-Expires=0", now: now.Add(time.Second), want: sigv4.Expired, message: "Request has expired"},
+		{name: "presigned credential twice", query: presigned + "&X-Amz-Credential=AKIDOTHER%2F20150830%2Fus-east-1%2Fs3%2Faws4_request", want: sigv4.MalformedQuery, message: "X-Amz-Credential at most once"},
+		{name: "presigned signature twice", query: presigned + "&X-Amz-Signature=" + strings.Repeat("b", 64), want: sigv4.MalformedQuery, message: "X-Amz-Signature at most once"},
+		{name: "presigned bad credential", query: strings.Replace(presigned, "aws4_request", "aws4", 1), want: sigv4.MalformedQuery, message: "terminator"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,7 +228,7 @@ func TestErrors(t *testing.T) {
 			if at.IsZero() {
 				at = now
 			}
-			a, err := sigv4.Parse(r)
+			a, err := sigv4.Parse(r, r.URL.Query())
 			if err == nil {
 				err = sigv4.Verify(r, a, exampleSecret, sigv4.EmptySHA256, at, sigv4.Options{})
 			}
@@ -239,7 +251,7 @@ func TestMismatchExplains(t *testing.T) {
 	r := httptest.NewRequest("GET", "https://example.amazonaws.com/", nil)
 	r.Header.Set("X-Amz-Date", "20150830T123600Z")
 	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature="+strings.Repeat("0", 64))
-	a, err := sigv4.Parse(r)
+	a, err := sigv4.Parse(r, r.URL.Query())
 	if err != nil {
 		t.Fatal(err)
 	}
