@@ -275,7 +275,7 @@ func (a *Auth) setSignedHeaders(s string) error {
 	}
 	a.SignedHeaders = strings.Split(s, ";")
 	for _, h := range a.SignedHeaders {
-		if h == "" || h != strings.ToLower(h) {
+		if !headerName(h) {
 			return errorf(Incomplete, "SignedHeaders %q must be lower-case header names separated by ';'", s)
 		}
 	}
@@ -291,6 +291,21 @@ func (a *Auth) setSignature(s string) error {
 	}
 	a.Signature = s
 	return nil
+}
+
+// headerName reports whether h is a lower-case HTTP header name (an RFC
+// 9110 token): a name no header can have is never signed.
+func headerName(h string) bool {
+	if h == "" {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 func digits(s string) bool {

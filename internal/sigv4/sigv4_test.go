@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -190,6 +191,7 @@ func TestErrors(t *testing.T) {
 		{name: "bad terminator", auth: strings.Replace(good, "aws4_request", "aws4_reqest", 1), want: sigv4.Incomplete, message: "terminator"},
 		{name: "host not signed", auth: strings.Replace(good, "host;x-amz-date", "x-amz-date", 1), want: sigv4.Incomplete, message: "'Host'"},
 		{name: "upper-case signed header", auth: strings.Replace(good, "host;", "Host;", 1), want: sigv4.Incomplete},
+		{name: "signed header no header can have", auth: strings.Replace(good, "host;", "host;x/s3/aws4_request;", 1), want: sigv4.Incomplete, message: "lower-case header names"},
 		{name: "short signature", auth: good[:len(good)-2], want: sigv4.Incomplete},
 		{name: "no date", auth: good, date: "-", want: sigv4.Incomplete, message: "'X-Amz-Date' or a 'Date'"},
 		{name: "bad date", auth: good, date: "2015-08-30", want: sigv4.Incomplete},
@@ -274,3 +276,47 @@ func TestMismatchExplains(t *testing.T) {
 }
 
 var _ = http.MethodGet
+
+// TestUnsignedHeaders: every x-amz-* header outside SignedHeaders is
+// listed, whatever its case, unless exempt; other headers never are.
+func TestUnsignedHeaders(t *testing.T) {
+	a := &sigv4.Auth{SignedHeaders: []string{"host", "x-amz-date", "x-amz-meta-a"}}
+	h := http.Header{}
+	for _, k := range []string{"X-Amz-Date", "X-Amz-Meta-A", "X-Amz-Copy-Source", "x-amz-tagging", "X-Amz-Content-Sha256", "X-Amzn-Trace-Id", "Content-Type", "X-Amz"} {
+		h[k] = []string{"v"}
+	}
+	got := a.UnsignedHeaders(h, func(n string) bool { return n == "x-amz-content-sha256" })
+	if want := []string{"x-amz-copy-source", "x-amz-tagging"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("unsigned %v, want %v", got, want)
+	}
+	if got := a.UnsignedHeaders(http.Header{"X-Amz-Date": {"d"}, "Host": {"h"}}, nil); len(got) != 0 {
+		t.Fatalf("unsigned %v, want none", got)
+	}
+}
+
+// TestCanonicalQueryIsDecoded: the canonical query is built from the
+// decoded parameters the handler reads, so a '+' (a space) and %2B (a
+// plus) sign differently.
+func TestCanonicalQueryIsDecoded(t *testing.T) {
+	canon := func(raw string) string {
+		r := httptest.NewRequest("GET", "https://example.amazonaws.com/?"+raw, nil)
+		r.Header.Set("X-Amz-Date", "20150830T123600Z")
+		r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature="+strings.Repeat("0", 64))
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := sigv4.Parse(r, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		creq := sigv4.CanonicalRequest(r, a, sigv4.UnsignedPayload, sigv4.Options{S3: true})
+		return strings.Split(creq, "\n")[2]
+	}
+	if space, plus := canon("v=a+b"), canon("v=a%2Bb"); space != "v=a%20b" || plus != "v=a%2Bb" {
+		t.Fatalf("canonical queries %q and %q, want v=a%%20b and v=a%%2Bb", space, plus)
+	}
+	if got := canon("b=2&a=&a=1&c"); got != "a=&a=1&b=2&c=" {
+		t.Fatalf("canonical query %q", got)
+	}
+}
