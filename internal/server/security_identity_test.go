@@ -1,0 +1,146 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// The tests of this file check that sessions and policies follow the
+// entity they were made for (its unique id), not its name: a user or role
+// deleted and made again under the same name is another principal.
+
+func iamClient(url string, c aws.Credentials) *awsiam.Client {
+	return awsiam.New(awsiam.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1, Credentials: staticCreds(c)})
+}
+
+func stsClient(url string, c aws.Credentials) *sts.Client {
+	return sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1, Credentials: staticCreds(c)})
+}
+
+func orgsClient(url string, c aws.Credentials) *organizations.Client {
+	return organizations.New(organizations.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1, Credentials: staticCreds(c)})
+}
+
+// makeUser creates a user with an inline policy (when policy is not "")
+// and an access key, and returns the user's unique id and key.
+func makeUser(t *testing.T, im *awsiam.Client, name, policy string) (string, aws.Credentials) {
+	t.Helper()
+	ctx := t.Context()
+	u, err := im.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if policy != "" {
+		if _, err := im.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("p"), PolicyDocument: aws.String(policy)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k, err := im.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(u.User.UserId), aws.Credentials{AccessKeyID: aws.ToString(k.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(k.AccessKey.SecretAccessKey)}
+}
+
+// deleteUser deletes a user with its access keys and inline policies.
+func deleteUser(t *testing.T, im *awsiam.Client, name string) {
+	t.Helper()
+	ctx := t.Context()
+	keys, err := im.ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{UserName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys.AccessKeyMetadata {
+		if _, err := im.DeleteAccessKey(ctx, &awsiam.DeleteAccessKeyInput{UserName: aws.String(name), AccessKeyId: k.AccessKeyId}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pols, err := im.ListUserPolicies(ctx, &awsiam.ListUserPoliciesInput{UserName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pols.PolicyNames {
+		if _, err := im.DeleteUserPolicy(ctx, &awsiam.DeleteUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String(p)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := im.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String(name)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sessionOf returns GetSessionToken credentials made with key.
+func sessionOf(t *testing.T, url string, key aws.Credentials) aws.Credentials {
+	t.Helper()
+	out, err := stsClient(url, key).GetSessionToken(t.Context(), &sts.GetSessionTokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := out.Credentials
+	return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey), SessionToken: aws.ToString(c.SessionToken)}
+}
+
+// TestUserSessionOfRecreatedUser: a GetSessionToken session belongs to the
+// user that made it. Once that user is deleted and another is made under
+// the same name with the same permissions, the old session has none, in
+// S3 and Organizations alike, while a session of the new user has them.
+func TestUserSessionOfRecreatedUser(t *testing.T) {
+	r, root, _ := s3Start(t, "recycled-data")
+	ctx := t.Context()
+	im := iamClient(r.url, root)
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListBucket","organizations:DescribeOrganization"],"Resource":"*"}]}`
+	oldID, key := makeUser(t, im, "recycled", pol)
+	old := sessionOf(t, r.url, key)
+	allowed := func(who string, creds aws.Credentials, want bool) {
+		t.Helper()
+		_, err := s3Client(r.url, creds).ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("recycled-data")})
+		if got := err == nil; got != want || (!want && apiCode(err) != "AccessDenied") {
+			t.Errorf("%s: ListObjectsV2: %v, want allowed %v", who, err, want)
+		}
+		_, err = orgsClient(r.url, creds).DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+		if got := err == nil; got != want || (!want && apiCode(err) != "AccessDeniedException") {
+			t.Errorf("%s: DescribeOrganization: %v, want allowed %v", who, err, want)
+		}
+	}
+	allowed("the session of the first user", old, true)
+
+	deleteUser(t, im, "recycled")
+	allowed("the session of a deleted user", old, false)
+	newID, key := makeUser(t, im, "recycled", pol)
+	if newID == oldID {
+		t.Fatalf("the new user has the old user's id %s", oldID)
+	}
+	allowed("the first user's session after the name was reused", old, false)
+	allowed("a session of the new user", sessionOf(t, r.url, key), true)
+
+	// GetCallerIdentity needs no permission and still names the session's
+	// own user by its id.
+	if id := callerIdentity(t, r.url, old); aws.ToString(id.UserId) != oldID || !strings.HasSuffix(aws.ToString(id.Arn), ":user/recycled") {
+		t.Errorf("GetCallerIdentity of the old session = %s %s, want the old id %s", aws.ToString(id.UserId), aws.ToString(id.Arn), oldID)
+	}
+}
+
+// TestAccessKeyOfDeletedUser: a long-term key dies with its user (IAM
+// deletes keys first) and does not come back with a user of the same
+// name.
+func TestAccessKeyOfDeletedUser(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, dir)
+	root := readCredentials(t, dir)
+	im := iamClient(r.url, root)
+	_, key := makeUser(t, im, "leaver", "")
+	if _, err := stsClient(r.url, key).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatalf("the user's key: %v", err)
+	}
+	deleteUser(t, im, "leaver")
+	makeUser(t, im, "leaver", "")
+	if _, err := stsClient(r.url, key).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{}); apiCode(err) != "InvalidClientTokenId" {
+		t.Fatalf("the deleted user's key after the name was reused: %v, want InvalidClientTokenId", err)
+	}
+}
