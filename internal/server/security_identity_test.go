@@ -144,3 +144,104 @@ func TestAccessKeyOfDeletedUser(t *testing.T) {
 		t.Fatalf("the deleted user's key after the name was reused: %v, want InvalidClientTokenId", err)
 	}
 }
+
+// TestBucketPolicyOfRecreatedPrincipals: a bucket policy binds the users
+// and roles it names when it is written. Once they are deleted and made
+// again under the same names, the new ones are not granted, and
+// GetBucketPolicy shows the old unique ids in place of the ARNs, as S3
+// does; putting the policy again binds the new ones. A policy naming a
+// user that does not exist is refused.
+func TestBucketPolicyOfRecreatedPrincipals(t *testing.T) {
+	r, root, c := s3Start(t, "shared")
+	ctx := t.Context()
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("shared"), Key: aws.String("report"), Body: strings.NewReader("q3")}); err != nil {
+		t.Fatal(err)
+	}
+	im := iamClient(r.url, root)
+	account := aws.ToString(callerIdentity(t, r.url, root).Account)
+	carolARN := "arn:aws:iam::" + account + ":user/carol"
+	readerARN := "arn:aws:iam::" + account + ":role/reader"
+	grant := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["` + carolARN + `","` + readerARN + `"]},"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*"}]}`
+	// carol's key and a session of the role reader; neither has identity
+	// policies, so only the bucket policy lets them read.
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + account + `"},"Action":"sts:AssumeRole"}]}`
+	assumer := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`
+	principals := func() (carolID, readerID string, carol, reader aws.Credentials) {
+		t.Helper()
+		carolID, carol = makeUser(t, im, "carol", assumer)
+		role, err := im.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("reader"), AssumeRolePolicyDocument: aws.String(trust)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := stsClient(r.url, carol).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(readerARN), RoleSessionName: aws.String("s1")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := out.Credentials
+		return carolID, aws.ToString(role.Role.RoleId), carol,
+			aws.Credentials{AccessKeyID: aws.ToString(k.AccessKeyId), SecretAccessKey: aws.ToString(k.SecretAccessKey), SessionToken: aws.ToString(k.SessionToken)}
+	}
+	reads := func(who string, creds aws.Credentials, want bool) {
+		t.Helper()
+		out, err := s3Client(r.url, creds).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("shared"), Key: aws.String("report")})
+		if err == nil {
+			out.Body.Close()
+		}
+		if got := err == nil; got != want || (!want && apiCode(err) != "AccessDenied") {
+			t.Errorf("%s: GetObject: %v, want allowed %v", who, err, want)
+		}
+	}
+	put := func(doc string) error {
+		_, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("shared"), Policy: aws.String(doc)})
+		return err
+	}
+	shown := func() string {
+		t.Helper()
+		out, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("shared")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.Policy)
+	}
+
+	if err := put(grant); apiCode(err) != "MalformedPolicy" || !strings.Contains(err.Error(), "Invalid principal in policy") {
+		t.Fatalf("a policy naming users that do not exist yet: %v, want MalformedPolicy", err)
+	}
+	carolID, readerID, carol, reader := principals()
+	if err := put(grant); err != nil {
+		t.Fatal(err)
+	}
+	reads("carol", carol, true)
+	carolSession := sessionOf(t, r.url, carol)
+	reads("a GetSessionToken session of carol", carolSession, true)
+	reads("a session of reader", reader, true)
+	if got := shown(); got != grant {
+		t.Fatalf("GetBucketPolicy = %s, want the policy as written", got)
+	}
+
+	deleteUser(t, im, "carol")
+	if _, err := im.DeleteRole(ctx, &awsiam.DeleteRoleInput{RoleName: aws.String("reader")}); err != nil {
+		t.Fatal(err)
+	}
+	reads("a session of the deleted role", reader, false)
+	newCarolID, newReaderID, carol2, reader2 := principals()
+	if newCarolID == carolID || newReaderID == readerID {
+		t.Fatal("the principals made again have the old unique ids")
+	}
+	reads("carol made again", carol2, false)
+	reads("a GetSessionToken session of the first carol", carolSession, false)
+	reads("a session of reader made again", reader2, false)
+	if got, want := shown(), strings.NewReplacer(carolARN, carolID, readerARN, readerID).Replace(grant); got != want {
+		t.Fatalf("GetBucketPolicy after the principals were made again =\n %s\nwant\n %s", got, want)
+	}
+
+	// Put again with the ARNs: the policy binds the new principals.
+	if err := put(grant); err != nil {
+		t.Fatal(err)
+	}
+	reads("carol made again, after the policy was put again", carol2, true)
+	reads("reader made again, after the policy was put again", reader2, true)
+	if got := shown(); got != grant {
+		t.Fatalf("GetBucketPolicy = %s, want the policy as written", got)
+	}
+}
