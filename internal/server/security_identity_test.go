@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -244,4 +245,65 @@ func TestBucketPolicyOfRecreatedPrincipals(t *testing.T) {
 	if got := shown(); got != grant {
 		t.Fatalf("GetBucketPolicy = %s, want the policy as written", got)
 	}
+}
+
+// TestTrustPolicyOfRecreatedUser: a trust policy binds the user it names;
+// a user made again under the name cannot assume the role, and GetRole
+// shows the old user's unique id in the trust policy, as IAM does, until
+// the policy is written again.
+func TestTrustPolicyOfRecreatedUser(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, dir)
+	root := readCredentials(t, dir)
+	ctx := t.Context()
+	im := iamClient(r.url, root)
+	account := aws.ToString(callerIdentity(t, r.url, root).Account)
+	carolARN := "arn:aws:iam::" + account + ":user/carol"
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + carolARN + `"},"Action":"sts:AssumeRole"}]}`
+	createGate := func() error {
+		_, err := im.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("gate"), AssumeRolePolicyDocument: aws.String(trust)})
+		return err
+	}
+	if err := createGate(); apiCode(err) != "MalformedPolicyDocument" || !strings.Contains(err.Error(), `Invalid principal in policy: "AWS":"`+carolARN+`"`) {
+		t.Fatalf("a trust policy naming a user that does not exist: %v", err)
+	}
+	assumer := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`
+	carolID, carol := makeUser(t, im, "carol", assumer)
+	if err := createGate(); err != nil {
+		t.Fatal(err)
+	}
+	assumes := func(who string, key aws.Credentials, want bool) {
+		t.Helper()
+		_, err := stsClient(r.url, key).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + account + ":role/gate"), RoleSessionName: aws.String("s1")})
+		if got := err == nil; got != want || (!want && apiCode(err) != "AccessDenied") {
+			t.Errorf("%s: AssumeRole: %v, want allowed %v", who, err, want)
+		}
+	}
+	shown := func() string {
+		t.Helper()
+		out, err := im.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("gate")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := url.QueryUnescape(aws.ToString(out.Role.AssumeRolePolicyDocument))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doc
+	}
+	assumes("carol", carol, true)
+	if got := shown(); got != trust {
+		t.Fatalf("GetRole shows %s, want the trust policy as written", got)
+	}
+
+	deleteUser(t, im, "carol")
+	_, carol2 := makeUser(t, im, "carol", assumer)
+	assumes("carol made again", carol2, false)
+	if got, want := shown(), strings.ReplaceAll(trust, carolARN, carolID); got != want {
+		t.Fatalf("GetRole after carol was made again shows\n %s\nwant\n %s", got, want)
+	}
+	if _, err := im.UpdateAssumeRolePolicy(ctx, &awsiam.UpdateAssumeRolePolicyInput{RoleName: aws.String("gate"), PolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	assumes("carol made again, after the trust policy was written again", carol2, true)
 }
