@@ -113,9 +113,10 @@ func (s *Service) PutBucketPolicy(ctx context.Context, r *Request, name, doc str
 	}
 	ids, err := s.ids.BindPrincipals(ctx, d)
 	var pe *policy.Error
-	if errors.As(err, &pe) {
+	switch {
+	case errors.As(err, &pe):
 		return malformedPolicy(err)
-	} else if err != nil {
+	case err != nil:
 		return err
 	}
 	_, err = s.store.UpdateBucket(ctx, name, func(b *store.Bucket) error {
