@@ -23,7 +23,11 @@ type Identity struct {
 }
 
 // CallerIdentity loads the principal and policies of caller. A user or
-// role that no longer exists has no policies (and so is denied).
+// role that no longer exists has no policies (and so is denied). A
+// session belongs to the user or role that made it, by unique id: once
+// that entity is deleted (even if another of the same name is made), the
+// session has no policies and no unique id, so that no policy bound to an
+// entity's id names it either.
 func (s *Service) CallerIdentity(ctx context.Context, caller Caller) (Identity, error) {
 	if caller.Root {
 		p, err := policy.ParsePrincipal("arn:aws:iam::" + caller.Account + ":root")
@@ -41,10 +45,16 @@ func (s *Service) CallerIdentity(ctx context.Context, caller Caller) (Identity, 
 		name = principal.UserName()
 	}
 	var id Identity
+	if sess := caller.Session; sess != nil {
+		id.Context = sessionContext(sess)
+	}
 	u, err := s.store.GetUser(ctx, caller.Account, name)
 	switch {
-	case isNotFound(err):
-		return Identity{Principal: principal}, nil
+	case isNotFound(err) || (err == nil && caller.Session != nil && u.ID != caller.Session.UserID):
+		// The user is gone, or its session was made by another user of
+		// the same name: no permissions.
+		id.Principal = principal
+		return id, nil
 	case err != nil:
 		return Identity{}, unexpected("authorize", err)
 	}
@@ -53,9 +63,6 @@ func (s *Service) CallerIdentity(ctx context.Context, caller Caller) (Identity, 
 	id.Principal = principal
 	if err := s.principalPolicies(ctx, store.Principal{AccountID: caller.Account, Kind: store.PrincipalUser, Name: name}, u.PermissionsBoundaryARN, &id.Set); err != nil {
 		return Identity{}, err
-	}
-	if sess := caller.Session; sess != nil {
-		id.Context = sessionContext(sess)
 	}
 	return id, nil
 }
@@ -68,7 +75,6 @@ func (s *Service) roleSessionIdentity(ctx context.Context, caller Caller, sess *
 		return Identity{}, unexpected("authorize: session ARN", err)
 	}
 	principal.RoleARN = sess.RoleARN
-	principal.UserID = sess.RoleID + ":" + sess.SessionName
 	id := Identity{Context: sessionContext(sess)}
 	name := sess.RoleARN[strings.LastIndexByte(sess.RoleARN, '/')+1:]
 	r, err := s.store.GetRole(ctx, sess.Account, name)
@@ -82,6 +88,7 @@ func (s *Service) roleSessionIdentity(ctx context.Context, caller Caller, sess *
 	case err != nil:
 		return Identity{}, unexpected("authorize", err)
 	}
+	principal.UserID = sess.RoleID + ":" + sess.SessionName
 	principal.Tags = tagMap(r.Tags, sess.Tags)
 	id.Principal = principal
 	if err := s.principalPolicies(ctx, store.Principal{AccountID: sess.Account, Kind: store.PrincipalRole, Name: name}, r.PermissionsBoundaryARN, &id.Set); err != nil {

@@ -74,9 +74,39 @@ func TestRoleSessionIdentity(t *testing.T) {
 	noErr(t, e.svc.PutRolePolicy(ctx, root, "app", "all", iamAll))
 	_, err = e.svc.ListRoles(ctx, caller, iam.ListInput{})
 	wantCode(t, err, iam.CodeAccessDenied)
+	if id := must(e.svc.CallerIdentity(ctx, caller)); id.Principal.UserID != "" || id.Set.Identity != nil {
+		t.Fatalf("the old session's identity %+v: want no unique id and no policies", id)
+	}
 
 	// GetSessionToken sessions may not call IAM.
 	us := iam.Caller{Account: acct, ARN: "arn:aws:iam::" + acct + ":root", Root: true, Session: &creds.Session{Kind: creds.UserSession, Account: acct}}
 	_, err = e.svc.ListRoles(ctx, us, iam.ListInput{})
 	wantCode(t, err, iam.CodeAccessDenied)
+}
+
+// TestUserSessionIdentity: a GetSessionToken session of a user has the
+// user's policies while that user exists, and none once it is deleted and
+// a user of the same name made again.
+func TestUserSessionIdentity(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	u := must(e.svc.CreateUser(ctx, root, iam.CreateUserInput{UserName: "bob"}))
+	noErr(t, e.svc.PutUserPolicy(ctx, root, "bob", "all", iamAll))
+	caller := iam.Caller{Account: acct, ARN: bobARN, UserName: "bob", Session: &creds.Session{Kind: creds.UserSession, Account: acct, UserARN: bobARN, UserID: u.ID}}
+	if id := must(e.svc.CallerIdentity(ctx, caller)); id.Principal.UserID != u.ID || len(id.Set.Identity) != 1 || id.Context["aws:TokenIssueTime"] == "" {
+		t.Fatalf("identity %+v", id)
+	}
+
+	noErr(t, e.svc.DeleteUserPolicy(ctx, root, "bob", "all"))
+	noErr(t, e.svc.DeleteUser(ctx, root, "bob"))
+	again := must(e.svc.CreateUser(ctx, root, iam.CreateUserInput{UserName: "bob"}))
+	noErr(t, e.svc.PutUserPolicy(ctx, root, "bob", "all", iamAll))
+	if id := must(e.svc.CallerIdentity(ctx, caller)); id.Principal.UserID != "" || id.Set.Identity != nil {
+		t.Fatalf("the old session's identity %+v: want no unique id and no policies", id)
+	}
+	fresh := caller
+	fresh.Session = &creds.Session{Kind: creds.UserSession, Account: acct, UserARN: bobARN, UserID: again.ID}
+	if id := must(e.svc.CallerIdentity(ctx, fresh)); id.Principal.UserID != again.ID || len(id.Set.Identity) != 1 {
+		t.Fatalf("the new user's session: identity %+v", id)
+	}
 }

@@ -2,6 +2,9 @@ package iam
 
 import (
 	"context"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/podiam/podiam/internal/policy"
@@ -48,29 +51,41 @@ func (c *compiledCache) get(name, doc string) (*policy.Policy, error) {
 }
 
 func (c *compiledCache) getKind(name, doc string, k policy.Kind) (*policy.Policy, error) {
-	key := k.String() + "\x00" + name + "\x00" + doc
+	return c.getBound(name, doc, k, nil)
+}
+
+// getBound is getKind for a document whose principals are bound to the
+// unique ids in ids (policy.CompileBound).
+func (c *compiledCache) getBound(name, doc string, k policy.Kind, ids map[string]string) (*policy.Policy, error) {
+	var key strings.Builder
+	key.WriteString(k.String() + "\x00" + name + "\x00" + doc)
+	for _, v := range slices.Sorted(maps.Keys(ids)) {
+		key.WriteString("\x00" + v + "=" + ids[v])
+	}
 	c.mu.Lock()
-	p, ok := c.m[key]
+	p, ok := c.m[key.String()]
 	c.mu.Unlock()
 	if ok {
 		return p, nil
 	}
-	p, err := policy.Parse(name, []byte(doc), k, policy.Options{MaxSize: -1})
+	d, err := policy.ParseDocument([]byte(doc), k, policy.Options{MaxSize: -1})
 	if err != nil {
 		return nil, err
 	}
+	p = policy.CompileBound(name, d, k, ids)
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= cacheSize {
 		c.m = make(map[string]*policy.Policy)
 	}
-	c.m[key] = p
+	c.m[key.String()] = p
 	c.mu.Unlock()
 	return p, nil
 }
 
-// Compile returns the compiled policy of kind k for a document, from the
-// cache of compiled policies (STS compiles trust and session policies
-// through it).
-func (s *Service) Compile(name, doc string, k policy.Kind) (*policy.Policy, error) {
-	return s.compiled.getKind(name, doc, k)
+// Compile returns the compiled policy of kind k for a stored document
+// whose principals BindPrincipals bound to ids, from the cache of
+// compiled policies (STS compiles trust policies through it, S3 bucket
+// policies).
+func (s *Service) Compile(name, doc string, k policy.Kind, ids map[string]string) (*policy.Policy, error) {
+	return s.compiled.getBound(name, doc, k, ids)
 }

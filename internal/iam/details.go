@@ -128,7 +128,11 @@ func (s *Service) GetAccountAuthorizationDetails(ctx context.Context, caller Cal
 			if err != nil {
 				return AuthorizationDetails{}, err
 			}
-			out.Roles = append(out.Roles, RoleDetail{Role: *e.role, PrincipalDetail: d})
+			r, err := s.shownRole(ctx, *e.role)
+			if err != nil {
+				return AuthorizationDetails{}, err
+			}
+			out.Roles = append(out.Roles, RoleDetail{Role: r, PrincipalDetail: d})
 		default:
 			out.Policies = append(out.Policies, *e.policy)
 		}

@@ -3,9 +3,6 @@ package iam
 import (
 	"context"
 	"errors"
-	"strings"
-
-	"github.com/podiam/podiam/internal/arn"
 
 	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/policy"
@@ -15,14 +12,51 @@ import (
 // checkDocument parses a policy document of kind k, turning the engine's
 // error into an IAM error with the same code and message.
 func checkDocument(doc string, k policy.Kind, opt policy.Options) error {
-	if _, err := policy.Parse("", []byte(doc), k, opt); err != nil {
-		var pe *policy.Error
-		if errors.As(err, &pe) {
-			return &Error{Code: pe.Code, Message: pe.Message}
-		}
-		return &Error{Code: CodeMalformed, Message: "Syntax errors in policy."}
+	_, err := parseDocument(doc, k, opt)
+	return err
+}
+
+func parseDocument(doc string, k policy.Kind, opt policy.Options) (*policy.Document, error) {
+	d, err := policy.ParseDocument([]byte(doc), k, opt)
+	if err != nil {
+		return nil, policyError(err)
 	}
-	return nil
+	return d, nil
+}
+
+// policyError is the IAM error for the engine's *policy.Error.
+func policyError(err error) error {
+	var pe *policy.Error
+	if errors.As(err, &pe) {
+		return &Error{Code: pe.Code, Message: pe.Message}
+	}
+	return &Error{Code: CodeMalformed, Message: "Syntax errors in policy."}
+}
+
+// bindTrust checks a trust policy and binds the users and roles it names
+// to their unique ids.
+func (s *Service) bindTrust(ctx context.Context, doc string) (map[string]string, error) {
+	d, err := parseDocument(doc, policy.Trust, policy.Options{})
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.BindPrincipals(ctx, d)
+	var pe *policy.Error
+	if errors.As(err, &pe) {
+		return nil, policyError(err)
+	}
+	return ids, err
+}
+
+// shownRole is r as IAM shows it: its trust policy through
+// ShowPrincipals.
+func (s *Service) shownRole(ctx context.Context, r store.Role) (store.Role, error) {
+	doc, err := s.ShowPrincipals(ctx, r.AssumeRolePolicyDocument, policy.Trust, r.TrustPrincipalIDs)
+	if err != nil {
+		return store.Role{}, err
+	}
+	r.AssumeRolePolicyDocument = doc
+	return r, nil
 }
 
 func noSuchRole(name string) error {
@@ -71,7 +105,8 @@ func (s *Service) CreateRole(ctx context.Context, caller Caller, in CreateRoleIn
 	if err := ValidateMaxSessionDuration(in.MaxSessionDuration); err != nil {
 		return store.Role{}, err
 	}
-	if err := checkDocument(in.AssumeRolePolicyDocument, policy.Trust, policy.Options{}); err != nil {
+	trustIDs, err := s.bindTrust(ctx, in.AssumeRolePolicyDocument)
+	if err != nil {
 		return store.Role{}, err
 	}
 	tags, err := toStoreTags(in.Tags)
@@ -89,7 +124,7 @@ func (s *Service) CreateRole(ctx context.Context, caller Caller, in CreateRoleIn
 		AccountID: caller.Account, Name: in.RoleName, Path: path, ID: id, ARN: arn,
 		AssumeRolePolicyDocument: in.AssumeRolePolicyDocument, Description: in.Description,
 		MaxSessionDuration: in.MaxSessionDuration, PermissionsBoundaryARN: in.PermissionsBoundary,
-		Tags: tags, TrustPrincipalIDs: s.trustPrincipalIDs(ctx, in.AssumeRolePolicyDocument), CreatedAt: s.now().UTC(),
+		Tags: tags, TrustPrincipalIDs: trustIDs, CreatedAt: s.now().UTC(),
 	}
 	switch err := s.store.CreateRole(ctx, r); {
 	case errors.Is(err, store.ErrAlreadyExists):
@@ -134,7 +169,11 @@ func (s *Service) GetRole(ctx context.Context, caller Caller, name string) (stor
 	if err := s.Authorize(ctx, caller, "iam:GetRole", s.roleResource(ctx, caller.Account, name)); err != nil {
 		return store.Role{}, err
 	}
-	return s.getRole(ctx, caller.Account, name)
+	r, err := s.getRole(ctx, caller.Account, name)
+	if err != nil {
+		return store.Role{}, err
+	}
+	return s.shownRole(ctx, r)
 }
 
 func (s *Service) getRole(ctx context.Context, account, name string) (store.Role, error) {
@@ -169,7 +208,16 @@ func (s *Service) ListRoles(ctx context.Context, caller Caller, in ListInput) (P
 	if err != nil {
 		return Page[store.Role]{}, unexpected("list roles", err)
 	}
-	return paginate(roles, func(r store.Role) string { return r.Name }, in.PageRequest)
+	p, err := paginate(roles, func(r store.Role) string { return r.Name }, in.PageRequest)
+	if err != nil {
+		return Page[store.Role]{}, err
+	}
+	for i := range p.Items {
+		if p.Items[i], err = s.shownRole(ctx, p.Items[i]); err != nil {
+			return Page[store.Role]{}, err
+		}
+	}
+	return p, nil
 }
 
 func validatePathPrefix(p string) error {
@@ -236,14 +284,14 @@ func (s *Service) updateRole(ctx context.Context, caller Caller, action, name st
 
 // UpdateAssumeRolePolicy replaces a role's trust policy.
 func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller Caller, name, document string) error {
-	if err := checkDocument(document, policy.Trust, policy.Options{}); err != nil {
+	ids, err := s.bindTrust(ctx, document)
+	if err != nil {
 		if aerr := s.Authorize(ctx, caller, "iam:UpdateAssumeRolePolicy", s.roleResource(ctx, caller.Account, name)); aerr != nil {
 			return aerr
 		}
 		return err
 	}
-	ids := s.trustPrincipalIDs(ctx, document)
-	_, err := s.updateRole(ctx, caller, "iam:UpdateAssumeRolePolicy", name, func(r *store.Role) error {
+	_, err = s.updateRole(ctx, caller, "iam:UpdateAssumeRolePolicy", name, func(r *store.Role) error {
 		r.AssumeRolePolicyDocument = document
 		r.TrustPrincipalIDs = ids
 		return nil
@@ -274,7 +322,11 @@ func (s *Service) UpdateRole(ctx context.Context, caller Caller, in UpdateRoleIn
 // UpdateRoleDescription changes a role's description and returns the
 // role.
 func (s *Service) UpdateRoleDescription(ctx context.Context, caller Caller, name, description string) (store.Role, error) {
-	return s.updateRoleSettings(ctx, caller, "iam:UpdateRoleDescription", UpdateRoleInput{RoleName: name, Description: &description})
+	r, err := s.updateRoleSettings(ctx, caller, "iam:UpdateRoleDescription", UpdateRoleInput{RoleName: name, Description: &description})
+	if err != nil {
+		return store.Role{}, err
+	}
+	return s.shownRole(ctx, r)
 }
 
 func (s *Service) updateRoleSettings(ctx context.Context, caller Caller, action string, in UpdateRoleInput) (store.Role, error) {
@@ -297,47 +349,4 @@ func (s *Service) updateRoleSettings(ctx context.Context, caller Caller, action 
 		}
 		return nil
 	})
-}
-
-// trustPrincipalIDs finds the users and roles of this server that a trust
-// policy names by ARN and returns their unique ids by ARN, as IAM binds a
-// policy's principals when the policy is written.
-func (s *Service) trustPrincipalIDs(ctx context.Context, doc string) map[string]string {
-	d, err := policy.ParseDocument([]byte(doc), policy.Trust, policy.Options{MaxSize: -1})
-	if err != nil {
-		return nil
-	}
-	ids := map[string]string{}
-	for _, st := range d.Statements {
-		if st.Principal == nil {
-			continue
-		}
-		for _, e := range st.Principal.Types {
-			if e.Type != "AWS" {
-				continue
-			}
-			for _, v := range e.Values.Values {
-				a, err := arn.Parse(v)
-				if err != nil || a.Service != "iam" {
-					continue
-				}
-				kind, rest, _ := strings.Cut(a.Resource, "/")
-				name := rest[strings.LastIndexByte(rest, '/')+1:]
-				switch kind {
-				case "role":
-					if r, err := s.store.GetRole(ctx, a.Account, name); err == nil && r.ARN == v {
-						ids[v] = r.ID
-					}
-				case "user":
-					if u, err := s.store.GetUser(ctx, a.Account, name); err == nil && u.ARN == v {
-						ids[v] = u.ID
-					}
-				}
-			}
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	return ids
 }

@@ -69,7 +69,10 @@ func Parse(name string, data []byte, k Kind, opt Options) (*Policy, error) {
 }
 
 // Compile compiles a validated document.
-func Compile(name string, d *Document, k Kind) *Policy {
+func Compile(name string, d *Document, k Kind) *Policy { return compile(name, d, k, nil) }
+
+// compile compiles d with the principal bindings ids (see CompileBound).
+func compile(name string, d *Document, k Kind, ids map[string]string) *Policy {
 	p := &Policy{Name: name, Kind: k, Document: d, Rules: make([]Rule, len(d.Statements)), filters: make([]ruleFilter, len(d.Statements))}
 	vars := d.Version == Version2012
 	// One backing array each for the actions, resources and conditions of
@@ -97,9 +100,9 @@ func Compile(name string, d *Document, k Kind) *Policy {
 		r := &p.Rules[i]
 		*r = Rule{Policy: p, Index: i, Sid: s.Sid, Effect: s.Effect}
 		if s.Principal != nil {
-			r.principal = compilePrincipals(s.Principal)
+			r.principal = compilePrincipals(s.Principal, ids)
 		} else if s.NotPrincipal != nil {
-			r.principal, r.notPrincipal = compilePrincipals(s.NotPrincipal), true
+			r.principal, r.notPrincipal = compilePrincipals(s.NotPrincipal, ids), true
 		}
 		acts := s.Action
 		if s.NotAction != nil {

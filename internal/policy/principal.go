@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/podiam/podiam/internal/arn"
@@ -43,15 +44,21 @@ func (m PrincipalMatch) String() string {
 
 // principals is a compiled Principal element.
 type principals struct {
-	anyone    bool
-	accounts  []string
-	arns      []string
+	anyone   bool
+	accounts []string
+	arns     []string
+	// userIDs and roleIDs are the unique ids of the users and roles that
+	// bound ARNs name (CompileBound).
+	userIDs   []string
+	roleIDs   []string
 	federated []string
 	services  []string
 	canonical []string
 }
 
-func compilePrincipals(p *Principals) *principals {
+// compilePrincipals compiles a Principal element; ids binds user and
+// role ARNs to unique ids (nil: none is bound).
+func compilePrincipals(p *Principals, ids map[string]string) *principals {
 	if p == nil {
 		return nil
 	}
@@ -68,6 +75,8 @@ func compilePrincipals(p *Principals) *principals {
 				default:
 					if a, err := arn.Parse(v); err == nil && a.Service == "iam" && a.Resource == "root" {
 						c.accounts = append(c.accounts, a.Account)
+					} else if id, ok := ids[v]; ok {
+						c.bind(v, id)
 					} else {
 						c.arns = append(c.arns, v)
 					}
@@ -84,6 +93,21 @@ func compilePrincipals(p *Principals) *principals {
 	return c
 }
 
+// bind records that the ARN v names the user or role with unique id id
+// (nobody when id is "").
+func (c *principals) bind(v, id string) {
+	e, ok := ParseEntity(v)
+	switch {
+	case !ok:
+		c.arns = append(c.arns, v)
+	case id == "":
+	case e.Kind == "user":
+		c.userIDs = append(c.userIDs, id)
+	default:
+		c.roleIDs = append(c.roleIDs, id)
+	}
+}
+
 // match reports how the element names p.
 func (c *principals) match(p *Principal) PrincipalMatch {
 	best := NoPrincipalMatch
@@ -98,6 +122,19 @@ func (c *principals) match(p *Principal) PrincipalMatch {
 			}
 			if p.Type == AssumedRole && a == p.RoleARN {
 				best = MatchRole
+			}
+		}
+		// Bound ARNs name an entity by its unique id.
+		if p.UserID != "" {
+			switch p.Type {
+			case User:
+				if slices.Contains(c.userIDs, p.UserID) {
+					return MatchExact
+				}
+			case AssumedRole:
+				if roleID, _, _ := strings.Cut(p.UserID, ":"); slices.Contains(c.roleIDs, roleID) {
+					best = MatchRole
+				}
 			}
 		}
 		if p.UserID != "" {

@@ -96,8 +96,9 @@ func (s *Service) GetBucketLocation(ctx context.Context, r *Request, name string
 	return b.Region, nil
 }
 
-// PutBucketPolicy validates a bucket policy as a resource policy and sets
-// it.
+// PutBucketPolicy validates a bucket policy as a resource policy, binds
+// the users and roles it names to their unique ids (one that does not
+// exist is MalformedPolicy "Invalid principal in policy") and sets it.
 func (s *Service) PutBucketPolicy(ctx context.Context, r *Request, name, doc string) error {
 	b, err := s.bucket(ctx, name)
 	if err != nil {
@@ -106,16 +107,33 @@ func (s *Service) PutBucketPolicy(ctx context.Context, r *Request, name, doc str
 	if err := s.authorize(ctx, r, "s3:PutBucketPolicy", bucketARN(name), b, nil); err != nil {
 		return err
 	}
-	if _, err := policy.ParseDocument([]byte(doc), policy.Resource, policy.Options{MaxSize: 20 * 1024}); err != nil {
-		msg := "Policies must be valid JSON and the first byte must be '{'"
-		var pe *policy.Error
-		if errors.As(err, &pe) {
-			msg = pe.Message
-		}
-		return &Error{Code: CodeMalformedPolicy, Message: msg}
+	d, err := policy.ParseDocument([]byte(doc), policy.Resource, policy.Options{MaxSize: 20 * 1024})
+	if err != nil {
+		return malformedPolicy(err)
 	}
-	_, err = s.store.UpdateBucket(ctx, name, func(b *store.Bucket) error { b.Policy = doc; return nil })
+	ids, err := s.ids.BindPrincipals(ctx, d)
+	var pe *policy.Error
+	switch {
+	case errors.As(err, &pe):
+		return malformedPolicy(err)
+	case err != nil:
+		return err
+	}
+	_, err = s.store.UpdateBucket(ctx, name, func(b *store.Bucket) error {
+		b.Policy, b.PolicyPrincipalIDs = doc, ids
+		return nil
+	})
 	return err
+}
+
+// malformedPolicy is S3's error for a bucket policy the engine refused.
+func malformedPolicy(err error) *Error {
+	msg := "Policies must be valid JSON and the first byte must be '{'"
+	var pe *policy.Error
+	if errors.As(err, &pe) {
+		msg = pe.Message
+	}
+	return &Error{Code: CodeMalformedPolicy, Message: msg}
 }
 
 // GetBucketPolicy returns the bucket policy.
@@ -130,7 +148,7 @@ func (s *Service) GetBucketPolicy(ctx context.Context, r *Request, name string) 
 	if b.Policy == "" {
 		return "", &Error{Code: CodeNoSuchBucketPolicy, Message: "The bucket policy does not exist", Resource: name}
 	}
-	return b.Policy, nil
+	return s.ids.ShowPrincipals(ctx, b.Policy, policy.Resource, b.PolicyPrincipalIDs)
 }
 
 // DeleteBucketPolicy removes the bucket policy (none is not an error).
@@ -142,6 +160,9 @@ func (s *Service) DeleteBucketPolicy(ctx context.Context, r *Request, name strin
 	if err := s.authorize(ctx, r, "s3:DeleteBucketPolicy", bucketARN(name), b, nil); err != nil {
 		return err
 	}
-	_, err = s.store.UpdateBucket(ctx, name, func(b *store.Bucket) error { b.Policy = ""; return nil })
+	_, err = s.store.UpdateBucket(ctx, name, func(b *store.Bucket) error {
+		b.Policy, b.PolicyPrincipalIDs = "", nil
+		return nil
+	})
 	return err
 }

@@ -54,11 +54,13 @@ type Blobs interface {
 	Remove(id string) error
 }
 
-// Identities loads callers' principals and policies and compiles
-// documents (iam.Service).
+// Identities loads callers' principals and policies, and binds, compiles
+// and shows the IAM principals of bucket policies (iam.Service).
 type Identities interface {
 	CallerIdentity(ctx context.Context, caller iam.Caller) (iam.Identity, error)
-	Compile(name, doc string, k policy.Kind) (*policy.Policy, error)
+	BindPrincipals(ctx context.Context, d *policy.Document) (map[string]string, error)
+	Compile(name, doc string, k policy.Kind, ids map[string]string) (*policy.Policy, error)
+	ShowPrincipals(ctx context.Context, doc string, k policy.Kind, ids map[string]string) (string, error)
 }
 
 // Config configures a Service.
@@ -134,7 +136,7 @@ func (s *Service) authorize(ctx context.Context, r *Request, action, resource st
 	}
 	set := id.Set
 	if b.Policy != "" {
-		p, err := s.ids.Compile(bucketARN(b.Name), b.Policy, policy.Resource)
+		p, err := s.ids.Compile(bucketARN(b.Name), b.Policy, policy.Resource, b.PolicyPrincipalIDs)
 		if err != nil {
 			return fmt.Errorf("compile the policy of bucket %s: %w", b.Name, err)
 		}

@@ -103,9 +103,9 @@ type Role struct {
 	PermissionsBoundaryARN   string
 	Tags                     []Tag
 	// TrustPrincipalIDs maps the user and role ARNs that the trust policy
-	// names to their unique ids when the policy was written: a user or
-	// role deleted and made again under the same ARN is not the one the
-	// policy trusts.
+	// names to their unique ids when the policy was written ("" for an
+	// ARN that named nobody then): a user or role deleted and made again
+	// under the same ARN is not the one the policy trusts.
 	TrustPrincipalIDs map[string]string
 	CreatedAt         time.Time
 }
@@ -181,8 +181,12 @@ type Bucket struct {
 	AccountID string // the owner
 	Region    string // its LocationConstraint; "" for us-east-1
 	// Policy is the bucket policy document, "" when it has none.
-	Policy    string
-	CreatedAt time.Time
+	Policy string
+	// PolicyPrincipalIDs maps the user and role ARNs that the policy
+	// names to their unique ids when it was written, as
+	// Role.TrustPrincipalIDs does for trust policies.
+	PolicyPrincipalIDs map[string]string
+	CreatedAt          time.Time
 }
 
 // Object is an S3 object's metadata; its bytes are a blob (package blob)

@@ -123,7 +123,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller iam.Caller, in AssumeRo
 	case err != nil:
 		return Result{}, err
 	}
-	set, err := s.trustSet(role, id.Set, staleBinding(role, id))
+	set, err := s.trustSet(role, id.Set)
 	if err != nil {
 		return Result{}, err
 	}

@@ -27,7 +27,7 @@ type Store interface {
 // documents (iam.Service).
 type Identities interface {
 	CallerIdentity(ctx context.Context, caller iam.Caller) (iam.Identity, error)
-	Compile(name, doc string, k policy.Kind) (*policy.Policy, error)
+	Compile(name, doc string, k policy.Kind, ids map[string]string) (*policy.Policy, error)
 }
 
 // Verifier verifies web identity tokens (oidc.Verifier).
@@ -221,67 +221,15 @@ func (s *Service) newRoleSession(role store.Role, r sessionRequest) (Result, err
 	}, nil
 }
 
-// trustSet compiles a role's trust policy into the resource side of set.
-// stale maps principal ARNs the policy names to the unique ids they were
-// bound to, for callers that hold such an ARN now but are not the entity
-// the policy was written for: the policy names them by the old id, which
-// matches nobody.
-func (s *Service) trustSet(role store.Role, set authz.Set, stale map[string]string) (authz.Set, error) {
-	p, err := s.ids.Compile(role.ARN, role.AssumeRolePolicyDocument, policy.Trust)
+// trustSet compiles a role's trust policy, with the unique ids its
+// principals were bound to, into the resource side of set.
+func (s *Service) trustSet(role store.Role, set authz.Set) (authz.Set, error) {
+	p, err := s.ids.Compile(role.ARN, role.AssumeRolePolicyDocument, policy.Trust, role.TrustPrincipalIDs)
 	if err != nil {
 		return authz.Set{}, fmt.Errorf("compile the trust policy of %s: %w", role.ARN, err)
 	}
-	if len(stale) > 0 {
-		p = policy.Compile(p.Name, rebind(p.Document, stale), policy.Trust)
-	}
 	set.Resource = p
 	return set, nil
-}
-
-// rebind copies d with the AWS principal values in stale replaced.
-func rebind(d *policy.Document, stale map[string]string) *policy.Document {
-	out := *d
-	out.Statements = append([]policy.Statement(nil), d.Statements...)
-	for i := range out.Statements {
-		st := &out.Statements[i]
-		for _, pp := range []**policy.Principals{&st.Principal, &st.NotPrincipal} {
-			if *pp == nil {
-				continue
-			}
-			c := **pp
-			c.Types = append([]policy.PrincipalEntry(nil), c.Types...)
-			for j := range c.Types {
-				vals := append([]string(nil), c.Types[j].Values.Values...)
-				for k, v := range vals {
-					if id, ok := stale[v]; ok && c.Types[j].Type == "AWS" {
-						vals[k] = id
-					}
-				}
-				c.Types[j].Values.Values = vals
-			}
-			*pp = &c
-		}
-	}
-	return &out
-}
-
-// staleBinding reports the trust policy's binding of the caller's user or
-// role ARN when it names another entity (one deleted since, whose ARN the
-// caller's entity now has).
-func staleBinding(role store.Role, id iam.Identity) map[string]string {
-	if len(role.TrustPrincipalIDs) == 0 {
-		return nil
-	}
-	p := id.Principal
-	entityARN, entityID := p.ARN, p.UserID
-	if p.Type == policy.AssumedRole {
-		roleID, _, _ := strings.Cut(p.UserID, ":") // AROA...:session
-		entityARN, entityID = p.RoleARN, roleID
-	}
-	if bound, ok := role.TrustPrincipalIDs[entityARN]; ok && bound != entityID {
-		return map[string]string{entityARN: bound}
-	}
-	return nil
 }
 
 // requestContext sets the keys every STS request carries.

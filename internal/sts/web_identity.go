@@ -100,7 +100,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 	case err != nil:
 		return Result{}, err
 	}
-	set, err := s.trustSet(role, authz.Set{}, nil)
+	set, err := s.trustSet(role, authz.Set{})
 	if err != nil {
 		return Result{}, err
 	}

@@ -811,7 +811,7 @@ func (db *DB) DeleteOIDCProvider(_ context.Context, arn string) error {
 // Buckets
 
 func copyBucket(b store.Bucket) store.Bucket {
-	b.CreatedAt = utc(b.CreatedAt)
+	b.CreatedAt, b.PolicyPrincipalIDs = utc(b.CreatedAt), cloneMap(b.PolicyPrincipalIDs)
 	return b
 }
 

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"database/sql"
+	"maps"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -46,5 +48,81 @@ func TestMigrateManagementAccount(t *testing.T) {
 	}
 	if len(accts) != 3 {
 		t.Fatalf("%d accounts", len(accts))
+	}
+}
+
+// TestMigrateBindPolicies: a database of schema 5 comes out of migration
+// with its bucket policies, and trust policies stored before schema 3,
+// bound to the users and roles their ARNs name then; an ARN that names
+// nobody is bound to "". Bindings a trust policy already had are kept.
+func TestMigrateBindPolicies(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "podiam.db")
+	raw, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		a     = "arn:aws:iam::555555555555:"
+		carol = a + "user/carol"
+		app   = a + "role/svc/app"
+		dave  = a + "user/dave"
+	)
+	grant := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["` + carol + `","` + app + `","` + dave + `",` +
+		`"555555555555","` + a + `root","arn:aws:sts::555555555555:assumed-role/app/s","*"]},"Action":"s3:GetObject","Resource":"*",` +
+		`"Condition":{"ArnEquals":{"aws:PrincipalArn":"` + a + `user/erin"}}},` +
+		`{"Effect":"Deny","NotPrincipal":{"AWS":"` + app + `"},"Action":"s3:DeleteObject","Resource":"*"}]}`
+	single := `{"Statement":{"Effect":"Allow","Principal":{"AWS":"` + carol + `"},"Action":"sts:AssumeRole"}}`
+	for _, q := range append(migrations[:5:5],
+		`CREATE TABLE schema_version (version INTEGER NOT NULL)`,
+		`INSERT INTO schema_version (version) VALUES (5)`,
+		`INSERT INTO accounts (id, name, email, email_key, created_at) VALUES ('555555555555', 'first', '', '', '2026-01-01T00:00:00Z')`,
+		`INSERT INTO users (account_id, name_key, name, path, id, arn, boundary, tags, created_at) VALUES
+			('555555555555', 'carol', 'carol', '/', 'AIDACAROL', '`+carol+`', '', '[]', '2026-01-01T00:00:00Z'),
+			('555555555555', 'erin', 'erin', '/', 'AIDAERIN', '`+a+`user/erin', '', '[]', '2026-01-01T00:00:00Z')`,
+		`INSERT INTO roles (account_id, name_key, name, path, id, arn, trust_policy, description, max_session_duration, boundary, tags, trust_ids, created_at) VALUES
+			('555555555555', 'app', 'app', '/svc/', 'AROAAPP', '`+app+`', '`+single+`', '', 3600, '', '[]', '{}', '2026-01-01T00:00:00Z'),
+			('555555555555', 'bound', 'bound', '/', 'AROABOUND', '`+a+`role/bound', '`+strings.ReplaceAll(single, carol, dave)+`', '', 3600, '', '[]', '{"`+dave+`":"AIDAOLDDAVE"}', '2026-01-01T00:00:00Z'),
+			('555555555555', 'web', 'web', '/', 'AROAWEB', '`+a+`role/web', '{"Statement":{"Effect":"Allow","Principal":{"Federated":"accounts.google.com"},"Action":"sts:AssumeRoleWithWebIdentity"}}', '', 3600, '', '[]', '{}', '2026-01-01T00:00:00Z')`,
+		`INSERT INTO buckets (name, account_id, region, policy, created_at) VALUES
+			('shared', '555555555555', '', '`+grant+`', '2026-01-01T00:00:00Z'),
+			('plain', '555555555555', '', '', '2026-01-01T00:00:00Z'),
+			('public', '555555555555', '', '{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}}', '2026-01-01T00:00:00Z')`,
+	) {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	raw.Close()
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := t.Context()
+	for name, want := range map[string]map[string]string{
+		"shared": {carol: "AIDACAROL", app: "AROAAPP", dave: ""},
+		"plain":  nil,
+		"public": nil,
+	} {
+		b, err := db.GetBucket(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(b.PolicyPrincipalIDs, want) {
+			t.Errorf("bucket %s: policy principal ids %v, want %v", name, b.PolicyPrincipalIDs, want)
+		}
+	}
+	for name, want := range map[string]map[string]string{
+		"app":   {carol: "AIDACAROL"},
+		"bound": {dave: "AIDAOLDDAVE"},
+		"web":   nil,
+	} {
+		r, err := db.GetRole(ctx, "555555555555", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(r.TrustPrincipalIDs, want) {
+			t.Errorf("role %s: trust principal ids %v, want %v", name, r.TrustPrincipalIDs, want)
+		}
 	}
 }

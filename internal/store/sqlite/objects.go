@@ -12,15 +12,18 @@ import (
 
 // Buckets
 
-const bucketCols = `name, account_id, region, policy, created_at`
+const bucketCols = `name, account_id, region, policy, policy_ids, created_at`
 
 func scanBucket(s scanner) (store.Bucket, error) {
 	var b store.Bucket
-	var created string
-	if err := s.Scan(&b.Name, &b.AccountID, &b.Region, &b.Policy, &created); err != nil {
+	var ids, created string
+	if err := s.Scan(&b.Name, &b.AccountID, &b.Region, &b.Policy, &ids, &created); err != nil {
 		return store.Bucket{}, err
 	}
 	var err error
+	if b.PolicyPrincipalIDs, err = parseIDs(ids); err != nil {
+		return store.Bucket{}, err
+	}
 	b.CreatedAt, err = parseTime(created)
 	return b, err
 }
@@ -38,8 +41,8 @@ func (db *DB) CreateBucket(ctx context.Context, b store.Bucket) error {
 		if err := absent(ctx, tx, "create bucket", b.Name, `SELECT 1 FROM buckets WHERE name = ?`, b.Name); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO buckets (name, account_id, region, policy, created_at) VALUES (?, ?, ?, ?, ?)`,
-			b.Name, b.AccountID, b.Region, b.Policy, timeText(b.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO buckets (name, account_id, region, policy, policy_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			b.Name, b.AccountID, b.Region, b.Policy, idsText(b.PolicyPrincipalIDs), timeText(b.CreatedAt))
 		return err
 	})
 }
@@ -70,7 +73,7 @@ func (db *DB) UpdateBucket(ctx context.Context, name string, update func(*store.
 		if err := store.CheckUpdate(&old, &b); err != nil {
 			return fmt.Errorf("update bucket %q: %w", name, err)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE buckets SET policy = ? WHERE name = ?`, b.Policy, name)
+		_, err = tx.ExecContext(ctx, `UPDATE buckets SET policy = ?, policy_ids = ? WHERE name = ?`, b.Policy, idsText(b.PolicyPrincipalIDs), name)
 		return err
 	})
 	return result(b, err)

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"maps"
 
@@ -386,11 +385,8 @@ func scanRole(s scanner) (store.Role, error) {
 	if r.Tags, err = parseTags(tags); err != nil {
 		return store.Role{}, err
 	}
-	if err := json.Unmarshal([]byte(ids), &r.TrustPrincipalIDs); err != nil {
-		return store.Role{}, fmt.Errorf("parse stored trust principal ids: %w", err)
-	}
-	if len(r.TrustPrincipalIDs) == 0 {
-		r.TrustPrincipalIDs = nil
+	if r.TrustPrincipalIDs, err = parseIDs(ids); err != nil {
+		return store.Role{}, err
 	}
 	r.CreatedAt, err = parseTime(created)
 	return r, err

@@ -166,6 +166,28 @@ CREATE TABLE parts (
 ) WITHOUT ROWID;
 CREATE INDEX parts_blob ON parts (blob_id);
 `,
+	// 5 -> 6: bucket policies bind the users and roles they name to their
+	// unique ids, as trust policies do. The policies stored before are
+	// bound to the entities their ARNs name now, and trust policies
+	// stored before schema 3 too; an ARN that names nobody is bound to
+	// "", which names nobody either.
+	`
+ALTER TABLE buckets ADD COLUMN policy_ids TEXT NOT NULL DEFAULT '{}';
+UPDATE buckets SET policy_ids = (` + principalIDs("buckets.policy") + `) WHERE policy <> '';
+UPDATE roles SET trust_ids = json_patch((` + principalIDs("roles.trust_policy") + `), trust_ids);
+`,
+}
+
+// principalIDs is part of migration 6: never edit it. It is a query of
+// the ids object (ARN to unique id, "" for none) of the user and role
+// ARNs that the Principal and NotPrincipal elements of the policy in
+// column doc name under "AWS".
+func principalIDs(doc string) string {
+	return `SELECT json_group_object(v, coalesce((SELECT id FROM users WHERE arn = v), (SELECT id FROM roles WHERE arn = v), ''))
+	FROM (SELECT DISTINCT value AS v FROM json_tree(` + doc + `)
+		WHERE type = 'text'
+		AND (fullkey GLOB '$.Statement*Principal.AWS' OR fullkey GLOB '$.Statement*Principal.AWS[[]*]')
+		AND (value GLOB 'arn:*:iam::*:user/*' OR value GLOB 'arn:*:iam::*:role/*') AND value NOT GLOB '*/')`
 }
 
 // migrate brings the schema of db up to the latest version, each step in

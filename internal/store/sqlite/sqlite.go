@@ -249,6 +249,18 @@ func idsText(ids map[string]string) string {
 	return jsonText(ids)
 }
 
+// parseIDs reads principal ids that idsText wrote; none is nil.
+func parseIDs(s string) (map[string]string, error) {
+	var ids map[string]string
+	if err := json.Unmarshal([]byte(s), &ids); err != nil {
+		return nil, fmt.Errorf("parse stored principal ids: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return ids, nil
+}
+
 func parseTags(s string) ([]store.Tag, error) {
 	var in []tagJSON
 	if err := json.Unmarshal([]byte(s), &in); err != nil {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"maps"
 	"testing"
 
 	"github.com/podiam/podiam/internal/store"
@@ -33,12 +34,19 @@ func testBuckets(t *testing.T, s store.Store) {
 
 	want := b1
 	want.Policy = `{"Version":"2012-10-17"}`
-	got(s.UpdateBucket(ctx, "b-two", func(b *store.Bucket) error { b.Policy = want.Policy; return nil })).equals(t, "update bucket", want)
+	want.PolicyPrincipalIDs = map[string]string{"arn:aws:iam::" + acct1 + ":user/carol": "AIDACAROL", "arn:aws:iam::" + acct1 + ":role/gone": ""}
+	got(s.UpdateBucket(ctx, "b-two", func(b *store.Bucket) error {
+		b.Policy, b.PolicyPrincipalIDs = want.Policy, maps.Clone(want.PolicyPrincipalIDs)
+		return nil
+	})).equals(t, "update bucket", want)
 	got(s.GetBucket(ctx, "b-two")).equals(t, "get updated bucket", want)
 	if _, err := s.UpdateBucket(ctx, "b-two", func(b *store.Bucket) error { b.AccountID = acct2; return nil }); err == nil {
 		t.Error("a bucket moved to another account")
 	}
 	got(s.GetBucket(ctx, "b-two")).equals(t, "unchanged after a refused update", want)
+	cleared := b1
+	got(s.UpdateBucket(ctx, "b-two", func(b *store.Bucket) error { b.Policy, b.PolicyPrincipalIDs = "", nil; return nil })).equals(t, "remove the policy", cleared)
+	got(s.GetBucket(ctx, "b-two")).equals(t, "get the bucket without its policy", cleared)
 
 	_ = must2(s.PutObject(ctx, object("a-one", "k", "blob1")))
 	wantErr(t, "delete a bucket with objects", s.DeleteBucket(ctx, "a-one"), store.ErrDeleteConflict)
