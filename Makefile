@@ -44,6 +44,8 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzConditionValues$$' -fuzztime $(FUZZTIME) ./internal/policy/
 	go test -run '^$$' -fuzz '^FuzzActionIndex$$' -fuzztime $(FUZZTIME) ./internal/policy/
 	go test -run '^$$' -fuzz '^FuzzParseAuthorization$$' -fuzztime $(FUZZTIME) ./internal/sigv4/
+	go test -run '^$$' -fuzz '^FuzzAuthorizationComponents$$' -fuzztime $(FUZZTIME) ./internal/sigv4/
+	go test -run '^$$' -fuzz '^FuzzParsePresigned$$' -fuzztime $(FUZZTIME) ./internal/sigv4/
 	go test -run '^$$' -fuzz '^FuzzOpenSession$$' -fuzztime $(FUZZTIME) ./internal/creds/
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/oidc/
 	go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./internal/oidc/
