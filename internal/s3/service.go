@@ -164,7 +164,7 @@ func (s *Service) authorize(ctx context.Context, r *Request, action, resource st
 	}
 	var res authz.Result
 	authz.Evaluate(req, &set, &res)
-	d := iam.Decision{Action: action, Resource: resource, Decision: res.Decision.String(), Reason: res.Reason.String()}
+	d := iam.Decision{Action: action, Resource: resource, Decision: res.Decision.String(), Reason: res.Reason.String(), Keys: req.Context}
 	for _, st := range res.Statements {
 		d.Statements = append(d.Statements, st.Ref())
 	}
