@@ -118,6 +118,25 @@ func TestDenyResourceTagIAM(t *testing.T) {
 	}
 }
 
+// TestDenyResourceTagAssumeRole: Deny sts:AssumeRole on roles tagged
+// tier=prod keeps the user out of the prod role and lets it into the dev
+// one, though both trust policies trust its account.
+func TestDenyResourceTagAssumeRole(t *testing.T) {
+	g := newGuarded(t, `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"},
+		{"Effect":"Deny","Action":"sts:AssumeRole","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/tier":"prod"}}}]}`)
+	prod := g.role(t, "prod", "prod")
+	dev := g.role(t, "dev", "dev")
+	ctx := t.Context()
+	_, err := g.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(prod), RoleSessionName: aws.String("guard")})
+	if apiCode(err) != "AccessDenied" {
+		t.Fatalf("assume the prod role: %v, want AccessDenied", err)
+	}
+	if _, err := g.sts.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(dev), RoleSessionName: aws.String("guard")}); err != nil {
+		t.Fatalf("assume the dev role: %v", err)
+	}
+}
+
 // TestCreateUsersOnlyWithSpecificTags: AWS's example policy "create new
 // users only with specific tags" (with an access-level tag) refuses a
 // user tagged access-level=admin, or with a tag key outside its list,
