@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
@@ -120,11 +121,45 @@ type s3Auth struct {
 	checksums func() map[string]string
 }
 
+// tlsVersion names the TLS version of r's connection as s3:TlsVersion has
+// it ("1.3"), "" for plain HTTP.
+func tlsVersion(r *http.Request) string {
+	if r.TLS == nil {
+		return ""
+	}
+	switch r.TLS.Version {
+	case tls.VersionTLS10:
+		return "1.0"
+	case tls.VersionTLS11:
+		return "1.1"
+	case tls.VersionTLS12:
+		return "1.2"
+	case tls.VersionTLS13:
+		return "1.3"
+	}
+	return ""
+}
+
+// keyHeaders copies the headers of r that give condition keys; nil when
+// it has none.
+func keyHeaders(r *http.Request) map[string]string {
+	var out map[string]string
+	for _, h := range s3.KeyHeaders {
+		if v := r.Header.Get(h); v != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[h] = v
+		}
+	}
+	return out
+}
+
 // authenticateS3 verifies r's signature (if any) and wraps its body in a
 // reader that checks what the request declared about it.
 func (e *Edge) authenticateS3(r *http.Request, rec *audit.Record) (*s3Auth, error) {
 	now := e.cfg.Now()
-	out := &s3Auth{req: s3.Request{SourceIP: sourceIP(r), Secure: r.TLS != nil}, body: r.Body}
+	out := &s3Auth{req: s3.Request{SourceIP: sourceIP(r), Secure: r.TLS != nil, TLSVersion: tlsVersion(r), Headers: keyHeaders(r)}, body: r.Body}
 	a, perr := sigv4.Parse(r)
 	var se *sigv4.Error
 	if errors.As(perr, &se) && se.Kind == sigv4.MissingAuthentication {

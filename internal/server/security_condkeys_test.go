@@ -1,11 +1,14 @@
 package server_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -17,11 +20,12 @@ import (
 // guarded is a server, its root's IAM client and a user made by the root
 // with one inline policy, with IAM and STS clients for that user.
 type guarded struct {
-	r    *running
-	root *awsiam.Client
-	iam  *awsiam.Client
-	sts  *sts.Client
-	arn  string
+	r     *running
+	root  *awsiam.Client
+	iam   *awsiam.Client
+	sts   *sts.Client
+	arn   string
+	creds aws.Credentials
 }
 
 func newGuarded(t *testing.T, policy string) guarded {
@@ -41,9 +45,10 @@ func newGuarded(t *testing.T, policy string) guarded {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := staticCreds(aws.Credentials{AccessKeyID: aws.ToString(k.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(k.AccessKey.SecretAccessKey)})
+	user := aws.Credentials{AccessKeyID: aws.ToString(k.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(k.AccessKey.SecretAccessKey)}
+	c := staticCreds(user)
 	return guarded{
-		r: r, root: root, arn: aws.ToString(u.User.Arn),
+		r: r, root: root, arn: aws.ToString(u.User.Arn), creds: user,
 		iam: awsiam.New(awsiam.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: c}),
 		sts: sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: c}),
 	}
@@ -168,5 +173,27 @@ func TestCreateUsersOnlyWithSpecificTags(t *testing.T) {
 	}
 	if _, err := g.iam.TagUser(ctx, &awsiam.TagUserInput{UserName: aws.String("developer"), Tags: []iamtypes.Tag{tag("access-level", "user")}}); err != nil {
 		t.Errorf("TagUser access-level=user: %v", err)
+	}
+}
+
+// TestDenyUnencryptedUploads: S3's documented guardrail, a Deny on
+// s3:PutObject unless s3:x-amz-server-side-encryption is AES256, refuses
+// a plain upload and lets an encrypted one through: the header is a key.
+func TestDenyUnencryptedUploads(t *testing.T) {
+	g := newGuarded(t, `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"s3:*","Resource":"*"},
+		{"Effect":"Deny","Action":"s3:PutObject","Resource":"arn:aws:s3:::vault/*","Condition":{"StringNotEquals":{"s3:x-amz-server-side-encryption":"AES256"}}}]}`)
+	ctx := t.Context()
+	c := s3Client(g.r.url, g.creds)
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("vault")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("vault"), Key: aws.String("plain"), Body: strings.NewReader("x")})
+	if apiCode(err) != "AccessDenied" {
+		t.Fatalf("an upload without encryption: %v, want AccessDenied", err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("vault"), Key: aws.String("sealed"), Body: strings.NewReader("x"),
+		ServerSideEncryption: s3types.ServerSideEncryptionAes256}); err != nil {
+		t.Fatalf("an upload with AES256: %v", err)
 	}
 }
