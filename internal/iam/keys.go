@@ -105,29 +105,40 @@ func (s *Service) principalTarget(ctx context.Context, k principalKind, account,
 	return entityARN(account, "user", "/", name), Keys{}
 }
 
-// policyTarget is the keys of a managed policy the account can see.
-func (s *Service) policyTarget(ctx context.Context, account, arn string) Keys {
-	if p, err := s.store.GetManagedPolicy(ctx, account, arn); err == nil {
-		return Keys{ResourceTags: p.Tags}
-	}
-	return Keys{}
-}
-
-// providerTarget is the keys of one of the account's OIDC providers.
-func (s *Service) providerTarget(ctx context.Context, account, arn string) Keys {
-	if p, err := s.store.GetOIDCProvider(ctx, arn); err == nil && p.AccountID == account {
-		return Keys{ResourceTags: p.Tags}
-	}
-	return Keys{}
-}
-
-// entityTarget is the keys of the user or role an ARN of the account names
-// (SimulatePrincipalPolicy's source).
-func (s *Service) entityTarget(ctx context.Context, account, entity string) Keys {
-	a, err := arn.Parse(entity)
-	if err != nil || a.Service != "iam" || a.Account != account {
+// policyTarget is the keys of a managed policy the caller's account can
+// see. The root user's requests are not evaluated, so no entity is read
+// for them.
+func (s *Service) policyTarget(ctx context.Context, caller Caller, arn string) Keys {
+	if caller.Root {
 		return Keys{}
 	}
+	if p, err := s.store.GetManagedPolicy(ctx, caller.Account, arn); err == nil {
+		return Keys{ResourceTags: p.Tags}
+	}
+	return Keys{}
+}
+
+// providerTarget is the keys of one of the caller's account's OIDC
+// providers (none for the root user, as policyTarget).
+func (s *Service) providerTarget(ctx context.Context, caller Caller, arn string) Keys {
+	if caller.Root {
+		return Keys{}
+	}
+	if p, err := s.store.GetOIDCProvider(ctx, arn); err == nil && p.AccountID == caller.Account {
+		return Keys{ResourceTags: p.Tags}
+	}
+	return Keys{}
+}
+
+// entityTarget is the keys of the user or role an ARN of the caller's
+// account names (SimulatePrincipalPolicy's source; none for the root user,
+// as policyTarget).
+func (s *Service) entityTarget(ctx context.Context, caller Caller, entity string) Keys {
+	a, err := arn.Parse(entity)
+	if caller.Root || err != nil || a.Service != "iam" || a.Account != caller.Account {
+		return Keys{}
+	}
+	account := caller.Account
 	typ, rest, _ := strings.Cut(a.Resource, "/")
 	name := rest[strings.LastIndexByte(rest, '/')+1:]
 	var keys Keys

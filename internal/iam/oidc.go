@@ -68,7 +68,7 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, caller Caller
 
 // GetOpenIDConnectProvider returns a provider of the caller's account.
 func (s *Service) GetOpenIDConnectProvider(ctx context.Context, caller Caller, arn string) (store.OIDCProvider, error) {
-	if err := s.Authorize(ctx, caller, "iam:GetOpenIDConnectProvider", arn, s.providerTarget(ctx, caller.Account, arn)); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:GetOpenIDConnectProvider", arn, s.providerTarget(ctx, caller, arn)); err != nil {
 		return store.OIDCProvider{}, err
 	}
 	return s.getProvider(ctx, caller.Account, arn)
@@ -99,7 +99,7 @@ func (s *Service) ListOpenIDConnectProviders(ctx context.Context, caller Caller)
 
 // DeleteOpenIDConnectProvider deletes a provider.
 func (s *Service) DeleteOpenIDConnectProvider(ctx context.Context, caller Caller, arn string) error {
-	if err := s.Authorize(ctx, caller, "iam:DeleteOpenIDConnectProvider", arn, s.providerTarget(ctx, caller.Account, arn)); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:DeleteOpenIDConnectProvider", arn, s.providerTarget(ctx, caller, arn)); err != nil {
 		return err
 	}
 	if _, err := s.getProvider(ctx, caller.Account, arn); err != nil {
@@ -117,7 +117,7 @@ func (s *Service) DeleteOpenIDConnectProvider(ctx context.Context, caller Caller
 // updateProvider authorizes action on a provider (with the request's keys
 // req) and applies update.
 func (s *Service) updateProvider(ctx context.Context, caller Caller, action, arn string, req Keys, update func(*store.OIDCProvider) error) error {
-	if err := s.Authorize(ctx, caller, action, arn, s.providerTarget(ctx, caller.Account, arn).with(req)); err != nil {
+	if err := s.Authorize(ctx, caller, action, arn, s.providerTarget(ctx, caller, arn).with(req)); err != nil {
 		return err
 	}
 	if _, err := s.getProvider(ctx, caller.Account, arn); err != nil {
@@ -168,7 +168,7 @@ func (s *Service) RemoveClientIDFromOpenIDConnectProvider(ctx context.Context, c
 func (s *Service) UpdateOpenIDConnectProviderThumbprint(ctx context.Context, caller Caller, arn string, thumbprints []string) error {
 	tps, err := ValidateThumbprints(thumbprints)
 	if err != nil {
-		if aerr := s.Authorize(ctx, caller, "iam:UpdateOpenIDConnectProviderThumbprint", arn, s.providerTarget(ctx, caller.Account, arn)); aerr != nil {
+		if aerr := s.Authorize(ctx, caller, "iam:UpdateOpenIDConnectProviderThumbprint", arn, s.providerTarget(ctx, caller, arn)); aerr != nil {
 			return aerr
 		}
 		return err

@@ -118,7 +118,7 @@ func (s *Service) SimulateCustomPolicy(ctx context.Context, caller Caller, in Si
 // given in PolicyInputList, and its permissions boundary (or the one
 // given in PermissionsBoundaryPolicyInputList instead).
 func (s *Service) SimulatePrincipalPolicy(ctx context.Context, caller Caller, in SimulateInput) (Page[EvaluationResult], error) {
-	if err := s.Authorize(ctx, caller, "iam:SimulatePrincipalPolicy", in.PolicySourceARN, s.entityTarget(ctx, caller.Account, in.PolicySourceARN)); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:SimulatePrincipalPolicy", in.PolicySourceARN, s.entityTarget(ctx, caller, in.PolicySourceARN)); err != nil {
 		return Page[EvaluationResult]{}, err
 	}
 	a, err := arn.Parse(in.PolicySourceARN)

@@ -64,7 +64,7 @@ func (s *Service) OIDCProviderTags() TagOps {
 	return TagOps{tagged{
 		noun: "OpenIDConnectProvider",
 		get: func(ctx context.Context, caller Caller, action, arn string) ([]store.Tag, error) {
-			if err := s.Authorize(ctx, caller, action, arn, s.providerTarget(ctx, caller.Account, arn)); err != nil {
+			if err := s.Authorize(ctx, caller, action, arn, s.providerTarget(ctx, caller, arn)); err != nil {
 				return nil, err
 			}
 			p, err := s.getProvider(ctx, caller.Account, arn)
@@ -84,14 +84,14 @@ func (s *Service) PolicyTags() TagOps {
 	return TagOps{tagged{
 		noun: "Policy",
 		get: func(ctx context.Context, caller Caller, action, arn string) ([]store.Tag, error) {
-			if err := s.Authorize(ctx, caller, action, arn, s.policyTarget(ctx, caller.Account, arn)); err != nil {
+			if err := s.Authorize(ctx, caller, action, arn, s.policyTarget(ctx, caller, arn)); err != nil {
 				return nil, err
 			}
 			p, err := s.getPolicy(ctx, caller.Account, arn)
 			return p.Tags, err
 		},
 		update: func(ctx context.Context, caller Caller, action, arn string, req Keys, f func([]store.Tag) ([]store.Tag, error)) error {
-			if err := s.Authorize(ctx, caller, action, arn, s.policyTarget(ctx, caller.Account, arn).with(req)); err != nil {
+			if err := s.Authorize(ctx, caller, action, arn, s.policyTarget(ctx, caller, arn).with(req)); err != nil {
 				return err
 			}
 			_, err := s.updatePolicy(ctx, caller.Account, arn, func(p *store.ManagedPolicy) (err error) {
