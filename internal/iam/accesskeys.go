@@ -22,7 +22,7 @@ func (s *Service) keyOwner(ctx context.Context, caller Caller, action, name stri
 	if name == "" && caller.Root {
 		return "", nil
 	}
-	if _, err := s.principal(ctx, caller, userKind, action, name); err != nil {
+	if _, err := s.principal(ctx, caller, userKind, action, name, Keys{}); err != nil {
 		return "", err
 	}
 	return name, nil

@@ -31,25 +31,15 @@ func (k principalKind) verb(verb, suffix string) string {
 	return "iam:" + verb + "User" + suffix
 }
 
-// resource returns the principal's ARN for authorization.
-func (s *Service) principalResource(ctx context.Context, k principalKind, account, name string) string {
-	if k.kind == store.PrincipalRole {
-		return s.roleResource(ctx, account, name)
-	}
-	if u, err := s.store.GetUser(ctx, account, name); err == nil {
-		return u.ARN
-	}
-	return entityARN(account, "user", "/", name)
-}
-
 func (k principalKind) notFound(name string) error {
 	return errorf(CodeNoSuchEntity, "The %s with name %s cannot be found.", k.noun, name)
 }
 
-// principal authorizes action on the principal, checks its name and that
-// it exists.
-func (s *Service) principal(ctx context.Context, caller Caller, k principalKind, action, name string) (store.Principal, error) {
-	if err := s.Authorize(ctx, caller, action, s.principalResource(ctx, k, caller.Account, name)); err != nil {
+// principal authorizes action on the principal (with the request's keys
+// req), checks its name and that it exists.
+func (s *Service) principal(ctx context.Context, caller Caller, k principalKind, action, name string, req Keys) (store.Principal, error) {
+	arn, keys := s.principalTarget(ctx, k, caller.Account, name)
+	if err := s.Authorize(ctx, caller, action, arn, keys.with(req)); err != nil {
 		return store.Principal{}, err
 	}
 	max := MaxRoleNameLen
@@ -75,7 +65,7 @@ func (s *Service) principal(ctx context.Context, caller Caller, k principalKind,
 }
 
 func (s *Service) attach(ctx context.Context, caller Caller, k principalKind, name, arn string) error {
-	p, err := s.principal(ctx, caller, k, k.verb("Attach", "Policy"), name)
+	p, err := s.principal(ctx, caller, k, k.verb("Attach", "Policy"), name, Keys{PolicyARN: arn})
 	if err != nil {
 		return err
 	}
@@ -101,7 +91,7 @@ func (s *Service) attach(ctx context.Context, caller Caller, k principalKind, na
 }
 
 func (s *Service) detach(ctx context.Context, caller Caller, k principalKind, name, arn string) error {
-	p, err := s.principal(ctx, caller, k, k.verb("Detach", "Policy"), name)
+	p, err := s.principal(ctx, caller, k, k.verb("Detach", "Policy"), name, Keys{PolicyARN: arn})
 	if err != nil {
 		return err
 	}
@@ -121,7 +111,7 @@ type AttachedPolicy struct {
 }
 
 func (s *Service) listAttached(ctx context.Context, caller Caller, k principalKind, name, pathPrefix string, page PageRequest) (Page[AttachedPolicy], error) {
-	p, err := s.principal(ctx, caller, k, strings.Replace(k.verb("List", "Policies"), "iam:List", "iam:ListAttached", 1), name)
+	p, err := s.principal(ctx, caller, k, strings.Replace(k.verb("List", "Policies"), "iam:List", "iam:ListAttached", 1), name, Keys{})
 	if err != nil {
 		return Page[AttachedPolicy]{}, err
 	}
@@ -179,7 +169,7 @@ func (s *Service) ListAttachedUserPolicies(ctx context.Context, caller Caller, u
 // Inline policies.
 
 func (s *Service) putInline(ctx context.Context, caller Caller, k principalKind, name, policyName, document string) error {
-	p, err := s.principal(ctx, caller, k, k.verb("Put", "Policy"), name)
+	p, err := s.principal(ctx, caller, k, k.verb("Put", "Policy"), name, Keys{})
 	if err != nil {
 		return err
 	}
@@ -216,7 +206,7 @@ func (k principalKind) noInline(name string) error {
 }
 
 func (s *Service) getInline(ctx context.Context, caller Caller, k principalKind, name, policyName string) (store.InlinePolicy, error) {
-	p, err := s.principal(ctx, caller, k, k.verb("Get", "Policy"), name)
+	p, err := s.principal(ctx, caller, k, k.verb("Get", "Policy"), name, Keys{})
 	if err != nil {
 		return store.InlinePolicy{}, err
 	}
@@ -231,7 +221,7 @@ func (s *Service) getInline(ctx context.Context, caller Caller, k principalKind,
 }
 
 func (s *Service) listInline(ctx context.Context, caller Caller, k principalKind, name string, page PageRequest) (Page[string], error) {
-	p, err := s.principal(ctx, caller, k, k.verb("List", "Policies"), name)
+	p, err := s.principal(ctx, caller, k, k.verb("List", "Policies"), name, Keys{})
 	if err != nil {
 		return Page[string]{}, err
 	}
@@ -247,7 +237,7 @@ func (s *Service) listInline(ctx context.Context, caller Caller, k principalKind
 }
 
 func (s *Service) deleteInline(ctx context.Context, caller Caller, k principalKind, name, policyName string) error {
-	p, err := s.principal(ctx, caller, k, k.verb("Delete", "Policy"), name)
+	p, err := s.principal(ctx, caller, k, k.verb("Delete", "Policy"), name, Keys{})
 	if err != nil {
 		return err
 	}

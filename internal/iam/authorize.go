@@ -12,11 +12,13 @@ import (
 )
 
 // Authorize decides whether caller may perform action (iam:CreateRole) on
-// resource (an ARN). The root user is always allowed; an IAM user or a role
-// session is allowed when its identity policies (attached managed policies
-// at their default versions, and inline policies) allow. A denial is an
-// *Error with code AccessDenied and AWS's message.
-func (s *Service) Authorize(ctx context.Context, caller Caller, action, resource string) error {
+// resource (an ARN), with the condition keys that the resource and the
+// request give (keys) besides the caller's own. The root user is always
+// allowed; an IAM user or a role session is allowed when its identity
+// policies (attached managed policies at their default versions, and
+// inline policies) allow. A denial is an *Error with code AccessDenied and
+// AWS's message.
+func (s *Service) Authorize(ctx context.Context, caller Caller, action, resource string, keys Keys) error {
 	if caller.Root && caller.Session == nil {
 		report(ctx, Decision{Action: action, Resource: resource, Decision: "allowed", Reason: "root"})
 		return nil
@@ -41,9 +43,10 @@ func (s *Service) Authorize(ctx context.Context, caller Caller, action, resource
 	for k, v := range id.Context {
 		req.Context.Set(k, v)
 	}
+	keys.Apply(&req.Context, action)
 	var res authz.Result
 	authz.Evaluate(req, &id.Set, &res)
-	d := Decision{Action: action, Resource: resource, Decision: res.Decision.String(), Reason: res.Reason.String()}
+	d := Decision{Action: action, Resource: resource, Decision: res.Decision.String(), Reason: res.Reason.String(), Keys: req.Context}
 	for _, r := range res.Statements {
 		d.Statements = append(d.Statements, r.Ref())
 	}

@@ -35,7 +35,9 @@ func (s *Service) setBoundary(ctx context.Context, caller Caller, k principalKin
 		verb = "Delete"
 	}
 	action := k.verb(verb, "PermissionsBoundary")
-	if _, err := s.principal(ctx, caller, k, action, name); err != nil {
+	// Setting a boundary, the request's is iam:PermissionsBoundary;
+	// removing one, the entity's.
+	if _, err := s.principal(ctx, caller, k, action, name, Keys{PermissionsBoundary: arn}); err != nil {
 		return err
 	}
 	if arn != "" {

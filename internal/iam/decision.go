@@ -16,13 +16,24 @@ type Decision struct {
 	Decision         string // allowed, explicitDeny, implicitDeny
 	Reason           string
 	Statements       []string // <policy>/<Sid or #index>
+	// Keys are the condition keys of the request as the engine saw them
+	// (empty when nothing was evaluated, as for the root user).
+	Keys policy.Context
 }
 
 type decisionKey struct{}
 
 // WithDecisionHook returns a context under which Authorize reports each
-// decision to fn; the HTTP edge uses it to fill the audit record.
+// decision to fn; the HTTP edge uses it to fill the audit record. Hooks
+// nest: a hook that ctx already has sees each decision after fn.
 func WithDecisionHook(ctx context.Context, fn func(Decision)) context.Context {
+	if outer, ok := ctx.Value(decisionKey{}).(func(Decision)); ok {
+		inner := fn
+		fn = func(d Decision) {
+			inner(d)
+			outer(d)
+		}
+	}
 	return context.WithValue(ctx, decisionKey{}, fn)
 }
 

@@ -61,7 +61,7 @@ type detailEntry struct {
 // managed policies with their relationships, filtered by kind (no filter:
 // every kind) and paged over all kinds together. The account has no groups.
 func (s *Service) GetAccountAuthorizationDetails(ctx context.Context, caller Caller, filter []string, page PageRequest) (AuthorizationDetails, error) {
-	if err := s.Authorize(ctx, caller, "iam:GetAccountAuthorizationDetails", "*"); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:GetAccountAuthorizationDetails", "*", Keys{}); err != nil {
 		return AuthorizationDetails{}, err
 	}
 	for _, f := range filter {

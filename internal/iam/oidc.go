@@ -30,7 +30,7 @@ func noSuchProvider(arn string) error {
 func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, caller Caller, in CreateOIDCProviderInput) (store.OIDCProvider, error) {
 	url, urlErr := NormalizeOIDCURL(in.URL)
 	arn := OIDCProviderARN(caller.Account, url)
-	if err := s.Authorize(ctx, caller, "iam:CreateOpenIDConnectProvider", arn); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:CreateOpenIDConnectProvider", arn, Keys{RequestTags: in.Tags}); err != nil {
 		return store.OIDCProvider{}, err
 	}
 	if urlErr != nil {
@@ -68,7 +68,7 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, caller Caller
 
 // GetOpenIDConnectProvider returns a provider of the caller's account.
 func (s *Service) GetOpenIDConnectProvider(ctx context.Context, caller Caller, arn string) (store.OIDCProvider, error) {
-	if err := s.Authorize(ctx, caller, "iam:GetOpenIDConnectProvider", arn); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:GetOpenIDConnectProvider", arn, s.providerTarget(ctx, caller, arn)); err != nil {
 		return store.OIDCProvider{}, err
 	}
 	return s.getProvider(ctx, caller.Account, arn)
@@ -87,7 +87,7 @@ func (s *Service) getProvider(ctx context.Context, account, arn string) (store.O
 
 // ListOpenIDConnectProviders lists the account's providers, by ARN.
 func (s *Service) ListOpenIDConnectProviders(ctx context.Context, caller Caller) ([]store.OIDCProvider, error) {
-	if err := s.Authorize(ctx, caller, "iam:ListOpenIDConnectProviders", "*"); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:ListOpenIDConnectProviders", "*", Keys{}); err != nil {
 		return nil, err
 	}
 	ps, err := s.store.ListOIDCProviders(ctx, caller.Account)
@@ -99,7 +99,7 @@ func (s *Service) ListOpenIDConnectProviders(ctx context.Context, caller Caller)
 
 // DeleteOpenIDConnectProvider deletes a provider.
 func (s *Service) DeleteOpenIDConnectProvider(ctx context.Context, caller Caller, arn string) error {
-	if err := s.Authorize(ctx, caller, "iam:DeleteOpenIDConnectProvider", arn); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:DeleteOpenIDConnectProvider", arn, s.providerTarget(ctx, caller, arn)); err != nil {
 		return err
 	}
 	if _, err := s.getProvider(ctx, caller.Account, arn); err != nil {
@@ -114,8 +114,10 @@ func (s *Service) DeleteOpenIDConnectProvider(ctx context.Context, caller Caller
 	return nil
 }
 
-func (s *Service) updateProvider(ctx context.Context, caller Caller, action, arn string, update func(*store.OIDCProvider) error) error {
-	if err := s.Authorize(ctx, caller, action, arn); err != nil {
+// updateProvider authorizes action on a provider (with the request's keys
+// req) and applies update.
+func (s *Service) updateProvider(ctx context.Context, caller Caller, action, arn string, req Keys, update func(*store.OIDCProvider) error) error {
+	if err := s.Authorize(ctx, caller, action, arn, s.providerTarget(ctx, caller, arn).with(req)); err != nil {
 		return err
 	}
 	if _, err := s.getProvider(ctx, caller.Account, arn); err != nil {
@@ -137,7 +139,7 @@ func (s *Service) updateProvider(ctx context.Context, caller Caller, action, arn
 // AddClientIDToOpenIDConnectProvider adds a client id (audience); adding
 // one the provider has changes nothing.
 func (s *Service) AddClientIDToOpenIDConnectProvider(ctx context.Context, caller Caller, arn, clientID string) error {
-	return s.updateProvider(ctx, caller, "iam:AddClientIDToOpenIDConnectProvider", arn, func(p *store.OIDCProvider) error {
+	return s.updateProvider(ctx, caller, "iam:AddClientIDToOpenIDConnectProvider", arn, Keys{}, func(p *store.OIDCProvider) error {
 		if slices.Contains(p.ClientIDs, clientID) {
 			return nil
 		}
@@ -153,7 +155,7 @@ func (s *Service) AddClientIDToOpenIDConnectProvider(ctx context.Context, caller
 // RemoveClientIDFromOpenIDConnectProvider removes a client id; removing
 // one the provider lacks changes nothing.
 func (s *Service) RemoveClientIDFromOpenIDConnectProvider(ctx context.Context, caller Caller, arn, clientID string) error {
-	return s.updateProvider(ctx, caller, "iam:RemoveClientIDFromOpenIDConnectProvider", arn, func(p *store.OIDCProvider) error {
+	return s.updateProvider(ctx, caller, "iam:RemoveClientIDFromOpenIDConnectProvider", arn, Keys{}, func(p *store.OIDCProvider) error {
 		p.ClientIDs = slices.DeleteFunc(slices.Clone(p.ClientIDs), func(id string) bool { return id == clientID })
 		if len(p.ClientIDs) == 0 {
 			p.ClientIDs = nil
@@ -166,7 +168,7 @@ func (s *Service) RemoveClientIDFromOpenIDConnectProvider(ctx context.Context, c
 func (s *Service) UpdateOpenIDConnectProviderThumbprint(ctx context.Context, caller Caller, arn string, thumbprints []string) error {
 	tps, err := ValidateThumbprints(thumbprints)
 	if err != nil {
-		if aerr := s.Authorize(ctx, caller, "iam:UpdateOpenIDConnectProviderThumbprint", arn); aerr != nil {
+		if aerr := s.Authorize(ctx, caller, "iam:UpdateOpenIDConnectProviderThumbprint", arn, s.providerTarget(ctx, caller, arn)); aerr != nil {
 			return aerr
 		}
 		return err
@@ -174,7 +176,7 @@ func (s *Service) UpdateOpenIDConnectProviderThumbprint(ctx context.Context, cal
 	if len(tps) == 0 {
 		tps = nil
 	}
-	return s.updateProvider(ctx, caller, "iam:UpdateOpenIDConnectProviderThumbprint", arn, func(p *store.OIDCProvider) error {
+	return s.updateProvider(ctx, caller, "iam:UpdateOpenIDConnectProviderThumbprint", arn, Keys{}, func(p *store.OIDCProvider) error {
 		p.Thumbprints = tps
 		return nil
 	})

@@ -28,7 +28,7 @@ type CreatePolicyInput struct {
 func (s *Service) CreatePolicy(ctx context.Context, caller Caller, in CreatePolicyInput) (store.ManagedPolicy, error) {
 	path := defaultPath(in.Path)
 	arn := entityARN(caller.Account, "policy", path, in.PolicyName)
-	if err := s.Authorize(ctx, caller, "iam:CreatePolicy", arn); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:CreatePolicy", arn, Keys{RequestTags: in.Tags}); err != nil {
 		return store.ManagedPolicy{}, err
 	}
 	if err := ValidateName(in.PolicyName, "policyName", MaxPolicyNameLen); err != nil {
@@ -69,7 +69,7 @@ func (s *Service) CreatePolicy(ctx context.Context, caller Caller, in CreatePoli
 
 // GetPolicy returns a managed policy visible to the caller's account.
 func (s *Service) GetPolicy(ctx context.Context, caller Caller, arn string) (store.ManagedPolicy, error) {
-	if err := s.Authorize(ctx, caller, "iam:GetPolicy", arn); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:GetPolicy", arn, s.policyTarget(ctx, caller, arn)); err != nil {
 		return store.ManagedPolicy{}, err
 	}
 	return s.getPolicy(ctx, caller.Account, arn)
@@ -119,7 +119,7 @@ type PolicyVersion struct {
 
 // GetPolicyVersion returns one version of a managed policy.
 func (s *Service) GetPolicyVersion(ctx context.Context, caller Caller, arn, versionID string) (PolicyVersion, error) {
-	if err := s.Authorize(ctx, caller, "iam:GetPolicyVersion", arn); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:GetPolicyVersion", arn, s.policyTarget(ctx, caller, arn)); err != nil {
 		return PolicyVersion{}, err
 	}
 	p, err := s.getPolicy(ctx, caller.Account, arn)
@@ -144,7 +144,7 @@ type ListPoliciesInput struct {
 
 // ListPolicies lists the managed policies visible to the account.
 func (s *Service) ListPolicies(ctx context.Context, caller Caller, in ListPoliciesInput) (Page[store.ManagedPolicy], error) {
-	if err := s.Authorize(ctx, caller, "iam:ListPolicies", entityARN(caller.Account, "policy", "/", "")); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:ListPolicies", entityARN(caller.Account, "policy", "/", ""), Keys{}); err != nil {
 		return Page[store.ManagedPolicy]{}, err
 	}
 	var scope store.PolicyScope
@@ -171,7 +171,7 @@ func (s *Service) ListPolicies(ctx context.Context, caller Caller, in ListPolici
 // DeletePolicy deletes a customer-managed policy that is attached nowhere
 // and has only its default version.
 func (s *Service) DeletePolicy(ctx context.Context, caller Caller, arn string) error {
-	if err := s.Authorize(ctx, caller, "iam:DeletePolicy", arn); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:DeletePolicy", arn, s.policyTarget(ctx, caller, arn)); err != nil {
 		return err
 	}
 	p, err := s.ownPolicy(ctx, caller.Account, arn)
@@ -233,7 +233,7 @@ func (s *Service) updatePolicy(ctx context.Context, account, arn string, update 
 
 // CreatePolicyVersion adds a version to a policy, at most 5 in all.
 func (s *Service) CreatePolicyVersion(ctx context.Context, caller Caller, arn, document string, setAsDefault bool) (PolicyVersion, error) {
-	if err := s.Authorize(ctx, caller, "iam:CreatePolicyVersion", arn); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:CreatePolicyVersion", arn, s.policyTarget(ctx, caller, arn)); err != nil {
 		return PolicyVersion{}, err
 	}
 	if err := checkDocument(document, policy.Identity, policy.Options{}); err != nil {
@@ -265,7 +265,7 @@ func (s *Service) CreatePolicyVersion(ctx context.Context, caller Caller, arn, d
 
 // ListPolicyVersions lists a policy's versions, newest first.
 func (s *Service) ListPolicyVersions(ctx context.Context, caller Caller, arn string, page PageRequest) (Page[PolicyVersion], error) {
-	if err := s.Authorize(ctx, caller, "iam:ListPolicyVersions", arn); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:ListPolicyVersions", arn, s.policyTarget(ctx, caller, arn)); err != nil {
 		return Page[PolicyVersion]{}, err
 	}
 	p, err := s.getPolicy(ctx, caller.Account, arn)
@@ -286,7 +286,7 @@ func (s *Service) ListPolicyVersions(ctx context.Context, caller Caller, arn str
 
 // DeletePolicyVersion deletes a version that is not the default.
 func (s *Service) DeletePolicyVersion(ctx context.Context, caller Caller, arn, versionID string) error {
-	if err := s.Authorize(ctx, caller, "iam:DeletePolicyVersion", arn); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:DeletePolicyVersion", arn, s.policyTarget(ctx, caller, arn)); err != nil {
 		return err
 	}
 	_, err := s.updatePolicy(ctx, caller.Account, arn, func(p *store.ManagedPolicy) error {
@@ -306,7 +306,7 @@ func (s *Service) DeletePolicyVersion(ctx context.Context, caller Caller, arn, v
 
 // SetDefaultPolicyVersion makes a version the default.
 func (s *Service) SetDefaultPolicyVersion(ctx context.Context, caller Caller, arn, versionID string) error {
-	if err := s.Authorize(ctx, caller, "iam:SetDefaultPolicyVersion", arn); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:SetDefaultPolicyVersion", arn, s.policyTarget(ctx, caller, arn)); err != nil {
 		return err
 	}
 	_, err := s.updatePolicy(ctx, caller.Account, arn, func(p *store.ManagedPolicy) error {

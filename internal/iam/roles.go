@@ -63,15 +63,6 @@ func noSuchRole(name string) error {
 	return errorf(CodeNoSuchEntity, "The role with name %s cannot be found.", name)
 }
 
-// roleResource is the ARN a role operation is authorized on: the role's
-// own ARN (with its path) when it exists.
-func (s *Service) roleResource(ctx context.Context, account, name string) string {
-	if r, err := s.store.GetRole(ctx, account, name); err == nil {
-		return r.ARN
-	}
-	return entityARN(account, "role", "/", name)
-}
-
 // CreateRoleInput is CreateRole's input.
 type CreateRoleInput struct {
 	RoleName                 string
@@ -87,7 +78,7 @@ type CreateRoleInput struct {
 func (s *Service) CreateRole(ctx context.Context, caller Caller, in CreateRoleInput) (store.Role, error) {
 	path := defaultPath(in.Path)
 	arn := entityARN(caller.Account, "role", path, in.RoleName)
-	if err := s.Authorize(ctx, caller, "iam:CreateRole", arn); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:CreateRole", arn, Keys{RequestTags: in.Tags, PermissionsBoundary: in.PermissionsBoundary}); err != nil {
 		return store.Role{}, err
 	}
 	if err := ValidateName(in.RoleName, "roleName", MaxRoleNameLen); err != nil {
@@ -166,7 +157,7 @@ func (s *Service) checkBoundary(ctx context.Context, account, arn string) error 
 
 // GetRole returns a role.
 func (s *Service) GetRole(ctx context.Context, caller Caller, name string) (store.Role, error) {
-	if err := s.Authorize(ctx, caller, "iam:GetRole", s.roleResource(ctx, caller.Account, name)); err != nil {
+	if err := s.authorizeRole(ctx, caller, "iam:GetRole", name, Keys{}); err != nil {
 		return store.Role{}, err
 	}
 	r, err := s.getRole(ctx, caller.Account, name)
@@ -198,7 +189,7 @@ type ListInput struct {
 
 // ListRoles lists the account's roles under a path prefix, by name.
 func (s *Service) ListRoles(ctx context.Context, caller Caller, in ListInput) (Page[store.Role], error) {
-	if err := s.Authorize(ctx, caller, "iam:ListRoles", entityARN(caller.Account, "role", "/", "")); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:ListRoles", entityARN(caller.Account, "role", "/", ""), Keys{}); err != nil {
 		return Page[store.Role]{}, err
 	}
 	if err := validatePathPrefix(in.PathPrefix); err != nil {
@@ -237,7 +228,7 @@ func validatePathPrefix(p string) error {
 
 // DeleteRole deletes a role that has no policies.
 func (s *Service) DeleteRole(ctx context.Context, caller Caller, name string) error {
-	if err := s.Authorize(ctx, caller, "iam:DeleteRole", s.roleResource(ctx, caller.Account, name)); err != nil {
+	if err := s.authorizeRole(ctx, caller, "iam:DeleteRole", name, Keys{}); err != nil {
 		return err
 	}
 	if _, err := s.getRole(ctx, caller.Account, name); err != nil {
@@ -261,9 +252,17 @@ func (s *Service) DeleteRole(ctx context.Context, caller Caller, name string) er
 	return nil
 }
 
-// updateRole authorizes action on the role and applies update.
-func (s *Service) updateRole(ctx context.Context, caller Caller, action, name string, update func(*store.Role) error) (store.Role, error) {
-	if err := s.Authorize(ctx, caller, action, s.roleResource(ctx, caller.Account, name)); err != nil {
+// authorizeRole authorizes action on a role, with the role's keys and
+// those of the request (req).
+func (s *Service) authorizeRole(ctx context.Context, caller Caller, action, name string, req Keys) error {
+	arn, keys := s.roleTarget(ctx, caller.Account, name)
+	return s.Authorize(ctx, caller, action, arn, keys.with(req))
+}
+
+// updateRole authorizes action on the role (with the request's keys req)
+// and applies update.
+func (s *Service) updateRole(ctx context.Context, caller Caller, action, name string, req Keys, update func(*store.Role) error) (store.Role, error) {
+	if err := s.authorizeRole(ctx, caller, action, name, req); err != nil {
 		return store.Role{}, err
 	}
 	if err := ValidateName(name, "roleName", MaxRoleNameLen); err != nil {
@@ -286,12 +285,12 @@ func (s *Service) updateRole(ctx context.Context, caller Caller, action, name st
 func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller Caller, name, document string) error {
 	ids, err := s.bindTrust(ctx, document)
 	if err != nil {
-		if aerr := s.Authorize(ctx, caller, "iam:UpdateAssumeRolePolicy", s.roleResource(ctx, caller.Account, name)); aerr != nil {
+		if aerr := s.authorizeRole(ctx, caller, "iam:UpdateAssumeRolePolicy", name, Keys{}); aerr != nil {
 			return aerr
 		}
 		return err
 	}
-	_, err = s.updateRole(ctx, caller, "iam:UpdateAssumeRolePolicy", name, func(r *store.Role) error {
+	_, err = s.updateRole(ctx, caller, "iam:UpdateAssumeRolePolicy", name, Keys{}, func(r *store.Role) error {
 		r.AssumeRolePolicyDocument = document
 		r.TrustPrincipalIDs = ids
 		return nil
@@ -301,7 +300,7 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, caller Caller, nam
 
 // GetRoleAs returns a role after authorizing action on it.
 func (s *Service) GetRoleAs(ctx context.Context, caller Caller, action, name string) (store.Role, error) {
-	if err := s.Authorize(ctx, caller, action, s.roleResource(ctx, caller.Account, name)); err != nil {
+	if err := s.authorizeRole(ctx, caller, action, name, Keys{}); err != nil {
 		return store.Role{}, err
 	}
 	return s.getRole(ctx, caller.Account, name)
@@ -340,7 +339,7 @@ func (s *Service) updateRoleSettings(ctx context.Context, caller Caller, action 
 			return store.Role{}, err
 		}
 	}
-	return s.updateRole(ctx, caller, action, in.RoleName, func(r *store.Role) error {
+	return s.updateRole(ctx, caller, action, in.RoleName, Keys{}, func(r *store.Role) error {
 		if in.Description != nil {
 			r.Description = *in.Description
 		}

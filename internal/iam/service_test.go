@@ -422,7 +422,7 @@ func TestAuthorize(t *testing.T) {
 	// A caller that is neither root nor a known user is denied.
 	_, err = e.svc.ListRoles(ctx, iam.Caller{Account: acct, ARN: "arn:aws:iam::111122223333:user/ghost", UserName: "ghost"}, iam.ListInput{})
 	wantCode(t, err, iam.CodeAccessDenied)
-	if err := e.svc.Authorize(context.Background(), root, "iam:DeleteAccount", "*"); err != nil {
+	if err := e.svc.Authorize(context.Background(), root, "iam:DeleteAccount", "*", iam.Keys{}); err != nil {
 		t.Fatalf("root denied: %v", err)
 	}
 }

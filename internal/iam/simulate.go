@@ -92,7 +92,7 @@ func (sim *simulation) add(name, typ, doc string, k policy.Kind) (*policy.Policy
 // SimulateCustomPolicy evaluates each action on each resource against the
 // policies given.
 func (s *Service) SimulateCustomPolicy(ctx context.Context, caller Caller, in SimulateInput) (Page[EvaluationResult], error) {
-	if err := s.Authorize(ctx, caller, "iam:SimulateCustomPolicy", "*"); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:SimulateCustomPolicy", "*", Keys{}); err != nil {
 		return Page[EvaluationResult]{}, err
 	}
 	if len(in.PolicyInputList) == 0 {
@@ -118,7 +118,7 @@ func (s *Service) SimulateCustomPolicy(ctx context.Context, caller Caller, in Si
 // given in PolicyInputList, and its permissions boundary (or the one
 // given in PermissionsBoundaryPolicyInputList instead).
 func (s *Service) SimulatePrincipalPolicy(ctx context.Context, caller Caller, in SimulateInput) (Page[EvaluationResult], error) {
-	if err := s.Authorize(ctx, caller, "iam:SimulatePrincipalPolicy", in.PolicySourceARN); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:SimulatePrincipalPolicy", in.PolicySourceARN, s.entityTarget(ctx, caller, in.PolicySourceARN)); err != nil {
 		return Page[EvaluationResult]{}, err
 	}
 	a, err := arn.Parse(in.PolicySourceARN)

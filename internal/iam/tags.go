@@ -10,11 +10,11 @@ import (
 
 // tagged is what differs between the kinds of entity that carry tags:
 // the noun in the action names and how one entity's tags are read and
-// replaced.
+// replaced (authorized with the request's keys req).
 type tagged struct {
 	noun   string // "Role", "User", "OpenIDConnectProvider", "Policy"
 	get    func(ctx context.Context, caller Caller, action, id string) ([]store.Tag, error)
-	update func(ctx context.Context, caller Caller, action, id string, f func([]store.Tag) ([]store.Tag, error)) error
+	update func(ctx context.Context, caller Caller, action, id string, req Keys, f func([]store.Tag) ([]store.Tag, error)) error
 }
 
 // TagOps are the Tag, Untag and List...Tags operations of one kind of
@@ -31,8 +31,8 @@ func (s *Service) RoleTags() TagOps {
 			r, err := s.GetRoleAs(ctx, caller, action, name)
 			return r.Tags, err
 		},
-		update: func(ctx context.Context, caller Caller, action, name string, f func([]store.Tag) ([]store.Tag, error)) error {
-			_, err := s.updateRole(ctx, caller, action, name, func(r *store.Role) (err error) {
+		update: func(ctx context.Context, caller Caller, action, name string, req Keys, f func([]store.Tag) ([]store.Tag, error)) error {
+			_, err := s.updateRole(ctx, caller, action, name, req, func(r *store.Role) (err error) {
 				r.Tags, err = f(r.Tags)
 				return err
 			})
@@ -49,8 +49,8 @@ func (s *Service) UserTags() TagOps {
 			u, err := s.getUserAs(ctx, caller, action, name)
 			return u.Tags, err
 		},
-		update: func(ctx context.Context, caller Caller, action, name string, f func([]store.Tag) ([]store.Tag, error)) error {
-			_, err := s.updateUser(ctx, caller, action, name, func(u *store.User) (err error) {
+		update: func(ctx context.Context, caller Caller, action, name string, req Keys, f func([]store.Tag) ([]store.Tag, error)) error {
+			_, err := s.updateUser(ctx, caller, action, name, req, func(u *store.User) (err error) {
 				u.Tags, err = f(u.Tags)
 				return err
 			})
@@ -64,14 +64,14 @@ func (s *Service) OIDCProviderTags() TagOps {
 	return TagOps{tagged{
 		noun: "OpenIDConnectProvider",
 		get: func(ctx context.Context, caller Caller, action, arn string) ([]store.Tag, error) {
-			if err := s.Authorize(ctx, caller, action, arn); err != nil {
+			if err := s.Authorize(ctx, caller, action, arn, s.providerTarget(ctx, caller, arn)); err != nil {
 				return nil, err
 			}
 			p, err := s.getProvider(ctx, caller.Account, arn)
 			return p.Tags, err
 		},
-		update: func(ctx context.Context, caller Caller, action, arn string, f func([]store.Tag) ([]store.Tag, error)) error {
-			return s.updateProvider(ctx, caller, action, arn, func(p *store.OIDCProvider) (err error) {
+		update: func(ctx context.Context, caller Caller, action, arn string, req Keys, f func([]store.Tag) ([]store.Tag, error)) error {
+			return s.updateProvider(ctx, caller, action, arn, req, func(p *store.OIDCProvider) (err error) {
 				p.Tags, err = f(p.Tags)
 				return err
 			})
@@ -84,14 +84,14 @@ func (s *Service) PolicyTags() TagOps {
 	return TagOps{tagged{
 		noun: "Policy",
 		get: func(ctx context.Context, caller Caller, action, arn string) ([]store.Tag, error) {
-			if err := s.Authorize(ctx, caller, action, arn); err != nil {
+			if err := s.Authorize(ctx, caller, action, arn, s.policyTarget(ctx, caller, arn)); err != nil {
 				return nil, err
 			}
 			p, err := s.getPolicy(ctx, caller.Account, arn)
 			return p.Tags, err
 		},
-		update: func(ctx context.Context, caller Caller, action, arn string, f func([]store.Tag) ([]store.Tag, error)) error {
-			if err := s.Authorize(ctx, caller, action, arn); err != nil {
+		update: func(ctx context.Context, caller Caller, action, arn string, req Keys, f func([]store.Tag) ([]store.Tag, error)) error {
+			if err := s.Authorize(ctx, caller, action, arn, s.policyTarget(ctx, caller, arn).with(req)); err != nil {
 				return err
 			}
 			_, err := s.updatePolicy(ctx, caller.Account, arn, func(p *store.ManagedPolicy) (err error) {
@@ -112,7 +112,7 @@ func (o TagOps) Tag(ctx context.Context, caller Caller, id string, tags []Tag) e
 	if err := ValidateTags(tags); err != nil {
 		return err
 	}
-	return o.k.update(ctx, caller, "iam:Tag"+o.k.noun, id, func(old []store.Tag) ([]store.Tag, error) {
+	return o.k.update(ctx, caller, "iam:Tag"+o.k.noun, id, Keys{RequestTags: tags}, func(old []store.Tag) ([]store.Tag, error) {
 		return mergeTags(old, tags)
 	})
 }
@@ -123,7 +123,7 @@ func (o TagOps) Untag(ctx context.Context, caller Caller, id string, keys []stri
 	if len(keys) > MaxTags {
 		return constraint("["+itoa(len(keys))+" keys]", "tagKeys", "Member must have length less than or equal to 50")
 	}
-	return o.k.update(ctx, caller, "iam:Untag"+o.k.noun, id, func(old []store.Tag) ([]store.Tag, error) {
+	return o.k.update(ctx, caller, "iam:Untag"+o.k.noun, id, Keys{TagKeys: keys}, func(old []store.Tag) ([]store.Tag, error) {
 		return removeTags(old, keys), nil
 	})
 }

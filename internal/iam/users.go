@@ -20,7 +20,7 @@ type CreateUserInput struct {
 func (s *Service) CreateUser(ctx context.Context, caller Caller, in CreateUserInput) (store.User, error) {
 	path := defaultPath(in.Path)
 	arn := entityARN(caller.Account, "user", path, in.UserName)
-	if err := s.Authorize(ctx, caller, "iam:CreateUser", arn); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:CreateUser", arn, Keys{RequestTags: in.Tags, PermissionsBoundary: in.PermissionsBoundary}); err != nil {
 		return store.User{}, err
 	}
 	if err := ValidateName(in.UserName, "userName", MaxUserNameLen); err != nil {
@@ -69,7 +69,7 @@ func (s *Service) GetUser(ctx context.Context, caller Caller, name string) (stor
 		// The root user, as IAM describes it.
 		return store.User{AccountID: caller.Account, ID: caller.Account, ARN: caller.ARN}, nil
 	}
-	if err := s.Authorize(ctx, caller, "iam:GetUser", s.principalResource(ctx, userKind, caller.Account, name)); err != nil {
+	if err := s.authorizeUser(ctx, caller, "iam:GetUser", name, Keys{}); err != nil {
 		return store.User{}, err
 	}
 	return s.getUser(ctx, caller.Account, name)
@@ -91,7 +91,7 @@ func (s *Service) getUser(ctx context.Context, account, name string) (store.User
 
 // ListUsers lists the account's users under a path prefix, by name.
 func (s *Service) ListUsers(ctx context.Context, caller Caller, in ListInput) (Page[store.User], error) {
-	if err := s.Authorize(ctx, caller, "iam:ListUsers", entityARN(caller.Account, "user", "/", "")); err != nil {
+	if err := s.Authorize(ctx, caller, "iam:ListUsers", entityARN(caller.Account, "user", "/", ""), Keys{}); err != nil {
 		return Page[store.User]{}, err
 	}
 	if err := validatePathPrefix(in.PathPrefix); err != nil {
@@ -106,7 +106,7 @@ func (s *Service) ListUsers(ctx context.Context, caller Caller, in ListInput) (P
 
 // DeleteUser deletes a user without access keys or policies.
 func (s *Service) DeleteUser(ctx context.Context, caller Caller, name string) error {
-	if err := s.Authorize(ctx, caller, "iam:DeleteUser", s.principalResource(ctx, userKind, caller.Account, name)); err != nil {
+	if err := s.authorizeUser(ctx, caller, "iam:DeleteUser", name, Keys{}); err != nil {
 		return err
 	}
 	if _, err := s.getUser(ctx, caller.Account, name); err != nil {
@@ -133,17 +133,25 @@ func (s *Service) DeleteUser(ctx context.Context, caller Caller, name string) er
 	return nil
 }
 
+// authorizeUser authorizes action on a user, with the user's keys and
+// those of the request (req).
+func (s *Service) authorizeUser(ctx context.Context, caller Caller, action, name string, req Keys) error {
+	arn, keys := s.principalTarget(ctx, userKind, caller.Account, name)
+	return s.Authorize(ctx, caller, action, arn, keys.with(req))
+}
+
 // getUserAs returns a user after authorizing action on it.
 func (s *Service) getUserAs(ctx context.Context, caller Caller, action, name string) (store.User, error) {
-	if err := s.Authorize(ctx, caller, action, s.principalResource(ctx, userKind, caller.Account, name)); err != nil {
+	if err := s.authorizeUser(ctx, caller, action, name, Keys{}); err != nil {
 		return store.User{}, err
 	}
 	return s.getUser(ctx, caller.Account, name)
 }
 
-// updateUser authorizes action on the user and applies update.
-func (s *Service) updateUser(ctx context.Context, caller Caller, action, name string, update func(*store.User) error) (store.User, error) {
-	if err := s.Authorize(ctx, caller, action, s.principalResource(ctx, userKind, caller.Account, name)); err != nil {
+// updateUser authorizes action on the user (with the request's keys req)
+// and applies update.
+func (s *Service) updateUser(ctx context.Context, caller Caller, action, name string, req Keys, update func(*store.User) error) (store.User, error) {
+	if err := s.authorizeUser(ctx, caller, action, name, req); err != nil {
 		return store.User{}, err
 	}
 	return s.applyUser(ctx, caller.Account, name, update)
@@ -181,7 +189,8 @@ type UpdateUserInput struct {
 // and policies follow it. As in IAM, the caller needs iam:UpdateUser on
 // the user's old and new ARNs.
 func (s *Service) UpdateUser(ctx context.Context, caller Caller, in UpdateUserInput) error {
-	if err := s.Authorize(ctx, caller, "iam:UpdateUser", s.principalResource(ctx, userKind, caller.Account, in.UserName)); err != nil {
+	arn, keys := s.principalTarget(ctx, userKind, caller.Account, in.UserName)
+	if err := s.Authorize(ctx, caller, "iam:UpdateUser", arn, keys); err != nil {
 		return err
 	}
 	if in.NewUserName != "" {
@@ -207,7 +216,8 @@ func (s *Service) UpdateUser(ctx context.Context, caller Caller, in UpdateUserIn
 	}
 	target := entityARN(caller.Account, "user", path, name)
 	if target != old.ARN {
-		if err := s.Authorize(ctx, caller, "iam:UpdateUser", target); err != nil {
+		// The user keeps its tags under its new ARN.
+		if err := s.Authorize(ctx, caller, "iam:UpdateUser", target, keys); err != nil {
 			return err
 		}
 	}

@@ -109,12 +109,12 @@ func statusID(account string) string {
 }
 
 // authorize lets only the management account's principals in, and those
-// only with the action allowed.
-func (s *Service) authorize(ctx context.Context, c iam.Caller, mgmt, action string) error {
+// only with the action allowed (given the request's condition keys).
+func (s *Service) authorize(ctx context.Context, c iam.Caller, mgmt, action string, keys iam.Keys) error {
 	if c.Account != mgmt {
 		return &Error{CodeAccessDenied, "You don't have permissions to access this resource: only the management account " + mgmt + " may call " + action + "."}
 	}
-	if err := s.iam.Authorize(ctx, c, action, "*"); err != nil {
+	if err := s.iam.Authorize(ctx, c, action, "*", keys); err != nil {
 		var ie *iam.Error
 		if errors.As(err, &ie) {
 			return &Error{CodeAccessDenied, ie.Message}
@@ -147,7 +147,7 @@ func (s *Service) DescribeOrganization(ctx context.Context, c iam.Caller) (Organ
 	if err != nil {
 		return Organization{}, err
 	}
-	if err := s.authorize(ctx, c, mgmt.ID, "organizations:DescribeOrganization"); err != nil {
+	if err := s.authorize(ctx, c, mgmt.ID, "organizations:DescribeOrganization", iam.Keys{}); err != nil {
 		return Organization{}, err
 	}
 	return s.organization(mgmt), nil
@@ -159,7 +159,7 @@ func (s *Service) ListAccounts(ctx context.Context, c iam.Caller) ([]Account, er
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, c, mgmt.ID, "organizations:ListAccounts"); err != nil {
+	if err := s.authorize(ctx, c, mgmt.ID, "organizations:ListAccounts", iam.Keys{}); err != nil {
 		return nil, err
 	}
 	out := make([]Account, 0, len(accts))
@@ -175,7 +175,7 @@ func (s *Service) DescribeAccount(ctx context.Context, c iam.Caller, id string) 
 	if err != nil {
 		return Account{}, err
 	}
-	if err := s.authorize(ctx, c, mgmt.ID, "organizations:DescribeAccount"); err != nil {
+	if err := s.authorize(ctx, c, mgmt.ID, "organizations:DescribeAccount", iam.Keys{}); err != nil {
 		return Account{}, err
 	}
 	for _, a := range accts {
@@ -188,12 +188,13 @@ func (s *Service) DescribeAccount(ctx context.Context, c iam.Caller, id string) 
 
 // CreateAccount creates a member account and its access role, at once
 // (AWS does it in the background; here the status is final on return).
-func (s *Service) CreateAccount(ctx context.Context, c iam.Caller, email, name, roleName string) (Status, error) {
+// The request's tags are its aws:RequestTag keys; accounts keep no tags.
+func (s *Service) CreateAccount(ctx context.Context, c iam.Caller, email, name, roleName string, tags []iam.Tag) (Status, error) {
 	mgmt, _, err := s.management(ctx)
 	if err != nil {
 		return Status{}, err
 	}
-	if err := s.authorize(ctx, c, mgmt.ID, "organizations:CreateAccount"); err != nil {
+	if err := s.authorize(ctx, c, mgmt.ID, "organizations:CreateAccount", iam.Keys{RequestTags: tags}); err != nil {
 		return Status{}, err
 	}
 	if n := len(email); n < 6 || n > 64 || strings.Count(email, "@") != 1 || strings.HasPrefix(email, "@") || strings.HasSuffix(email, "@") {
@@ -245,7 +246,7 @@ func (s *Service) DescribeCreateAccountStatus(ctx context.Context, c iam.Caller,
 	if err != nil {
 		return Status{}, err
 	}
-	if err := s.authorize(ctx, c, mgmt.ID, "organizations:DescribeCreateAccountStatus"); err != nil {
+	if err := s.authorize(ctx, c, mgmt.ID, "organizations:DescribeCreateAccountStatus", iam.Keys{}); err != nil {
 		return Status{}, err
 	}
 	for _, a := range accts {

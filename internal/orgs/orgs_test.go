@@ -58,7 +58,7 @@ func code(err error) string {
 func TestCreateAccount(t *testing.T) {
 	svc, st, mgmt := setup(t, true)
 	ctx := context.Background()
-	status, err := svc.CreateAccount(ctx, mgmt, "dev@example.com", "dev", "")
+	status, err := svc.CreateAccount(ctx, mgmt, "dev@example.com", "dev", "", nil)
 	if err != nil || status.State != "SUCCEEDED" || len(status.AccountID) != 12 || !strings.HasPrefix(status.ID, "car-") {
 		t.Fatalf("CreateAccount = %+v, %v", status, err)
 	}
@@ -79,7 +79,7 @@ func TestCreateAccount(t *testing.T) {
 		t.Fatalf("ListAccounts = %+v, %v", accts, err)
 	}
 	// The same email again fails as AWS reports it.
-	again, err := svc.CreateAccount(ctx, mgmt, "DEV@example.com", "dev2", "")
+	again, err := svc.CreateAccount(ctx, mgmt, "DEV@example.com", "dev2", "", nil)
 	if err != nil || again.State != "FAILED" || again.FailureReason != "EMAIL_ALREADY_EXISTS" {
 		t.Fatalf("duplicate email: %+v, %v", again, err)
 	}
@@ -95,7 +95,7 @@ func TestCreateAccount(t *testing.T) {
 		t.Fatalf("unknown status: %v", err)
 	}
 	for _, bad := range [][2]string{{"nope", "x"}, {"a@example.com", ""}, {"a@example.com", strings.Repeat("n", 51)}} {
-		if _, err := svc.CreateAccount(ctx, mgmt, bad[0], bad[1], ""); code(err) != orgs.CodeInvalidInput {
+		if _, err := svc.CreateAccount(ctx, mgmt, bad[0], bad[1], "", nil); code(err) != orgs.CodeInvalidInput {
 			t.Errorf("CreateAccount(%q, %q): %v", bad[0], bad[1], err)
 		}
 	}
@@ -105,7 +105,7 @@ func TestCreateAccount(t *testing.T) {
 func TestNoHalfAccount(t *testing.T) {
 	svc, st, mgmt := setup(t, false)
 	ctx := context.Background()
-	if _, err := svc.CreateAccount(ctx, mgmt, "dev@example.com", "dev", ""); err == nil {
+	if _, err := svc.CreateAccount(ctx, mgmt, "dev@example.com", "dev", "", nil); err == nil {
 		t.Fatal("CreateAccount succeeded without AdministratorAccess")
 	}
 	if accts, _ := st.ListAccounts(ctx); len(accts) != 1 {

@@ -30,7 +30,11 @@ func (s *Service) CreateBucket(ctx context.Context, r *Request, name, region str
 	if err := ValidateBucketName(name); err != nil {
 		return err
 	}
-	if err := s.authorize(ctx, r, "s3:CreateBucket", bucketARN(name), store.Bucket{Name: name, AccountID: r.Caller.Account}, nil); err != nil {
+	var extra map[string]string
+	if region != "" {
+		extra = map[string]string{"s3:locationconstraint": region}
+	}
+	if err := s.authorize(ctx, r, "s3:CreateBucket", bucketARN(name), store.Bucket{Name: name, AccountID: r.Caller.Account}, extra); err != nil {
 		return err
 	}
 	if region == "us-east-1" {

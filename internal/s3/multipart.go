@@ -42,11 +42,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, r *Request, bucket,
 	if err := ValidateKey(key); err != nil {
 		return store.Upload{}, err
 	}
-	extra := map[string]string{}
-	if acl != "" {
-		extra["s3:x-amz-acl"] = acl
-	}
-	if err := s.authorize(ctx, r, "s3:PutObject", objectARN(bucket, key), b, extra); err != nil {
+	if err := s.authorize(ctx, r, "s3:PutObject", objectARN(bucket, key), b, nil); err != nil {
 		return store.Upload{}, err
 	}
 	raw := make([]byte, 32)
@@ -271,7 +267,7 @@ func (s *Service) ListMultipartUploads(ctx context.Context, r *Request, bucket, 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, r, "s3:ListBucketMultipartUploads", bucketARN(bucket), b, map[string]string{"s3:prefix": prefix}); err != nil {
+	if err := s.authorize(ctx, r, "s3:ListBucketMultipartUploads", bucketARN(bucket), b, nil); err != nil {
 		return nil, err
 	}
 	all, err := s.store.ListUploads(ctx, bucket)

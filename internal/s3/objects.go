@@ -56,10 +56,8 @@ func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store
 		return store.Object{}, err
 	}
 	extra := map[string]string{}
-	if in.ACL != "" {
-		extra["s3:x-amz-acl"] = in.ACL
-	}
-	if keys := requestTagKeys(extra, in.Tags); len(keys) > 0 {
+	requestTagKeys(extra, in.Tags)
+	if len(in.Tags) > 0 {
 		if err := s.authorize(ctx, r, "s3:PutObjectTagging", objectARN(in.Bucket, in.Key), b, extra); err != nil {
 			return store.Object{}, err
 		}

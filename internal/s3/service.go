@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -114,14 +115,74 @@ type Request struct {
 	// SignatureAge is the age of the signature in milliseconds.
 	SignatureAge  int64
 	ContentSHA256 string
+	// TLSVersion is the version of TLS the client used ("1.3"), "" over
+	// plain HTTP: s3:TlsVersion.
+	TLSVersion string
+	// Headers holds the request's headers among KeyHeaders, by the
+	// lower-case name; nil when it has none.
+	Headers map[string]string
 }
+
+// headerKeys are the condition keys that request headers give: key ->
+// header.
+var headerKeys = map[string]string{
+	"s3:x-amz-acl":                                       "x-amz-acl",
+	"s3:x-amz-grant-full-control":                        "x-amz-grant-full-control",
+	"s3:x-amz-grant-read":                                "x-amz-grant-read",
+	"s3:x-amz-grant-read-acp":                            "x-amz-grant-read-acp",
+	"s3:x-amz-grant-write":                               "x-amz-grant-write",
+	"s3:x-amz-grant-write-acp":                           "x-amz-grant-write-acp",
+	"s3:x-amz-object-ownership":                          "x-amz-object-ownership",
+	"s3:x-amz-copy-source":                               "x-amz-copy-source",
+	"s3:x-amz-metadata-directive":                        "x-amz-metadata-directive",
+	"s3:x-amz-server-side-encryption":                    "x-amz-server-side-encryption",
+	"s3:x-amz-server-side-encryption-aws-kms-key-id":     "x-amz-server-side-encryption-aws-kms-key-id",
+	"s3:x-amz-server-side-encryption-customer-algorithm": "x-amz-server-side-encryption-customer-algorithm",
+	"s3:x-amz-storage-class":                             "x-amz-storage-class",
+	"s3:x-amz-website-redirect-location":                 "x-amz-website-redirect-location",
+	"s3:object-lock-mode":                                "x-amz-object-lock-mode",
+	"s3:object-lock-retain-until-date":                   "x-amz-object-lock-retain-until-date",
+	"s3:object-lock-legal-hold":                          "x-amz-object-lock-legal-hold",
+	"s3:if-match":                                        "if-match",
+	"s3:if-none-match":                                   "if-none-match",
+}
+
+// actionHeaderKeys are the header keys each action carries, as the
+// Service Authorization Reference lists them: a header another action's
+// request has is not its key.
+var actionHeaderKeys = map[string][]string{
+	"s3:PutObject": {"s3:x-amz-acl", "s3:x-amz-grant-full-control", "s3:x-amz-grant-read", "s3:x-amz-grant-read-acp",
+		"s3:x-amz-grant-write", "s3:x-amz-grant-write-acp", "s3:x-amz-copy-source", "s3:x-amz-metadata-directive",
+		"s3:x-amz-server-side-encryption", "s3:x-amz-server-side-encryption-aws-kms-key-id",
+		"s3:x-amz-server-side-encryption-customer-algorithm", "s3:x-amz-storage-class", "s3:x-amz-website-redirect-location",
+		"s3:object-lock-mode", "s3:object-lock-retain-until-date", "s3:object-lock-legal-hold", "s3:if-match", "s3:if-none-match"},
+	"s3:CreateBucket": {"s3:x-amz-acl", "s3:x-amz-grant-full-control", "s3:x-amz-grant-read", "s3:x-amz-grant-read-acp",
+		"s3:x-amz-grant-write", "s3:x-amz-grant-write-acp", "s3:x-amz-object-ownership"},
+	"s3:PutObjectAcl": {"s3:x-amz-acl", "s3:x-amz-grant-full-control", "s3:x-amz-grant-read", "s3:x-amz-grant-read-acp",
+		"s3:x-amz-grant-write", "s3:x-amz-grant-write-acp", "s3:x-amz-storage-class"},
+	"s3:DeleteObject": {"s3:if-match"},
+}
+
+// KeyHeaders are the request headers that give condition keys, in lower
+// case: the edge copies them into Request.Headers.
+var KeyHeaders = func() []string {
+	out := make([]string, 0, len(headerKeys))
+	for _, h := range headerKeys {
+		out = append(out, h)
+	}
+	sort.Strings(out)
+	return out
+}()
 
 func bucketARN(name string) string        { return "arn:aws:s3:::" + name }
 func objectARN(bucket, key string) string { return "arn:aws:s3:::" + bucket + "/" + key }
 
 // authorize decides action on resource for r, over the caller's policies
 // and the bucket's policy (b may be the zero Bucket when there is none
-// yet), with S3's context keys plus extra.
+// yet), with S3's context keys plus extra: those of the request (its
+// headers, TLS version), of the bucket (its owner, s3:ResourceAccount) and
+// those the operation gives (s3:RequestObjectTagKeys is derived from its
+// s3:RequestObjectTag keys).
 func (s *Service) authorize(ctx context.Context, r *Request, action, resource string, b store.Bucket, extra map[string]string) error {
 	var id iam.Identity
 	callerARN := "anonymous"
@@ -161,12 +222,33 @@ func (s *Service) authorize(ctx context.Context, r *Request, action, resource st
 	if r.ContentSHA256 != "" {
 		req.Context.Set("s3:x-amz-content-sha256", r.ContentSHA256)
 	}
+	if r.TLSVersion != "" {
+		req.Context.Set("s3:TlsVersion", r.TLSVersion)
+	}
+	if b.AccountID != "" {
+		req.Context.Set("s3:ResourceAccount", b.AccountID)
+	}
+	if r.Headers != nil {
+		for _, k := range actionHeaderKeys[action] {
+			if v, ok := r.Headers[headerKeys[k]]; ok {
+				req.Context.Set(k, v)
+			}
+		}
+	}
+	var tagKeys []string
 	for k, v := range extra {
 		req.Context.Set(k, v)
+		if t, ok := strings.CutPrefix(k, "s3:RequestObjectTag/"); ok {
+			tagKeys = append(tagKeys, t)
+		}
+	}
+	if tagKeys != nil {
+		sort.Strings(tagKeys)
+		req.Context.SetMulti("s3:RequestObjectTagKeys", tagKeys...)
 	}
 	var res authz.Result
 	authz.Evaluate(req, &set, &res)
-	d := iam.Decision{Action: action, Resource: resource, Decision: res.Decision.String(), Reason: res.Reason.String()}
+	d := iam.Decision{Action: action, Resource: resource, Decision: res.Decision.String(), Reason: res.Reason.String(), Keys: req.Context}
 	for _, st := range res.Statements {
 		d.Statements = append(d.Statements, st.Ref())
 	}

@@ -40,15 +40,12 @@ func ValidateTags(tags []store.Tag) error {
 	return nil
 }
 
-// requestTagKeys sets s3:RequestObjectTag/<key> and
-// s3:RequestObjectTagKeys for tags a request sets.
-func requestTagKeys(extra map[string]string, tags []store.Tag) []string {
-	var keys []string
+// requestTagKeys sets s3:RequestObjectTag/<key> for tags a request sets
+// (authorize derives s3:RequestObjectTagKeys from them).
+func requestTagKeys(extra map[string]string, tags []store.Tag) {
 	for _, t := range tags {
 		extra["s3:RequestObjectTag/"+t.Key] = t.Value
-		keys = append(keys, t.Key)
 	}
-	return keys
 }
 
 // existingTagKeys sets s3:ExistingObjectTag/<key> for an object's tags.
@@ -151,11 +148,7 @@ func (s *Service) GetObjectACL(ctx context.Context, r *Request, bucket, key stri
 // PutObjectACL authorizes s3:PutObjectAcl and accepts only
 // bucket-owner-full-control.
 func (s *Service) PutObjectACL(ctx context.Context, r *Request, bucket, key, acl string) error {
-	extra := map[string]string{}
-	if acl != "" {
-		extra["s3:x-amz-acl"] = acl
-	}
-	if _, _, err := s.objectFor(ctx, r, "s3:PutObjectAcl", bucket, key, extra); err != nil {
+	if _, _, err := s.objectFor(ctx, r, "s3:PutObjectAcl", bucket, key, nil); err != nil {
 		return err
 	}
 	if acl == "" {

@@ -268,6 +268,10 @@ func (s *Service) decide(ctx context.Context, t *trustRequest, action string) au
 		req.Context.SetMulti(k, v...)
 	}
 	s.requestContext(req, t.sourceIP)
+	// The role's tags, for the caller's policies and the trust policy
+	// alike: one request, one context.
+	roleKeys := iam.Keys{ResourceTags: t.role.Tags, Principal: true}
+	roleKeys.Apply(&req.Context, action)
 	req.Context.Set("sts:RoleSessionName", t.sessionName)
 	if t.sourceIdentity != "" {
 		req.Context.Set("sts:SourceIdentity", t.sourceIdentity)
@@ -275,7 +279,7 @@ func (s *Service) decide(ctx context.Context, t *trustRequest, action string) au
 	tagContext(req, t.tags, t.transitive)
 	var res authz.Result
 	authz.Evaluate(req, &t.set, &res)
-	report(ctx, action, t.role.ARN, &res)
+	report(ctx, action, t.role.ARN, &res, &req.Context)
 	return res
 }
 
@@ -295,9 +299,10 @@ func tagContext(req *authz.Request, tags []creds.SessionTag, transitive []string
 	}
 }
 
-// report sends a trust decision to the audit hook of ctx.
-func report(ctx context.Context, action, resource string, res *authz.Result) {
-	d := iam.Decision{Action: action, Resource: resource, Decision: res.Decision.String(), Reason: res.Reason.String()}
+// report sends a trust decision, and the keys it was made with, to the
+// audit hook of ctx.
+func report(ctx context.Context, action, resource string, res *authz.Result, keys *policy.Context) {
+	d := iam.Decision{Action: action, Resource: resource, Decision: res.Decision.String(), Reason: res.Reason.String(), Keys: *keys}
 	for _, r := range res.Statements {
 		d.Statements = append(d.Statements, r.Ref())
 	}

@@ -354,3 +354,23 @@ func TestWebIdentityClaimKeys(t *testing.T) {
 		t.Fatalf("without mfa in amr: %v", err)
 	}
 }
+
+// TestRoleTagKeys: the role's tags are aws:ResourceTag and iam:ResourceTag
+// keys of the trust decision, so a trust policy can require a tag of its
+// own role.
+func TestRoleTagKeys(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + e.provider + `"},"Action":"sts:AssumeRoleWithWebIdentity",` +
+		`"Condition":{"StringEquals":{"aws:ResourceTag/tier":"dev","iam:ResourceTag/tier":"dev"}}}]}`
+	for tier, want := range map[string]string{"dev": "", "prod": sts.CodeAccessDenied} {
+		r, err := e.iam.CreateRole(ctx, rootOf(acctA), iam.CreateRoleInput{RoleName: tier, AssumeRolePolicyDocument: trust, Tags: []iam.Tag{{Key: "tier", Value: tier}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.sts.AssumeRoleWithWebIdentity(ctx, sts.WebIdentityInput{RoleARN: r.ARN, RoleSessionName: "pod", WebIdentityToken: e.token(nil)})
+		if code(err) != want {
+			t.Errorf("role tagged tier=%s: %v, want %q", tier, err, want)
+		}
+	}
+}

