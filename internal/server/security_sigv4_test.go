@@ -265,7 +265,7 @@ func TestSecurityServiceScope(t *testing.T) {
 	t.Run("Authorization parts given twice", func(t *testing.T) {
 		honest := signedRequest(t, "GET", object, "", root, "s3", nil)
 		auth := honest.Header.Get("Authorization")
-		cred := auth[strings.Index(auth, "Credential=") : strings.Index(auth, ",")]
+		cred := auth[strings.Index(auth, "Credential="):strings.Index(auth, ",")]
 		for name, twice := range map[string]string{
 			"signature":      strings.Replace(auth, "Signature=", "Signature="+strings.Repeat("0", 64)+", Signature=", 1),
 			"credential":     strings.Replace(auth, "Credential=", strings.Replace(cred, "/s3/", "/iam/", 1)+", Credential=", 1),
