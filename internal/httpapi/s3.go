@@ -360,6 +360,11 @@ func (e *Edge) serveS3(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		se, known := asS3Err(err)
+		if bodyTimedOut(r) {
+			w.Header().Set("Connection", "close")
+			se, known = newS3Err("RequestTimeout", awsproto.RequestTimeoutMessage), true
+			err = fmt.Errorf("%s: %w", se.Code, err)
+		}
 		if !known {
 			e.cfg.Logger.Error("s3 request failed", logRequestID, id, logAction, rec.Action, logCaller, rec.Principal, logError, err)
 		} else {

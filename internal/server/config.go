@@ -17,6 +17,10 @@ const (
 	DefaultDataDir         = "./podiam-data"
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultRegion          = "us-east-1"
+	// A request body must bring DefaultBodyMinRate bytes a second over
+	// each DefaultBodyTimeout: 20 KiB every 20 s.
+	DefaultBodyTimeout = 20 * time.Second
+	DefaultBodyMinRate = 1024
 )
 
 // Config configures the server.
@@ -52,6 +56,13 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight requests may finish after
 	// the context ends.
 	ShutdownTimeout time.Duration
+	// BodyTimeout and BodyMinRate (bytes a second) make request bodies
+	// arrive at a minimum rate: each BodyTimeout must bring
+	// BodyMinRate*BodyTimeout bytes, or the request is answered 400
+	// RequestTimeout and its connection closed. A fast upload is never cut,
+	// however large; a body that stalls or trickles in is.
+	BodyTimeout time.Duration
+	BodyMinRate int64
 	// OnListen, when set, is called with the address once the listener is
 	// open (tests listen on port 0).
 	OnListen func(addr string)
@@ -80,6 +91,12 @@ func (c *Config) SetDefaults() {
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
 	}
+	if c.BodyTimeout == 0 {
+		c.BodyTimeout = DefaultBodyTimeout
+	}
+	if c.BodyMinRate == 0 {
+		c.BodyMinRate = DefaultBodyMinRate
+	}
 	if c.S3Domains == nil {
 		c.S3Domains = []string{"localhost", "s3.localhost"}
 	}
@@ -96,6 +113,12 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownTimeout < 0 {
 		errs = append(errs, errors.New("shutdown timeout is negative"))
+	}
+	if c.BodyTimeout < time.Second {
+		errs = append(errs, fmt.Errorf("body timeout %v is under a second", c.BodyTimeout))
+	}
+	if c.BodyMinRate < 1 {
+		errs = append(errs, fmt.Errorf("body minimum rate %d is not a positive number of bytes a second", c.BodyMinRate))
 	}
 	return errors.Join(errs...)
 }

@@ -120,6 +120,8 @@ func Run(ctx context.Context, cfg Config) error {
 		Logger:       cfg.Logger,
 		Now:          cfg.Now,
 		NewRequestID: newRequestID,
+		BodyTimeout:  cfg.BodyTimeout,
+		BodyMinRate:  cfg.BodyMinRate,
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

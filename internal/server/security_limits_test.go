@@ -1,0 +1,187 @@
+package server_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/podiam/podiam/internal/server"
+	"github.com/podiam/podiam/internal/sigv4"
+)
+
+// answer is what a server said on a connection of a test's own.
+type answer struct {
+	status int    // 0: no answer, the connection closed (err says how)
+	body   string // the answer's body
+	after  time.Duration
+	err    error
+	closed bool // the server closed the connection after an error
+}
+
+// paced sends a request signed by c for service over a connection of its
+// own: its head at once, then its body chunk bytes every interval, until
+// all is sent or the server answers. It waits up to a minute for the
+// answer (a server without limits would never give one) and, after an
+// error, for the connection to close; after is measured from the head.
+func paced(t *testing.T, base string, c aws.Credentials, service, method, path string, header http.Header, body []byte, chunk int, every time.Duration) answer {
+	t.Helper()
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(method, base+path, nil)
+	req.ContentLength = int64(len(body))
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	hash := sigv4.HashPayload(body)
+	if service == "s3" {
+		req.Header.Set("X-Amz-Content-Sha256", hash)
+	}
+	if err := v4.NewSigner().SignHTTP(context.Background(), c, req, hash, service, "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var head bytes.Buffer
+	fmt.Fprintf(&head, "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n", method, req.URL.RequestURI(), u.Host, len(body))
+	req.Header.Write(&head)
+	head.WriteString("\r\n")
+	if _, err := conn.Write(head.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	answered := make(chan struct{})
+	defer close(answered)
+	go func() {
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for rest := body; len(rest) > 0; {
+			select {
+			case <-answered:
+				return
+			case <-tick.C:
+			}
+			n := min(chunk, len(rest))
+			if _, err := conn.Write(rest[:n]); err != nil {
+				return
+			}
+			rest = rest[n:]
+		}
+	}()
+	conn.SetReadDeadline(time.Now().Add(time.Minute))
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	a := answer{after: time.Since(start), err: err}
+	if err != nil {
+		return a
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	a.status, a.body = resp.StatusCode, string(b)
+	if resp.StatusCode >= 400 {
+		_, err = br.ReadByte()
+		a.closed = err != nil
+	}
+	return a
+}
+
+// putLarge is the positive control of each limit: an honest upload of a
+// few MiB through aws-sdk-go-v2 succeeds and reads back whole.
+func putLarge(t *testing.T, c *s3.Client, key string) {
+	t.Helper()
+	body := make([]byte, 6<<20)
+	rand.Read(body)
+	if _, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("limits"), Key: aws.String(key), Body: bytes.NewReader(body)}); err != nil {
+		t.Fatalf("an honest PutObject of 6 MiB: %v", err)
+	}
+	if _, got := getObject(t, c, aws.String("limits"), aws.String(key)); !bytes.Equal(got, body) {
+		t.Fatal("the object read back differs")
+	}
+}
+
+// limitsServer starts a server with the change to its configuration and
+// a bucket "limits"; it returns the server, the root's credentials and
+// an S3 client for them.
+func limitsServer(t *testing.T, change func(*server.Config)) (*running, aws.Credentials, *s3.Client) {
+	t.Helper()
+	dir := t.TempDir()
+	r := startWith(t, dir, change)
+	root := readCredentials(t, dir)
+	c := s3Client(r.url, root)
+	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("limits")}); err != nil {
+		t.Fatal(err)
+	}
+	return r, root, c
+}
+
+// TestSlowBody: a body trickled in at one byte a second is cut once the
+// window (here 2 s, at the default 1 KiB/s) has passed without its 2 KiB:
+// S3 answers 400 RequestTimeout in its XML, IAM in the Query error and
+// Organizations in JSON, and the connection is closed. An upload that
+// keeps to the rate lasts several windows and succeeds, and so does an
+// ordinary PutObject of 6 MiB.
+func TestSlowBody(t *testing.T) {
+	const window = 2 * time.Second
+	r, root, c := limitsServer(t, func(c *server.Config) { c.BodyTimeout = window })
+	form := http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=utf-8"}}
+	trickled := []struct {
+		name, service, method, path string
+		header                      http.Header
+		body                        string
+		want                        string
+	}{
+		{"S3 PutObject", "s3", "PUT", "/limits/slow", nil, strings.Repeat("x", 100), "<Code>RequestTimeout</Code>"},
+		{"IAM GetUser", "iam", "POST", "/", form, "Action=GetUser&Version=2010-05-08&UserName=nobody-at-all", "<Code>RequestTimeout</Code>"},
+		{"Organizations DescribeOrganization", "organizations", "POST", "/", http.Header{
+			"Content-Type": {"application/x-amz-json-1.1"}, "X-Amz-Target": {"AWSOrganizationsV20161128.DescribeOrganization"}},
+			"{" + strings.Repeat(" ", 60) + "}", `"__type":"RequestTimeout"`},
+	}
+	for _, tt := range trickled {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := paced(t, r.url, root, tt.service, tt.method, tt.path, tt.header, []byte(tt.body), 1, time.Second)
+			if a.status != http.StatusBadRequest || !strings.Contains(a.body, tt.want) || !strings.Contains(a.body, "not read from or written to within the timeout period") {
+				t.Fatalf("answer %d %q (%v), want 400 with %s", a.status, a.body, a.err, tt.want)
+			}
+			if a.after < window || a.after > window+30*time.Second {
+				t.Errorf("answered %v after the head, want soon after the %v window", a.after, window)
+			}
+			if !a.closed {
+				t.Error("the connection stayed open after RequestTimeout")
+			}
+		})
+	}
+	t.Run("an upload at 12 KiB/s over two windows", func(t *testing.T) {
+		t.Parallel()
+		body := make([]byte, 48<<10)
+		rand.Read(body)
+		a := paced(t, r.url, root, "s3", "PUT", "/limits/steady", nil, body, 3<<10, 250*time.Millisecond)
+		if a.status != http.StatusOK {
+			t.Fatalf("answer %d %q (%v)", a.status, a.body, a.err)
+		}
+		if _, got := getObject(t, c, aws.String("limits"), aws.String("steady")); !bytes.Equal(got, body) {
+			t.Fatal("the object read back differs")
+		}
+	})
+	t.Run("an ordinary PutObject", func(t *testing.T) {
+		t.Parallel()
+		putLarge(t, c, "large")
+	})
+}
