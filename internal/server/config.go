@@ -21,6 +21,11 @@ const (
 	// each DefaultBodyTimeout: 20 KiB every 20 s.
 	DefaultBodyTimeout = 20 * time.Second
 	DefaultBodyMinRate = 1024
+	// A client has DefaultHeaderTimeout to send a request's head, and a
+	// keep-alive connection with no request for DefaultIdleTimeout is
+	// closed (the default idle timeout of AWS's load balancers).
+	DefaultHeaderTimeout = 10 * time.Second
+	DefaultIdleTimeout   = 60 * time.Second
 )
 
 // Config configures the server.
@@ -63,6 +68,12 @@ type Config struct {
 	// however large; a body that stalls or trickles in is.
 	BodyTimeout time.Duration
 	BodyMinRate int64
+	// HeaderTimeout bounds the time a client takes to send a request's
+	// line and headers; a client still sending them then is disconnected.
+	HeaderTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection on which no new request
+	// has begun for that long.
+	IdleTimeout time.Duration
 	// OnListen, when set, is called with the address once the listener is
 	// open (tests listen on port 0).
 	OnListen func(addr string)
@@ -97,6 +108,12 @@ func (c *Config) SetDefaults() {
 	if c.BodyMinRate == 0 {
 		c.BodyMinRate = DefaultBodyMinRate
 	}
+	if c.HeaderTimeout == 0 {
+		c.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
 	if c.S3Domains == nil {
 		c.S3Domains = []string{"localhost", "s3.localhost"}
 	}
@@ -116,6 +133,12 @@ func (c *Config) Validate() error {
 	}
 	if c.BodyTimeout < time.Second {
 		errs = append(errs, fmt.Errorf("body timeout %v is under a second", c.BodyTimeout))
+	}
+	if c.HeaderTimeout < 0 {
+		errs = append(errs, errors.New("header timeout is negative"))
+	}
+	if c.IdleTimeout < 0 {
+		errs = append(errs, errors.New("idle timeout is negative"))
 	}
 	if c.BodyMinRate < 1 {
 		errs = append(errs, fmt.Errorf("body minimum rate %d is not a positive number of bytes a second", c.BodyMinRate))

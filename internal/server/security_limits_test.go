@@ -185,3 +185,95 @@ func TestSlowBody(t *testing.T) {
 		putLarge(t, c, "large")
 	})
 }
+
+// signedGet is a signed ListObjectsV2 of the bucket "limits".
+func signedGet(t *testing.T, base string, c aws.Credentials) *http.Request {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/limits?list-type=2", nil)
+	req.Header.Set("X-Amz-Content-Sha256", sigv4.HashPayload(nil))
+	if err := v4.NewSigner().SignHTTP(context.Background(), c, req, sigv4.HashPayload(nil), "s3", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// closedWithin waits up to bound for the server to close conn, reading
+// and dropping whatever it sends; it returns how long that took and
+// what was read, or fails the test.
+func closedWithin(t *testing.T, conn net.Conn, bound time.Duration) (time.Duration, []byte) {
+	t.Helper()
+	start := time.Now()
+	conn.SetReadDeadline(start.Add(bound))
+	got, err := io.ReadAll(conn)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("the connection is still open after %v", bound)
+	}
+	return time.Since(start), got
+}
+
+// TestSlowHeaders: a client that keeps sending header lines, one every
+// 100 ms, is disconnected once the header timeout (here 1 s) has passed,
+// without an answer (there is no request yet to answer), while an
+// ordinary PutObject on the same server succeeds.
+func TestSlowHeaders(t *testing.T) {
+	r, _, c := limitsServer(t, func(c *server.Config) { c.HeaderTimeout = time.Second })
+	u, _ := url.Parse(r.url)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /limits HTTP/1.1\r\nHost: %s\r\n", u.Host)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			if _, err := fmt.Fprintf(conn, "X-Header-%d: more\r\n", i); err != nil {
+				return
+			}
+		}
+	}()
+	if took, got := closedWithin(t, conn, 30*time.Second); len(got) != 0 || took < 500*time.Millisecond {
+		t.Fatalf("closed after %v with %q, want a silent close after the 1 s header timeout", took, got)
+	}
+	putLarge(t, c, "large")
+}
+
+// TestIdleTimeout: a keep-alive connection serves one request after
+// another, and is closed once it has been idle for the idle timeout
+// (here 1 s).
+func TestIdleTimeout(t *testing.T) {
+	r, root, c := limitsServer(t, func(c *server.Config) { c.IdleTimeout = time.Second })
+	u, _ := url.Parse(r.url)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	for i := range 3 {
+		if err := signedGet(t, r.url, root).Write(conn); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("request %d on the kept-alive connection: %v", i, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d: %d", i, resp.StatusCode)
+		}
+	}
+	if took, got := closedWithin(t, conn, 30*time.Second); len(got) != 0 || took < 500*time.Millisecond {
+		t.Fatalf("closed after %v with %q, want a silent close after the 1 s idle timeout", took, got)
+	}
+	putLarge(t, c, "large")
+}

@@ -24,6 +24,8 @@ func Run(ctx context.Context, env command.Env, args []string) error {
 	fs.BoolVar(&cfg.OIDCAllowHTTP, "oidc-allow-http", false, "let OIDC issuers be fetched over plain http (local testing only)")
 	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", server.DefaultBodyTimeout, "a request body must bring --body-min-rate bytes a second over each such period, or get 400 RequestTimeout")
 	fs.Int64Var(&cfg.BodyMinRate, "body-min-rate", server.DefaultBodyMinRate, "the slowest a request body may arrive, in bytes a second (see --body-timeout)")
+	fs.DurationVar(&cfg.HeaderTimeout, "header-timeout", server.DefaultHeaderTimeout, "how long a client may take to send a request's line and headers")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "close a keep-alive connection idle this long")
 	fs.BoolVar(&verbose, "verbose", false, "log debug messages")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: podiam server [flags]\n\n"+
