@@ -89,6 +89,7 @@ type S3Error struct {
 	AWSAccessKeyID   string   `xml:"AWSAccessKeyId,omitempty"`
 	StringToSign     string   `xml:"StringToSign,omitempty"`
 	CanonicalRequest string   `xml:"CanonicalRequest,omitempty"`
+	MaxSizeAllowed   string   `xml:"MaxSizeAllowed,omitempty"`
 	RequestID        string   `xml:"RequestId"`
 	HostID           string   `xml:"HostId"`
 }

@@ -104,6 +104,10 @@ type Config struct {
 	// connection closed. BodyTimeout 0: no limit.
 	BodyTimeout time.Duration
 	BodyMinRate int64
+	// MaxHeaderBytes bounds an S3 request's header section (see
+	// headerSection): over it, 400 RequestHeaderSectionTooLarge, as S3
+	// answers. 0: no limit.
+	MaxHeaderBytes int
 	// S3, when set, serves S3 on the same listener: requests signed for
 	// s3, and unsigned requests without a Query action.
 	S3 *s3.Service

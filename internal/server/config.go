@@ -26,6 +26,8 @@ const (
 	// closed (the default idle timeout of AWS's load balancers).
 	DefaultHeaderTimeout = 10 * time.Second
 	DefaultIdleTimeout   = 60 * time.Second
+	// DefaultMaxHeaderBytes is S3's limit on a request's header section.
+	DefaultMaxHeaderBytes = 8 << 10
 )
 
 // Config configures the server.
@@ -74,6 +76,12 @@ type Config struct {
 	// IdleTimeout closes a keep-alive connection on which no new request
 	// has begun for that long.
 	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds an S3 request's header section (request line
+	// and headers, the session token aside): over it, 400
+	// RequestHeaderSectionTooLarge. Any request's head is read up to
+	// MaxHeaderBytes plus creds.MaxTokenLen (and net/http's 4 KiB of
+	// slack); beyond that, 431 and the connection is closed.
+	MaxHeaderBytes int
 	// OnListen, when set, is called with the address once the listener is
 	// open (tests listen on port 0).
 	OnListen func(addr string)
@@ -114,6 +122,9 @@ func (c *Config) SetDefaults() {
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = DefaultIdleTimeout
 	}
+	if c.MaxHeaderBytes == 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
 	if c.S3Domains == nil {
 		c.S3Domains = []string{"localhost", "s3.localhost"}
 	}
@@ -139,6 +150,9 @@ func (c *Config) Validate() error {
 	}
 	if c.IdleTimeout < 0 {
 		errs = append(errs, errors.New("idle timeout is negative"))
+	}
+	if c.MaxHeaderBytes < 1<<10 {
+		errs = append(errs, fmt.Errorf("header limit %d is under 1024 bytes, less than a signed request's headers", c.MaxHeaderBytes))
 	}
 	if c.BodyMinRate < 1 {
 		errs = append(errs, fmt.Errorf("body minimum rate %d is not a positive number of bytes a second", c.BodyMinRate))

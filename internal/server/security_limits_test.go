@@ -277,3 +277,93 @@ func TestIdleTimeout(t *testing.T) {
 	}
 	putLarge(t, c, "large")
 }
+
+// send signs req for service (its body given whole) and sends it on a
+// connection of its own, returning the status and body of the answer.
+func send(t *testing.T, c aws.Credentials, service string, req *http.Request, body []byte) (int, string) {
+	t.Helper()
+	hash := sigv4.HashPayload(body)
+	if service == "s3" {
+		req.Header.Set("X-Amz-Content-Sha256", hash)
+	}
+	if err := v4.NewSigner().SignHTTP(context.Background(), c, req, hash, service, "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestLargeHeaders: an S3 request whose header section is over the
+// limit (S3's 8 KiB by default) is refused with S3's 400
+// RequestHeaderSectionTooLarge; a head far larger still is cut off at
+// the connection with 431. Headers just under the limit, an IAM request
+// over it (AWS documents no such limit for IAM) and an ordinary
+// PutObject succeed.
+func TestLargeHeaders(t *testing.T) {
+	r, root, c := limitsServer(t, nil)
+	pad := func(req *http.Request, n int) *http.Request {
+		req.Header.Set("X-Pad", strings.Repeat("p", n))
+		return req
+	}
+	t.Run("SDK PutObject with 10 KB of metadata", func(t *testing.T) {
+		meta := map[string]string{}
+		for i := range 5 {
+			meta[fmt.Sprint("m", i)] = strings.Repeat("v", 2000)
+		}
+		_, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("limits"), Key: aws.String("meta"), Body: strings.NewReader("x"), Metadata: meta})
+		if apiCode(err) != "RequestHeaderSectionTooLarge" {
+			t.Fatalf("error %v, want RequestHeaderSectionTooLarge", err)
+		}
+	})
+	t.Run("a 9 KiB header", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodGet, r.url+"/limits?list-type=2", nil)
+		status, body := send(t, root, "s3", pad(req, 9<<10), nil)
+		if status != http.StatusBadRequest || !strings.Contains(body, "<Code>RequestHeaderSectionTooLarge</Code>") ||
+			!strings.Contains(body, "<Message>Your request header section exceeds the maximum allowed size.</Message>") ||
+			!strings.Contains(body, "<MaxSizeAllowed>8192</MaxSizeAllowed>") {
+			t.Fatalf("%d %s", status, body)
+		}
+	})
+	t.Run("headers without end", func(t *testing.T) {
+		u, _ := url.Parse(r.url)
+		conn, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		go func() {
+			fmt.Fprintf(conn, "GET /limits HTTP/1.1\r\nHost: %s\r\n", u.Host)
+			line := "X-More: " + strings.Repeat("m", 1000) + "\r\n"
+			for range 1000 {
+				if _, err := io.WriteString(conn, line); err != nil {
+					return
+				}
+			}
+		}()
+		_, got := closedWithin(t, conn, 30*time.Second)
+		if !bytes.HasPrefix(got, []byte("HTTP/1.1 431 ")) {
+			t.Fatalf("answer %.100q, want 431", got)
+		}
+	})
+	t.Run("7 KiB of headers", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPut, r.url+"/limits/padded", strings.NewReader("x"))
+		if status, body := send(t, root, "s3", pad(req, 7<<10), []byte("x")); status != http.StatusOK {
+			t.Fatalf("%d %s", status, body)
+		}
+	})
+	t.Run("IAM with a 9 KiB header", func(t *testing.T) {
+		form := "Action=ListUsers&Version=2010-05-08"
+		req, _ := http.NewRequest(http.MethodPost, r.url+"/", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+		if status, body := send(t, root, "iam", pad(req, 9<<10), []byte(form)); status != http.StatusOK {
+			t.Fatalf("%d %s", status, body)
+		}
+	})
+	putLarge(t, c, "large")
+}

@@ -112,16 +112,17 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	services := []*httpapi.Service{httpapi.STS(stsSvc), httpapi.IAM(iamSvc), httpapi.Organizations(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))}
 	edge := httpapi.New(httpapi.Config{
-		Services:     services,
-		Keys:         httpapi.Keys{Store: db, Sealer: sealer, Sessions: sessions, Now: cfg.Now},
-		S3:           s3Svc,
-		S3Domains:    cfg.S3Domains,
-		Audit:        auditLog,
-		Logger:       cfg.Logger,
-		Now:          cfg.Now,
-		NewRequestID: newRequestID,
-		BodyTimeout:  cfg.BodyTimeout,
-		BodyMinRate:  cfg.BodyMinRate,
+		Services:       services,
+		Keys:           httpapi.Keys{Store: db, Sealer: sealer, Sessions: sessions, Now: cfg.Now},
+		S3:             s3Svc,
+		S3Domains:      cfg.S3Domains,
+		Audit:          auditLog,
+		Logger:         cfg.Logger,
+		Now:            cfg.Now,
+		NewRequestID:   newRequestID,
+		BodyTimeout:    cfg.BodyTimeout,
+		BodyMinRate:    cfg.BodyMinRate,
+		MaxHeaderBytes: cfg.MaxHeaderBytes,
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -131,6 +132,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Handler:           edge,
 		ReadHeaderTimeout: cfg.HeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes + creds.MaxTokenLen,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	scheme := "http"

@@ -26,6 +26,7 @@ func Run(ctx context.Context, env command.Env, args []string) error {
 	fs.Int64Var(&cfg.BodyMinRate, "body-min-rate", server.DefaultBodyMinRate, "the slowest a request body may arrive, in bytes a second (see --body-timeout)")
 	fs.DurationVar(&cfg.HeaderTimeout, "header-timeout", server.DefaultHeaderTimeout, "how long a client may take to send a request's line and headers")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "close a keep-alive connection idle this long")
+	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", server.DefaultMaxHeaderBytes, "the largest header section of an S3 request, session token aside (S3's 8 KiB); more is 400 RequestHeaderSectionTooLarge")
 	fs.BoolVar(&verbose, "verbose", false, "log debug messages")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: podiam server [flags]\n\n"+
