@@ -28,6 +28,8 @@ const (
 	DefaultIdleTimeout   = 60 * time.Second
 	// DefaultMaxHeaderBytes is S3's limit on a request's header section.
 	DefaultMaxHeaderBytes = 8 << 10
+	// DefaultMaxConnections bounds the connections held at once.
+	DefaultMaxConnections = 1024
 )
 
 // Config configures the server.
@@ -82,6 +84,11 @@ type Config struct {
 	// MaxHeaderBytes plus creds.MaxTokenLen (and net/http's 4 KiB of
 	// slack); beyond that, 431 and the connection is closed.
 	MaxHeaderBytes int
+	// MaxConnections bounds the connections served at once. At the bound,
+	// the connection idle the longest between requests is closed to make
+	// room; with none idle, a new connection waits until one ends or
+	// turns idle.
+	MaxConnections int
 	// OnListen, when set, is called with the address once the listener is
 	// open (tests listen on port 0).
 	OnListen func(addr string)
@@ -125,6 +132,9 @@ func (c *Config) SetDefaults() {
 	if c.MaxHeaderBytes == 0 {
 		c.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
+	if c.MaxConnections == 0 {
+		c.MaxConnections = DefaultMaxConnections
+	}
 	if c.S3Domains == nil {
 		c.S3Domains = []string{"localhost", "s3.localhost"}
 	}
@@ -153,6 +163,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxHeaderBytes < 1<<10 {
 		errs = append(errs, fmt.Errorf("header limit %d is under 1024 bytes, less than a signed request's headers", c.MaxHeaderBytes))
+	}
+	if c.MaxConnections < 1 {
+		errs = append(errs, fmt.Errorf("connection limit %d is not positive", c.MaxConnections))
 	}
 	if c.BodyMinRate < 1 {
 		errs = append(errs, fmt.Errorf("body minimum rate %d is not a positive number of bytes a second", c.BodyMinRate))

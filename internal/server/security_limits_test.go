@@ -367,3 +367,78 @@ func TestLargeHeaders(t *testing.T) {
 	})
 	putLarge(t, c, "large")
 }
+
+// TestConnectionLimit, with room for two connections: a third client
+// is served at once when a connection is idle between requests (the
+// oldest idle one is closed to make room), and waits for a slot when
+// none is idle; ordinary uploads succeed in both cases.
+func TestConnectionLimit(t *testing.T) {
+	limit := func(c *server.Config) { c.MaxConnections = 2 }
+	dial := func(t *testing.T, base string) (net.Conn, *bufio.Reader) {
+		t.Helper()
+		u, _ := url.Parse(base)
+		conn, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		return conn, bufio.NewReader(conn)
+	}
+	// list sends a signed request on conn and waits up to 30 s for the
+	// answer.
+	list := func(t *testing.T, base string, c aws.Credentials, conn net.Conn, br *bufio.Reader) {
+		t.Helper()
+		if err := signedGet(t, base, c).Write(conn); err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("no answer: %v", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+
+	t.Run("idle connections make room", func(t *testing.T) {
+		r, root, c := limitsServer(t, limit)
+		first, firstR := dial(t, r.url)
+		list(t, r.url, root, first, firstR)
+		second, secondR := dial(t, r.url)
+		list(t, r.url, root, second, secondR)
+		third, thirdR := dial(t, r.url)
+		list(t, r.url, root, third, thirdR)
+		if _, got := closedWithin(t, first, 30*time.Second); len(got) != 0 {
+			t.Fatalf("the oldest idle connection got %q", got)
+		}
+		putLarge(t, c, "large")
+	})
+
+	t.Run("with none idle, a new connection waits", func(t *testing.T) {
+		r, root, c := limitsServer(t, limit)
+		// Two connections that have not sent a request: not idle, and
+		// held until the header timeout (10 s).
+		held, _ := dial(t, r.url)
+		dial(t, r.url)
+		third, thirdR := dial(t, r.url)
+		if err := signedGet(t, r.url, root).Write(third); err != nil {
+			t.Fatal(err)
+		}
+		third.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		if b, err := thirdR.Peek(1); err == nil {
+			t.Fatalf("answered %q while both slots were held", b)
+		}
+		held.Close()
+		third.SetReadDeadline(time.Now().Add(30 * time.Second))
+		resp, err := http.ReadResponse(thirdR, nil)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("after a slot was freed: %v %v", resp, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		putLarge(t, c, "large")
+	})
+}

@@ -124,15 +124,17 @@ func Run(ctx context.Context, cfg Config) error {
 		BodyMinRate:    cfg.BodyMinRate,
 		MaxHeaderBytes: cfg.MaxHeaderBytes,
 	})
-	ln, err := net.Listen("tcp", cfg.Listen)
+	tcp, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	ln := newConnLimit(tcp, cfg.MaxConnections)
 	srv := &http.Server{
 		Handler:           edge,
 		ReadHeaderTimeout: cfg.HeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes + creds.MaxTokenLen,
+		ConnState:         ln.connState,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	scheme := "http"

@@ -27,6 +27,7 @@ func Run(ctx context.Context, env command.Env, args []string) error {
 	fs.DurationVar(&cfg.HeaderTimeout, "header-timeout", server.DefaultHeaderTimeout, "how long a client may take to send a request's line and headers")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "close a keep-alive connection idle this long")
 	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", server.DefaultMaxHeaderBytes, "the largest header section of an S3 request, session token aside (S3's 8 KiB); more is 400 RequestHeaderSectionTooLarge")
+	fs.IntVar(&cfg.MaxConnections, "max-connections", server.DefaultMaxConnections, "the most connections held at once; at the bound the longest-idle one is closed, or a new one waits")
 	fs.BoolVar(&verbose, "verbose", false, "log debug messages")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: podiam server [flags]\n\n"+
