@@ -16,10 +16,12 @@ import (
 // waits until one ends or turns idle. At most one connection waits at a
 // time; others wait in the listen queue.
 //
-// Unlike golang.org/x/net/netutil.LimitListener, it hands the server the
-// listener's own connections, unwrapped: a *net.TCPConn keeps its
-// ReadFrom (sendfile for object bodies) and CloseWrite (the half-close
-// net/http makes before closing a connection it refused).
+// golang.org/x/net/netutil.LimitListener cannot do this: it releases a
+// slot when the connection is closed and does not know which ones are
+// idle. It also wraps each connection, hiding *net.TCPConn's ReadFrom
+// (sendfile when a response body is a file) and CloseWrite (the
+// half-close net/http makes before closing a connection it refused);
+// connLimit hands the server the listener's own connections.
 type connLimit struct {
 	net.Listener
 	slots     chan struct{}
