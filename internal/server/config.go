@@ -68,8 +68,8 @@ type Config struct {
 	// BodyTimeout and BodyMinRate (bytes a second) make request bodies
 	// arrive at a minimum rate: each BodyTimeout must bring
 	// BodyMinRate*BodyTimeout bytes, or the request is answered 400
-	// RequestTimeout and its connection closed. A fast upload is never cut,
-	// however large; a body that stalls or trickles in is.
+	// RequestTimeout and its connection closed: a fast upload is not cut,
+	// however large, while a body that stalls or trickles in is.
 	BodyTimeout time.Duration
 	BodyMinRate int64
 	// HeaderTimeout bounds the time a client takes to send a request's
