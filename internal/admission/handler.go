@@ -118,25 +118,25 @@ func (h *Handler) admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 		// The ConfigMap names roles for accounts without the annotation.
 		m = h.Mappings()
 	}
-	ops, why, id := webhook.Plan(&pod, sa, m, h.Config)
+	d := webhook.Plan(&pod, sa, m, h.Config)
 	switch {
-	case err != nil && id == nil:
+	case err != nil && d.Identity == nil:
 		h.Metrics.missedAccounts.Add(1)
 		log.Warn("pod not mutated: its service account could not be read", "serviceAccount", saName, "err", err)
 		return allow
-	case id == nil:
-		return allow
-	case ops == nil:
-		log.Warn("pod not mutated", "serviceAccount", saName, "reason", why)
+	case d.Ops == nil:
 		return allow
 	}
-	patch, err := json.Marshal(ops)
+	patch, err := json.Marshal(d.Ops)
 	if err != nil {
 		log.Error("encode the patch", "err", err)
 		return allow
 	}
 	h.Metrics.mutated.Add(1)
-	log.Info("pod mutated", "serviceAccount", saName, "roleArn", id.RoleARN)
+	if d.Warning != "" {
+		log.Warn("pod keeps its own token volume", "serviceAccount", saName, "volume", webhook.VolumeName, "reason", d.Warning)
+	}
+	log.Info("pod mutated", "serviceAccount", saName, "roleArn", d.Identity.RoleARN)
 	pt := admissionv1.PatchTypeJSONPatch
 	allow.Patch, allow.PatchType = patch, &pt
 	return allow

@@ -1,6 +1,7 @@
 package admission
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -44,8 +45,11 @@ func newHandler() *Handler {
 }
 
 func review(apiVersion, sa string, labels map[string]string) string {
-	pod := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web-0", Labels: labels},
-		Spec: corev1.PodSpec{ServiceAccountName: sa, Containers: []corev1.Container{{Name: "app", Image: "busybox"}}}}
+	return reviewOf(apiVersion, corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web-0", Labels: labels},
+		Spec: corev1.PodSpec{ServiceAccountName: sa, Containers: []corev1.Container{{Name: "app", Image: "busybox"}}}})
+}
+
+func reviewOf(apiVersion string, pod corev1.Pod) string {
 	raw, _ := json.Marshal(pod)
 	b, _ := json.Marshal(map[string]any{"apiVersion": apiVersion, "kind": "AdmissionReview", "request": map[string]any{
 		"uid": "uid-1", "kind": map[string]string{"group": "", "version": "v1", "kind": "Pod"},
@@ -141,6 +145,35 @@ func TestMappings(t *testing.T) {
 		_, out, _ := post(t, h, "POST", "application/json", review("admission.k8s.io/v1", sa, nil))
 		if !strings.Contains(string(out.Response.Patch), want) {
 			t.Errorf("%s: patch %s, want %s", sa, out.Response.Patch, want)
+		}
+	}
+}
+
+// TestPodsOwnTokenVolume: a pod with a hostPath volume named
+// aws-iam-token is mutated as the reference mutates it (the volume kept,
+// the variables injected) and a warning names the pod and the volume.
+func TestPodsOwnTokenVolume(t *testing.T) {
+	h := newHandler()
+	var logs bytes.Buffer
+	h.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	pod := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web-0"}, Spec: corev1.PodSpec{ServiceAccountName: "app",
+		Containers: []corev1.Container{{Name: "app", Image: "busybox"}},
+		Volumes:    []corev1.Volume{{Name: webhook.VolumeName, VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/path/to/token"}}}}}}
+	_, out, _ := post(t, h, "POST", "application/json", reviewOf("admission.k8s.io/v1", pod))
+	var ops []map[string]any
+	if err := json.Unmarshal(out.Response.Patch, &ops); err != nil || len(ops) != 1 || ops[0]["path"] != "/spec/containers" ||
+		!strings.Contains(string(out.Response.Patch), "AWS_WEB_IDENTITY_TOKEN_FILE") {
+		t.Fatalf("patch %s (%v)", out.Response.Patch, err)
+	}
+	var warn string
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, "level=WARN") {
+			warn = line
+		}
+	}
+	for _, want := range []string{"namespace=demo", "pod=web-0", "volume=aws-iam-token", "hostPath /path/to/token"} {
+		if !strings.Contains(warn, want) {
+			t.Errorf("warning %q lacks %q (log %s)", warn, want, logs.String())
 		}
 	}
 }

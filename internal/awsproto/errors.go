@@ -152,6 +152,17 @@ func RequestEntityTooLarge(limit int64) *Error {
 	return NewError("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body must not be larger than %d bytes", limit))
 }
 
+// RequestTimeoutMessage is S3's message for RequestTimeout.
+const RequestTimeoutMessage = "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed."
+
+// RequestTimeout: the request body did not arrive in time (400). It is
+// S3's code and message: AWS documents none for the Query and JSON
+// services, and SDKs retry this code (aws-sdk-go-v2 and botocore list
+// RequestTimeout among their transient errors).
+func RequestTimeout() *Error {
+	return NewError("RequestTimeout", http.StatusBadRequest, RequestTimeoutMessage)
+}
+
 // UnsupportedMediaType: a POST body that is not a form (415). AWS documents
 // no code for it in Query services; this one is ours.
 func UnsupportedMediaType(contentType string) *Error {

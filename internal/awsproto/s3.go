@@ -90,6 +90,7 @@ type S3Error struct {
 	StringToSign     string   `xml:"StringToSign,omitempty"`
 	CanonicalRequest string   `xml:"CanonicalRequest,omitempty"`
 	HeadersNotSigned string   `xml:"HeadersNotSigned,omitempty"`
+	MaxSizeAllowed   string   `xml:"MaxSizeAllowed,omitempty"`
 	RequestID        string   `xml:"RequestId"`
 	HostID           string   `xml:"HostId"`
 }

@@ -75,9 +75,9 @@ var (
 	ErrExpiredToken = errors.New("session token has expired")
 )
 
-// maxTokenLen bounds what OpenSession reads: a session of 50 tags of the
+// MaxTokenLen bounds what OpenSession reads: a session of 50 tags of the
 // largest size, a 2048-character policy and 10 policy ARNs seals to less.
-const maxTokenLen = 64 << 10
+const MaxTokenLen = 64 << 10
 
 // tokenVersion is the first byte of every token.
 const tokenVersion = 1
@@ -181,7 +181,7 @@ func (key sessionKey) secretFor(accessKeyID string) Secret {
 // made for another access key id, or from a dropped key is ErrBadToken;
 // one whose session ended before now is ErrExpiredToken.
 func (k *SessionKeys) OpenSession(accessKeyID, token string, now time.Time) (Session, Secret, error) {
-	if len(token) > maxTokenLen {
+	if len(token) > MaxTokenLen {
 		return Session{}, Secret{}, ErrBadToken
 	}
 	// One spelling per token: the decoder would skip line breaks and

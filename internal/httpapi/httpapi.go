@@ -99,6 +99,16 @@ type Config struct {
 	NewRequestID func() string
 	// MaxBody limits request bodies (0: awsproto.DefaultMaxBody).
 	MaxBody int64
+	// BodyTimeout and BodyMinRate make request bodies arrive at a minimum
+	// rate: each BodyTimeout must bring BodyMinRate bytes a second of the
+	// body, or the request is answered RequestTimeout (400) and its
+	// connection closed. BodyTimeout 0: no limit.
+	BodyTimeout time.Duration
+	BodyMinRate int64
+	// MaxHeaderBytes bounds an S3 request's header section (see
+	// headerSection): over it, 400 RequestHeaderSectionTooLarge, as S3
+	// answers. 0: no limit.
+	MaxHeaderBytes int
 	// S3, when set, serves S3 on the same listener: requests signed for
 	// s3, and unsigned requests without a Query action.
 	S3 *s3.Service
@@ -202,6 +212,7 @@ func (e *Edge) read(r *http.Request) *inbound {
 }
 
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = e.paceBody(w, r)
 	in := e.read(r)
 	switch in.proto {
 	case protoJSON:
@@ -236,6 +247,10 @@ func (e *Edge) serveQuery(w http.ResponseWriter, r *http.Request, in *inbound) {
 	}
 	if err != nil {
 		ae := awsproto.AsError(err)
+		if bodyTimedOut(r) {
+			ae = requestTimeout(w, err)
+			err = ae
+		}
 		rec.ErrorCode, rec.Status = ae.Code, ae.Status
 		if ae.Status >= 500 {
 			e.cfg.Logger.Error("request failed", logRequestID, id, logAction, rec.Action, logCaller, rec.Principal, logError, err)
@@ -255,6 +270,16 @@ func (e *Edge) serveQuery(w http.ResponseWriter, r *http.Request, in *inbound) {
 			e.cfg.Logger.Error("audit log", logRequestID, id, logError, aerr)
 		}
 	}
+}
+
+// requestTimeout is the error of a request whose body missed its
+// minimum rate, whatever error reading it caused (err, the cause for the
+// log); the connection closes after the answer.
+func requestTimeout(w http.ResponseWriter, err error) *awsproto.Error {
+	w.Header().Set("Connection", "close")
+	e := awsproto.RequestTimeout()
+	e.Cause = err
+	return e
 }
 
 func (e *Edge) run(ctx context.Context, svc *Service, c *Caller, req *awsproto.QueryRequest) (any, error) {

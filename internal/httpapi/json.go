@@ -16,6 +16,10 @@ func (e *Edge) serveJSON(w http.ResponseWriter, r *http.Request, in *inbound) {
 	result, err := e.runJSON(r, in, rec)
 	if err != nil {
 		ae := awsproto.AsError(err)
+		if bodyTimedOut(r) {
+			ae = requestTimeout(w, err)
+			err = ae
+		}
 		rec.ErrorCode, rec.Status = ae.Code, ae.Status
 		if ae.Status >= 500 {
 			e.cfg.Logger.Error("request failed", logRequestID, id, logAction, rec.Action, logCaller, rec.Principal, logError, err)

@@ -177,6 +177,11 @@ func keyHeaders(r *http.Request) map[string]string {
 // authenticateS3 verifies r's signature (if any) and wraps its body in a
 // reader that checks what the request declared about it.
 func (e *Edge) authenticateS3(r *http.Request, in *inbound, rec *audit.Record) (*s3Auth, error) {
+	if limit := e.cfg.MaxHeaderBytes; limit > 0 && headerSection(r) > limit {
+		se := newS3Err("RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size.")
+		se.MaxSizeAllowed = strconv.Itoa(limit)
+		return nil, se
+	}
 	now := e.cfg.Now()
 	out := &s3Auth{req: s3.Request{SourceIP: sourceIP(r), Secure: r.TLS != nil, TLSVersion: tlsVersion(r)}, body: r.Body}
 	if in.queryErr != nil {
@@ -243,6 +248,33 @@ func (e *Edge) authenticateS3(r *http.Request, in *inbound, rec *audit.Record) (
 	out.req.ContentSHA256 = payload
 	key := sigv4.SigningKey(secret.Reveal(), a.ScopeDate, a.Region, a.Service)
 	return out, e.wrapS3Body(r, out, a, payload, &key)
+}
+
+// securityToken is the header and query parameter of a session token.
+const securityToken = "X-Amz-Security-Token"
+
+// headerSection is the size of r's head as sent: the request line, each
+// header line ("Name: value\r\n") and the blank line after them, without
+// the session token's value, in a header or the query: podiam's tokens
+// carry the session's policies uncompressed and run longer than AWS's,
+// so counting them would refuse requests AWS accepts.
+func headerSection(r *http.Request) int {
+	n := len(r.Method) + 1 + len(r.RequestURI) + 1 + len(r.Proto) + 2
+	n += len("Host: ") + len(r.Host) + 2
+	for name, values := range r.Header {
+		for _, v := range values {
+			n += len(name) + 2 + len(v) + 2
+		}
+	}
+	for _, v := range r.Header.Values(securityToken) {
+		n -= len(v)
+	}
+	for p := range strings.SplitSeq(r.URL.RawQuery, "&") {
+		if v, ok := strings.CutPrefix(p, securityToken+"="); ok {
+			n -= len(v)
+		}
+	}
+	return n + 2
 }
 
 func validPayloadHash(p string) bool {
@@ -439,6 +471,11 @@ func (e *Edge) serveS3(w http.ResponseWriter, r *http.Request, in *inbound) {
 	}
 	if err != nil {
 		se, known := asS3Err(err)
+		if bodyTimedOut(r) {
+			w.Header().Set("Connection", "close")
+			se, known = newS3Err("RequestTimeout", awsproto.RequestTimeoutMessage), true
+			err = fmt.Errorf("%s: %w", se.Code, err)
+		}
 		if !known {
 			e.cfg.Logger.Error("s3 request failed", logRequestID, id, logAction, rec.Action, logCaller, rec.Principal, logError, err)
 		} else {

@@ -17,6 +17,19 @@ const (
 	DefaultDataDir         = "./podiam-data"
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultRegion          = "us-east-1"
+	// A request body must bring DefaultBodyMinRate bytes a second over
+	// each DefaultBodyTimeout: 20 KiB every 20 s.
+	DefaultBodyTimeout = 20 * time.Second
+	DefaultBodyMinRate = 1024
+	// A client has DefaultHeaderTimeout to send a request's head, and a
+	// keep-alive connection with no request for DefaultIdleTimeout is
+	// closed (the default idle timeout of AWS's load balancers).
+	DefaultHeaderTimeout = 10 * time.Second
+	DefaultIdleTimeout   = 60 * time.Second
+	// DefaultMaxHeaderBytes is S3's limit on a request's header section.
+	DefaultMaxHeaderBytes = 8 << 10
+	// DefaultMaxConnections bounds the connections held at once.
+	DefaultMaxConnections = 1024
 )
 
 // Config configures the server.
@@ -52,6 +65,30 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight requests may finish after
 	// the context ends.
 	ShutdownTimeout time.Duration
+	// BodyTimeout and BodyMinRate (bytes a second) make request bodies
+	// arrive at a minimum rate: each BodyTimeout must bring
+	// BodyMinRate*BodyTimeout bytes, or the request is answered 400
+	// RequestTimeout and its connection closed: a fast upload is not cut,
+	// however large, while a body that stalls or trickles in is.
+	BodyTimeout time.Duration
+	BodyMinRate int64
+	// HeaderTimeout bounds the time a client takes to send a request's
+	// line and headers; a client still sending them then is disconnected.
+	HeaderTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection on which no new request
+	// has begun for that long.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds an S3 request's header section (request line
+	// and headers, the session token aside): over it, 400
+	// RequestHeaderSectionTooLarge. Any request's head is read up to
+	// MaxHeaderBytes plus creds.MaxTokenLen (and net/http's 4 KiB of
+	// slack); beyond that, 431 and the connection is closed.
+	MaxHeaderBytes int
+	// MaxConnections bounds the connections served at once. At the bound,
+	// the connection idle the longest between requests is closed to make
+	// room; with none idle, a new connection waits until one ends or
+	// turns idle.
+	MaxConnections int
 	// OnListen, when set, is called with the address once the listener is
 	// open (tests listen on port 0).
 	OnListen func(addr string)
@@ -80,6 +117,24 @@ func (c *Config) SetDefaults() {
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
 	}
+	if c.BodyTimeout == 0 {
+		c.BodyTimeout = DefaultBodyTimeout
+	}
+	if c.BodyMinRate == 0 {
+		c.BodyMinRate = DefaultBodyMinRate
+	}
+	if c.HeaderTimeout == 0 {
+		c.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.MaxHeaderBytes == 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if c.MaxConnections == 0 {
+		c.MaxConnections = DefaultMaxConnections
+	}
 	if c.S3Domains == nil {
 		c.S3Domains = []string{"localhost", "s3.localhost"}
 	}
@@ -96,6 +151,24 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownTimeout < 0 {
 		errs = append(errs, errors.New("shutdown timeout is negative"))
+	}
+	if c.BodyTimeout < time.Second {
+		errs = append(errs, fmt.Errorf("body timeout %v is under a second", c.BodyTimeout))
+	}
+	if c.HeaderTimeout < 0 {
+		errs = append(errs, errors.New("header timeout is negative"))
+	}
+	if c.IdleTimeout < 0 {
+		errs = append(errs, errors.New("idle timeout is negative"))
+	}
+	if c.MaxHeaderBytes < 1<<10 {
+		errs = append(errs, fmt.Errorf("header limit %d is under 1024 bytes, less than a signed request's headers", c.MaxHeaderBytes))
+	}
+	if c.MaxConnections < 1 {
+		errs = append(errs, fmt.Errorf("connection limit %d is not positive", c.MaxConnections))
+	}
+	if c.BodyMinRate < 1 {
+		errs = append(errs, fmt.Errorf("body minimum rate %d is not a positive number of bytes a second", c.BodyMinRate))
 	}
 	return errors.Join(errs...)
 }

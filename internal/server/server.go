@@ -112,20 +112,31 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	services := []*httpapi.Service{httpapi.STS(stsSvc), httpapi.IAM(iamSvc), httpapi.Organizations(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))}
 	edge := httpapi.New(httpapi.Config{
-		Services:     services,
-		Keys:         httpapi.Keys{Store: db, Sealer: sealer, Sessions: sessions, Now: cfg.Now},
-		S3:           s3Svc,
-		S3Domains:    cfg.S3Domains,
-		Audit:        auditLog,
-		Logger:       cfg.Logger,
-		Now:          cfg.Now,
-		NewRequestID: newRequestID,
+		Services:       services,
+		Keys:           httpapi.Keys{Store: db, Sealer: sealer, Sessions: sessions, Now: cfg.Now},
+		S3:             s3Svc,
+		S3Domains:      cfg.S3Domains,
+		Audit:          auditLog,
+		Logger:         cfg.Logger,
+		Now:            cfg.Now,
+		NewRequestID:   newRequestID,
+		BodyTimeout:    cfg.BodyTimeout,
+		BodyMinRate:    cfg.BodyMinRate,
+		MaxHeaderBytes: cfg.MaxHeaderBytes,
 	})
-	ln, err := net.Listen("tcp", cfg.Listen)
+	tcp, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: edge, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
+	ln := newConnLimit(tcp, cfg.MaxConnections)
+	srv := &http.Server{
+		Handler:           edge,
+		ReadHeaderTimeout: cfg.HeaderTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes + creds.MaxTokenLen,
+		ConnState:         ln.connState,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
 	scheme := "http"
 	if cfg.TLSCert != "" {
 		scheme = "https"

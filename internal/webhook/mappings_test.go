@@ -63,20 +63,20 @@ func TestPlan(t *testing.T) {
 	p := pod(ctr("app"))
 	annotated := sa(map[string]string{"eks.amazonaws.com/role-arn": role})
 	plain := sa(nil)
-	if ops, _, id := Plan(p, annotated, m, c); ops == nil || id.RoleARN != role {
-		t.Fatalf("annotated: %v %+v", ops, id)
+	if d := Plan(p, annotated, m, c); d.Ops == nil || d.Identity.RoleARN != role || d.Warning != "" {
+		t.Fatalf("annotated: %+v", d)
 	}
-	if ops, _, id := Plan(p, plain, m, c); ops == nil || id.RoleARN != "arn:aws:iam::111122223333:role/mapped" {
-		t.Fatalf("mapped: %v %+v", ops, id)
+	if d := Plan(p, plain, m, c); d.Ops == nil || d.Identity.RoleARN != "arn:aws:iam::111122223333:role/mapped" {
+		t.Fatalf("mapped: %+v", d)
 	}
-	if ops, why, id := Plan(p, nil, nil, c); ops != nil || id != nil || !strings.Contains(why, "could not be read") {
-		t.Fatalf("unreadable: %v %q %+v", ops, why, id)
+	if d := Plan(p, nil, nil, c); d.Ops != nil || d.Identity != nil || !strings.Contains(d.Reason, "could not be read") {
+		t.Fatalf("unreadable: %+v", d)
 	}
-	if _, why, id := Plan(p, plain, nil, c); id != nil || !strings.Contains(why, "no eks.amazonaws.com/role-arn") {
-		t.Fatalf("no role: %q", why)
+	if d := Plan(p, plain, nil, c); d.Identity != nil || !strings.Contains(d.Reason, "no eks.amazonaws.com/role-arn") {
+		t.Fatalf("no role: %+v", d)
 	}
 	p.Labels = map[string]string{SkipLabel: ""}
-	if _, why, id := Plan(p, annotated, m, c); id != nil || !strings.Contains(why, SkipLabel) {
-		t.Fatalf("skipped: %q", why)
+	if d := Plan(p, annotated, m, c); d.Identity != nil || !strings.Contains(d.Reason, SkipLabel) {
+		t.Fatalf("skipped: %+v", d)
 	}
 }

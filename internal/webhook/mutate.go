@@ -40,13 +40,13 @@ const (
 
 // Mutate returns the patch that gives pod the identity id under c (with
 // defaults applied). It does not change pod. The patch is ordered as the
-// reference orders it: the volume (unless the pod already has it), then
-// the whole containers array, then the whole init containers array if
-// the pod has any. A pod whose volume of that name is something else (a
-// token for another audience, a hostPath...) is left alone: ops is nil
-// and reason says why, rather than mounting a foreign file as the AWS
-// token.
-func Mutate(pod *corev1.Pod, id Identity, c Config) (ops []Op, reason string) {
+// reference orders it: the volume (unless the pod already has one of that
+// name), then the whole containers array, then the whole init containers
+// array if the pod has any. A volume of that name that is not the token
+// the webhook would make (a hostPath, a token for another audience...) is
+// kept, as amazon-eks-pod-identity-webhook keeps it, so that the pod
+// behaves as on EKS; warning then says so, for the caller to log.
+func Mutate(pod *corev1.Pod, id Identity, c Config) (ops []Op, warning string) {
 	p := c.AnnotationPrefix + "/"
 	expiration := id.Expiration
 	if v, err := strconv.ParseInt(pod.Annotations[p+"token-expiration"], 10, 64); err == nil {
@@ -75,11 +75,12 @@ func Mutate(pod *corev1.Pod, id Identity, c Config) (ops []Op, reason string) {
 		return out
 	}
 
-	own, found := tokenVolume(pod.Spec.Volumes, id.Audience)
-	if found && !own {
-		return nil, fmt.Sprintf("the pod's volume %s is not a service-account token for audience %q at path %s", VolumeName, id.Audience, TokenPath)
+	vol, own := tokenVolume(pod.Spec.Volumes, id.Audience)
+	if vol != nil && !own {
+		warning = fmt.Sprintf("the pod's own volume %s (%s) is kept, as the reference webhook keeps it, and %s points into it: it is not a service-account token for audience %q at path %s",
+			VolumeName, volumeKind(vol), envTokenFile, id.Audience, TokenPath)
 	}
-	if !found {
+	if vol == nil {
 		vol := corev1.Volume{Name: VolumeName, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
 			Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{
 				Audience: id.Audience, ExpirationSeconds: &expiration, Path: TokenPath,
@@ -95,7 +96,7 @@ func Mutate(pod *corev1.Pod, id Identity, c Config) (ops []Op, reason string) {
 	if len(pod.Spec.InitContainers) > 0 {
 		ops = append(ops, Op{Op: "add", Path: "/spec/initContainers", Value: inject(pod.Spec.InitContainers)})
 	}
-	return ops, ""
+	return ops, warning
 }
 
 // addToContainer adds the variables and the mount to one container, by
@@ -160,24 +161,42 @@ func SessionName(pod *corev1.Pod) string {
 	return name
 }
 
-// tokenVolume finds the pod's volume named VolumeName: found reports one,
-// own that it is a projected service-account token for audience at
-// TokenPath, as the webhook would have made it.
-func tokenVolume(vs []corev1.Volume, audience string) (own, found bool) {
-	for _, v := range vs {
-		if v.Name != VolumeName {
+// tokenVolume finds the pod's volume named VolumeName (nil for none);
+// own reports that it is a projected service-account token for audience
+// at TokenPath, as the webhook would have made it.
+func tokenVolume(vs []corev1.Volume, audience string) (v *corev1.Volume, own bool) {
+	for i := range vs {
+		if vs[i].Name != VolumeName {
 			continue
 		}
-		if v.Projected != nil {
-			for _, src := range v.Projected.Sources {
+		if p := vs[i].Projected; p != nil {
+			for _, src := range p.Sources {
 				if t := src.ServiceAccountToken; t != nil && t.Audience == audience && t.Path == TokenPath {
-					return true, true
+					return &vs[i], true
 				}
 			}
 		}
-		return false, true
+		return &vs[i], false
 	}
-	return false, false
+	return nil, false
+}
+
+// volumeKind names a volume's source for a warning: "hostPath /x",
+// "projected", "secret s"...
+func volumeKind(v *corev1.Volume) string {
+	switch {
+	case v.HostPath != nil:
+		return "hostPath " + v.HostPath.Path
+	case v.Projected != nil:
+		return "projected"
+	case v.Secret != nil:
+		return "secret " + v.Secret.SecretName
+	case v.ConfigMap != nil:
+		return "configMap " + v.ConfigMap.Name
+	case v.EmptyDir != nil:
+		return "emptyDir"
+	}
+	return "another kind of volume"
 }
 
 // Skipped reports why the webhook leaves pod alone before looking at its
@@ -232,13 +251,24 @@ func ServiceAccountName(pod *corev1.Pod) string {
 	return "default"
 }
 
+// Decision is what the webhook does with one pod.
+type Decision struct {
+	// Ops is the patch; nil leaves the pod alone, and Reason says why.
+	Ops    []Op
+	Reason string
+	// Warning, with Ops, is worth logging: the pod keeps a volume of its
+	// own named VolumeName that is not the webhook's token.
+	Warning string
+	// Identity is the identity found, nil for none.
+	Identity *Identity
+}
+
 // Plan decides as the webhook does for pod, whose ServiceAccount is sa
 // (nil when it could not be read): the skip label, then the account's
-// annotations, then the mappings (may be nil), then Mutate. id is the
-// identity found, nil for none; when ops is nil, reason says why.
-func Plan(pod *corev1.Pod, sa *corev1.ServiceAccount, m Mappings, c Config) (ops []Op, reason string, id *Identity) {
+// annotations, then the mappings (may be nil), then Mutate.
+func Plan(pod *corev1.Pod, sa *corev1.ServiceAccount, m Mappings, c Config) Decision {
 	if why := Skipped(pod); why != "" {
-		return nil, why, nil
+		return Decision{Reason: why}
 	}
 	name := ServiceAccountName(pod)
 	var found Identity
@@ -251,10 +281,10 @@ func Plan(pod *corev1.Pod, sa *corev1.ServiceAccount, m Mappings, c Config) (ops
 	}
 	if !ok {
 		if sa == nil {
-			return nil, fmt.Sprintf("ServiceAccount %q could not be read", name), nil
+			return Decision{Reason: fmt.Sprintf("ServiceAccount %q could not be read", name)}
 		}
-		return nil, fmt.Sprintf("ServiceAccount %q has no %s/role-arn annotation", name, c.AnnotationPrefix), nil
+		return Decision{Reason: fmt.Sprintf("ServiceAccount %q has no %s/role-arn annotation", name, c.AnnotationPrefix)}
 	}
-	ops, reason = Mutate(pod, found, c)
-	return ops, reason, &found
+	ops, warning := Mutate(pod, found, c)
+	return Decision{Ops: ops, Warning: warning, Identity: &found}
 }

@@ -255,9 +255,9 @@ func TestMutate(t *testing.T) {
 				t.Fatal("the ServiceAccount names no role")
 			}
 			before, _ := json.Marshal(tt.pod)
-			ops, why := Mutate(tt.pod, id, cfg)
-			if why != "" {
-				t.Fatalf("not mutated: %s", why)
+			ops, warning := Mutate(tt.pod, id, cfg)
+			if warning != "" {
+				t.Fatalf("warning %q", warning)
 			}
 			r := decode(t, ops)
 			if after, _ := json.Marshal(tt.pod); string(after) != string(before) {
@@ -381,21 +381,64 @@ func tokenVol(audience, path string) corev1.Volume {
 		Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Audience: audience, ExpirationSeconds: &exp, Path: path}}}}}}
 }
 
-// TestForeignTokenVolume: a volume named aws-iam-token that the webhook
-// would not have made (another audience, another path, not a token)
-// leaves the pod alone, rather than mounting it as the AWS token.
-func TestForeignTokenVolume(t *testing.T) {
+// TestPodsOwnTokenVolume: a volume named aws-iam-token that the webhook
+// would not have made (a hostPath, another audience, another path, not a
+// token) is kept as amazon-eks-pod-identity-webhook keeps it: no volume
+// op, the variables injected, a mount of the pod's volume kept and one
+// added where a container has none; and a warning names the volume.
+func TestPodsOwnTokenVolume(t *testing.T) {
 	cfg := Config{}.WithDefaults()
 	id := Identity{RoleARN: role, Audience: DefaultAudience, Expiration: 3600}
-	for name, vol := range map[string]corev1.Volume{
-		"another audience": tokenVol("vault", TokenPath),
-		"another path":     tokenVol(DefaultAudience, "jwt"),
-		"a hostPath":       {Name: VolumeName, VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/x"}}},
+	hostPath := corev1.Volume{Name: VolumeName, VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/path/to/token"}}}
+	for _, tt := range []struct {
+		name, kind string
+		vol        corev1.Volume
+	}{
+		{"a hostPath", "hostPath /path/to/token", hostPath},
+		{"another audience", "projected", tokenVol("vault", TokenPath)},
+		{"another path", "projected", tokenVol(DefaultAudience, "jwt")},
+		{"a secret", "secret creds", corev1.Volume{Name: VolumeName, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "creds"}}}},
 	} {
-		p := pod(ctr("app"))
-		p.Spec.Volumes = []corev1.Volume{vol}
-		if ops, why := Mutate(p, id, cfg); ops != nil || !strings.Contains(why, VolumeName) {
-			t.Errorf("%s: ops %v, reason %q", name, ops, why)
+		t.Run(tt.name, func(t *testing.T) {
+			p := pod(ctr("app"))
+			p.Spec.Volumes = []corev1.Volume{tt.vol}
+			ops, warning := Mutate(p, id, cfg)
+			if !strings.Contains(warning, VolumeName) || !strings.Contains(warning, "("+tt.kind+")") {
+				t.Errorf("warning %q, want one naming %s (%s)", warning, VolumeName, tt.kind)
+			}
+			r := decode(t, ops)
+			if !slices.Equal(r.paths, []string{"/spec/containers"}) || !slices.Equal(envOf(r.containers[0]), []string{roleEnv, tokenFile}) ||
+				!slices.Equal(r.containers[0].VolumeMounts, []corev1.VolumeMount{mount}) {
+				t.Errorf("paths %v, containers %+v", r.paths, r.containers)
+			}
+		})
+	}
+
+	// A pod like the reference's fixture rawPodHasVolumeMount: a container
+	// that mounts the hostPath volume itself keeps its mount and gets the
+	// variables; the patch is the reference's, byte for byte in shape.
+	t.Run("the reference's hostPath pod", func(t *testing.T) {
+		app := corev1.Container{Name: "app", Image: "amazonlinux", VolumeMounts: []corev1.VolumeMount{{Name: VolumeName, MountPath: "/path/to/token"}}}
+		p := pod(app)
+		p.Spec.Volumes = []corev1.Volume{hostPath}
+		ops, warning := Mutate(p, id, cfg)
+		if warning == "" {
+			t.Error("no warning")
 		}
+		got, _ := json.Marshal(ops)
+		want := `[{"op":"add","path":"/spec/containers","value":[{"name":"app","image":"amazonlinux",` +
+			`"env":[{"name":"AWS_ROLE_ARN","value":"` + role + `"},{"name":"AWS_WEB_IDENTITY_TOKEN_FILE","value":"/var/run/secrets/eks.amazonaws.com/serviceaccount/token"}],` +
+			`"resources":{},"volumeMounts":[{"name":"aws-iam-token","mountPath":"/path/to/token"}]}]}]`
+		if string(got) != want {
+			t.Errorf("patch\n%s\nwant\n%s", got, want)
+		}
+	})
+
+	// The webhook's own token (same audience, path token) is kept without
+	// a warning.
+	p := pod(ctr("app"))
+	p.Spec.Volumes = []corev1.Volume{tokenVol(DefaultAudience, TokenPath)}
+	if ops, warning := Mutate(p, id, cfg); warning != "" || len(ops) != 1 {
+		t.Errorf("own token: ops %v, warning %q", ops, warning)
 	}
 }

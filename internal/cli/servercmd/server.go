@@ -22,6 +22,12 @@ func Run(ctx context.Context, env command.Env, args []string) error {
 	fs.StringVar(&cfg.AuditLog, "audit-log", "", "audit log: a file to append JSON lines to, or - for standard output")
 	fs.StringVar(&cfg.OIDCCABundle, "oidc-ca-bundle", "", "PEM file of extra root certificates trusted for OIDC issuers (AssumeRoleWithWebIdentity)")
 	fs.BoolVar(&cfg.OIDCAllowHTTP, "oidc-allow-http", false, "let OIDC issuers be fetched over plain http (local testing only)")
+	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", server.DefaultBodyTimeout, "a request body must bring --body-min-rate bytes a second over each such period, or get 400 RequestTimeout")
+	fs.Int64Var(&cfg.BodyMinRate, "body-min-rate", server.DefaultBodyMinRate, "the slowest a request body may arrive, in bytes a second (see --body-timeout)")
+	fs.DurationVar(&cfg.HeaderTimeout, "header-timeout", server.DefaultHeaderTimeout, "how long a client may take to send a request's line and headers")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "close a keep-alive connection idle this long")
+	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", server.DefaultMaxHeaderBytes, "the largest header section of an S3 request, session token aside (S3's 8 KiB); more is 400 RequestHeaderSectionTooLarge")
+	fs.IntVar(&cfg.MaxConnections, "max-connections", server.DefaultMaxConnections, "the most connections held at once; at the bound the longest-idle one is closed, or a new one waits")
 	fs.BoolVar(&verbose, "verbose", false, "log debug messages")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: podiam server [flags]\n\n"+

@@ -66,10 +66,14 @@ func Mutate(env command.Env, cfg MutateConfig) error {
 	if err := readManifest(cfg.ServiceAccount, "ServiceAccount", &sa.TypeMeta, &sa); err != nil {
 		return err
 	}
-	ops, reason := plan(&pod, &sa, cfg.Webhook)
-	if reason != "" {
-		fmt.Fprintf(env.Stderr, "nothing injected: %s\n", reason)
+	d := plan(&pod, &sa, cfg.Webhook)
+	if d.Reason != "" {
+		fmt.Fprintf(env.Stderr, "nothing injected: %s\n", d.Reason)
 	}
+	if d.Warning != "" {
+		fmt.Fprintf(env.Stderr, "warning: %s\n", d.Warning)
+	}
+	ops := d.Ops
 	var out any = ops
 	if cfg.Output == "pod" {
 		p, err := webhook.Apply(&pod, ops)
@@ -89,19 +93,18 @@ func Mutate(env command.Env, cfg MutateConfig) error {
 }
 
 // plan decides as the webhook does, after checking that the manifests
-// belong together: the ops, or why there are none.
-func plan(pod *corev1.Pod, sa *corev1.ServiceAccount, c webhook.Config) ([]webhook.Op, string) {
+// belong together.
+func plan(pod *corev1.Pod, sa *corev1.ServiceAccount, c webhook.Config) webhook.Decision {
 	if why := webhook.Skipped(pod); why != "" {
-		return nil, why
+		return webhook.Decision{Reason: why}
 	}
 	if want := webhook.ServiceAccountName(pod); sa.Name != want {
-		return nil, fmt.Sprintf("the pod runs as ServiceAccount %q, the file holds %q", want, sa.Name)
+		return webhook.Decision{Reason: fmt.Sprintf("the pod runs as ServiceAccount %q, the file holds %q", want, sa.Name)}
 	}
 	if pod.Namespace != "" && sa.Namespace != "" && pod.Namespace != sa.Namespace {
-		return nil, fmt.Sprintf("the pod is in namespace %q, the ServiceAccount in %q", pod.Namespace, sa.Namespace)
+		return webhook.Decision{Reason: fmt.Sprintf("the pod is in namespace %q, the ServiceAccount in %q", pod.Namespace, sa.Namespace)}
 	}
-	ops, why, _ := webhook.Plan(pod, sa, nil, c)
-	return ops, why
+	return webhook.Plan(pod, sa, nil, c)
 }
 
 // readManifest reads one YAML or JSON object of the given kind into v,

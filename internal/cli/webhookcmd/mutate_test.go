@@ -22,8 +22,8 @@ func run(args ...string) (stdout, stderr string, err error) {
 	return out.String(), errb.String(), err
 }
 
-// TestMutate compares the printed patch or pod with golden files and the
-// stderr reason when nothing is injected.
+// TestMutate compares the printed patch or pod with golden files, and
+// stderr with the reason when nothing is injected or the warning.
 func TestMutate(t *testing.T) {
 	tests := []struct {
 		golden string
@@ -39,6 +39,9 @@ func TestMutate(t *testing.T) {
 			`nothing injected: ServiceAccount "app" has no eks.amazonaws.com/role-arn annotation`},
 		{"skip", []string{"--pod", "testdata/pod-skip.json", "--service-account", "testdata/sa.yaml"},
 			"nothing injected: the pod has the label eks.amazonaws.com/skip-pod-identity-webhook"},
+		{"hostpath", []string{"--pod", "testdata/pod-hostpath.yaml", "--service-account", "testdata/sa.yaml"},
+			`warning: the pod's own volume aws-iam-token (hostPath /path/to/token) is kept, as the reference webhook keeps it, ` +
+				`and AWS_WEB_IDENTITY_TOKEN_FILE points into it: it is not a service-account token for audience "sts.amazonaws.com" at path token`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
