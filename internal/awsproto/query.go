@@ -125,6 +125,9 @@ func checkFormType(ct string) error {
 // result, never the raw string again. A malformed escape, an unescaped
 // ';' or a name or value that is not UTF-8 is a MalformedQueryString.
 func DecodeForm(s string) (url.Values, error) {
+	if s == "" {
+		return nil, nil
+	}
 	values := url.Values{}
 	for s != "" {
 		var pair string

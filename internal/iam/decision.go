@@ -3,8 +3,6 @@ package iam
 import (
 	"context"
 	"maps"
-	"slices"
-	"strings"
 	"sync"
 
 	"github.com/podiam/podiam/internal/policy"
@@ -52,7 +50,21 @@ func report(ctx context.Context, d Decision) {
 // cacheSize policies and starts afresh when full.
 type compiledCache struct {
 	mu sync.Mutex
-	m  map[string]*policy.Policy
+	m  map[cacheKey]compiledEntry
+}
+
+// cacheKey names a compiled policy: a struct of the strings themselves, so
+// that a lookup copies nothing.
+type cacheKey struct {
+	kind      policy.Kind
+	name, doc string
+}
+
+// compiledEntry is a compiled policy and the principal bindings it was
+// compiled with; a lookup with other bindings compiles again.
+type compiledEntry struct {
+	p   *policy.Policy
+	ids map[string]string
 }
 
 const cacheSize = 10000
@@ -68,27 +80,23 @@ func (c *compiledCache) getKind(name, doc string, k policy.Kind) (*policy.Policy
 // getBound is getKind for a document whose principals are bound to the
 // unique ids in ids (policy.CompileBound).
 func (c *compiledCache) getBound(name, doc string, k policy.Kind, ids map[string]string) (*policy.Policy, error) {
-	var key strings.Builder
-	key.WriteString(k.String() + "\x00" + name + "\x00" + doc)
-	for _, v := range slices.Sorted(maps.Keys(ids)) {
-		key.WriteString("\x00" + v + "=" + ids[v])
-	}
+	key := cacheKey{kind: k, name: name, doc: doc}
 	c.mu.Lock()
-	p, ok := c.m[key.String()]
+	e, ok := c.m[key]
 	c.mu.Unlock()
-	if ok {
-		return p, nil
+	if ok && maps.Equal(e.ids, ids) {
+		return e.p, nil
 	}
 	d, err := policy.ParseDocument([]byte(doc), k, policy.Options{MaxSize: -1})
 	if err != nil {
 		return nil, err
 	}
-	p = policy.CompileBound(name, d, k, ids)
+	p := policy.CompileBound(name, d, k, ids)
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= cacheSize {
-		c.m = make(map[string]*policy.Policy)
+		c.m = make(map[cacheKey]compiledEntry)
 	}
-	c.m[key.String()] = p
+	c.m[key] = compiledEntry{p: p, ids: maps.Clone(ids)}
 	c.mu.Unlock()
 	return p, nil
 }
