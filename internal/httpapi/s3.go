@@ -163,16 +163,26 @@ func tlsVersion(r *http.Request) string {
 // it has none.
 func keyHeaders(r *http.Request) map[string]string {
 	var out map[string]string
-	for _, h := range s3.KeyHeaders {
-		if v := r.Header.Get(h); v != "" {
+	for i, h := range keyHeaderNames {
+		if vs := r.Header[h]; len(vs) > 0 && vs[0] != "" {
 			if out == nil {
 				out = map[string]string{}
 			}
-			out[h] = v
+			out[s3.KeyHeaders[i]] = vs[0]
 		}
 	}
 	return out
 }
+
+// keyHeaderNames are s3.KeyHeaders as net/http keys them, so that looking
+// them up allocates nothing.
+var keyHeaderNames = func() []string {
+	out := make([]string, len(s3.KeyHeaders))
+	for i, h := range s3.KeyHeaders {
+		out[i] = textproto.CanonicalMIMEHeaderKey(h)
+	}
+	return out
+}()
 
 // authenticateS3 verifies r's signature (if any) and wraps its body in a
 // reader that checks what the request declared about it.
@@ -500,6 +510,9 @@ func (e *Edge) serveS3(w http.ResponseWriter, r *http.Request, in *inbound) {
 // without the signature's own parameters and, for a presigned request,
 // without the headers hoisted into it (hoistHeaders made them headers).
 func s3Params(in *inbound) url.Values {
+	if len(in.query) == 0 {
+		return nil
+	}
 	presigned := in.auth != nil && in.auth.Presigned
 	q := make(url.Values, len(in.query))
 	for k, vs := range in.query {

@@ -553,17 +553,25 @@ func canonicalQuery(q url.Values, presigned bool) string {
 func (a *Auth) UnsignedHeaders(h http.Header, exempt func(name string) bool) []string {
 	var out []string
 	for k := range h {
-		if len(k) < len("x-amz-") || !strings.EqualFold(k[:len("x-amz-")], "x-amz-") {
+		if len(k) < len("x-amz-") || !strings.EqualFold(k[:len("x-amz-")], "x-amz-") || a.signs(k) {
 			continue
 		}
-		name := strings.ToLower(k)
-		if slices.Contains(a.SignedHeaders, name) || exempt != nil && exempt(name) {
-			continue
+		if name := strings.ToLower(k); exempt == nil || !exempt(name) {
+			out = append(out, name)
 		}
-		out = append(out, name)
 	}
 	slices.Sort(out)
 	return out
+}
+
+// signs reports whether header k (in any case) is among a's SignedHeaders.
+func (a *Auth) signs(k string) bool {
+	for _, s := range a.SignedHeaders {
+		if len(s) == len(k) && strings.EqualFold(s, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // headerValue is a signed header's canonical value: its values joined by
