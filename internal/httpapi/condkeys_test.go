@@ -14,7 +14,6 @@ import (
 	"go/token"
 	"io"
 	"maps"
-	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -40,16 +39,12 @@ import (
 	"github.com/podiam/podiam/internal/audit"
 	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/blob"
-	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
-	"github.com/podiam/podiam/internal/iam/managed"
 	"github.com/podiam/podiam/internal/oidc"
 	"github.com/podiam/podiam/internal/oidc/oidctest"
 	"github.com/podiam/podiam/internal/orgs"
 	"github.com/podiam/podiam/internal/s3"
-	"github.com/podiam/podiam/internal/store"
-	"github.com/podiam/podiam/internal/store/memory"
 	ststs "github.com/podiam/podiam/internal/sts"
 )
 
@@ -227,35 +222,9 @@ const condAccount = "111122223333"
 func newCondEnv(t *testing.T) *condEnv {
 	t.Helper()
 	e := &condEnv{now: time.Now(), keys: map[string]map[string]int{}, root: aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}}
-	ctx := t.Context()
-	st := memory.New()
-	if err := st.CreateAccount(ctx, store.Account{ID: condAccount, Name: "management", Email: "root@example.com", CreatedAt: e.now}); err != nil {
-		t.Fatal(err)
-	}
-	if err := managed.Seed(ctx, st, e.now); err != nil {
-		t.Fatal(err)
-	}
-	rnd := mrand.NewChaCha8([32]byte{3})
-	seal, err := creds.NewSealer(map[byte][]byte{1: bytes.Repeat([]byte{9}, 32)}, 1, rnd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealed, err := seal.Seal([]byte(secret), []byte(keyID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateAccessKey(ctx, store.AccessKey{AccountID: condAccount, ID: keyID, SecretCiphertext: sealed, Status: store.AccessKeyActive, CreatedAt: e.now}, 2); err != nil {
-		t.Fatal(err)
-	}
 	clock := func() time.Time { return e.now }
-	iamSvc, err := iam.NewService(iam.Config{Store: st, Sealer: seal, Now: clock, Rand: rnd})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions, err := creds.NewSessionKeys(map[byte][]byte{1: bytes.Repeat([]byte{8}, 32)}, 1, rnd)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := newTestServices(t, clock, 3)
+	st, iamSvc, sessions, rnd := ts.store, ts.iam, ts.sessions, ts.rand
 	e.issuer = oidctest.NewIssuer(t, oidctest.WithHost("oidc.example.com"), oidctest.WithPath("/id/C1"))
 	e.url = strings.TrimPrefix(e.issuer.URL, "https://")
 	stsSvc, err := ststs.New(ststs.Config{Store: st, Identities: iamSvc, Sessions: sessions, Now: clock,
@@ -275,7 +244,7 @@ func newCondEnv(t *testing.T) *condEnv {
 	var idMu sync.Mutex
 	edge := httpapi.New(httpapi.Config{
 		Services: []*httpapi.Service{httpapi.IAM(iamSvc), httpapi.STS(stsSvc), httpapi.Organizations(orgs.New(st, iamSvc, clock, rnd))},
-		Keys:     httpapi.Keys{Store: st, Sealer: seal, Sessions: sessions, Now: clock},
+		Keys:     httpapi.Keys{Store: st, Sealer: ts.sealer, Sessions: sessions, Now: clock},
 		S3:       s3Svc, Audit: audit.New(lockedAudit{&e.mu, &e.audit}), Now: clock,
 		NewRequestID: func() string { idMu.Lock(); defer idMu.Unlock(); n++; return "req-" + strconv.Itoa(n) },
 	})

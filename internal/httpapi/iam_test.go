@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -50,42 +51,60 @@ type iamEnv struct {
 	issuer *oidctest.Issuer
 }
 
+// testServices is what the edge tests build on: a memory store holding the
+// management account, the AWS-managed policies and the root's access key
+// (keyID, secret) sealed as the server's first start stores it, with IAM
+// and session keys over it; rand is seeded by seed.
+type testServices struct {
+	store    *memory.DB
+	sealer   *creds.Sealer
+	iam      *iam.Service
+	sessions *creds.SessionKeys
+	rand     io.Reader
+}
+
+func newTestServices(t *testing.T, clock func() time.Time, seed byte) testServices {
+	t.Helper()
+	st := memory.New()
+	if err := st.CreateAccount(t.Context(), store.Account{ID: "111122223333", Name: "management", Email: "root@example.com", CreatedAt: clock()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := managed.Seed(t.Context(), st, clock()); err != nil {
+		t.Fatal(err)
+	}
+	rnd := mrand.NewChaCha8([32]byte{seed})
+	seal, err := creds.NewSealer(map[byte][]byte{1: bytes.Repeat([]byte{9}, 32)}, 1, rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := seal.Seal([]byte(secret), []byte(keyID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateAccessKey(t.Context(), store.AccessKey{AccountID: "111122223333", ID: keyID, SecretCiphertext: sealed, Status: store.AccessKeyActive, CreatedAt: clock()}, 2); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := iam.NewService(iam.Config{Store: st, Sealer: seal, Now: clock, Rand: rnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := creds.NewSessionKeys(map[byte][]byte{1: bytes.Repeat([]byte{8}, 32)}, 1, rnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testServices{store: st, sealer: seal, iam: svc, sessions: sessions, rand: rnd}
+}
+
 // iamClient is newIAMClient; with checked, responses are checked against
 // the model (the test skips without one) and seen records the actions
 // that succeeded.
 func iamClient(t *testing.T, checked bool) iamEnv {
 	t.Helper()
-	st := memory.New()
 	now := time.Now()
-	if err := st.CreateAccount(t.Context(), store.Account{ID: "111122223333", Name: "management", Email: "root@example.com", CreatedAt: now}); err != nil {
-		t.Fatal(err)
-	}
-	if err := managed.Seed(t.Context(), st, now); err != nil {
-		t.Fatal(err)
-	}
-	rnd := mrand.NewChaCha8([32]byte{2})
-	seal, err := creds.NewSealer(map[byte][]byte{1: bytes.Repeat([]byte{9}, 32)}, 1, rnd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The root's access key, as the server's first start stores it.
-	sealed, err := seal.Seal([]byte(secret), []byte(keyID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateAccessKey(t.Context(), store.AccessKey{AccountID: "111122223333", ID: keyID, SecretCiphertext: sealed, Status: store.AccessKeyActive, CreatedAt: now}, 2); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := iam.NewService(iam.Config{Store: st, Sealer: seal, Now: func() time.Time { return now }, Rand: rnd})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := newTestServices(t, func() time.Time { return now }, 2)
+	st, svc, sessions, rnd := ts.store, ts.iam, ts.sessions, ts.rand
 	service := httpapi.IAM(svc)
 	orgService := httpapi.Organizations(orgs.New(st, svc, func() time.Time { return now }, rnd))
-	sessions, err := creds.NewSessionKeys(map[byte][]byte{1: bytes.Repeat([]byte{8}, 32)}, 1, rnd)
-	if err != nil {
-		t.Fatal(err)
-	}
 	issuer := oidctest.NewIssuer(t, oidctest.WithPath("/id/C1"))
 	stsSvc, err := ststs.New(ststs.Config{Store: st, Identities: svc, Sessions: sessions, Now: func() time.Time { return now },
 		Verifier: oidc.New(oidc.Config{RootCAs: issuer.CertPool(), Now: func() time.Time { return now }})})
@@ -94,7 +113,7 @@ func iamClient(t *testing.T, checked bool) iamEnv {
 	}
 	stsService := httpapi.STS(stsSvc)
 	edge := httpapi.New(httpapi.Config{
-		Services: []*httpapi.Service{service, orgService, stsService}, Keys: httpapi.Keys{Store: st, Sealer: seal, Sessions: sessions, Now: func() time.Time { return now }},
+		Services: []*httpapi.Service{service, orgService, stsService}, Keys: httpapi.Keys{Store: st, Sealer: ts.sealer, Sessions: sessions, Now: func() time.Time { return now }},
 		Now: func() time.Time { return now }, NewRequestID: func() string { return "req-1" },
 	})
 	seen := map[string]bool{}
