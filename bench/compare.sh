@@ -15,6 +15,8 @@
 #   BASE=v1 ROUNDS=5 PKGS=./internal/sigv4/ S3LOAD=0 IAMLOAD=0 bench/compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 base=${BASE:?set BASE to the revision to compare with}
 rounds=${ROUNDS:-3}
 pkgs=${PKGS:-./internal/sigv4/ ./internal/sts/ ./internal/s3/ ./internal/creds/}
@@ -53,14 +55,6 @@ for side in base new; do
 	awk -f bench/summary.awk "$work/$side.bench"
 done
 
-wait_port() {
-	for _ in $(seq 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "nothing listens on $1" >&2
-	return 1
-}
 
 [ "$s3load" = 1 ] && echo "== S3 over loopback: 4 KiB objects, 16 clients, $duration each, $rounds interleaved runs a side"
 for round in $(seq "$rounds"); do

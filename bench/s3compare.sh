@@ -10,6 +10,8 @@
 #   STREAMS=64 STREAM_SIZE=256MiB bench/s3compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 minio=${MINIO:-$(go env GOPATH)/bin/minio}
 clients=${CLIENTS:-16}
 duration=${DURATION:-10s}
@@ -48,14 +50,6 @@ measure() { # name pid endpoint access secret
 	echo "RSS after: $(awk '/VmRSS/ {print int($2/1024)" MiB"}' "/proc/$pid/status")"
 }
 
-wait_port() {
-	for _ in $(seq 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "nothing listens on $1" >&2
-	return 1
-}
 
 "$work/podiam" server --data "$work/podiam-data" --listen 127.0.0.1:4591 >"$work/podiam.log" 2>&1 &
 podiam_pid=$!
