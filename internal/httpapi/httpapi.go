@@ -191,6 +191,7 @@ func (in *inbound) unsigned() bool {
 func (e *Edge) read(r *http.Request) *inbound {
 	in := &inbound{}
 	in.query, in.queryErr = awsproto.DecodeForm(r.URL.RawQuery)
+	root := r.URL.Path == "/" || r.URL.Path == ""
 	if in.queryErr == nil {
 		in.auth, in.authErr = sigv4.Parse(r, in.query)
 	}
@@ -199,11 +200,14 @@ func (e *Edge) read(r *http.Request) *inbound {
 		in.proto = protoJSON
 	case e.cfg.S3 == nil:
 		in.proto = protoQuery
+	case root && in.query.Has("Action"):
+		// The Query services live at "/"; no S3 operation takes an
+		// Action parameter.
+		in.proto = protoQuery
 	case e.bucketHost(r) != "":
 		in.proto = protoS3
-	case (r.URL.Path == "/" || r.URL.Path == "") && (r.Method == http.MethodPost || in.query.Has("Action")):
-		// The Query services live at "/"; S3 has nothing to POST there
-		// and no operation takes an Action parameter.
+	case root && r.Method == http.MethodPost:
+		// S3 has nothing to POST at "/" but on a bucket's own host.
 		in.proto = protoQuery
 	default:
 		in.proto = protoS3

@@ -79,7 +79,8 @@ func asS3Err(err error) (*s3Err, bool) {
 // bucketHost returns the bucket of a virtual-hosted-style request: the
 // host is <bucket>.<domain> for a configured domain, the longest that
 // fits (so that vbucket.s3.localhost is bucket vbucket under s3.localhost,
-// not vbucket.s3 under localhost). It is "" for any other host.
+// not vbucket.s3 under localhost). It is "" for any other host, and for a
+// host that is itself a configured domain (s3.localhost is an endpoint).
 func (e *Edge) bucketHost(r *http.Request) string {
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
@@ -88,6 +89,9 @@ func (e *Edge) bucketHost(r *http.Request) string {
 	host = strings.ToLower(host)
 	bucket, longest := "", 0
 	for _, d := range e.cfg.S3Domains {
+		if host == d {
+			return "" // the endpoint itself (s3.localhost), not a bucket under a shorter domain
+		}
 		if b, ok := strings.CutSuffix(host, "."+d); ok && b != "" && len(d) > longest {
 			bucket, longest = b, len(d)
 		}

@@ -448,5 +448,15 @@ func TestSecurityErrorCodes(t *testing.T) {
 				t.Errorf("Host %s: %d %s", host, got.status, got.body)
 			}
 		}
+		// An S3 domain is an endpoint, not bucket "s3" under localhost:
+		// path-style S3 and the Query services answer there.
+		req := signedRequest(t, "GET", r.url+"/vbucket/k", "", root, "s3", func(r *http.Request) { r.Host = "s3.localhost" })
+		if got := send(t, req); !got.has(200, "in vbucket") {
+			t.Errorf("path style on s3.localhost: %d %s", got.status, got.body)
+		}
+		req = signedRequest(t, "GET", r.url+"/?Action=ListUsers&Version=2010-05-08", "", root, "iam", func(r *http.Request) { r.Host = "vbucket.localhost" })
+		if got := send(t, req); !got.has(200, "ListUsersResult") {
+			t.Errorf("IAM on a bucket's host: %d %s", got.status, got.body)
+		}
 	})
 }
