@@ -48,6 +48,19 @@ func (p Params) Required(name string) (string, error) {
 	return v, nil
 }
 
+// RequiredAll reads the named required parameters, in order.
+func (p Params) RequiredAll(names ...string) ([]string, error) {
+	out := make([]string, len(names))
+	for i, n := range names {
+		v, err := p.Required(n)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
 // Int returns the value of an integer parameter (32 bits, as the Query
 // APIs' Integer type) and whether it was given.
 func (p Params) Int(name string) (int, bool, error) {

@@ -37,15 +37,20 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/podiam/podiam/internal/audit"
+	"github.com/podiam/podiam/internal/authn"
 	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/blob"
 	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/iamapi"
 	"github.com/podiam/podiam/internal/oidc"
 	"github.com/podiam/podiam/internal/oidc/oidctest"
 	"github.com/podiam/podiam/internal/orgs"
+	"github.com/podiam/podiam/internal/orgsapi"
 	"github.com/podiam/podiam/internal/s3"
+	"github.com/podiam/podiam/internal/s3api"
 	ststs "github.com/podiam/podiam/internal/sts"
+	"github.com/podiam/podiam/internal/stsapi"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/condition-keys.md")
@@ -242,10 +247,12 @@ func newCondEnv(t *testing.T) *condEnv {
 	}
 	var n int
 	var idMu sync.Mutex
+	auth := authn.New(authn.StoreKeys{Store: st, Sealer: ts.sealer, Sessions: sessions, Now: clock}, clock)
 	edge := httpapi.New(httpapi.Config{
-		Services: []*httpapi.Service{httpapi.IAM(iamSvc), httpapi.STS(stsSvc), httpapi.Organizations(orgs.New(st, iamSvc, clock, rnd))},
-		Keys:     httpapi.Keys{Store: st, Sealer: ts.sealer, Sessions: sessions, Now: clock},
-		S3:       s3Svc, Audit: audit.New(lockedAudit{&e.mu, &e.audit}), Now: clock,
+		Query: []*httpapi.QueryService{iamapi.New(iamSvc), stsapi.New(stsSvc)},
+		JSON:  []*httpapi.JSONService{orgsapi.New(orgs.New(st, iamSvc, clock, rnd))},
+		REST:  s3api.New(s3api.Config{S3: s3Svc, Auth: auth, Now: clock}),
+		Auth:  auth, Audit: audit.New(lockedAudit{&e.mu, &e.audit}), Now: clock,
 		NewRequestID: func() string { idMu.Lock(); defer idMu.Unlock(); n++; return "req-" + strconv.Itoa(n) },
 	})
 	e.srv = httptest.NewUnstartedServer(edge)
@@ -371,14 +378,14 @@ func (e *condEnv) served(t *testing.T) map[string]bool {
 		}
 	}
 	out := map[string]bool{}
-	svc := httpapi.IAM(nil)
+	svc := iamapi.New(nil)
 	for a := range svc.Actions {
 		out["iam:"+a] = true
 	}
-	for a := range httpapi.STS(nil).Actions {
+	for a := range stsapi.New(nil).Actions {
 		out["sts:"+a] = true
 	}
-	for a := range httpapi.Organizations(nil).JSONActions {
+	for a := range orgsapi.New(nil).Actions {
 		out["organizations:"+a] = true
 	}
 	for a := range out {
@@ -403,11 +410,30 @@ func (e *condEnv) served(t *testing.T) map[string]bool {
 // gives op(...) in s3.go.
 func s3Operations(t *testing.T) []string {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), "s3.go", nil, 0)
+	files, err := filepath.Glob(filepath.Join("..", "s3api", "*.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ops []string
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		collectOps(f, &ops)
+	}
+	if len(ops) < 20 {
+		t.Fatalf("found %d S3 operations in internal/s3api: %v", len(ops), ops)
+	}
+	slices.Sort(ops)
+	return slices.Compact(ops)
+}
+
+// collectOps adds the operations that f names in op("...") calls.
+func collectOps(f *ast.File, ops *[]string) {
 	ast.Inspect(f, func(n ast.Node) bool {
 		c, ok := n.(*ast.CallExpr)
 		if !ok || len(c.Args) != 1 {
@@ -416,16 +442,11 @@ func s3Operations(t *testing.T) []string {
 		if id, ok := c.Fun.(*ast.Ident); ok && id.Name == "op" {
 			if lit, ok := c.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
 				name, _ := strconv.Unquote(lit.Value)
-				ops = append(ops, name)
+				*ops = append(*ops, name)
 			}
 		}
 		return true
 	})
-	if len(ops) < 20 {
-		t.Fatalf("found %d S3 operations in s3.go: %v", len(ops), ops)
-	}
-	slices.Sort(ops)
-	return slices.Compact(ops)
 }
 
 // call sends a Query request (IAM or STS) signed with c (unsigned when c

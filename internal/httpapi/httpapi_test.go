@@ -20,9 +20,11 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/podiam/podiam/internal/audit"
+	"github.com/podiam/podiam/internal/authn"
 	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/httpapi"
+	"github.com/podiam/podiam/internal/iam"
 )
 
 const (
@@ -33,14 +35,14 @@ const (
 // keys is a one-key lookup: a fake for this package's unit tests only.
 type keys struct{}
 
-func (keys) LookupKey(_ context.Context, id, token string) (*httpapi.Caller, creds.Secret, error) {
+func (keys) LookupKey(_ context.Context, id, token string) (*iam.Caller, creds.Secret, error) {
 	switch {
 	case id == keyID:
-		return &httpapi.Caller{ARN: "arn:aws:iam::111122223333:user/alice", Account: "111122223333"}, creds.SecretFromText(secret), nil
+		return &iam.Caller{ARN: "arn:aws:iam::111122223333:user/alice", Account: "111122223333", UserName: "alice"}, creds.SecretFromText(secret), nil
 	case id == "ASIAEXPIRED000000001":
-		return nil, creds.Secret{}, httpapi.ErrExpiredToken
+		return nil, creds.Secret{}, authn.ErrExpiredToken
 	}
-	return nil, creds.Secret{}, httpapi.ErrUnknownKey
+	return nil, creds.Secret{}, authn.ErrUnknownKey
 }
 
 type identity struct {
@@ -65,26 +67,26 @@ func newFixture(t *testing.T) *fixture {
 	now := time.Now()
 	f.clock.Store(&now)
 	var n atomic.Int64
-	svc := &httpapi.Service{
+	svc := &httpapi.QueryService{
 		Name: "sts", Version: awsproto.STSVersion, Namespace: awsproto.STSNamespace,
-		Actions: map[string]httpapi.Handler{
-			"GetCallerIdentity": func(_ context.Context, c *httpapi.Caller, _ *awsproto.QueryRequest) (any, error) {
+		Actions: map[string]httpapi.QueryHandler{
+			"GetCallerIdentity": func(_ context.Context, c iam.Caller, _ *awsproto.QueryRequest) (any, error) {
 				return &identity{Arn: c.ARN, UserId: "AIDAEXAMPLE", Account: c.Account}, nil
 			},
-			"AssumeRoleWithWebIdentity": func(_ context.Context, c *httpapi.Caller, q *awsproto.QueryRequest) (any, error) {
-				if c != nil {
-					return nil, errors.New("an unsigned call got a caller")
+			"AssumeRoleWithWebIdentity": func(_ context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
+				if c.ARN != "" || c.Account != "" || c.SourceIP == "" {
+					return nil, errors.New("an unsigned call got a caller, or no source address")
 				}
 				return &webIdentityResult{SubjectFromWebIdentityToken: q.Get("RoleSessionName")}, nil
 			},
-			"GetSessionToken": func(context.Context, *httpapi.Caller, *awsproto.QueryRequest) (any, error) {
+			"GetSessionToken": func(context.Context, iam.Caller, *awsproto.QueryRequest) (any, error) {
 				return nil, errors.New("database on fire: secret detail")
 			},
 		},
 		Unsigned: map[string]bool{"AssumeRoleWithWebIdentity": true},
 	}
 	edge := httpapi.New(httpapi.Config{
-		Services: []*httpapi.Service{svc}, Keys: keys{}, Audit: audit.New(lockedWriter{f}),
+		Query: []*httpapi.QueryService{svc}, Auth: authn.New(keys{}, func() time.Time { return *f.clock.Load() }), Audit: audit.New(lockedWriter{f}),
 		Now:          func() time.Time { return *f.clock.Load() },
 		NewRequestID: func() string { return fmt.Sprintf("req-%d", n.Add(1)) },
 	})

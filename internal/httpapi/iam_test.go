@@ -13,22 +13,27 @@ import (
 	"testing"
 	"time"
 
+	mrand "math/rand/v2"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	mrand "math/rand/v2"
 
+	"github.com/podiam/podiam/internal/authn"
 	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/iam/managed"
+	"github.com/podiam/podiam/internal/iamapi"
 	"github.com/podiam/podiam/internal/oidc"
 	"github.com/podiam/podiam/internal/oidc/oidctest"
 	"github.com/podiam/podiam/internal/orgs"
+	"github.com/podiam/podiam/internal/orgsapi"
 	"github.com/podiam/podiam/internal/store"
 	"github.com/podiam/podiam/internal/store/memory"
 	ststs "github.com/podiam/podiam/internal/sts"
+	"github.com/podiam/podiam/internal/stsapi"
 )
 
 func newIAMClient(t *testing.T) *awsiam.Client {
@@ -103,18 +108,19 @@ func iamClient(t *testing.T, checked bool) iamEnv {
 	now := time.Now()
 	ts := newTestServices(t, func() time.Time { return now }, 2)
 	st, svc, sessions, rnd := ts.store, ts.iam, ts.sessions, ts.rand
-	service := httpapi.IAM(svc)
-	orgService := httpapi.Organizations(orgs.New(st, svc, func() time.Time { return now }, rnd))
+	service := iamapi.New(svc)
+	orgService := orgsapi.New(orgs.New(st, svc, func() time.Time { return now }, rnd))
 	issuer := oidctest.NewIssuer(t, oidctest.WithPath("/id/C1"))
 	stsSvc, err := ststs.New(ststs.Config{Store: st, Identities: svc, Sessions: sessions, Now: func() time.Time { return now },
 		Verifier: oidc.New(oidc.Config{RootCAs: issuer.CertPool(), Now: func() time.Time { return now }})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stsService := httpapi.STS(stsSvc)
+	stsService := stsapi.New(stsSvc)
 	edge := httpapi.New(httpapi.Config{
-		Services: []*httpapi.Service{service, orgService, stsService}, Keys: httpapi.Keys{Store: st, Sealer: ts.sealer, Sessions: sessions, Now: func() time.Time { return now }},
-		Now: func() time.Time { return now }, NewRequestID: func() string { return "req-1" },
+		Query: []*httpapi.QueryService{service, stsService}, JSON: []*httpapi.JSONService{orgService},
+		Auth: authn.New(authn.StoreKeys{Store: st, Sealer: ts.sealer, Sessions: sessions, Now: func() time.Time { return now }}, func() time.Time { return now }),
+		Now:  func() time.Time { return now }, NewRequestID: func() string { return "req-1" },
 	})
 	seen := map[string]bool{}
 	var h http.Handler = edge
@@ -133,7 +139,7 @@ func iamClient(t *testing.T, checked bool) iamEnv {
 	for _, a := range slices.Sorted(maps.Keys(service.Actions)) {
 		actions = append(actions, "iam:"+a)
 	}
-	for _, a := range slices.Sorted(maps.Keys(orgService.JSONActions)) {
+	for _, a := range slices.Sorted(maps.Keys(orgService.Actions)) {
 		actions = append(actions, "organizations:"+a)
 	}
 	for _, a := range slices.Sorted(maps.Keys(stsService.Actions)) {

@@ -1,84 +1,97 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
 	"github.com/podiam/podiam/internal/audit"
+	"github.com/podiam/podiam/internal/authn"
 	"github.com/podiam/podiam/internal/awsproto"
+	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/sigv4"
 )
 
-// serveJSON serves a JSON 1.1 protocol request: always signed, the service
-// from the credential scope, the operation from X-Amz-Target.
-func (e *Edge) serveJSON(w http.ResponseWriter, r *http.Request, in *inbound) {
-	id := e.cfg.NewRequestID()
-	rec := &audit.Record{Time: e.cfg.Now().UTC(), RequestID: id, SourceIP: sourceIP(r), UserAgent: r.UserAgent()}
-	result, err := e.runJSON(r, in, rec)
-	if err != nil {
-		ae := awsproto.AsError(err)
-		if bodyTimedOut(r) {
-			ae = requestTimeout(w, err)
-			err = ae
-		}
-		rec.ErrorCode, rec.Status = ae.Code, ae.Status
-		if ae.Status >= 500 {
-			e.cfg.Logger.Error("request failed", logRequestID, id, logAction, rec.Action, logCaller, rec.Principal, logError, err)
-		} else {
-			e.logRefused(id, rec, err)
-		}
-		awsproto.WriteJSONError(w, id, ae)
-	} else {
-		rec.Status = http.StatusOK
-		if werr := awsproto.WriteJSON(w, id, result); werr != nil {
-			rec.ErrorCode, rec.Status = "ServiceFailure", http.StatusInternalServerError
-			e.cfg.Logger.Error("encode response", logRequestID, id, logAction, rec.Action, logError, werr)
-		}
-	}
-	if e.cfg.Audit != nil {
-		if aerr := e.cfg.Audit.Write(rec); aerr != nil {
-			e.cfg.Logger.Error("audit log", logRequestID, id, logError, aerr)
-		}
-	}
+// JSONHandler runs one operation of a JSON protocol service.
+type JSONHandler func(ctx context.Context, c iam.Caller, req *awsproto.JSONRequest) (any, error)
+
+// JSONService is an AWS JSON 1.1 protocol service (Organizations): its
+// SigV4 signing name and operations, named by X-Amz-Target
+// "<Target>.<Action>".
+type JSONService struct {
+	Name    string
+	Target  string
+	Actions map[string]JSONHandler
 }
 
-func (e *Edge) runJSON(r *http.Request, in *inbound, rec *audit.Record) (any, error) {
-	switch {
-	case in.queryErr != nil:
-		return nil, in.queryErr
-	case in.unsigned():
-		return nil, awsproto.MissingAuthenticationToken()
-	case in.authErr != nil:
-		return nil, sigv4Error(in.authErr)
+// jsonProtocol serves the JSON services: always signed, the service from
+// X-Amz-Target's prefix, which the credential scope must name.
+type jsonProtocol struct {
+	cfg      Config
+	byTarget map[string]*JSONService
+}
+
+func newJSONProtocol(cfg Config) *jsonProtocol {
+	p := &jsonProtocol{cfg: cfg, byTarget: map[string]*JSONService{}}
+	for _, s := range cfg.JSON {
+		p.byTarget[s.Target] = s
 	}
-	a := in.auth
+	return p
+}
+
+func (p *jsonProtocol) WriteError(w http.ResponseWriter, _ *http.Request, id string, err error) (string, int) {
+	ae := queryCodec(err)
+	awsproto.WriteJSONError(w, id, ae)
+	return ae.Code, ae.Status
+}
+
+func (p *jsonProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *http.Request, in *authn.Request, rec *audit.Record) error {
+	switch {
+	case in.QueryErr != nil:
+		return in.QueryErr
+	case in.Unsigned():
+		return awsproto.MissingAuthenticationToken()
+	case in.AuthErr != nil:
+		return sigv4Error(in.AuthErr)
+	}
+	a := in.Auth
 	// The target names the service, as the endpoint does on AWS; the
 	// credential scope must name it too.
 	prefix, _, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
-	svc, ok := e.byTarget[prefix]
+	svc, ok := p.byTarget[prefix]
 	if !ok {
-		return nil, awsproto.NewError("UnknownOperationException", http.StatusBadRequest, "No JSON service is served for X-Amz-Target '"+prefix+"'.")
+		return awsproto.NewError("UnknownOperationException", http.StatusBadRequest, "No JSON service is served for X-Amz-Target '"+prefix+"'.")
 	}
 	if a.Service != svc.Name {
-		return nil, awsproto.SignatureDoesNotMatch("Credential should be scoped to correct service: '" + svc.Name + "'. ")
+		return awsproto.SignatureDoesNotMatch("Credential should be scoped to correct service: '" + svc.Name + "'. ")
 	}
 	// The target chooses the operation: a signature that does not cover
 	// it would let anyone holding a signed request run another one.
-	if hs := a.UnsignedHeaders(r.Header, func(h string) bool { return h != "x-amz-target" }); len(hs) > 0 {
-		return nil, awsproto.NewError("AccessDeniedException", http.StatusForbidden, "There were headers present in the request which were not signed: "+strings.Join(hs, ", "))
+	if hs := a.UnsignedHeaders(r.Header, notTarget); len(hs) > 0 {
+		return awsproto.NewError("AccessDeniedException", http.StatusForbidden, "There were headers present in the request which were not signed: "+strings.Join(hs, ", "))
 	}
-	req, err := awsproto.ParseJSON(r, svc.JSONTarget, e.cfg.MaxBody)
+	req, err := awsproto.ParseJSON(r, svc.Target, p.cfg.MaxBody)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rec.Action = svc.Name + ":" + req.Action
-	c, err := e.verify(r, a, req.Raw)
+	v, err := p.cfg.Auth.Verify(r, a, sigv4.HashPayload(req.Raw), false)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	rec.Principal, rec.Account, rec.AccessKey = c.ARN, c.Account, c.AccessKeyID
-	h, ok := svc.JSONActions[req.Action]
+	SetCaller(rec, v.Caller)
+	h, ok := svc.Actions[req.Action]
 	if !ok {
-		return nil, awsproto.NewError("UnknownOperationException", http.StatusBadRequest, "The operation "+req.Action+" is not served.")
+		return awsproto.NewError("UnknownOperationException", http.StatusBadRequest, "The operation "+req.Action+" is not served.")
 	}
-	return h(withDecisions(r.Context(), rec), c, req)
+	result, err := h(ctx, *v.Caller, req)
+	if err != nil {
+		return err
+	}
+	rec.Status = http.StatusOK
+	return awsproto.WriteJSON(w, rec.RequestID, result)
 }
+
+// notTarget exempts every x-amz-* header but X-Amz-Target from the JSON
+// services' signed-header rule.
+func notTarget(h string) bool { return h != "x-amz-target" }

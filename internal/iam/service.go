@@ -67,16 +67,23 @@ func NewService(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// Caller is who makes a request: the account it acts in and its ARN; Root
-// for the account's root user, UserName for an IAM user, Session for a
-// caller using session credentials (a role session's ARN is its
-// assumed-role ARN; a GetSessionToken session's is its user's or root's).
+// Caller is who makes a request, as authentication found it once: the
+// account it acts in and its ARN; Root for the account's root user,
+// UserName for an IAM user, Session for a caller using session credentials
+// (a role session's ARN is its assumed-role ARN; a GetSessionToken
+// session's is its user's or root's). UserID is the unique id (the account
+// id for the root, AIDA... for a user, RoleID:session for a role session),
+// AccessKeyID the key that signed, SourceIP the client's address. An
+// unsigned request's caller has only its SourceIP.
 type Caller struct {
-	Account  string
-	ARN      string
-	Root     bool
-	UserName string
-	Session  *creds.Session
+	Account     string
+	ARN         string
+	Root        bool
+	UserName    string
+	UserID      string
+	AccessKeyID string
+	SourceIP    string
+	Session     *creds.Session
 }
 
 // Page is one page of a listing: Marker, when IsTruncated, asks for the

@@ -17,16 +17,21 @@ import (
 	"time"
 
 	"github.com/podiam/podiam/internal/audit"
+	"github.com/podiam/podiam/internal/authn"
 	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/iam/managed"
+	"github.com/podiam/podiam/internal/iamapi"
 	"github.com/podiam/podiam/internal/oidc"
 	"github.com/podiam/podiam/internal/orgs"
+	"github.com/podiam/podiam/internal/orgsapi"
 	"github.com/podiam/podiam/internal/s3"
+	"github.com/podiam/podiam/internal/s3api"
 	"github.com/podiam/podiam/internal/store"
 	"github.com/podiam/podiam/internal/store/sqlite"
 	"github.com/podiam/podiam/internal/sts"
+	"github.com/podiam/podiam/internal/stsapi"
 )
 
 // Server is a running podiam server's parts.
@@ -110,19 +115,18 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	services := []*httpapi.Service{httpapi.STS(stsSvc), httpapi.IAM(iamSvc), httpapi.Organizations(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))}
+	auth := authn.New(authn.StoreKeys{Store: db, Sealer: sealer, Sessions: sessions, Now: cfg.Now}, cfg.Now)
 	edge := httpapi.New(httpapi.Config{
-		Services:       services,
-		Keys:           httpapi.Keys{Store: db, Sealer: sealer, Sessions: sessions, Now: cfg.Now},
-		S3:             s3Svc,
-		S3Domains:      cfg.S3Domains,
-		Audit:          auditLog,
-		Logger:         cfg.Logger,
-		Now:            cfg.Now,
-		NewRequestID:   newRequestID,
-		BodyTimeout:    cfg.BodyTimeout,
-		BodyMinRate:    cfg.BodyMinRate,
-		MaxHeaderBytes: cfg.MaxHeaderBytes,
+		Query:        []*httpapi.QueryService{stsapi.New(stsSvc), iamapi.New(iamSvc)},
+		JSON:         []*httpapi.JSONService{orgsapi.New(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))},
+		REST:         s3api.New(s3api.Config{S3: s3Svc, Auth: auth, Domains: cfg.S3Domains, MaxHeaderBytes: cfg.MaxHeaderBytes, Now: cfg.Now}),
+		Auth:         auth,
+		Audit:        auditLog,
+		Logger:       cfg.Logger,
+		Now:          cfg.Now,
+		NewRequestID: newRequestID,
+		BodyTimeout:  cfg.BodyTimeout,
+		BodyMinRate:  cfg.BodyMinRate,
 	})
 	tcp, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -145,7 +149,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.OnListen != nil {
 		cfg.OnListen(addr)
 	}
-	s.printHints(cfg.Stdout, scheme+"://"+addr, acct.ID, services)
+	s.printHints(cfg.Stdout, scheme+"://"+addr, acct.ID, edge.Services())
 	cfg.Logger.Info("serving", "address", addr, "account", acct.ID)
 
 	errc := make(chan error, 1)
@@ -174,10 +178,10 @@ func Run(ctx context.Context, cfg Config) error {
 }
 
 // printHints tells the user how to point the AWS CLI at the server.
-func (s *Server) printHints(w io.Writer, url, account string, services []*httpapi.Service) {
+func (s *Server) printHints(w io.Writer, url, account string, services []string) {
 	var names []string
 	for _, svc := range services {
-		names = append(names, strings.ToUpper(svc.Name))
+		names = append(names, strings.ToUpper(svc))
 	}
 	abs, err := filepath.Abs(s.credentialsPath())
 	if err != nil {

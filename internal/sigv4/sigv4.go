@@ -350,8 +350,9 @@ type cachedKey struct {
 
 const keyCacheSize = 4096
 
-// key returns the signing key of secret for a's scope.
-func (c *KeyCache) key(a *Auth, secret string) [sha256.Size]byte {
+// Key returns the signing key of secret for a's scope, derived once and
+// then cached.
+func (c *KeyCache) Key(a *Auth, secret string) [sha256.Size]byte {
 	id := a.AccessKeyID + "/" + a.Scope()
 	c.mu.Lock()
 	e, ok := c.m[id]
@@ -404,7 +405,7 @@ func Verify(r *http.Request, a *Auth, secret string, payloadHash string, now tim
 	sts := StringToSign(a, creq)
 	var key [sha256.Size]byte
 	if opt.Keys != nil {
-		key = opt.Keys.key(a, secret)
+		key = opt.Keys.Key(a, secret)
 	} else {
 		key = SigningKey(secret, a.ScopeDate, a.Region, a.Service)
 	}

@@ -1,4 +1,4 @@
-package httpapi
+package s3api
 
 import "testing"
 

@@ -1,4 +1,4 @@
-package httpapi
+package authn
 
 import (
 	"context"
@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/store"
 )
 
-// Keys is the server's KeyLookup: long-term keys are read from the store
+// StoreKeys is the server's Keys: long-term keys are read from the store
 // and their secrets unsealed; session keys are opened from their tokens.
-type Keys struct {
+type StoreKeys struct {
 	Store    store.Store
 	Sealer   *creds.Sealer
 	Sessions SessionOpener
@@ -25,8 +26,8 @@ type SessionOpener interface {
 	OpenSession(id, token string, now time.Time) (creds.Session, creds.Secret, error)
 }
 
-// LookupKey implements KeyLookup.
-func (k Keys) LookupKey(ctx context.Context, id, token string) (*Caller, creds.Secret, error) {
+// LookupKey implements Keys.
+func (k StoreKeys) LookupKey(ctx context.Context, id, token string) (*iam.Caller, creds.Secret, error) {
 	if token != "" || strings.HasPrefix(id, creds.PrefixTempAccessKey) {
 		return k.session(id, token)
 	}
@@ -44,21 +45,21 @@ func (k Keys) LookupKey(ctx context.Context, id, token string) (*Caller, creds.S
 	if err != nil {
 		return nil, creds.Secret{}, fmt.Errorf("unseal access key %s: %w", key.ID, err)
 	}
-	c := &Caller{Account: key.AccountID}
+	c := &iam.Caller{Account: key.AccountID}
 	if key.UserName == "" {
-		c.ARN, c.UserID = "arn:aws:iam::"+key.AccountID+":root", key.AccountID
+		c.ARN, c.UserID, c.Root = "arn:aws:iam::"+key.AccountID+":root", key.AccountID, true
 	} else {
 		u, err := k.Store.GetUser(ctx, key.AccountID, key.UserName)
 		if err != nil {
 			return nil, creds.Secret{}, fmt.Errorf("look up the user of access key %s: %w", key.ID, err)
 		}
-		c.ARN, c.UserID = u.ARN, u.ID
+		c.ARN, c.UserID, c.UserName = u.ARN, u.ID, u.Name
 	}
 	return c, creds.SecretFromText(string(plain)), nil
 }
 
 // session opens the session behind a session key and its token.
-func (k Keys) session(id, token string) (*Caller, creds.Secret, error) {
+func (k StoreKeys) session(id, token string) (*iam.Caller, creds.Secret, error) {
 	if !strings.HasPrefix(id, creds.PrefixTempAccessKey) || token == "" {
 		return nil, creds.Secret{}, ErrUnknownKey
 	}
@@ -70,4 +71,24 @@ func (k Keys) session(id, token string) (*Caller, creds.Secret, error) {
 		return nil, creds.Secret{}, ErrUnknownKey
 	}
 	return SessionCaller(s), secret, nil
+}
+
+// SessionCaller is the caller of session credentials: a role session is
+// arn:aws:sts::A:assumed-role/Role/Session with user id RoleID:Session; a
+// GetSessionToken session is its user (or root).
+func SessionCaller(s creds.Session) *iam.Caller {
+	c := &iam.Caller{Account: s.Account, Session: &s}
+	if s.Kind == creds.RoleSession {
+		role := s.RoleARN[strings.LastIndexByte(s.RoleARN, '/')+1:]
+		c.ARN = "arn:aws:sts::" + s.Account + ":assumed-role/" + role + "/" + s.SessionName
+		c.UserID = s.RoleID + ":" + s.SessionName
+		return c
+	}
+	c.ARN, c.UserID = s.UserARN, s.UserID
+	if _, rest, ok := strings.Cut(s.UserARN, ":user/"); ok {
+		c.UserName = rest[strings.LastIndexByte(rest, '/')+1:]
+	} else {
+		c.Root = true
+	}
+	return c
 }

@@ -1,0 +1,204 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/podiam/podiam/internal/audit"
+	"github.com/podiam/podiam/internal/authn"
+	"github.com/podiam/podiam/internal/awsproto"
+	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/sigv4"
+)
+
+// QueryHandler runs one action of a Query service. c is the caller as
+// authentication found it (only its SourceIP for an unsigned call). It
+// returns the result struct to encode (nil for actions without output)
+// or an error; errors that are not *awsproto.Error become ServiceFailure.
+type QueryHandler func(ctx context.Context, c iam.Caller, req *awsproto.QueryRequest) (any, error)
+
+// QueryService is a Query protocol service: its SigV4 signing name, API
+// version, XML namespace and actions.
+type QueryService struct {
+	Name      string // as in the credential scope: "iam", "sts"
+	Version   string
+	Namespace string
+	Actions   map[string]QueryHandler
+	// Unsigned lists the actions callers may send without a signature
+	// (STS AssumeRoleWithWebIdentity); they are found by Action alone.
+	Unsigned map[string]bool
+}
+
+// queryProtocol serves the Query services (IAM, STS): the service is the
+// one whose action the request names (their actions do not overlap), and
+// the signature's scope must name it too.
+type queryProtocol struct {
+	cfg      Config
+	byName   map[string]*QueryService
+	byAction map[string]*QueryService
+	unsigned map[string]*QueryService
+}
+
+func newQueryProtocol(cfg Config) *queryProtocol {
+	p := &queryProtocol{cfg: cfg, byName: map[string]*QueryService{}, byAction: map[string]*QueryService{}, unsigned: map[string]*QueryService{}}
+	for _, s := range cfg.Query {
+		p.byName[s.Name] = s
+		for a := range s.Actions {
+			p.byAction[a] = s
+		}
+		for a := range s.Unsigned {
+			p.unsigned[a] = s
+		}
+	}
+	return p
+}
+
+// queryError is an error of a Query service, with the XML namespace its
+// error document is written in.
+type queryError struct {
+	ns  string
+	err error
+}
+
+func (e *queryError) Error() string { return e.err.Error() }
+func (e *queryError) Unwrap() error { return e.err }
+
+func (p *queryProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *http.Request, in *authn.Request, rec *audit.Record) error {
+	svc, c, req, err := p.authenticate(r, in)
+	ns := awsproto.IAMNamespace
+	if svc != nil {
+		ns = svc.Namespace
+		rec.Action = svc.Name + ":"
+	}
+	if req != nil {
+		rec.Action += req.Action
+	}
+	if c.ARN != "" {
+		SetCaller(rec, &c)
+	}
+	if err == nil {
+		var result any
+		if result, err = p.run(ctx, svc, c, req); err == nil {
+			rec.Status = http.StatusOK
+			err = awsproto.WriteResponse(w, req.Action, ns, rec.RequestID, result)
+		}
+	}
+	if err != nil {
+		return &queryError{ns: ns, err: err}
+	}
+	return nil
+}
+
+func (p *queryProtocol) WriteError(w http.ResponseWriter, _ *http.Request, id string, err error) (string, int) {
+	ns := awsproto.IAMNamespace
+	var qe *queryError
+	if errors.As(err, &qe) {
+		ns = qe.ns
+	}
+	ae := queryCodec(err)
+	awsproto.WriteError(w, ns, id, ae)
+	return ae.Code, ae.Status
+}
+
+// queryCodec maps an error to the Query (and JSON) services' error.
+func queryCodec(err error) *awsproto.Error {
+	var te *TimeoutError
+	if errors.As(err, &te) {
+		e := awsproto.RequestTimeout()
+		e.Cause = err
+		return e
+	}
+	var ae *authn.Error
+	if errors.As(err, &ae) {
+		switch ae.Kind {
+		case authn.UnknownKey:
+			return awsproto.InvalidClientTokenID()
+		case authn.ExpiredToken:
+			return awsproto.ExpiredToken()
+		case authn.BadSignature:
+			return sigv4Error(ae.Err)
+		}
+		return awsproto.ServiceFailure(err)
+	}
+	return awsproto.AsError(err)
+}
+
+func (p *queryProtocol) run(ctx context.Context, svc *QueryService, c iam.Caller, req *awsproto.QueryRequest) (any, error) {
+	if req.Version != svc.Version {
+		return nil, awsproto.InvalidAction(req.Action, req.Version)
+	}
+	h, ok := svc.Actions[req.Action]
+	if !ok {
+		return nil, awsproto.InvalidAction(req.Action, req.Version)
+	}
+	return h(ctx, c, req)
+}
+
+// authenticate reads and verifies a Query request. It returns the service
+// (when known), the caller (only its source address for an unsigned call)
+// and the decoded request (when it could be read). The service is the one
+// whose action the request names; the signature's credential scope must
+// name it too.
+func (p *queryProtocol) authenticate(r *http.Request, in *authn.Request) (*QueryService, iam.Caller, *awsproto.QueryRequest, error) {
+	anon := iam.Caller{SourceIP: authn.SourceIP(r)}
+	if in.QueryErr != nil {
+		return nil, anon, nil, in.QueryErr
+	}
+	req, qerr := awsproto.ParseQuery(r, in.Query, p.cfg.MaxBody)
+	if in.Unsigned() {
+		if qerr != nil {
+			if ae, ok := qerr.(*awsproto.Error); ok && ae.Code == awsproto.MissingAction().Code {
+				return nil, anon, req, awsproto.MissingAuthenticationToken()
+			}
+			// A body that cannot be read is answered as such, before
+			// authentication, as AWS does (a 1 MB web identity token
+			// gets STS's ValidationError, not a missing signature).
+			return nil, anon, req, qerr
+		}
+		if svc, ok := p.unsigned[req.Action]; ok {
+			return svc, anon, req, nil
+		}
+		return nil, anon, req, awsproto.MissingAuthenticationToken()
+	}
+	if in.AuthErr != nil {
+		return nil, anon, req, sigv4Error(in.AuthErr)
+	}
+	a := in.Auth
+	svc, ok := p.byName[a.Service]
+	if qerr == nil {
+		// The action decides which service is addressed, as the
+		// endpoint does on AWS; a signature scoped to another is refused.
+		if owner, known := p.byAction[req.Action]; known && owner != svc {
+			return owner, anon, req, awsproto.SignatureDoesNotMatch("Credential should be scoped to correct service: '" + owner.Name + "'. ")
+		}
+	}
+	if !ok {
+		return nil, anon, req, awsproto.SignatureDoesNotMatch("Credential should be scoped to a valid service: '" + a.Service + "' is not served here.")
+	}
+	if qerr != nil {
+		return svc, anon, req, qerr
+	}
+	v, err := p.cfg.Auth.Verify(r, a, sigv4.HashPayload(req.Body), false)
+	if err != nil {
+		return svc, anon, req, err
+	}
+	return svc, *v.Caller, req, nil
+}
+
+// sigv4Error maps a signature failure to the Query services' error.
+func sigv4Error(err error) *awsproto.Error {
+	var e *sigv4.Error
+	if !errors.As(err, &e) {
+		return awsproto.ServiceFailure(err)
+	}
+	switch e.Kind {
+	case sigv4.MissingAuthentication:
+		return awsproto.MissingAuthenticationToken()
+	case sigv4.Mismatch:
+		return awsproto.SignatureDoesNotMatch(e.Message)
+	case sigv4.Expired:
+		return awsproto.RequestExpired(e.Message)
+	}
+	return awsproto.IncompleteSignature(e.Message)
+}

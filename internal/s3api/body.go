@@ -1,0 +1,159 @@
+package s3api
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/podiam/podiam/internal/s3"
+	"github.com/podiam/podiam/internal/sigv4"
+)
+
+// verifyingBody checks a body against what the request declared: its
+// SHA-256, its checksums (headers or trailer) and, for aws-chunked bodies,
+// every chunk signature. At the end it returns an *s3Err instead of
+// io.EOF when something does not match.
+type verifyingBody struct {
+	r       io.Reader
+	sha     hash.Hash // nil unless a SHA-256 was declared
+	wantSHA string
+	sums    []*checksumCheck
+	chunked *sigv4.ChunkedReader
+	err     error
+}
+
+type checksumCheck struct {
+	alg    string // CRC32, CRC32C, CRC64NVME, SHA1, SHA256
+	header string // x-amz-checksum-crc32 ...
+	h      hash.Hash
+	want   string // from the header; "" when it comes in the trailer
+	got    string
+}
+
+func (v *verifyingBody) Read(p []byte) (int, error) {
+	if v.err != nil {
+		return 0, v.err
+	}
+	n, err := v.r.Read(p)
+	if n > 0 {
+		if v.sha != nil {
+			v.sha.Write(p[:n])
+		}
+		for _, c := range v.sums {
+			c.h.Write(p[:n])
+		}
+	}
+	if err == io.EOF {
+		err = v.finish()
+		if err == nil {
+			err = io.EOF
+		}
+	} else if err != nil {
+		err = chunkError(err)
+	}
+	if err != nil {
+		v.err = err
+	}
+	return n, err
+}
+
+func (v *verifyingBody) finish() error {
+	if v.sha != nil && hex.EncodeToString(v.sha.Sum(nil)) != v.wantSHA {
+		return newS3Err(s3.CodeContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+	}
+	var trailers map[string]string
+	if v.chunked != nil {
+		trailers = v.chunked.Trailers()
+	}
+	for _, c := range v.sums {
+		c.got = sigv4.Base64Digest(c.h)
+		want := c.want
+		if want == "" {
+			want = trailers[c.header]
+		}
+		if want != c.got {
+			return newS3Err(s3.CodeBadDigest, "The "+c.alg+" you specified did not match the calculated checksum.")
+		}
+	}
+	return nil
+}
+
+// checksumAlgorithms are S3's checksum algorithms.
+var checksumAlgorithms = []string{"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"}
+
+// wrapS3Body sets out.body to a verifying reader of r's body for the
+// payload mode (a is nil for an anonymous request).
+func (api *API) wrapS3Body(r *http.Request, out *s3Auth, a *sigv4.Auth, payload string, key *[32]byte) error {
+	v := &verifyingBody{r: r.Body}
+	trailer := map[string]bool{}
+	for _, t := range strings.Split(r.Header.Get("X-Amz-Trailer"), ",") {
+		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+			trailer[t] = true
+		}
+	}
+	switch payload {
+	case sigv4.StreamingPayload, sigv4.StreamingPayloadTrailer, sigv4.StreamingUnsignedTrailer:
+		decoded := int64(-1)
+		if s := r.Header.Get("X-Amz-Decoded-Content-Length"); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n < 0 {
+				return newS3Err("InvalidArgument", "x-amz-decoded-content-length is not a length")
+			}
+			decoded = n
+		}
+		opt := sigv4.ChunkedOptions{Mode: payload, DecodedLength: decoded}
+		for t := range trailer {
+			opt.Trailer = append(opt.Trailer, t)
+		}
+		if payload != sigv4.StreamingUnsignedTrailer {
+			opt.SigningKey, opt.SeedSignature, opt.AmzDate, opt.Scope = *key, a.Signature, a.AmzDate, a.Scope()
+		}
+		cr, err := sigv4.NewChunkedReader(r.Body, opt)
+		if err != nil {
+			return chunkError(err)
+		}
+		v.r, v.chunked = cr, cr
+	case sigv4.UnsignedPayload, "":
+	default:
+		v.sha, v.wantSHA = sha256.New(), payload
+	}
+	for _, alg := range checksumAlgorithms {
+		header := "x-amz-checksum-" + strings.ToLower(alg)
+		want := r.Header.Get(header)
+		if want == "" && !trailer[header] {
+			continue
+		}
+		h, _ := sigv4.NewChecksum(alg)
+		v.sums = append(v.sums, &checksumCheck{alg: alg, header: header, h: h, want: want})
+	}
+	out.body = v
+	out.checksums = func() map[string]string {
+		if len(v.sums) == 0 {
+			return nil
+		}
+		m := map[string]string{}
+		for _, c := range v.sums {
+			m[c.alg] = c.got
+		}
+		return m
+	}
+	return nil
+}
+
+// bodySize is the payload length a request declares (-1 when unknown).
+func bodySize(r *http.Request, a *s3Auth) int64 {
+	if s := r.Header.Get("X-Amz-Decoded-Content-Length"); s != "" {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n
+		}
+		return -1
+	}
+	if strings.HasPrefix(a.req.ContentSHA256, "STREAMING-") {
+		return -1
+	}
+	return r.ContentLength
+}
