@@ -324,3 +324,35 @@ func (s *Service) CopyObject(ctx context.Context, r *Request, in CopyInput) (sto
 	return s.PutObject(ctx, r, PutInput{Bucket: in.Bucket, Key: in.Key, Body: f, Size: src.Size, Headers: headers, ACL: in.ACL,
 		Tags: src.Tags, Checksums: func() map[string]string { return src.Checksums }})
 }
+
+// objectFor reads an object for an operation on it and authorizes action
+// with the object's tags as s3:ExistingObjectTag keys. A missing key is
+// NoSuchKey to a caller who may list the bucket, AccessDenied to others.
+func (s *Service) objectFor(ctx context.Context, r *Request, action, bucket, key string, extra map[string]string) (store.Bucket, store.Object, error) {
+	b, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return store.Bucket{}, store.Object{}, err
+	}
+	if err := ValidateKey(key); err != nil {
+		return store.Bucket{}, store.Object{}, err
+	}
+	o, err := s.store.GetObject(ctx, bucket, key)
+	missing := errors.Is(err, store.ErrNotFound)
+	if err != nil && !missing {
+		return store.Bucket{}, store.Object{}, err
+	}
+	if extra == nil {
+		extra = map[string]string{}
+	}
+	existingTagKeys(extra, o.Tags)
+	if err := s.authorize(ctx, r, action, objectARN(bucket, key), b, extra); err != nil {
+		return store.Bucket{}, store.Object{}, err
+	}
+	if missing {
+		if aerr := s.authorize(ctx, r, "s3:ListBucket", bucketARN(bucket), b, map[string]string{"s3:prefix": key}); aerr != nil {
+			return store.Bucket{}, store.Object{}, aerr
+		}
+		return store.Bucket{}, store.Object{}, noSuchKey(key)
+	}
+	return b, o, nil
+}
