@@ -11,6 +11,7 @@ import (
 	"github.com/podiam/podiam/internal/cli/irsacmd"
 	"github.com/podiam/podiam/internal/cli/policycmd"
 	"github.com/podiam/podiam/internal/cli/servercmd"
+	"github.com/podiam/podiam/internal/cli/versioncmd"
 	"github.com/podiam/podiam/internal/cli/webhookcmd"
 )
 
@@ -23,12 +24,14 @@ func New(env Env) *cobra.Command {
 			"Flags may come before or after arguments. Every flag may also be set through\n" +
 			"PODIAM_<FLAG> (upper case, '-' as '_'; a repeatable flag takes a comma-separated\n" +
 			"list); a flag on the command line wins.",
+		Version: versioncmd.Read().String(),
 	}
 	command.Group(root,
 		servercmd.New(env),
 		policycmd.New(env),
 		webhookcmd.New(env),
 		irsacmd.New(env),
+		versioncmd.New(env),
 	)
 	return command.Prepare(env, root)
 }

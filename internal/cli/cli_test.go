@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -185,6 +186,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"server", "--max-connections", "many"}, `podiam: server: invalid argument "many" for "--max-connections" flag`},
 		{[]string{"webhook", "mutate", "--pod"}, "podiam: webhook mutate: flag needs an argument: --pod"},
 		{[]string{"server", "extra"}, `podiam: server: unexpected argument "extra"`},
+		{[]string{"version", "extra"}, `podiam: version: unexpected argument "extra"`},
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			code, stdout, stderr := run(t, nil, tt.args...)
@@ -192,6 +194,21 @@ func TestFlagErrors(t *testing.T) {
 				t.Fatalf("exit %d, stdout %q, stderr %q; want 2 and %q", code, stdout, stderr, tt.msg)
 			}
 		})
+	}
+}
+
+// TestVersion: "version" and "--version" print the same line: the
+// version, the commit and the Go toolchain.
+func TestVersion(t *testing.T) {
+	code, stdout, stderr := run(t, nil, "version")
+	want := runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + "\n"
+	if code != 0 || !strings.HasPrefix(stdout, "podiam version ") || !strings.Contains(stdout, ", commit ") || !strings.HasSuffix(stdout, want) || stderr != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for _, flag := range []string{"--version", "-v"} {
+		if code, out, _ := run(t, nil, flag); code != 0 || out != stdout {
+			t.Errorf("%s: exit %d, %q; want %q", flag, code, out, stdout)
+		}
 	}
 }
 
