@@ -249,14 +249,20 @@ func TestCompletion(t *testing.T) {
 }
 
 // TestEveryFlagHasEnv: each flag of each command takes a value of its type
-// from PODIAM_<FLAG>.
+// from PODIAM_<FLAG>, and no command hides the root's hook that reads them.
 func TestEveryFlagHasEnv(t *testing.T) {
 	sample := map[string]string{"string": "x", "bool": "true", "duration": "3s", "int": "7", "int64": "7", "stringArray": "a,b"}
 	root := cli.New(cli.Env{Stdout: io.Discard, Stderr: io.Discard})
 	n := 0
 	for _, p := range paths(root, nil) {
 		cmd, _, err := root.Find(p)
-		if err != nil || cmd.HasSubCommands() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cmd.PersistentPreRun != nil || cmd.PersistentPreRunE != nil {
+			t.Errorf("%s has its own PersistentPreRun, which hides the root's PODIAM_* fallbacks", cmd.CommandPath())
+		}
+		if cmd.HasSubCommands() {
 			continue
 		}
 		cmd.Flags().VisitAll(func(f *pflag.Flag) {

@@ -35,6 +35,8 @@ func Prepare(env Env, root *cobra.Command) *cobra.Command {
 		}
 		return usage(c)
 	})
+	// cobra runs only the nearest PersistentPreRun(E) of the command run:
+	// a command below that set one would lose its PODIAM_* fallbacks.
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		return FromEnv(cmd.Flags(), env.Getenv)
 	}
