@@ -5,30 +5,46 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/cli/irsacmd"
 	"github.com/podiam/podiam/internal/cli/policycmd"
 	"github.com/podiam/podiam/internal/cli/servercmd"
+	"github.com/podiam/podiam/internal/cli/versioncmd"
 	"github.com/podiam/podiam/internal/cli/webhookcmd"
 )
 
-// Commands are podiam's top-level subcommands.
-var Commands = []command.Command{
-	{Name: "server", Summary: "serve the AWS-compatible APIs", Run: servercmd.Run},
-	{Name: "policy", Summary: "validate and simulate IAM policies offline", Run: policycmd.Run},
-	{Name: "webhook", Summary: "the IRSA mutating admission webhook", Run: webhookcmd.Run},
-	{Name: "irsa", Summary: "set up IRSA for a cluster: OIDC provider, roles, ServiceAccounts", Run: irsacmd.Run},
+// New returns podiam's command tree, writing through env.
+func New(env Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "podiam",
+		Short: "a self-hosted, AWS-compatible workload-identity system for Kubernetes",
+		Long: "podiam is a self-hosted, AWS-compatible workload-identity system for Kubernetes.\n\n" +
+			"Flags may come before or after arguments. Every flag may also be set through\n" +
+			"PODIAM_<FLAG> (upper case, '-' as '_'; a repeatable flag takes a comma-separated\n" +
+			"list); a flag on the command line wins.",
+		Version: versioncmd.Read().String(),
+	}
+	command.Group(root,
+		servercmd.New(env),
+		policycmd.New(env),
+		webhookcmd.New(env),
+		irsacmd.New(env),
+		versioncmd.New(env),
+	)
+	return command.Prepare(env, root)
 }
 
 // Main runs podiam with args (without the program name) and returns the
 // process exit status: 0 on success, 2 on bad input, 1 on other failures.
 // Errors are rendered here, once.
 func Main(ctx context.Context, args []string, env Env) int {
-	err := command.Dispatch(ctx, env, "podiam", Commands, args)
+	err := command.Execute(ctx, New(env), args)
 	var exit *command.ExitError
 	var usage *command.UsageError
 	switch {
-	case err == nil, errors.Is(err, command.ErrHelp):
+	case err == nil:
 		return 0
 	case errors.As(err, &exit):
 		return exit.Code

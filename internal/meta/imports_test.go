@@ -212,3 +212,56 @@ func TestImportChecks(t *testing.T) {
 		})
 	}
 }
+
+// confined are modules that only the packages under one prefix may import
+// (DESIGN.md): the command line is on cobra, in internal/cli alone.
+var confined = []struct {
+	module string // an import path prefix
+	within string // relative to the module
+}{
+	{"github.com/spf13/cobra", "internal/cli"},
+	{"github.com/spf13/pflag", "internal/cli"},
+}
+
+// confinedProblems lists the imports of a confined module from outside
+// the packages allowed it.
+func confinedProblems(pkgs []goPackage) []string {
+	var out []string
+	for _, p := range pkgs {
+		for _, im := range p.Imports {
+			for _, c := range confined {
+				if under(im, c.module) && !under(p.Dir, c.within) {
+					out = append(out, fmt.Sprintf("%s imports %s, which only %s may", p.Dir, im, c.within))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestConfinedImports checks the confined modules on the module's
+// packages, and the checker on made-up ones.
+func TestConfinedImports(t *testing.T) {
+	root, _ := moduleRoot(t)
+	pkgs, err := loadPackages(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range confinedProblems(pkgs) {
+		t.Error(msg)
+	}
+	for _, tt := range []struct {
+		pkg  goPackage
+		want int
+	}{
+		{goPackage{Dir: "internal/cli", Imports: []string{"github.com/spf13/cobra"}}, 0},
+		{goPackage{Dir: "internal/cli/policycmd", Imports: []string{"github.com/spf13/cobra", "github.com/spf13/pflag"}}, 0},
+		{goPackage{Dir: "internal/server", Imports: []string{"github.com/spf13/pflag"}}, 1},
+		{goPackage{Dir: "cmd/podiam", Imports: []string{"github.com/spf13/cobra/doc"}}, 1},
+		{goPackage{Dir: "internal/client", Imports: []string{"github.com/spf13/cobra"}}, 1},
+	} {
+		if got := confinedProblems([]goPackage{tt.pkg}); len(got) != tt.want {
+			t.Errorf("%s: confinedProblems = %q, want %d problems", tt.pkg.Dir, got, tt.want)
+		}
+	}
+}

@@ -3,13 +3,13 @@ package irsacmd
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
+	"github.com/spf13/cobra"
 
 	"github.com/podiam/podiam/internal/cli/command"
 )
@@ -23,26 +23,28 @@ type AssociateConfig struct {
 	DryRun     bool
 }
 
-func runAssociate(ctx context.Context, env command.Env, args []string) error {
-	fs := flag.NewFlagSet("podiam irsa associate-oidc-provider", flag.ContinueOnError)
+func newAssociate(env command.Env) *cobra.Command {
 	var cfg AssociateConfig
+	cmd := &cobra.Command{
+		Use:   "associate-oidc-provider --kubeconfig FILE [--cluster NAME] [flags]",
+		Short: "register the cluster's service-account issuer as an IAM OIDC provider",
+		Long: "Reads the cluster's service-account issuer through its API server and registers it\n" +
+			"as an IAM OIDC provider (AWS credentials and AWS_ENDPOINT_URL as for the AWS CLI).\n" +
+			"Running it again changes nothing.",
+		Args: command.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runAssociate(cmd.Context(), env, cfg)
+		},
+	}
+	fs := cmd.Flags()
 	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Cluster)
 	fs.StringVar(&cfg.ClientID, "client-id", "sts.amazonaws.com", "audience the provider accepts")
 	fs.StringVar(&cfg.Thumbprint, "thumbprint", "", "SHA-1 thumbprint of the issuer's CA (default: the kubeconfig's cluster CA)")
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "print what would be done and change nothing")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: podiam irsa associate-oidc-provider --kubeconfig FILE [--cluster NAME] [flags]\n\n"+
-			"Reads the cluster's service-account issuer through its API server and registers it\n"+
-			"as an IAM OIDC provider (AWS credentials and AWS_ENDPOINT_URL as for the AWS CLI).\n"+
-			"Running it again changes nothing.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := command.Parse(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return command.Usagef("irsa associate-oidc-provider: unexpected argument %q", fs.Arg(0))
-	}
+	return cmd
+}
+
+func runAssociate(ctx context.Context, env command.Env, cfg AssociateConfig) error {
 	if cfg.Kubeconfig == "" {
 		return command.Usagef("irsa associate-oidc-provider: --kubeconfig is required")
 	}

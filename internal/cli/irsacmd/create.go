@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/url"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
+	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -31,35 +31,35 @@ type CreateConfig struct {
 	DryRun           bool
 }
 
-func runCreate(ctx context.Context, env command.Env, args []string) error {
-	fs := flag.NewFlagSet("podiam irsa create-service-account", flag.ContinueOnError)
+func newCreate(env command.Env) *cobra.Command {
 	var cfg CreateConfig
-	var policies command.Strings
+	cmd := &cobra.Command{
+		Use:   "create-service-account --kubeconfig FILE --name SA --role-name ROLE [flags]",
+		Short: "make a role one ServiceAccount may assume, and annotate the ServiceAccount",
+		Long: "Creates the role (or brings its trust policy up to date) so that only the\n" +
+			"ServiceAccount NAMESPACE/SA of the cluster may assume it with its token, attaches the\n" +
+			"policies, and creates the ServiceAccount or annotates the existing one with the role.\n" +
+			"The cluster's issuer must be registered (associate-oidc-provider). Running it again\n" +
+			"changes nothing.",
+		Args: command.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runCreate(cmd.Context(), env, cfg)
+		},
+	}
+	fs := cmd.Flags()
 	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Cluster)
 	fs.StringVar(&cfg.Namespace, "namespace", "default", "the ServiceAccount's namespace")
 	fs.StringVar(&cfg.Name, "name", "", "the ServiceAccount (required)")
 	fs.StringVar(&cfg.RoleName, "role-name", "", "the role to create or update (required)")
-	fs.Var(&policies, "attach-policy-arn", "a managed policy to attach to the role (repeatable)")
+	fs.StringArrayVar(&cfg.Policies, "attach-policy-arn", nil, "a managed policy to attach to the role (repeatable)")
 	fs.StringVar(&cfg.Audience, "audience", "sts.amazonaws.com", "the token audience the trust policy requires")
 	fs.StringVar(&cfg.AnnotationPrefix, "annotation-prefix", "eks.amazonaws.com", "prefix of the role-arn annotation")
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "print what would be done and change nothing")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: podiam irsa create-service-account --kubeconfig FILE --name SA --role-name ROLE [flags]\n\n"+
-			"Creates the role (or brings its trust policy up to date) so that only the\n"+
-			"ServiceAccount NAMESPACE/SA of the cluster may assume it with its token, attaches the\n"+
-			"policies, and creates the ServiceAccount or annotates the existing one with the role.\n"+
-			"The cluster's issuer must be registered (associate-oidc-provider). Running it again\n"+
-			"changes nothing.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := command.Parse(fs, env, args); err != nil {
-		return err
-	}
-	cfg.Policies = policies
-	switch {
-	case fs.NArg() > 0:
-		return command.Usagef("irsa create-service-account: unexpected argument %q", fs.Arg(0))
-	case cfg.Kubeconfig == "" || cfg.Name == "" || cfg.RoleName == "":
+	return cmd
+}
+
+func runCreate(ctx context.Context, env command.Env, cfg CreateConfig) error {
+	if cfg.Kubeconfig == "" || cfg.Name == "" || cfg.RoleName == "" {
 		return command.Usagef("irsa create-service-account: --kubeconfig, --name and --role-name are required")
 	}
 	return Create(ctx, env, cfg)

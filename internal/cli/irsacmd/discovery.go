@@ -3,12 +3,13 @@ package irsacmd
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/discovery"
@@ -26,27 +27,32 @@ type DiscoveryConfig struct {
 	OnListen        func(addr string)
 }
 
-func runServeDiscovery(ctx context.Context, env command.Env, args []string) error {
-	fs := flag.NewFlagSet("podiam irsa serve-discovery", flag.ContinueOnError)
+func newServeDiscovery(env command.Env) *cobra.Command {
 	var cfg DiscoveryConfig
+	cmd := &cobra.Command{
+		Use:   "serve-discovery --kubeconfig FILE --issuer URL --tls-cert FILE --tls-key FILE [flags]",
+		Short: "host the cluster's OIDC discovery and keys under a URL podiam can reach",
+		Long: "Serves the cluster's OIDC discovery document and keys under --issuer, for clusters\n" +
+			"whose own issuer cannot be reached from podiam: set the API server's\n" +
+			"--service-account-issuer to the same URL. The keys are read through the API server\n" +
+			"every --interval, so key rotations follow.",
+		Args: command.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServeDiscovery(cmd.Context(), env, cfg)
+		},
+	}
+	fs := cmd.Flags()
 	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Cluster)
 	fs.StringVar(&cfg.Issuer, "issuer", "", "the URL this server answers as, which the API server's --service-account-issuer must equal (required)")
 	fs.StringVar(&cfg.Listen, "listen", ":8444", "address to serve HTTPS on")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate (PEM) for the issuer's host (required)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key (PEM) (required)")
 	fs.DurationVar(&cfg.Interval, "interval", time.Minute, "how often to read the cluster's keys")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: podiam irsa serve-discovery --kubeconfig FILE --issuer URL --tls-cert FILE --tls-key FILE [flags]\n\n"+
-			"Serves the cluster's OIDC discovery document and keys under --issuer, for clusters\n"+
-			"whose own issuer cannot be reached from podiam: set the API server's\n"+
-			"--service-account-issuer to the same URL. The keys are read through the API server\n"+
-			"every --interval, so key rotations follow.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := command.Parse(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 || cfg.Kubeconfig == "" || cfg.Issuer == "" || cfg.TLSCert == "" || cfg.TLSKey == "" {
+	return cmd
+}
+
+func runServeDiscovery(ctx context.Context, env command.Env, cfg DiscoveryConfig) error {
+	if cfg.Kubeconfig == "" || cfg.Issuer == "" || cfg.TLSCert == "" || cfg.TLSKey == "" {
 		return command.Usagef("irsa serve-discovery: --kubeconfig, --issuer, --tls-cert and --tls-key are required")
 	}
 	cfg.OnListen = func(addr string) { fmt.Fprintf(env.Stdout, "serving discovery for %s on %s\n", cfg.Issuer, addr) }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
-	"flag"
 	"fmt"
 	"net/url"
 	"strings"
@@ -15,20 +14,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/kube"
 )
 
-var commands = []command.Command{
-	{Name: "associate-oidc-provider", Summary: "register the cluster's service-account issuer as an IAM OIDC provider", Run: runAssociate},
-	{Name: "create-service-account", Summary: "make a role one ServiceAccount may assume, and annotate the ServiceAccount", Run: runCreate},
-	{Name: "serve-discovery", Summary: "host the cluster's OIDC discovery and keys under a URL podiam can reach", Run: runServeDiscovery},
+// New returns "podiam irsa" and its verbs, writing through env.
+func New(env command.Env) *cobra.Command {
+	return command.Group(&cobra.Command{Use: "irsa", Short: "set up IRSA for a cluster: OIDC provider, roles, ServiceAccounts"},
+		newAssociate(env), newCreate(env), newServeDiscovery(env))
 }
 
-// Run dispatches "podiam irsa <verb>".
+// Run runs "podiam irsa args" (for tests).
 func Run(ctx context.Context, env command.Env, args []string) error {
-	return command.Dispatch(ctx, env, "podiam irsa", commands, args)
+	return command.Run(ctx, env, New(env), args)
 }
 
 // cluster is what the commands learn of a cluster.
@@ -40,7 +41,7 @@ type cluster struct {
 
 // kubeFlags registers --kubeconfig and --cluster, which every irsa
 // command reads the cluster through.
-func kubeFlags(fs *flag.FlagSet, kubeconfig, cluster *string) {
+func kubeFlags(fs *pflag.FlagSet, kubeconfig, cluster *string) {
 	fs.StringVar(kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (required)")
 	fs.StringVar(cluster, "cluster", "", "the kubeconfig's cluster to use, by name (default: the current context's)")
 }

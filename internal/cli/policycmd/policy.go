@@ -1,23 +1,25 @@
 package policycmd
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/policy"
 )
 
-var commands = []command.Command{
-	{Name: "validate", Summary: "check policy documents as IAM does when they are written", Run: runValidate},
-	{Name: "simulate", Summary: "decide one request against a set of policies", Run: runSimulate},
+// New returns "podiam policy" and its verbs, writing through env.
+func New(env command.Env) *cobra.Command {
+	return command.Group(&cobra.Command{Use: "policy", Short: "validate and simulate IAM policies offline"},
+		newValidate(env), newSimulate(env))
 }
 
-// Run dispatches "podiam policy <verb>".
-func Run(ctx context.Context, env command.Env, args []string) error {
-	return command.Dispatch(ctx, env, "podiam policy", commands, args)
+// policyFiles completes a policy file's name: JSON files and directories.
+func policyFiles(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return []cobra.Completion{"json"}, cobra.ShellCompDirectiveFilterFileExt
 }
 
 // load reads and compiles a policy file; the policy is named after the

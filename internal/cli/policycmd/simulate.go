@@ -1,11 +1,11 @@
 package policycmd
 
 import (
-	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/podiam/podiam/internal/arn"
 	"github.com/podiam/podiam/internal/authz"
@@ -47,36 +47,38 @@ func MultiValued(key string) bool {
 	return false
 }
 
-func runSimulate(ctx context.Context, env command.Env, args []string) error {
+func newSimulate(env command.Env) *cobra.Command {
 	var cfg SimulateConfig
-	fs := flag.NewFlagSet("podiam policy simulate", flag.ContinueOnError)
+	cmd := &cobra.Command{
+		Use:   "simulate --principal ARN --action ACTION [--resource ARN] [policy flags] [--context KEY=VALUE]... [--json]",
+		Short: "decide one request against a set of policies",
+		Long: "Decides one request as AWS IAM would and prints the decision (allowed, explicitDeny\n" +
+			"or implicitDeny) and the statements that decided. Exits 0 whenever evaluation ran,\n" +
+			"2 on bad input.",
+		DisableFlagsInUseLine: true,
+		Args:                  command.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return Simulate(env, cfg)
+		},
+	}
+	fs := cmd.Flags()
 	fs.StringVar(&cfg.Principal, "principal", "", "caller: a user, root, role, session (arn:aws:sts::A:assumed-role/R/S), federated-user or identity-provider ARN, a service principal, or \"anonymous\"")
 	fs.StringVar(&cfg.RoleARN, "role-arn", "", "for a session principal: the ARN of its role, with its path")
 	fs.StringVar(&cfg.Action, "action", "", "the action, as service:Action")
 	fs.StringVar(&cfg.Resource, "resource", "*", "the resource ARN")
 	fs.StringVar(&cfg.ResourceAccount, "resource-account", "", "the account that owns the resource (default: the resource ARN's account, else the caller's)")
-	fs.Var((*command.Strings)(&cfg.Identity), "identity-policy", "identity policy file (repeatable)")
+	fs.StringArrayVar(&cfg.Identity, "identity-policy", nil, "identity policy `FILE` (repeatable)")
 	fs.StringVar(&cfg.ResourcePolicy, "resource-policy", "", "resource-based policy file")
 	fs.StringVar(&cfg.TrustPolicy, "trust-policy", "", "role trust policy file, instead of --resource-policy, for sts:AssumeRole* requests")
 	fs.StringVar(&cfg.Boundary, "boundary", "", "permissions boundary file")
-	fs.Var((*command.Strings)(&cfg.Session), "session-policy", "session policy file (repeatable)")
-	fs.Var((*command.Strings)(&cfg.SCPs), "scp", "service control policy file (repeatable; all at one level)")
-	fs.Var((*command.Strings)(&cfg.Context), "context", "context key as KEY=VALUE (repeatable; a repeated key is multi-valued)")
+	fs.StringArrayVar(&cfg.Session, "session-policy", nil, "session policy `FILE` (repeatable)")
+	fs.StringArrayVar(&cfg.SCPs, "scp", nil, "service control policy `FILE` (repeatable; all at one level)")
+	fs.StringArrayVar(&cfg.Context, "context", nil, "context key as `KEY=VALUE` (repeatable; a repeated key is multi-valued)")
 	fs.BoolVar(&cfg.JSON, "json", false, "print {\"decision\": ..., \"matchedStatements\": [...]} as JSON")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: podiam policy simulate --principal ARN --action ACTION [--resource ARN] [policy flags] [--context KEY=VALUE]... [--json]\n\n"+
-			"Decides one request as AWS IAM would and prints the decision (allowed, explicitDeny\n"+
-			"or implicitDeny) and the statements that decided. Exits 0 whenever evaluation ran,\n"+
-			"2 on bad input.\n\nFlags:\n")
-		fs.PrintDefaults()
+	for _, f := range []string{"identity-policy", "resource-policy", "trust-policy", "boundary", "session-policy", "scp"} {
+		cmd.RegisterFlagCompletionFunc(f, policyFiles)
 	}
-	if err := command.Parse(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return command.Usagef("policy simulate: unexpected argument %q", fs.Arg(0))
-	}
-	return Simulate(env, cfg)
+	return cmd
 }
 
 // SimulateOutput is the --json output.

@@ -1,11 +1,11 @@
 package policycmd
 
 import (
-	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
+
+	"github.com/spf13/cobra"
 
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/policy"
@@ -17,27 +17,34 @@ type ValidateConfig struct {
 	Files []string
 }
 
-func runValidate(ctx context.Context, env command.Env, args []string) error {
-	fs := flag.NewFlagSet("podiam policy validate", flag.ContinueOnError)
-	kind := fs.String("kind", "identity", "policy kind: identity, resource, trust, boundary, session or scp")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: podiam policy validate [--kind KIND] FILE...\n\n"+
-			"Checks each policy document as IAM does when it is written. Exits 0 when all\n"+
-			"are valid; otherwise prints FILE: CODE: MESSAGE for each invalid one and exits 2.\n\nFlags:\n")
-		fs.PrintDefaults()
+func newValidate(env command.Env) *cobra.Command {
+	var kind string
+	cmd := &cobra.Command{
+		Use:   "validate [--kind KIND] FILE...",
+		Short: "check policy documents as IAM does when they are written",
+		Long: "Checks each policy document as IAM does when it is written. Exits 0 when all\n" +
+			"are valid; otherwise prints FILE: CODE: MESSAGE for each invalid one and exits 2.",
+		DisableFlagsInUseLine: true,
+		ValidArgsFunction:     policyFiles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			k, err := policy.ParseKind(kind)
+			if err != nil {
+				return command.Usagef("--kind: %v", err)
+			}
+			cfg := ValidateConfig{Kind: k, Files: args}
+			if len(cfg.Files) == 0 {
+				return command.Usagef("policy validate: name at least one policy file")
+			}
+			return Validate(env, cfg)
+		},
 	}
-	if err := command.Parse(fs, env, args); err != nil {
-		return err
+	cmd.Flags().StringVar(&kind, "kind", "identity", "policy kind: identity, resource, trust, boundary, session or scp")
+	var kinds []cobra.Completion
+	for k := policy.Identity; k <= policy.SCP; k++ {
+		kinds = append(kinds, k.String())
 	}
-	k, err := policy.ParseKind(*kind)
-	if err != nil {
-		return command.Usagef("--kind: %v", err)
-	}
-	cfg := ValidateConfig{Kind: k, Files: fs.Args()}
-	if len(cfg.Files) == 0 {
-		return command.Usagef("policy validate: name at least one policy file")
-	}
-	return Validate(env, cfg)
+	cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(kinds, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
 }
 
 // Validate checks every file and reports each result.

@@ -2,19 +2,30 @@ package servercmd
 
 import (
 	"context"
-	"flag"
-	"fmt"
 	"log/slog"
+
+	"github.com/spf13/cobra"
 
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/server"
 )
 
-// Run runs "podiam server".
-func Run(ctx context.Context, env command.Env, args []string) error {
+// New returns "podiam server", writing through env.
+func New(env command.Env) *cobra.Command {
 	var cfg server.Config
 	var verbose bool
-	fs := flag.NewFlagSet("podiam server", flag.ContinueOnError)
+	cmd := &cobra.Command{
+		Use:   "server [flags]",
+		Short: "serve the AWS-compatible APIs",
+		Long: "Serves the AWS-compatible APIs (IAM, STS, Organizations and S3) on one listener. The first\n" +
+			"start creates an account and writes its root access key to <data>/credentials\n" +
+			"(mode 0600). SIGTERM or Ctrl-C stops it after in-flight requests finish.",
+		Args: command.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return run(cmd.Context(), env, cfg, verbose)
+		},
+	}
+	fs := cmd.Flags()
 	fs.StringVar(&cfg.Listen, "listen", server.DefaultListen, "address to serve on")
 	fs.StringVar(&cfg.DataDir, "data", server.DefaultDataDir, "data directory: database, sealing key, first account's credentials file")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS")
@@ -29,19 +40,10 @@ func Run(ctx context.Context, env command.Env, args []string) error {
 	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", server.DefaultMaxHeaderBytes, "the largest header section of an S3 request, session token aside (S3's 8 KiB); more is 400 RequestHeaderSectionTooLarge")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", server.DefaultMaxConnections, "the most connections held at once; at the bound the longest-idle one is closed, or a new one waits")
 	fs.BoolVar(&verbose, "verbose", false, "log debug messages")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: podiam server [flags]\n\n"+
-			"Serves the AWS-compatible APIs (IAM, STS and Organizations so far) on one listener. The first\n"+
-			"start creates an account and writes its root access key to <data>/credentials\n"+
-			"(mode 0600). SIGTERM or Ctrl-C stops it after in-flight requests finish.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := command.Parse(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return command.Usagef("server: unexpected argument %q", fs.Arg(0))
-	}
+	return cmd
+}
+
+func run(ctx context.Context, env command.Env, cfg server.Config, verbose bool) error {
 	level := slog.LevelInfo
 	if verbose {
 		level = slog.LevelDebug

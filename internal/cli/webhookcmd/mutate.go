@@ -1,12 +1,11 @@
 package webhookcmd
 
 import (
-	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 
+	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
@@ -23,26 +22,30 @@ type MutateConfig struct {
 	Webhook        webhook.Config
 }
 
-func runMutate(ctx context.Context, env command.Env, args []string) error {
-	fs := flag.NewFlagSet("podiam webhook mutate", flag.ContinueOnError)
+func newMutate(env command.Env) *cobra.Command {
 	var cfg MutateConfig
+	var webhookCfg func() (webhook.Config, error)
+	cmd := &cobra.Command{
+		Use:   "mutate --pod FILE --service-account FILE [flags]",
+		Short: "show what the webhook does to a pod manifest, offline",
+		Long: "Runs the webhook's mutation offline and prints the JSON patch it would return\n" +
+			"(or, with --output pod, the pod after it). When nothing would be injected it\n" +
+			"prints [] (or the pod unchanged) and says why on stderr.",
+		Args: command.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return runMutate(env, cfg, webhookCfg)
+		},
+	}
+	fs := cmd.Flags()
 	fs.StringVar(&cfg.Pod, "pod", "", "the pod manifest, YAML or JSON (required)")
 	fs.StringVar(&cfg.ServiceAccount, "service-account", "", "the pod's ServiceAccount manifest, YAML or JSON (required)")
 	fs.StringVar(&cfg.Output, "output", "patch", "what to print: patch (the JSON patch) or pod (the pod after it)")
-	webhookCfg := configFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: podiam webhook mutate --pod FILE --service-account FILE [flags]\n\n"+
-			"Runs the webhook's mutation offline and prints the JSON patch it would return\n"+
-			"(or, with --output pod, the pod after it). When nothing would be injected it\n"+
-			"prints [] (or the pod unchanged) and says why on stderr.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := command.Parse(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return command.Usagef("webhook mutate: unexpected argument %q", fs.Arg(0))
-	}
+	webhookCfg = configFlags(fs)
+	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]cobra.Completion{"patch", "pod"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func runMutate(env command.Env, cfg MutateConfig, webhookCfg func() (webhook.Config, error)) error {
 	if cfg.Pod == "" || cfg.ServiceAccount == "" {
 		return command.Usagef("webhook mutate: --pod and --service-account are required")
 	}

@@ -2,11 +2,12 @@ package webhookcmd
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/podiam/podiam/internal/admission"
 	"github.com/podiam/podiam/internal/cli/command"
@@ -33,9 +34,21 @@ type ServeConfig struct {
 	OnListen func(addr string)   // told the bound address; may be nil
 }
 
-func runServe(ctx context.Context, env command.Env, args []string) error {
-	fs := flag.NewFlagSet("podiam webhook serve", flag.ContinueOnError)
+func newServe(env command.Env) *cobra.Command {
 	var cfg ServeConfig
+	var webhookCfg func() (webhook.Config, error)
+	cmd := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "serve the mutating admission webhook",
+		Long: "Serves the IRSA mutating admission webhook: POST /mutate (AdmissionReview v1 or\n" +
+			"v1beta1), /healthz and Prometheus /metrics, over TLS. ServiceAccounts are watched\n" +
+			"through the API server; one not seen yet is read directly.",
+		Args: command.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), env, cfg, webhookCfg)
+		},
+	}
+	fs := cmd.Flags()
 	fs.StringVar(&cfg.Listen, "listen", ":8443", "address to serve HTTPS on (/mutate, /healthz, /metrics)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "/etc/webhook/certs/tls.crt", "TLS certificate (PEM), reloaded when it changes")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "/etc/webhook/certs/tls.key", "TLS private key (PEM)")
@@ -45,20 +58,11 @@ func runServe(ctx context.Context, env command.Env, args []string) error {
 	fs.BoolVar(&cfg.WatchConfigMap, "watch-config-map", false, "also take roles from a ConfigMap of namespace/name -> role mappings (for accounts without the annotation)")
 	fs.StringVar(&cfg.ConfigMapNamespace, "namespace", "podiam-system", "namespace of the mappings ConfigMap")
 	fs.StringVar(&cfg.ConfigMapName, "config-map", "pod-identity-webhook", "name of the mappings ConfigMap (key \"config\")")
-	webhookCfg := configFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: podiam webhook serve [flags]\n\n"+
-			"Serves the IRSA mutating admission webhook: POST /mutate (AdmissionReview v1 or\n"+
-			"v1beta1), /healthz and Prometheus /metrics, over TLS. ServiceAccounts are watched\n"+
-			"through the API server; one not seen yet is read directly.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := command.Parse(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return command.Usagef("webhook serve: unexpected argument %q", fs.Arg(0))
-	}
+	webhookCfg = configFlags(fs)
+	return cmd
+}
+
+func runServe(ctx context.Context, env command.Env, cfg ServeConfig, webhookCfg func() (webhook.Config, error)) error {
 	level := slog.LevelInfo
 	if cfg.Verbose {
 		level = slog.LevelDebug

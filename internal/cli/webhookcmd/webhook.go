@@ -2,28 +2,31 @@ package webhookcmd
 
 import (
 	"context"
-	"flag"
 	"regexp"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/webhook"
 )
 
-var commands = []command.Command{
-	{Name: "serve", Summary: "serve the mutating admission webhook", Run: runServe},
-	{Name: "mutate", Summary: "show what the webhook does to a pod manifest, offline", Run: runMutate},
+// New returns "podiam webhook" and its verbs, writing through env.
+func New(env command.Env) *cobra.Command {
+	return command.Group(&cobra.Command{Use: "webhook", Short: "the IRSA mutating admission webhook"},
+		newServe(env), newMutate(env))
 }
 
-// Run dispatches "podiam webhook <verb>".
+// Run runs "podiam webhook args" (for tests).
 func Run(ctx context.Context, env command.Env, args []string) error {
-	return command.Dispatch(ctx, env, "podiam webhook", commands, args)
+	return command.Run(ctx, env, New(env), args)
 }
 
 // configFlags registers the mutation's flags (the reference webhook's
 // names and defaults, and podiam's additions) on fs; the returned
 // function reads and checks them after parsing (a UsageError when they
 // do not fit together).
-func configFlags(fs *flag.FlagSet) func() (webhook.Config, error) {
+func configFlags(fs *pflag.FlagSet) func() (webhook.Config, error) {
 	var c webhook.Config
 	var compose bool
 	var account, partition string
