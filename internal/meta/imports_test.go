@@ -49,12 +49,14 @@ var boundaries = []struct {
 	{pkg: "internal/admission", allowed: []string{"internal/webhook", "k8s.io/api", "k8s.io/apimachinery"}},
 	{pkg: "internal/kube", allowed: []string{"k8s.io/api", "sigs.k8s.io/yaml"}},
 	{pkg: "internal/kubetest"},
-	{pkg: "internal/cli", allowed: []string{"internal/cli"}},
-	{pkg: "internal/cli/command"},
-	{pkg: "internal/cli/policycmd", allowed: []string{"internal/cli/command", "internal/arn", "internal/authz", "internal/policy"}},
-	{pkg: "internal/cli/servercmd", allowed: []string{"internal/cli/command", "internal/server"}},
-	{pkg: "internal/cli/webhookcmd", allowed: []string{"internal/cli/command", "internal/admission", "internal/kube", "internal/webhook", "k8s.io/api", "k8s.io/apimachinery", "sigs.k8s.io/yaml"}},
-	{pkg: "internal/cli/irsacmd", allowed: []string{"internal/cli/command", "internal/discovery", "internal/kube", "github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "k8s.io/api", "k8s.io/apimachinery"}},
+	{pkg: "internal/cli", allowed: []string{"internal/cli", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
+	{pkg: "internal/cli/command", allowed: []string{"github.com/spf13/cobra", "github.com/spf13/pflag"}},
+	{pkg: "internal/cli/policycmd", allowed: []string{"internal/cli/command", "internal/arn", "internal/authz", "internal/policy", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
+	{pkg: "internal/cli/servercmd", allowed: []string{"internal/cli/command", "internal/server", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
+	{pkg: "internal/cli/webhookcmd", allowed: []string{"internal/cli/command", "internal/admission", "internal/kube", "internal/webhook", "k8s.io/api", "k8s.io/apimachinery", "sigs.k8s.io/yaml", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
+	{pkg: "internal/cli/versioncmd", allowed: []string{"internal/cli/command", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
+	{pkg: "internal/metrics", allowed: []string{"github.com/prometheus/client_golang"}},
+	{pkg: "internal/cli/irsacmd", allowed: []string{"internal/cli/command", "internal/discovery", "internal/kube", "github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "k8s.io/api", "k8s.io/apimachinery", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/e2e"},      // tests only
 	{pkg: "internal/difftest"}, // tests only
 	{pkg: "internal/meta"},     // tests only
