@@ -5,12 +5,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/podiam/podiam/internal/audit"
 	"github.com/podiam/podiam/internal/authn"
 	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/metrics"
 )
 
 // Protocol serves the requests of one AWS protocol: it decodes the
@@ -54,6 +56,8 @@ type Config struct {
 	Audit *audit.Log // nil: no audit log
 	// Logger logs failures and, at debug level, refusals.
 	Logger *slog.Logger
+	// Metrics records each request and decision (nil: none).
+	Metrics *metrics.Server
 	Now    func() time.Time
 	// NewRequestID makes request ids; it must be safe for concurrent use.
 	NewRequestID func() string
@@ -115,12 +119,13 @@ const (
 // be the one the signature's scope names; the protocol's Serve; its error
 // rendered; one audit record and one log line.
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	r = e.paceBody(w, r)
 	id := e.cfg.NewRequestID()
 	rec := &audit.Record{Time: e.cfg.Now().UTC(), RequestID: id, SourceIP: authn.SourceIP(r), UserAgent: r.UserAgent()}
 	in := authn.Read(r, awsproto.DecodeForm)
 	p := e.protocolOf(r, in)
-	err := p.Serve(withDecisions(r.Context(), rec), w, r, in, rec)
+	err := p.Serve(e.withDecisions(r.Context(), rec), w, r, in, rec)
 	if err != nil {
 		if bodyTimedOut(r) {
 			w.Header().Set("Connection", "close")
@@ -135,11 +140,37 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if rec.Status == 0 {
 		rec.Status = http.StatusOK
 	}
+	if e.cfg.Metrics != nil {
+		service, action := e.metricLabels(p, rec.Action)
+		outcome := "ok"
+		if rec.ErrorCode != "" {
+			outcome = rec.ErrorCode
+		}
+		e.cfg.Metrics.Request(service, action, outcome, time.Since(start))
+	}
 	if e.cfg.Audit != nil {
 		if aerr := e.cfg.Audit.Write(rec); aerr != nil {
 			e.cfg.Logger.Error("audit log", logRequestID, id, logError, aerr)
 		}
 	}
+}
+
+// metricLabels splits an audit action ("iam:GetRole") into the service
+// and action labels of a request's metrics. Query and JSON actions a
+// client names but podiam does not serve are "unknown", so that no client
+// can grow the metrics without bound; S3's come from its own operation
+// names.
+func (e *Edge) metricLabels(p Protocol, action string) (string, string) {
+	service, name, ok := strings.Cut(action, ":")
+	switch {
+	case !ok || name == "":
+		return "unknown", "unknown"
+	case p == Protocol(e.query) && e.query.serves(service, name), p == Protocol(e.json) && e.json.serves(service, name):
+		return service, name
+	case p != Protocol(e.query) && p != Protocol(e.json) && service == "s3":
+		return service, name
+	}
+	return "unknown", "unknown"
 }
 
 // protocolOf reads the protocol r speaks from its shape (never from its
@@ -165,9 +196,10 @@ func (e *Edge) protocolOf(r *http.Request, in *authn.Request) Protocol {
 }
 
 // withDecisions returns a context under which the policy decisions of a
-// request are written into its audit record.
-func withDecisions(ctx context.Context, rec *audit.Record) context.Context {
+// request are written into its audit record and counted.
+func (e *Edge) withDecisions(ctx context.Context, rec *audit.Record) context.Context {
 	return iam.WithDecisionHook(ctx, func(d iam.Decision) {
+		e.cfg.Metrics.Decision(d.Decision)
 		rec.Decision, rec.Reason, rec.Statements = d.Decision, d.Reason, d.Statements
 		if rec.Resource == "" {
 			rec.Resource = d.Resource

@@ -39,6 +39,17 @@ func newJSONProtocol(cfg Config) *jsonProtocol {
 	return p
 }
 
+// serves reports whether service serves action.
+func (p *jsonProtocol) serves(service, action string) bool {
+	for _, s := range p.byTarget {
+		if s.Name == service {
+			_, ok := s.Actions[action]
+			return ok
+		}
+	}
+	return false
+}
+
 func (p *jsonProtocol) WriteError(w http.ResponseWriter, _ *http.Request, id string, err error) (string, int) {
 	ae := queryCodec(err)
 	awsproto.WriteJSONError(w, id, ae)

@@ -54,6 +54,12 @@ func newQueryProtocol(cfg Config) *queryProtocol {
 	return p
 }
 
+// serves reports whether service serves action.
+func (p *queryProtocol) serves(service, action string) bool {
+	s, ok := p.byAction[action]
+	return ok && s.Name == service
+}
+
 // queryError is an error of a Query service, with the XML namespace its
 // error document is written in.
 type queryError struct {

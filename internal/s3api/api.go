@@ -18,6 +18,7 @@ import (
 	"github.com/podiam/podiam/internal/authn"
 	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/httpapi"
+	"github.com/podiam/podiam/internal/metrics"
 	"github.com/podiam/podiam/internal/s3"
 	"github.com/podiam/podiam/internal/sigv4"
 )
@@ -33,6 +34,7 @@ type API struct {
 	domains        []string
 	maxHeaderBytes int
 	now            func() time.Time
+	metrics        *metrics.Server
 }
 
 // Config configures the API.
@@ -47,6 +49,8 @@ type Config struct {
 	// answers. 0: no limit.
 	MaxHeaderBytes int
 	Now            func() time.Time
+	// Metrics counts object bytes in and out (nil: none).
+	Metrics *metrics.Server
 }
 
 // New builds the API.
@@ -54,7 +58,7 @@ func New(cfg Config) *API {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &API{svc: cfg.S3, auth: cfg.Auth, domains: cfg.Domains, maxHeaderBytes: cfg.MaxHeaderBytes, now: cfg.Now}
+	return &API{svc: cfg.S3, auth: cfg.Auth, domains: cfg.Domains, maxHeaderBytes: cfg.MaxHeaderBytes, now: cfg.Now, metrics: cfg.Metrics}
 }
 
 var _ httpapi.REST = (*API)(nil)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/podiam/podiam/internal/metrics"
 	"github.com/podiam/podiam/internal/s3"
 	"github.com/podiam/podiam/internal/sigv4"
 )
@@ -24,6 +25,7 @@ type verifyingBody struct {
 	sums    []*checksumCheck
 	chunked *sigv4.ChunkedReader
 	err     error
+	metrics *metrics.Server // counts the bytes read
 }
 
 type checksumCheck struct {
@@ -39,6 +41,7 @@ func (v *verifyingBody) Read(p []byte) (int, error) {
 		return 0, v.err
 	}
 	n, err := v.r.Read(p)
+	v.metrics.S3Bytes("in", int64(n))
 	if n > 0 {
 		if v.sha != nil {
 			v.sha.Write(p[:n])
@@ -88,7 +91,7 @@ var checksumAlgorithms = []string{"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA25
 // wrapS3Body sets out.body to a verifying reader of r's body for the
 // payload mode (a is nil for an anonymous request).
 func (api *API) wrapS3Body(r *http.Request, out *s3Auth, a *sigv4.Auth, payload string, key *[32]byte) error {
-	v := &verifyingBody{r: r.Body}
+	v := &verifyingBody{r: r.Body, metrics: api.metrics}
 	trailer := map[string]bool{}
 	for _, t := range strings.Split(r.Header.Get("X-Amz-Trailer"), ",") {
 		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {

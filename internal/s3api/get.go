@@ -14,7 +14,7 @@ import (
 // serveObject writes an object's headers and, for GET, its bytes (f),
 // honouring the conditional headers, a single byte Range, the response-*
 // overrides and x-amz-checksum-mode.
-func serveObject(w http.ResponseWriter, r *http.Request, o store.Object, f *os.File, q map[string][]string) error {
+func (api *API) serveObject(w http.ResponseWriter, r *http.Request, o store.Object, f *os.File, q map[string][]string) error {
 	etag := `"` + o.ETag + `"`
 	modified := o.LastModified.Truncate(time.Second)
 	h := w.Header()
@@ -71,7 +71,8 @@ func serveObject(w http.ResponseWriter, r *http.Request, o store.Object, f *os.F
 		return nil
 	}
 	// The status is written: a failure now can only cut the body short.
-	_, _ = io.Copy(w, io.NewSectionReader(f, start, length))
+	n, _ := io.Copy(w, io.NewSectionReader(f, start, length))
+	api.metrics.S3Bytes("out", n)
 	return nil
 }
 

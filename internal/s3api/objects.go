@@ -69,7 +69,7 @@ func (api *API) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Req
 			if err != nil {
 				return err
 			}
-			return serveObject(w, r, o, nil, q)
+			return api.serveObject(w, r, o, nil, q)
 		}
 		op("GetObject")
 		o, f, err := svc.GetObject(ctx, &a.req, bucket, key)
@@ -77,7 +77,7 @@ func (api *API) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Req
 			return err
 		}
 		defer f.Close()
-		return serveObject(w, r, o, f, q)
+		return api.serveObject(w, r, o, f, q)
 	case http.MethodDelete:
 		op("DeleteObject")
 		if err := svc.DeleteObject(ctx, &a.req, bucket, key); err != nil {

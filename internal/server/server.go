@@ -23,6 +23,7 @@ import (
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/iam/managed"
 	"github.com/podiam/podiam/internal/iamapi"
+	"github.com/podiam/podiam/internal/metrics"
 	"github.com/podiam/podiam/internal/oidc"
 	"github.com/podiam/podiam/internal/orgs"
 	"github.com/podiam/podiam/internal/orgsapi"
@@ -115,11 +116,14 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	m := metrics.New()
+	db.Observe(m.Store)
 	auth := authn.New(authn.StoreKeys{Store: db, Sealer: sealer, Sessions: sessions, Now: cfg.Now}, cfg.Now)
 	edge := httpapi.New(httpapi.Config{
 		Query:        []*httpapi.QueryService{stsapi.New(stsSvc), iamapi.New(iamSvc)},
 		JSON:         []*httpapi.JSONService{orgsapi.New(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))},
-		REST:         s3api.New(s3api.Config{S3: s3Svc, Auth: auth, Domains: cfg.S3Domains, MaxHeaderBytes: cfg.MaxHeaderBytes, Now: cfg.Now}),
+		REST:         s3api.New(s3api.Config{S3: s3Svc, Auth: auth, Domains: cfg.S3Domains, MaxHeaderBytes: cfg.MaxHeaderBytes, Now: cfg.Now, Metrics: m}),
+		Metrics:      m,
 		Auth:         auth,
 		Audit:        auditLog,
 		Logger:       cfg.Logger,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -25,6 +26,23 @@ type DB struct {
 
 	writes chan *writeReq // to the group committer
 	done   chan struct{}  // closed when the group committer has stopped
+
+	observe atomic.Pointer[func(kind string, d time.Duration)]
+}
+
+// Observe has fn told the time of every transaction and single read, by
+// kind ("read", "write"): a group of writes committed together is one
+// write. Set it once, before the database is used.
+func (db *DB) Observe(fn func(kind string, d time.Duration)) {
+	db.observe.Store(&fn)
+	db.reads.observe.Store(&fn)
+}
+
+// timed reports the time since start to the observer, if any.
+func timed(o *atomic.Pointer[func(string, time.Duration)], kind string, start time.Time) {
+	if fn := o.Load(); fn != nil {
+		(*fn)(kind, time.Since(start))
+	}
 }
 
 // busyTimeout is how long a connection waits for another process's lock
@@ -131,6 +149,7 @@ func (db *DB) commitLoop() {
 }
 
 func (db *DB) commitGroup(group []*writeReq) {
+	defer timed(&db.observe, "write", time.Now())
 	if len(group) == 1 {
 		r := group[0]
 		r.done <- inTx(r.ctx, db.w, r.fn)
@@ -168,6 +187,7 @@ func (db *DB) commitGroup(group []*writeReq) {
 
 // read runs fn in a read transaction, so that its queries see one state.
 func (db *DB) read(ctx context.Context, fn func(*sql.Tx) error) error {
+	defer timed(&db.observe, "read", time.Now())
 	return inTx(ctx, db.r, fn)
 }
 
@@ -341,11 +361,13 @@ type querier interface {
 // once: parsing SQL costs more than running these lookups. The queries are
 // constants, so the cache stays small.
 type reads struct {
-	db    *sql.DB
-	stmts sync.Map // query -> *sql.Stmt
+	db      *sql.DB
+	stmts   sync.Map // query -> *sql.Stmt
+	observe atomic.Pointer[func(kind string, d time.Duration)]
 }
 
 func (r *reads) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	defer timed(&r.observe, "read", time.Now())
 	if s, ok := r.stmts.Load(query); ok {
 		return s.(*sql.Stmt).QueryRowContext(ctx, args...)
 	}
