@@ -45,20 +45,35 @@ type TimeoutError struct{ Cause error }
 func (e *TimeoutError) Error() string { return "RequestTimeout: " + e.Cause.Error() }
 func (e *TimeoutError) Unwrap() error { return e.Cause }
 
+// Answered is an error whose answer a protocol has already written, with
+// that answer's code and status: a result that could not be encoded,
+// say, after which the codec wrote a ServiceFailure.
+type Answered struct {
+	Code   string
+	Status int
+	Err    error
+}
+
+func (e *Answered) Error() string { return e.Code + ": " + e.Err.Error() }
+func (e *Answered) Unwrap() error { return e.Err }
+
 // Config configures the edge.
 type Config struct {
 	Query []*QueryService
 	JSON  []*JSONService
 	// REST serves the requests that are neither Query nor JSON (S3); nil
 	// when none is served.
-	REST  REST
-	Auth  *authn.Authenticator
-	Audit *audit.Log // nil: no audit log
+	REST REST
+	// RESTJSON are the REST-JSON services (EKS, EKS Auth), chosen for a
+	// REST-shaped request by its signature's scope.
+	RESTJSON []*RESTJSONService
+	Auth     *authn.Authenticator
+	Audit    *audit.Log // nil: no audit log
 	// Logger logs failures and, at debug level, refusals.
 	Logger *slog.Logger
 	// Metrics records each request and decision (nil: none).
 	Metrics *metrics.Server
-	Now    func() time.Time
+	Now     func() time.Time
 	// NewRequestID makes request ids; it must be safe for concurrent use.
 	NewRequestID func() string
 	// MaxBody limits Query and JSON request bodies (0:
@@ -74,9 +89,10 @@ type Config struct {
 
 // Edge is the http.Handler of every AWS API podiam serves.
 type Edge struct {
-	cfg   Config
-	query *queryProtocol
-	json  *jsonProtocol
+	cfg      Config
+	query    *queryProtocol
+	json     *jsonProtocol
+	restJSON *restJSONProtocol
 }
 
 // New builds the edge.
@@ -87,7 +103,7 @@ func New(cfg Config) *Edge {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Edge{cfg: cfg, query: newQueryProtocol(cfg), json: newJSONProtocol(cfg)}
+	return &Edge{cfg: cfg, query: newQueryProtocol(cfg), json: newJSONProtocol(cfg), restJSON: newRESTJSONProtocol(cfg)}
 }
 
 // Services names the Query and JSON services served, by their signing
@@ -131,7 +147,12 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Connection", "close")
 			err = &TimeoutError{Cause: err}
 		}
-		rec.ErrorCode, rec.Status = p.WriteError(w, r, id, err)
+		var done *Answered
+		if errors.As(err, &done) {
+			rec.ErrorCode, rec.Status = done.Code, done.Status
+		} else {
+			rec.ErrorCode, rec.Status = p.WriteError(w, r, id, err)
+		}
 		if rec.Status >= 500 {
 			e.cfg.Logger.Error("request failed", logRequestID, id, logAction, rec.Action, logCaller, rec.Principal, logError, err)
 		} else {
@@ -180,16 +201,20 @@ func (e *Edge) protocolOf(r *http.Request, in *authn.Request) Protocol {
 	switch {
 	case r.Header.Get("X-Amz-Target") != "":
 		return e.json
-	case e.cfg.REST == nil:
-		return e.query
 	case root && in.Query.Has("Action"):
 		// The Query services live at "/"; no S3 operation takes an
 		// Action parameter.
 		return e.query
-	case e.cfg.REST.OwnsHost(r):
+	case e.cfg.REST != nil && e.cfg.REST.OwnsHost(r):
 		return e.cfg.REST
 	case root && r.Method == http.MethodPost:
 		// S3 has nothing to POST at "/" but on a bucket's own host.
+		return e.query
+	case e.restJSON.claims(in, e.query, e.json):
+		// A REST request signed for EKS, EKS Auth or another service that
+		// is not S3's: it speaks REST-JSON.
+		return e.restJSON
+	case e.cfg.REST == nil:
 		return e.query
 	}
 	return e.cfg.REST

@@ -100,7 +100,10 @@ func (p *jsonProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *http
 		return err
 	}
 	rec.Status = http.StatusOK
-	return awsproto.WriteJSON(w, rec.RequestID, result)
+	if werr := awsproto.WriteJSON(w, rec.RequestID, result); werr != nil {
+		return &Answered{Code: "ServiceFailure", Status: http.StatusInternalServerError, Err: werr}
+	}
+	return nil
 }
 
 // notTarget exempts every x-amz-* header but X-Amz-Target from the JSON

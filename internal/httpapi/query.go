@@ -87,7 +87,10 @@ func (p *queryProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *htt
 		var result any
 		if result, err = p.run(ctx, svc, c, req); err == nil {
 			rec.Status = http.StatusOK
-			err = awsproto.WriteResponse(w, req.Action, ns, rec.RequestID, result)
+			if werr := awsproto.WriteResponse(w, req.Action, ns, rec.RequestID, result); werr != nil {
+				return &Answered{Code: "ServiceFailure", Status: http.StatusInternalServerError, Err: werr}
+			}
+			return nil
 		}
 	}
 	if err != nil {

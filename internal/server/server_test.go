@@ -206,6 +206,30 @@ func TestAWSCLI(t *testing.T) {
 	}
 }
 
+// TestUnservedServiceCLI: an AWS CLI command of a service podiam does not
+// serve (EKS, for now) gets that service's REST-JSON error, which the CLI
+// reads and shows, not S3's XML or IAM's; a served one works beside it.
+func TestUnservedServiceCLI(t *testing.T) {
+	needAWSCLI(t)
+	dir := t.TempDir()
+	r := start(t, dir)
+	run := func(args ...string) ([]byte, error) {
+		cmd := exec.Command("aws", args...)
+		cmd.Env = append(os.Environ(),
+			"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials"), "AWS_CONFIG_FILE=/dev/null",
+			"AWS_ENDPOINT_URL="+r.url, "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_PROFILE=default",
+		)
+		return cmd.CombinedOutput()
+	}
+	out, err := run("eks", "list-clusters")
+	if err == nil || !strings.Contains(string(out), "(UnknownOperationException)") || !strings.Contains(string(out), "podiam does not serve the eks API") {
+		t.Fatalf("aws eks list-clusters: %v\n%s", err, out)
+	}
+	if out, err := run("iam", "list-roles"); err != nil {
+		t.Fatalf("aws iam list-roles: %v\n%s", err, out)
+	}
+}
+
 func TestConfigValidate(t *testing.T) {
 	for name, c := range map[string]server.Config{
 		"bad listen":     {Listen: "nowhere"},
