@@ -12,10 +12,10 @@
 // Only RS256/384/512 and ES256/384/512 are accepted; "none", HMAC and PSS
 // never are, and keys come only from the issuer's JWKS, never from the
 // token. Time is an input (Config.Now). The package does not log: every
-// failure is an *Error whose Kind the wire layer maps to AWS's error code
-// (InvalidIdentityToken, ExpiredTokenException, IDPRejectedClaim,
-// IDPCommunicationError); its Message is safe to show the caller and never
-// holds a token or key material.
+// failure is an *Error of a Kind (invalid token, expired, rejected claim,
+// issuer unreachable) that internal/sts maps to AWS's error code; its
+// Message is safe to show the caller and never holds a token or key
+// material.
 //
 // Package oidctest provides an HTTPS issuer on loopback for tests.
 package oidc

@@ -215,9 +215,23 @@ func TestExpiredMessage(t *testing.T) {
 	if kind(t, err) != oidc.ExpiredToken || message(err) != want {
 		t.Fatalf("got %v, want %q", err, want)
 	}
-	var e *oidc.Error
-	if !errors.As(err, &e) || e.Code() != "ExpiredTokenException" {
-		t.Fatalf("code of %v", err)
+}
+
+// TestKindNames checks that the kinds have oidc's own names, not AWS's
+// codes (internal/sts maps kinds to codes), and that Error() leads with
+// the kind.
+func TestKindNames(t *testing.T) {
+	for k, want := range map[oidc.Kind]string{
+		oidc.InvalidToken: "invalid token", oidc.ExpiredToken: "expired", oidc.Rejected: "rejected claim",
+		oidc.Communication: "issuer unreachable", 0: "Kind(0)", 9: "Kind(9)",
+	} {
+		if got := k.String(); got != want {
+			t.Errorf("Kind(%d).String() = %q, want %q", k, got, want)
+		}
+	}
+	err := &oidc.Error{Kind: oidc.ExpiredToken, Message: "m", Err: errors.New("c")}
+	if got := err.Error(); got != "expired: m: c" {
+		t.Errorf("Error() = %q", got)
 	}
 }
 
