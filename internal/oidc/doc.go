@@ -11,7 +11,11 @@
 //
 // Only RS256/384/512 and ES256/384/512 are accepted; "none", HMAC and PSS
 // never are, and keys come only from the issuer's JWKS, never from the
-// token. Time is an input (Config.Now). The package does not log: every
+// token. The cryptography is go-jose's (github.com/go-jose/go-jose/v4):
+// it parses the JWS, restricted to those algorithms, and checks the
+// signature; this package keeps AWS's rules (the form of the token, the
+// claims, the key limits and choice, the refetch limits, the TLS trust and
+// the error kinds). Time is an input (Config.Now). The package does not log: every
 // failure is an *Error of a Kind (invalid token, expired, rejected claim,
 // issuer unreachable) that internal/sts maps to AWS's error code; its
 // Message is safe to show the caller and never holds a token or key

@@ -1,18 +1,17 @@
 package oidc
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
 	"strings"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // Key limits: AWS refuses a JWKS with more than 100 RSA or 100 EC keys and
@@ -26,27 +25,24 @@ const (
 
 // alg describes a supported signing algorithm.
 type alg struct {
-	name   string
-	hash   crypto.Hash
-	digest func([]byte) []byte
-	curve  elliptic.Curve // nil for RSA
-	size   int            // bytes of r and of s for ECDSA
+	name  string
+	curve elliptic.Curve // nil for RSA
+	size  int            // bytes of an EC coordinate
 }
-
-func sum256(b []byte) []byte { h := sha256.Sum256(b); return h[:] }
-func sum384(b []byte) []byte { h := sha512.Sum384(b); return h[:] }
-func sum512(b []byte) []byte { h := sha512.Sum512(b); return h[:] }
 
 // algs are the algorithms AWS accepts: RSA PKCS#1 v1.5 and ECDSA with
 // the curve the name fixes. Not none, HMAC or PSS.
 var algs = map[string]*alg{
-	"RS256": {name: "RS256", hash: crypto.SHA256, digest: sum256},
-	"RS384": {name: "RS384", hash: crypto.SHA384, digest: sum384},
-	"RS512": {name: "RS512", hash: crypto.SHA512, digest: sum512},
-	"ES256": {name: "ES256", hash: crypto.SHA256, digest: sum256, curve: elliptic.P256(), size: 32},
-	"ES384": {name: "ES384", hash: crypto.SHA384, digest: sum384, curve: elliptic.P384(), size: 48},
-	"ES512": {name: "ES512", hash: crypto.SHA512, digest: sum512, curve: elliptic.P521(), size: 66},
+	"RS256": {name: "RS256"},
+	"RS384": {name: "RS384"},
+	"RS512": {name: "RS512"},
+	"ES256": {name: "ES256", curve: elliptic.P256(), size: 32},
+	"ES384": {name: "ES384", curve: elliptic.P384(), size: 48},
+	"ES512": {name: "ES512", curve: elliptic.P521(), size: 66},
 }
+
+// joseAlgs are algs for go-jose: the only algorithms it may parse.
+var joseAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, jose.ES256, jose.ES384, jose.ES512}
 
 // jwk is one usable public key of a JWKS.
 type jwk struct {
@@ -68,25 +64,17 @@ func (k *jwk) fits(a *alg) bool {
 	return k.ec != nil && k.ec.Curve == a.curve
 }
 
-// verify checks sig over input with the key. The caller has checked that
-// the key fits a.
-func (k *jwk) verify(a *alg, input, sig []byte) *Error {
-	digest := a.digest(input)
-	if a.curve == nil {
+// verify checks the token's signature with the key, through go-jose.
+// The caller has checked that the key fits the token's alg.
+func (k *jwk) verify(t *Token) *Error {
+	var pub any = k.ec
+	if k.rsa != nil {
 		if k.rsa.N.BitLen() < minRSABits {
 			return newError(InvalidToken, msgKeyTooShort, nil)
 		}
-		if err := rsa.VerifyPKCS1v15(k.rsa, a.hash, digest, sig); err != nil {
-			return newError(InvalidToken, msgSignature, nil)
-		}
-		return nil
+		pub = k.rsa
 	}
-	if len(sig) != 2*a.size {
-		return newError(InvalidToken, msgSignature, fmt.Errorf("%s signature is %d bytes, want %d", a.name, len(sig), 2*a.size))
-	}
-	r := new(big.Int).SetBytes(sig[:a.size])
-	s := new(big.Int).SetBytes(sig[a.size:])
-	if !ecdsa.Verify(k.ec, digest, r, s) {
+	if _, err := t.jws.Verify(pub); err != nil {
 		return newError(InvalidToken, msgSignature, nil)
 	}
 	return nil
