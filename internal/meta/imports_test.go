@@ -34,7 +34,7 @@ var boundaries = []struct {
 	{pkg: "internal/orgs", allowed: []string{"internal/store", "internal/iam", "internal/creds"}},
 	{pkg: "internal/iam", allowed: []string{"internal/store", "internal/creds", "internal/policy", "internal/authz", "internal/arn"}},
 	{pkg: "internal/iam/managed", allowed: []string{"internal/store", "internal/creds", "internal/policy"}},
-	{pkg: "internal/oidc"},
+	{pkg: "internal/oidc", allowed: []string{"github.com/go-jose/go-jose/v4"}},
 	{pkg: "internal/oidc/oidctest", allowed: []string{"internal/oidc"}},
 	{pkg: "internal/sts", allowed: []string{"internal/store", "internal/creds", "internal/iam", "internal/oidc", "internal/policy", "internal/authz", "internal/arn"}},
 	{pkg: "internal/blob"},

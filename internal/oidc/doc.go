@@ -11,11 +11,15 @@
 //
 // Only RS256/384/512 and ES256/384/512 are accepted; "none", HMAC and PSS
 // never are, and keys come only from the issuer's JWKS, never from the
-// token. Time is an input (Config.Now). The package does not log: every
-// failure is an *Error whose Kind the wire layer maps to AWS's error code
-// (InvalidIdentityToken, ExpiredTokenException, IDPRejectedClaim,
-// IDPCommunicationError); its Message is safe to show the caller and never
-// holds a token or key material.
+// token. The cryptography is go-jose's (github.com/go-jose/go-jose/v4):
+// it parses the JWS, restricted to those algorithms, and checks the
+// signature; this package keeps AWS's rules (the form of the token, the
+// claims, the key limits and choice, the refetch limits, the TLS trust and
+// the error kinds). Time is an input (Config.Now). The package does not log: every
+// failure is an *Error of a Kind (invalid token, expired, rejected claim,
+// issuer unreachable) that internal/sts maps to AWS's error code; its
+// Message is safe to show the caller and never holds a token or key
+// material.
 //
 // Package oidctest provides an HTTPS issuer on loopback for tests.
 package oidc

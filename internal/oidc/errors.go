@@ -2,31 +2,31 @@ package oidc
 
 import "fmt"
 
-// Kind classifies a failed verification; the wire layer maps each kind to
-// AWS's error code and HTTP status.
+// Kind classifies a failed verification. It is oidc's own: the STS layer
+// maps each kind to AWS's error code (internal/sts) and the wire layer to
+// an HTTP status.
 type Kind uint8
 
 const (
 	// InvalidToken: the token is malformed, its audience or signature is
-	// wrong, or the issuer's keys could not be retrieved
-	// (InvalidIdentityToken, 400).
+	// wrong, or the issuer's keys could not be retrieved.
 	InvalidToken Kind = iota + 1
-	// ExpiredToken: the token's exp has passed (ExpiredTokenException, 400).
+	// ExpiredToken: the token's exp has passed.
 	ExpiredToken
 	// Rejected: a claim is not acceptable now, such as nbf or iat in the
-	// future (IDPRejectedClaim, 403).
+	// future.
 	Rejected
 	// Communication: the issuer could not be reached or did not answer in
-	// time; retrying may help (IDPCommunicationError, 400).
+	// time; retrying may help.
 	Communication
 )
 
-var kindCodes = [...]string{"", "InvalidIdentityToken", "ExpiredTokenException", "IDPRejectedClaim", "IDPCommunicationError"}
+var kindNames = [...]string{"", "invalid token", "expired", "rejected claim", "issuer unreachable"}
 
-// String returns the AWS error code of the kind.
+// String names the kind.
 func (k Kind) String() string {
-	if int(k) < len(kindCodes) && k != 0 {
-		return kindCodes[k]
+	if int(k) < len(kindNames) && k != 0 {
+		return kindNames[k]
 	}
 	return fmt.Sprintf("Kind(%d)", k)
 }
@@ -48,9 +48,6 @@ func (e *Error) Error() string {
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
-
-// Code returns the AWS error code for the error's kind.
-func (e *Error) Code() string { return e.Kind.String() }
 
 // Messages as AWS words them (or close to it where AWS's wording is not
 // known).

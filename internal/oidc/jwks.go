@@ -1,18 +1,17 @@
 package oidc
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
+	"maps"
+	"slices"
 	"strings"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // Key limits: AWS refuses a JWKS with more than 100 RSA or 100 EC keys and
@@ -26,27 +25,23 @@ const (
 
 // alg describes a supported signing algorithm.
 type alg struct {
-	name   string
-	hash   crypto.Hash
-	digest func([]byte) []byte
-	curve  elliptic.Curve // nil for RSA
-	size   int            // bytes of r and of s for ECDSA
+	name  string
+	curve elliptic.Curve // nil for RSA
 }
-
-func sum256(b []byte) []byte { h := sha256.Sum256(b); return h[:] }
-func sum384(b []byte) []byte { h := sha512.Sum384(b); return h[:] }
-func sum512(b []byte) []byte { h := sha512.Sum512(b); return h[:] }
 
 // algs are the algorithms AWS accepts: RSA PKCS#1 v1.5 and ECDSA with
 // the curve the name fixes. Not none, HMAC or PSS.
 var algs = map[string]*alg{
-	"RS256": {name: "RS256", hash: crypto.SHA256, digest: sum256},
-	"RS384": {name: "RS384", hash: crypto.SHA384, digest: sum384},
-	"RS512": {name: "RS512", hash: crypto.SHA512, digest: sum512},
-	"ES256": {name: "ES256", hash: crypto.SHA256, digest: sum256, curve: elliptic.P256(), size: 32},
-	"ES384": {name: "ES384", hash: crypto.SHA384, digest: sum384, curve: elliptic.P384(), size: 48},
-	"ES512": {name: "ES512", hash: crypto.SHA512, digest: sum512, curve: elliptic.P521(), size: 66},
+	"RS256": {name: "RS256"},
+	"RS384": {name: "RS384"},
+	"RS512": {name: "RS512"},
+	"ES256": {name: "ES256", curve: elliptic.P256()},
+	"ES384": {name: "ES384", curve: elliptic.P384()},
+	"ES512": {name: "ES512", curve: elliptic.P521()},
 }
+
+// joseAlgs are algs for go-jose: the only algorithms it may parse.
+var joseAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, jose.ES256, jose.ES384, jose.ES512}
 
 // jwk is one usable public key of a JWKS.
 type jwk struct {
@@ -68,25 +63,17 @@ func (k *jwk) fits(a *alg) bool {
 	return k.ec != nil && k.ec.Curve == a.curve
 }
 
-// verify checks sig over input with the key. The caller has checked that
-// the key fits a.
-func (k *jwk) verify(a *alg, input, sig []byte) *Error {
-	digest := a.digest(input)
-	if a.curve == nil {
+// verify checks the token's signature with the key, through go-jose.
+// The caller has checked that the key fits the token's alg.
+func (k *jwk) verify(t *Token) *Error {
+	var pub any = k.ec
+	if k.rsa != nil {
 		if k.rsa.N.BitLen() < minRSABits {
 			return newError(InvalidToken, msgKeyTooShort, nil)
 		}
-		if err := rsa.VerifyPKCS1v15(k.rsa, a.hash, digest, sig); err != nil {
-			return newError(InvalidToken, msgSignature, nil)
-		}
-		return nil
+		pub = k.rsa
 	}
-	if len(sig) != 2*a.size {
-		return newError(InvalidToken, msgSignature, fmt.Errorf("%s signature is %d bytes, want %d", a.name, len(sig), 2*a.size))
-	}
-	r := new(big.Int).SetBytes(sig[:a.size])
-	s := new(big.Int).SetBytes(sig[a.size:])
-	if !ecdsa.Verify(k.ec, digest, r, s) {
+	if _, err := t.jws.Verify(pub); err != nil {
 		return newError(InvalidToken, msgSignature, nil)
 	}
 	return nil
@@ -137,9 +124,13 @@ func (s *keySet) candidates(kid string, a *alg) ([]*jwk, error) {
 	return fit, nil
 }
 
-// parseJWKS parses a JSON Web Key Set. Keys for another use than "sig",
-// keys of other types than RSA and EC and keys that do not parse are
-// skipped; more than 100 signing keys of one type is an error.
+// parseJWKS parses a JSON Web Key Set, each key on its own so that a bad
+// key is skipped without losing the others. A key is skipped when its
+// "use" is present and not "sig", when its "key_ops" is present and lacks
+// "verify" (go-jose reads neither), when it is not an RSA or EC key, when
+// go-jose does not decode it, when it carries private parameters, or when
+// it is out of podiam's limits (jwkKey). More than 100 signing keys of
+// one type is an error, counted before decoding, as AWS counts.
 func parseJWKS(data []byte) (*keySet, error) {
 	m, err := members(data)
 	if err != nil {
@@ -158,8 +149,7 @@ func parseJWKS(data []byte) (*keySet, error) {
 		}
 		var kty, use string
 		stringMember(km, "kty", &kty)
-		stringMember(km, "use", &use)
-		if use != "" && use != "sig" {
+		if _, err := stringMember(km, "use", &use); err != nil || use != "" && use != "sig" {
 			continue
 		}
 		switch kty {
@@ -173,7 +163,7 @@ func parseJWKS(data []byte) (*keySet, error) {
 		if nRSA > maxKeysPerType || nEC > maxKeysPerType {
 			return nil, fmt.Errorf("JWKS has too many keys (more than %d %s keys)", maxKeysPerType, kty)
 		}
-		k, err := parseJWK(km, kty)
+		k, err := parseJWK(km, raw)
 		if err != nil {
 			continue
 		}
@@ -185,92 +175,73 @@ func parseJWKS(data []byte) (*keySet, error) {
 	return set, nil
 }
 
-func parseJWK(m map[string]json.RawMessage, kty string) (*jwk, error) {
-	k := &jwk{}
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"kid", &k.kid}, {"alg", &k.alg}} {
-		if _, err := stringMember(m, f.name, f.dst); err != nil {
-			return nil, err
-		}
-	}
-	if raw, ok := m["key_ops"]; ok {
-		var ops []string
-		if json.Unmarshal(raw, &ops) != nil {
-			return nil, errors.New("key_ops is not an array of strings")
-		}
-		verify := false
-		for _, op := range ops {
-			verify = verify || op == "verify"
-		}
-		if !verify {
+// parseJWK decodes one JWK, raw, whose members are m, with go-jose.
+func parseJWK(m map[string]json.RawMessage, raw json.RawMessage) (*jwk, error) {
+	if ops, ok := m["key_ops"]; ok {
+		var list []string
+		if json.Unmarshal(ops, &list) != nil || !slices.Contains(list, "verify") {
 			return nil, errors.New("key_ops lacks verify")
 		}
 	}
-	if kty == "RSA" {
-		n, err := keyBytes(m, "n")
-		if err != nil {
-			return nil, err
-		}
-		e, err := keyBytes(m, "e")
-		if err != nil {
-			return nil, err
-		}
-		N := new(big.Int).SetBytes(n)
-		E := new(big.Int).SetBytes(e)
-		if N.BitLen() > maxRSABits || N.Bit(0) == 0 || N.BitLen() < 512 {
-			return nil, errors.New("bad RSA modulus")
-		}
-		if E.BitLen() > 31 || E.Bit(0) == 0 || E.Int64() < 3 {
-			return nil, errors.New("bad RSA exponent")
-		}
-		k.rsa = &rsa.PublicKey{N: N, E: int(E.Int64())}
-		return k, nil
-	}
-	var crv string
-	stringMember(m, "crv", &crv)
-	var a *alg
-	switch crv {
-	case "P-256":
-		a = algs["ES256"]
-	case "P-384":
-		a = algs["ES384"]
-	case "P-521":
-		a = algs["ES512"]
-	default:
-		return nil, errors.New("unsupported curve")
-	}
-	x, err := keyBytes(m, "x")
+	raw, err := unpadded(m, raw)
 	if err != nil {
 		return nil, err
 	}
-	y, err := keyBytes(m, "y")
-	if err != nil {
+	var jk jose.JSONWebKey
+	if err := jk.UnmarshalJSON(raw); err != nil {
 		return nil, err
 	}
-	if len(x) != a.size || len(y) != a.size {
-		return nil, errors.New("bad EC coordinate length")
+	k := &jwk{kid: jk.KeyID, alg: jk.Algorithm}
+	switch pub := jk.Key.(type) {
+	case *rsa.PublicKey:
+		if err := checkRSA(pub); err != nil {
+			return nil, err
+		}
+		k.rsa = pub
+	case *ecdsa.PublicKey: // P-256, P-384 or P-521, on the curve
+		k.ec = pub
+	default: // private keys, and key types podiam does not verify with
+		return nil, fmt.Errorf("%T is not a public RSA or EC key", jk.Key)
 	}
-	point := append(append([]byte{4}, x...), y...)
-	pub, err := ecdsa.ParseUncompressedPublicKey(a.curve, point)
-	if err != nil {
-		return nil, errors.New("EC point is not on the curve")
-	}
-	k.ec = pub
 	return k, nil
 }
 
-// keyBytes decodes the base64url member name of a key. Trailing padding,
-// which RFC 7518 forbids but some issuers send, is tolerated.
-func keyBytes(m map[string]json.RawMessage, name string) ([]byte, error) {
-	var s string
-	if ok, err := stringMember(m, name, &s); err != nil || !ok || s == "" {
-		return nil, fmt.Errorf("no %s", name)
+// checkRSA applies podiam's limits to an RSA public key: a modulus of 512
+// to 8192 bits and odd (keys shorter than 2048 bits are kept, and refused
+// when used, with their own message), and an odd exponent of at least 3
+// that fits in 31 bits.
+func checkRSA(k *rsa.PublicKey) error {
+	if n := k.N.BitLen(); n > maxRSABits || n < 512 || k.N.Bit(0) == 0 {
+		return errors.New("bad RSA modulus")
 	}
-	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
-	if err != nil {
-		return nil, fmt.Errorf("%s is not base64url", name)
+	if k.E < 3 || k.E >= 1<<31 || k.E%2 == 0 {
+		return errors.New("bad RSA exponent")
 	}
-	return b, nil
+	return nil
 }
+
+// unpadded returns raw with trailing "=" removed from the key parameters
+// n, e, x and y: RFC 7518 forbids the padding, but some issuers send it
+// and it was always tolerated, while go-jose refuses it.
+func unpadded(m map[string]json.RawMessage, raw json.RawMessage) (json.RawMessage, error) {
+	var trimmed map[string]json.RawMessage
+	for _, name := range []string{"n", "e", "x", "y"} {
+		var v string
+		if ok, err := stringMember(m, name, &v); err != nil || !ok || !strings.HasSuffix(v, "=") {
+			continue
+		}
+		if trimmed == nil {
+			trimmed = maps.Clone(m)
+		}
+		trimmed[name], _ = json.Marshal(strings.TrimRight(v, "="))
+	}
+	if trimmed == nil {
+		return raw, nil
+	}
+	return json.Marshal(trimmed)
+}
+
+// go-jose refuses RSA moduli longer than MaxRSAModulusBits (4096 by
+// default); podiam's limit is maxRSABits. Nothing else in the binary
+// decodes JOSE keys.
+func init() { jose.MaxRSAModulusBits = maxRSABits }

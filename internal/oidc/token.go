@@ -10,6 +10,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // MaxTokenBytes is the longest token Parse accepts (AWS's limit on
@@ -30,6 +32,11 @@ type Token struct {
 
 	signingInput []byte // header and payload segments with the dot, as sent
 	signature    []byte // decoded
+
+	// jws is the token as go-jose parsed it, for the signature check; nil
+	// when the alg is not one podiam accepts (Verify then refuses it,
+	// after the claims, in AWS's order).
+	jws *jose.JSONWebSignature
 }
 
 // Claims are the claims of a token that the verifier or the trust policy
@@ -68,6 +75,12 @@ func (c *Claims) EffectiveAudience() string {
 // Numeric dates may be integers or fractions. Parse checks neither the
 // signature nor any claim value; Verify does. Errors are *Error of kind
 // InvalidToken.
+//
+// Parse checks the form of the token and reads the header and claims
+// itself (AWS's and podiam's rules: one encoding per segment, unique
+// member names, no crit or b64, claims as AWS reads them); go-jose parses
+// the JWS again, restricted to the algorithms podiam accepts, for the
+// signature check, and must read the same alg and kid.
 func Parse(token string) (*Token, error) {
 	if token == "" || len(token) > MaxTokenBytes {
 		return nil, notJWT(fmt.Errorf("token length %d is not within 1..%d", len(token), MaxTokenBytes))
@@ -96,7 +109,33 @@ func Parse(token string) (*Token, error) {
 	if err := t.Claims.parse(payload); err != nil {
 		return nil, notJWT(fmt.Errorf("claims: %w", err))
 	}
+	if err := t.parseJWS(token); err != nil {
+		return nil, notJWT(fmt.Errorf("JWS: %w", err))
+	}
 	return t, nil
+}
+
+// parseJWS has go-jose parse the token, accepting only the algorithms of
+// algs. A token with another alg keeps a nil jws. go-jose must read the
+// header as parseHeader did.
+func (t *Token) parseJWS(token string) error {
+	jws, err := jose.ParseSignedCompact(token, joseAlgs)
+	var unexpected *jose.ErrUnexpectedSignatureAlgorithm
+	if errors.As(err, &unexpected) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(jws.Signatures) != 1 {
+		return errors.New("not one signature")
+	}
+	h := jws.Signatures[0].Protected
+	if h.Algorithm != t.Header.Alg || h.KeyID != t.Header.Kid {
+		return errors.New("go-jose reads another alg or kid")
+	}
+	t.jws = jws
+	return nil
 }
 
 func notJWT(cause error) *Error { return newError(InvalidToken, msgNotJWT, cause) }
@@ -125,6 +164,11 @@ func (t *Token) parseHeader(data []byte) error {
 	}
 	if _, ok := m["crit"]; ok {
 		return errors.New("critical header parameters are not supported")
+	}
+	// An unencoded payload (RFC 7797) must be listed in crit; go-jose
+	// would sign over it without, so it is refused here.
+	if _, ok := m["b64"]; ok {
+		return errors.New("the b64 header parameter is not supported")
 	}
 	for _, f := range []struct {
 		name string

@@ -127,6 +127,8 @@ func TestParseRefuses(t *testing.T) {
 		{"kid not a string", jws(`{"alg":"RS256","kid":1}`, `{}`, "s")},
 		{"crit", jws(`{"alg":"RS256","crit":["exp"],"exp":1}`, `{}`, "s")},
 		{"duplicate header", jws(`{"alg":"RS256","alg":"none"}`, `{}`, "s")},
+		{"unencoded payload", jws(`{"alg":"RS256","b64":false}`, `{}`, "s")},
+		{"embedded private jwk", jws(`{"alg":"RS256","jwk":{"kty":"oct","k":"c2VjcmV0"}}`, `{}`, "s")},
 		{"claims not JSON", jws(okHeader, `sub=s`, "s")},
 		{"claims a string", jws(okHeader, `"s"`, "s")},
 		{"data after claims", jws(okHeader, `{"sub":"s"}{"sub":"t"}`, "s")},

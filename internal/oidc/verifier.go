@@ -132,12 +132,12 @@ func New(cfg Config) *Verifier {
 //     one of p.ClientIDs; several aud values without azp are refused;
 //  2. time: exp, iat and sub are required; an exp in the past, an nbf or an
 //     iat in the future (each beyond Config.Leeway) is refused;
-//  3. signature: RS256/384/512 (PKCS#1 v1.5) or ES256/384/512, with the
-//     key of the header's kid from the issuer's JWKS (without a kid: the
-//     JWKS's only key that fits the alg), fetched over TLS trusted by the
-//     roots or else by p.Thumbprints (see the package doc) and cached; an
-//     unknown kid makes the verifier refetch the keys at most once per
-//     Config.MinRefetch.
+//  3. signature: RS256/384/512 (PKCS#1 v1.5) or ES256/384/512, checked by
+//     go-jose with the key of the header's kid from the issuer's JWKS
+//     (without a kid: the JWKS's only key that fits the alg), fetched over
+//     TLS trusted by the roots or else by p.Thumbprints (see the package
+//     doc) and cached; an unknown kid makes the verifier refetch the keys
+//     at most once per Config.MinRefetch.
 //
 // Errors are *Error.
 func (v *Verifier) Verify(ctx context.Context, t *Token, p Provider) error {
@@ -196,7 +196,7 @@ func checkTimes(c *Claims, now time.Time, leeway time.Duration) *Error {
 
 func (v *Verifier) checkSignature(ctx context.Context, t *Token, p Provider, now time.Time) error {
 	a := algs[t.Header.Alg]
-	if a == nil {
+	if a == nil || t.jws == nil {
 		return newError(InvalidToken, msgAlg, nil)
 	}
 	keys, err := v.candidates(ctx, p, t.Header.Kid, a, now)
@@ -205,7 +205,7 @@ func (v *Verifier) checkSignature(ctx context.Context, t *Token, p Provider, now
 	}
 	err = newError(InvalidToken, msgSignature, nil)
 	for _, k := range keys {
-		e := k.verify(a, t.signingInput, t.signature)
+		e := k.verify(t)
 		if e == nil {
 			return nil
 		}

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -215,9 +216,23 @@ func TestExpiredMessage(t *testing.T) {
 	if kind(t, err) != oidc.ExpiredToken || message(err) != want {
 		t.Fatalf("got %v, want %q", err, want)
 	}
-	var e *oidc.Error
-	if !errors.As(err, &e) || e.Code() != "ExpiredTokenException" {
-		t.Fatalf("code of %v", err)
+}
+
+// TestKindNames checks that the kinds have oidc's own names, not AWS's
+// codes (internal/sts maps kinds to codes), and that Error() leads with
+// the kind.
+func TestKindNames(t *testing.T) {
+	for k, want := range map[oidc.Kind]string{
+		oidc.InvalidToken: "invalid token", oidc.ExpiredToken: "expired", oidc.Rejected: "rejected claim",
+		oidc.Communication: "issuer unreachable", 0: "Kind(0)", 9: "Kind(9)",
+	} {
+		if got := k.String(); got != want {
+			t.Errorf("Kind(%d).String() = %q, want %q", k, got, want)
+		}
+	}
+	err := &oidc.Error{Kind: oidc.ExpiredToken, Message: "m", Err: errors.New("c")}
+	if got := err.Error(); got != "expired: m: c" {
+		t.Errorf("Error() = %q", got)
 	}
 }
 
@@ -254,6 +269,10 @@ func TestKeySelection(t *testing.T) {
 		{name: "key_ops with verify", jwks: []key{withOps(oidctest.PublicJWK("a", "RS256", &rs1.PublicKey), "verify")}, header: key{"alg": "RS256", "kid": "a"}, signer: rs1},
 		{name: "broken key skipped, good key used", jwks: []key{{"kty": "RSA", "kid": "a", "n": "!!", "e": "AQAB"}, oidctest.PublicJWK("b", "RS256", &rs1.PublicKey)}, header: key{"alg": "RS256", "kid": "b"}, signer: rs1},
 		{name: "EC point off the curve", jwks: []key{offCurve(oidctest.PublicJWK("a", "ES256", &ec.PublicKey))}, header: key{"alg": "ES256", "kid": "a"}, signer: ec, want: oidc.InvalidToken, msg: msgNoKey},
+		{name: "bad keys of the same kid skipped, the good one used", jwks: badKeysAnd("a", oidctest.PublicJWK("a", "RS256", &rs1.PublicKey), &ec.PublicKey), header: key{"alg": "RS256", "kid": "a"}, signer: rs1},
+		{name: "bad keys do not make a token without kid ambiguous", jwks: badKeysAnd("a", oidctest.PublicJWK("a", "RS256", &rs1.PublicKey), &ec.PublicKey), header: key{"alg": "RS256"}, signer: rs1},
+		{name: "bad keys around a good EC key", jwks: badKeysAnd("b", oidctest.PublicJWK("b", "ES256", &ec.PublicKey), &ec.PublicKey), header: key{"alg": "ES256", "kid": "b"}, signer: ec},
+		{name: "only bad keys", jwks: badKeysAnd("a", nil, &ec.PublicKey), header: key{"alg": "RS256", "kid": "a"}, signer: rs1, want: oidc.InvalidToken, msg: msgNoKey},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -273,6 +292,44 @@ func TestKeySelection(t *testing.T) {
 }
 
 func withUse(k map[string]any, use string) map[string]any { k["use"] = use; return k }
+
+// badKeysAnd returns keys that must all be skipped, every one with kid,
+// then good (if not nil): a broken modulus, an encryption key, keys whose
+// key_ops lack verify, an HMAC key, an EC point off the curve, a key with
+// a duplicate member and entries that are not keys.
+func badKeysAnd(kid string, good map[string]any, ec *ecdsa.PublicKey) []map[string]any {
+	bad := []map[string]any{
+		{"kty": "RSA", "kid": kid, "n": "!!", "e": "AQAB"},
+		{"kty": "RSA", "kid": kid, "n": "", "e": "AQAB"},
+		withUse(oidctest.PublicJWK(kid, "RS256", &mustRSA().PublicKey), "enc"),
+		withOps(oidctest.PublicJWK(kid, "RS256", &mustRSA().PublicKey), "sign"),
+		withOps(oidctest.PublicJWK(kid, "ES256", ec), "encrypt"),
+		{"kty": "oct", "kid": kid, "k": seg("a shared secret of 32 bytes....!")},
+		offCurve(oidctest.PublicJWK(kid, "ES256", ec)),
+		{"kty": "EC", "kid": kid, "crv": "P-256"},
+		{"kid": kid},
+	}
+	if good != nil {
+		bad = append(bad, good)
+	}
+	return bad
+}
+
+var (
+	spareOnce sync.Once
+	spare     *rsa.PrivateKey
+)
+
+// mustRSA returns an RSA key that signs nothing here.
+func mustRSA() *rsa.PrivateKey {
+	spareOnce.Do(func() {
+		var err error
+		if spare, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			panic(err)
+		}
+	})
+	return spare
+}
 
 func withOps(k map[string]any, ops ...string) map[string]any {
 	delete(k, "use")

@@ -1,6 +1,10 @@
 package sts
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/podiam/podiam/internal/oidc"
+)
 
 // AWS error codes STS answers with.
 const (
@@ -30,6 +34,20 @@ func (e *Error) Unwrap() error { return e.Err }
 
 func errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// tokenCode is AWS's error code for a kind of failed web identity token
+// verification.
+func tokenCode(k oidc.Kind) string {
+	switch k {
+	case oidc.ExpiredToken:
+		return CodeExpiredTokenException
+	case oidc.Rejected:
+		return CodeIDPRejectedClaim
+	case oidc.Communication:
+		return CodeIDPCommunication
+	}
+	return CodeInvalidIdentityToken
 }
 
 // constraint is AWS's request-validation message.

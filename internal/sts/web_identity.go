@@ -140,11 +140,12 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 	return res, nil
 }
 
-// tokenError turns the verifier's error into STS's.
+// tokenError turns the verifier's error into STS's: its kind becomes
+// AWS's code, its message is kept, its cause is for the log.
 func tokenError(err error) error {
 	var oe *oidc.Error
 	if errors.As(err, &oe) {
-		return &Error{Code: oe.Code(), Message: oe.Message, Err: oe.Err}
+		return &Error{Code: tokenCode(oe.Kind), Message: oe.Message, Err: oe.Err}
 	}
 	return err
 }
