@@ -48,6 +48,9 @@ type Config struct {
 	Leeway time.Duration
 	// DialContext, if set, opens the verifier's TCP connections (tests).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// OnFetch, if set, is told of every fetch of an issuer's discovery
+	// document and keys, and whether it gave keys (the server's metrics).
+	OnFetch func(ok bool)
 }
 
 // withDefaults returns c with the defaults filled in.
@@ -297,6 +300,9 @@ func (v *Verifier) keySet(ctx context.Context, p Provider, now time.Time, refetc
 	// cache, still get its result.
 	go func() {
 		keys, err := v.newFetcher(thumbprints, now).download(context.WithoutCancel(ctx), p.URL)
+		if v.cfg.OnFetch != nil {
+			v.cfg.OnFetch(err == nil)
+		}
 		v.mu.Lock()
 		if err == nil {
 			e.keys, e.fetched = keys, now

@@ -99,11 +99,13 @@ func Run(ctx context.Context, cfg Config) error {
 	rotateCtx, stopRotating := context.WithCancel(ctx)
 	defer stopRotating()
 	go sessions.rotateEvery(rotateCtx, time.Hour, cfg.Now, cfg.Logger)
+	m := metrics.New()
+	db.Observe(m.Store)
 	roots, err := oidcRoots(cfg.OIDCCABundle)
 	if err != nil {
 		return err
 	}
-	verifier := oidc.New(oidc.Config{Now: cfg.Now, AllowHTTP: cfg.OIDCAllowHTTP, RootCAs: roots, DialContext: cfg.OIDCDialContext})
+	verifier := oidc.New(oidc.Config{Now: cfg.Now, AllowHTTP: cfg.OIDCAllowHTTP, RootCAs: roots, DialContext: cfg.OIDCDialContext, OnFetch: m.JWKSFetch})
 	stsSvc, err := sts.New(sts.Config{Store: db, Identities: iamSvc, Verifier: verifier, Sessions: sessions, Now: cfg.Now})
 	if err != nil {
 		return err
@@ -116,8 +118,6 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	m := metrics.New()
-	db.Observe(m.Store)
 	auth := authn.New(authn.StoreKeys{Store: db, Sealer: sealer, Sessions: sessions, Now: cfg.Now}, cfg.Now)
 	edge := httpapi.New(httpapi.Config{
 		Query:        []*httpapi.QueryService{stsapi.New(stsSvc), iamapi.New(iamSvc)},
