@@ -8,7 +8,7 @@ JSCLIENT_STAMP := $(JSCLIENT_DIR)/node_modules/.installed
 IAMDATA_DIR := test/iamdata
 IAMDATA_STAMP := $(IAMDATA_DIR)/node_modules/.installed
 
-.PHONY: test run build bench fuzz oracle
+.PHONY: test run build bench fuzz oracle lint
 
 # botocore's service models (shipped with the AWS CLI v1 and boto3 in the
 # machine image): the wire tests check every response against them.
@@ -28,6 +28,17 @@ test: $(ORACLE_STAMP) $(JSCLIENT_STAMP) $(IAMDATA_STAMP)
 
 build:
 	go build -o bin/podiam ./cmd/podiam
+
+# staticcheck, pinned, built once into a cache outside the clone. Findings
+# are fixed, or suppressed on their line with //lint:ignore and a reason.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(HOME)/.cache/podiam/bin/staticcheck-$(STATICCHECK_VERSION)
+lint: $(STATICCHECK)
+	$(STATICCHECK) ./...
+
+$(STATICCHECK):
+	mkdir -p $(dir $@)
+	GOBIN=$$(mktemp -d) && GOBIN=$$GOBIN go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) && mv $$GOBIN/staticcheck $@
 
 # The benchmarks whose figures are in docs/BENCHMARKS.md.
 bench:

@@ -174,6 +174,7 @@ func TestSDKSTS(t *testing.T) {
 		if aws.ToString(c.AccessKeyId) != "ASIAEXAMPLE000000001" || aws.ToString(c.SecretAccessKey) != "s/+=" || aws.ToString(c.SessionToken) != "t&<>" || !aws.ToTime(c.Expiration).Equal(expiration) {
 			t.Errorf("SDK read credentials %+v", c)
 		}
+		//lint:ignore SA1019 AWS still returns PackedPolicySize, and podiam computes it; the SDK reads it
 		if aws.ToInt32(out.PackedPolicySize) != 7 || aws.ToString(out.AssumedRoleUser.Arn) != "arn:aws:sts::111122223333:assumed-role/r/s" {
 			t.Errorf("SDK read %+v", out)
 		}

@@ -342,12 +342,6 @@ func unresolved(o *outcome, s string) bool {
 	return false
 }
 
-// namesRole reports whether s is an Allow statement whose Principal names
-// the role of a session.
-func namesRole(s map[string]any, roleARN string) bool {
-	return s["Effect"] == "Allow" && contains(principalValues(s["Principal"]), roleARN)
-}
-
 func version2008Variables(o *outcome) bool {
 	for _, p := range policiesOf(o.Case) {
 		if p.doc.Version == policy.Version2012 {
@@ -681,7 +675,3 @@ func sessionPolicyVsSessionARN(o *outcome) bool {
 func contains(xs []string, s string) bool {
 	return slices.Contains(xs, s)
 }
-
-// oneDigitFraction matches a date-time with one digit of fractional
-// seconds in UTC: 22 characters, like 2006-01-02T15:04+07:00.
-var oneDigitFraction = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\dZ$`)

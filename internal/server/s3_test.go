@@ -304,7 +304,9 @@ func TestS3Multipart(t *testing.T) {
 	c := s3Client(r.url, session)
 	body := make([]byte, 23<<20) // five parts of 5 MiB
 	rand.Read(body)
+	//lint:ignore SA1019 the upload manager is what Go programs use today; podiam must serve its multipart uploads
 	up := manager.NewUploader(c, func(u *manager.Uploader) { u.PartSize = 5 << 20; u.Concurrency = 3 })
+	//lint:ignore SA1019 the upload manager is what Go programs use today; podiam must serve its multipart uploads
 	res, err := up.Upload(ctx, &s3.PutObjectInput{Bucket: aws.String("big"), Key: aws.String("blob.bin"), Body: bytes.NewReader(body)})
 	if err != nil {
 		t.Fatal(err)
@@ -313,6 +315,7 @@ func TestS3Multipart(t *testing.T) {
 		t.Fatalf("multipart ETag %s", aws.ToString(res.ETag))
 	}
 	buf := manager.NewWriteAtBuffer(nil)
+	//lint:ignore SA1019 the upload manager is what Go programs use today; podiam must serve its multipart uploads
 	n, err := manager.NewDownloader(c, func(d *manager.Downloader) { d.PartSize = 4 << 20 }).Download(ctx, buf, &s3.GetObjectInput{Bucket: aws.String("big"), Key: aws.String("blob.bin")})
 	if err != nil || n != int64(len(body)) || !bytes.Equal(buf.Bytes(), body) {
 		t.Fatalf("download: %d bytes, same %v, %v", n, bytes.Equal(buf.Bytes(), body), err)
