@@ -64,6 +64,7 @@ var boundaries = []struct {
 	{pkg: "tools/k8s", allowed: []string{"k8s.io/kubernetes", "go.etcd.io/etcd"}}, // a module of its own: the test control plane's pins
 	{pkg: "bench/internal/loadgen"},
 	{pkg: "bench/iamload", allowed: []string{"bench/internal/loadgen", "github.com/aws/aws-sdk-go-v2"}},
+	{pkg: "bench/callcost", allowed: []string{"bench/internal/loadgen", "github.com/aws/aws-sdk-go-v2"}},
 	{pkg: "bench/s3load", allowed: []string{"bench/internal/loadgen", "github.com/aws/aws-sdk-go-v2"}},
 }
 

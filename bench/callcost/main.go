@@ -1,0 +1,367 @@
+// Command callcost measures what one call costs podiam's server: it builds
+// and starts `podiam server` on a fresh data directory, and for each load
+// (16 concurrent aws-sdk-go-v2 clients by default) reports the rate, the
+// p50 and p99 latency and the server's CPU time per call (the server
+// process's user and system time over the calls it answered, read from
+// /proc), which the load generator's share of the machine does not blur.
+//
+// The loads: GetCallerIdentity, S3 HeadBucket and a 4 KiB GetObject, all
+// with session credentials from AssumeRole; AssumeRoleWithWebIdentity with
+// an RS256 service-account token from an OIDC issuer it serves itself on
+// https://127.0.0.2 (binding port 443 needs root; without it that load is
+// left out); and GetRole with the root's long-term key.
+//
+//	go run ./bench/callcost -clients 16 -duration 5s
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/podiam/podiam/bench/internal/loadgen"
+)
+
+func main() {
+	clients := flag.Int("clients", 16, "concurrent clients")
+	duration := flag.Duration("duration", 5*time.Second, "length of each load")
+	bin := flag.String("bin", "", "the podiam binary to measure (default: built from this tree)")
+	flag.Parse()
+	if err := run(*bin, *clients, *duration); err != nil {
+		fmt.Fprintln(os.Stderr, "callcost:", err)
+		os.Exit(1)
+	}
+}
+
+// issuerHost is where the OIDC issuer listens: a loopback address of its
+// own, on port 443, since IAM's provider URLs may not name a port.
+const issuerHost = "127.0.0.2"
+
+func run(bin string, clients int, duration time.Duration) error {
+	work, err := os.MkdirTemp("", "callcost-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	if bin == "" {
+		bin = filepath.Join(work, "podiam")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/podiam")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
+	}
+	iss, err := startIssuer(work)
+	if err != nil {
+		fmt.Printf("AssumeRoleWithWebIdentity left out: %v\n", err)
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	args := []string{"server", "--data", filepath.Join(work, "data"), "--listen", addr}
+	if iss != nil {
+		args = append(args, "--oidc-ca-bundle", iss.caFile)
+	}
+	srv := exec.Command(bin, args...)
+	out, err := srv.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	srv.Stderr = os.Stderr
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && !strings.Contains(sc.Text(), "podiam is serving") {
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	root, err := rootCredentials(filepath.Join(work, "data", "credentials"))
+	if err != nil {
+		return err
+	}
+	url := "http://" + addr
+	ctx := context.Background()
+	e, err := setUp(ctx, url, root, iss)
+	if err != nil {
+		return fmt.Errorf("set up: %w", err)
+	}
+
+	measure := func(name string, fn func(i int) error) error {
+		var n atomic.Int64
+		c0, err := cpuTime(srv.Process.Pid)
+		if err != nil {
+			return err
+		}
+		err = loadgen.Run(name, clients, duration, func(i int) error {
+			err := fn(i)
+			if err == nil {
+				n.Add(1)
+			}
+			return err
+		})
+		c1, _ := cpuTime(srv.Process.Pid)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("  server CPU per call: %.0f µs\n", float64((c1-c0).Microseconds())/float64(n.Load()))
+		return nil
+	}
+	if err := measure("GetCallerIdentity, session credentials", func(int) error {
+		_, err := e.sessionSTS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := measure("S3 HeadBucket, session credentials", func(int) error {
+		_, err := e.sessionS3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := measure("S3 GetObject 4 KiB, session credentials", func(int) error {
+		o, err := e.sessionS3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("small")})
+		if err != nil {
+			return err
+		}
+		defer o.Body.Close()
+		var b bytes.Buffer
+		_, err = b.ReadFrom(o.Body)
+		return err
+	}); err != nil {
+		return err
+	}
+	if iss != nil {
+		anon := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1})
+		token := iss.token()
+		if err := measure("AssumeRoleWithWebIdentity, RS256 token", func(int) error {
+			_, err := anon.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: e.roleARN, RoleSessionName: aws.String("pod"), WebIdentityToken: aws.String(token)})
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return measure("GetRole, long-term key", func(int) error {
+		_, err := e.rootIAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("bench")})
+		return err
+	})
+}
+
+const bucket = "callcost"
+
+type env struct {
+	rootIAM    *iam.Client
+	sessionSTS *sts.Client
+	sessionS3  *s3.Client
+	roleARN    *string
+}
+
+// setUp makes a user and a role it may assume (which the issuer's
+// service account may assume too), a bucket with a 4 KiB object, and the
+// clients of a session of that role.
+func setUp(ctx context.Context, url string, root aws.Credentials, iss *issuer) (*env, error) {
+	static := func(c aws.Credentials) aws.CredentialsProvider {
+		return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil })
+	}
+	e := &env{rootIAM: iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: static(root), RetryMaxAttempts: 1})}
+	rootSTS := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: static(root), RetryMaxAttempts: 1})
+	id, err := rootSTS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, err
+	}
+	account := aws.ToString(id.Account)
+	trust := `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + account + `:root"},"Action":"sts:AssumeRole"}`
+	if iss != nil {
+		if _, err := e.rootIAM.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String("https://" + issuerHost),
+			ClientIDList: []string{"sts.amazonaws.com"}, ThumbprintList: []string{strings.Repeat("0", 40)}}); err != nil {
+			return nil, err
+		}
+		trust += `,{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::` + account + `:oidc-provider/` + issuerHost + `"},"Action":"sts:AssumeRoleWithWebIdentity",` +
+			`"Condition":{"StringEquals":{"` + issuerHost + `:sub":"system:serviceaccount:default:bench","` + issuerHost + `:aud":"sts.amazonaws.com"}}}`
+	}
+	role, err := e.rootIAM.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bench"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[` + trust + `]}`)})
+	if err != nil {
+		return nil, err
+	}
+	e.roleARN = role.Role.Arn
+	if _, err := e.rootIAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("bench"), PolicyName: aws.String("s3"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)}); err != nil {
+		return nil, err
+	}
+	if _, err := e.rootIAM.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("bench")}); err != nil {
+		return nil, err
+	}
+	if _, err := e.rootIAM.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("bench"), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)}); err != nil {
+		return nil, err
+	}
+	key, err := e.rootIAM.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("bench")})
+	if err != nil {
+		return nil, err
+	}
+	user := aws.Credentials{AccessKeyID: aws.ToString(key.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(key.AccessKey.SecretAccessKey)}
+	userSTS := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: static(user), RetryMaxAttempts: 1})
+	var ar *sts.AssumeRoleOutput
+	for range 50 { // IAM is eventually consistent on AWS; podiam is not, but the key's first use may race its commit
+		if ar, err = userSTS.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String("bench"), DurationSeconds: aws.Int32(3600)}); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		return nil, err
+	}
+	session := aws.Credentials{AccessKeyID: aws.ToString(ar.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(ar.Credentials.SecretAccessKey),
+		SessionToken: aws.ToString(ar.Credentials.SessionToken)}
+	e.sessionSTS = sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: static(session), RetryMaxAttempts: 1})
+	e.sessionS3 = s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), UsePathStyle: true, Credentials: static(session), RetryMaxAttempts: 1})
+	if _, err := e.sessionS3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		return nil, err
+	}
+	if _, err := e.sessionS3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("small"), Body: bytes.NewReader(make([]byte, 4096))}); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// issuer is an OIDC issuer on https://127.0.0.2 with one RSA key.
+type issuer struct {
+	key    *rsa.PrivateKey
+	caFile string
+}
+
+func startIssuer(work string) (*issuer, error) {
+	ln, err := net.Listen("tcp", issuerHost+":443")
+	if err != nil {
+		return nil, err
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	certKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: issuerHost}, IPAddresses: []net.IP{net.ParseIP(issuerHost)},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &certKey.PublicKey, certKey)
+	if err != nil {
+		return nil, err
+	}
+	iss := &issuer{key: key, caFile: filepath.Join(work, "issuer-ca.pem")}
+	if err := os.WriteFile(iss.caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		return nil, err
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]string{{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": "k1",
+		"n": b64(key.N.Bytes()), "e": b64(big.NewInt(int64(key.E)).Bytes())}}})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
+		json.NewEncoder(w).Encode(map[string]any{"issuer": "https://" + issuerHost, "jwks_uri": "https://" + issuerHost + "/keys",
+			"id_token_signing_alg_values_supported": []string{"RS256"}})
+	})
+	mux.HandleFunc("/keys", func(w http.ResponseWriter, _ *http.Request) { w.Write(jwks) })
+	srv := &http.Server{Handler: mux, TLSConfig: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: certKey}}}}
+	go srv.ServeTLS(ln, "", "")
+	return iss, nil
+}
+
+// token is a service-account token of system:serviceaccount:default:bench
+// for sts.amazonaws.com, valid for an hour.
+func (iss *issuer) token() string {
+	b64 := base64.RawURLEncoding.EncodeToString
+	now := time.Now().Unix()
+	head, _ := json.Marshal(map[string]string{"alg": "RS256", "kid": "k1", "typ": "JWT"})
+	claims, _ := json.Marshal(map[string]any{"iss": "https://" + issuerHost, "sub": "system:serviceaccount:default:bench",
+		"aud": []string{"sts.amazonaws.com"}, "iat": now, "nbf": now, "exp": now + 3600})
+	signing := b64(head) + "." + b64(claims)
+	sum := sha256.Sum256([]byte(signing))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, iss.key, crypto.SHA256, sum[:])
+	if err != nil {
+		panic(err)
+	}
+	return signing + "." + b64(sig)
+}
+
+// cpuTime is a process's user and system CPU time, from /proc.
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The fields after the command name (which may hold spaces): utime is
+	// the 14th field and stime the 15th, in clock ticks (100 a second).
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0, errors.New("short /proc stat")
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+k) * 10 * time.Millisecond, nil
+}
+
+var credLine = regexp.MustCompile(`(?m)^aws_(access_key_id|secret_access_key) = (\S+)$`)
+
+func rootCredentials(path string) (aws.Credentials, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	var c aws.Credentials
+	for _, m := range credLine.FindAllStringSubmatch(string(b), -1) {
+		if m[1] == "access_key_id" {
+			c.AccessKeyID = m[2]
+		} else {
+			c.SecretAccessKey = m[2]
+		}
+	}
+	return c, nil
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
