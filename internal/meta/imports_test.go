@@ -39,6 +39,7 @@ var boundaries = []struct {
 	{pkg: "internal/store/memory", allowed: []string{"internal/store"}},
 	{pkg: "internal/store/sqlite", allowed: []string{"internal/store", "modernc.org/sqlite"}},
 	{pkg: "internal/store/storetest", allowed: []string{"internal/store"}},
+	{pkg: "internal/tlsreload"},
 }
 
 // domainPackages never import a wire package (DESIGN.md: "Domain packages
