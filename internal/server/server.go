@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
@@ -27,6 +28,7 @@ import (
 	"github.com/podiam/podiam/internal/store"
 	"github.com/podiam/podiam/internal/store/sqlite"
 	"github.com/podiam/podiam/internal/sts"
+	"github.com/podiam/podiam/internal/tlsreload"
 )
 
 // Server is a running podiam server's parts.
@@ -124,6 +126,13 @@ func Run(ctx context.Context, cfg Config) error {
 		BodyMinRate:    cfg.BodyMinRate,
 		MaxHeaderBytes: cfg.MaxHeaderBytes,
 	})
+	var certs *tlsreload.Cert
+	if cfg.TLSCert != "" {
+		certs, err = tlsreload.New(tlsreload.Config{CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey, Now: cfg.Now, Logger: cfg.Logger})
+		if err != nil {
+			return err
+		}
+	}
 	tcp, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -138,8 +147,9 @@ func Run(ctx context.Context, cfg Config) error {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	scheme := "http"
-	if cfg.TLSCert != "" {
+	if certs != nil {
 		scheme = "https"
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: certs.GetCertificate}
 	}
 	addr := ln.Addr().String()
 	if cfg.OnListen != nil {
@@ -150,8 +160,8 @@ func Run(ctx context.Context, cfg Config) error {
 
 	errc := make(chan error, 1)
 	go func() {
-		if cfg.TLSCert != "" {
-			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		if certs != nil {
+			errc <- srv.ServeTLS(ln, "", "") // the certificate comes from TLSConfig
 		} else {
 			errc <- srv.Serve(ln)
 		}
