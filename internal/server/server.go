@@ -49,7 +49,14 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	key, err := loadOrCreateKey(filepath.Join(cfg.DataDir, "seal.key"), cfg.Rand)
+	dir := dataDir(cfg.DataDir)
+	started, err := dir.started()
+	if err != nil {
+		return err
+	}
+	// The keys before the database: a directory with a database has its
+	// keys, and one without is at its first start (dataDir.started).
+	key, err := dir.loadSealKey(!started, cfg.Rand)
 	if err != nil {
 		return err
 	}
@@ -57,7 +64,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	db, err := sqlite.Open(filepath.Join(cfg.DataDir, "podiam.db"))
+	sessions, err := newSessionKeyring(dir.path(sessionKeysFile), cfg.Now(), cfg.Rand, !started)
+	if err != nil {
+		return err
+	}
+	db, err := sqlite.Open(dir.path(dbFile))
 	if err != nil {
 		return fmt.Errorf("open the database: %w", err)
 	}
@@ -85,10 +96,6 @@ func Run(ctx context.Context, cfg Config) error {
 		auditLog = audit.New(f)
 	}
 	iamSvc, err := iam.NewService(iam.Config{Store: db, Sealer: sealer, Now: cfg.Now, Rand: cfg.Rand})
-	if err != nil {
-		return err
-	}
-	sessions, err := newSessionKeyring(filepath.Join(cfg.DataDir, "session.keys"), cfg.Now(), cfg.Rand)
 	if err != nil {
 		return err
 	}
