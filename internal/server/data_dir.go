@@ -1,12 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/podiam/podiam/internal/creds"
 )
@@ -18,12 +20,42 @@ const (
 	sessionKeysFile = "session.keys"
 	credentialsFile = "credentials"
 	objectsDir      = "objects"
+	lockFile        = "lock"
 )
+
+// errLocked is openLocked's answer when another holds the lock.
+var errLocked = errors.New("locked")
 
 // dataDir is the server's data directory.
 type dataDir string
 
 func (d dataDir) path(name string) string { return filepath.Join(string(d), name) }
+
+// lock takes the data directory's lock, an exclusive lock on the file
+// lock in it, and holds it until the file returned is closed or the
+// process ends. Another server holding it is an error that says so: two
+// servers on one directory would each take the other's uploads in
+// progress for a crash's leftovers, and sweep them away.
+func (d dataDir) lock() (*os.File, error) {
+	path := d.path(lockFile)
+	f, err := openLocked(path)
+	switch {
+	case errors.Is(err, errLocked):
+		holder := ""
+		if b, err := os.ReadFile(path); err == nil && len(bytes.TrimSpace(b)) > 0 {
+			holder = fmt.Sprintf(" (process %s)", bytes.TrimSpace(b))
+		}
+		return nil, fmt.Errorf("the data directory %s is in use: another podiam server%s holds its lock (%s); stop that server first, or start this one with another data directory", d, holder, path)
+	case err != nil:
+		return nil, fmt.Errorf("lock the data directory %s: %w", d, err)
+	}
+	// The holder's process id, for another server's message; a failure
+	// here costs only that.
+	if f.Truncate(0) == nil {
+		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return f, nil
+}
 
 // started reports whether the directory is past its first start, that is
 // whether it holds a database. The keys are written before the database

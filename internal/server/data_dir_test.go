@@ -1,14 +1,24 @@
 package server_test
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/podiam/podiam/internal/server"
+	"github.com/podiam/podiam/internal/sigv4"
 )
 
 // TestKeyFilesLost: in a data directory past its first start, a key file
@@ -98,7 +108,8 @@ func truncate(name string) func(string) error {
 }
 
 // listDir lists what is in dir and below it: names, sizes and
-// modification times.
+// modification times; of the lock file, which each start rewrites with
+// its process id, only the name.
 func listDir(t *testing.T, dir string) string {
 	t.Helper()
 	var b strings.Builder
@@ -107,6 +118,10 @@ func listDir(t *testing.T, dir string) string {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, path)
+		if rel == "lock" {
+			b.WriteString("lock; ")
+			return nil
+		}
 		fmt.Fprintf(&b, "%s %d %s; ", rel, fi.Size(), fi.ModTime().Format(time.RFC3339Nano))
 		return nil
 	})
@@ -114,4 +129,129 @@ func listDir(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// TestListenFirst: a server that cannot listen, since another has its
+// port, leaves a new data directory absent; one that can makes it.
+func TestListenFirst(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	data := filepath.Join(t.TempDir(), "data")
+	err = server.Run(t.Context(), server.Config{Listen: taken.Addr().String(), DataDir: data})
+	if err == nil || !strings.Contains(err.Error(), "listen") {
+		t.Fatalf("Run on a taken port: %v", err)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Fatalf("the data directory was made by a server that could not listen (%v): %s", err, listDir(t, data))
+	}
+	start(t, data)
+	if _, err := os.Stat(filepath.Join(data, "podiam.db")); err != nil {
+		t.Fatalf("a server that listens made no database: %v", err)
+	}
+}
+
+// TestDataDirLocked: a second server on a data directory refuses to
+// start, saying which process holds it, while the first goes on serving:
+// an upload in flight on the first when the second starts completes and
+// reads back whole. Once the first has stopped, another starts there.
+func TestDataDirLocked(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs server processes")
+	}
+	bin := buildPodiam(t)
+	data := filepath.Join(t.TempDir(), "data")
+	addr := freeAddr(t)
+	first := serverProcess(t, bin, data, addr)
+	defer func() { first.Process.Kill(); first.Wait() }()
+	root := readCredentials(t, data)
+	c := s3Client("http://"+addr, root)
+	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("locked")}); err != nil {
+		t.Fatal(err)
+	}
+
+	// An upload in flight: half its body sent, the rest held back.
+	body := objectBody("in-flight")
+	body = append(body, objectBody("in-flight, more")...)
+	pr, pw := io.Pipe()
+	req, err := http.NewRequest(http.MethodPut, "http://"+addr+"/locked/in-flight", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = int64(len(body))
+	hash := sigv4.HashPayload(body)
+	req.Header.Set("X-Amz-Content-Sha256", hash)
+	if err := v4.NewSigner().SignHTTP(t.Context(), root, req, hash, "s3", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		status int
+		err    error
+	}
+	put := make(chan result, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			put <- result{err: err}
+			return
+		}
+		resp.Body.Close()
+		put <- result{status: resp.StatusCode}
+	}()
+	half := len(body) / 2
+	if _, err := pw.Write(body[:half]); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for entries, _ := os.ReadDir(filepath.Join(data, "objects", "tmp")); len(entries) == 0; entries, _ = os.ReadDir(filepath.Join(data, "objects", "tmp")) {
+		if time.Now().After(deadline) {
+			t.Fatal("the upload is not in progress on disk")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	second := exec.Command(bin, "server", "--data", data, "--listen", "127.0.0.1:0")
+	out, err := second.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("the second server: %v, want exit status 1\n%s", err, out)
+	}
+	want := fmt.Sprintf("podiam: the data directory %s is in use: another podiam server (process %d) holds its lock (%s); stop that server first, or start this one with another data directory",
+		data, first.Process.Pid, filepath.Join(data, "lock"))
+	if !strings.Contains(string(out), want) {
+		t.Fatalf("the second server said\n%s\nwant\n%s", out, want)
+	}
+
+	if _, err := pw.Write(body[half:]); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if r := <-put; r.err != nil || r.status != http.StatusOK {
+		t.Fatalf("the upload in flight: %d, %v", r.status, r.err)
+	}
+	if _, got := getObject(t, c, aws.String("locked"), aws.String("in-flight")); !bytes.Equal(got, body) {
+		t.Fatalf("the upload reads back %d bytes, not its %d", len(got), len(body))
+	}
+
+	// Positive control: with the first stopped, a server starts there.
+	first.Process.Signal(os.Interrupt)
+	first.Wait()
+	next := serverProcess(t, bin, data, addr)
+	defer func() { next.Process.Signal(os.Interrupt); next.Wait() }()
+	if _, got := getObject(t, c, aws.String("locked"), aws.String("in-flight")); !bytes.Equal(got, body) {
+		t.Fatal("the object differs after the restart")
+	}
+}
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }

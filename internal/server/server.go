@@ -46,10 +46,31 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	var certs *tlsreload.Cert
+	if cfg.TLSCert != "" {
+		var err error
+		certs, err = tlsreload.New(tlsreload.Config{CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey, Now: cfg.Now, Logger: cfg.Logger})
+		if err != nil {
+			return err
+		}
+	}
+	// Listen first: a server that cannot listen (another has the port)
+	// leaves the data directory as it was, or absent.
+	tcp, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	ln := newConnLimit(tcp, cfg.MaxConnections)
+	defer ln.Close() // after a shutdown, which closed it, this does nothing
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
 	dir := dataDir(cfg.DataDir)
+	lock, err := dir.lock()
+	if err != nil {
+		return err
+	}
+	defer lock.Close() // last: after the database is closed
 	started, err := dir.started()
 	if err != nil {
 		return err
@@ -133,18 +154,6 @@ func Run(ctx context.Context, cfg Config) error {
 		BodyMinRate:    cfg.BodyMinRate,
 		MaxHeaderBytes: cfg.MaxHeaderBytes,
 	})
-	var certs *tlsreload.Cert
-	if cfg.TLSCert != "" {
-		certs, err = tlsreload.New(tlsreload.Config{CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey, Now: cfg.Now, Logger: cfg.Logger})
-		if err != nil {
-			return err
-		}
-	}
-	tcp, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	ln := newConnLimit(tcp, cfg.MaxConnections)
 	srv := &http.Server{
 		Handler:           edge,
 		ReadHeaderTimeout: cfg.HeaderTimeout,
