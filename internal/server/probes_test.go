@@ -1,0 +1,89 @@
+package server
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/podiam/podiam/internal/store"
+	"github.com/podiam/podiam/internal/store/sqlite"
+)
+
+// TestIsProbe: which requests on the main listener are the probes', and
+// which go on to the AWS APIs (S3 may have buckets named healthz and
+// readyz).
+func TestIsProbe(t *testing.T) {
+	p := newProbes([]string{"localhost", "s3.localhost"})
+	tests := []struct {
+		name   string
+		method string
+		target string
+		host   string
+		header map[string]string
+		probe  bool
+	}{
+		{name: "healthz", method: "GET", target: "/healthz", probe: true},
+		{name: "readyz", method: "GET", target: "/readyz", probe: true},
+		{name: "HEAD healthz", method: "HEAD", target: "/healthz", probe: true},
+		{name: "on the S3 endpoint's host", method: "GET", target: "/readyz", host: "s3.localhost:4580", probe: true},
+		{name: "signed: S3 bucket healthz", method: "GET", target: "/healthz", header: map[string]string{"Authorization": "AWS4-HMAC-SHA256 Credential=..."}},
+		{name: "an x-amz header", method: "GET", target: "/healthz", header: map[string]string{"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD"}},
+		{name: "query: ListObjectsV2 of bucket healthz", method: "GET", target: "/healthz?list-type=2"},
+		{name: "presigned", method: "GET", target: "/healthz?X-Amz-Signature=00"},
+		{name: "PUT: CreateBucket healthz", method: "PUT", target: "/healthz"},
+		{name: "a key under bucket healthz", method: "GET", target: "/healthz/x"},
+		{name: "trailing slash", method: "GET", target: "/healthz/"},
+		{name: "virtual-hosted: key healthz of bucket b", method: "GET", target: "/healthz", host: "b.localhost"},
+		{name: "virtual-hosted under the longer domain", method: "GET", target: "/readyz", host: "b.s3.localhost:4580"},
+		{name: "another path", method: "GET", target: "/metrics"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, tt.target, nil)
+			r.Host = "127.0.0.1:4580"
+			if tt.host != "" {
+				r.Host = tt.host
+			}
+			for k, v := range tt.header {
+				r.Header.Set(k, v)
+			}
+			if got := p.isProbe(r); got != tt.probe {
+				t.Errorf("isProbe = %v, want %v", got, tt.probe)
+			}
+		})
+	}
+}
+
+// TestReadyzStore: /readyz is 200 while the store answers, and 503 with
+// a reason once it does not (here, a real database closed under it).
+func TestReadyzStore(t *testing.T) {
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "podiam.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := store.Account{ID: "111122223333", Name: "podiam", CreatedAt: time.Now()}
+	if err := db.CreateAccount(t.Context(), acct); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{}
+	cfg.SetDefaults()
+	p := newProbes(nil)
+	readyz := func() (int, string) {
+		w := httptest.NewRecorder()
+		p.readyz(w, httptest.NewRequest("GET", "/readyz", nil))
+		return w.Code, w.Body.String()
+	}
+	if code, body := readyz(); code != http.StatusServiceUnavailable || body != "not ready: starting: loading the keys and opening the store\n" {
+		t.Errorf("while starting: %d %q", code, body)
+	}
+	p.started(&Server{cfg: cfg, store: db, account: acct})
+	if code, body := readyz(); code != http.StatusOK || body != "ok\n" {
+		t.Errorf("started, the store open: %d %q", code, body)
+	}
+	db.Close()
+	if code, body := readyz(); code != http.StatusServiceUnavailable || body != "not ready: the store did not answer (see the log)\n" {
+		t.Errorf("the store closed: %d %q", code, body)
+	}
+}
