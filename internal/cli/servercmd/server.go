@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/server"
@@ -16,6 +17,7 @@ func Run(ctx context.Context, env command.Env, args []string) error {
 	var verbose bool
 	fs := flag.NewFlagSet("podiam server", flag.ContinueOnError)
 	fs.StringVar(&cfg.Listen, "listen", server.DefaultListen, "address to serve on")
+	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "a second address, plain HTTP, that serves /healthz and /readyz alone (default: none)")
 	fs.StringVar(&cfg.DataDir, "data", server.DefaultDataDir, "data directory: database, sealing key, first account's credentials file")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
@@ -30,10 +32,18 @@ func Run(ctx context.Context, env command.Env, args []string) error {
 	fs.IntVar(&cfg.MaxConnections, "max-connections", server.DefaultMaxConnections, "the most connections held at once; at the bound the longest-idle one is closed, or a new one waits")
 	fs.BoolVar(&verbose, "verbose", false, "log debug messages")
 	fs.Usage = func() {
+		var services strings.Builder
+		for _, svc := range server.Services {
+			fmt.Fprintf(&services, "  %-14s %s\n", svc.Name, svc.Protocol)
+		}
 		fmt.Fprintf(fs.Output(), "Usage: podiam server [flags]\n\n"+
-			"Serves the AWS-compatible APIs (IAM, STS and Organizations so far) on one listener. The first\n"+
-			"start creates an account and writes its root access key to <data>/credentials\n"+
-			"(mode 0600). SIGTERM or Ctrl-C stops it after in-flight requests finish.\n\nFlags:\n")
+			"Serves the AWS-compatible APIs on one listener:\n\n%s\n"+
+			"%s\n\n"+
+			"GET /healthz (the process serves) and /readyz (started, and the store answers) are\n"+
+			"answered without a signature, there and on --metrics-listen.\n\n"+
+			"The first start creates an account and writes its root access key to <data>/credentials\n"+
+			"(mode 0600). One server at a time may use a data directory. SIGTERM or Ctrl-C stops it\n"+
+			"after in-flight requests finish.\n\nFlags:\n", services.String(), server.ServicesRouting)
 		fs.PrintDefaults()
 	}
 	if err := command.Parse(fs, env, args); err != nil {
