@@ -87,3 +87,39 @@ func TestReadyzStore(t *testing.T) {
 		t.Errorf("the store closed: %d %q", code, body)
 	}
 }
+
+// TestFrontWaitsForStart: on the main listener, a request for the AWS
+// APIs that comes during the start waits for it, and is then served, or
+// answered 503 if the start failed; a probe does not wait.
+func TestFrontWaitsForStart(t *testing.T) {
+	for _, ok := range []bool{true, false} {
+		p := newProbes(nil)
+		front := p.front()
+		w := httptest.NewRecorder()
+		served := make(chan struct{})
+		go func() {
+			front.ServeHTTP(w, httptest.NewRequest("GET", "/bucket", nil))
+			close(served)
+		}()
+		probe := httptest.NewRecorder()
+		front.ServeHTTP(probe, httptest.NewRequest("GET", "/healthz", nil))
+		if probe.Code != http.StatusOK {
+			t.Fatalf("/healthz during the start: %d", probe.Code)
+		}
+		select {
+		case <-served:
+			t.Fatalf("a request was answered during the start: %d %q", w.Code, w.Body)
+		default:
+		}
+		if ok {
+			p.started(&Server{edge: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("served " + r.URL.Path)) })})
+		} else {
+			p.failed()
+		}
+		<-served
+		if ok && (w.Code != http.StatusOK || w.Body.String() != "served /bucket") ||
+			!ok && (w.Code != http.StatusServiceUnavailable || w.Body.String() != "podiam did not start\n") {
+			t.Errorf("started %v: %d %q", ok, w.Code, w.Body)
+		}
+	}
+}

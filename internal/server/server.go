@@ -110,15 +110,15 @@ func Run(ctx context.Context, cfg Config) error {
 	defer s.close() // after the shutdown below: requests in flight use the store
 	p.started(s)
 	addr := ln.Addr().String()
-	if cfg.OnListen != nil {
-		cfg.OnListen(addr)
-	}
 	metricsURL := ""
 	if metricsLn != nil {
 		metricsURL = "http://" + metricsLn.Addr().String()
 	}
 	s.printHints(cfg.Stdout, scheme+"://"+addr, metricsURL)
 	cfg.Logger.Info("serving", "address", addr, "metrics_address", metricsURL, "account", s.account.ID)
+	if cfg.OnListen != nil {
+		cfg.OnListen(addr)
+	}
 
 	select {
 	case err := <-srvs.errc:
