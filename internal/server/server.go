@@ -302,7 +302,7 @@ func (s *Server) printHints(w io.Writer, url, metricsURL string) {
 		"  export AWS_SHARED_CREDENTIALS_FILE=%s\n"+
 		"  export AWS_ENDPOINT_URL=%s\n"+
 		"  export AWS_REGION=%s AWS_DEFAULT_REGION=%s\n"+
-		"  aws sts get-caller-identity\n\n", ServiceNames(), url, s.account.ID, ServicesRouting, probes, abs, url, DefaultRegion, DefaultRegion)
+		"  aws sts get-caller-identity\n\n", serviceNames(), url, s.account.ID, ServicesRouting, probes, abs, url, DefaultRegion, DefaultRegion)
 }
 
 // newRequestID returns a random request id in UUID form, as AWS's.

@@ -220,9 +220,10 @@ func TestAWSCLI(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	for name, c := range map[string]server.Config{
-		"bad listen":     {Listen: "nowhere"},
-		"half TLS":       {Listen: "127.0.0.1:1", TLSCert: "c.pem"},
-		"negative drain": {Listen: "127.0.0.1:1", ShutdownTimeout: -1},
+		"bad listen":         {Listen: "nowhere"},
+		"half TLS":           {Listen: "127.0.0.1:1", TLSCert: "c.pem"},
+		"negative drain":     {Listen: "127.0.0.1:1", ShutdownTimeout: -1},
+		"bad metrics listen": {Listen: "127.0.0.1:1", MetricsListen: "nowhere"},
 	} {
 		c.SetDefaults()
 		if err := c.Validate(); err == nil {

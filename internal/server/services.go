@@ -22,8 +22,8 @@ const ServicesRouting = "They share one endpoint: a request's shape picks its se
 	"or STS, an X-Amz-Target header a JSON service, anything else is S3), and its SigV4\n" +
 	"credential scope must name that same service."
 
-// ServiceNames lists Services with their protocols, in a sentence.
-func ServiceNames() string {
+// serviceNames lists Services with their protocols, in a sentence.
+func serviceNames() string {
 	var parts []string
 	for _, s := range Services {
 		parts = append(parts, s.Name+" ("+s.Protocol+")")
