@@ -8,12 +8,14 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/podiam/podiam/internal/tlsreload"
 )
 
 // ServerConfig configures Serve.
 type ServerConfig struct {
-	Listen   string     // host:port
-	Certs    *CertFiles // the serving certificate, reloaded as it changes
+	Listen   string          // host:port
+	Certs    *tlsreload.Cert // the serving certificate, reloaded as it changes
 	Handler  *Handler
 	Log      *slog.Logger
 	OnListen func(addr string) // called with the bound address; may be nil

@@ -2,13 +2,23 @@ package admission
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
 	"log/slog"
+	"math/big"
 	"net/http"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/podiam/podiam/internal/tlsreload"
 )
 
 // TestServeProtocols: a client that offers HTTP/2 gets HTTP/1.1 unless
@@ -17,8 +27,8 @@ func TestServeProtocols(t *testing.T) {
 	dir := t.TempDir()
 	writePair(t, dir, "127.0.0.1")
 	for _, h2 := range []bool{false, true} {
-		certs := &CertFiles{CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key"), Interval: time.Second, Now: time.Now}
-		if err := certs.Load(); err != nil {
+		certs, err := tlsreload.New(tlsreload.Config{CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key")})
+		if err != nil {
 			t.Fatal(err)
 		}
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -52,4 +62,17 @@ func TestServeProtocols(t *testing.T) {
 			t.Fatalf("HTTP2 %v: Serve: %v", h2, err)
 		}
 	}
+}
+
+// writePair writes a self-signed certificate for cn and its key to
+// dir/tls.crt and dir/tls.key.
+func writePair(t *testing.T, dir, cn string) {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	kder, _ := x509.MarshalECPrivateKey(key)
+	os.WriteFile(filepath.Join(dir, "tls.crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(filepath.Join(dir, "tls.key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
 }

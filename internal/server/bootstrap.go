@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 
 	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/store"
@@ -64,4 +63,4 @@ func (s *Server) bootstrap(ctx context.Context) (store.Account, error) {
 	return acct, nil
 }
 
-func (s *Server) credentialsPath() string { return filepath.Join(s.cfg.DataDir, "credentials") }
+func (s *Server) credentialsPath() string { return dataDir(s.cfg.DataDir).path(credentialsFile) }

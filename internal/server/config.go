@@ -37,6 +37,9 @@ const (
 type Config struct {
 	// Listen is the TCP address to serve on.
 	Listen string
+	// MetricsListen, when set, is a second TCP address, served in plain
+	// HTTP, that answers the probes /healthz and /readyz alone.
+	MetricsListen string
 	// DataDir holds the database, the sealing key and the first account's
 	// credentials file.
 	DataDir string
@@ -90,9 +93,12 @@ type Config struct {
 	// room; with none idle, a new connection waits until one ends or
 	// turns idle.
 	MaxConnections int
-	// OnListen, when set, is called with the address once the listener is
-	// open (tests listen on port 0).
+	// OnListen, when set, is called with the address once the server has
+	// started and serves the AWS APIs (tests listen on port 0).
 	OnListen func(addr string)
+	// OnMetricsListen, when set, is called with MetricsListen's bound
+	// address as soon as it serves the probes, before the start.
+	OnMetricsListen func(addr string)
 }
 
 // SetDefaults fills every unset field.
@@ -132,6 +138,11 @@ func (c *Config) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("listen address %q: %w", c.Listen, err))
+	}
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			errs = append(errs, fmt.Errorf("metrics listen address %q: %w", c.MetricsListen, err))
+		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("give both a TLS certificate and its key, or neither"))

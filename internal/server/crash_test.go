@@ -31,8 +31,19 @@ func objectBody(key string) []byte {
 	return b
 }
 
-// serverProcess builds podiam once per test binary and starts it as a
-// process of its own, so that it can be killed.
+// buildPodiam builds the podiam command into a directory of the test's.
+func buildPodiam(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "podiam")
+	build := exec.Command("go", "build", "-o", bin, "github.com/podiam/podiam/cmd/podiam")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// serverProcess starts podiam (from buildPodiam) as a process of its own,
+// so that it can be killed, and waits until it serves.
 func serverProcess(t *testing.T, bin, data, addr string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin, "server", "--data", data, "--listen", addr)
@@ -62,11 +73,7 @@ func TestS3CrashDuringPuts(t *testing.T) {
 		t.Skip("builds and kills a server process")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "podiam")
-	build := exec.Command("go", "build", "-o", bin, "github.com/podiam/podiam/cmd/podiam")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildPodiam(t)
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
 	l.Close()

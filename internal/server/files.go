@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -52,29 +51,6 @@ func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
 		return fmt.Errorf("sync %s: %w", dir, err)
 	}
 	return nil
-}
-
-// loadOrCreateKey returns the sealing key kept in path, creating it (mode
-// 0600) from rand on first use.
-func loadOrCreateKey(path string, rand io.Reader) ([]byte, error) {
-	key, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		if len(key) != creds.KeySize {
-			return nil, fmt.Errorf("sealing key %s: %d bytes, want %d", path, len(key), creds.KeySize)
-		}
-		return key, nil
-	case !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("read sealing key: %w", err)
-	}
-	key = make([]byte, creds.KeySize)
-	if _, err := io.ReadFull(rand, key); err != nil {
-		return nil, fmt.Errorf("make sealing key: %w", err)
-	}
-	if err := writeFileAtomic(path, key, 0o600); err != nil {
-		return nil, err
-	}
-	return key, nil
 }
 
 // Profile is one profile of an AWS shared-credentials file.

@@ -36,22 +36,49 @@ func TestWriteCredentials(t *testing.T) {
 	}
 }
 
-func TestLoadOrCreateKey(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "seal.key")
-	k1, err := loadOrCreateKey(path, bytes.NewReader(bytes.Repeat([]byte{7}, 64)))
+// TestLoadSealKey: the first start makes the seal key and later starts
+// read it back; in a directory past its first start, a missing, short or
+// unreadable key is an error that names the file and what to do, and no
+// key is made in its place.
+func TestLoadSealKey(t *testing.T) {
+	dir := dataDir(t.TempDir())
+	k1, err := dir.loadSealKey(true, bytes.NewReader(bytes.Repeat([]byte{7}, 64)))
 	if err != nil || len(k1) != creds.KeySize {
 		t.Fatalf("create: %x, %v", k1, err)
 	}
-	k2, err := loadOrCreateKey(path, bytes.NewReader(bytes.Repeat([]byte{9}, 64)))
+	k2, err := dir.loadSealKey(false, bytes.NewReader(bytes.Repeat([]byte{9}, 64)))
 	if err != nil || !bytes.Equal(k1, k2) {
 		t.Fatalf("reload gave %x, %v; want the first key", k2, err)
 	}
-	fi, _ := os.Stat(path)
-	if fi.Mode().Perm() != 0o600 {
+	if fi, _ := os.Stat(dir.path(sealKeyFile)); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v, want 0600", fi.Mode().Perm())
 	}
-	os.WriteFile(path, []byte("short"), 0o600)
-	if _, err := loadOrCreateKey(path, bytes.NewReader(nil)); err == nil {
-		t.Fatal("a damaged key file was accepted")
+	for name, damage := range map[string]struct {
+		do   func(path string) error
+		want string
+	}{
+		"missing":   {func(p string) error { return os.Remove(p) }, "holds a database but no seal key"},
+		"short":     {func(p string) error { return os.WriteFile(p, []byte("short"), 0o600) }, "holds 5 bytes, not 32"},
+		"directory": {func(p string) error { os.Remove(p); return os.Mkdir(p, 0o700) }, "cannot be read"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := dataDir(t.TempDir())
+			if _, err := dir.loadSealKey(true, bytes.NewReader(bytes.Repeat([]byte{7}, 64))); err != nil {
+				t.Fatal(err)
+			}
+			if err := damage.do(dir.path(sealKeyFile)); err != nil {
+				t.Fatal(err)
+			}
+			_, err := dir.loadSealKey(false, bytes.NewReader(bytes.Repeat([]byte{9}, 64)))
+			if err == nil || !strings.Contains(err.Error(), damage.want) || !strings.Contains(err.Error(), dir.path(sealKeyFile)) ||
+				!strings.Contains(err.Error(), "restore the file from a backup, or start with a new data directory") {
+				t.Fatalf("error %v, want one naming the file, saying %q and what to do", err, damage.want)
+			}
+			if name == "missing" {
+				if _, err := os.Stat(dir.path(sealKeyFile)); err == nil {
+					t.Fatal("a new seal key was made in a directory past its first start")
+				}
+			}
+		})
 	}
 }

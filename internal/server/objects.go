@@ -23,7 +23,7 @@ func (b blobs) Open(id string) (*os.File, error) {
 // openBlobs opens <data>/objects and removes what a crash left behind:
 // uploads in progress and blobs no object points at.
 func openBlobs(ctx context.Context, dir string, st store.Store, log *slog.Logger) (blobs, error) {
-	bs, err := blob.Open(blob.Config{Dir: filepath.Join(dir, "objects")})
+	bs, err := blob.Open(blob.Config{Dir: filepath.Join(dir, objectsDir)})
 	if err != nil {
 		return blobs{}, err
 	}

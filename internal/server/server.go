@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
@@ -13,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/podiam/podiam/internal/audit"
@@ -33,46 +33,159 @@ import (
 	"github.com/podiam/podiam/internal/store/sqlite"
 	"github.com/podiam/podiam/internal/sts"
 	"github.com/podiam/podiam/internal/stsapi"
+	"github.com/podiam/podiam/internal/tlsreload"
 )
 
-// Server is a running podiam server's parts.
+// Server is a started podiam server's parts.
 type Server struct {
-	cfg    Config
-	store  store.Store
-	sealer *creds.Sealer
+	cfg      Config
+	store    store.Store
+	sealer   *creds.Sealer
+	sessions *sessionKeyring
+	account  store.Account // the organization's management account
+	edge     http.Handler  // the AWS APIs
+	metrics  *metrics.Server
+	// closers release what the start opened, last opened first.
+	closers []func() error
 }
 
 // Run starts the server and serves until ctx ends; then it stops taking
 // new connections and lets in-flight requests finish (up to
 // ShutdownTimeout) before it returns.
+//
+// The listeners are bound first, and serve the probes (/healthz, /readyz)
+// at once; the data directory is opened after, and a request for the AWS
+// APIs that comes during the start waits until it has ended.
 func Run(ctx context.Context, cfg Config) error {
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	var certs *tlsreload.Cert
+	if cfg.TLSCert != "" {
+		var err error
+		certs, err = tlsreload.New(tlsreload.Config{CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey, Now: cfg.Now, Logger: cfg.Logger})
+		if err != nil {
+			return err
+		}
+	}
+	// Listen first: a server that cannot listen (another has the port)
+	// leaves the data directory as it was, or absent.
+	tcp, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	ln := newConnLimit(tcp, cfg.MaxConnections)
+	var metricsLn net.Listener
+	if cfg.MetricsListen != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
+	}
+
+	m := metrics.New()
+	p := newProbes(cfg.S3Domains, m)
+	errorLog := slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)
+	front := &http.Server{
+		Handler:           p.front(),
+		ReadHeaderTimeout: cfg.HeaderTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes + creds.MaxTokenLen,
+		ConnState:         ln.connState,
+		ErrorLog:          errorLog,
+	}
+	scheme := "http"
+	if certs != nil {
+		scheme = "https"
+		front.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: certs.GetCertificate}
+	}
+	var srvs serving
+	srvs.serve(front, ln, certs != nil)
+	if metricsLn != nil {
+		srvs.serve(&http.Server{Handler: p.mux(), ReadHeaderTimeout: cfg.HeaderTimeout, IdleTimeout: cfg.IdleTimeout, ErrorLog: errorLog}, metricsLn, false)
+		if cfg.OnMetricsListen != nil {
+			cfg.OnMetricsListen(metricsLn.Addr().String())
+		}
+	}
+
+	s, err := start(ctx, cfg, m)
+	if err != nil {
+		p.failed()
+		srvs.shutdown(cfg.ShutdownTimeout)
+		return err
+	}
+	defer s.close() // after the shutdown below: requests in flight use the store
+	p.started(s)
+	addr := ln.Addr().String()
+	metricsURL := ""
+	if metricsLn != nil {
+		metricsURL = "http://" + metricsLn.Addr().String()
+	}
+	s.printHints(cfg.Stdout, scheme+"://"+addr, metricsURL)
+	cfg.Logger.Info("serving", "address", addr, "metrics_address", metricsURL, "account", s.account.ID)
+	if cfg.OnListen != nil {
+		cfg.OnListen(addr)
+	}
+
+	select {
+	case err := <-srvs.errc:
+		srvs.shutdown(cfg.ShutdownTimeout)
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	if err := srvs.shutdown(cfg.ShutdownTimeout); err != nil {
+		return err
+	}
+	cfg.Logger.Info("stopped")
+	return nil
+}
+
+// start opens the data directory, the store and the services. On an
+// error it closes what it opened.
+func start(ctx context.Context, cfg Config, m *metrics.Server) (_ *Server, err error) {
+	s := &Server{cfg: cfg, metrics: m}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	key, err := loadOrCreateKey(filepath.Join(cfg.DataDir, "seal.key"), cfg.Rand)
+	dir := dataDir(cfg.DataDir)
+	lock, err := dir.lock()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	sealer, err := creds.NewSealer(map[byte][]byte{1: key}, 1, cfg.Rand)
+	s.closers = append(s.closers, lock.Close) // last: after the database is closed
+	started, err := dir.started()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	db, err := sqlite.Open(filepath.Join(cfg.DataDir, "podiam.db"))
+	// The keys before the database: a directory with a database has its
+	// keys, and one without is at its first start (dataDir.started).
+	key, err := dir.loadSealKey(!started, cfg.Rand)
 	if err != nil {
-		return fmt.Errorf("open the database: %w", err)
+		return nil, err
 	}
-	defer db.Close()
+	if s.sealer, err = creds.NewSealer(map[byte][]byte{1: key}, 1, cfg.Rand); err != nil {
+		return nil, err
+	}
+	if s.sessions, err = newSessionKeyring(dir.path(sessionKeysFile), cfg.Now(), cfg.Rand, !started); err != nil {
+		return nil, err
+	}
+	db, err := sqlite.Open(dir.path(dbFile))
+	if err != nil {
+		return nil, fmt.Errorf("open the database: %w", err)
+	}
+	s.closers = append(s.closers, db.Close)
+	s.store = db
 	if err := managed.Seed(ctx, db, cfg.Now()); err != nil {
-		return err
+		return nil, err
 	}
-	s := &Server{cfg: cfg, store: db, sealer: sealer}
-	acct, err := s.bootstrap(ctx)
-	if err != nil {
-		return err
+	if s.account, err = s.bootstrap(ctx); err != nil {
+		return nil, err
 	}
 
 	var auditLog *audit.Log
@@ -83,47 +196,39 @@ func Run(ctx context.Context, cfg Config) error {
 	default:
 		f, err := os.OpenFile(cfg.AuditLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
-			return fmt.Errorf("audit log: %w", err)
+			return nil, fmt.Errorf("audit log: %w", err)
 		}
-		defer f.Close()
+		s.closers = append(s.closers, f.Close)
 		auditLog = audit.New(f)
 	}
-	iamSvc, err := iam.NewService(iam.Config{Store: db, Sealer: sealer, Now: cfg.Now, Rand: cfg.Rand})
+	iamSvc, err := iam.NewService(iam.Config{Store: db, Sealer: s.sealer, Now: cfg.Now, Rand: cfg.Rand})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	sessions, err := newSessionKeyring(filepath.Join(cfg.DataDir, "session.keys"), cfg.Now(), cfg.Rand)
-	if err != nil {
-		return err
-	}
-	rotateCtx, stopRotating := context.WithCancel(ctx)
-	defer stopRotating()
-	go sessions.rotateEvery(rotateCtx, time.Hour, cfg.Now, cfg.Logger)
-	m := metrics.New()
-	db.Observe(m.Store)
+	db.Observe(s.metrics.Store)
 	roots, err := oidcRoots(cfg.OIDCCABundle)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	verifier := oidc.New(oidc.Config{Now: cfg.Now, AllowHTTP: cfg.OIDCAllowHTTP, RootCAs: roots, DialContext: cfg.OIDCDialContext, OnFetch: m.JWKSFetch})
-	stsSvc, err := sts.New(sts.Config{Store: db, Identities: iamSvc, Verifier: verifier, Sessions: sessions, Now: cfg.Now})
+	verifier := oidc.New(oidc.Config{Now: cfg.Now, AllowHTTP: cfg.OIDCAllowHTTP, RootCAs: roots, DialContext: cfg.OIDCDialContext, OnFetch: s.metrics.JWKSFetch})
+	stsSvc, err := sts.New(sts.Config{Store: db, Identities: iamSvc, Verifier: verifier, Sessions: s.sessions, Now: cfg.Now})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bs, err := openBlobs(ctx, cfg.DataDir, db, cfg.Logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s3Svc, err := s3.New(s3.Config{Store: db, Blobs: bs, Identities: iamSvc, Region: DefaultRegion, Now: cfg.Now})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	auth := authn.New(authn.StoreKeys{Store: db, Sealer: sealer, Sessions: sessions, Now: cfg.Now}, cfg.Now)
-	edge := httpapi.New(httpapi.Config{
+	auth := authn.New(authn.StoreKeys{Store: db, Sealer: s.sealer, Sessions: s.sessions, Now: cfg.Now}, cfg.Now)
+	s.edge = httpapi.New(httpapi.Config{
 		Query:        []*httpapi.QueryService{stsapi.New(stsSvc), iamapi.New(iamSvc)},
 		JSON:         []*httpapi.JSONService{orgsapi.New(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))},
-		REST:         s3api.New(s3api.Config{S3: s3Svc, Auth: auth, Domains: cfg.S3Domains, MaxHeaderBytes: cfg.MaxHeaderBytes, Now: cfg.Now, Metrics: m}),
-		Metrics:      m,
+		REST:         s3api.New(s3api.Config{S3: s3Svc, Auth: auth, Domains: cfg.S3Domains, MaxHeaderBytes: cfg.MaxHeaderBytes, Now: cfg.Now, Metrics: s.metrics}),
+		Metrics:      s.metrics,
 		Auth:         auth,
 		Audit:        auditLog,
 		Logger:       cfg.Logger,
@@ -132,71 +237,82 @@ func Run(ctx context.Context, cfg Config) error {
 		BodyTimeout:  cfg.BodyTimeout,
 		BodyMinRate:  cfg.BodyMinRate,
 	})
-	tcp, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	ln := newConnLimit(tcp, cfg.MaxConnections)
-	srv := &http.Server{
-		Handler:           edge,
-		ReadHeaderTimeout: cfg.HeaderTimeout,
-		IdleTimeout:       cfg.IdleTimeout,
-		MaxHeaderBytes:    cfg.MaxHeaderBytes + creds.MaxTokenLen,
-		ConnState:         ln.connState,
-		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
-	}
-	scheme := "http"
-	if cfg.TLSCert != "" {
-		scheme = "https"
-	}
-	addr := ln.Addr().String()
-	if cfg.OnListen != nil {
-		cfg.OnListen(addr)
-	}
-	s.printHints(cfg.Stdout, scheme+"://"+addr, acct.ID, edge.Services())
-	cfg.Logger.Info("serving", "address", addr, "account", acct.ID)
-
-	errc := make(chan error, 1)
-	go func() {
-		if cfg.TLSCert != "" {
-			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
-		} else {
-			errc <- srv.Serve(ln)
-		}
-	}()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shut down: %w", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
-	}
-	cfg.Logger.Info("stopped")
-	return nil
+	rotateCtx, stopRotating := context.WithCancel(context.Background())
+	s.closers = append(s.closers, func() error { stopRotating(); return nil })
+	go s.sessions.rotateEvery(rotateCtx, time.Hour, cfg.Now, cfg.Logger)
+	return s, nil
 }
 
-// printHints tells the user how to point the AWS CLI at the server.
-func (s *Server) printHints(w io.Writer, url, account string, services []string) {
-	var names []string
-	for _, svc := range services {
-		names = append(names, strings.ToUpper(svc))
+// close releases what start opened, last opened first; failures are
+// logged.
+func (s *Server) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		if err := s.closers[i](); err != nil {
+			s.cfg.Logger.Error("close", "error", err)
+		}
 	}
+	s.closers = nil
+}
+
+// serving is the http.Servers of the listeners.
+type serving struct {
+	servers []*http.Server
+	errc    chan error // a Serve that ended other than by Shutdown
+}
+
+// serve serves ln with srv (TLS with srv.TLSConfig's certificate if tls)
+// in a goroutine of its own.
+func (v *serving) serve(srv *http.Server, ln net.Listener, tls bool) {
+	if v.errc == nil {
+		v.errc = make(chan error, 2)
+	}
+	v.servers = append(v.servers, srv)
+	go func() {
+		var err error
+		if tls {
+			err = srv.ServeTLS(ln, "", "") // the certificate comes from TLSConfig
+		} else {
+			err = srv.Serve(ln)
+		}
+		if !errors.Is(err, http.ErrServerClosed) {
+			v.errc <- err
+		}
+	}()
+}
+
+// shutdown stops every server taking connections and waits up to timeout
+// for the requests in flight to finish.
+func (v *serving) shutdown(timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var errs []error
+	for _, srv := range v.servers {
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// printHints tells the user what is served and how to point the AWS CLI
+// at it.
+func (s *Server) printHints(w io.Writer, url, metricsURL string) {
 	abs, err := filepath.Abs(s.credentialsPath())
 	if err != nil {
 		abs = s.credentialsPath()
 	}
+	probes := url
+	if metricsURL != "" {
+		probes += " and " + metricsURL
+	}
 	fmt.Fprintf(w, "podiam is serving %s on %s for account %s.\n"+
+		"%s\n"+
+		"Probes: GET /healthz and /readyz on %s.\n"+
 		"Use it with the AWS CLI or an SDK:\n\n"+
 		"  export AWS_SHARED_CREDENTIALS_FILE=%s\n"+
 		"  export AWS_ENDPOINT_URL=%s\n"+
 		"  export AWS_REGION=%s AWS_DEFAULT_REGION=%s\n"+
-		"  aws sts get-caller-identity\n\n", strings.Join(names, ", "), url, account, abs, url, DefaultRegion, DefaultRegion)
+		"  aws sts get-caller-identity\n\n", serviceNames(), url, s.account.ID, ServicesRouting, probes, abs, url, DefaultRegion, DefaultRegion)
 }
 
 // newRequestID returns a random request id in UUID form, as AWS's.

@@ -40,6 +40,17 @@ func start(t testing.TB, dir string) *running {
 // startWith is start with a change to the configuration.
 func startWith(t testing.TB, dir string, change func(*server.Config)) *running {
 	t.Helper()
+	r, err := tryStart(t, dir, change)
+	if err != nil {
+		t.Fatalf("server did not start: %v", err)
+	}
+	return r
+}
+
+// tryStart is startWith for a start that may fail: it returns Run's
+// error then.
+func tryStart(t testing.TB, dir string, change func(*server.Config)) (*running, error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	r := &running{out: &bytes.Buffer{}, cancel: cancel, done: make(chan error, 1)}
@@ -57,12 +68,13 @@ func startWith(t testing.TB, dir string, change func(*server.Config)) *running {
 	case a := <-addr:
 		r.url = "http://" + a
 	case err := <-r.done:
-		t.Fatalf("server did not start: %v", err)
+		cancel()
+		return nil, err
 	case <-time.After(30 * time.Second):
 		t.Fatal("server did not start within 30 s")
 	}
 	t.Cleanup(r.stop)
-	return r
+	return r, nil
 }
 
 // stop ends the server (once) and returns Run's error.
@@ -232,9 +244,10 @@ func TestUnservedServiceCLI(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	for name, c := range map[string]server.Config{
-		"bad listen":     {Listen: "nowhere"},
-		"half TLS":       {Listen: "127.0.0.1:1", TLSCert: "c.pem"},
-		"negative drain": {Listen: "127.0.0.1:1", ShutdownTimeout: -1},
+		"bad listen":         {Listen: "nowhere"},
+		"half TLS":           {Listen: "127.0.0.1:1", TLSCert: "c.pem"},
+		"negative drain":     {Listen: "127.0.0.1:1", ShutdownTimeout: -1},
+		"bad metrics listen": {Listen: "127.0.0.1:1", MetricsListen: "nowhere"},
 	} {
 		c.SetDefaults()
 		if err := c.Validate(); err == nil {

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -42,17 +43,24 @@ type sessionKeyJSON struct {
 // loadSessionKeys reads the session keyring at path, rotates it when its
 // current key is older than SessionKeyRotation (dropping keys retired more
 // than SessionKeyRetention ago), writes it back if it changed, and builds
-// the keys. A missing file starts a new keyring.
-func loadSessionKeys(path string, now time.Time, rand io.Reader) (*creds.SessionKeys, error) {
+// the keys. A missing file starts a new keyring only when create is set
+// (the first start); otherwise, as for a file that cannot be read, the
+// sessions sealed with the lost keys could no longer be checked, and the
+// error says what to do.
+func loadSessionKeys(path string, now time.Time, rand io.Reader, create bool) (*creds.SessionKeys, error) {
+	const advice = "restore the file from a backup, or, to end every session issued so far, put an empty keyring in its place: echo '{}' > "
 	var f sessionKeyFile
 	b, err := os.ReadFile(path)
 	switch {
 	case err == nil:
 		if err := json.Unmarshal(b, &f); err != nil {
-			return nil, fmt.Errorf("session keys %s: %w", path, err)
+			return nil, fmt.Errorf("the session keyring %s is damaged (%v): the sessions issued so far cannot be checked; %s%s", path, err, advice, path)
 		}
 	case !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("read session keys: %w", err)
+		return nil, fmt.Errorf("the session keyring %s cannot be read (%v): the sessions issued so far cannot be checked; %s%s", path, err, advice, path)
+	case !create:
+		return nil, fmt.Errorf("the data directory %s holds a database but no session keyring (%s): the sessions issued so far cannot be checked; %s%s",
+			filepath.Dir(path), path, advice, path)
 	}
 	changed, err := rotateSessionKeys(&f, now, rand)
 	if err != nil {
@@ -133,14 +141,22 @@ type sessionKeyring struct {
 	keys atomic.Pointer[creds.SessionKeys]
 }
 
-func newSessionKeyring(path string, now time.Time, rand io.Reader) (*sessionKeyring, error) {
+// newSessionKeyring loads the keyring at path, making it when create is
+// set and it does not exist (loadSessionKeys).
+func newSessionKeyring(path string, now time.Time, rand io.Reader, create bool) (*sessionKeyring, error) {
+	keys, err := loadSessionKeys(path, now, rand, create)
+	if err != nil {
+		return nil, err
+	}
 	k := &sessionKeyring{path: path, rand: rand}
-	return k, k.refresh(now)
+	k.keys.Store(keys)
+	return k, nil
 }
 
-// refresh reloads the keyring file, rotating it when due.
+// refresh reloads the keyring file, rotating it when due. The file must
+// exist: one gone while the server runs is not replaced.
 func (k *sessionKeyring) refresh(now time.Time) error {
-	keys, err := loadSessionKeys(k.path, now, k.rand)
+	keys, err := loadSessionKeys(k.path, now, k.rand, false)
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,11 @@ package server
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +20,7 @@ func TestSessionKeyRotation(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "session.keys")
 	rnd := bytes.NewReader(bytes.Repeat([]byte("0123456789abcdef"), 64))
 	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	k1, err := loadSessionKeys(path, t0, rnd)
+	k1, err := loadSessionKeys(path, t0, rnd, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,14 +34,14 @@ func TestSessionKeyRotation(t *testing.T) {
 	}
 	// Within the day: the same key.
 	before, _ := os.ReadFile(path)
-	if _, err := loadSessionKeys(path, t0.Add(23*time.Hour), rnd); err != nil {
+	if _, err := loadSessionKeys(path, t0.Add(23*time.Hour), rnd, false); err != nil {
 		t.Fatal(err)
 	}
 	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
 		t.Fatal("the keyring changed within its first day")
 	}
 	// A day later: rotated, and the old session still opens.
-	k2, err := loadSessionKeys(path, t0.Add(25*time.Hour), rnd)
+	k2, err := loadSessionKeys(path, t0.Add(25*time.Hour), rnd, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +53,7 @@ func TestSessionKeyRotation(t *testing.T) {
 		t.Fatal("a session of the new key opened with the old keyring alone")
 	}
 	// Once the old key's sessions have all ended, it is dropped.
-	k3, err := loadSessionKeys(path, t0.Add(25*time.Hour+SessionKeyRetention+time.Minute), rnd)
+	k3, err := loadSessionKeys(path, t0.Add(25*time.Hour+SessionKeyRetention+time.Minute), rnd, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +67,41 @@ func TestSessionKeyRotation(t *testing.T) {
 	}
 	// A damaged keyring stops the server rather than being replaced.
 	os.WriteFile(path, []byte("{not json"), 0o600)
-	if _, err := loadSessionKeys(path, t0, rnd); err == nil {
-		t.Fatal("a damaged keyring was accepted")
+	if _, err := loadSessionKeys(path, t0, rnd, true); err == nil || !strings.Contains(err.Error(), "is damaged") {
+		t.Fatalf("a damaged keyring: %v", err)
+	}
+}
+
+// TestSessionKeyringLost: a keyring that is gone is made again only at
+// the first start; later, at a start or while the server runs, it is an
+// error that says what to do, and the file is not made. An empty keyring
+// put in its place, as the error advises, gets a new key.
+func TestSessionKeyringLost(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "session.keys")
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	k, err := newSessionKeyring(path, t0, rand.Reader, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.refresh(t0.Add(time.Hour)); err != nil {
+		t.Fatalf("refresh of an intact keyring: %v", err)
+	}
+	os.Remove(path)
+	if err := k.refresh(t0.Add(2 * time.Hour)); err == nil {
+		t.Fatal("refresh made a new keyring in place of a lost one")
+	}
+	_, err = newSessionKeyring(path, t0, rand.Reader, false)
+	if want := "holds a database but no session keyring (" + path + ")"; err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "echo '{}' > "+path) {
+		t.Fatalf("start without the keyring: %v, want %q and what to do", err, want)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Fatal("the keyring was made again")
+	}
+	os.WriteFile(path, []byte("{}"), 0o600)
+	if k, err = newSessionKeyring(path, t0, rand.Reader, false); err != nil {
+		t.Fatalf("an empty keyring: %v", err)
+	}
+	if _, err := k.Issue(creds.Session{Kind: creds.UserSession, Account: "111122223333", Issued: t0.Unix(), Expires: t0.Add(time.Hour).Unix()}); err != nil {
+		t.Fatalf("issue from a keyring begun empty: %v", err)
 	}
 }

@@ -2,7 +2,9 @@ package servercmd
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,16 +19,15 @@ func New(env command.Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "server [flags]",
 		Short: "serve the AWS-compatible APIs",
-		Long: "Serves the AWS-compatible APIs (IAM, STS, Organizations and S3) on one listener. The first\n" +
-			"start creates an account and writes its root access key to <data>/credentials\n" +
-			"(mode 0600). SIGTERM or Ctrl-C stops it after in-flight requests finish.",
-		Args: command.NoArgs,
+		Long:  long(),
+		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return run(cmd.Context(), env, cfg, verbose)
 		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&cfg.Listen, "listen", server.DefaultListen, "address to serve on")
+	fs.StringVar(&cfg.MetricsListen, "metrics-listen", "", "a second address, plain HTTP, that serves /healthz and /readyz alone (default: none)")
 	fs.StringVar(&cfg.DataDir, "data", server.DefaultDataDir, "data directory: database, sealing key, first account's credentials file")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
@@ -41,6 +42,22 @@ func New(env command.Env) *cobra.Command {
 	fs.IntVar(&cfg.MaxConnections, "max-connections", server.DefaultMaxConnections, "the most connections held at once; at the bound the longest-idle one is closed, or a new one waits")
 	fs.BoolVar(&verbose, "verbose", false, "log debug messages")
 	return cmd
+}
+
+// long is the server command's description: every service it serves, how
+// a request finds its service, and the probes.
+func long() string {
+	var services strings.Builder
+	for _, svc := range server.Services {
+		fmt.Fprintf(&services, "  %-14s %s\n", svc.Name, svc.Protocol)
+	}
+	return "Serves the AWS-compatible APIs on one listener:\n\n" + services.String() + "\n" +
+		server.ServicesRouting + "\n\n" +
+		"GET /healthz (the process serves) and /readyz (started, and the store answers) are\n" +
+		"answered without a signature, there and on --metrics-listen.\n\n" +
+		"The first start creates an account and writes its root access key to <data>/credentials\n" +
+		"(mode 0600). One server at a time may use a data directory. SIGTERM or Ctrl-C stops it\n" +
+		"after in-flight requests finish."
 }
 
 func run(ctx context.Context, env command.Env, cfg server.Config, verbose bool) error {

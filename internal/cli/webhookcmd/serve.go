@@ -12,6 +12,7 @@ import (
 	"github.com/podiam/podiam/internal/admission"
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/kube"
+	"github.com/podiam/podiam/internal/tlsreload"
 	"github.com/podiam/podiam/internal/webhook"
 )
 
@@ -92,8 +93,8 @@ func Serve(ctx context.Context, cfg ServeConfig, log *slog.Logger) error {
 	if err != nil {
 		return command.Usagef("webhook serve: %v", err)
 	}
-	certs := &admission.CertFiles{CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey, Interval: 10 * time.Second, Now: time.Now}
-	if err := certs.Load(); err != nil {
+	certs, err := tlsreload.New(tlsreload.Config{CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey, Logger: log})
+	if err != nil {
 		return command.Usagef("webhook serve: %v", err)
 	}
 	accounts := kube.NewAccounts(client, log)
