@@ -102,7 +102,7 @@ users:
 		t.Fatalf("attached %+v, %v", attached, err)
 	}
 	var sa corev1.ServiceAccount
-	if err := e.kube.Do(ctx, "GET", "/api/v1/namespaces/irsacmd/serviceaccounts/app", nil, &sa); err != nil || sa.Annotations["eks.amazonaws.com/role-arn"] != aws.ToString(role.Role.Arn) {
+	if err := do(ctx, e.kube, "GET", "/api/v1/namespaces/irsacmd/serviceaccounts/app", nil, &sa); err != nil || sa.Annotations["eks.amazonaws.com/role-arn"] != aws.ToString(role.Role.Arn) {
 		t.Fatalf("ServiceAccount %+v, %v", sa.Annotations, err)
 	}
 	if out := run(args...); !strings.Contains(out, "already trusts irsacmd/app") || !strings.Contains(out, "already names role") {

@@ -12,12 +12,15 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/podiam/podiam/internal/cli/command"
+	"github.com/podiam/podiam/internal/kube"
 )
 
 // AssociateConfig configures "podiam irsa associate-oidc-provider".
 type AssociateConfig struct {
-	Kubeconfig string
-	Cluster    string // the kubeconfig's cluster; "" is the current context's
+	Kubeconfig string // "" is $KUBECONFIG, ~/.kube/config, then in-cluster
+	Context    string // the kubeconfig's context; "" is the current one
+	Cluster    string // the kubeconfig's cluster; "" is the context's
+	Getenv     func(string) string
 	ClientID   string
 	Thumbprint string // "" means the kubeconfig CA's
 	DryRun     bool
@@ -26,12 +29,12 @@ type AssociateConfig struct {
 func runAssociate(ctx context.Context, env command.Env, args []string) error {
 	fs := flag.NewFlagSet("podiam irsa associate-oidc-provider", flag.ContinueOnError)
 	var cfg AssociateConfig
-	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Cluster)
+	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Context, &cfg.Cluster)
 	fs.StringVar(&cfg.ClientID, "client-id", "sts.amazonaws.com", "audience the provider accepts")
 	fs.StringVar(&cfg.Thumbprint, "thumbprint", "", "SHA-1 thumbprint of the issuer's CA (default: the kubeconfig's cluster CA)")
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "print what would be done and change nothing")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: podiam irsa associate-oidc-provider --kubeconfig FILE [--cluster NAME] [flags]\n\n"+
+		fmt.Fprintf(fs.Output(), "Usage: podiam irsa associate-oidc-provider [--kubeconfig FILE] [--context NAME | --cluster NAME] [flags]\n\n"+
 			"Reads the cluster's service-account issuer through its API server and registers it\n"+
 			"as an IAM OIDC provider (AWS credentials and AWS_ENDPOINT_URL as for the AWS CLI).\n"+
 			"Running it again changes nothing.\n\nFlags:\n")
@@ -43,15 +46,13 @@ func runAssociate(ctx context.Context, env command.Env, args []string) error {
 	if fs.NArg() > 0 {
 		return command.Usagef("irsa associate-oidc-provider: unexpected argument %q", fs.Arg(0))
 	}
-	if cfg.Kubeconfig == "" {
-		return command.Usagef("irsa associate-oidc-provider: --kubeconfig is required")
-	}
+	cfg.Getenv = env.Getenv
 	return Associate(ctx, env, cfg)
 }
 
 // Associate registers the cluster's issuer unless it is registered.
 func Associate(ctx context.Context, env command.Env, cfg AssociateConfig) error {
-	s, err := open(ctx, cfg.Kubeconfig, cfg.Cluster)
+	s, err := open(ctx, kube.Config{Kubeconfig: cfg.Kubeconfig, Context: cfg.Context, Cluster: cfg.Cluster, Getenv: cfg.Getenv})
 	if err != nil {
 		return err
 	}

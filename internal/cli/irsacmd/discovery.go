@@ -17,8 +17,10 @@ import (
 
 // DiscoveryConfig configures "podiam irsa serve-discovery".
 type DiscoveryConfig struct {
-	Kubeconfig      string
-	Cluster         string // the kubeconfig's cluster; "" is the current context's
+	Kubeconfig      string // "" is $KUBECONFIG, ~/.kube/config, then in-cluster
+	Context         string // the kubeconfig's context; "" is the current one
+	Cluster         string // the kubeconfig's cluster; "" is the context's
+	Getenv          func(string) string
 	Issuer          string
 	Listen          string
 	TLSCert, TLSKey string
@@ -29,14 +31,14 @@ type DiscoveryConfig struct {
 func runServeDiscovery(ctx context.Context, env command.Env, args []string) error {
 	fs := flag.NewFlagSet("podiam irsa serve-discovery", flag.ContinueOnError)
 	var cfg DiscoveryConfig
-	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Cluster)
+	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Context, &cfg.Cluster)
 	fs.StringVar(&cfg.Issuer, "issuer", "", "the URL this server answers as, which the API server's --service-account-issuer must equal (required)")
 	fs.StringVar(&cfg.Listen, "listen", ":8444", "address to serve HTTPS on")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate (PEM) for the issuer's host (required)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key (PEM) (required)")
 	fs.DurationVar(&cfg.Interval, "interval", time.Minute, "how often to read the cluster's keys")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: podiam irsa serve-discovery --kubeconfig FILE --issuer URL --tls-cert FILE --tls-key FILE [flags]\n\n"+
+		fmt.Fprintf(fs.Output(), "Usage: podiam irsa serve-discovery [--kubeconfig FILE] --issuer URL --tls-cert FILE --tls-key FILE [flags]\n\n"+
 			"Serves the cluster's OIDC discovery document and keys under --issuer, for clusters\n"+
 			"whose own issuer cannot be reached from podiam: set the API server's\n"+
 			"--service-account-issuer to the same URL. The keys are read through the API server\n"+
@@ -46,21 +48,22 @@ func runServeDiscovery(ctx context.Context, env command.Env, args []string) erro
 	if err := command.Parse(fs, env, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || cfg.Kubeconfig == "" || cfg.Issuer == "" || cfg.TLSCert == "" || cfg.TLSKey == "" {
-		return command.Usagef("irsa serve-discovery: --kubeconfig, --issuer, --tls-cert and --tls-key are required")
+	if fs.NArg() > 0 || cfg.Issuer == "" || cfg.TLSCert == "" || cfg.TLSKey == "" {
+		return command.Usagef("irsa serve-discovery: --issuer, --tls-cert and --tls-key are required")
 	}
+	cfg.Getenv = env.Getenv
 	cfg.OnListen = func(addr string) { fmt.Fprintf(env.Stdout, "serving discovery for %s on %s\n", cfg.Issuer, addr) }
 	return ServeDiscovery(ctx, cfg, slog.New(slog.NewJSONHandler(env.Stderr, nil)))
 }
 
 // ServeDiscovery mirrors the cluster's keys and serves them until ctx ends.
 func ServeDiscovery(ctx context.Context, cfg DiscoveryConfig, log *slog.Logger) error {
-	kc, err := kube.FromKubeconfigCluster(cfg.Kubeconfig, cfg.Cluster)
+	kc, err := kube.New(kube.Config{Kubeconfig: cfg.Kubeconfig, Context: cfg.Context, Cluster: cfg.Cluster, Getenv: cfg.Getenv})
 	if err != nil {
 		return command.Usagef("irsa serve-discovery: %v", err)
 	}
 	m, err := discovery.New(cfg.Issuer, func(ctx context.Context) (json.RawMessage, error) {
-		return kc.GetRaw(ctx, "/openid/v1/jwks", "application/jwk-set+json, application/json")
+		return kc.REST.Get().AbsPath("/openid/v1/jwks").SetHeader("Accept", "application/jwk-set+json, application/json").DoRaw(ctx)
 	}, log)
 	if err != nil {
 		return command.Usagef("irsa serve-discovery: %v", err)
