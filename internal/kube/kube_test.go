@@ -83,12 +83,10 @@ func createAccount(t testing.TB, c *Client, ns, name, role string) {
 	}
 }
 
-func (a *Accounts) cached(ns, name string) *metav1.PartialObjectMetadata {
-	obj, ok, _ := a.inf.GetStore().GetByKey(ns + "/" + name)
-	if !ok {
-		return nil
-	}
-	return obj.(*metav1.PartialObjectMetadata)
+// cached is ns/name from the cache alone, nil when it has not got it.
+func (a *Accounts) cached(ns, name string) *corev1.ServiceAccount {
+	sa, _ := a.lookup(ns, name)
+	return sa
 }
 
 // run runs a until the test ends and waits for its first list.

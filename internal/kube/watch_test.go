@@ -28,9 +28,8 @@ type countingProxy struct {
 	watches []time.Time
 }
 
-func newCountingProxy(t *testing.T, cut bool) *countingProxy {
+func newCountingProxy(t testing.TB, cl *kubetest.Cluster, cut bool) *countingProxy {
 	t.Helper()
-	cl := kubetest.Shared(t)
 	upstream, _ := url.Parse(cl.URL)
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(cl.CAPEM)
@@ -90,7 +89,7 @@ func TestWatchBackoff(t *testing.T) {
 	user := "{token: " + cl.Token + "}"
 
 	t.Run("closed", func(t *testing.T) {
-		p := newCountingProxy(t, true)
+		p := newCountingProxy(t, cl, true)
 		a := NewAccounts(clientFor(t, writeKubeconfig(t, p.URL, "", user)), "eks.amazonaws.com", discard)
 		a.run(t)
 		const n = 4
@@ -114,7 +113,7 @@ func TestWatchBackoff(t *testing.T) {
 	})
 
 	t.Run("open", func(t *testing.T) {
-		p := newCountingProxy(t, false)
+		p := newCountingProxy(t, cl, false)
 		c := clientFor(t, writeKubeconfig(t, p.URL, "", user))
 		a := NewAccounts(c, "eks.amazonaws.com", discard)
 		a.run(t)
