@@ -225,14 +225,38 @@ func waitFor(t testing.TB, cond func() bool, what string) {
 }
 
 // TestWatchConfigMap: the value is delivered at start (empty while the
-// ConfigMap is missing), again on each change, and not otherwise.
+// ConfigMap is missing), again on each change, and not otherwise; the
+// watch needs no more than list and watch on that one ConfigMap.
 func TestWatchConfigMap(t *testing.T) {
 	c := client(t)
 	namespace(t, c, "mappings")
+	// An account allowed to list and watch the ConfigMap m, no other.
+	if err := do(t.Context(), c, "POST", "/api/v1/namespaces/mappings/serviceaccounts", corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "webhook"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	role := map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": map[string]any{"name": "mappings"},
+		"rules": []map[string]any{{"apiGroups": []string{""}, "resources": []string{"configmaps"}, "resourceNames": []string{"m"}, "verbs": []string{"list", "watch"}}}}
+	binding := map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": map[string]any{"name": "mappings"},
+		"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "mappings"},
+		"subjects": []map[string]any{{"kind": "ServiceAccount", "namespace": "mappings", "name": "webhook"}}}
+	var tr struct{ Status struct{ Token string } }
+	for _, err := range []error{
+		do(t.Context(), c, "POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/mappings/roles", role, nil),
+		do(t.Context(), c, "POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/mappings/rolebindings", binding, nil),
+		do(t.Context(), c, "POST", "/api/v1/namespaces/mappings/serviceaccounts/webhook/token", map[string]any{"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": map[string]any{}}, &tr),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	webhook := clientFor(t, writeKubeconfig(t, "", "", "{token: "+tr.Status.Token+"}"))
+	if err := do(t.Context(), webhook, "GET", "/api/v1/namespaces/mappings/configmaps", nil, nil); !apierrors.IsForbidden(err) {
+		t.Fatalf("the restricted account listing every ConfigMap: %v, want 403", err)
+	}
 	got := make(chan string, 10)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	go WatchConfigMap(ctx, c, discard, "mappings", "m", "config", func(v string) { got <- v })
+	go WatchConfigMap(ctx, webhook, discard, "mappings", "m", "config", func(v string) { got <- v })
 	next := func(want string) {
 		t.Helper()
 		select {
