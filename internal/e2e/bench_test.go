@@ -52,7 +52,7 @@ func BenchmarkPodCreate(b *testing.B) {
 	}
 	create := func(ns string, i int) time.Duration {
 		start := time.Now()
-		if err := e.kube.Do(b.Context(), "POST", "/api/v1/namespaces/"+ns+"/pods?dryRun=All", podFor(fmt.Sprintf("p%d", i), "app"), nil); err != nil {
+		if err := do(b.Context(), e.kube, "POST", "/api/v1/namespaces/"+ns+"/pods?dryRun=All", podFor(fmt.Sprintf("p%d", i), "app"), nil); err != nil {
 			b.Fatal(err)
 		}
 		return time.Since(start)

@@ -59,7 +59,7 @@ func TestHostedDiscovery(t *testing.T) {
 	}
 	keys := func() string {
 		t.Helper()
-		b, err := kc.GetRaw(t.Context(), "/openid/v1/jwks", "application/jwk-set+json")
+		b, err := kc.REST.Get().AbsPath("/openid/v1/jwks").SetHeader("Accept", "application/jwk-set+json").DoRaw(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,13 +4,14 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,6 +24,7 @@ import (
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podiam/podiam/internal/cli/webhookcmd"
@@ -95,7 +97,7 @@ func startWebhook(t testing.TB, e *env, cfg webhook.Config) string {
 	e.account(t, "probe-"+shortName(t), "probe", "arn:aws:iam::111122223333:role/probe")
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		var p corev1.Pod
-		err := e.kube.Do(t.Context(), "POST", "/api/v1/namespaces/probe-"+shortName(t)+"/pods?dryRun=All", podFor("probe", "probe"), &p)
+		err := do(t.Context(), e.kube, "POST", "/api/v1/namespaces/probe-"+shortName(t)+"/pods?dryRun=All", podFor("probe", "probe"), &p)
 		if err == nil && envValue(p.Spec.Containers[0], "AWS_ROLE_ARN") != "" {
 			return url
 		}
@@ -154,11 +156,11 @@ func registerWebhook(t testing.TB, e *env, name, url string) {
 			"namespaceSelector":       map[string]any{"matchLabels": map[string]string{"podiam-test": name}},
 		}},
 	}
-	if err := e.kube.Do(t.Context(), "POST", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", mwc, nil); err != nil {
+	if err := do(t.Context(), e.kube, "POST", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", mwc, nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		e.kube.Do(context.Background(), "DELETE", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/"+name, nil, nil)
+		do(context.Background(), e.kube, "DELETE", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/"+name, nil, nil)
 	})
 }
 
@@ -187,13 +189,42 @@ func (e *env) account(t testing.TB, ns, name, role string) {
 // cluster.
 func put(t testing.TB, kc *kube.Client, collection, name string, obj any) {
 	t.Helper()
-	err := kc.Do(t.Context(), "POST", collection, obj, nil)
-	if se := (*kube.StatusError)(nil); errors.As(err, &se) && se.Code == http.StatusConflict {
-		err = kc.Do(t.Context(), "PUT", collection+"/"+name, obj, nil)
+	err := do(t.Context(), kc, "POST", collection, obj, nil)
+	if apierrors.IsAlreadyExists(err) {
+		err = do(t.Context(), kc, "PUT", collection+"/"+name, obj, nil)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// do sends one request through client-go's REST client: obj (nil for
+// none) as the JSON body, the answer decoded into out (nil to discard).
+// path may carry a query.
+func do(ctx context.Context, kc *kube.Client, verb, path string, obj, out any) error {
+	path, query, _ := strings.Cut(path, "?")
+	req := kc.REST.Verb(verb).AbsPath(path)
+	params, err := url.ParseQuery(query)
+	if err != nil {
+		return err
+	}
+	for k, vs := range params {
+		for _, v := range vs {
+			req.Param(k, v)
+		}
+	}
+	if obj != nil {
+		b, err := json.Marshal(obj)
+		if err != nil {
+			return err
+		}
+		req.Body(b)
+	}
+	b, err := req.DoRaw(ctx)
+	if err != nil || out == nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
 }
 
 // stsToken gets a token of namespace/sa for the audience sts.amazonaws.com
@@ -202,7 +233,7 @@ func stsToken(t testing.TB, kc *kube.Client, namespace, sa string) string {
 	t.Helper()
 	var tr struct{ Status struct{ Token string } }
 	req := map[string]any{"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": map[string]any{"audiences": []string{"sts.amazonaws.com"}}}
-	if err := kc.Do(t.Context(), "POST", "/api/v1/namespaces/"+namespace+"/serviceaccounts/"+sa+"/token", req, &tr); err != nil || tr.Status.Token == "" {
+	if err := do(t.Context(), kc, "POST", "/api/v1/namespaces/"+namespace+"/serviceaccounts/"+sa+"/token", req, &tr); err != nil || tr.Status.Token == "" {
 		t.Fatalf("TokenRequest for %s/%s: %v", namespace, sa, err)
 	}
 	return tr.Status.Token
@@ -224,7 +255,7 @@ func envValue(c corev1.Container, name string) string {
 
 func newKube(t testing.TB, c *kubetest.Cluster) *kube.Client {
 	t.Helper()
-	kc, err := kube.FromKubeconfig(c.Kubeconfig)
+	kc, err := kube.New(kube.Config{Kubeconfig: c.Kubeconfig})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +342,7 @@ func TestIRSAEndToEnd(t *testing.T) {
 	e.account(t, ns, "other", roleARN)
 	run := func(sa string) error {
 		var pod corev1.Pod
-		if err := e.kube.Do(ctx, "POST", "/api/v1/namespaces/"+ns+"/pods", podFor(sa+"-pod", sa), &pod); err != nil {
+		if err := do(ctx, e.kube, "POST", "/api/v1/namespaces/"+ns+"/pods", podFor(sa+"-pod", sa), &pod); err != nil {
 			t.Fatal(err)
 		}
 		c := pod.Spec.Containers[0]
@@ -337,7 +368,7 @@ func TestIRSAEndToEnd(t *testing.T) {
 		var tr struct {
 			Status struct{ Token string }
 		}
-		if err := e.kube.Do(ctx, "POST", "/api/v1/namespaces/"+ns+"/serviceaccounts/"+sa+"/token", req, &tr); err != nil || tr.Status.Token == "" {
+		if err := do(ctx, e.kube, "POST", "/api/v1/namespaces/"+ns+"/serviceaccounts/"+sa+"/token", req, &tr); err != nil || tr.Status.Token == "" {
 			t.Fatalf("TokenRequest: %v", err)
 		}
 		root := t.TempDir()
@@ -391,7 +422,7 @@ func TestServiceAccountRace(t *testing.T) {
 		sa := fmt.Sprintf("fresh-%d", i)
 		e.account(t, ns, sa, "arn:aws:iam::111122223333:role/fresh")
 		var pod corev1.Pod
-		if err := e.kube.Do(t.Context(), "POST", "/api/v1/namespaces/"+ns+"/pods", podFor(sa, sa), &pod); err != nil {
+		if err := do(t.Context(), e.kube, "POST", "/api/v1/namespaces/"+ns+"/pods", podFor(sa, sa), &pod); err != nil {
 			t.Fatal(err)
 		}
 		if envValue(pod.Spec.Containers[0], "AWS_ROLE_ARN") != "arn:aws:iam::111122223333:role/fresh" {
@@ -402,7 +433,7 @@ func TestServiceAccountRace(t *testing.T) {
 	p := podFor("skipped", "fresh-0")
 	p.Labels = map[string]string{webhook.SkipLabel: "true"}
 	var pod corev1.Pod
-	if err := e.kube.Do(t.Context(), "POST", "/api/v1/namespaces/"+ns+"/pods", p, &pod); err != nil {
+	if err := do(t.Context(), e.kube, "POST", "/api/v1/namespaces/"+ns+"/pods", p, &pod); err != nil {
 		t.Fatal(err)
 	}
 	if len(pod.Spec.Containers[0].Env) != 0 {

@@ -70,6 +70,32 @@ users:
 	if err := irsacmd.Run(ctx, command.Env{Stdout: io.Discard, Stderr: io.Discard}, []string{"associate-oidc-provider", "--kubeconfig", two, "--dry-run"}); err == nil {
 		t.Fatal("the current context's unreachable cluster was not refused")
 	}
+	// A kubeconfig whose user is an exec plugin (as EKS's, GKE's and
+	// kubelogin's are): the plugin's token is used, and a bad one refused.
+	for _, tt := range []struct{ token, want string }{{e.cluster.Token, ""}, {"not-a-token", "the server has asked for the client to provide credentials"}} {
+		dir := t.TempDir()
+		plugin := filepath.Join(dir, "plugin.sh")
+		os.WriteFile(plugin, []byte(`#!/bin/sh
+echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"`+tt.token+`"}}'
+`), 0o700)
+		exec := filepath.Join(dir, "kubeconfig")
+		os.WriteFile(exec, []byte(`clusters:
+- {name: test, cluster: {server: "`+e.cluster.URL+`", certificate-authority-data: `+ca+`}}
+contexts:
+- {name: test, context: {cluster: test, user: plugin}}
+current-context: test
+users:
+- {name: plugin, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: `+plugin+`, interactiveMode: Never}}}
+`), 0o600)
+		var out bytes.Buffer
+		err := irsacmd.Run(ctx, command.Env{Stdout: &out, Stderr: io.Discard}, []string{"associate-oidc-provider", "--kubeconfig", exec, "--dry-run"})
+		switch {
+		case tt.want == "" && (err != nil || !strings.Contains(out.String(), "create OIDC provider https://"+kubetest.IssuerHost)):
+			t.Fatalf("with an exec plugin: %v\n%s", err, out.String())
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Fatalf("with an exec plugin printing a bad token: %v, want %s", err, tt.want)
+		}
+	}
 	if out := run("associate-oidc-provider", "--kubeconfig", kc); !strings.Contains(out, "create OIDC provider") {
 		t.Fatalf("first run: %s", out)
 	}
@@ -102,7 +128,7 @@ users:
 		t.Fatalf("attached %+v, %v", attached, err)
 	}
 	var sa corev1.ServiceAccount
-	if err := e.kube.Do(ctx, "GET", "/api/v1/namespaces/irsacmd/serviceaccounts/app", nil, &sa); err != nil || sa.Annotations["eks.amazonaws.com/role-arn"] != aws.ToString(role.Role.Arn) {
+	if err := do(ctx, e.kube, "GET", "/api/v1/namespaces/irsacmd/serviceaccounts/app", nil, &sa); err != nil || sa.Annotations["eks.amazonaws.com/role-arn"] != aws.ToString(role.Role.Arn) {
 		t.Fatalf("ServiceAccount %+v, %v", sa.Annotations, err)
 	}
 	if out := run(args...); !strings.Contains(out, "already trusts irsacmd/app") || !strings.Contains(out, "already names role") {

@@ -1,355 +1,207 @@
 package kube
 
 import (
-	"bytes"
-	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
-	"time"
 
-	"sigs.k8s.io/yaml"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/client-go/transport"
 )
 
-// ErrNotFound reports an object the API server does not have.
-var ErrNotFound = errors.New("not found")
+// Config says which cluster to talk to and as whom. With no Kubeconfig,
+// the files of $KUBECONFIG are read (merged, as kubectl does), else
+// ~/.kube/config; when they name nothing, the pod's own service account
+// is used (in-cluster).
+type Config struct {
+	Kubeconfig string // a kubeconfig file; "" for $KUBECONFIG, ~/.kube/config, then in-cluster
+	Context    string // the kubeconfig's context; "" for its current context
+	// Cluster picks the context that uses the cluster of that name: the
+	// current context when it does, else the only one (podiam irsa's
+	// --cluster). With Context, that context must use it.
+	Cluster string
+	// Getenv reads KUBECONFIG, HOME and KUBERNETES_SERVICE_HOST; nil
+	// reads nothing (no default files, never in-cluster).
+	Getenv func(string) string
+}
 
-// Client calls one API server.
+// Client is one cluster's configuration and the clients podiam uses on
+// it, sharing one HTTP client (connections, credentials).
 type Client struct {
-	server string // https://host:port, no trailing slash
-	token  string
-	ca     []byte // the PEM CA it trusts; nil for the system roots
-	http   *http.Client
+	Config *rest.Config
+	// Namespace is the context's namespace, or the pod's in a cluster;
+	// "default" when neither names one.
+	Namespace string
+	// REST sends requests by path (AbsPath) with JSON bodies: for the
+	// odd request that no object client covers (discovery documents,
+	// subresources, tests).
+	REST     rest.Interface
+	Metadata metadata.Interface // object metadata of any resource
+	Dynamic  dynamic.Interface  // whole objects of any resource, as unstructured
 }
 
-// kubeconfig holds the fields of a kubeconfig file that podiam reads.
-type kubeconfig struct {
-	CurrentContext string `json:"current-context"`
-	Clusters       []struct {
-		Name    string       `json:"name"`
-		Cluster clusterEntry `json:"cluster"`
-	} `json:"clusters"`
-	Contexts []struct {
-		Name    string `json:"name"`
-		Context struct {
-			Cluster string `json:"cluster"`
-			User    string `json:"user"`
-		} `json:"context"`
-	} `json:"contexts"`
-	Users []struct {
-		Name string    `json:"name"`
-		User userEntry `json:"user"`
-	} `json:"users"`
-}
+// In a pod, the kubelet writes the service account's namespace here.
+const podNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
-// current is a kubeconfig's current context resolved: its cluster and
-// user entries (zero when absent) and paths made relative to the file.
-type current struct {
-	path        string
-	clusterName string
-	cluster     clusterEntry
-	user        userEntry
-}
-
-type (
-	clusterEntry struct {
-		Server                   string `json:"server"`
-		CertificateAuthority     string `json:"certificate-authority"`
-		CertificateAuthorityData string `json:"certificate-authority-data"`
-		InsecureSkipTLSVerify    bool   `json:"insecure-skip-tls-verify"`
+// New resolves cfg into a client. Every kubeconfig feature is client-go's
+// (clientcmd): exec plugins, token files (re-read as they rotate),
+// client certificates, proxy-url, tls-server-name, the context's
+// namespace.
+func New(cfg Config) (*Client, error) {
+	getenv := cfg.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
 	}
-	userEntry struct {
-		Token                 string `json:"token"`
-		TokenFile             string `json:"tokenFile"`
-		ClientCertificate     string `json:"client-certificate"`
-		ClientCertificateData string `json:"client-certificate-data"`
-		ClientKey             string `json:"client-key"`
-		ClientKeyData         string `json:"client-key-data"`
+	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: cfg.Kubeconfig}
+	if cfg.Kubeconfig == "" {
+		if list := getenv("KUBECONFIG"); list != "" {
+			rules.Precedence = filepath.SplitList(list)
+		} else if home := getenv("HOME"); home != "" {
+			rules.Precedence = []string{filepath.Join(home, clientcmd.RecommendedHomeDir, clientcmd.RecommendedFileName)}
+		}
 	}
-)
-
-// loadCurrent reads a kubeconfig file and resolves its current context
-// (or its only context when none is current); with a cluster name, the
-// context that uses that cluster instead.
-func loadCurrent(path, cluster string) (*current, error) {
-	data, err := os.ReadFile(path)
+	raw, err := rules.Load()
 	if err != nil {
 		return nil, fmt.Errorf("read kubeconfig: %w", err)
 	}
-	var kc kubeconfig
-	if err := yaml.Unmarshal(data, &kc); err != nil {
-		return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
-	}
-	ctxName := kc.CurrentContext
-	if ctxName == "" && len(kc.Contexts) == 1 {
-		ctxName = kc.Contexts[0].Name
-	}
-	if cluster != "" {
-		if ctxName, err = contextFor(kc, cluster); err != nil {
-			return nil, fmt.Errorf("kubeconfig %s: %w", path, err)
+	var rc *rest.Config
+	namespace := "default"
+	if cfg.Kubeconfig == "" && clientcmdapi.IsConfigEmpty(raw) {
+		if cfg.Context != "" || cfg.Cluster != "" {
+			return nil, errors.New("no kubeconfig to take a context or cluster from: give --kubeconfig or set $KUBECONFIG")
+		}
+		if getenv("KUBERNETES_SERVICE_HOST") == "" {
+			return nil, errors.New("no Kubernetes configuration: give --kubeconfig or set $KUBECONFIG (not running in a cluster, and no ~/.kube/config)")
+		}
+		if rc, err = rest.InClusterConfig(); err != nil {
+			return nil, fmt.Errorf("in-cluster configuration: %w", err)
+		}
+		if b, err := os.ReadFile(podNamespaceFile); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+			namespace = strings.TrimSpace(string(b))
+		}
+	} else {
+		context := cfg.Context
+		if cfg.Cluster != "" {
+			if context, err = contextFor(raw, context, cfg.Cluster); err != nil {
+				return nil, fmt.Errorf("kubeconfig: %w", err)
+			}
+		}
+		cc := clientcmd.NewNonInteractiveClientConfig(*raw, context, &clientcmd.ConfigOverrides{}, rules)
+		if rc, err = cc.ClientConfig(); err != nil {
+			return nil, fmt.Errorf("kubeconfig: %w", err)
+		}
+		if namespace, _, err = cc.Namespace(); err != nil {
+			return nil, fmt.Errorf("kubeconfig: %w", err)
 		}
 	}
-	cur := &current{path: path}
-	var userName string
-	found := false
-	for _, c := range kc.Contexts {
-		if c.Name == ctxName {
-			cur.clusterName, userName, found = c.Context.Cluster, c.Context.User, true
-		}
-	}
-	if !found {
-		return nil, fmt.Errorf("kubeconfig %s: no context %q", path, ctxName)
-	}
-	for _, c := range kc.Clusters {
-		if c.Name == cur.clusterName {
-			cur.cluster = c.Cluster
-		}
-	}
-	for _, u := range kc.Users {
-		if u.Name == userName {
-			cur.user = u.User
-		}
-	}
-	return cur, nil
+	return newClient(rc, namespace)
 }
 
-// contextFor names the context that uses cluster: the current context
-// when it does, else the only one that does.
-func contextFor(kc kubeconfig, cluster string) (string, error) {
+func newClient(rc *rest.Config, namespace string) (*Client, error) {
+	rc = rest.CopyConfig(rc)
+	rc.UserAgent = "podiam"
+	// client-go's default, 5 requests a second, would make the 100 pages
+	// of a list of 50,000 ServiceAccounts take 20 s; the API server's
+	// priority and fairness protects it.
+	if rc.QPS == 0 {
+		rc.QPS, rc.Burst = 50, 100
+	}
+	if rc.BearerTokenFile != "" {
+		// client-go re-reads a token file every minute; this source also
+		// drops the token at a 401, so that a token rotated and revoked
+		// at once costs one refused request, not a minute of them.
+		rc.Wrap(transport.ResettableTokenSourceWrapTransport(transport.NewCachedFileTokenSource(rc.BearerTokenFile)))
+		rc.BearerToken, rc.BearerTokenFile = "", ""
+	}
+	hc, err := rest.HTTPClientFor(rc)
+	if err != nil {
+		return nil, fmt.Errorf("API server client: %w", err)
+	}
+	c := &Client{Config: rc, Namespace: namespace}
+	if c.Metadata, err = metadata.NewForConfigAndClient(rc, hc); err != nil {
+		return nil, fmt.Errorf("metadata client: %w", err)
+	}
+	if c.Dynamic, err = dynamic.NewForConfigAndClient(rc, hc); err != nil {
+		return nil, fmt.Errorf("dynamic client: %w", err)
+	}
+	raw := rest.CopyConfig(rc)
+	raw.APIPath = "/api"
+	raw.GroupVersion = &schema.GroupVersion{Version: "v1"}
+	raw.ContentType, raw.AcceptContentTypes = runtime.ContentTypeJSON, runtime.ContentTypeJSON
+	raw.NegotiatedSerializer = statusCodecs.WithoutConversion()
+	if c.REST, err = rest.RESTClientForConfigAndClient(raw, hc); err != nil {
+		return nil, fmt.Errorf("REST client: %w", err)
+	}
+	return c, nil
+}
+
+// statusCodecs decode the API server's refusals (metav1.Status) into
+// errors that k8s.io/apimachinery/pkg/api/errors reads; bodies are
+// the caller's bytes.
+var statusCodecs = func() serializer.CodecFactory {
+	s := runtime.NewScheme()
+	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})
+	return serializer.NewCodecFactory(s)
+}()
+
+// CA returns the PEM certificates the client trusts for the API server
+// (the kubeconfig's or the pod's), or nil when it trusts the system
+// roots.
+func (c *Client) CA() ([]byte, error) {
+	t := c.Config.TLSClientConfig
+	switch {
+	case len(t.CAData) > 0:
+		return t.CAData, nil
+	case t.CAFile != "":
+		b, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("cluster CA: %w", err)
+		}
+		return b, nil
+	}
+	return nil, nil
+}
+
+// contextFor names the context that uses cluster: context itself when
+// given (and it uses cluster), else the current context when it does,
+// else the only one that does.
+func contextFor(kc *clientcmdapi.Config, context, cluster string) (string, error) {
+	if context != "" {
+		c, ok := kc.Contexts[context]
+		switch {
+		case !ok:
+			return "", fmt.Errorf("no context %q", context)
+		case c.Cluster != cluster:
+			return "", fmt.Errorf("the context %q uses the cluster %q, not %q", context, c.Cluster, cluster)
+		}
+		return context, nil
+	}
 	var names []string
-	for _, c := range kc.Contexts {
-		if c.Context.Cluster == cluster {
-			if c.Name == kc.CurrentContext {
-				return c.Name, nil
+	for name, c := range kc.Contexts {
+		if c.Cluster == cluster {
+			if name == kc.CurrentContext {
+				return name, nil
 			}
-			names = append(names, c.Name)
+			names = append(names, name)
 		}
 	}
+	slices.Sort(names)
 	switch len(names) {
 	case 0:
 		return "", fmt.Errorf("no context uses the cluster %q", cluster)
 	case 1:
 		return names[0], nil
 	}
-	return "", fmt.Errorf("the contexts %s all use the cluster %q: make one of them current", strings.Join(names, ", "), cluster)
-}
-
-// rel resolves a path of the kubeconfig relative to its file.
-func (c *current) rel(p string) string {
-	if p == "" || filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(filepath.Dir(c.path), p)
-}
-
-// FromKubeconfig builds a client from a kubeconfig file's current
-// context: server, CA (file or data), and a bearer token or client
-// certificate. Relative paths are relative to the file.
-func FromKubeconfig(path string) (*Client, error) { return FromKubeconfigCluster(path, "") }
-
-// FromKubeconfigCluster is FromKubeconfig with the context that uses the
-// named cluster (the current context when cluster is "").
-func FromKubeconfigCluster(path, cluster string) (*Client, error) {
-	cur, err := loadCurrent(path, cluster)
-	if err != nil {
-		return nil, err
-	}
-	rel, clusterName := cur.rel, cur.clusterName
-	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	server := cur.cluster.Server
-	tlsCfg.InsecureSkipVerify = cur.cluster.InsecureSkipTLSVerify
-	ca, err := fileOrData(rel(cur.cluster.CertificateAuthority), cur.cluster.CertificateAuthorityData)
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig %s: cluster CA: %w", path, err)
-	}
-	if ca != nil {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(ca) {
-			return nil, fmt.Errorf("kubeconfig %s: cluster %q: no PEM certificate in its CA", path, clusterName)
-		}
-		tlsCfg.RootCAs = pool
-	}
-	if server == "" {
-		return nil, fmt.Errorf("kubeconfig %s: cluster %q has no server", path, clusterName)
-	}
-	u := cur.user
-	token := u.Token
-	if token == "" && u.TokenFile != "" {
-		b, err := os.ReadFile(rel(u.TokenFile))
-		if err != nil {
-			return nil, fmt.Errorf("kubeconfig %s: token file: %w", path, err)
-		}
-		token = strings.TrimSpace(string(b))
-	}
-	cert, err := fileOrData(rel(u.ClientCertificate), u.ClientCertificateData)
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig %s: client certificate: %w", path, err)
-	}
-	key, err := fileOrData(rel(u.ClientKey), u.ClientKeyData)
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig %s: client key: %w", path, err)
-	}
-	if cert != nil {
-		pair, err := tls.X509KeyPair(cert, key)
-		if err != nil {
-			return nil, fmt.Errorf("kubeconfig %s: client certificate: %w", path, err)
-		}
-		tlsCfg.Certificates = []tls.Certificate{pair}
-	}
-	return newClient(server, token, ca, tlsCfg)
-}
-
-// In-cluster configuration, as the kubelet provides it to a pod.
-const (
-	saDir = "/var/run/secrets/kubernetes.io/serviceaccount"
-)
-
-// InCluster builds a client from the pod's service account and the
-// KUBERNETES_SERVICE_HOST/PORT variables.
-func InCluster(getenv func(string) string) (*Client, error) {
-	host, port := getenv("KUBERNETES_SERVICE_HOST"), getenv("KUBERNETES_SERVICE_PORT")
-	if host == "" || port == "" {
-		return nil, errors.New("not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset (give --kubeconfig)")
-	}
-	token, err := os.ReadFile(filepath.Join(saDir, "token"))
-	if err != nil {
-		return nil, fmt.Errorf("in-cluster token: %w", err)
-	}
-	ca, err := os.ReadFile(filepath.Join(saDir, "ca.crt"))
-	if err != nil {
-		return nil, fmt.Errorf("in-cluster CA: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(ca) {
-		return nil, errors.New("in-cluster CA: no PEM certificate")
-	}
-	return newClient("https://"+host+":"+port, strings.TrimSpace(string(token)), ca, &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool})
-}
-
-func newClient(server, token string, ca []byte, tlsCfg *tls.Config) (*Client, error) {
-	u, err := url.Parse(server)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("API server URL %q is not an http(s) URL", server)
-	}
-	tr := &http.Transport{TLSClientConfig: tlsCfg, Proxy: nil, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}
-	return &Client{server: strings.TrimSuffix(server, "/"), token: token, ca: ca, http: &http.Client{Transport: tr}}, nil
-}
-
-// CA returns the PEM CA the client trusts for the API server (the
-// kubeconfig's or the pod's), or nil when it uses the system roots.
-func (c *Client) CA() []byte { return c.ca }
-
-// Server returns the API server's URL.
-func (c *Client) Server() string { return c.server }
-
-func fileOrData(file, data string) ([]byte, error) {
-	if data != "" {
-		return base64.StdEncoding.DecodeString(data)
-	}
-	if file != "" {
-		return os.ReadFile(file)
-	}
-	return nil, nil
-}
-
-// StatusError is an API server's refusal.
-type StatusError struct {
-	Code    int
-	Message string
-}
-
-func (e *StatusError) Error() string { return fmt.Sprintf("API server: %d: %s", e.Code, e.Message) }
-
-// Do sends a request with a JSON body (nil for none) and decodes a JSON
-// answer into out (nil to discard). A 404 is ErrNotFound.
-func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
-	var data []byte
-	ctype := ""
-	if body != nil {
-		var err error
-		if data, err = json.Marshal(body); err != nil {
-			return err
-		}
-		ctype = "application/json"
-	}
-	b, err := c.call(ctx, method, path, ctype, "application/json", data, 64<<20)
-	if err != nil || out == nil {
-		return err
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("%s %s: decode: %w", method, path, err)
-	}
-	return nil
-}
-
-// MergePatch sends a JSON merge patch to path.
-func (c *Client) MergePatch(ctx context.Context, path, mergePatch string) error {
-	_, err := c.call(ctx, "PATCH", path, "application/merge-patch+json", "application/json", []byte(mergePatch), 64<<20)
-	return err
-}
-
-// GetRaw reads path with the given Accept header and returns the body of
-// a successful answer (at most 1 MiB).
-func (c *Client) GetRaw(ctx context.Context, path, accept string) ([]byte, error) {
-	return c.call(ctx, "GET", path, "", accept, nil, 1<<20)
-}
-
-// call sends one request and returns the body of a 2xx answer of at most
-// limit bytes; a 404 is ErrNotFound, any other failure a StatusError.
-func (c *Client) call(ctx context.Context, method, path, ctype, accept string, body []byte, limit int64) ([]byte, error) {
-	resp, err := c.send(ctx, method, path, ctype, accept, body)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if resp.StatusCode == http.StatusNotFound {
-		return nil, fmt.Errorf("%s %s: %w", method, path, ErrNotFound)
-	}
-	if resp.StatusCode/100 != 2 {
-		var st struct{ Message string }
-		json.Unmarshal(b, &st)
-		if st.Message == "" {
-			st.Message = strings.TrimSpace(string(b))
-		}
-		return nil, fmt.Errorf("%s %s: %w", method, path, &StatusError{Code: resp.StatusCode, Message: st.Message})
-	}
-	return b, nil
-}
-
-// send sends one request with the client's credentials; the caller
-// closes the answer's body.
-func (c *Client) send(ctx context.Context, method, path, ctype, accept string, body []byte) (*http.Response, error) {
-	var r io.Reader
-	if body != nil {
-		r = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.server+path, r)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", accept)
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	return resp, nil
+	return "", fmt.Errorf("the contexts %s all use the cluster %q: make one of them current or give --context", strings.Join(names, ", "), cluster)
 }

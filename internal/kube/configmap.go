@@ -2,37 +2,75 @@ package kube
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"net/url"
-	"time"
+	"sync"
 
-	corev1 "k8s.io/api/core/v1"
+	"github.com/go-logr/logr"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
 )
 
-// PollConfigMap reads key of the ConfigMap namespace/name now and then
-// every interval until ctx ends, calling apply with the value whenever
-// it changes; a missing ConfigMap or key is the empty value. Failed reads
-// are logged and change nothing.
-func PollConfigMap(ctx context.Context, c *Client, log *slog.Logger, namespace, name, key string, interval time.Duration, apply func(string)) {
-	path := "/api/v1/namespaces/" + url.PathEscape(namespace) + "/configmaps/" + url.PathEscape(name)
-	last, first := "", true
-	for {
-		var cm corev1.ConfigMap
-		err := c.Do(ctx, "GET", path, nil, &cm)
-		switch {
-		case err == nil || errors.Is(err, ErrNotFound):
-			if v := cm.Data[key]; first || v != last {
-				apply(v)
-				last, first = v, false
-			}
-		case ctx.Err() == nil:
-			log.Warn("read the mappings ConfigMap", "namespace", namespace, "name", name, "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(interval):
-		}
+var configMaps = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
+
+// WatchConfigMap follows key of the ConfigMap namespace/name with an
+// informer until ctx ends, calling apply with its value once the first
+// list is done and again whenever it changes; a missing ConfigMap or key
+// is the empty value. Failed lists and watches are logged, retried with
+// client-go's back-off, and change nothing. It needs list and watch on
+// that one ConfigMap (RBAC resourceNames).
+func WatchConfigMap(ctx context.Context, c *Client, log *slog.Logger, namespace, name, key string, apply func(string)) {
+	ri := c.Dynamic.Resource(configMaps).Namespace(namespace)
+	only := fields.OneTermEqualSelector("metadata.name", name).String()
+	lw := &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+			opts.FieldSelector = only
+			return ri.List(ctx, opts)
+		},
+		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+			opts.FieldSelector = only
+			return ri.Watch(ctx, opts)
+		},
 	}
+	inf := cache.NewSharedIndexInformerWithOptions(lw, &unstructured.Unstructured{}, cache.SharedIndexInformerOptions{ObjectDescription: "configmap " + namespace + "/" + name})
+	var (
+		mu        sync.Mutex
+		last      string
+		delivered bool
+	)
+	deliver := func(v string, onlyFirst bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if delivered && (onlyFirst || v == last) {
+			return
+		}
+		last, delivered = v, true
+		apply(v)
+	}
+	value := func(obj any) string {
+		u, ok := obj.(*unstructured.Unstructured)
+		if !ok {
+			return ""
+		}
+		v, _, _ := unstructured.NestedString(u.Object, "data", key)
+		return v
+	}
+	inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { deliver(value(obj), false) },
+		UpdateFunc: func(_, obj any) { deliver(value(obj), false) },
+		DeleteFunc: func(any) { deliver("", false) },
+	})
+	ctx = klog.NewContext(ctx, logr.FromSlogHandler(log.Handler()))
+	go func() {
+		// Listed and not there: the empty value, unless an event came first.
+		if cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) && len(inf.GetStore().ListKeys()) == 0 {
+			deliver("", true)
+		}
+	}()
+	inf.RunWithContext(ctx)
 }

@@ -1,6 +1,8 @@
-// Package kube is the little of the Kubernetes API that podiam's webhook
-// and helpers need, on the standard library: a client configured from a
-// kubeconfig file or from inside a pod, reads of single objects, and a
-// ServiceAccount cache kept by LIST and WATCH that falls back to a read
-// when asked for an account it has not seen yet.
+// Package kube is podiam's Kubernetes client layer, on client-go: the
+// configuration from a kubeconfig (clientcmd: --kubeconfig, $KUBECONFIG,
+// ~/.kube/config, --context, exec plugins, token files) or from inside a
+// pod; the metadata, dynamic and REST clients built from it; the
+// webhook's ServiceAccount cache, a client-go reflector into a store
+// that keeps only the annotations read, with a direct read for an account
+// it has not seen; and the watch of the role-mappings ConfigMap.
 package kube

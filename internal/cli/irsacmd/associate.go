@@ -12,12 +12,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/podiam/podiam/internal/cli/command"
+	"github.com/podiam/podiam/internal/kube"
 )
 
 // AssociateConfig configures "podiam irsa associate-oidc-provider".
 type AssociateConfig struct {
-	Kubeconfig string
-	Cluster    string // the kubeconfig's cluster; "" is the current context's
+	Kubeconfig string // "" is $KUBECONFIG, ~/.kube/config, then in-cluster
+	Context    string // the kubeconfig's context; "" is the current one
+	Cluster    string // the kubeconfig's cluster; "" is the context's
+	Getenv     func(string) string
 	ClientID   string
 	Thumbprint string // "" means the kubeconfig CA's
 	DryRun     bool
@@ -26,7 +29,7 @@ type AssociateConfig struct {
 func newAssociate(env command.Env) *cobra.Command {
 	var cfg AssociateConfig
 	cmd := &cobra.Command{
-		Use:   "associate-oidc-provider --kubeconfig FILE [--cluster NAME] [flags]",
+		Use:   "associate-oidc-provider [--kubeconfig FILE] [--context NAME | --cluster NAME] [flags]",
 		Short: "register the cluster's service-account issuer as an IAM OIDC provider",
 		Long: "Reads the cluster's service-account issuer through its API server and registers it\n" +
 			"as an IAM OIDC provider (AWS credentials and AWS_ENDPOINT_URL as for the AWS CLI).\n" +
@@ -37,7 +40,7 @@ func newAssociate(env command.Env) *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Cluster)
+	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Context, &cfg.Cluster)
 	fs.StringVar(&cfg.ClientID, "client-id", "sts.amazonaws.com", "audience the provider accepts")
 	fs.StringVar(&cfg.Thumbprint, "thumbprint", "", "SHA-1 thumbprint of the issuer's CA (default: the kubeconfig's cluster CA)")
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "print what would be done and change nothing")
@@ -45,15 +48,13 @@ func newAssociate(env command.Env) *cobra.Command {
 }
 
 func runAssociate(ctx context.Context, env command.Env, cfg AssociateConfig) error {
-	if cfg.Kubeconfig == "" {
-		return command.Usagef("irsa associate-oidc-provider: --kubeconfig is required")
-	}
+	cfg.Getenv = env.Getenv
 	return Associate(ctx, env, cfg)
 }
 
 // Associate registers the cluster's issuer unless it is registered.
 func Associate(ctx context.Context, env command.Env, cfg AssociateConfig) error {
-	s, err := open(ctx, cfg.Kubeconfig, cfg.Cluster)
+	s, err := open(ctx, kube.Config{Kubeconfig: cfg.Kubeconfig, Context: cfg.Context, Cluster: cfg.Cluster, Getenv: cfg.Getenv})
 	if err != nil {
 		return err
 	}

@@ -12,8 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/kube"
@@ -21,9 +24,12 @@ import (
 
 // CreateConfig configures "podiam irsa create-service-account".
 type CreateConfig struct {
-	Kubeconfig       string
-	Cluster          string // the kubeconfig's cluster; "" is the current context's
-	Namespace, Name  string
+	Kubeconfig       string // "" is $KUBECONFIG, ~/.kube/config, then in-cluster
+	Context          string // the kubeconfig's context; "" is the current one
+	Cluster          string // the kubeconfig's cluster; "" is the context's
+	Getenv           func(string) string
+	Namespace        string // "" is the context's namespace
+	Name             string
 	RoleName         string
 	Policies         []string // ARNs to attach
 	Audience         string
@@ -34,7 +40,7 @@ type CreateConfig struct {
 func newCreate(env command.Env) *cobra.Command {
 	var cfg CreateConfig
 	cmd := &cobra.Command{
-		Use:   "create-service-account --kubeconfig FILE --name SA --role-name ROLE [flags]",
+		Use:   "create-service-account [--kubeconfig FILE] --name SA --role-name ROLE [flags]",
 		Short: "make a role one ServiceAccount may assume, and annotate the ServiceAccount",
 		Long: "Creates the role (or brings its trust policy up to date) so that only the\n" +
 			"ServiceAccount NAMESPACE/SA of the cluster may assume it with its token, attaches the\n" +
@@ -47,8 +53,8 @@ func newCreate(env command.Env) *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Cluster)
-	fs.StringVar(&cfg.Namespace, "namespace", "default", "the ServiceAccount's namespace")
+	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Context, &cfg.Cluster)
+	fs.StringVar(&cfg.Namespace, "namespace", "", "the ServiceAccount's namespace (default: the context's, else default)")
 	fs.StringVar(&cfg.Name, "name", "", "the ServiceAccount (required)")
 	fs.StringVar(&cfg.RoleName, "role-name", "", "the role to create or update (required)")
 	fs.StringArrayVar(&cfg.Policies, "attach-policy-arn", nil, "a managed policy to attach to the role (repeatable)")
@@ -59,9 +65,10 @@ func newCreate(env command.Env) *cobra.Command {
 }
 
 func runCreate(ctx context.Context, env command.Env, cfg CreateConfig) error {
-	if cfg.Kubeconfig == "" || cfg.Name == "" || cfg.RoleName == "" {
-		return command.Usagef("irsa create-service-account: --kubeconfig, --name and --role-name are required")
+	if cfg.Name == "" || cfg.RoleName == "" {
+		return command.Usagef("irsa create-service-account: --name and --role-name are required")
 	}
+	cfg.Getenv = env.Getenv
 	return Create(ctx, env, cfg)
 }
 
@@ -87,9 +94,12 @@ func TrustPolicy(providerARN, issuer, audience, namespace, name string) string {
 
 // Create does the three steps, each only if needed.
 func Create(ctx context.Context, env command.Env, cfg CreateConfig) error {
-	s, err := open(ctx, cfg.Kubeconfig, cfg.Cluster)
+	s, err := open(ctx, kube.Config{Kubeconfig: cfg.Kubeconfig, Context: cfg.Context, Cluster: cfg.Cluster, Getenv: cfg.Getenv})
 	if err != nil {
 		return err
+	}
+	if cfg.Namespace == "" {
+		cfg.Namespace = s.kube.Namespace
 	}
 	cl, im, provider := s.cluster, s.iam, s.provider
 	if _, err := im.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(provider)}); err != nil {
@@ -147,9 +157,7 @@ func ensureRole(ctx context.Context, env command.Env, im *iam.Client, cfg Create
 
 func ensureAccount(ctx context.Context, env command.Env, kc *kube.Client, cfg CreateConfig, roleARN string) error {
 	key := cfg.AnnotationPrefix + "/role-arn"
-	path := "/api/v1/namespaces/" + url.PathEscape(cfg.Namespace) + "/serviceaccounts"
-	var sa corev1.ServiceAccount
-	err := kc.Do(ctx, "GET", path+"/"+url.PathEscape(cfg.Name), nil, &sa)
+	sa, err := kc.Metadata.Resource(serviceAccounts).Namespace(cfg.Namespace).Get(ctx, cfg.Name, metav1.GetOptions{})
 	switch {
 	case err == nil && sa.Annotations[key] == roleARN:
 		fmt.Fprintf(env.Stdout, "ServiceAccount %s/%s already names role %s\n", cfg.Namespace, cfg.Name, roleARN)
@@ -160,19 +168,27 @@ func ensureAccount(ctx context.Context, env command.Env, kc *kube.Client, cfg Cr
 			return nil
 		}
 		patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{key: roleARN}}})
-		return kc.MergePatch(ctx, path+"/"+url.PathEscape(cfg.Name), string(patch))
-	case errors.Is(err, kube.ErrNotFound):
+		if _, err := kc.Metadata.Resource(serviceAccounts).Namespace(cfg.Namespace).Patch(ctx, cfg.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+			return fmt.Errorf("annotate ServiceAccount %s/%s: %w", cfg.Namespace, cfg.Name, err)
+		}
+		return nil
+	case apierrors.IsNotFound(err):
 		fmt.Fprintf(env.Stdout, "create ServiceAccount %s/%s with %s=%s\n", cfg.Namespace, cfg.Name, key, roleARN)
 		if cfg.DryRun {
 			return nil
 		}
-		sa := corev1.ServiceAccount{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
-			ObjectMeta: metav1.ObjectMeta{Name: cfg.Name, Namespace: cfg.Namespace, Annotations: map[string]string{key: roleARN}}}
-		return kc.Do(ctx, "POST", path, sa, nil)
+		obj := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ServiceAccount",
+			"metadata": map[string]any{"name": cfg.Name, "namespace": cfg.Namespace, "annotations": map[string]any{key: roleARN}}}}
+		if _, err := kc.Dynamic.Resource(serviceAccounts).Namespace(cfg.Namespace).Create(ctx, obj, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("create ServiceAccount %s/%s: %w", cfg.Namespace, cfg.Name, err)
+		}
+		return nil
 	default:
-		return err
+		return fmt.Errorf("read ServiceAccount %s/%s: %w", cfg.Namespace, cfg.Name, err)
 	}
 }
+
+var serviceAccounts = schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}
 
 // sameJSON reports whether two JSON documents are equal as values.
 func sameJSON(a, b string) bool {

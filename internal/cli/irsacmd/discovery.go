@@ -18,8 +18,10 @@ import (
 
 // DiscoveryConfig configures "podiam irsa serve-discovery".
 type DiscoveryConfig struct {
-	Kubeconfig      string
-	Cluster         string // the kubeconfig's cluster; "" is the current context's
+	Kubeconfig      string // "" is $KUBECONFIG, ~/.kube/config, then in-cluster
+	Context         string // the kubeconfig's context; "" is the current one
+	Cluster         string // the kubeconfig's cluster; "" is the context's
+	Getenv          func(string) string
 	Issuer          string
 	Listen          string
 	TLSCert, TLSKey string
@@ -30,7 +32,7 @@ type DiscoveryConfig struct {
 func newServeDiscovery(env command.Env) *cobra.Command {
 	var cfg DiscoveryConfig
 	cmd := &cobra.Command{
-		Use:   "serve-discovery --kubeconfig FILE --issuer URL --tls-cert FILE --tls-key FILE [flags]",
+		Use:   "serve-discovery [--kubeconfig FILE] --issuer URL --tls-cert FILE --tls-key FILE [flags]",
 		Short: "host the cluster's OIDC discovery and keys under a URL podiam can reach",
 		Long: "Serves the cluster's OIDC discovery document and keys under --issuer, for clusters\n" +
 			"whose own issuer cannot be reached from podiam: set the API server's\n" +
@@ -42,7 +44,7 @@ func newServeDiscovery(env command.Env) *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Cluster)
+	kubeFlags(fs, &cfg.Kubeconfig, &cfg.Context, &cfg.Cluster)
 	fs.StringVar(&cfg.Issuer, "issuer", "", "the URL this server answers as, which the API server's --service-account-issuer must equal (required)")
 	fs.StringVar(&cfg.Listen, "listen", ":8444", "address to serve HTTPS on")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate (PEM) for the issuer's host (required)")
@@ -52,21 +54,22 @@ func newServeDiscovery(env command.Env) *cobra.Command {
 }
 
 func runServeDiscovery(ctx context.Context, env command.Env, cfg DiscoveryConfig) error {
-	if cfg.Kubeconfig == "" || cfg.Issuer == "" || cfg.TLSCert == "" || cfg.TLSKey == "" {
-		return command.Usagef("irsa serve-discovery: --kubeconfig, --issuer, --tls-cert and --tls-key are required")
+	if cfg.Issuer == "" || cfg.TLSCert == "" || cfg.TLSKey == "" {
+		return command.Usagef("irsa serve-discovery: --issuer, --tls-cert and --tls-key are required")
 	}
+	cfg.Getenv = env.Getenv
 	cfg.OnListen = func(addr string) { fmt.Fprintf(env.Stdout, "serving discovery for %s on %s\n", cfg.Issuer, addr) }
 	return ServeDiscovery(ctx, cfg, slog.New(slog.NewJSONHandler(env.Stderr, nil)))
 }
 
 // ServeDiscovery mirrors the cluster's keys and serves them until ctx ends.
 func ServeDiscovery(ctx context.Context, cfg DiscoveryConfig, log *slog.Logger) error {
-	kc, err := kube.FromKubeconfigCluster(cfg.Kubeconfig, cfg.Cluster)
+	kc, err := kube.New(kube.Config{Kubeconfig: cfg.Kubeconfig, Context: cfg.Context, Cluster: cfg.Cluster, Getenv: cfg.Getenv})
 	if err != nil {
 		return command.Usagef("irsa serve-discovery: %v", err)
 	}
 	m, err := discovery.New(cfg.Issuer, func(ctx context.Context) (json.RawMessage, error) {
-		return kc.GetRaw(ctx, "/openid/v1/jwks", "application/jwk-set+json, application/json")
+		return kc.REST.Get().AbsPath("/openid/v1/jwks").SetHeader("Accept", "application/jwk-set+json, application/json").DoRaw(ctx)
 	}, log)
 	if err != nil {
 		return command.Usagef("irsa serve-discovery: %v", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -39,24 +40,39 @@ type cluster struct {
 	thumbprint string // SHA-1 of the CA in the kubeconfig, hex
 }
 
-// kubeFlags registers --kubeconfig and --cluster, which every irsa
-// command reads the cluster through.
-func kubeFlags(fs *pflag.FlagSet, kubeconfig, cluster *string) {
-	fs.StringVar(kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (required)")
-	fs.StringVar(cluster, "cluster", "", "the kubeconfig's cluster to use, by name (default: the current context's)")
+// kubeFlags registers --kubeconfig, --context and --cluster, which every
+// irsa command reads the cluster through.
+func kubeFlags(fs *pflag.FlagSet, kubeconfig, context, cluster *string) {
+	fs.StringVar(kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default: $KUBECONFIG, ~/.kube/config, then in-cluster)")
+	fs.StringVar(context, "context", "", "the kubeconfig's context (default: its current context)")
+	fs.StringVar(cluster, "cluster", "", "the kubeconfig's cluster to use, by name: the context that uses it (default: the current context's)")
+}
+
+// connect builds the Kubernetes client of a command; a configuration
+// that does not resolve is bad input.
+func connect(cfg kube.Config) (*kube.Client, error) {
+	c, err := kube.New(cfg)
+	if err != nil {
+		return nil, command.Usagef("%v", err)
+	}
+	return c, nil
 }
 
 // readCluster reads the issuer through the API server and the CA
 // thumbprint from the kubeconfig.
-func readCluster(ctx context.Context, kubeconfig, clusterName string) (*cluster, error) {
-	c, err := kube.FromKubeconfigCluster(kubeconfig, clusterName)
+func readCluster(ctx context.Context, kc kube.Config) (*cluster, error) {
+	c, err := connect(kc)
 	if err != nil {
-		return nil, command.Usagef("%v", err)
+		return nil, err
 	}
 	var doc struct {
 		Issuer string `json:"issuer"`
 	}
-	if err := c.Do(ctx, "GET", "/.well-known/openid-configuration", nil, &doc); err != nil {
+	body, err := c.REST.Get().AbsPath("/.well-known/openid-configuration").DoRaw(ctx)
+	if err == nil {
+		err = json.Unmarshal(body, &doc)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("read the cluster's service-account issuer: %w", err)
 	}
 	u, err := url.Parse(doc.Issuer)
@@ -66,7 +82,11 @@ func readCluster(ctx context.Context, kubeconfig, clusterName string) (*cluster,
 	if u.Port() != "" {
 		return nil, fmt.Errorf("the cluster's issuer %q has a port, which IAM does not accept in a provider URL", doc.Issuer)
 	}
-	thumb, err := thumbprint(c.CA())
+	ca, err := c.CA()
+	if err != nil {
+		return nil, err
+	}
+	thumb, err := thumbprint(ca)
 	if err != nil {
 		return nil, err
 	}
@@ -97,8 +117,8 @@ type session struct {
 	provider string
 }
 
-func open(ctx context.Context, kubeconfig, clusterName string) (*session, error) {
-	cl, err := readCluster(ctx, kubeconfig, clusterName)
+func open(ctx context.Context, kc kube.Config) (*session, error) {
+	cl, err := readCluster(ctx, kc)
 	if err != nil {
 		return nil, err
 	}

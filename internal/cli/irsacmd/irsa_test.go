@@ -15,9 +15,9 @@ func TestBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"associate-oidc-provider"}, "--kubeconfig is required"},
+		{[]string{"associate-oidc-provider"}, "no Kubernetes configuration: give --kubeconfig"},
 		{[]string{"associate-oidc-provider", "--kubeconfig", "testdata/none"}, "read kubeconfig"},
-		{[]string{"create-service-account", "--kubeconfig", "k"}, "--kubeconfig, --name and --role-name are required"},
+		{[]string{"create-service-account", "--kubeconfig", "k"}, "--name and --role-name are required"},
 		{[]string{"serve-discovery", "--kubeconfig", "k"}, "are required"},
 		{[]string{"nope"}, "unknown subcommand"},
 	} {

@@ -21,7 +21,8 @@ type ServeConfig struct {
 	Listen     string
 	TLSCert    string
 	TLSKey     string
-	Kubeconfig string // "" means in-cluster
+	Kubeconfig string // "" means $KUBECONFIG, ~/.kube/config, then in-cluster
+	Context    string // the kubeconfig's context; "" is its current one
 	Verbose    bool
 	HTTP2      bool // offer HTTP/2 too (admission.ServerConfig.HTTP2)
 	// WatchConfigMap reads role mappings from the ConfigMap
@@ -31,7 +32,7 @@ type ServeConfig struct {
 	ConfigMapName      string
 
 	Webhook  webhook.Config      // the mutation's configuration, defaults applied
-	Getenv   func(string) string // for the in-cluster configuration
+	Getenv   func(string) string // for $KUBECONFIG, $HOME and the in-cluster configuration
 	OnListen func(addr string)   // told the bound address; may be nil
 }
 
@@ -53,7 +54,8 @@ func newServe(env command.Env) *cobra.Command {
 	fs.StringVar(&cfg.Listen, "listen", ":8443", "address to serve HTTPS on (/mutate, /healthz, /metrics)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "/etc/webhook/certs/tls.crt", "TLS certificate (PEM), reloaded when it changes")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "/etc/webhook/certs/tls.key", "TLS private key (PEM)")
-	fs.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "kubeconfig to reach the API server (default: in-cluster)")
+	fs.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "kubeconfig to reach the API server (default: $KUBECONFIG, ~/.kube/config, then in-cluster)")
+	fs.StringVar(&cfg.Context, "context", "", "the kubeconfig's context (default: its current context)")
 	fs.BoolVar(&cfg.Verbose, "verbose", false, "log debug messages")
 	fs.BoolVar(&cfg.HTTP2, "enable-http2", false, "offer HTTP/2 as well as HTTP/1.1")
 	fs.BoolVar(&cfg.WatchConfigMap, "watch-config-map", false, "also take roles from a ConfigMap of namespace/name -> role mappings (for accounts without the annotation)")
@@ -79,17 +81,7 @@ func runServe(ctx context.Context, env command.Env, cfg ServeConfig, webhookCfg 
 
 // Serve runs the webhook until ctx ends.
 func Serve(ctx context.Context, cfg ServeConfig, log *slog.Logger) error {
-	var client *kube.Client
-	var err error
-	if cfg.Kubeconfig != "" {
-		client, err = kube.FromKubeconfig(cfg.Kubeconfig)
-	} else {
-		getenv := cfg.Getenv
-		if getenv == nil {
-			getenv = func(string) string { return "" }
-		}
-		client, err = kube.InCluster(getenv)
-	}
+	client, err := kube.New(kube.Config{Kubeconfig: cfg.Kubeconfig, Context: cfg.Context, Getenv: cfg.Getenv})
 	if err != nil {
 		return command.Usagef("webhook serve: %v", err)
 	}
@@ -97,14 +89,14 @@ func Serve(ctx context.Context, cfg ServeConfig, log *slog.Logger) error {
 	if err != nil {
 		return command.Usagef("webhook serve: %v", err)
 	}
-	accounts := kube.NewAccounts(client, log)
+	accounts := kube.NewAccounts(client, cfg.Webhook.AnnotationPrefix, log)
 	go accounts.Run(ctx)
 	h := &admission.Handler{Config: cfg.Webhook, Accounts: accounts, Log: log, Metrics: admission.NewMetrics(), Now: time.Now}
 	if cfg.WatchConfigMap {
 		var current atomic.Pointer[webhook.Mappings]
 		current.Store(&webhook.Mappings{})
 		h.Mappings = func() webhook.Mappings { return *current.Load() }
-		go kube.PollConfigMap(ctx, client, log, cfg.ConfigMapNamespace, cfg.ConfigMapName, "config", 10*time.Second, func(v string) {
+		go kube.WatchConfigMap(ctx, client, log, cfg.ConfigMapNamespace, cfg.ConfigMapName, "config", func(v string) {
 			m := webhook.Mappings{}
 			if v != "" {
 				var err error
