@@ -47,6 +47,7 @@ bench:
 	PKGS="./internal/sts/ ./internal/oidc/ ./internal/creds/" bench/gobench.sh
 	go test -run '^$$' -bench ReadOnlyAccess -benchmem ./internal/iam/managed/
 	go run ./bench/iamload -roles 10000 -clients 16 -duration 10s
+	go run ./bench/callcost -clients 16 -duration 5s
 	go test -run '^$$' -bench Admit -benchmem -count 5 ./internal/admission/
 	PODIAM_K8S_BINS=$$(tools/k8s/build.sh) go test -run '^$$' -bench PodCreate -benchtime 2000x -count 3 ./internal/e2e/
 
