@@ -1,12 +1,12 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/podiam/podiam/internal/audit"
 	"github.com/podiam/podiam/internal/authn"
@@ -92,7 +92,7 @@ func (p *restJSONProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *
 	}
 	SetCaller(rec, v.Caller)
 	r = r.WithContext(context.WithValue(ctx, callerKey{}, *v.Caller))
-	r.Body = io.NopCloser(strings.NewReader(string(body)))
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	sw := &statusWriter{ResponseWriter: w}
 	svc.Handler.ServeHTTP(sw, r)
 	rec.Status = sw.status

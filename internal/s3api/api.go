@@ -88,14 +88,18 @@ func authnError(err error, a *sigv4.Auth) error {
 // fits (so that vbucket.s3.localhost is bucket vbucket under s3.localhost,
 // not vbucket.s3 under localhost). It is "" for any other host, and for a
 // host that is itself a configured domain (s3.localhost is an endpoint).
-func (api *API) bucketHost(r *http.Request) string {
-	host := r.Host
+func (api *API) bucketHost(r *http.Request) string { return BucketOf(api.domains, r.Host) }
+
+// BucketOf is the bucket a virtual-hosted request to host names under
+// domains, "" when it names none (see bucketHost). The server's probes
+// read hosts with it too, so that they and S3 agree.
+func BucketOf(domains []string, host string) string {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
 	host = strings.ToLower(host)
 	bucket, longest := "", 0
-	for _, d := range api.domains {
+	for _, d := range domains {
 		if host == d {
 			return "" // the endpoint itself (s3.localhost), not a bucket under a shorter domain
 		}

@@ -3,13 +3,12 @@ package server
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/podiam/podiam/internal/metrics"
+	"github.com/podiam/podiam/internal/s3api"
 )
 
 // The probe endpoints, and how long /readyz waits for the store.
@@ -108,23 +107,8 @@ func (p *probes) isProbe(r *http.Request) bool {
 }
 
 // namesBucket reports whether host addresses a bucket virtual-hosted
-// style, <bucket>.<domain> for a configured S3 domain (a domain itself is
-// the endpoint), as the edge reads it.
-func (p *probes) namesBucket(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.ToLower(host)
-	if slices.Contains(p.s3Domains, host) {
-		return false
-	}
-	for _, d := range p.s3Domains {
-		if b, ok := strings.CutSuffix(host, "."+d); ok && b != "" {
-			return true
-		}
-	}
-	return false
-}
+// style, as S3 reads it.
+func (p *probes) namesBucket(host string) bool { return s3api.BucketOf(p.s3Domains, host) != "" }
 
 // healthz answers 200 while the process serves.
 func (p *probes) healthz(w http.ResponseWriter, _ *http.Request) {
