@@ -1,0 +1,89 @@
+package sts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/podiam/podiam/internal/authz"
+	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/policy"
+	"github.com/podiam/podiam/internal/store"
+)
+
+// ServiceInput is what an AWS service asks when it assumes a role on a
+// workload's behalf, as EKS Auth does for EKS Pod Identity: the service
+// principal the role's trust policy must name (pods.eks.amazonaws.com),
+// the session's name and duration, and the session tags the service sets
+// (the cluster, namespace, ServiceAccount and pod of the workload).
+type ServiceInput struct {
+	Service           string
+	RoleARN           string
+	RoleSessionName   string
+	DurationSeconds   int // 0: default
+	Tags              []Tag
+	TransitiveTagKeys []string
+	SourceIP          string
+}
+
+// AssumeRoleForService makes a session of a role for a service principal.
+// The role's trust policy alone decides, as for any service principal:
+// sts:AssumeRole must be allowed to the service and, when the service sets
+// session tags, sts:TagSession too (the trust policy EKS Pod Identity
+// documents allows both). The tags are checked as AssumeRole's are.
+func (s *Service) AssumeRoleForService(ctx context.Context, in ServiceInput) (Result, error) {
+	if in.Service == "" {
+		return Result{}, errorf(CodeValidation, "A service principal is required")
+	}
+	if err := validateRoleARN(in.RoleARN); err != nil {
+		return Result{}, err
+	}
+	if err := validateSessionName(in.RoleSessionName); err != nil {
+		return Result{}, err
+	}
+	if err := validateDuration(in.DurationSeconds, MaxRoleDuration); err != nil {
+		return Result{}, err
+	}
+	if err := validateTags(in.Tags, "tags"); err != nil {
+		return Result{}, err
+	}
+	tags := make([]creds.SessionTag, len(in.Tags))
+	for i, t := range in.Tags {
+		tags[i] = creds.SessionTag{Key: t.Key, Value: t.Value}
+	}
+	for _, k := range in.TransitiveTagKeys {
+		if !hasTag(tags, k) {
+			return Result{}, errorf(CodeInvalidParameterValue, "The transitive tag key %s is not among the session tags of the request", k)
+		}
+	}
+	denied := func(action, target string) error {
+		return &Error{Code: CodeAccessDenied, Message: fmt.Sprintf("Service %s is not authorized to perform: %s on resource: %s", in.Service, action, target)}
+	}
+	ref, ok := parseRoleARN(in.RoleARN)
+	if !ok {
+		return Result{}, denied("sts:AssumeRole", in.RoleARN)
+	}
+	role, err := s.store.GetRole(ctx, ref.account, ref.name)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return Result{}, denied("sts:AssumeRole", in.RoleARN)
+	case err != nil:
+		return Result{}, err
+	}
+	set, err := s.trustSet(role, authz.Set{})
+	if err != nil {
+		return Result{}, err
+	}
+	t := &trustRequest{principal: policy.Principal{Type: policy.Service, ARN: in.Service}, role: role, set: set,
+		context: map[string]string{}, sourceIP: in.SourceIP, sessionName: in.RoleSessionName, tags: tags, transitive: in.TransitiveTagKeys}
+	if res := s.decide(ctx, t, "sts:AssumeRole"); res.Decision != authz.Allowed {
+		return Result{}, denied("sts:AssumeRole", role.ARN)
+	}
+	if len(tags) > 0 {
+		if res := s.decide(ctx, t, "sts:TagSession"); res.Decision != authz.Allowed {
+			return Result{}, denied("sts:TagSession", role.ARN)
+		}
+	}
+	return s.newRoleSession(role, sessionRequest{name: in.RoleSessionName, duration: in.DurationSeconds, tags: tags,
+		transitiveKeys: append([]string(nil), in.TransitiveTagKeys...), packedGiven: len(tags) > 0})
+}
