@@ -63,7 +63,7 @@ for round in $(seq "$rounds"); do
 		data=$work/$side-data-$round
 		"$work/$side-podiam" server --data "$data" --listen 127.0.0.1:4592 >"$work/$side.log" 2>&1 &
 		pid=$!
-		wait_port 4592
+		wait_ready http://127.0.0.1:4592
 		key=$(awk '/aws_access_key_id/ {print $3}' "$data/credentials")
 		secret=$(awk '/aws_secret_access_key/ {print $3}' "$data/credentials")
 		echo "-- $side, run $round"

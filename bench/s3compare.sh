@@ -1,26 +1,37 @@
 #!/usr/bin/env bash
 # Runs the same S3 load (bench/s3load) against podiam and MinIO, side by
-# side on this machine, one after the other in the same run, each on a
-# fresh data directory on loopback. MinIO comes from `go install
-# github.com/minio/minio@latest` (MINIO names another binary); it is not
-# part of CI. Prints each server's figures and its peak RSS during the
-# large-stream phase.
+# side on this machine, ROUNDS times (default 3), alternating which goes
+# first, each on a fresh data directory on loopback, and prints every run
+# and then, per figure, the median with the fastest and slowest run.
+# MinIO comes from `go install github.com/minio/minio@latest` (MINIO names
+# another binary, PODIAM a podiam binary; default: built from this tree);
+# it is not part of CI. Each run: 16 clients of 4 KiB PUTs then GETs, one
+# LARGE object up and down, then STREAMS concurrent streams of STREAM_SIZE
+# each way, with the server's peak RSS during the streams.
 #
-#   bench/s3compare.sh            # 16 clients, 10 s, 256 MiB, 64 streams of 32 MiB
-#   STREAMS=64 STREAM_SIZE=256MiB bench/s3compare.sh
+#   bench/s3compare.sh
+#   ROUNDS=5 STREAMS=64 STREAM_SIZE=256MiB bench/s3compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-minio=${MINIO:-$(go env GOPATH)/bin/minio}
+minio=${MINIO:-$HOME/.cache/podiam/bin/minio}
+[ -x "$minio" ] || minio=$(go env GOPATH)/bin/minio
+rounds=${ROUNDS:-3}
 clients=${CLIENTS:-16}
-duration=${DURATION:-10s}
+duration=${DURATION:-5s}
 large=${LARGE:-256MiB}
 streams=${STREAMS:-64}
 stream_size=${STREAM_SIZE:-32MiB}
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-go build -o "$work/podiam" ./cmd/podiam
+# The servers run in the rounds' subshell: their pids go to a file, for
+# the trap to stop them whatever happens.
+trap 'kill $(cat "$work/pids" 2>/dev/null) $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+podiam=${PODIAM:-}
+if [ -z "$podiam" ]; then
+	podiam=$work/podiam
+	go build -o "$podiam" ./cmd/podiam
+fi
 go build -o "$work/s3load" ./bench/s3load
 
 # peak_rss PID: the highest VmRSS of PID while the file "$work/sampling" exists.
@@ -36,35 +47,75 @@ peak_rss() {
 
 measure() { # name pid endpoint access secret
 	local name=$1 pid=$2 endpoint=$3 access=$4 secret=$5
-	echo "== $name"
 	"$work/s3load" -endpoint "$endpoint" -access-key "$access" -secret-key "$secret" \
-		-clients "$clients" -duration "$duration" -large "$large" -bucket bench-small
+		-clients "$clients" -duration "$duration" -large "$large" -bucket bench-small | sed "s/^/$name | /"
 	touch "$work/sampling"
 	peak_rss "$pid" >"$work/peak" &
 	local sampler=$!
 	"$work/s3load" -endpoint "$endpoint" -access-key "$access" -secret-key "$secret" \
-		-streams "$streams" -large "$stream_size" -bucket bench-streams
+		-streams "$streams" -large "$stream_size" -bucket bench-streams | sed "s/^/$name | /"
 	rm -f "$work/sampling"
 	wait "$sampler"
-	cat "$work/peak"
-	echo "RSS after: $(awk '/VmRSS/ {print int($2/1024)" MiB"}' "/proc/$pid/status")"
+	sed "s/^/$name | /" "$work/peak"
 }
 
+run_podiam() {
+	"$podiam" server --data "$work/podiam-data" --listen 127.0.0.1:4591 >"$work/podiam.log" 2>&1 &
+	local pid=$!
+	echo "$pid" >>"$work/pids"
+	wait_ready http://127.0.0.1:4591
+	measure podiam "$pid" http://127.0.0.1:4591 \
+		"$(awk '/aws_access_key_id/ {print $3}' "$work/podiam-data/credentials")" \
+		"$(awk '/aws_secret_access_key/ {print $3}' "$work/podiam-data/credentials")"
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	rm -rf "$work/podiam-data"
+}
 
-"$work/podiam" server --data "$work/podiam-data" --listen 127.0.0.1:4591 >"$work/podiam.log" 2>&1 &
-podiam_pid=$!
-wait_port 4591
-sleep 0.5
-access=$(awk '/aws_access_key_id/ {print $3}' "$work/podiam-data/credentials")
-secret=$(awk '/aws_secret_access_key/ {print $3}' "$work/podiam-data/credentials")
-measure "podiam" "$podiam_pid" http://127.0.0.1:4591 "$access" "$secret"
-kill "$podiam_pid"
-wait "$podiam_pid" 2>/dev/null || true
-rm -rf "$work/podiam-data"
+run_minio() {
+	MINIO_ROOT_USER=benchadmin MINIO_ROOT_PASSWORD=benchadmin-secret \
+		"$minio" server "$work/minio-data" --address 127.0.0.1:4592 --console-address 127.0.0.1:4593 >"$work/minio.log" 2>&1 &
+	local pid=$!
+	echo "$pid" >>"$work/pids"
+	wait_port 4592
+	sleep 1
+	measure minio "$pid" http://127.0.0.1:4592 benchadmin benchadmin-secret
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	rm -rf "$work/minio-data"
+}
 
-MINIO_ROOT_USER=benchadmin MINIO_ROOT_PASSWORD=benchadmin-secret \
-	"$minio" server "$work/minio-data" --address 127.0.0.1:4592 --console-address 127.0.0.1:4593 >"$work/minio.log" 2>&1 &
-minio_pid=$!
-wait_port 4592
-sleep 1
-measure "MinIO ($("$minio" --version | head -1))" "$minio_pid" http://127.0.0.1:4592 benchadmin benchadmin-secret
+echo "MinIO: $("$minio" --version | head -1)"
+for round in $(seq "$rounds"); do
+	echo "== run $round"
+	if [ $((round % 2)) = 1 ]; then
+		run_podiam; run_minio
+	else
+		run_minio; run_podiam
+	fi
+done | tee "$work/runs"
+
+# One line per server and figure: the median, fastest and slowest run.
+echo "== medians of $rounds runs (fastest-slowest)"
+awk -F' [|] ' '
+/^(podiam|minio) \| / {
+	srv = $1; line = $2; val = ""; fig = ""
+	if (match(line, /^(PUT|GET) [0-9]+ B, [0-9]+ clients/)) { fig = substr(line, 1, 3) " small ops/s"; split(line, f, ", "); for (i in f) if (f[i] ~ / req\/s$/) { val = f[i]; sub(/ req\/s/, "", val) } }
+	else if (match(line, /MB\/s/)) { fig = line; sub(/:.*/, "", fig); val = line; sub(/^.*: /, "", val); sub(/ MB\/s.*/, "", val) }
+	else if (line ~ /^peak RSS/) { fig = "peak RSS MiB"; val = line; sub(/^.*: /, "", val); sub(/ MiB/, "", val) }
+	if (fig == "") next
+	key = srv SUBSEP fig
+	vals[key] = vals[key] " " val
+	if (!(fig in seen)) { seen[fig] = 1; order[n++] = fig }
+}
+function med(s,   a, m, i, j, t) {
+	m = split(substr(s, 2), a, " ")
+	for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+	return sprintf("%s (%s-%s)", (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2, a[1], a[m])
+}
+END {
+	for (k = 0; k < n; k++) {
+		fig = order[k]
+		printf "%-40s podiam %-26s minio %s\n", fig, med(vals["podiam" SUBSEP fig]), med(vals["minio" SUBSEP fig])
+	}
+}' "$work/runs"

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -127,15 +129,28 @@ func run(endpoint, access, secret, bucket string, clients int, duration time.Dur
 	}
 	body := make([]byte, small)
 	rand.Read(body)
-	keys := 1000
+	const keys = 1000
+	var written [keys]atomic.Bool // the GETs read only keys the PUTs wrote
 	if err := loadgen.Run(fmt.Sprintf("PUT %d B", small), clients, duration, func(i int) error {
 		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(fmt.Sprintf("small/%04d", i%keys)), Body: bytes.NewReader(body)})
+		if err == nil {
+			written[i%keys].Store(true)
+		}
 		return err
 	}); err != nil {
 		return err
 	}
+	var have []int
+	for k := range written {
+		if written[k].Load() {
+			have = append(have, k)
+		}
+	}
+	if len(have) == 0 {
+		return errors.New("no object was written")
+	}
 	if err := loadgen.Run(fmt.Sprintf("GET %d B", small), clients, duration, func(i int) error {
-		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(fmt.Sprintf("small/%04d", i%keys))})
+		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(fmt.Sprintf("small/%04d", have[i%len(have)]))})
 		if err != nil {
 			return err
 		}
