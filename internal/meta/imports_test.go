@@ -22,7 +22,8 @@ var boundaries = []struct {
 	{pkg: "internal/authz", allowed: []string{"internal/policy", "internal/arn"}},
 	{pkg: "internal/corpus", allowed: []string{"."}},
 	{pkg: "internal/sigv4"},
-	{pkg: "internal/awsproto"},
+	{pkg: "internal/fault"},
+	{pkg: "internal/awsproto", allowed: []string{"internal/fault"}},
 	{pkg: "internal/creds"},
 	{pkg: "internal/audit"},
 	{pkg: "internal/httpapi", allowed: []string{"internal/awsproto", "internal/sigv4", "internal/audit", "internal/authn", "internal/iam", "internal/metrics"}},
@@ -88,7 +89,7 @@ var heavyImports = []string{
 var domainPackages = []string{
 	"internal/arn", "internal/policy", "internal/authz", "internal/corpus",
 	"internal/sigv4", "internal/oidc", "internal/creds",
-	"internal/iam", "internal/sts", "internal/eks", "internal/s3",
+	"internal/iam", "internal/sts", "internal/eks", "internal/s3", "internal/orgs", "internal/fault",
 }
 
 // wirePackages render AWS's wire formats or authenticate requests: the
