@@ -130,7 +130,7 @@ func queryCodec(err error) *awsproto.Error {
 		}
 		return awsproto.ServiceFailure(err)
 	}
-	return awsproto.AsError(err)
+	return awsproto.QueryError(err)
 }
 
 func (p *queryProtocol) run(ctx context.Context, svc *QueryService, c iam.Caller, req *awsproto.QueryRequest) (any, error) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/store"
 )
@@ -115,9 +116,8 @@ func (s *Service) authorize(ctx context.Context, c iam.Caller, mgmt, action stri
 		return &Error{CodeAccessDenied, "You don't have permissions to access this resource: only the management account " + mgmt + " may call " + action + "."}
 	}
 	if err := s.iam.Authorize(ctx, c, action, "*", keys); err != nil {
-		var ie *iam.Error
-		if errors.As(err, &ie) {
-			return &Error{CodeAccessDenied, ie.Message}
+		if fe, ok := fault.As(err); ok && fe.Kind == fault.AccessDenied {
+			return &Error{CodeAccessDenied, fe.Message}
 		}
 		return err
 	}
@@ -207,7 +207,7 @@ func (s *Service) CreateAccount(ctx context.Context, c iam.Caller, email, name, 
 		roleName = DefaultRoleName
 	}
 	if err := iam.ValidateName(roleName, "roleName", iam.MaxRoleNameLen); err != nil {
-		return Status{}, &Error{CodeInvalidInput, err.(*iam.Error).Message}
+		return Status{}, &Error{CodeInvalidInput, err.(*fault.Error).Message}
 	}
 	// Everything the new account needs must exist before it is made, so
 	// that a failure leaves no half-built account behind.
@@ -231,10 +231,10 @@ func (s *Service) CreateAccount(ctx context.Context, c iam.Caller, email, name, 
 	root := iam.Caller{Account: id, ARN: "arn:aws:iam::" + id + ":root", Root: true}
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + mgmt.ID + `:root"},"Action":"sts:AssumeRole"}]}`
 	if _, err := s.iam.CreateRole(ctx, root, iam.CreateRoleInput{RoleName: roleName, AssumeRolePolicyDocument: trust}); err != nil {
-		return Status{}, fmt.Errorf("create %s: %w", roleName, err)
+		return Status{}, fault.Internal("create "+roleName, err)
 	}
 	if err := s.iam.AttachRolePolicy(ctx, root, roleName, AdministratorAccess); err != nil {
-		return Status{}, fmt.Errorf("attach AdministratorAccess to %s: %w", roleName, err)
+		return Status{}, fault.Internal("attach AdministratorAccess to "+roleName, err)
 	}
 	st.ID, st.State, st.AccountID = statusID(id), "SUCCEEDED", id
 	return st, nil
