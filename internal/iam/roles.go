@@ -25,17 +25,11 @@ func parseDocument(doc string, k policy.Kind, opt policy.Options) (*policy.Docum
 	return d, nil
 }
 
-// policyError is the IAM error for the engine's *policy.Error.
+// policyError is the IAM error for the engine's: its own (a malformed
+// policy, or a document over IAM's quota), else a malformed policy.
 func policyError(err error) error {
-	var pe *policy.Error
-	if errors.As(err, &pe) {
-		switch pe.Code {
-		case policy.CodeLimitExceeded:
-			return errorf(fault.LimitExceeded, "%s", pe.Message)
-		case policy.CodeValidation:
-			return errorf(fault.Validation, "%s", pe.Message)
-		}
-		return malformed(pe.Message)
+	if fe, ok := fault.As(err); ok {
+		return fe
 	}
 	return malformed("Syntax errors in policy.")
 }
@@ -47,12 +41,7 @@ func (s *Service) bindTrust(ctx context.Context, doc string) (map[string]string,
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.BindPrincipals(ctx, d)
-	var pe *policy.Error
-	if errors.As(err, &pe) {
-		return nil, policyError(err)
-	}
-	return ids, err
+	return s.BindPrincipals(ctx, d)
 }
 
 // shownRole is r as IAM shows it: its trust policy through

@@ -18,7 +18,7 @@ var boundaries = []struct {
 	allowed []string
 }{
 	{pkg: "internal/arn"},
-	{pkg: "internal/policy", allowed: []string{"internal/arn"}},
+	{pkg: "internal/policy", allowed: []string{"internal/arn", "internal/fault"}},
 	{pkg: "internal/authz", allowed: []string{"internal/policy", "internal/arn"}},
 	{pkg: "internal/corpus", allowed: []string{"."}},
 	{pkg: "internal/sigv4"},
@@ -39,7 +39,7 @@ var boundaries = []struct {
 	{pkg: "internal/oidc/oidctest", allowed: []string{"internal/oidc"}},
 	{pkg: "internal/sts", allowed: []string{"internal/store", "internal/creds", "internal/iam", "internal/oidc", "internal/policy", "internal/authz", "internal/arn", "internal/fault"}},
 	{pkg: "internal/blob"},
-	{pkg: "internal/s3", allowed: []string{"internal/store", "internal/iam", "internal/policy", "internal/authz"}},
+	{pkg: "internal/s3", allowed: []string{"internal/store", "internal/iam", "internal/policy", "internal/authz", "internal/fault"}},
 	{pkg: "internal/server", allowed: []string{"internal"}}, // the composition root
 	{pkg: "internal/store"},
 	{pkg: "internal/store/memory", allowed: []string{"internal/store"}},
@@ -51,7 +51,7 @@ var boundaries = []struct {
 	{pkg: "internal/kubetest"},
 	{pkg: "internal/cli", allowed: []string{"internal/cli", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/cli/command", allowed: []string{"github.com/spf13/cobra", "github.com/spf13/pflag"}},
-	{pkg: "internal/cli/policycmd", allowed: []string{"internal/cli/command", "internal/arn", "internal/authz", "internal/policy", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
+	{pkg: "internal/cli/policycmd", allowed: []string{"internal/cli/command", "internal/arn", "internal/authz", "internal/policy", "internal/fault", "internal/awsproto", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/cli/servercmd", allowed: []string{"internal/cli/command", "internal/server", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/cli/webhookcmd", allowed: []string{"internal/cli/command", "internal/tlsreload", "internal/admission", "internal/kube", "internal/webhook", "k8s.io/api", "k8s.io/apimachinery", "sigs.k8s.io/yaml", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/cli/versioncmd", allowed: []string{"internal/cli/command", "github.com/spf13/cobra", "github.com/spf13/pflag"}},

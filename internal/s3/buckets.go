@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/policy"
 	"github.com/podiam/podiam/internal/store"
 )
@@ -116,11 +117,9 @@ func (s *Service) PutBucketPolicy(ctx context.Context, r *Request, name, doc str
 		return malformedPolicy(err)
 	}
 	ids, err := s.ids.BindPrincipals(ctx, d)
-	var pe *policy.Error
-	switch {
-	case errors.As(err, &pe):
+	if fe, ok := fault.As(err); ok && fe.Kind == fault.Malformed {
 		return malformedPolicy(err)
-	case err != nil:
+	} else if err != nil {
 		return err
 	}
 	_, err = s.store.UpdateBucket(ctx, name, func(b *store.Bucket) error {
@@ -133,9 +132,8 @@ func (s *Service) PutBucketPolicy(ctx context.Context, r *Request, name, doc str
 // malformedPolicy is S3's error for a bucket policy the engine refused.
 func malformedPolicy(err error) *Error {
 	msg := "Policies must be valid JSON and the first byte must be '{'"
-	var pe *policy.Error
-	if errors.As(err, &pe) {
-		msg = pe.Message
+	if fe, ok := fault.As(err); ok {
+		msg = fe.Message
 	}
 	return &Error{Code: CodeMalformedPolicy, Message: msg}
 }

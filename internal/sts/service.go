@@ -139,14 +139,8 @@ func (s *Service) checkSessionPolicies(doc string, arns []string) error {
 			return constraint("[policy of "+fmt.Sprint(len(doc))+" characters]", "policy", "Member must have length less than or equal to 2048")
 		}
 		if _, err := policy.ParseDocument([]byte(doc), policy.Session, policy.Options{}); err != nil {
-			if pe, ok := err.(*policy.Error); ok {
-				switch pe.Code {
-				case policy.CodeValidation:
-					return errorf(fault.Validation, "%s", pe.Message)
-				case policy.CodeLimitExceeded:
-					return errorf(fault.LimitExceeded, "%s", pe.Message)
-				}
-				return &fault.Error{Kind: fault.Malformed, Subject: fault.Policy, Message: pe.Message}
+			if _, ok := fault.As(err); ok {
+				return err
 			}
 			return &fault.Error{Kind: fault.Malformed, Subject: fault.Policy, Message: "Syntax errors in policy."}
 		}
