@@ -51,7 +51,7 @@ func (p *jsonProtocol) serves(service, action string) bool {
 }
 
 func (p *jsonProtocol) WriteError(w http.ResponseWriter, _ *http.Request, id string, err error) (string, int) {
-	ae := queryCodec(err)
+	ae := wireError(err, awsproto.JSONError)
 	awsproto.WriteJSONError(w, id, ae)
 	return ae.Code, ae.Status
 }

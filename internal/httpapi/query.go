@@ -105,13 +105,14 @@ func (p *queryProtocol) WriteError(w http.ResponseWriter, _ *http.Request, id st
 	if errors.As(err, &qe) {
 		ns = qe.ns
 	}
-	ae := queryCodec(err)
+	ae := wireError(err, awsproto.QueryError)
 	awsproto.WriteError(w, ns, id, ae)
 	return ae.Code, ae.Status
 }
 
-// queryCodec maps an error to the Query (and JSON) services' error.
-func queryCodec(err error) *awsproto.Error {
+// wireError maps an error to the protocol's: encode is the protocol's
+// codec (awsproto.QueryError, JSONError, RESTJSONError).
+func wireError(err error, encode func(error) *awsproto.Error) *awsproto.Error {
 	var te *TimeoutError
 	if errors.As(err, &te) {
 		e := awsproto.RequestTimeout()
@@ -130,7 +131,7 @@ func queryCodec(err error) *awsproto.Error {
 		}
 		return awsproto.ServiceFailure(err)
 	}
-	return awsproto.QueryError(err)
+	return encode(err)
 }
 
 func (p *queryProtocol) run(ctx context.Context, svc *QueryService, c iam.Caller, req *awsproto.QueryRequest) (any, error) {

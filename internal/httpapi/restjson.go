@@ -107,7 +107,7 @@ func (p *restJSONProtocol) maxBody() int64 {
 }
 
 func (p *restJSONProtocol) WriteError(w http.ResponseWriter, _ *http.Request, id string, err error) (string, int) {
-	ae := queryCodec(err)
+	ae := wireError(err, awsproto.RESTJSONError)
 	awsproto.WriteRESTJSONError(w, id, ae)
 	return ae.Code, ae.Status
 }
