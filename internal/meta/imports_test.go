@@ -31,7 +31,7 @@ var boundaries = []struct {
 	{pkg: "internal/iamapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/iam", "internal/store"}},
 	{pkg: "internal/stsapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/iam", "internal/sts"}},
 	{pkg: "internal/orgsapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/iam", "internal/orgs"}},
-	{pkg: "internal/s3api", allowed: []string{"internal/httpapi", "internal/authn", "internal/audit", "internal/awsproto", "internal/sigv4", "internal/s3", "internal/store", "internal/iam", "internal/metrics"}},
+	{pkg: "internal/s3api", allowed: []string{"internal/httpapi", "internal/authn", "internal/audit", "internal/awsproto", "internal/sigv4", "internal/s3", "internal/store", "internal/iam", "internal/metrics", "internal/fault"}},
 	{pkg: "internal/orgs", allowed: []string{"internal/store", "internal/iam", "internal/creds", "internal/fault"}},
 	{pkg: "internal/iam", allowed: []string{"internal/store", "internal/creds", "internal/policy", "internal/authz", "internal/arn", "internal/fault"}},
 	{pkg: "internal/iam/managed", allowed: []string{"internal/store", "internal/creds", "internal/policy"}},
