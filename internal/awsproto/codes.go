@@ -1,7 +1,6 @@
 package awsproto
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 
@@ -168,19 +167,20 @@ func RESTJSONError(err error) *Error { return restJSONCodes.encode(err) }
 // error document adds its own fields (S3Error).
 func RESTXMLError(err error) *Error { return restXMLCodes.encode(err) }
 
-// encode returns the *Error in err's chain if there is one (the protocol's
-// own, already coded); else the table's code and status for the first
-// *fault.Error, with its message; else, or for a kind the table lacks, the
-// protocol's failure. The error is the result's cause, for the log.
+// encode looks for the first *Error or *fault.Error in err's chain, the
+// outermost deciding: an *Error is the protocol's own, already coded; a
+// *fault.Error gets the table's code and status, with its message; an
+// error with neither, or of a kind the table lacks, is the protocol's
+// failure. The error is the result's cause, for the log.
 func (t table) encode(err error) *Error {
 	if err == nil {
 		return nil
 	}
-	if e, ok := errors.AsType[*Error](err); ok {
+	e, f := first(err)
+	if e != nil {
 		return e
 	}
-	f, ok := fault.As(err)
-	if !ok {
+	if f == nil {
 		f = &fault.Error{Kind: fault.Failure}
 	}
 	c, ok := t.lookup(f.Kind, f.Subject)
@@ -191,9 +191,36 @@ func (t table) encode(err error) *Error {
 	if c.Message != "" {
 		msg = c.Message
 	}
-	e := NewError(c.Code, c.Status, msg)
-	e.Cause = err
-	return e
+	out := NewError(c.Code, c.Status, msg)
+	out.Cause = err
+	return out
+}
+
+// first returns the first *Error or *fault.Error in err's tree, searched
+// as errors.As searches it.
+func first(err error) (*Error, *fault.Error) {
+	for err != nil {
+		switch e := err.(type) {
+		case *Error:
+			return e, nil
+		case *fault.Error:
+			return nil, e
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, inner := range u.Unwrap() {
+				if e, f := first(inner); e != nil || f != nil {
+					return e, f
+				}
+			}
+			return nil, nil
+		default:
+			return nil, nil
+		}
+	}
+	return nil, nil
 }
 
 func (t table) lookup(k fault.Kind, s fault.Subject) (code, bool) {

@@ -125,6 +125,16 @@ func TestCodecPassesWireErrors(t *testing.T) {
 			if got := codec(nil); got != nil {
 				t.Errorf("nil: %v", got)
 			}
+			// The outermost decides: a slow body that made the parser
+			// fail is a timeout, not the parser's error.
+			slow := &fault.Error{Kind: fault.Timeout, Message: awsproto.RequestTimeoutMessage, Cause: fmt.Errorf("read: %w", awsproto.MalformedQueryString("cut"))}
+			if got := codec(slow); got.Code != "RequestTimeout" {
+				t.Errorf("timeout over a wire error: %v", got)
+			}
+			joined := errors.Join(errors.New("first"), &fault.Error{Kind: fault.Mismatch, Subject: fault.Signature, Message: "no"})
+			if got := codec(joined); got.Code != "SignatureDoesNotMatch" {
+				t.Errorf("joined: %v", got)
+			}
 		})
 	}
 }

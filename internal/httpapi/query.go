@@ -110,30 +110,6 @@ func (p *queryProtocol) WriteError(w http.ResponseWriter, _ *http.Request, id st
 	return ae.Code, ae.Status
 }
 
-// wireError maps an error to the protocol's: encode is the protocol's
-// codec (awsproto.QueryError, JSONError, RESTJSONError).
-func wireError(err error, encode func(error) *awsproto.Error) *awsproto.Error {
-	var te *TimeoutError
-	if errors.As(err, &te) {
-		e := awsproto.RequestTimeout()
-		e.Cause = err
-		return e
-	}
-	var ae *authn.Error
-	if errors.As(err, &ae) {
-		switch ae.Kind {
-		case authn.UnknownKey:
-			return awsproto.InvalidClientTokenID()
-		case authn.ExpiredToken:
-			return awsproto.ExpiredToken()
-		case authn.BadSignature:
-			return sigv4Error(ae.Err)
-		}
-		return awsproto.ServiceFailure(err)
-	}
-	return encode(err)
-}
-
 func (p *queryProtocol) run(ctx context.Context, svc *QueryService, c iam.Caller, req *awsproto.QueryRequest) (any, error) {
 	if req.Version != svc.Version {
 		return nil, awsproto.InvalidAction(req.Action, req.Version)
@@ -159,7 +135,7 @@ func (p *queryProtocol) authenticate(r *http.Request, in *authn.Request) (*Query
 	if in.Unsigned() {
 		if qerr != nil {
 			if ae, ok := qerr.(*awsproto.Error); ok && ae.Code == awsproto.MissingAction().Code {
-				return nil, anon, req, awsproto.MissingAuthenticationToken()
+				return nil, anon, req, unsigned()
 			}
 			// A body that cannot be read is answered as such, before
 			// authentication, as AWS does (a 1 MB web identity token
@@ -169,7 +145,7 @@ func (p *queryProtocol) authenticate(r *http.Request, in *authn.Request) (*Query
 		if svc, ok := p.unsigned[req.Action]; ok {
 			return svc, anon, req, nil
 		}
-		return nil, anon, req, awsproto.MissingAuthenticationToken()
+		return nil, anon, req, unsigned()
 	}
 	if in.AuthErr != nil {
 		return nil, anon, req, sigv4Error(in.AuthErr)
@@ -180,11 +156,11 @@ func (p *queryProtocol) authenticate(r *http.Request, in *authn.Request) (*Query
 		// The action decides which service is addressed, as the
 		// endpoint does on AWS; a signature scoped to another is refused.
 		if owner, known := p.byAction[req.Action]; known && owner != svc {
-			return owner, anon, req, awsproto.SignatureDoesNotMatch("Credential should be scoped to correct service: '" + owner.Name + "'. ")
+			return owner, anon, req, wrongScope("Credential should be scoped to correct service: '" + owner.Name + "'. ")
 		}
 	}
 	if !ok {
-		return nil, anon, req, awsproto.SignatureDoesNotMatch("Credential should be scoped to a valid service: '" + a.Service + "' is not served here.")
+		return nil, anon, req, wrongScope("Credential should be scoped to a valid service: '" + a.Service + "' is not served here.")
 	}
 	if qerr != nil {
 		return svc, anon, req, qerr
@@ -194,21 +170,4 @@ func (p *queryProtocol) authenticate(r *http.Request, in *authn.Request) (*Query
 		return svc, anon, req, err
 	}
 	return svc, *v.Caller, req, nil
-}
-
-// sigv4Error maps a signature failure to the Query services' error.
-func sigv4Error(err error) *awsproto.Error {
-	var e *sigv4.Error
-	if !errors.As(err, &e) {
-		return awsproto.ServiceFailure(err)
-	}
-	switch e.Kind {
-	case sigv4.MissingAuthentication:
-		return awsproto.MissingAuthenticationToken()
-	case sigv4.Mismatch:
-		return awsproto.SignatureDoesNotMatch(e.Message)
-	case sigv4.Expired:
-		return awsproto.RequestExpired(e.Message)
-	}
-	return awsproto.IncompleteSignature(e.Message)
 }

@@ -26,7 +26,7 @@ var boundaries = []struct {
 	{pkg: "internal/awsproto", allowed: []string{"internal/fault"}},
 	{pkg: "internal/creds"},
 	{pkg: "internal/audit"},
-	{pkg: "internal/httpapi", allowed: []string{"internal/awsproto", "internal/sigv4", "internal/audit", "internal/authn", "internal/iam", "internal/metrics"}},
+	{pkg: "internal/httpapi", allowed: []string{"internal/awsproto", "internal/sigv4", "internal/audit", "internal/authn", "internal/iam", "internal/metrics", "internal/fault"}},
 	{pkg: "internal/authn", allowed: []string{"internal/sigv4", "internal/creds", "internal/iam", "internal/store"}},
 	{pkg: "internal/iamapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/iam", "internal/store"}},
 	{pkg: "internal/stsapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/iam", "internal/sts"}},
