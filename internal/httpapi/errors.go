@@ -65,3 +65,10 @@ func unsigned() error {
 func wrongScope(message string) error {
 	return &fault.Error{Kind: fault.Mismatch, Subject: fault.Signature, Message: message}
 }
+
+// failedAnswer is the answer a codec wrote when a result could not be
+// encoded: its ServiceFailure.
+func failedAnswer(err error) *Answered {
+	e := awsproto.ServiceFailure(err)
+	return &Answered{Code: e.Code, Status: e.Status, Err: err}
+}

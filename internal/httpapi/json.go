@@ -102,7 +102,7 @@ func (p *jsonProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	rec.Status = http.StatusOK
 	if werr := awsproto.WriteJSON(w, rec.RequestID, result); werr != nil {
-		return &Answered{Code: "ServiceFailure", Status: http.StatusInternalServerError, Err: werr}
+		return failedAnswer(werr)
 	}
 	return nil
 }

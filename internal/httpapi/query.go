@@ -88,7 +88,7 @@ func (p *queryProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *htt
 		if result, err = p.run(ctx, svc, c, req); err == nil {
 			rec.Status = http.StatusOK
 			if werr := awsproto.WriteResponse(w, req.Action, ns, rec.RequestID, result); werr != nil {
-				return &Answered{Code: "ServiceFailure", Status: http.StatusInternalServerError, Err: werr}
+				return failedAnswer(werr)
 			}
 			return nil
 		}

@@ -9,10 +9,6 @@ import (
 // Malformed (of a Policy), AccessDenied and Failure. Their messages are
 // AWS's; the Query codec (package awsproto) gives them IAM's codes.
 
-func errorf(k fault.Kind, format string, args ...any) *fault.Error {
-	return fault.Errorf(k, format, args...)
-}
-
 // malformed is IAM's error for a policy document it refuses.
 func malformed(message string) *fault.Error {
 	return &fault.Error{Kind: fault.Malformed, Subject: fault.Policy, Message: message}
@@ -22,5 +18,5 @@ func malformed(message string) *fault.Error {
 // validation error detected: Value 'x' at 'roleName' failed to satisfy
 // constraint: ...").
 func constraint(value, field, rule string) *fault.Error {
-	return errorf(fault.Validation, "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, rule)
+	return fault.Errorf(fault.Validation, "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, rule)
 }

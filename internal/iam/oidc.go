@@ -24,7 +24,7 @@ func OIDCProviderARN(account, url string) string {
 }
 
 func noSuchProvider(arn string) error {
-	return errorf(fault.NotFound, "OpenIDConnect Provider not found for arn %s", arn)
+	return fault.Errorf(fault.NotFound, "OpenIDConnect Provider not found for arn %s", arn)
 }
 
 // CreateOpenIDConnectProvider registers an OIDC identity provider.
@@ -60,7 +60,7 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, caller Caller
 	}
 	switch err := s.store.CreateOIDCProvider(ctx, p); {
 	case errors.Is(err, store.ErrAlreadyExists):
-		return store.OIDCProvider{}, errorf(fault.AlreadyExists, "Provider with url https://%s already exists.", url)
+		return store.OIDCProvider{}, fault.Errorf(fault.AlreadyExists, "Provider with url https://%s already exists.", url)
 	case err != nil:
 		return store.OIDCProvider{}, unexpected("create OIDC provider", err)
 	}

@@ -56,7 +56,7 @@ func (s *Service) shownRole(ctx context.Context, r store.Role) (store.Role, erro
 }
 
 func noSuchRole(name string) error {
-	return errorf(fault.NotFound, "The role with name %s cannot be found.", name)
+	return fault.Errorf(fault.NotFound, "The role with name %s cannot be found.", name)
 }
 
 // CreateRoleInput is CreateRole's input.
@@ -115,7 +115,7 @@ func (s *Service) CreateRole(ctx context.Context, caller Caller, in CreateRoleIn
 	}
 	switch err := s.store.CreateRole(ctx, r); {
 	case errors.Is(err, store.ErrAlreadyExists):
-		return store.Role{}, errorf(fault.AlreadyExists, "Role with name %s already exists.", in.RoleName)
+		return store.Role{}, fault.Errorf(fault.AlreadyExists, "Role with name %s already exists.", in.RoleName)
 	case err != nil:
 		return store.Role{}, unexpected("create role", err)
 	}
@@ -144,7 +144,7 @@ func (s *Service) checkBoundary(ctx context.Context, account, arn string) error 
 	}
 	switch _, err := s.store.GetManagedPolicy(ctx, account, arn); {
 	case isNotFound(err):
-		return errorf(fault.NotFound, "Scope ARN: %s does not exist or is not attachable.", arn)
+		return fault.Errorf(fault.NotFound, "Scope ARN: %s does not exist or is not attachable.", arn)
 	case err != nil:
 		return unexpected("get permissions boundary", err)
 	}
@@ -232,16 +232,16 @@ func (s *Service) DeleteRole(ctx context.Context, caller Caller, name string) er
 	}
 	p := store.Principal{AccountID: caller.Account, Kind: store.PrincipalRole, Name: name}
 	if att, err := s.store.ListAttachedPolicies(ctx, p); err == nil && len(att) > 0 {
-		return errorf(fault.DeleteConflict, "Cannot delete entity, must detach all policies first.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must detach all policies first.")
 	}
 	if inl, err := s.store.ListInlinePolicies(ctx, p); err == nil && len(inl) > 0 {
-		return errorf(fault.DeleteConflict, "Cannot delete entity, must delete policies first.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must delete policies first.")
 	}
 	switch err := s.store.DeleteRole(ctx, caller.Account, name); {
 	case isNotFound(err):
 		return noSuchRole(name)
 	case errors.Is(err, store.ErrDeleteConflict):
-		return errorf(fault.DeleteConflict, "Cannot delete entity, must detach all policies first.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must detach all policies first.")
 	case err != nil:
 		return unexpected("delete role", err)
 	}

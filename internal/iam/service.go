@@ -124,7 +124,7 @@ func paginate[T any](items []T, key func(T) string, req PageRequest) (Page[T], e
 	if req.Marker != "" {
 		b, err := base64.RawURLEncoding.DecodeString(req.Marker)
 		if err != nil || len(b) == 0 {
-			return Page[T]{}, errorf(fault.InvalidInput, "Invalid Marker %q.", req.Marker)
+			return Page[T]{}, fault.Errorf(fault.InvalidInput, "Invalid Marker %q.", req.Marker)
 		}
 		from := string(b)
 		for start < len(items) && key(items[start]) < from {

@@ -171,7 +171,7 @@ func mergeTags(old []store.Tag, tags []Tag) ([]store.Tag, error) {
 		}
 	}
 	if len(out) > MaxTags {
-		return nil, errorf(fault.LimitExceeded, "Cannot exceed quota for TagsPerEntity: %d", MaxTags)
+		return nil, fault.Errorf(fault.LimitExceeded, "Cannot exceed quota for TagsPerEntity: %d", MaxTags)
 	}
 	return out, nil
 }

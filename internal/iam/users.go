@@ -47,7 +47,7 @@ func (s *Service) CreateUser(ctx context.Context, caller Caller, in CreateUserIn
 	}
 	switch err := s.store.CreateUser(ctx, u); {
 	case errors.Is(err, store.ErrAlreadyExists):
-		return store.User{}, errorf(fault.AlreadyExists, "User with name %s already exists.", in.UserName)
+		return store.User{}, fault.Errorf(fault.AlreadyExists, "User with name %s already exists.", in.UserName)
 	case err != nil:
 		return store.User{}, unexpected("create user", err)
 	}
@@ -115,19 +115,19 @@ func (s *Service) DeleteUser(ctx context.Context, caller Caller, name string) er
 	}
 	p := store.Principal{AccountID: caller.Account, Kind: store.PrincipalUser, Name: name}
 	if keys, err := s.store.ListAccessKeys(ctx, caller.Account, name); err == nil && len(keys) > 0 {
-		return errorf(fault.DeleteConflict, "Cannot delete entity, must delete access keys first.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must delete access keys first.")
 	}
 	if att, err := s.store.ListAttachedPolicies(ctx, p); err == nil && len(att) > 0 {
-		return errorf(fault.DeleteConflict, "Cannot delete entity, must detach all policies first.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must detach all policies first.")
 	}
 	if inl, err := s.store.ListInlinePolicies(ctx, p); err == nil && len(inl) > 0 {
-		return errorf(fault.DeleteConflict, "Cannot delete entity, must delete policies first.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must delete policies first.")
 	}
 	switch err := s.store.DeleteUser(ctx, caller.Account, name); {
 	case isNotFound(err):
 		return userKind.notFound(name)
 	case errors.Is(err, store.ErrDeleteConflict):
-		return errorf(fault.DeleteConflict, "Cannot delete entity, must delete policies first.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must delete policies first.")
 	case err != nil:
 		return unexpected("delete user", err)
 	}
@@ -171,7 +171,7 @@ func (s *Service) applyUser(ctx context.Context, account, name string, update fu
 	case isNotFound(err):
 		return store.User{}, userKind.notFound(name)
 	case errors.Is(err, store.ErrAlreadyExists):
-		return store.User{}, errorf(fault.AlreadyExists, "The new user name is already in use.")
+		return store.User{}, fault.Errorf(fault.AlreadyExists, "The new user name is already in use.")
 	case err != nil:
 		return store.User{}, unexpected("update user", err)
 	}
@@ -228,7 +228,7 @@ func (s *Service) UpdateUser(ctx context.Context, caller Caller, in UpdateUserIn
 	})
 	var ie *fault.Error
 	if errors.As(err, &ie) && ie.Kind == fault.AlreadyExists {
-		return errorf(fault.AlreadyExists, "User with name %s already exists.", name)
+		return fault.Errorf(fault.AlreadyExists, "User with name %s already exists.", name)
 	}
 	return err
 }

@@ -12,7 +12,7 @@ import (
 // ListBuckets lists the buckets of the caller's account.
 func (s *Service) ListBuckets(ctx context.Context, r *Request) ([]store.Bucket, error) {
 	if r.Caller == nil {
-		return nil, errorf(fault.AccessDenied, "Access Denied")
+		return nil, fault.Errorf(fault.AccessDenied, "Access Denied")
 	}
 	if err := s.authorize(ctx, r, "s3:ListAllMyBuckets", "*", store.Bucket{AccountID: r.Caller.Account}, nil); err != nil {
 		return nil, err
@@ -26,7 +26,7 @@ func (s *Service) ListBuckets(ctx context.Context, r *Request) ([]store.Bucket, 
 // BucketAlreadyExists.
 func (s *Service) CreateBucket(ctx context.Context, r *Request, name, region string) error {
 	if r.Caller == nil {
-		return errorf(fault.AccessDenied, "Access Denied")
+		return fault.Errorf(fault.AccessDenied, "Access Denied")
 	}
 	if err := ValidateBucketName(name); err != nil {
 		return err

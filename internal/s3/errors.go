@@ -14,10 +14,6 @@ import (
 // particular InvalidArgument). Resource names the bucket or key an error
 // is about, where S3 shows it.
 
-func errorf(k fault.Kind, format string, args ...any) *fault.Error {
-	return fault.Errorf(k, format, args...)
-}
-
 // about is a failure of kind k concerning s; resource, when not "", is
 // the bucket or key it names.
 func about(k fault.Kind, s fault.Subject, resource, message string) *fault.Error {

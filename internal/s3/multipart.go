@@ -85,7 +85,7 @@ func (s *Service) UploadPart(ctx context.Context, r *Request, in PartInput) (sto
 		return store.Part{}, err
 	}
 	if in.Number < 1 || in.Number > MaxParts {
-		return store.Part{}, errorf(fault.InvalidInput, "Part number must be an integer between 1 and 10000, inclusive")
+		return store.Part{}, fault.Errorf(fault.InvalidInput, "Part number must be an integer between 1 and 10000, inclusive")
 	}
 	if _, err := s.upload(ctx, in.Bucket, in.Key, in.UploadID); err != nil {
 		return store.Part{}, err
@@ -159,7 +159,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, r *Request, bucke
 			return store.Object{}, invalid(fault.Part, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
 		}
 		if i < len(list)-1 && p.Size < MinPartSize {
-			return store.Object{}, errorf(fault.TooSmall, "Your proposed upload is smaller than the minimum allowed object size.")
+			return store.Object{}, fault.Errorf(fault.TooSmall, "Your proposed upload is smaller than the minimum allowed object size.")
 		}
 		chosen = append(chosen, p)
 	}
@@ -288,7 +288,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, r *Request, in PartInput, 
 		first, last = 0, src.Size-1
 	}
 	if first > last || last >= src.Size {
-		return store.Part{}, errorf(fault.InvalidInput, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+		return store.Part{}, fault.Errorf(fault.InvalidInput, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
 	}
 	in.Body, in.Size, in.ContentMD5, in.Checksums = io.NewSectionReader(f, first, last-first+1), last-first+1, "", nil
 	return s.UploadPart(ctx, r, in)

@@ -50,14 +50,14 @@ func ValidateBucketName(name string) error {
 func ValidateKey(key string) error {
 	switch {
 	case key == "":
-		return errorf(fault.InvalidInput, "An object key must not be empty.")
+		return fault.Errorf(fault.InvalidInput, "An object key must not be empty.")
 	case len(key) > MaxKeyLen:
 		return about(fault.TooLarge, fault.Key, key[:64]+"...", "Your key is too long")
 	case !utf8.ValidString(key):
-		return errorf(fault.InvalidInput, "An object key must be UTF-8.")
+		return fault.Errorf(fault.InvalidInput, "An object key must be UTF-8.")
 	case strings.IndexByte(key, 0) >= 0:
 		// XML 1.0, in which keys are listed, cannot hold U+0000.
-		return errorf(fault.InvalidInput, "An object key must not contain the NUL character.")
+		return fault.Errorf(fault.InvalidInput, "An object key must not contain the NUL character.")
 	}
 	return nil
 }

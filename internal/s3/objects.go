@@ -70,7 +70,7 @@ func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store
 		return store.Object{}, err
 	}
 	if in.Size > MaxObjectSize {
-		return store.Object{}, errorf(fault.TooLarge, "Your proposed upload exceeds the maximum allowed size")
+		return store.Object{}, fault.Errorf(fault.TooLarge, "Your proposed upload exceeds the maximum allowed size")
 	}
 	w, sum, size, err := s.receive(in.Body, in.Size, in.ContentMD5)
 	if err != nil {
@@ -105,7 +105,7 @@ func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store
 func (s *Service) receive(body io.Reader, size int64, contentMD5 string) (BlobWriter, [md5.Size]byte, int64, error) {
 	var zero [md5.Size]byte
 	if size > MaxObjectSize {
-		return nil, zero, 0, errorf(fault.TooLarge, "Your proposed upload exceeds the maximum allowed size")
+		return nil, zero, 0, fault.Errorf(fault.TooLarge, "Your proposed upload exceeds the maximum allowed size")
 	}
 	var wantMD5 []byte
 	if contentMD5 != "" {
@@ -127,9 +127,9 @@ func (s *Service) receive(body io.Reader, size int64, contentMD5 string) (BlobWr
 	}
 	switch {
 	case w.Size() > MaxObjectSize:
-		return fail(errorf(fault.TooLarge, "Your proposed upload exceeds the maximum allowed size"))
+		return fail(fault.Errorf(fault.TooLarge, "Your proposed upload exceeds the maximum allowed size"))
 	case size >= 0 && w.Size() != size:
-		return fail(errorf(fault.Incomplete, "You did not provide the number of bytes specified by the Content-Length HTTP header."))
+		return fail(fault.Errorf(fault.Incomplete, "You did not provide the number of bytes specified by the Content-Length HTTP header."))
 	}
 	sum := w.MD5()
 	if wantMD5 != nil && string(wantMD5) != string(sum[:]) {

@@ -13,10 +13,6 @@ import (
 // messages are AWS's; the Query codec (package awsproto) gives them STS's
 // codes.
 
-func errorf(k fault.Kind, format string, args ...any) *fault.Error {
-	return fault.Errorf(k, format, args...)
-}
-
 // invalidToken is the failure of a web identity token that does not
 // verify or whose claims are not valid.
 func invalidToken(format string, args ...any) *fault.Error {
@@ -41,5 +37,5 @@ func tokenKind(k oidc.Kind) (fault.Kind, fault.Subject) {
 
 // constraint is AWS's request-validation message.
 func constraint(value, field, rule string) *fault.Error {
-	return errorf(fault.Validation, "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, rule)
+	return fault.Errorf(fault.Validation, "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, rule)
 }

@@ -188,10 +188,10 @@ func (s *Service) newRoleSession(role store.Role, r sessionRequest) (Result, err
 		duration = DefaultDuration
 	}
 	if r.chained && duration > MaxChainedDuration {
-		return Result{}, errorf(fault.Validation, "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+		return Result{}, fault.Errorf(fault.Validation, "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	}
 	if duration > role.MaxSessionDuration {
-		return Result{}, errorf(fault.Validation, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+		return Result{}, fault.Errorf(fault.Validation, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 	packed := -1
 	if r.packedGiven {

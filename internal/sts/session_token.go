@@ -25,7 +25,7 @@ func (s *Service) GetSessionToken(ctx context.Context, caller iam.Caller, durati
 		return SessionTokenResult{}, err
 	}
 	if caller.Session != nil {
-		return SessionTokenResult{}, errorf(fault.AccessDenied, "Cannot call GetSessionToken with session credentials")
+		return SessionTokenResult{}, fault.Errorf(fault.AccessDenied, "Cannot call GetSessionToken with session credentials")
 	}
 	d := durationSeconds
 	if d == 0 {

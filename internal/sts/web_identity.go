@@ -55,7 +55,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 		return Result{}, err
 	}
 	if in.ProviderID != "" {
-		return Result{}, errorf(fault.InvalidParameter, "ProviderId is only for OAuth 2.0 access tokens, which this server does not accept; leave it out for OpenID Connect tokens")
+		return Result{}, fault.Errorf(fault.InvalidParameter, "ProviderId is only for OAuth 2.0 access tokens, which this server does not accept; leave it out for OpenID Connect tokens")
 	}
 	if err := s.checkSessionPolicies(in.Policy, in.PolicyARNs); err != nil {
 		return Result{}, err
@@ -66,7 +66,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 	}
 	ref, ok := parseRoleARN(in.RoleARN)
 	if !ok {
-		return Result{}, errorf(fault.Validation, "%s is not a valid role ARN", in.RoleARN)
+		return Result{}, fault.Errorf(fault.Validation, "%s is not a valid role ARN", in.RoleARN)
 	}
 	iss := tok.Claims.Issuer
 	url, isHTTPS := strings.CutPrefix(iss, "https://")
@@ -93,7 +93,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 		return Result{}, err
 	}
 
-	denied := errorf(fault.AccessDenied, "Not authorized to perform sts:AssumeRoleWithWebIdentity")
+	denied := fault.Errorf(fault.AccessDenied, "Not authorized to perform sts:AssumeRoleWithWebIdentity")
 	role, err := s.store.GetRole(ctx, ref.account, ref.name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -124,10 +124,10 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 		return Result{}, denied
 	}
 	if len(tags) > 0 && !decide("sts:TagSession") {
-		return Result{}, errorf(fault.AccessDenied, "Not authorized to perform sts:TagSession")
+		return Result{}, fault.Errorf(fault.AccessDenied, "Not authorized to perform sts:TagSession")
 	}
 	if sourceIdentity != "" && !decide("sts:SetSourceIdentity") {
-		return Result{}, errorf(fault.AccessDenied, "Not authorized to perform sts:SetSourceIdentity")
+		return Result{}, fault.Errorf(fault.AccessDenied, "Not authorized to perform sts:SetSourceIdentity")
 	}
 	res, err := s.newRoleSession(role, sessionRequest{
 		name: in.RoleSessionName, duration: in.DurationSeconds, policy: in.Policy, policyARNs: in.PolicyARNs,
