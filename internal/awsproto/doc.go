@@ -6,7 +6,12 @@
 // <ActionResponse> XML envelope with its request id, and writes an Error as
 // AWS's <ErrorResponse> with its HTTP status.
 //
-// AWS's wire names live here, in struct tags and in the Error constructors;
-// the services above know nothing of them. Every error this package returns
-// is an *Error, ready to be written with WriteError.
+// AWS's wire names live here, in struct tags, in the protocols' tables and
+// in the constructors of the protocols' own errors; the services above know
+// nothing of them. There is one error type on the wire, *Error (code,
+// message, status, fault, cause). The domain packages return kinds of
+// failure (package fault); each protocol's codec (QueryError, JSONError,
+// RESTXMLError, RESTJSONError) maps a kind, and what it concerns, to the
+// protocol's code and status with one table (codes.go). Every error this
+// package returns is an *Error, ready to be written with WriteError.
 package awsproto

@@ -34,7 +34,7 @@ func ParseJSON(r *http.Request, prefix string, maxBody int64) (*JSONRequest, err
 	target := r.Header.Get("X-Amz-Target")
 	p, action, ok := strings.Cut(target, ".")
 	if !ok || p != prefix || !isName(action) {
-		return nil, NewError("UnknownOperationException", http.StatusBadRequest, fmt.Sprintf("X-Amz-Target %q does not name an operation of %s", target, prefix))
+		return nil, UnknownOperation(http.StatusBadRequest, fmt.Sprintf("X-Amz-Target %q does not name an operation of %s", target, prefix))
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != JSONContentType && mt != "application/json") {
@@ -46,7 +46,7 @@ func ParseJSON(r *http.Request, prefix string, maxBody int64) (*JSONRequest, err
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		return nil, NewError("SerializationException", http.StatusBadRequest, "The request body could not be read.")
+		return nil, Serialization("The request body could not be read.")
 	}
 	if int64(len(body)) > maxBody {
 		return nil, RequestEntityTooLarge(maxBody)
@@ -57,7 +57,7 @@ func ParseJSON(r *http.Request, prefix string, maxBody int64) (*JSONRequest, err
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil {
-		return nil, NewError("SerializationException", http.StatusBadRequest, "The request body is not a JSON object.")
+		return nil, Serialization("The request body is not a JSON object.")
 	}
 	return &JSONRequest{Action: action, Body: body, Raw: raw}, nil
 }
@@ -67,7 +67,7 @@ func (q *JSONRequest) Decode(v any) error {
 	dec := json.NewDecoder(bytes.NewReader(q.Body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return NewError("SerializationException", http.StatusBadRequest, "Start of structure or map found where not expected, or a field has the wrong type: "+jsonProblem(err))
+		return Serialization("Start of structure or map found where not expected, or a field has the wrong type: " + jsonProblem(err))
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/podiam/podiam/internal/awsproto"
+	"github.com/podiam/podiam/internal/fault"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -204,15 +205,14 @@ func TestWriteErrorGolden(t *testing.T) {
 		err       *awsproto.Error
 	}{
 		{name: "error-missing-parameter", namespace: awsproto.IAMNamespace, err: awsproto.MissingParameter("RoleName")},
-		{name: "error-no-such-entity", namespace: awsproto.IAMNamespace, err: awsproto.NoSuchEntity("The role with name missing cannot be found.")},
+		{name: "error-no-such-entity", namespace: awsproto.IAMNamespace, err: awsproto.QueryError(&fault.Error{Kind: fault.NotFound, Message: "The role with name missing cannot be found."})},
 		{name: "error-invalid-action", namespace: awsproto.STSNamespace, err: awsproto.InvalidAction("Frobnicate<&>", "2011-06-15")},
-		{name: "error-signature-does-not-match", namespace: awsproto.STSNamespace, err: awsproto.SignatureDoesNotMatch(
-			"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\n" +
-				"The Canonical String for this request should have been\n'POST\n/\n\ncontent-type:application/x-www-form-urlencoded; charset=utf-8\nhost:127.0.0.1\n\ncontent-type;host\ne3b0c442'\n\n" +
-				"The String-to-Sign should have been\n'AWS4-HMAC-SHA256\n20260102T030405Z\n20260102/us-east-1/sts/aws4_request\n\"<&>\"'\n")},
+		{name: "error-signature-does-not-match", namespace: awsproto.STSNamespace, err: awsproto.QueryError(&fault.Error{Kind: fault.Mismatch, Subject: fault.Signature, Message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\n" +
+			"The Canonical String for this request should have been\n'POST\n/\n\ncontent-type:application/x-www-form-urlencoded; charset=utf-8\nhost:127.0.0.1\n\ncontent-type;host\ne3b0c442'\n\n" +
+			"The String-to-Sign should have been\n'AWS4-HMAC-SHA256\n20260102T030405Z\n20260102/us-east-1/sts/aws4_request\n\"<&>\"'\n"})},
 		{name: "error-service-failure", namespace: awsproto.IAMNamespace, err: awsproto.ServiceFailure(errors.New("database is locked: secret detail"))},
 		{name: "error-nil", namespace: awsproto.IAMNamespace},
-		{name: "error-control-characters", namespace: awsproto.IAMNamespace, err: awsproto.ValidationError("bad \x00\x1b byte \xff")},
+		{name: "error-control-characters", namespace: awsproto.IAMNamespace, err: awsproto.QueryError(&fault.Error{Kind: fault.Validation, Message: "bad \x00\x1b byte \xff"})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -286,38 +286,38 @@ func TestErrorConstructors(t *testing.T) {
 		status int
 		fault  awsproto.Fault
 	}{
-		{awsproto.MissingAuthenticationToken(), "MissingAuthenticationToken", 403, awsproto.Sender},
-		{awsproto.IncompleteSignature("m"), "IncompleteSignature", 400, awsproto.Sender},
-		{awsproto.InvalidClientTokenID(), "InvalidClientTokenId", 403, awsproto.Sender},
-		{awsproto.SignatureDoesNotMatch("m"), "SignatureDoesNotMatch", 403, awsproto.Sender},
-		{awsproto.RequestExpired("m"), "RequestExpired", 400, awsproto.Sender},
-		{awsproto.ExpiredToken(), "ExpiredToken", 403, awsproto.Sender},
-		{awsproto.AccessDenied("m"), "AccessDenied", 403, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.Unsigned, Message: "Request is missing Authentication Token"}), "MissingAuthenticationToken", 403, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.Malformed, Subject: fault.Authorization, Message: "m"}), "IncompleteSignature", 400, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.InvalidToken, Subject: fault.AccessKey, Message: "The security token included in the request is invalid."}), "InvalidClientTokenId", 403, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.Mismatch, Subject: fault.Signature, Message: "m"}), "SignatureDoesNotMatch", 403, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.Expired, Message: "m"}), "RequestExpired", 400, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.Expired, Subject: fault.SessionToken, Message: "The security token included in the request is expired"}), "ExpiredToken", 403, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.AccessDenied, Message: "m"}), "AccessDenied", 403, awsproto.Sender},
 		{awsproto.InvalidAction("A", "V"), "InvalidAction", 400, awsproto.Sender},
 		{awsproto.MissingAction(), "MissingAction", 400, awsproto.Sender},
 		{awsproto.MissingParameter("P"), "MissingParameter", 400, awsproto.Sender},
 		{awsproto.InvalidParameterValue("m"), "InvalidParameterValue", 400, awsproto.Sender},
 		{awsproto.InvalidQueryParameter("m"), "InvalidQueryParameter", 400, awsproto.Sender},
 		{awsproto.MalformedQueryString("m"), "MalformedQueryString", 404, awsproto.Sender},
-		{awsproto.ValidationError("m"), "ValidationError", 400, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.Validation, Message: "m"}), "ValidationError", 400, awsproto.Sender},
 		{awsproto.RequestEntityTooLarge(1), "RequestEntityTooLarge", 413, awsproto.Sender},
 		{awsproto.UnsupportedMediaType("t"), "UnsupportedMediaType", 415, awsproto.Sender},
 		{awsproto.Throttling(), "Throttling", 400, awsproto.Sender},
 		{awsproto.ServiceFailure(nil), "ServiceFailure", 500, awsproto.Receiver},
-		{awsproto.NoSuchEntity("m"), "NoSuchEntity", 404, awsproto.Sender},
-		{awsproto.EntityAlreadyExists("m"), "EntityAlreadyExists", 409, awsproto.Sender},
-		{awsproto.DeleteConflict("m"), "DeleteConflict", 409, awsproto.Sender},
-		{awsproto.LimitExceeded("m"), "LimitExceeded", 409, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.NotFound, Message: "m"}), "NoSuchEntity", 404, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.AlreadyExists, Message: "m"}), "EntityAlreadyExists", 409, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.DeleteConflict, Message: "m"}), "DeleteConflict", 409, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.LimitExceeded, Message: "m"}), "LimitExceeded", 409, awsproto.Sender},
 		{awsproto.ConcurrentModification("m"), "ConcurrentModification", 409, awsproto.Sender},
-		{awsproto.MalformedPolicyDocument("m"), "MalformedPolicyDocument", 400, awsproto.Sender},
-		{awsproto.InvalidInput("m"), "InvalidInput", 400, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.Malformed, Subject: fault.Policy, Message: "m"}), "MalformedPolicyDocument", 400, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.InvalidInput, Message: "m"}), "InvalidInput", 400, awsproto.Sender},
 		{awsproto.UnmodifiableEntity("m"), "UnmodifiableEntity", 400, awsproto.Sender},
 		{awsproto.PolicyNotAttachable("m"), "PolicyNotAttachable", 400, awsproto.Sender},
-		{awsproto.InvalidIdentityToken("m"), "InvalidIdentityToken", 400, awsproto.Sender},
-		{awsproto.IDPRejectedClaim("m"), "IDPRejectedClaim", 403, awsproto.Sender},
-		{awsproto.IDPCommunicationError("m"), "IDPCommunicationError", 400, awsproto.Sender},
-		{awsproto.ExpiredWebIdentityToken("m"), "ExpiredTokenException", 400, awsproto.Sender},
-		{awsproto.PackedPolicyTooLarge("m"), "PackedPolicyTooLarge", 400, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.InvalidToken, Subject: fault.IdentityToken, Message: "m"}), "InvalidIdentityToken", 400, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.AccessDenied, Subject: fault.IdentityToken, Message: "m"}), "IDPRejectedClaim", 403, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.Unavailable, Subject: fault.IdentityProvider, Message: "m"}), "IDPCommunicationError", 400, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.Expired, Subject: fault.IdentityToken, Message: "m"}), "ExpiredTokenException", 400, awsproto.Sender},
+		{awsproto.QueryError(&fault.Error{Kind: fault.TooLarge, Subject: fault.PackedPolicy, Message: "m"}), "PackedPolicyTooLarge", 400, awsproto.Sender},
 		{awsproto.RegionDisabled("m"), "RegionDisabledException", 403, awsproto.Sender},
 		{awsproto.NewError("ServiceUnavailable", 503, "m"), "ServiceUnavailable", 503, awsproto.Receiver},
 	}
@@ -335,7 +335,7 @@ func TestErrorConstructors(t *testing.T) {
 		t.Errorf("InvalidAction message %q", got)
 	}
 	cause := errors.New("disk full")
-	wrapped := fmt.Errorf("get role: %w", awsproto.NoSuchEntity("m"))
+	wrapped := fmt.Errorf("get role: %w", awsproto.QueryError(&fault.Error{Kind: fault.NotFound, Message: "m"}))
 	if got := awsproto.AsError(wrapped); got == nil || got.Code != "NoSuchEntity" {
 		t.Errorf("AsError(wrapped NoSuchEntity) = %v", got)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/podiam/podiam/internal/awsproto"
+	"github.com/podiam/podiam/internal/fault"
 )
 
 // The SDK round trips: aws-sdk-go-v2's own serializers make the requests
@@ -134,7 +135,7 @@ func TestSDKSTS(t *testing.T) {
 				Provider:                    "oidc.example.com", Audience: "sts.amazonaws.com",
 			}, nil
 		case "GetSessionToken":
-			return nil, awsproto.ExpiredToken()
+			return nil, awsproto.QueryError(&fault.Error{Kind: fault.Expired, Subject: fault.SessionToken, Message: "The security token included in the request is expired"})
 		}
 		return nil, awsproto.InvalidAction(q.Action, q.Version)
 	})
@@ -241,7 +242,7 @@ func TestSDKIAM(t *testing.T) {
 				return nil, awsproto.AsError(err)
 			}
 			if name != roles[0].RoleName {
-				return nil, awsproto.NoSuchEntity("The role with name " + name + " cannot be found.")
+				return nil, awsproto.QueryError(&fault.Error{Kind: fault.NotFound, Message: "The role with name " + name + " cannot be found."})
 			}
 			return getRoleResult{Role: roles[0]}, nil
 		case "ListRoles":

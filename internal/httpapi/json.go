@@ -8,6 +8,7 @@ import (
 	"github.com/podiam/podiam/internal/audit"
 	"github.com/podiam/podiam/internal/authn"
 	"github.com/podiam/podiam/internal/awsproto"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/sigv4"
 )
@@ -51,7 +52,7 @@ func (p *jsonProtocol) serves(service, action string) bool {
 }
 
 func (p *jsonProtocol) WriteError(w http.ResponseWriter, _ *http.Request, id string, err error) (string, int) {
-	ae := queryCodec(err)
+	ae := wireError(err, awsproto.JSONError)
 	awsproto.WriteJSONError(w, id, ae)
 	return ae.Code, ae.Status
 }
@@ -61,7 +62,7 @@ func (p *jsonProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *http
 	case in.QueryErr != nil:
 		return in.QueryErr
 	case in.Unsigned():
-		return awsproto.MissingAuthenticationToken()
+		return unsigned()
 	case in.AuthErr != nil:
 		return sigv4Error(in.AuthErr)
 	}
@@ -71,15 +72,15 @@ func (p *jsonProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *http
 	prefix, _, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
 	svc, ok := p.byTarget[prefix]
 	if !ok {
-		return awsproto.NewError("UnknownOperationException", http.StatusBadRequest, "No JSON service is served for X-Amz-Target '"+prefix+"'.")
+		return awsproto.UnknownOperation(http.StatusBadRequest, "No JSON service is served for X-Amz-Target '"+prefix+"'.")
 	}
 	if a.Service != svc.Name {
-		return awsproto.SignatureDoesNotMatch("Credential should be scoped to correct service: '" + svc.Name + "'. ")
+		return wrongScope("Credential should be scoped to correct service: '" + svc.Name + "'. ")
 	}
 	// The target chooses the operation: a signature that does not cover
 	// it would let anyone holding a signed request run another one.
 	if hs := a.UnsignedHeaders(r.Header, notTarget); len(hs) > 0 {
-		return awsproto.NewError("AccessDeniedException", http.StatusForbidden, "There were headers present in the request which were not signed: "+strings.Join(hs, ", "))
+		return &fault.Error{Kind: fault.AccessDenied, Subject: fault.Headers, Message: "There were headers present in the request which were not signed: " + strings.Join(hs, ", ")}
 	}
 	req, err := awsproto.ParseJSON(r, svc.Target, p.cfg.MaxBody)
 	if err != nil {
@@ -93,7 +94,7 @@ func (p *jsonProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *http
 	SetCaller(rec, v.Caller)
 	h, ok := svc.Actions[req.Action]
 	if !ok {
-		return awsproto.NewError("UnknownOperationException", http.StatusBadRequest, "The operation "+req.Action+" is not served.")
+		return awsproto.UnknownOperation(http.StatusBadRequest, "The operation "+req.Action+" is not served.")
 	}
 	result, err := h(ctx, *v.Caller, req)
 	if err != nil {
@@ -101,7 +102,7 @@ func (p *jsonProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	rec.Status = http.StatusOK
 	if werr := awsproto.WriteJSON(w, rec.RequestID, result); werr != nil {
-		return &Answered{Code: "ServiceFailure", Status: http.StatusInternalServerError, Err: werr}
+		return failedAnswer(werr)
 	}
 	return nil
 }

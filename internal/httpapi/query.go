@@ -88,7 +88,7 @@ func (p *queryProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *htt
 		if result, err = p.run(ctx, svc, c, req); err == nil {
 			rec.Status = http.StatusOK
 			if werr := awsproto.WriteResponse(w, req.Action, ns, rec.RequestID, result); werr != nil {
-				return &Answered{Code: "ServiceFailure", Status: http.StatusInternalServerError, Err: werr}
+				return failedAnswer(werr)
 			}
 			return nil
 		}
@@ -105,32 +105,9 @@ func (p *queryProtocol) WriteError(w http.ResponseWriter, _ *http.Request, id st
 	if errors.As(err, &qe) {
 		ns = qe.ns
 	}
-	ae := queryCodec(err)
+	ae := wireError(err, awsproto.QueryError)
 	awsproto.WriteError(w, ns, id, ae)
 	return ae.Code, ae.Status
-}
-
-// queryCodec maps an error to the Query (and JSON) services' error.
-func queryCodec(err error) *awsproto.Error {
-	var te *TimeoutError
-	if errors.As(err, &te) {
-		e := awsproto.RequestTimeout()
-		e.Cause = err
-		return e
-	}
-	var ae *authn.Error
-	if errors.As(err, &ae) {
-		switch ae.Kind {
-		case authn.UnknownKey:
-			return awsproto.InvalidClientTokenID()
-		case authn.ExpiredToken:
-			return awsproto.ExpiredToken()
-		case authn.BadSignature:
-			return sigv4Error(ae.Err)
-		}
-		return awsproto.ServiceFailure(err)
-	}
-	return awsproto.AsError(err)
 }
 
 func (p *queryProtocol) run(ctx context.Context, svc *QueryService, c iam.Caller, req *awsproto.QueryRequest) (any, error) {
@@ -158,7 +135,7 @@ func (p *queryProtocol) authenticate(r *http.Request, in *authn.Request) (*Query
 	if in.Unsigned() {
 		if qerr != nil {
 			if ae, ok := qerr.(*awsproto.Error); ok && ae.Code == awsproto.MissingAction().Code {
-				return nil, anon, req, awsproto.MissingAuthenticationToken()
+				return nil, anon, req, unsigned()
 			}
 			// A body that cannot be read is answered as such, before
 			// authentication, as AWS does (a 1 MB web identity token
@@ -168,7 +145,7 @@ func (p *queryProtocol) authenticate(r *http.Request, in *authn.Request) (*Query
 		if svc, ok := p.unsigned[req.Action]; ok {
 			return svc, anon, req, nil
 		}
-		return nil, anon, req, awsproto.MissingAuthenticationToken()
+		return nil, anon, req, unsigned()
 	}
 	if in.AuthErr != nil {
 		return nil, anon, req, sigv4Error(in.AuthErr)
@@ -179,11 +156,11 @@ func (p *queryProtocol) authenticate(r *http.Request, in *authn.Request) (*Query
 		// The action decides which service is addressed, as the
 		// endpoint does on AWS; a signature scoped to another is refused.
 		if owner, known := p.byAction[req.Action]; known && owner != svc {
-			return owner, anon, req, awsproto.SignatureDoesNotMatch("Credential should be scoped to correct service: '" + owner.Name + "'. ")
+			return owner, anon, req, wrongScope("Credential should be scoped to correct service: '" + owner.Name + "'. ")
 		}
 	}
 	if !ok {
-		return nil, anon, req, awsproto.SignatureDoesNotMatch("Credential should be scoped to a valid service: '" + a.Service + "' is not served here.")
+		return nil, anon, req, wrongScope("Credential should be scoped to a valid service: '" + a.Service + "' is not served here.")
 	}
 	if qerr != nil {
 		return svc, anon, req, qerr
@@ -193,21 +170,4 @@ func (p *queryProtocol) authenticate(r *http.Request, in *authn.Request) (*Query
 		return svc, anon, req, err
 	}
 	return svc, *v.Caller, req, nil
-}
-
-// sigv4Error maps a signature failure to the Query services' error.
-func sigv4Error(err error) *awsproto.Error {
-	var e *sigv4.Error
-	if !errors.As(err, &e) {
-		return awsproto.ServiceFailure(err)
-	}
-	switch e.Kind {
-	case sigv4.MissingAuthentication:
-		return awsproto.MissingAuthenticationToken()
-	case sigv4.Mismatch:
-		return awsproto.SignatureDoesNotMatch(e.Message)
-	case sigv4.Expired:
-		return awsproto.RequestExpired(e.Message)
-	}
-	return awsproto.IncompleteSignature(e.Message)
 }

@@ -75,12 +75,12 @@ func (p *restJSONProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *
 	a := in.Auth
 	svc, ok := p.byName[a.Service]
 	if !ok {
-		return awsproto.NewError("UnknownOperationException", http.StatusNotFound, "podiam does not serve the "+a.Service+" API.")
+		return awsproto.UnknownOperation(http.StatusNotFound, "podiam does not serve the "+a.Service+" API.")
 	}
 	rec.Action = svc.Name + ":" + r.Method + " " + r.URL.Path
 	body, err := io.ReadAll(io.LimitReader(r.Body, p.maxBody()+1))
 	if err != nil {
-		return awsproto.NewError("SerializationException", http.StatusBadRequest, "The request body could not be read.")
+		return awsproto.Serialization("The request body could not be read.")
 	}
 	if int64(len(body)) > p.maxBody() {
 		return awsproto.RequestEntityTooLarge(p.maxBody())
@@ -107,7 +107,7 @@ func (p *restJSONProtocol) maxBody() int64 {
 }
 
 func (p *restJSONProtocol) WriteError(w http.ResponseWriter, _ *http.Request, id string, err error) (string, int) {
-	ae := queryCodec(err)
+	ae := wireError(err, awsproto.RESTJSONError)
 	awsproto.WriteRESTJSONError(w, id, ae)
 	return ae.Code, ae.Status
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/store"
 )
 
@@ -50,7 +51,7 @@ func (s *Service) CreateAccessKey(ctx context.Context, caller Caller, userName s
 	k := store.AccessKey{AccountID: caller.Account, UserName: user, ID: id, SecretCiphertext: sealed, Status: store.AccessKeyActive, CreatedAt: s.now().UTC()}
 	switch err := s.store.CreateAccessKey(ctx, k, MaxAccessKeysPerUser); {
 	case errors.Is(err, store.ErrLimitExceeded):
-		return NewAccessKey{}, errorf(CodeLimitExceeded, "Cannot exceed quota for AccessKeysPerUser: %d", MaxAccessKeysPerUser)
+		return NewAccessKey{}, fault.Errorf(fault.LimitExceeded, "Cannot exceed quota for AccessKeysPerUser: %d", MaxAccessKeysPerUser)
 	case isNotFound(err):
 		return NewAccessKey{}, userKind.notFound(user)
 	case err != nil:
@@ -79,7 +80,7 @@ func (s *Service) ListAccessKeys(ctx context.Context, caller Caller, userName st
 func (s *Service) userKey(ctx context.Context, account, user, id string) error {
 	k, err := s.store.GetAccessKey(ctx, id)
 	if isNotFound(err) || (err == nil && (k.AccountID != account || k.UserName != user)) {
-		return errorf(CodeNoSuchEntity, "The Access Key with id %s cannot be found.", id)
+		return fault.Errorf(fault.NotFound, "The Access Key with id %s cannot be found.", id)
 	}
 	if err != nil {
 		return unexpected("get access key", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/policy"
 	"github.com/podiam/podiam/internal/store"
 )
@@ -32,7 +33,7 @@ func (k principalKind) verb(verb, suffix string) string {
 }
 
 func (k principalKind) notFound(name string) error {
-	return errorf(CodeNoSuchEntity, "The %s with name %s cannot be found.", k.noun, name)
+	return fault.Errorf(fault.NotFound, "The %s with name %s cannot be found.", k.noun, name)
 }
 
 // principal authorizes action on the principal (with the request's keys
@@ -73,7 +74,7 @@ func (s *Service) attach(ctx context.Context, caller Caller, k principalKind, na
 		return err
 	}
 	if _, err := s.store.GetManagedPolicy(ctx, caller.Account, arn); isNotFound(err) {
-		return errorf(CodeNoSuchEntity, "Policy %s does not exist or is not attachable.", arn)
+		return fault.Errorf(fault.NotFound, "Policy %s does not exist or is not attachable.", arn)
 	} else if err != nil {
 		return unexpected("attach policy", err)
 	}
@@ -81,9 +82,9 @@ func (s *Service) attach(ctx context.Context, caller Caller, k principalKind, na
 	case errors.Is(err, store.ErrAlreadyExists):
 		return nil // attaching again changes nothing, as in IAM
 	case errors.Is(err, store.ErrLimitExceeded):
-		return errorf(CodeLimitExceeded, "Cannot exceed quota for %s: %d", k.quota, MaxPoliciesPerPrincipal)
+		return fault.Errorf(fault.LimitExceeded, "Cannot exceed quota for %s: %d", k.quota, MaxPoliciesPerPrincipal)
 	case isNotFound(err):
-		return errorf(CodeNoSuchEntity, "Policy %s does not exist or is not attachable.", arn)
+		return fault.Errorf(fault.NotFound, "Policy %s does not exist or is not attachable.", arn)
 	case err != nil:
 		return unexpected("attach policy", err)
 	}
@@ -97,7 +98,7 @@ func (s *Service) detach(ctx context.Context, caller Caller, k principalKind, na
 	}
 	switch err := s.store.DetachPolicy(ctx, store.Attachment{Principal: p, PolicyARN: arn}); {
 	case isNotFound(err):
-		return errorf(CodeNoSuchEntity, "Policy %s was not found.", arn)
+		return fault.Errorf(fault.NotFound, "Policy %s was not found.", arn)
 	case err != nil:
 		return unexpected("detach policy", err)
 	}
@@ -190,7 +191,7 @@ func (s *Service) putInline(ctx context.Context, caller Caller, k principalKind,
 		}
 	}
 	if total > k.inlineMax {
-		return errorf(CodeLimitExceeded, "Maximum policy size of %d bytes exceeded for %s %s", k.inlineMax, k.noun, name)
+		return fault.Errorf(fault.LimitExceeded, "Maximum policy size of %d bytes exceeded for %s %s", k.inlineMax, k.noun, name)
 	}
 	switch err := s.store.PutInlinePolicy(ctx, store.InlinePolicy{Principal: p, Name: policyName, Document: document}); {
 	case isNotFound(err):
@@ -202,7 +203,7 @@ func (s *Service) putInline(ctx context.Context, caller Caller, k principalKind,
 }
 
 func (k principalKind) noInline(name string) error {
-	return errorf(CodeNoSuchEntity, "The %s policy with name %s cannot be found.", k.noun, name)
+	return fault.Errorf(fault.NotFound, "The %s policy with name %s cannot be found.", k.noun, name)
 }
 
 func (s *Service) getInline(ctx context.Context, caller Caller, k principalKind, name, policyName string) (store.InlinePolicy, error) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/podiam/podiam/internal/authz"
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/policy"
 	"github.com/podiam/podiam/internal/store"
 )
@@ -16,8 +17,8 @@ import (
 // request give (keys) besides the caller's own. The root user is always
 // allowed; an IAM user or a role session is allowed when its identity
 // policies (attached managed policies at their default versions, and
-// inline policies) allow. A denial is an *Error with code AccessDenied and
-// AWS's message.
+// inline policies) allow. A denial is a *fault.Error of kind AccessDenied
+// with // AWS's message.
 func (s *Service) Authorize(ctx context.Context, caller Caller, action, resource string, keys Keys) error {
 	if caller.Root && caller.Session == nil {
 		report(ctx, Decision{Action: action, Resource: resource, Decision: "allowed", Reason: "root"})
@@ -26,7 +27,7 @@ func (s *Service) Authorize(ctx context.Context, caller Caller, action, resource
 	if caller.Session != nil && caller.Session.Kind == creds.UserSession && strings.HasPrefix(action, "iam:") {
 		// Credentials from GetSessionToken without MFA may not call IAM.
 		report(ctx, Decision{Action: action, Resource: resource, Decision: "implicitDeny", Reason: "session-without-mfa"})
-		return &Error{Code: CodeAccessDenied, Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because temporary credentials from GetSessionToken without MFA cannot call IAM", caller.ARN, action, resource)}
+		return &fault.Error{Kind: fault.AccessDenied, Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because temporary credentials from GetSessionToken without MFA cannot call IAM", caller.ARN, action, resource)}
 	}
 	id, err := s.CallerIdentity(ctx, caller)
 	if err != nil {
@@ -68,7 +69,7 @@ func (s *Service) denied(caller Caller, action, resource string, reason authz.Re
 	default:
 		msg += "because no identity-based policy allows the " + action + " action"
 	}
-	return &Error{Code: CodeAccessDenied, Message: msg}
+	return &fault.Error{Kind: fault.AccessDenied, Message: msg}
 }
 
 // identityPolicies loads and compiles the policies of a user or role. A

@@ -17,9 +17,9 @@ import (
 
 // BindPrincipals returns the unique ids of the users and roles that d
 // names by ARN, by ARN; nil when it names none. An ARN that names no user
-// or role of this server is refused as IAM refuses it: a *policy.Error
-// MalformedPolicyDocument "Invalid principal in policy", which each
-// service turns into its own error.
+// or role of this server is refused as IAM refuses it: a malformed policy
+// ("Invalid principal in policy"), which each service's codec names
+// (MalformedPolicyDocument, S3's MalformedPolicy).
 func (s *Service) BindPrincipals(ctx context.Context, d *policy.Document) (map[string]string, error) {
 	var ids map[string]string
 	for _, v := range d.EntityARNs() {
@@ -29,7 +29,7 @@ func (s *Service) BindPrincipals(ctx context.Context, d *policy.Document) (map[s
 			return nil, err
 		}
 		if id == "" {
-			return nil, &policy.Error{Code: policy.CodeMalformed, Message: fmt.Sprintf("Invalid principal in policy: %q:%q", "AWS", v)}
+			return nil, malformed(fmt.Sprintf("Invalid principal in policy: %q:%q", "AWS", v))
 		}
 		if ids == nil {
 			ids = map[string]string{}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/policy"
 )
@@ -27,7 +28,7 @@ func TestTrustPolicyPrincipalMustExist(t *testing.T) {
 		other,                                     // an account this server does not have
 	} {
 		_, err := e.svc.CreateRole(ctx, root, iam.CreateRoleInput{RoleName: "self", AssumeRolePolicyDocument: trustAWS(u.ARN, missing)})
-		wantCode(t, err, iam.CodeMalformed)
+		wantCode(t, err, fault.Malformed)
 		if want := `Invalid principal in policy: "AWS":"` + missing + `"`; err.Error() == "" || !strings.Contains(err.Error(), want) {
 			t.Fatalf("CreateRole naming %s: %v, want %q", missing, err, want)
 		}
@@ -38,10 +39,10 @@ func TestTrustPolicyPrincipalMustExist(t *testing.T) {
 		t.Fatalf("trust principal ids %v, want %s bound to %s", r.TrustPrincipalIDs, u.ARN, u.ID)
 	}
 	err := e.svc.UpdateAssumeRolePolicy(ctx, root, "self", trustAWS(other))
-	wantCode(t, err, iam.CodeMalformed)
+	wantCode(t, err, fault.Malformed)
 	// A caller who may not update the role learns nothing of principals.
 	bob := iam.Caller{Account: acct, ARN: u.ARN, UserName: "bob"}
-	wantCode(t, e.svc.UpdateAssumeRolePolicy(ctx, bob, "self", trustAWS(other)), iam.CodeAccessDenied)
+	wantCode(t, e.svc.UpdateAssumeRolePolicy(ctx, bob, "self", trustAWS(other)), fault.AccessDenied)
 	noErr(t, e.svc.UpdateAssumeRolePolicy(ctx, root, "self", trustAWS(r.ARN)))
 	if got := must(e.svc.GetRole(ctx, root, "self")).TrustPrincipalIDs; got[r.ARN] != r.ID {
 		t.Fatalf("a role trusting itself: ids %v", got)

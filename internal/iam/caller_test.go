@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 )
 
@@ -23,7 +24,7 @@ func TestBoundaryLimitsUser(t *testing.T) {
 	bob := iam.Caller{Account: acct, ARN: bobARN, UserName: "bob"}
 	must(e.svc.ListRoles(ctx, bob, iam.ListInput{}))
 	_, err := e.svc.CreateRole(ctx, bob, iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: trust})
-	wantCode(t, err, iam.CodeAccessDenied)
+	wantCode(t, err, fault.AccessDenied)
 	if !strings.HasSuffix(err.Error(), "because no permissions boundary allows the iam:CreateRole action") {
 		t.Fatalf("message %q", err)
 	}
@@ -55,7 +56,7 @@ func TestRoleSessionIdentity(t *testing.T) {
 	lc.Session = &limited
 	must(e.svc.GetRole(ctx, lc, "app"))
 	_, err := e.svc.ListRoles(ctx, lc, iam.ListInput{})
-	wantCode(t, err, iam.CodeAccessDenied)
+	wantCode(t, err, fault.AccessDenied)
 	if !strings.HasSuffix(err.Error(), "because no session policy allows the iam:ListRoles action") {
 		t.Fatalf("message %q", err)
 	}
@@ -65,7 +66,7 @@ func TestRoleSessionIdentity(t *testing.T) {
 	gc := caller
 	gc.Session = &gone
 	_, err = e.svc.GetRole(ctx, gc, "app")
-	wantCode(t, err, iam.CodeAccessDenied)
+	wantCode(t, err, fault.AccessDenied)
 
 	// Deleted and made again: the old session's role id no longer matches.
 	noErr(t, e.svc.DeleteRolePolicy(ctx, root, "app", "all"))
@@ -73,7 +74,7 @@ func TestRoleSessionIdentity(t *testing.T) {
 	e.role(t, "app")
 	noErr(t, e.svc.PutRolePolicy(ctx, root, "app", "all", iamAll))
 	_, err = e.svc.ListRoles(ctx, caller, iam.ListInput{})
-	wantCode(t, err, iam.CodeAccessDenied)
+	wantCode(t, err, fault.AccessDenied)
 	if id := must(e.svc.CallerIdentity(ctx, caller)); id.Principal.UserID != "" || id.Set.Identity != nil {
 		t.Fatalf("the old session's identity %+v: want no unique id and no policies", id)
 	}
@@ -81,7 +82,7 @@ func TestRoleSessionIdentity(t *testing.T) {
 	// GetSessionToken sessions may not call IAM.
 	us := iam.Caller{Account: acct, ARN: "arn:aws:iam::" + acct + ":root", Root: true, Session: &creds.Session{Kind: creds.UserSession, Account: acct}}
 	_, err = e.svc.ListRoles(ctx, us, iam.ListInput{})
-	wantCode(t, err, iam.CodeAccessDenied)
+	wantCode(t, err, fault.AccessDenied)
 }
 
 // TestUserSessionIdentity: a GetSessionToken session of a user has the

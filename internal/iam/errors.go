@@ -1,34 +1,22 @@
 package iam
 
-import "fmt"
-
-// AWS error codes IAM answers with.
-const (
-	CodeValidation     = "ValidationError"
-	CodeInvalidInput   = "InvalidInput"
-	CodeNoSuchEntity   = "NoSuchEntity"
-	CodeAlreadyExists  = "EntityAlreadyExists"
-	CodeDeleteConflict = "DeleteConflict"
-	CodeLimitExceeded  = "LimitExceeded"
-	CodeMalformed      = "MalformedPolicyDocument"
-	CodeAccessDenied   = "AccessDenied"
+import (
+	"github.com/podiam/podiam/internal/fault"
 )
 
-// Error is a failed IAM request: AWS's code and a message for the caller.
-type Error struct {
-	Code    string
-	Message string
-}
+// IAM's failures are *fault.Error values of these kinds: NotFound,
+// AlreadyExists, DeleteConflict, LimitExceeded, Validation, InvalidInput,
+// Malformed (of a Policy), AccessDenied and Failure. Their messages are
+// AWS's; the Query codec (package awsproto) gives them IAM's codes.
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-func errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+// malformed is IAM's error for a policy document it refuses.
+func malformed(message string) *fault.Error {
+	return &fault.Error{Kind: fault.Malformed, Subject: fault.Policy, Message: message}
 }
 
 // constraint builds the message AWS's request validation gives ("1
 // validation error detected: Value 'x' at 'roleName' failed to satisfy
 // constraint: ...").
-func constraint(value, field, rule string) *Error {
-	return errorf(CodeValidation, "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, rule)
+func constraint(value, field, rule string) *fault.Error {
+	return fault.Errorf(fault.Validation, "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, rule)
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 )
 
@@ -83,7 +84,7 @@ func TestRequestKeys(t *testing.T) {
 	// Without a target entity there are no resource keys.
 	got = nil
 	_, err := e.svc.GetRole(ctx, bob, "none")
-	wantCode(t, err, iam.CodeNoSuchEntity)
+	wantCode(t, err, fault.NotFound)
 	if len(got) != 1 || slices.ContainsFunc(got[0].Keys.Keys(), func(k string) bool { return strings.Contains(k, "Tag") }) {
 		t.Errorf("GetRole of a missing role: %+v", got)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/store"
 )
 
@@ -23,7 +24,7 @@ func OIDCProviderARN(account, url string) string {
 }
 
 func noSuchProvider(arn string) error {
-	return errorf(CodeNoSuchEntity, "OpenIDConnect Provider not found for arn %s", arn)
+	return fault.Errorf(fault.NotFound, "OpenIDConnect Provider not found for arn %s", arn)
 }
 
 // CreateOpenIDConnectProvider registers an OIDC identity provider.
@@ -59,7 +60,7 @@ func (s *Service) CreateOpenIDConnectProvider(ctx context.Context, caller Caller
 	}
 	switch err := s.store.CreateOIDCProvider(ctx, p); {
 	case errors.Is(err, store.ErrAlreadyExists):
-		return store.OIDCProvider{}, errorf(CodeAlreadyExists, "Provider with url https://%s already exists.", url)
+		return store.OIDCProvider{}, fault.Errorf(fault.AlreadyExists, "Provider with url https://%s already exists.", url)
 	case err != nil:
 		return store.OIDCProvider{}, unexpected("create OIDC provider", err)
 	}
@@ -124,7 +125,7 @@ func (s *Service) updateProvider(ctx context.Context, caller Caller, action, arn
 		return err
 	}
 	_, err := s.store.UpdateOIDCProvider(ctx, arn, update)
-	var ie *Error
+	var ie *fault.Error
 	switch {
 	case errors.As(err, &ie):
 		return err

@@ -7,12 +7,13 @@ import (
 	"strings"
 
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/policy"
 	"github.com/podiam/podiam/internal/store"
 )
 
 func noSuchPolicy(arn string) error {
-	return errorf(CodeNoSuchEntity, "Policy %s was not found.", arn)
+	return fault.Errorf(fault.NotFound, "Policy %s was not found.", arn)
 }
 
 // CreatePolicyInput is CreatePolicy's input.
@@ -60,7 +61,7 @@ func (s *Service) CreatePolicy(ctx context.Context, caller Caller, in CreatePoli
 	}
 	switch err := s.store.CreateManagedPolicy(ctx, p); {
 	case errors.Is(err, store.ErrAlreadyExists):
-		return store.ManagedPolicy{}, errorf(CodeAlreadyExists, "A policy called %s already exists. Duplicate names are not allowed.", in.PolicyName)
+		return store.ManagedPolicy{}, fault.Errorf(fault.AlreadyExists, "A policy called %s already exists. Duplicate names are not allowed.", in.PolicyName)
 	case err != nil:
 		return store.ManagedPolicy{}, unexpected("create policy", err)
 	}
@@ -94,7 +95,7 @@ func validatePolicyARN(arn string) error {
 		return constraint(arn, "policyArn", "Member must have length greater than or equal to 20")
 	}
 	if !strings.Contains(arn, ":policy/") {
-		return errorf(CodeInvalidInput, "ARN %s is not valid.", arn)
+		return fault.Errorf(fault.InvalidInput, "ARN %s is not valid.", arn)
 	}
 	return nil
 }
@@ -131,7 +132,7 @@ func (s *Service) GetPolicyVersion(ctx context.Context, caller Caller, arn, vers
 			return PolicyVersion{PolicyVersion: v, IsDefault: v.ID == p.DefaultVersionID}, nil
 		}
 	}
-	return PolicyVersion{}, errorf(CodeNoSuchEntity, "Policy %s version %s does not exist or is not attachable.", arn, versionID)
+	return PolicyVersion{}, fault.Errorf(fault.NotFound, "Policy %s version %s does not exist or is not attachable.", arn, versionID)
 }
 
 // ListPoliciesInput is ListPolicies' input.
@@ -179,22 +180,22 @@ func (s *Service) DeletePolicy(ctx context.Context, caller Caller, arn string) e
 		return err
 	}
 	if p.AttachmentCount > 0 {
-		return errorf(CodeDeleteConflict, "Cannot delete a policy attached to entities.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete a policy attached to entities.")
 	}
 	switch n, err := s.boundaryUses(ctx, caller.Account, arn); {
 	case err != nil:
 		return err
 	case n > 0:
-		return errorf(CodeDeleteConflict, "Cannot delete a policy attached to entities.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete a policy attached to entities.")
 	}
 	if len(p.Versions) > 1 {
-		return errorf(CodeDeleteConflict, "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
+		return fault.Errorf(fault.DeleteConflict, "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
 	}
 	switch err := s.store.DeleteManagedPolicy(ctx, caller.Account, arn); {
 	case isNotFound(err):
 		return noSuchPolicy(arn)
 	case errors.Is(err, store.ErrDeleteConflict):
-		return errorf(CodeDeleteConflict, "Cannot delete a policy attached to entities.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete a policy attached to entities.")
 	case err != nil:
 		return unexpected("delete policy", err)
 	}
@@ -208,7 +209,7 @@ func (s *Service) ownPolicy(ctx context.Context, account, arn string) (store.Man
 		return p, err
 	}
 	if p.AccountID != account {
-		return store.ManagedPolicy{}, errorf(CodeInvalidInput, "Policy %s is managed by AWS and cannot be changed.", arn)
+		return store.ManagedPolicy{}, fault.Errorf(fault.InvalidInput, "Policy %s is managed by AWS and cannot be changed.", arn)
 	}
 	return p, nil
 }
@@ -219,7 +220,7 @@ func (s *Service) updatePolicy(ctx context.Context, account, arn string, update 
 		return store.ManagedPolicy{}, err
 	}
 	p, err := s.store.UpdateManagedPolicy(ctx, account, arn, update)
-	var ie *Error
+	var ie *fault.Error
 	switch {
 	case errors.As(err, &ie):
 		return store.ManagedPolicy{}, err
@@ -242,7 +243,7 @@ func (s *Service) CreatePolicyVersion(ctx context.Context, caller Caller, arn, d
 	var made store.PolicyVersion
 	_, err := s.updatePolicy(ctx, caller.Account, arn, func(p *store.ManagedPolicy) error {
 		if len(p.Versions) >= MaxPolicyVersions {
-			return errorf(CodeLimitExceeded, "A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", MaxPolicyVersions)
+			return fault.Errorf(fault.LimitExceeded, "A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", MaxPolicyVersions)
 		}
 		next := 0
 		for _, v := range p.Versions {
@@ -291,7 +292,7 @@ func (s *Service) DeletePolicyVersion(ctx context.Context, caller Caller, arn, v
 	}
 	_, err := s.updatePolicy(ctx, caller.Account, arn, func(p *store.ManagedPolicy) error {
 		if versionID == p.DefaultVersionID {
-			return errorf(CodeDeleteConflict, "Cannot delete the default version of a policy.")
+			return fault.Errorf(fault.DeleteConflict, "Cannot delete the default version of a policy.")
 		}
 		for i, v := range p.Versions {
 			if v.ID == versionID {
@@ -299,7 +300,7 @@ func (s *Service) DeletePolicyVersion(ctx context.Context, caller Caller, arn, v
 				return nil
 			}
 		}
-		return errorf(CodeNoSuchEntity, "Policy %s version %s does not exist or is not attachable.", arn, versionID)
+		return fault.Errorf(fault.NotFound, "Policy %s version %s does not exist or is not attachable.", arn, versionID)
 	})
 	return err
 }
@@ -316,7 +317,7 @@ func (s *Service) SetDefaultPolicyVersion(ctx context.Context, caller Caller, ar
 				return nil
 			}
 		}
-		return errorf(CodeNoSuchEntity, "Policy %s version %s does not exist or is not attachable.", arn, versionID)
+		return fault.Errorf(fault.NotFound, "Policy %s version %s does not exist or is not attachable.", arn, versionID)
 	})
 	return err
 }

@@ -5,12 +5,13 @@ import (
 	"errors"
 
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/policy"
 	"github.com/podiam/podiam/internal/store"
 )
 
 // checkDocument parses a policy document of kind k, turning the engine's
-// error into an IAM error with the same code and message.
+// error into an IAM error with the same message.
 func checkDocument(doc string, k policy.Kind, opt policy.Options) error {
 	_, err := parseDocument(doc, k, opt)
 	return err
@@ -24,13 +25,13 @@ func parseDocument(doc string, k policy.Kind, opt policy.Options) (*policy.Docum
 	return d, nil
 }
 
-// policyError is the IAM error for the engine's *policy.Error.
+// policyError is the IAM error for the engine's: its own (a malformed
+// policy, or a document over IAM's quota), else a malformed policy.
 func policyError(err error) error {
-	var pe *policy.Error
-	if errors.As(err, &pe) {
-		return &Error{Code: pe.Code, Message: pe.Message}
+	if fe, ok := fault.As(err); ok {
+		return fe
 	}
-	return &Error{Code: CodeMalformed, Message: "Syntax errors in policy."}
+	return malformed("Syntax errors in policy.")
 }
 
 // bindTrust checks a trust policy and binds the users and roles it names
@@ -40,12 +41,7 @@ func (s *Service) bindTrust(ctx context.Context, doc string) (map[string]string,
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.BindPrincipals(ctx, d)
-	var pe *policy.Error
-	if errors.As(err, &pe) {
-		return nil, policyError(err)
-	}
-	return ids, err
+	return s.BindPrincipals(ctx, d)
 }
 
 // shownRole is r as IAM shows it: its trust policy through
@@ -60,7 +56,7 @@ func (s *Service) shownRole(ctx context.Context, r store.Role) (store.Role, erro
 }
 
 func noSuchRole(name string) error {
-	return errorf(CodeNoSuchEntity, "The role with name %s cannot be found.", name)
+	return fault.Errorf(fault.NotFound, "The role with name %s cannot be found.", name)
 }
 
 // CreateRoleInput is CreateRole's input.
@@ -119,7 +115,7 @@ func (s *Service) CreateRole(ctx context.Context, caller Caller, in CreateRoleIn
 	}
 	switch err := s.store.CreateRole(ctx, r); {
 	case errors.Is(err, store.ErrAlreadyExists):
-		return store.Role{}, errorf(CodeAlreadyExists, "Role with name %s already exists.", in.RoleName)
+		return store.Role{}, fault.Errorf(fault.AlreadyExists, "Role with name %s already exists.", in.RoleName)
 	case err != nil:
 		return store.Role{}, unexpected("create role", err)
 	}
@@ -148,7 +144,7 @@ func (s *Service) checkBoundary(ctx context.Context, account, arn string) error 
 	}
 	switch _, err := s.store.GetManagedPolicy(ctx, account, arn); {
 	case isNotFound(err):
-		return errorf(CodeNoSuchEntity, "Scope ARN: %s does not exist or is not attachable.", arn)
+		return fault.Errorf(fault.NotFound, "Scope ARN: %s does not exist or is not attachable.", arn)
 	case err != nil:
 		return unexpected("get permissions boundary", err)
 	}
@@ -236,16 +232,16 @@ func (s *Service) DeleteRole(ctx context.Context, caller Caller, name string) er
 	}
 	p := store.Principal{AccountID: caller.Account, Kind: store.PrincipalRole, Name: name}
 	if att, err := s.store.ListAttachedPolicies(ctx, p); err == nil && len(att) > 0 {
-		return errorf(CodeDeleteConflict, "Cannot delete entity, must detach all policies first.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must detach all policies first.")
 	}
 	if inl, err := s.store.ListInlinePolicies(ctx, p); err == nil && len(inl) > 0 {
-		return errorf(CodeDeleteConflict, "Cannot delete entity, must delete policies first.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must delete policies first.")
 	}
 	switch err := s.store.DeleteRole(ctx, caller.Account, name); {
 	case isNotFound(err):
 		return noSuchRole(name)
 	case errors.Is(err, store.ErrDeleteConflict):
-		return errorf(CodeDeleteConflict, "Cannot delete entity, must detach all policies first.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must detach all policies first.")
 	case err != nil:
 		return unexpected("delete role", err)
 	}
@@ -269,7 +265,7 @@ func (s *Service) updateRole(ctx context.Context, caller Caller, action, name st
 		return store.Role{}, err
 	}
 	r, err := s.store.UpdateRole(ctx, caller.Account, name, update)
-	var ie *Error
+	var ie *fault.Error
 	switch {
 	case errors.As(err, &ie):
 		return store.Role{}, err

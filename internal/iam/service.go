@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/store"
 )
 
@@ -36,7 +37,7 @@ type Config struct {
 // Service runs the IAM operations of every account over the store. Each
 // operation authorizes its caller first (see Authorize) and returns store
 // records or small result structs; every failure a caller can cause is an
-// *Error with AWS's code and message.
+// *fault.Error of a kind, with AWS's message.
 type Service struct {
 	store    store.Store
 	sealer   *creds.Sealer
@@ -123,7 +124,7 @@ func paginate[T any](items []T, key func(T) string, req PageRequest) (Page[T], e
 	if req.Marker != "" {
 		b, err := base64.RawURLEncoding.DecodeString(req.Marker)
 		if err != nil || len(b) == 0 {
-			return Page[T]{}, errorf(CodeInvalidInput, "Invalid Marker %q.", req.Marker)
+			return Page[T]{}, fault.Errorf(fault.InvalidInput, "Invalid Marker %q.", req.Marker)
 		}
 		from := string(b)
 		for start < len(items) && key(items[start]) < from {
@@ -160,10 +161,12 @@ func toStoreTags(tags []Tag) ([]store.Tag, error) {
 	return out, nil
 }
 
-// unexpected wraps a failure the caller did not cause: it becomes a
-// ServiceFailure at the edge, with err for the log.
+// unexpected wraps a failure the caller did not cause, whatever err's
+// kind (a stored policy that no longer compiles is the server's failure,
+// not a malformed document): a ServiceFailure at the edge, with err for
+// the log.
 func unexpected(op string, err error) error {
-	return fmt.Errorf("%s: %w", op, err)
+	return fault.Internal(op, err)
 }
 
 // nonSpaceLen counts the characters of a policy document without

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/store"
 	"github.com/podiam/podiam/internal/store/memory"
@@ -67,14 +68,12 @@ func noErr(t *testing.T, err error) {
 	}
 }
 
-func wantCode(t *testing.T, err error, code string) {
+func wantCode(t *testing.T, err error, kind fault.Kind) {
 	t.Helper()
-	if got := codeOf(err); got != code {
-		t.Fatalf("error %v: code %q, want %q", err, got, code)
+	if got := code(err); got != kind {
+		t.Fatalf("error %v: kind %v, want %v", err, got, kind)
 	}
 }
-
-func codeOf(err error) string { return code(err) }
 
 func (e *env) role(t *testing.T, name string) store.Role {
 	t.Helper()
@@ -108,18 +107,18 @@ func TestCreateRole(t *testing.T) {
 	tests := []struct {
 		name string
 		in   iam.CreateRoleInput
-		code string
+		code fault.Kind
 	}{
 		{"with path and boundary", iam.CreateRoleInput{RoleName: "p", Path: "/app/", AssumeRolePolicyDocument: trust, MaxSessionDuration: 43200,
-			PermissionsBoundary: "arn:aws:iam::111122223333:policy/boundary", Tags: []iam.Tag{{"team", "a"}}}, ""},
-		{"duplicate", iam.CreateRoleInput{RoleName: "Irsa", AssumeRolePolicyDocument: trust}, iam.CodeAlreadyExists},
-		{"bad name", iam.CreateRoleInput{RoleName: "a b", AssumeRolePolicyDocument: trust}, iam.CodeValidation},
-		{"bad path", iam.CreateRoleInput{RoleName: "x", Path: "app", AssumeRolePolicyDocument: trust}, iam.CodeValidation},
-		{"bad duration", iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: trust, MaxSessionDuration: 60}, iam.CodeValidation},
-		{"malformed trust", iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: `{"Version":`}, iam.CodeMalformed},
-		{"trust without principal", iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: allow}, iam.CodeMalformed},
-		{"missing boundary", iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: trust, PermissionsBoundary: "arn:aws:iam::111122223333:policy/nope"}, iam.CodeNoSuchEntity},
-		{"bad tag", iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: trust, Tags: []iam.Tag{{"aws:x", ""}}}, iam.CodeInvalidInput},
+			PermissionsBoundary: "arn:aws:iam::111122223333:policy/boundary", Tags: []iam.Tag{{"team", "a"}}}, 0},
+		{"duplicate", iam.CreateRoleInput{RoleName: "Irsa", AssumeRolePolicyDocument: trust}, fault.AlreadyExists},
+		{"bad name", iam.CreateRoleInput{RoleName: "a b", AssumeRolePolicyDocument: trust}, fault.Validation},
+		{"bad path", iam.CreateRoleInput{RoleName: "x", Path: "app", AssumeRolePolicyDocument: trust}, fault.Validation},
+		{"bad duration", iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: trust, MaxSessionDuration: 60}, fault.Validation},
+		{"malformed trust", iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: `{"Version":`}, fault.Malformed},
+		{"trust without principal", iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: allow}, fault.Malformed},
+		{"missing boundary", iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: trust, PermissionsBoundary: "arn:aws:iam::111122223333:policy/nope"}, fault.NotFound},
+		{"bad tag", iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: trust, Tags: []iam.Tag{{"aws:x", ""}}}, fault.InvalidInput},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,8 +127,8 @@ func TestCreateRole(t *testing.T) {
 		})
 	}
 	_, err := e.svc.GetRole(ctx, root, "missing")
-	wantCode(t, err, iam.CodeNoSuchEntity)
-	if err.Error() != "NoSuchEntity: The role with name missing cannot be found." {
+	wantCode(t, err, fault.NotFound)
+	if fe, _ := fault.As(err); fe.Message != "The role with name missing cannot be found." {
 		t.Fatalf("message %q", err)
 	}
 }
@@ -164,10 +163,10 @@ func TestListRolesPagination(t *testing.T) {
 	}
 	for _, n := range []int{-1, 1001} {
 		_, err := e.svc.ListRoles(ctx, root, iam.ListInput{PageRequest: iam.PageRequest{MaxItems: n}})
-		wantCode(t, err, iam.CodeValidation)
+		wantCode(t, err, fault.Validation)
 	}
 	_, err := e.svc.ListRoles(ctx, root, iam.ListInput{PageRequest: iam.PageRequest{Marker: "!!"}})
-	wantCode(t, err, iam.CodeInvalidInput)
+	wantCode(t, err, fault.InvalidInput)
 }
 
 func TestRoleLifecycle(t *testing.T) {
@@ -177,8 +176,8 @@ func TestRoleLifecycle(t *testing.T) {
 	pol := e.policy(t, "p")
 	noErr(t, e.svc.AttachRolePolicy(ctx, root, "r", pol.ARN))
 	noErr(t, e.svc.AttachRolePolicy(ctx, root, "r", pol.ARN)) // again: no change
-	wantCode(t, e.svc.DeleteRole(ctx, root, "r"), iam.CodeDeleteConflict)
-	wantCode(t, e.svc.DeletePolicy(ctx, root, pol.ARN), iam.CodeDeleteConflict)
+	wantCode(t, e.svc.DeleteRole(ctx, root, "r"), fault.DeleteConflict)
+	wantCode(t, e.svc.DeletePolicy(ctx, root, pol.ARN), fault.DeleteConflict)
 	att := must(e.svc.ListAttachedRolePolicies(ctx, root, "r", "", iam.PageRequest{}))
 	if len(att.Items) != 1 || att.Items[0].PolicyName != "p" {
 		t.Fatalf("attached %+v", att)
@@ -187,12 +186,12 @@ func TestRoleLifecycle(t *testing.T) {
 		t.Fatalf("AttachmentCount %d", got.AttachmentCount)
 	}
 	noErr(t, e.svc.DetachRolePolicy(ctx, root, "r", pol.ARN))
-	wantCode(t, e.svc.DetachRolePolicy(ctx, root, "r", pol.ARN), iam.CodeNoSuchEntity)
-	wantCode(t, e.svc.AttachRolePolicy(ctx, root, "r", "arn:aws:iam::111122223333:policy/none"), iam.CodeNoSuchEntity)
-	wantCode(t, e.svc.AttachRolePolicy(ctx, root, "nobody", pol.ARN), iam.CodeNoSuchEntity)
+	wantCode(t, e.svc.DetachRolePolicy(ctx, root, "r", pol.ARN), fault.NotFound)
+	wantCode(t, e.svc.AttachRolePolicy(ctx, root, "r", "arn:aws:iam::111122223333:policy/none"), fault.NotFound)
+	wantCode(t, e.svc.AttachRolePolicy(ctx, root, "nobody", pol.ARN), fault.NotFound)
 
 	noErr(t, e.svc.PutRolePolicy(ctx, root, "r", "inline", allow))
-	wantCode(t, e.svc.DeleteRole(ctx, root, "r"), iam.CodeDeleteConflict)
+	wantCode(t, e.svc.DeleteRole(ctx, root, "r"), fault.DeleteConflict)
 	ip := must(e.svc.GetRolePolicy(ctx, root, "r", "inline"))
 	if ip.Document != allow {
 		t.Fatalf("inline %+v", ip)
@@ -201,19 +200,19 @@ func TestRoleLifecycle(t *testing.T) {
 	if len(names.Items) != 1 || names.Items[0] != "inline" {
 		t.Fatalf("names %+v", names)
 	}
-	wantCode(t, e.svc.PutRolePolicy(ctx, root, "r", "bad", `{"Statement":[]}`), iam.CodeMalformed)
+	wantCode(t, e.svc.PutRolePolicy(ctx, root, "r", "bad", `{"Statement":[]}`), fault.Malformed)
 	big := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + strings.Repeat("b", 5200) + `"}]}`
 	noErr(t, e.svc.PutRolePolicy(ctx, root, "r", "big1", big))
-	wantCode(t, e.svc.PutRolePolicy(ctx, root, "r", "big2", big), iam.CodeLimitExceeded)
+	wantCode(t, e.svc.PutRolePolicy(ctx, root, "r", "big2", big), fault.LimitExceeded)
 	noErr(t, e.svc.PutRolePolicy(ctx, root, "r", "BIG1", big)) // replaces big1
 	_, err := e.svc.GetRolePolicy(ctx, root, "r", "none")
-	wantCode(t, err, iam.CodeNoSuchEntity)
+	wantCode(t, err, fault.NotFound)
 	for _, n := range []string{"inline", "BIG1"} {
 		noErr(t, e.svc.DeleteRolePolicy(ctx, root, "r", n))
 	}
-	wantCode(t, e.svc.DeleteRolePolicy(ctx, root, "r", "inline"), iam.CodeNoSuchEntity)
+	wantCode(t, e.svc.DeleteRolePolicy(ctx, root, "r", "inline"), fault.NotFound)
 
-	wantCode(t, e.svc.UpdateAssumeRolePolicy(ctx, root, "r", "{}"), iam.CodeMalformed)
+	wantCode(t, e.svc.UpdateAssumeRolePolicy(ctx, root, "r", "{}"), fault.Malformed)
 	noErr(t, e.svc.UpdateAssumeRolePolicy(ctx, root, "r", strings.Replace(trust, "ns:sa", "ns:other", 1)))
 	noErr(t, e.svc.TagRole(ctx, root, "r", []iam.Tag{{"a", "1"}, {"b", "2"}}))
 	noErr(t, e.svc.TagRole(ctx, root, "r", []iam.Tag{{"A", "3"}}))
@@ -222,12 +221,12 @@ func TestRoleLifecycle(t *testing.T) {
 	if len(tags.Items) != 1 || tags.Items[0] != (store.Tag{Key: "a", Value: "3"}) {
 		t.Fatalf("tags %+v", tags)
 	}
-	wantCode(t, e.svc.TagRole(ctx, root, "nobody", []iam.Tag{{"a", "1"}}), iam.CodeNoSuchEntity)
+	wantCode(t, e.svc.TagRole(ctx, root, "nobody", []iam.Tag{{"a", "1"}}), fault.NotFound)
 	noErr(t, e.svc.DeleteRole(ctx, root, "r"))
-	wantCode(t, e.svc.DeleteRole(ctx, root, "r"), iam.CodeNoSuchEntity)
+	wantCode(t, e.svc.DeleteRole(ctx, root, "r"), fault.NotFound)
 	noErr(t, e.svc.DeletePolicy(ctx, root, pol.ARN))
 	_, err = e.svc.GetPolicy(ctx, root, pol.ARN)
-	wantCode(t, err, iam.CodeNoSuchEntity)
+	wantCode(t, err, fault.NotFound)
 }
 
 func TestAttachLimit(t *testing.T) {
@@ -241,7 +240,7 @@ func TestAttachLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i == 10 {
-			wantCode(t, err, iam.CodeLimitExceeded)
+			wantCode(t, err, fault.LimitExceeded)
 			if !strings.Contains(err.Error(), "Cannot exceed quota for PoliciesPerRole: 10") {
 				t.Fatalf("message %q", err)
 			}
@@ -257,9 +256,9 @@ func TestPolicyVersions(t *testing.T) {
 		t.Fatalf("policy %+v", p)
 	}
 	_, err := e.svc.CreatePolicy(ctx, root, iam.CreatePolicyInput{PolicyName: "P", PolicyDocument: allow})
-	wantCode(t, err, iam.CodeAlreadyExists)
+	wantCode(t, err, fault.AlreadyExists)
 	_, err = e.svc.CreatePolicy(ctx, root, iam.CreatePolicyInput{PolicyName: "q", PolicyDocument: trust})
-	wantCode(t, err, iam.CodeMalformed)
+	wantCode(t, err, fault.Malformed)
 	for i := 2; i <= 5; i++ {
 		v := must(e.svc.CreatePolicyVersion(ctx, root, p.ARN, allow, i == 3))
 		if v.ID != fmt.Sprintf("v%d", i) {
@@ -267,17 +266,17 @@ func TestPolicyVersions(t *testing.T) {
 		}
 	}
 	_, err = e.svc.CreatePolicyVersion(ctx, root, p.ARN, allow, false)
-	wantCode(t, err, iam.CodeLimitExceeded)
-	wantCode(t, e.svc.DeletePolicyVersion(ctx, root, p.ARN, "v3"), iam.CodeDeleteConflict)
-	wantCode(t, e.svc.DeletePolicy(ctx, root, p.ARN), iam.CodeDeleteConflict)
+	wantCode(t, err, fault.LimitExceeded)
+	wantCode(t, e.svc.DeletePolicyVersion(ctx, root, p.ARN, "v3"), fault.DeleteConflict)
+	wantCode(t, e.svc.DeletePolicy(ctx, root, p.ARN), fault.DeleteConflict)
 	noErr(t, e.svc.SetDefaultPolicyVersion(ctx, root, p.ARN, "v5"))
-	wantCode(t, e.svc.SetDefaultPolicyVersion(ctx, root, p.ARN, "v9"), iam.CodeNoSuchEntity)
+	wantCode(t, e.svc.SetDefaultPolicyVersion(ctx, root, p.ARN, "v9"), fault.NotFound)
 	v := must(e.svc.GetPolicyVersion(ctx, root, p.ARN, "v5"))
 	if !v.IsDefault || v.Document != allow {
 		t.Fatalf("v5 %+v", v)
 	}
 	_, err = e.svc.GetPolicyVersion(ctx, root, p.ARN, "v9")
-	wantCode(t, err, iam.CodeNoSuchEntity)
+	wantCode(t, err, fault.NotFound)
 	for _, id := range []string{"v1", "v2", "v3", "v4"} {
 		noErr(t, e.svc.DeletePolicyVersion(ctx, root, p.ARN, id))
 	}
@@ -294,7 +293,7 @@ func TestPolicyVersions(t *testing.T) {
 		t.Fatalf("attached policies %+v", ps)
 	}
 	_, err = e.svc.ListPolicies(ctx, root, iam.ListPoliciesInput{Scope: "Mine"})
-	wantCode(t, err, iam.CodeValidation)
+	wantCode(t, err, fault.Validation)
 	noErr(t, e.svc.DeletePolicy(ctx, root, p.ARN))
 }
 
@@ -306,9 +305,9 @@ func TestUsersAndAccessKeys(t *testing.T) {
 		t.Fatalf("user %+v", u)
 	}
 	_, err := e.svc.CreateUser(ctx, root, iam.CreateUserInput{UserName: "BOB"})
-	wantCode(t, err, iam.CodeAlreadyExists)
+	wantCode(t, err, fault.AlreadyExists)
 	_, err = e.svc.GetUser(ctx, root, "alice")
-	wantCode(t, err, iam.CodeNoSuchEntity)
+	wantCode(t, err, fault.NotFound)
 	users := must(e.svc.ListUsers(ctx, root, iam.ListInput{}))
 	if len(users.Items) != 1 {
 		t.Fatalf("users %+v", users)
@@ -326,23 +325,23 @@ func TestUsersAndAccessKeys(t *testing.T) {
 	}
 	must(e.svc.CreateAccessKey(ctx, root, "bob"))
 	_, err = e.svc.CreateAccessKey(ctx, root, "bob")
-	wantCode(t, err, iam.CodeLimitExceeded)
+	wantCode(t, err, fault.LimitExceeded)
 	keys := must(e.svc.ListAccessKeys(ctx, root, "bob", iam.PageRequest{}))
 	if len(keys.Items) != 2 || keys.Items[0].SecretCiphertext != nil {
 		t.Fatalf("keys %+v", keys)
 	}
 	noErr(t, e.svc.UpdateAccessKey(ctx, root, "bob", k1.Key.ID, store.AccessKeyInactive))
-	wantCode(t, e.svc.UpdateAccessKey(ctx, root, "bob", k1.Key.ID, "Off"), iam.CodeValidation)
-	wantCode(t, e.svc.UpdateAccessKey(ctx, root, "bob", "AKIANOPE", store.AccessKeyActive), iam.CodeNoSuchEntity)
-	wantCode(t, e.svc.DeleteUser(ctx, root, "bob"), iam.CodeDeleteConflict)
+	wantCode(t, e.svc.UpdateAccessKey(ctx, root, "bob", k1.Key.ID, "Off"), fault.Validation)
+	wantCode(t, e.svc.UpdateAccessKey(ctx, root, "bob", "AKIANOPE", store.AccessKeyActive), fault.NotFound)
+	wantCode(t, e.svc.DeleteUser(ctx, root, "bob"), fault.DeleteConflict)
 	for _, k := range keys.Items {
 		noErr(t, e.svc.DeleteAccessKey(ctx, root, "bob", k.ID))
 	}
-	wantCode(t, e.svc.DeleteAccessKey(ctx, root, "bob", k1.Key.ID), iam.CodeNoSuchEntity)
+	wantCode(t, e.svc.DeleteAccessKey(ctx, root, "bob", k1.Key.ID), fault.NotFound)
 	noErr(t, e.svc.PutUserPolicy(ctx, root, "bob", "p", allow))
 	big := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + strings.Repeat("b", 2000) + `"}]}`
-	wantCode(t, e.svc.PutUserPolicy(ctx, root, "bob", "big", big), iam.CodeLimitExceeded)
-	wantCode(t, e.svc.DeleteUser(ctx, root, "bob"), iam.CodeDeleteConflict)
+	wantCode(t, e.svc.PutUserPolicy(ctx, root, "bob", "big", big), fault.LimitExceeded)
+	wantCode(t, e.svc.DeleteUser(ctx, root, "bob"), fault.DeleteConflict)
 	noErr(t, e.svc.DeleteUserPolicy(ctx, root, "bob", "p"))
 	noErr(t, e.svc.DeleteUser(ctx, root, "bob"))
 }
@@ -360,13 +359,13 @@ func TestOIDCProviders(t *testing.T) {
 	tests := []struct {
 		name string
 		in   iam.CreateOIDCProviderInput
-		code string
+		code fault.Kind
 	}{
-		{"same url", iam.CreateOIDCProviderInput{URL: "https://oidc.example.com/id/ABC"}, iam.CodeAlreadyExists},
-		{"no thumbprints", iam.CreateOIDCProviderInput{URL: "https://other.example.com"}, ""},
-		{"http", iam.CreateOIDCProviderInput{URL: "http://x.example.com"}, iam.CodeInvalidInput},
-		{"bad thumbprint", iam.CreateOIDCProviderInput{URL: "https://y.example.com", Thumbprints: []string{"abc"}}, iam.CodeValidation},
-		{"repeated client id", iam.CreateOIDCProviderInput{URL: "https://z.example.com", ClientIDs: []string{"a", "a"}}, iam.CodeInvalidInput},
+		{"same url", iam.CreateOIDCProviderInput{URL: "https://oidc.example.com/id/ABC"}, fault.AlreadyExists},
+		{"no thumbprints", iam.CreateOIDCProviderInput{URL: "https://other.example.com"}, 0},
+		{"http", iam.CreateOIDCProviderInput{URL: "http://x.example.com"}, fault.InvalidInput},
+		{"bad thumbprint", iam.CreateOIDCProviderInput{URL: "https://y.example.com", Thumbprints: []string{"abc"}}, fault.Validation},
+		{"repeated client id", iam.CreateOIDCProviderInput{URL: "https://z.example.com", ClientIDs: []string{"a", "a"}}, fault.InvalidInput},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -378,7 +377,7 @@ func TestOIDCProviders(t *testing.T) {
 	noErr(t, e.svc.AddClientIDToOpenIDConnectProvider(ctx, root, p.ARN, "app"))
 	noErr(t, e.svc.RemoveClientIDFromOpenIDConnectProvider(ctx, root, p.ARN, "sts.amazonaws.com"))
 	noErr(t, e.svc.UpdateOpenIDConnectProviderThumbprint(ctx, root, p.ARN, nil))
-	wantCode(t, e.svc.UpdateOpenIDConnectProviderThumbprint(ctx, root, p.ARN, []string{"x"}), iam.CodeValidation)
+	wantCode(t, e.svc.UpdateOpenIDConnectProviderThumbprint(ctx, root, p.ARN, []string{"x"}), fault.Validation)
 	got := must(e.svc.GetOpenIDConnectProvider(ctx, root, p.ARN))
 	if strings.Join(got.ClientIDs, ",") != "app" || got.Thumbprints != nil {
 		t.Fatalf("provider %+v", got)
@@ -388,9 +387,9 @@ func TestOIDCProviders(t *testing.T) {
 	}
 	noErr(t, e.svc.DeleteOpenIDConnectProvider(ctx, root, p.ARN))
 	_, err := e.svc.GetOpenIDConnectProvider(ctx, root, p.ARN)
-	wantCode(t, err, iam.CodeNoSuchEntity)
-	wantCode(t, e.svc.DeleteOpenIDConnectProvider(ctx, root, p.ARN), iam.CodeNoSuchEntity)
-	wantCode(t, e.svc.AddClientIDToOpenIDConnectProvider(ctx, root, p.ARN, "x"), iam.CodeNoSuchEntity)
+	wantCode(t, err, fault.NotFound)
+	wantCode(t, e.svc.DeleteOpenIDConnectProvider(ctx, root, p.ARN), fault.NotFound)
+	wantCode(t, e.svc.AddClientIDToOpenIDConnectProvider(ctx, root, p.ARN, "x"), fault.NotFound)
 }
 
 func TestAuthorize(t *testing.T) {
@@ -399,9 +398,9 @@ func TestAuthorize(t *testing.T) {
 	must(e.svc.CreateUser(ctx, root, iam.CreateUserInput{UserName: "bob"}))
 	bob := iam.Caller{Account: acct, ARN: bobARN, UserName: "bob"}
 	_, err := e.svc.CreateRole(ctx, bob, iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: trust})
-	wantCode(t, err, iam.CodeAccessDenied)
-	want := "AccessDenied: User: arn:aws:iam::111122223333:user/bob is not authorized to perform: iam:CreateRole on resource: arn:aws:iam::111122223333:role/x because no identity-based policy allows the iam:CreateRole action"
-	if err.Error() != want {
+	wantCode(t, err, fault.AccessDenied)
+	want := "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: iam:CreateRole on resource: arn:aws:iam::111122223333:role/x because no identity-based policy allows the iam:CreateRole action"
+	if fe, _ := fault.As(err); fe.Message != want {
 		t.Fatalf("message\n%q\nwant\n%q", err, want)
 	}
 	// A managed policy allows the role operations.
@@ -410,18 +409,18 @@ func TestAuthorize(t *testing.T) {
 	noErr(t, e.svc.AttachUserPolicy(ctx, root, "bob", admin.ARN))
 	must(e.svc.CreateRole(ctx, bob, iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: trust}))
 	_, err = e.svc.CreatePolicy(ctx, bob, iam.CreatePolicyInput{PolicyName: "p", PolicyDocument: allow})
-	wantCode(t, err, iam.CodeAccessDenied)
+	wantCode(t, err, fault.AccessDenied)
 	// An inline deny wins.
 	noErr(t, e.svc.PutUserPolicy(ctx, root, "bob", "deny", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:DeleteRole","Resource":"*"}]}`))
 	err = e.svc.DeleteRole(ctx, bob, "x")
-	wantCode(t, err, iam.CodeAccessDenied)
+	wantCode(t, err, fault.AccessDenied)
 	if !strings.HasSuffix(err.Error(), "with an explicit deny in an identity-based policy") {
 		t.Fatalf("message %q", err)
 	}
 	must(e.svc.GetRole(ctx, bob, "x"))
 	// A caller that is neither root nor a known user is denied.
 	_, err = e.svc.ListRoles(ctx, iam.Caller{Account: acct, ARN: "arn:aws:iam::111122223333:user/ghost", UserName: "ghost"}, iam.ListInput{})
-	wantCode(t, err, iam.CodeAccessDenied)
+	wantCode(t, err, fault.AccessDenied)
 	if err := e.svc.Authorize(context.Background(), root, "iam:DeleteAccount", "*", iam.Keys{}); err != nil {
 		t.Fatalf("root denied: %v", err)
 	}

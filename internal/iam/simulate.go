@@ -8,6 +8,7 @@ import (
 
 	"github.com/podiam/podiam/internal/arn"
 	"github.com/podiam/podiam/internal/authz"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/policy"
 	"github.com/podiam/podiam/internal/store"
 )
@@ -124,10 +125,10 @@ func (s *Service) SimulatePrincipalPolicy(ctx context.Context, caller Caller, in
 	a, err := arn.Parse(in.PolicySourceARN)
 	typ, rest, _ := strings.Cut(a.Resource, "/")
 	if err != nil || a.Service != "iam" || (typ != "user" && typ != "role") || rest == "" {
-		return Page[EvaluationResult]{}, errorf(CodeInvalidInput, "Invalid ARN: Could not be parsed!")
+		return Page[EvaluationResult]{}, fault.Errorf(fault.InvalidInput, "Invalid ARN: Could not be parsed!")
 	}
 	if a.Account != caller.Account {
-		return Page[EvaluationResult]{}, errorf(CodeNoSuchEntity, "The entity %s cannot be found.", in.PolicySourceARN)
+		return Page[EvaluationResult]{}, fault.Errorf(fault.NotFound, "The entity %s cannot be found.", in.PolicySourceARN)
 	}
 	name := rest[strings.LastIndexByte(rest, '/')+1:]
 	owner := store.Principal{AccountID: caller.Account, Name: name}
@@ -226,7 +227,7 @@ func (s *Service) simulate(sim *simulation, callerARN string, in SimulateInput) 
 	}
 	principal, err := policy.ParsePrincipal(callerARN)
 	if err != nil {
-		return Page[EvaluationResult]{}, errorf(CodeInvalidInput, "Invalid CallerArn %s.", callerARN)
+		return Page[EvaluationResult]{}, fault.Errorf(fault.InvalidInput, "Invalid CallerArn %s.", callerARN)
 	}
 	sim.caller = principal
 	switch len(in.PermissionsBoundaryPolicyInputList) {
@@ -238,7 +239,7 @@ func (s *Service) simulate(sim *simulation, callerARN string, in SimulateInput) 
 		}
 		sim.set.Boundary = p
 	default:
-		return Page[EvaluationResult]{}, errorf(CodeInvalidInput, "Only one permissions boundary policy can be simulated.")
+		return Page[EvaluationResult]{}, fault.Errorf(fault.InvalidInput, "Only one permissions boundary policy can be simulated.")
 	}
 	if in.ResourcePolicy != "" {
 		p, err := sim.add("ResourcePolicy", "resource", in.ResourcePolicy, policy.Resource)
@@ -254,7 +255,7 @@ func (s *Service) simulate(sim *simulation, callerARN string, in SimulateInput) 
 		} else if arn.IsAccountID(in.ResourceOwner) {
 			owner = in.ResourceOwner
 		} else {
-			return Page[EvaluationResult]{}, errorf(CodeInvalidInput, "Invalid ResourceOwner %s.", in.ResourceOwner)
+			return Page[EvaluationResult]{}, fault.Errorf(fault.InvalidInput, "Invalid ResourceOwner %s.", in.ResourceOwner)
 		}
 	}
 	for _, e := range in.ContextEntries {

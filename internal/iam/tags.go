@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/store"
 )
 
@@ -170,7 +171,7 @@ func mergeTags(old []store.Tag, tags []Tag) ([]store.Tag, error) {
 		}
 	}
 	if len(out) > MaxTags {
-		return nil, errorf(CodeLimitExceeded, "Cannot exceed quota for TagsPerEntity: %d", MaxTags)
+		return nil, fault.Errorf(fault.LimitExceeded, "Cannot exceed quota for TagsPerEntity: %d", MaxTags)
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 )
 
@@ -49,7 +50,7 @@ func TestUpdateActionsAuthorize(t *testing.T) {
 	} {
 		t.Run(c.action, func(t *testing.T) {
 			err := c.call()
-			wantCode(t, err, iam.CodeAccessDenied)
+			wantCode(t, err, fault.AccessDenied)
 			res := c.resource
 			if res != "*" {
 				res = "arn:aws:iam::" + acct + ":" + res
@@ -79,9 +80,9 @@ func TestUpdateUserRename(t *testing.T) {
 	must(e.svc.CreateUser(ctx, root, iam.CreateUserInput{UserName: "eve"}))
 	key := must(e.svc.CreateAccessKey(ctx, root, "bob"))
 	noErr(t, e.svc.PutUserPolicy(ctx, root, "bob", "inline", allow))
-	wantCode(t, e.svc.UpdateUser(ctx, root, iam.UpdateUserInput{UserName: "bob", NewUserName: "EVE"}), iam.CodeAlreadyExists)
-	wantCode(t, e.svc.UpdateUser(ctx, root, iam.UpdateUserInput{UserName: "bob", NewUserName: "bad name"}), iam.CodeValidation)
-	wantCode(t, e.svc.UpdateUser(ctx, root, iam.UpdateUserInput{UserName: "nobody", NewUserName: "x"}), iam.CodeNoSuchEntity)
+	wantCode(t, e.svc.UpdateUser(ctx, root, iam.UpdateUserInput{UserName: "bob", NewUserName: "EVE"}), fault.AlreadyExists)
+	wantCode(t, e.svc.UpdateUser(ctx, root, iam.UpdateUserInput{UserName: "bob", NewUserName: "bad name"}), fault.Validation)
+	wantCode(t, e.svc.UpdateUser(ctx, root, iam.UpdateUserInput{UserName: "nobody", NewUserName: "x"}), fault.NotFound)
 	noErr(t, e.svc.UpdateUser(ctx, root, iam.UpdateUserInput{UserName: "bob", NewUserName: "robert"}))
 	keys := must(e.svc.ListAccessKeys(ctx, root, "robert", iam.PageRequest{}))
 	if len(keys.Items) != 1 || keys.Items[0].ID != key.Key.ID {
@@ -95,8 +96,8 @@ func TestUpdateUserRename(t *testing.T) {
 	// A boundary policy in use cannot be deleted; detaching it frees it.
 	p := e.policy(t, "b")
 	noErr(t, e.svc.PutUserPermissionsBoundary(ctx, root, "robert", p.ARN))
-	wantCode(t, e.svc.DeletePolicy(ctx, root, p.ARN), iam.CodeDeleteConflict)
+	wantCode(t, e.svc.DeletePolicy(ctx, root, p.ARN), fault.DeleteConflict)
 	noErr(t, e.svc.DeleteUserPermissionsBoundary(ctx, root, "robert"))
 	noErr(t, e.svc.DeletePolicy(ctx, root, p.ARN))
-	wantCode(t, e.svc.PutUserPermissionsBoundary(ctx, root, "robert", p.ARN), iam.CodeNoSuchEntity)
+	wantCode(t, e.svc.PutUserPermissionsBoundary(ctx, root, "robert", p.ARN), fault.NotFound)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/store"
 )
 
@@ -46,7 +47,7 @@ func (s *Service) CreateUser(ctx context.Context, caller Caller, in CreateUserIn
 	}
 	switch err := s.store.CreateUser(ctx, u); {
 	case errors.Is(err, store.ErrAlreadyExists):
-		return store.User{}, errorf(CodeAlreadyExists, "User with name %s already exists.", in.UserName)
+		return store.User{}, fault.Errorf(fault.AlreadyExists, "User with name %s already exists.", in.UserName)
 	case err != nil:
 		return store.User{}, unexpected("create user", err)
 	}
@@ -114,19 +115,19 @@ func (s *Service) DeleteUser(ctx context.Context, caller Caller, name string) er
 	}
 	p := store.Principal{AccountID: caller.Account, Kind: store.PrincipalUser, Name: name}
 	if keys, err := s.store.ListAccessKeys(ctx, caller.Account, name); err == nil && len(keys) > 0 {
-		return errorf(CodeDeleteConflict, "Cannot delete entity, must delete access keys first.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must delete access keys first.")
 	}
 	if att, err := s.store.ListAttachedPolicies(ctx, p); err == nil && len(att) > 0 {
-		return errorf(CodeDeleteConflict, "Cannot delete entity, must detach all policies first.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must detach all policies first.")
 	}
 	if inl, err := s.store.ListInlinePolicies(ctx, p); err == nil && len(inl) > 0 {
-		return errorf(CodeDeleteConflict, "Cannot delete entity, must delete policies first.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must delete policies first.")
 	}
 	switch err := s.store.DeleteUser(ctx, caller.Account, name); {
 	case isNotFound(err):
 		return userKind.notFound(name)
 	case errors.Is(err, store.ErrDeleteConflict):
-		return errorf(CodeDeleteConflict, "Cannot delete entity, must delete policies first.")
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must delete policies first.")
 	case err != nil:
 		return unexpected("delete user", err)
 	}
@@ -163,14 +164,14 @@ func (s *Service) applyUser(ctx context.Context, account, name string, update fu
 		return store.User{}, err
 	}
 	u, err := s.store.UpdateUser(ctx, account, name, update)
-	var ie *Error
+	var ie *fault.Error
 	switch {
 	case errors.As(err, &ie):
 		return store.User{}, err
 	case isNotFound(err):
 		return store.User{}, userKind.notFound(name)
 	case errors.Is(err, store.ErrAlreadyExists):
-		return store.User{}, errorf(CodeAlreadyExists, "The new user name is already in use.")
+		return store.User{}, fault.Errorf(fault.AlreadyExists, "The new user name is already in use.")
 	case err != nil:
 		return store.User{}, unexpected("update user", err)
 	}
@@ -225,9 +226,9 @@ func (s *Service) UpdateUser(ctx context.Context, caller Caller, in UpdateUserIn
 		u.Name, u.Path, u.ARN = name, path, target
 		return nil
 	})
-	var ie *Error
-	if errors.As(err, &ie) && ie.Code == CodeAlreadyExists {
-		return errorf(CodeAlreadyExists, "User with name %s already exists.", name)
+	var ie *fault.Error
+	if errors.As(err, &ie) && ie.Kind == fault.AlreadyExists {
+		return fault.Errorf(fault.AlreadyExists, "User with name %s already exists.", name)
 	}
 	return err
 }

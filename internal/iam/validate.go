@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/podiam/podiam/internal/fault"
 )
 
 // Limits from IAM's API reference and quotas.
@@ -89,7 +91,7 @@ type Tag struct {
 // without regard to case, and no key under the reserved aws: prefix.
 func ValidateTags(tags []Tag) error {
 	if len(tags) > MaxTags {
-		return errorf(CodeLimitExceeded, "Cannot exceed quota for TagsPerEntity: %d", MaxTags)
+		return fault.Errorf(fault.LimitExceeded, "Cannot exceed quota for TagsPerEntity: %d", MaxTags)
 	}
 	seen := make(map[string]bool, len(tags))
 	for i, t := range tags {
@@ -103,7 +105,7 @@ func ValidateTags(tags []Tag) error {
 		case !tagText(t.Key):
 			return constraint(t.Key, field, `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+`)
 		case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
-			return errorf(CodeInvalidInput, "User-defined tag keys can't start with \"aws:\": %q", t.Key)
+			return fault.Errorf(fault.InvalidInput, "User-defined tag keys can't start with \"aws:\": %q", t.Key)
 		}
 		if utf8.RuneCountInString(t.Value) > MaxTagValueLen {
 			return constraint(t.Value, "tags."+itoa(i+1)+".member.value", "Member must have length less than or equal to 256")
@@ -113,7 +115,7 @@ func ValidateTags(tags []Tag) error {
 		}
 		lk := strings.ToLower(t.Key)
 		if seen[lk] {
-			return errorf(CodeInvalidInput, "Duplicate tag keys found. Please note that Tag keys are case insensitive: %q", t.Key)
+			return fault.Errorf(fault.InvalidInput, "Duplicate tag keys found. Please note that Tag keys are case insensitive: %q", t.Key)
 		}
 		seen[lk] = true
 	}
@@ -140,10 +142,10 @@ func NormalizeOIDCURL(raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
-		return "", errorf(CodeInvalidInput, "Invalid Open ID Connect Provider URL: %q must start with https:// and name a host", raw)
+		return "", fault.Errorf(fault.InvalidInput, "Invalid Open ID Connect Provider URL: %q must start with https:// and name a host", raw)
 	}
 	if u.Port() != "" || u.RawQuery != "" || u.Fragment != "" || strings.Contains(raw, "?") || strings.Contains(raw, "#") {
-		return "", errorf(CodeInvalidInput, "Invalid Open ID Connect Provider URL: %q may not have a port, a query or a fragment", raw)
+		return "", fault.Errorf(fault.InvalidInput, "Invalid Open ID Connect Provider URL: %q may not have a port, a query or a fragment", raw)
 	}
 	return strings.TrimPrefix(raw, "https://"), nil
 }
@@ -153,7 +155,7 @@ func NormalizeOIDCURL(raw string) (string, error) {
 // lower case.
 func ValidateThumbprints(tps []string) ([]string, error) {
 	if len(tps) > MaxThumbprints {
-		return nil, errorf(CodeLimitExceeded, "Cannot exceed quota for ThumbprintsPerOpenIdConnectProvider: %d", MaxThumbprints)
+		return nil, fault.Errorf(fault.LimitExceeded, "Cannot exceed quota for ThumbprintsPerOpenIdConnectProvider: %d", MaxThumbprints)
 	}
 	out := make([]string, 0, len(tps))
 	for i, tp := range tps {
@@ -169,7 +171,7 @@ func ValidateThumbprints(tps []string) ([]string, error) {
 // characters, without repeats.
 func ValidateClientIDs(ids []string) error {
 	if len(ids) > MaxClientIDs {
-		return errorf(CodeLimitExceeded, "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: %d", MaxClientIDs)
+		return fault.Errorf(fault.LimitExceeded, "Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: %d", MaxClientIDs)
 	}
 	seen := make(map[string]bool, len(ids))
 	for i, id := range ids {
@@ -177,7 +179,7 @@ func ValidateClientIDs(ids []string) error {
 			return constraint(id, "clientIDList."+itoa(i+1)+".member", "Member must have length between 1 and 255")
 		}
 		if seen[id] {
-			return errorf(CodeInvalidInput, "Client ID %q is listed twice", id)
+			return fault.Errorf(fault.InvalidInput, "Client ID %q is listed twice", id)
 		}
 		seen[id] = true
 	}

@@ -1,41 +1,43 @@
 package iam_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 )
 
-func code(err error) string {
-	var e *iam.Error
-	if errors.As(err, &e) {
-		return e.Code
+// code is the kind of err: 0 for nil, and Failure for an error of no
+// kind.
+func code(err error) fault.Kind {
+	if err == nil {
+		return 0
 	}
-	if err != nil {
-		return "untyped"
+	if k := fault.KindOf(err); k != 0 {
+		return k
 	}
-	return ""
+	return fault.Failure
 }
 
 func TestValidateName(t *testing.T) {
 	tests := []struct {
-		name, in, want string
+		name, in string
+		want     fault.Kind
 	}{
-		{"simple", "app-role_1.x@y=z+w,v", ""},
-		{"empty", "", iam.CodeValidation},
-		{"max length", strings.Repeat("a", 64), ""},
-		{"too long", strings.Repeat("a", 65), iam.CodeValidation},
-		{"space", "my role", iam.CodeValidation},
-		{"slash", "a/b", iam.CodeValidation},
-		{"unicode", "rôle", iam.CodeValidation},
+		{"simple", "app-role_1.x@y=z+w,v", 0},
+		{"empty", "", fault.Validation},
+		{"max length", strings.Repeat("a", 64), 0},
+		{"too long", strings.Repeat("a", 65), fault.Validation},
+		{"space", "my role", fault.Validation},
+		{"slash", "a/b", fault.Validation},
+		{"unicode", "rôle", fault.Validation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := iam.ValidateName(tt.in, "roleName", iam.MaxRoleNameLen)
 			if got := code(err); got != tt.want {
-				t.Fatalf("ValidateName(%q) = %v, want code %q", tt.in, err, tt.want)
+				t.Fatalf("ValidateName(%q) = %v, want kind %v", tt.in, err, tt.want)
 			}
 			if err != nil && !strings.Contains(err.Error(), "at 'roleName' failed to satisfy constraint") {
 				t.Fatalf("message %q", err)
@@ -71,21 +73,21 @@ func TestValidateTags(t *testing.T) {
 	tests := []struct {
 		name string
 		tags []iam.Tag
-		want string
+		want fault.Kind
 	}{
-		{"good", []iam.Tag{{"team", "blue"}, {"Cost Center", "42"}, {"a:b/c=d+e-f@g_h", ""}, {"équipe", "bleu"}}, ""},
-		{"empty key", []iam.Tag{{"", "v"}}, iam.CodeValidation},
-		{"long key", []iam.Tag{{strings.Repeat("k", 129), ""}}, iam.CodeValidation},
-		{"long value", []iam.Tag{{"k", strings.Repeat("v", 257)}}, iam.CodeValidation},
-		{"bad character", []iam.Tag{{"k*", "v"}}, iam.CodeValidation},
-		{"reserved prefix", []iam.Tag{{"AWS:team", "v"}}, iam.CodeInvalidInput},
-		{"duplicate key in another case", []iam.Tag{{"Team", "a"}, {"team", "b"}}, iam.CodeInvalidInput},
-		{"too many", many, iam.CodeLimitExceeded},
+		{"good", []iam.Tag{{"team", "blue"}, {"Cost Center", "42"}, {"a:b/c=d+e-f@g_h", ""}, {"équipe", "bleu"}}, 0},
+		{"empty key", []iam.Tag{{"", "v"}}, fault.Validation},
+		{"long key", []iam.Tag{{strings.Repeat("k", 129), ""}}, fault.Validation},
+		{"long value", []iam.Tag{{"k", strings.Repeat("v", 257)}}, fault.Validation},
+		{"bad character", []iam.Tag{{"k*", "v"}}, fault.Validation},
+		{"reserved prefix", []iam.Tag{{"AWS:team", "v"}}, fault.InvalidInput},
+		{"duplicate key in another case", []iam.Tag{{"Team", "a"}, {"team", "b"}}, fault.InvalidInput},
+		{"too many", many, fault.LimitExceeded},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := code(iam.ValidateTags(tt.tags)); got != tt.want {
-				t.Fatalf("code %q, want %q", got, tt.want)
+				t.Fatalf("kind %v, want %v", got, tt.want)
 			}
 		})
 	}
@@ -93,23 +95,24 @@ func TestValidateTags(t *testing.T) {
 
 func TestNormalizeOIDCURL(t *testing.T) {
 	tests := []struct {
-		in, want, code string
+		in, want string
+		code     fault.Kind
 	}{
-		{"https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE", "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE", ""},
-		{"https://kubernetes.default.svc", "kubernetes.default.svc", ""},
-		{"https://issuer.example.com/", "issuer.example.com/", ""},
-		{"http://issuer.example.com", "", iam.CodeInvalidInput},
-		{"issuer.example.com", "", iam.CodeInvalidInput},
-		{"https://issuer.example.com:8443", "", iam.CodeInvalidInput},
-		{"https://issuer.example.com/?a=b", "", iam.CodeInvalidInput},
-		{"https://issuer.example.com/#x", "", iam.CodeInvalidInput},
-		{"https://user@issuer.example.com", "", iam.CodeInvalidInput},
-		{"https://" + strings.Repeat("a", 250) + ".com", "", iam.CodeValidation},
+		{"https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE", "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE", 0},
+		{"https://kubernetes.default.svc", "kubernetes.default.svc", 0},
+		{"https://issuer.example.com/", "issuer.example.com/", 0},
+		{"http://issuer.example.com", "", fault.InvalidInput},
+		{"issuer.example.com", "", fault.InvalidInput},
+		{"https://issuer.example.com:8443", "", fault.InvalidInput},
+		{"https://issuer.example.com/?a=b", "", fault.InvalidInput},
+		{"https://issuer.example.com/#x", "", fault.InvalidInput},
+		{"https://user@issuer.example.com", "", fault.InvalidInput},
+		{"https://" + strings.Repeat("a", 250) + ".com", "", fault.Validation},
 	}
 	for _, tt := range tests {
 		got, err := iam.NormalizeOIDCURL(tt.in)
 		if code(err) != tt.code || got != tt.want {
-			t.Errorf("NormalizeOIDCURL(%q) = %q, %v; want %q, code %q", tt.in, got, err, tt.want, tt.code)
+			t.Errorf("NormalizeOIDCURL(%q) = %q, %v; want %q, kind %v", tt.in, got, err, tt.want, tt.code)
 		}
 	}
 }
@@ -121,20 +124,20 @@ func TestValidateThumbprintsAndClientIDs(t *testing.T) {
 		t.Fatalf("ValidateThumbprints = %v, %v", got, err)
 	}
 	for name, tps := range map[string][]string{"short": {tp[:39]}, "not hex": {strings.Repeat("g", 40)}} {
-		if _, err := iam.ValidateThumbprints(tps); code(err) != iam.CodeValidation {
+		if _, err := iam.ValidateThumbprints(tps); code(err) != fault.Validation {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := iam.ValidateThumbprints([]string{tp, tp, tp, tp, tp, tp}); code(err) != iam.CodeLimitExceeded {
+	if _, err := iam.ValidateThumbprints([]string{tp, tp, tp, tp, tp, tp}); code(err) != fault.LimitExceeded {
 		t.Errorf("six thumbprints: %v", err)
 	}
 	if err := iam.ValidateClientIDs([]string{"sts.amazonaws.com", "my-app"}); err != nil {
 		t.Errorf("good client ids: %v", err)
 	}
-	if err := iam.ValidateClientIDs([]string{"a", "a"}); code(err) != iam.CodeInvalidInput {
+	if err := iam.ValidateClientIDs([]string{"a", "a"}); code(err) != fault.InvalidInput {
 		t.Errorf("repeated client id: %v", err)
 	}
-	if err := iam.ValidateClientIDs([]string{""}); code(err) != iam.CodeValidation {
+	if err := iam.ValidateClientIDs([]string{""}); code(err) != fault.Validation {
 		t.Errorf("empty client id: %v", err)
 	}
 }

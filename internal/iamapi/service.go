@@ -12,7 +12,8 @@ import (
 type handlers struct{ svc *iam.Service }
 
 // New is the IAM Query service: every action, each decoded from its
-// parameters, run by the iam package, its errors turned into IAM's.
+// parameters, run by the iam package; its errors are the Query codec's to
+// render.
 func New(svc *iam.Service) *httpapi.QueryService {
 	h := handlers{svc}
 	a := map[string]func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error){
@@ -56,17 +57,7 @@ func New(svc *iam.Service) *httpapi.QueryService {
 	tagActions(a, svc)
 	s := &httpapi.QueryService{Name: "iam", Version: awsproto.IAMVersion, Namespace: awsproto.IAMNamespace, Actions: map[string]httpapi.QueryHandler{}}
 	for name, f := range a {
-		s.Actions[name] = iamAction(f)
+		s.Actions[name] = f
 	}
 	return s
-}
-
-func iamAction(f func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error)) httpapi.QueryHandler {
-	return func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {
-		out, err := f(ctx, c, q)
-		if err != nil {
-			return nil, Error(err)
-		}
-		return out, nil
-	}
 }

@@ -11,26 +11,16 @@ import (
 	"time"
 
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/store"
 )
 
-// Error codes, as Organizations names them.
-const (
-	CodeAccessDenied        = "AccessDeniedException"
-	CodeAccountNotFound     = "AccountNotFoundException"
-	CodeStatusNotFound      = "CreateAccountStatusNotFoundException"
-	CodeConstraintViolation = "ConstraintViolationException"
-	CodeInvalidInput        = "InvalidInputException"
-)
-
-// Error is a failed Organizations request.
-type Error struct {
-	Code    string
-	Message string
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+// Organizations' failures are *fault.Error values of these kinds:
+// AccessDenied, NotFound (of an Account or an AccountRequest, a
+// CreateAccount request), InvalidInput and Failure. Their messages are
+// AWS's; the JSON codec (package awsproto) gives them Organizations'
+// codes.
 
 // DefaultRoleName is the role CreateAccount makes in a new account.
 const DefaultRoleName = "OrganizationAccountAccessRole"
@@ -112,16 +102,9 @@ func statusID(account string) string {
 // only with the action allowed (given the request's condition keys).
 func (s *Service) authorize(ctx context.Context, c iam.Caller, mgmt, action string, keys iam.Keys) error {
 	if c.Account != mgmt {
-		return &Error{CodeAccessDenied, "You don't have permissions to access this resource: only the management account " + mgmt + " may call " + action + "."}
+		return &fault.Error{Kind: fault.AccessDenied, Message: "You don't have permissions to access this resource: only the management account " + mgmt + " may call " + action + "."}
 	}
-	if err := s.iam.Authorize(ctx, c, action, "*", keys); err != nil {
-		var ie *iam.Error
-		if errors.As(err, &ie) {
-			return &Error{CodeAccessDenied, ie.Message}
-		}
-		return err
-	}
-	return nil
+	return s.iam.Authorize(ctx, c, action, "*", keys)
 }
 
 func (s *Service) organization(mgmt store.Account) Organization {
@@ -183,7 +166,7 @@ func (s *Service) DescribeAccount(ctx context.Context, c iam.Caller, id string) 
 			return s.member(mgmt, a), nil
 		}
 	}
-	return Account{}, &Error{CodeAccountNotFound, "You specified an account that doesn't exist: " + id}
+	return Account{}, &fault.Error{Kind: fault.NotFound, Subject: fault.Account, Message: "You specified an account that doesn't exist: " + id}
 }
 
 // CreateAccount creates a member account and its access role, at once
@@ -198,16 +181,16 @@ func (s *Service) CreateAccount(ctx context.Context, c iam.Caller, email, name, 
 		return Status{}, err
 	}
 	if n := len(email); n < 6 || n > 64 || strings.Count(email, "@") != 1 || strings.HasPrefix(email, "@") || strings.HasSuffix(email, "@") {
-		return Status{}, &Error{CodeInvalidInput, "You provided a value that does not match the required pattern: Email must be an email address of 6 to 64 characters."}
+		return Status{}, &fault.Error{Kind: fault.InvalidInput, Message: "You provided a value that does not match the required pattern: Email must be an email address of 6 to 64 characters."}
 	}
 	if n := len(name); n < 1 || n > 50 {
-		return Status{}, &Error{CodeInvalidInput, "You provided a value that does not match the required pattern: AccountName must have 1 to 50 characters."}
+		return Status{}, &fault.Error{Kind: fault.InvalidInput, Message: "You provided a value that does not match the required pattern: AccountName must have 1 to 50 characters."}
 	}
 	if roleName == "" {
 		roleName = DefaultRoleName
 	}
 	if err := iam.ValidateName(roleName, "roleName", iam.MaxRoleNameLen); err != nil {
-		return Status{}, &Error{CodeInvalidInput, err.(*iam.Error).Message}
+		return Status{}, &fault.Error{Kind: fault.InvalidInput, Message: err.(*fault.Error).Message}
 	}
 	// Everything the new account needs must exist before it is made, so
 	// that a failure leaves no half-built account behind.
@@ -231,10 +214,10 @@ func (s *Service) CreateAccount(ctx context.Context, c iam.Caller, email, name, 
 	root := iam.Caller{Account: id, ARN: "arn:aws:iam::" + id + ":root", Root: true}
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + mgmt.ID + `:root"},"Action":"sts:AssumeRole"}]}`
 	if _, err := s.iam.CreateRole(ctx, root, iam.CreateRoleInput{RoleName: roleName, AssumeRolePolicyDocument: trust}); err != nil {
-		return Status{}, fmt.Errorf("create %s: %w", roleName, err)
+		return Status{}, fault.Internal("create "+roleName, err)
 	}
 	if err := s.iam.AttachRolePolicy(ctx, root, roleName, AdministratorAccess); err != nil {
-		return Status{}, fmt.Errorf("attach AdministratorAccess to %s: %w", roleName, err)
+		return Status{}, fault.Internal("attach AdministratorAccess to "+roleName, err)
 	}
 	st.ID, st.State, st.AccountID = statusID(id), "SUCCEEDED", id
 	return st, nil
@@ -254,5 +237,5 @@ func (s *Service) DescribeCreateAccountStatus(ctx context.Context, c iam.Caller,
 			return Status{ID: id, AccountName: a.Name, State: "SUCCEEDED", AccountID: a.ID, Requested: a.CreatedAt, Completed: a.CreatedAt}, nil
 		}
 	}
-	return Status{}, &Error{CodeStatusNotFound, "We can't find an create account request with the CreateAccountRequestId that you specified: " + id}
+	return Status{}, &fault.Error{Kind: fault.NotFound, Subject: fault.AccountRequest, Message: "We can't find an create account request with the CreateAccountRequestId that you specified: " + id}
 }

@@ -3,12 +3,12 @@ package orgs_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/orgs"
 	"github.com/podiam/podiam/internal/store"
@@ -44,16 +44,28 @@ func setup(t *testing.T, seedAdmin bool) (*orgs.Service, store.Store, iam.Caller
 	return svc, st, iam.Caller{Account: "111122223333", ARN: "arn:aws:iam::111122223333:root", Root: true}
 }
 
+// code names the kind and subject of err ("" for nil) as fault.Error's
+// text begins.
 func code(err error) string {
-	var e *orgs.Error
-	if errors.As(err, &e) {
-		return e.Code
+	if e, ok := fault.As(err); ok {
+		return what(e.Kind, e.Subject)
 	}
 	if err != nil {
 		return "other: " + err.Error()
 	}
 	return ""
 }
+
+func what(k fault.Kind, s fault.Subject) string { return (&fault.Error{Kind: k, Subject: s}).Error() }
+
+// The kinds Organizations' tests expect, by the code each becomes on the
+// wire.
+var (
+	accessDeniedException                = what(fault.AccessDenied, fault.None)
+	accountNotFoundException             = what(fault.NotFound, fault.Account)
+	createAccountStatusNotFoundException = what(fault.NotFound, fault.AccountRequest)
+	invalidInputException                = what(fault.InvalidInput, fault.None)
+)
 
 func TestCreateAccount(t *testing.T) {
 	svc, st, mgmt := setup(t, true)
@@ -85,17 +97,17 @@ func TestCreateAccount(t *testing.T) {
 	}
 	// A member account may not manage the organization.
 	member := iam.Caller{Account: status.AccountID, ARN: "arn:aws:iam::" + status.AccountID + ":root", Root: true}
-	if _, err := svc.ListAccounts(ctx, member); code(err) != orgs.CodeAccessDenied {
+	if _, err := svc.ListAccounts(ctx, member); code(err) != accessDeniedException {
 		t.Fatalf("member ListAccounts: %v", err)
 	}
-	if _, err := svc.DescribeAccount(ctx, mgmt, "999999999999"); code(err) != orgs.CodeAccountNotFound {
+	if _, err := svc.DescribeAccount(ctx, mgmt, "999999999999"); code(err) != accountNotFoundException {
 		t.Fatalf("DescribeAccount of a stranger: %v", err)
 	}
-	if _, err := svc.DescribeCreateAccountStatus(ctx, mgmt, "car-0000"); code(err) != orgs.CodeStatusNotFound {
+	if _, err := svc.DescribeCreateAccountStatus(ctx, mgmt, "car-0000"); code(err) != createAccountStatusNotFoundException {
 		t.Fatalf("unknown status: %v", err)
 	}
 	for _, bad := range [][2]string{{"nope", "x"}, {"a@example.com", ""}, {"a@example.com", strings.Repeat("n", 51)}} {
-		if _, err := svc.CreateAccount(ctx, mgmt, bad[0], bad[1], "", nil); code(err) != orgs.CodeInvalidInput {
+		if _, err := svc.CreateAccount(ctx, mgmt, bad[0], bad[1], "", nil); code(err) != invalidInputException {
 			t.Errorf("CreateAccount(%q, %q): %v", bad[0], bad[1], err)
 		}
 	}

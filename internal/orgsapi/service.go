@@ -2,8 +2,6 @@ package orgsapi
 
 import (
 	"context"
-	"errors"
-	"net/http"
 
 	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/httpapi"
@@ -17,20 +15,14 @@ type handlers struct{ svc *orgs.Service }
 // New is the Organizations service over svc on the JSON 1.1 protocol.
 func New(svc *orgs.Service) *httpapi.JSONService {
 	h := handlers{svc}
-	wrap := func(fn httpapi.JSONHandler) httpapi.JSONHandler {
-		return func(ctx context.Context, c iam.Caller, req *awsproto.JSONRequest) (any, error) {
-			out, err := fn(ctx, c, req)
-			return out, orgsError(err)
-		}
-	}
 	return &httpapi.JSONService{
 		Name: "organizations", Target: awsproto.OrganizationsTarget,
 		Actions: map[string]httpapi.JSONHandler{
-			"CreateAccount":               wrap(h.createAccount),
-			"DescribeCreateAccountStatus": wrap(h.describeCreateAccountStatus),
-			"ListAccounts":                wrap(h.listAccounts),
-			"DescribeAccount":             wrap(h.describeAccount),
-			"DescribeOrganization":        wrap(h.describeOrganization),
+			"CreateAccount":               h.createAccount,
+			"DescribeCreateAccountStatus": h.describeCreateAccountStatus,
+			"ListAccounts":                h.listAccounts,
+			"DescribeAccount":             h.describeAccount,
+			"DescribeOrganization":        h.describeOrganization,
 		},
 	}
 }
@@ -113,14 +105,4 @@ func statusWire(st orgs.Status) awsproto.CreateAccountStatus {
 func accountWire(a orgs.Account) awsproto.OrgAccount {
 	return awsproto.OrgAccount{Id: a.ID, Arn: a.ARN, Email: a.Email, Name: a.Name, Status: "ACTIVE", State: "ACTIVE",
 		JoinedMethod: a.Joined, JoinedTimestamp: awsproto.EpochSeconds(a.CreatedAt)}
-}
-
-// orgsError gives an Organizations error its HTTP status.
-func orgsError(err error) error {
-	var oe *orgs.Error
-	if !errors.As(err, &oe) {
-		return err
-	}
-	status := http.StatusBadRequest
-	return awsproto.NewError(oe.Code, status, oe.Message)
 }

@@ -1,36 +1,16 @@
 package policy
 
-import "fmt"
+import (
+	"fmt"
 
-// AWS error codes that validation returns.
-const (
-	CodeMalformed = "MalformedPolicyDocument"
-	// CodeLimitExceeded is what IAM answers for a document over its size
-	// quota ("Cannot exceed quota for PolicySize: 6144").
-	CodeLimitExceeded = "LimitExceeded"
-	// CodeValidation is what STS answers for a session policy longer than
-	// its parameter allows.
-	CodeValidation = "ValidationError"
-	// CodeOrgMalformed and CodeOrgConstraint are the Organizations
-	// equivalents for service control policies.
-	CodeOrgMalformed  = "MalformedPolicyDocumentException"
-	CodeOrgConstraint = "ConstraintViolationException"
+	"github.com/podiam/podiam/internal/fault"
 )
 
-// Error is a rejected policy document: the AWS error code and a message
-// that says what is wrong and where.
-type Error struct {
-	Code    string
-	Message string
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// errorf builds a malformed-document error for kind k.
-func errorf(k Kind, format string, args ...any) *Error {
-	code := CodeMalformed
-	if k == SCP {
-		code = CodeOrgMalformed
-	}
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+// errorf builds a malformed-document error: a *fault.Error of kind
+// Malformed about a Policy, with a message that says what is wrong and
+// where. Each service's codec names it (MalformedPolicyDocument for IAM
+// and STS, MalformedPolicyDocumentException for Organizations,
+// MalformedPolicy for S3).
+func errorf(format string, args ...any) *fault.Error {
+	return &fault.Error{Kind: fault.Malformed, Subject: fault.Policy, Message: fmt.Sprintf(format, args...)}
 }

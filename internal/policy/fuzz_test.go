@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/podiam/podiam/internal/corpus"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/policy"
 )
 
@@ -48,7 +49,7 @@ func seedDocuments(f *testing.F) {
 }
 
 // FuzzParseDocument checks that parsing never panics; that every error is
-// a *policy.Error with a code; that whatever parses prints to valid JSON
+// a *fault.Error with a kind; that whatever parses prints to valid JSON
 // that parses again to the same printed form (parse, print, parse is
 // stable); that the compiled policy matches a request without panicking;
 // and that what the strict reader accepts is valid JSON.
@@ -59,8 +60,8 @@ func FuzzParseDocument(f *testing.F) {
 		kind := policy.Kind(k % 6)
 		d, err := policy.ParseDocument(data, kind, policy.Options{MaxSize: -1})
 		if err != nil {
-			if pe, ok := err.(*policy.Error); !ok || pe.Code == "" || pe.Message == "" {
-				t.Fatalf("error %v (%T) is not a *policy.Error with code and message", err, err)
+			if pe, ok := err.(*fault.Error); !ok || pe.Kind == 0 || pe.Message == "" {
+				t.Fatalf("error %v (%T) is not a *fault.Error with kind and message", err, err)
 			}
 			return
 		}

@@ -3,6 +3,8 @@ package policy
 import (
 	"fmt"
 	"strings"
+
+	"github.com/podiam/podiam/internal/fault"
 )
 
 // Kind is the role a policy document plays; each kind has its own rules.
@@ -57,16 +59,21 @@ func (k Kind) MaxSize() int {
 	return 0
 }
 
-func (k Kind) sizeError(n, max int) *Error {
+// sizeError is what a service answers for a document of kind k over its
+// size: IAM's quota (LimitExceeded) for identity, boundary and trust
+// policies, STS's parameter constraint (Validation) for session policies,
+// Organizations' (LimitExceeded, which it calls a constraint violation)
+// for SCPs, and a malformed policy for S3's bucket policies.
+func (k Kind) sizeError(n, max int) *fault.Error {
 	switch k {
 	case Trust:
-		return &Error{Code: CodeLimitExceeded, Message: fmt.Sprintf("Cannot exceed quota for ACLSizePerRole: %d (document has %d characters without whitespace)", max, n)}
+		return fault.Errorf(fault.LimitExceeded, "Cannot exceed quota for ACLSizePerRole: %d (document has %d characters without whitespace)", max, n)
 	case Session:
-		return &Error{Code: CodeValidation, Message: fmt.Sprintf("1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to %d (document has %d characters without whitespace)", max, n)}
+		return fault.Errorf(fault.Validation, "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to %d (document has %d characters without whitespace)", max, n)
 	case SCP:
-		return &Error{Code: CodeOrgConstraint, Message: fmt.Sprintf("POLICY_CONTENT_LIMIT_EXCEEDED: the policy has %d characters without whitespace, more than the limit of %d", n, max)}
+		return fault.Errorf(fault.LimitExceeded, "POLICY_CONTENT_LIMIT_EXCEEDED: the policy has %d characters without whitespace, more than the limit of %d", n, max)
 	case Resource:
-		return &Error{Code: CodeMalformed, Message: fmt.Sprintf("Policies must not exceed %d characters without whitespace (this one has %d)", max, n)}
+		return errorf("Policies must not exceed %d characters without whitespace (this one has %d)", max, n)
 	}
-	return &Error{Code: CodeLimitExceeded, Message: fmt.Sprintf("Cannot exceed quota for PolicySize: %d (document has %d characters without whitespace)", max, n)}
+	return fault.Errorf(fault.LimitExceeded, "Cannot exceed quota for PolicySize: %d (document has %d characters without whitespace)", max, n)
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/podiam/podiam/internal/arn"
+	"github.com/podiam/podiam/internal/fault"
 )
 
 // Options changes how a document is parsed.
@@ -19,7 +20,8 @@ type Options struct {
 }
 
 // ParseDocument parses and validates data as a document of kind k.
-// Every error is an *Error carrying AWS's error code.
+// Every error is a *fault.Error: Malformed (of a Policy), or over the
+// kind's size (see Kind.MaxSize) the kind the service answers with.
 func ParseDocument(data []byte, k Kind, opt Options) (*Document, error) {
 	if err := checkText(data, k, opt); err != nil {
 		return nil, err
@@ -33,7 +35,7 @@ func ParseDocument(data []byte, k Kind, opt Options) (*Document, error) {
 	if err != nil {
 		var je *jsonError
 		if errors.As(err, &je) {
-			return nil, errorf(k, "Syntax errors in policy: %s", je.Error())
+			return nil, errorf("Syntax errors in policy: %s", je.Error())
 		}
 		return nil, err
 	}
@@ -48,7 +50,7 @@ func checkText(data []byte, k Kind, opt Options) error {
 			switch {
 			case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			case c < 0x20:
-				return errorf(k, "The policy contains the character %U at byte %d; policies may hold only tab, line feed, carriage return and U+0020 through U+00FF", rune(c), i)
+				return errorf("The policy contains the character %U at byte %d; policies may hold only tab, line feed, carriage return and U+0020 through U+00FF", rune(c), i)
 			default:
 				n++
 			}
@@ -57,10 +59,10 @@ func checkText(data []byte, k Kind, opt Options) error {
 		}
 		r, size := utf8.DecodeRune(data[i:])
 		if r == utf8.RuneError && size <= 1 {
-			return errorf(k, "Syntax errors in policy: invalid UTF-8 at byte %d", i)
+			return errorf("Syntax errors in policy: invalid UTF-8 at byte %d", i)
 		}
 		if !allowedRune(r) {
-			return errorf(k, "The policy contains the character %U at byte %d; policies may hold only tab, line feed, carriage return and U+0020 through U+00FF", r, i)
+			return errorf("The policy contains the character %U at byte %d; policies may hold only tab, line feed, carriage return and U+0020 through U+00FF", r, i)
 		}
 		n++
 		i += size
@@ -149,13 +151,13 @@ var statementFields = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Ac
 var principalTypes = []string{"AWS", "CanonicalUser", "Federated", "Service"}
 
 // unknownField reports a field that is not among allowed.
-func unknownField(k Kind, key string, allowed []string, where loc) error {
+func unknownField(key string, allowed []string, where loc) error {
 	for _, a := range allowed {
 		if strings.EqualFold(a, key) {
-			return errorf(k, "Syntax errors in policy: unknown field %q in %s (field names are case-sensitive: did you mean %q?)", key, where, a)
+			return errorf("Syntax errors in policy: unknown field %q in %s (field names are case-sensitive: did you mean %q?)", key, where, a)
 		}
 	}
-	return errorf(k, "Syntax errors in policy: unknown field %q in %s; allowed fields are %s", key, where, strings.Join(allowed, ", "))
+	return errorf("Syntax errors in policy: unknown field %q in %s; allowed fields are %s", key, where, strings.Join(allowed, ", "))
 }
 
 // expect checks that the next value is of kind want.
@@ -165,7 +167,7 @@ func (p *parser) expect(want jsonKind, where loc, what string) error {
 		return err
 	}
 	if got != want {
-		return errorf(p.kind, "Syntax errors in policy: %s must be %s, not %s", where, what, got)
+		return errorf("Syntax errors in policy: %s must be %s, not %s", where, what, got)
 	}
 	return nil
 }
@@ -175,7 +177,7 @@ func (p *parser) document() (*Document, error) {
 	if kind, err := p.r.peek(); err != nil {
 		return nil, err
 	} else if kind != jsonObject {
-		return nil, errorf(k, "Syntax errors in policy: the policy must be a JSON object, not %s", kind)
+		return nil, errorf("Syntax errors in policy: the policy must be a JSON object, not %s", kind)
 	}
 	d := &Document{Statements: make([]Statement, 0, strings.Count(p.r.s, `"Effect"`))}
 	hasStatement := false
@@ -187,7 +189,7 @@ func (p *parser) document() (*Document, error) {
 				return err
 			}
 			if v != Version2012 && v != Version2008 {
-				return errorf(k, "The policy must contain a valid version string: %q is neither %q nor %q", v, Version2012, Version2008)
+				return errorf("The policy must contain a valid version string: %q is neither %q nor %q", v, Version2012, Version2008)
 			}
 			d.Version = v
 		case "Id":
@@ -224,10 +226,10 @@ func (p *parser) document() (*Document, error) {
 					return nil
 				})
 			default:
-				return errorf(k, "Syntax errors in policy: Statement must be an object or an array of objects, not %s", kind)
+				return errorf("Syntax errors in policy: Statement must be an object or an array of objects, not %s", kind)
 			}
 		default:
-			return unknownField(k, key, topFields, topLoc("the policy"))
+			return unknownField(key, topFields, topLoc("the policy"))
 		}
 		return nil
 	})
@@ -238,16 +240,16 @@ func (p *parser) document() (*Document, error) {
 		return nil, err
 	}
 	if !hasStatement {
-		return nil, errorf(k, "Missing required field Statement")
+		return nil, errorf("Missing required field Statement")
 	}
 	if len(d.Statements) == 0 {
-		return nil, errorf(k, "Missing required field Statement: the Statement array is empty")
+		return nil, errorf("Missing required field Statement: the Statement array is empty")
 	}
 	if k != Resource {
 		for i := range d.Statements {
 			for j := range i {
 				if sid := d.Statements[i].Sid; sid != "" && sid == d.Statements[j].Sid {
-					return nil, errorf(k, "Statement IDs (SID) in a single policy must be unique: %q is used by Statement[%d] and %s", sid, j, loc{stmt: i})
+					return nil, errorf("Statement IDs (SID) in a single policy must be unique: %q is used by Statement[%d] and %s", sid, j, loc{stmt: i})
 				}
 			}
 		}
@@ -275,9 +277,9 @@ func (p *parser) strings(where loc, scalars bool) (Strings, error) {
 			_, text, err := p.r.scalar()
 			return text, err
 		case scalars:
-			return "", errorf(p.kind, "Syntax errors in policy: %s must hold strings, numbers or booleans, not %s", where, kind)
+			return "", errorf("Syntax errors in policy: %s must hold strings, numbers or booleans, not %s", where, kind)
 		}
-		return "", errorf(p.kind, "Syntax errors in policy: %s must be a string or an array of strings, not %s", where, kind)
+		return "", errorf("Syntax errors in policy: %s must be a string or an array of strings, not %s", where, kind)
 	}
 	kind, err := p.r.peek()
 	if err != nil {
@@ -354,7 +356,7 @@ func (p *parser) statement(where loc) (Statement, error) {
 		case "Condition":
 			st.Condition, err = p.conditions(where.with("Condition"))
 		default:
-			return unknownField(k, key, statementFields, where)
+			return unknownField(key, statementFields, where)
 		}
 		return err
 	})
@@ -362,17 +364,17 @@ func (p *parser) statement(where loc) (Statement, error) {
 		return st, err
 	}
 	if has&fSid != 0 && k != Resource && !alnum(st.Sid) {
-		return st, errorf(k, "Statement IDs (SID) must be alpha-numeric: %s.Sid is %q", where, st.Sid)
+		return st, errorf("Statement IDs (SID) must be alpha-numeric: %s.Sid is %q", where, st.Sid)
 	}
 	switch {
 	case has&fEffect == 0:
-		return st, errorf(k, "Missing required field Effect in %s", where)
+		return st, errorf("Missing required field Effect in %s", where)
 	case effect == "Allow":
 		st.Effect = Allow
 	case effect == "Deny":
 		st.Effect = Deny
 	default:
-		return st, errorf(k, "Invalid effect %q in %s: Effect must be \"Allow\" or \"Deny\"", effect, where)
+		return st, errorf("Invalid effect %q in %s: Effect must be \"Allow\" or \"Deny\"", effect, where)
 	}
 	if err := p.checkPrincipals(has, where); err != nil {
 		return st, err
@@ -401,21 +403,21 @@ func (p *parser) checkPrincipals(has fields, where loc) error {
 	hasP, hasN := has&fPrincipal != 0, has&fNotPrincipal != 0
 	if !k.hasPrincipal() {
 		if hasP {
-			return errorf(k, "Has prohibited field Principal in %s: a %s policy applies to whoever holds it", where, k)
+			return errorf("Has prohibited field Principal in %s: a %s policy applies to whoever holds it", where, k)
 		}
 		if hasN {
-			return errorf(k, "Has prohibited field NotPrincipal in %s: a %s policy applies to whoever holds it", where, k)
+			return errorf("Has prohibited field NotPrincipal in %s: a %s policy applies to whoever holds it", where, k)
 		}
 		return nil
 	}
 	if k == Trust && hasN {
-		return errorf(k, "Has prohibited field NotPrincipal in %s: trust policies must name their principals", where)
+		return errorf("Has prohibited field NotPrincipal in %s: trust policies must name their principals", where)
 	}
 	switch {
 	case hasP && hasN:
-		return errorf(k, "%s has both Principal and NotPrincipal; a statement takes exactly one of them", where)
+		return errorf("%s has both Principal and NotPrincipal; a statement takes exactly one of them", where)
 	case !hasP && !hasN:
-		return errorf(k, "Missing required field Principal in %s", where)
+		return errorf("Missing required field Principal in %s", where)
 	}
 	return nil
 }
@@ -426,14 +428,14 @@ func (p *parser) checkPrincipals(has fields, where loc) error {
 func (p *parser) pick(where loc, name string, v *Strings, notName string, nv *Strings, missing string) (string, *Strings, error) {
 	switch {
 	case v != nil && nv != nil:
-		return "", nil, errorf(p.kind, "%s has both %s and %s; a statement takes exactly one of them", where, name, notName)
+		return "", nil, errorf("%s has both %s and %s; a statement takes exactly one of them", where, name, notName)
 	case v == nil && nv == nil:
-		return "", nil, errorf(p.kind, missing, where)
+		return "", nil, errorf(missing, where)
 	case nv != nil:
 		name, v = notName, nv
 	}
 	if len(v.Values) == 0 {
-		return "", nil, errorf(p.kind, "%s.%s is empty", where, name)
+		return "", nil, errorf("%s.%s is empty", where, name)
 	}
 	return name, v, nil
 }
@@ -447,10 +449,10 @@ func (p *parser) checkActions(st *Statement, where loc) error {
 	}
 	for _, a := range v.Values {
 		if msg := checkAction(a); msg != "" {
-			return errorf(k, "%s.%s: %s", where, field, msg)
+			return errorf("%s.%s: %s", where, field, msg)
 		}
 		if k == Trust && !trustAction(a) {
-			return errorf(k, "AssumeRole policy may only specify STS AssumeRole actions: %s.%s holds %q", where, field, a)
+			return errorf("AssumeRole policy may only specify STS AssumeRole actions: %s.%s holds %q", where, field, a)
 		}
 	}
 	return nil
@@ -492,10 +494,10 @@ func (p *parser) checkResources(st *Statement, where loc) error {
 	k := p.kind
 	if k == Trust {
 		if st.Resource != nil {
-			return errorf(k, "Has prohibited field Resource in %s: a trust policy applies to its role", where)
+			return errorf("Has prohibited field Resource in %s: a trust policy applies to its role", where)
 		}
 		if st.NotResource != nil {
-			return errorf(k, "Has prohibited field NotResource in %s: a trust policy applies to its role", where)
+			return errorf("Has prohibited field NotResource in %s: a trust policy applies to its role", where)
 		}
 		return nil
 	}
@@ -506,7 +508,7 @@ func (p *parser) checkResources(st *Statement, where loc) error {
 	}
 	for _, r := range v.Values {
 		if msg := checkResource(r); msg != "" {
-			return errorf(k, "%s.%s: %s", where, field, msg)
+			return errorf("%s.%s: %s", where, field, msg)
 		}
 	}
 	return nil
@@ -535,7 +537,6 @@ func checkResource(r string) string {
 
 // principals reads a Principal or NotPrincipal value.
 func (p *parser) principals(w loc) (*Principals, error) {
-	k := p.kind
 	kind, err := p.r.peek()
 	if err != nil {
 		return nil, err
@@ -547,29 +548,29 @@ func (p *parser) principals(w loc) (*Principals, error) {
 			return nil, err
 		}
 		if s != "*" {
-			return nil, errorf(k, "Invalid principal in policy: %s is the string %q; use \"*\" or an object such as {\"AWS\": ...}", w, s)
+			return nil, errorf("Invalid principal in policy: %s is the string %q; use \"*\" or an object such as {\"AWS\": ...}", w, s)
 		}
 		pr.Wildcard = true
 		return pr, nil
 	}
 	if kind != jsonObject {
-		return nil, errorf(k, "Syntax errors in policy: %s must be a JSON object, not %s", w, kind)
+		return nil, errorf("Syntax errors in policy: %s must be a JSON object, not %s", w, kind)
 	}
 	err = p.r.object(func(t string) error {
 		if !contains(principalTypes, t) {
-			err := unknownField(k, t, principalTypes, w).(*Error)
-			return &Error{Code: err.Code, Message: "Invalid principal in policy: " + err.Message}
+			err := unknownField(t, principalTypes, w).(*fault.Error)
+			return errorf("Invalid principal in policy: %s", err.Message)
 		}
 		vals, err := p.strings(w.with(t), false)
 		if err != nil {
 			return err
 		}
 		if len(vals.Values) == 0 {
-			return errorf(k, "Invalid principal in policy: %s.%s is empty", w, t)
+			return errorf("Invalid principal in policy: %s.%s is empty", w, t)
 		}
 		for _, v := range vals.Values {
 			if msg := checkPrincipal(t, v); msg != "" {
-				return errorf(k, "Invalid principal in policy: %s.%s: %s", w, t, msg)
+				return errorf("Invalid principal in policy: %s.%s: %s", w, t, msg)
 			}
 		}
 		pr.Types = append(pr.Types, PrincipalEntry{Type: t, Values: vals})
@@ -579,7 +580,7 @@ func (p *parser) principals(w loc) (*Principals, error) {
 		return nil, err
 	}
 	if len(pr.Types) == 0 {
-		return nil, errorf(k, "Invalid principal in policy: %s is empty", w)
+		return nil, errorf("Invalid principal in policy: %s is empty", w)
 	}
 	slices.SortFunc(pr.Types, func(a, b PrincipalEntry) int { return strings.Compare(a.Type, b.Type) })
 	return pr, nil
@@ -616,14 +617,13 @@ func checkPrincipal(typ, v string) string {
 }
 
 func (p *parser) conditions(where loc) ([]Condition, error) {
-	k := p.kind
 	if err := p.expect(jsonObject, where, "a JSON object"); err != nil {
 		return nil, err
 	}
 	var out []Condition
 	err := p.r.object(func(op string) error {
 		if _, err := parseOperator(op); err != nil {
-			return errorf(k, "%s: %v", where, err)
+			return errorf("%s: %v", where, err)
 		}
 		w := where.with(op)
 		if err := p.expect(jsonObject, w, "a JSON object"); err != nil {
@@ -631,7 +631,7 @@ func (p *parser) conditions(where loc) ([]Condition, error) {
 		}
 		return p.r.object(func(key string) error {
 			if key == "" {
-				return errorf(k, "%s: empty condition key", w)
+				return errorf("%s: empty condition key", w)
 			}
 			vals, err := p.strings(w.with(key), true)
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/policy"
 )
 
@@ -90,8 +91,8 @@ func TestParseDocumentErrors(t *testing.T) {
 		name string
 		kind policy.Kind
 		doc  string
-		code string   // "" means the kind's malformed code
-		msg  []string // substrings of the message
+		want fault.Kind // 0 means Malformed
+		msg  []string   // substrings of the message
 	}
 	tests := []tc{
 		// Document level.
@@ -189,10 +190,10 @@ func TestParseDocumentErrors(t *testing.T) {
 		// Session, boundary and SCP follow the identity rules.
 		{name: "session principal", kind: policy.Session, doc: withSecond(policy.Session, `{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}`), msg: []string{"Has prohibited field Principal in Statement[1]", "session policy"}},
 		{name: "boundary missing resource", kind: policy.Boundary, doc: withSecond(policy.Boundary, `{"Effect":"Allow","Action":"*"}`), msg: []string{"must contain resources", "Statement[1]"}},
-		{name: "scp missing action", kind: policy.SCP, doc: withSecond(policy.SCP, `{"Effect":"Allow","Resource":"*"}`), code: policy.CodeOrgMalformed, msg: []string{"Missing required field Action in Statement[1]"}},
-		{name: "scp principal", kind: policy.SCP, doc: withSecond(policy.SCP, `{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}`), code: policy.CodeOrgMalformed, msg: []string{"Has prohibited field Principal in Statement[1]", "scp policy"}},
-		{name: "scp syntax", kind: policy.SCP, doc: `{`, code: policy.CodeOrgMalformed, msg: []string{"Syntax errors in policy"}},
-		{name: "scp duplicate sid", kind: policy.SCP, doc: `{"Statement":[{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"}]}`, code: policy.CodeOrgMalformed, msg: []string{"Statement[0] and Statement[1]"}},
+		{name: "scp missing action", kind: policy.SCP, doc: withSecond(policy.SCP, `{"Effect":"Allow","Resource":"*"}`), want: fault.Malformed, msg: []string{"Missing required field Action in Statement[1]"}},
+		{name: "scp principal", kind: policy.SCP, doc: withSecond(policy.SCP, `{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}`), want: fault.Malformed, msg: []string{"Has prohibited field Principal in Statement[1]", "scp policy"}},
+		{name: "scp syntax", kind: policy.SCP, doc: `{`, want: fault.Malformed, msg: []string{"Syntax errors in policy"}},
+		{name: "scp duplicate sid", kind: policy.SCP, doc: `{"Statement":[{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"}]}`, want: fault.Malformed, msg: []string{"Statement[0] and Statement[1]"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind.String()+"/"+tt.name, func(t *testing.T) {
@@ -203,23 +204,23 @@ func TestParseDocumentErrors(t *testing.T) {
 			if d != nil {
 				t.Errorf("ParseDocument returned a document with its error")
 			}
-			var pe *policy.Error
+			var pe *fault.Error
 			if !errors.As(err, &pe) {
-				t.Fatalf("error %v (%T) is not a *policy.Error", err, err)
+				t.Fatalf("error %v (%T) is not a *fault.Error", err, err)
 			}
-			code := tt.code
-			if code == "" {
-				code = policy.CodeMalformed
+			want := tt.want
+			if want == 0 {
+				want = fault.Malformed
 			}
-			if pe.Code != code {
-				t.Errorf("code %q, want %q (%v)", pe.Code, code, err)
+			if pe.Kind != want || pe.Subject != fault.Policy {
+				t.Errorf("kind %v (%v), want %v (policy) (%v)", pe.Kind, pe.Subject, want, err)
 			}
 			for _, m := range tt.msg {
 				if !strings.Contains(pe.Message, m) {
 					t.Errorf("message %q does not mention %q", pe.Message, m)
 				}
 			}
-			if got := err.Error(); got != pe.Code+": "+pe.Message {
+			if got := err.Error(); got != "malformed (policy): "+pe.Message {
 				t.Errorf("Error() = %q", got)
 			}
 			if _, err2 := policy.Parse("p", []byte(tt.doc), tt.kind, policy.Options{}); err2 == nil || err2.Error() != err.Error() {
@@ -251,15 +252,15 @@ func TestParseDocumentSize(t *testing.T) {
 	tests := []struct {
 		kind policy.Kind
 		max  int
-		code string
+		want fault.Kind
 		msg  string
 	}{
-		{policy.Identity, 6144, policy.CodeLimitExceeded, "Cannot exceed quota for PolicySize: 6144"},
-		{policy.Boundary, 6144, policy.CodeLimitExceeded, "Cannot exceed quota for PolicySize: 6144"},
-		{policy.Trust, 2048, policy.CodeLimitExceeded, "Cannot exceed quota for ACLSizePerRole: 2048"},
-		{policy.Session, 2048, policy.CodeValidation, "less than or equal to 2048"},
-		{policy.SCP, 5120, policy.CodeOrgConstraint, "more than the limit of 5120"},
-		{policy.Resource, 20480, policy.CodeMalformed, "must not exceed 20480"},
+		{policy.Identity, 6144, fault.LimitExceeded, "Cannot exceed quota for PolicySize: 6144"},
+		{policy.Boundary, 6144, fault.LimitExceeded, "Cannot exceed quota for PolicySize: 6144"},
+		{policy.Trust, 2048, fault.LimitExceeded, "Cannot exceed quota for ACLSizePerRole: 2048"},
+		{policy.Session, 2048, fault.Validation, "less than or equal to 2048"},
+		{policy.SCP, 5120, fault.LimitExceeded, "more than the limit of 5120"},
+		{policy.Resource, 20480, fault.Malformed, "must not exceed 20480"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind.String(), func(t *testing.T) {
@@ -270,12 +271,12 @@ func TestParseDocumentSize(t *testing.T) {
 				t.Errorf("at the limit: %v", err)
 			}
 			_, err := policy.ParseDocument(sizedDocument(t, tt.kind, tt.max+1), tt.kind, policy.Options{})
-			var pe *policy.Error
+			var pe *fault.Error
 			if !errors.As(err, &pe) {
-				t.Fatalf("over the limit: error %v, want a *policy.Error", err)
+				t.Fatalf("over the limit: error %v, want a *fault.Error", err)
 			}
-			if pe.Code != tt.code || !strings.Contains(pe.Message, tt.msg) || !strings.Contains(pe.Message, fmt.Sprint(tt.max+1)) {
-				t.Errorf("over the limit: %v, want code %s and a message with %q and the size %d", err, tt.code, tt.msg, tt.max+1)
+			if pe.Kind != tt.want || !strings.Contains(pe.Message, tt.msg) || !strings.Contains(pe.Message, fmt.Sprint(tt.max+1)) {
+				t.Errorf("over the limit: %v, want kind %v and a message with %q and the size %d", err, tt.want, tt.msg, tt.max+1)
 			}
 			if _, err := policy.ParseDocument(sizedDocument(t, tt.kind, tt.max+1), tt.kind, policy.Options{MaxSize: -1}); err != nil {
 				t.Errorf("MaxSize -1: %v", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/policy"
 	"github.com/podiam/podiam/internal/store"
 )
@@ -11,7 +12,7 @@ import (
 // ListBuckets lists the buckets of the caller's account.
 func (s *Service) ListBuckets(ctx context.Context, r *Request) ([]store.Bucket, error) {
 	if r.Caller == nil {
-		return nil, errorf(CodeAccessDenied, "Access Denied")
+		return nil, fault.Errorf(fault.AccessDenied, "Access Denied")
 	}
 	if err := s.authorize(ctx, r, "s3:ListAllMyBuckets", "*", store.Bucket{AccountID: r.Caller.Account}, nil); err != nil {
 		return nil, err
@@ -25,7 +26,7 @@ func (s *Service) ListBuckets(ctx context.Context, r *Request) ([]store.Bucket, 
 // BucketAlreadyExists.
 func (s *Service) CreateBucket(ctx context.Context, r *Request, name, region string) error {
 	if r.Caller == nil {
-		return errorf(CodeAccessDenied, "Access Denied")
+		return fault.Errorf(fault.AccessDenied, "Access Denied")
 	}
 	if err := ValidateBucketName(name); err != nil {
 		return err
@@ -38,7 +39,7 @@ func (s *Service) CreateBucket(ctx context.Context, r *Request, name, region str
 		return err
 	}
 	if region == "us-east-1" {
-		return errorf(CodeInvalidLocation, "The specified location-constraint is not valid: us-east-1 is the default and may not be given.")
+		return invalid(fault.Location, "The specified location-constraint is not valid: us-east-1 is the default and may not be given.")
 	}
 	if region == "" {
 		region = s.region
@@ -49,9 +50,9 @@ func (s *Service) CreateBucket(ctx context.Context, r *Request, name, region str
 	err := s.store.CreateBucket(ctx, store.Bucket{Name: name, AccountID: r.Caller.Account, Region: region, CreatedAt: s.now().UTC()})
 	if errors.Is(err, store.ErrAlreadyExists) {
 		if b, gerr := s.store.GetBucket(ctx, name); gerr == nil && b.AccountID == r.Caller.Account {
-			return &Error{Code: CodeBucketAlreadyOwnedByYou, Message: "Your previous request to create the named bucket succeeded and you already own it.", Resource: name}
+			return about(fault.AlreadyExists, fault.OwnBucket, name, "Your previous request to create the named bucket succeeded and you already own it.")
 		}
-		return &Error{Code: CodeBucketAlreadyExists, Message: "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.", Resource: name}
+		return about(fault.AlreadyExists, fault.Bucket, name, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
 	}
 	return err
 }
@@ -79,7 +80,7 @@ func (s *Service) DeleteBucket(ctx context.Context, r *Request, name string) err
 	}
 	switch err := s.store.DeleteBucket(ctx, name); {
 	case errors.Is(err, store.ErrDeleteConflict):
-		return &Error{Code: CodeBucketNotEmpty, Message: "The bucket you tried to delete is not empty", Resource: name}
+		return about(fault.DeleteConflict, fault.Bucket, name, "The bucket you tried to delete is not empty")
 	case errors.Is(err, store.ErrNotFound):
 		return noSuchBucket(name)
 	default:
@@ -116,11 +117,9 @@ func (s *Service) PutBucketPolicy(ctx context.Context, r *Request, name, doc str
 		return malformedPolicy(err)
 	}
 	ids, err := s.ids.BindPrincipals(ctx, d)
-	var pe *policy.Error
-	switch {
-	case errors.As(err, &pe):
+	if fe, ok := fault.As(err); ok && fe.Kind == fault.Malformed {
 		return malformedPolicy(err)
-	case err != nil:
+	} else if err != nil {
 		return err
 	}
 	_, err = s.store.UpdateBucket(ctx, name, func(b *store.Bucket) error {
@@ -131,13 +130,12 @@ func (s *Service) PutBucketPolicy(ctx context.Context, r *Request, name, doc str
 }
 
 // malformedPolicy is S3's error for a bucket policy the engine refused.
-func malformedPolicy(err error) *Error {
+func malformedPolicy(err error) *fault.Error {
 	msg := "Policies must be valid JSON and the first byte must be '{'"
-	var pe *policy.Error
-	if errors.As(err, &pe) {
-		msg = pe.Message
+	if fe, ok := fault.As(err); ok {
+		msg = fe.Message
 	}
-	return &Error{Code: CodeMalformedPolicy, Message: msg}
+	return about(fault.Malformed, fault.Policy, "", msg)
 }
 
 // GetBucketPolicy returns the bucket policy.
@@ -150,7 +148,7 @@ func (s *Service) GetBucketPolicy(ctx context.Context, r *Request, name string) 
 		return "", err
 	}
 	if b.Policy == "" {
-		return "", &Error{Code: CodeNoSuchBucketPolicy, Message: "The bucket policy does not exist", Resource: name}
+		return "", about(fault.NotFound, fault.BucketPolicy, name, "The bucket policy does not exist")
 	}
 	return s.ids.ShowPrincipals(ctx, b.Policy, policy.Resource, b.PolicyPrincipalIDs)
 }

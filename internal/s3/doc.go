@@ -5,5 +5,5 @@
 // delimiter and paging), and the authorization of every request by the
 // policy engine over the caller's policies and the bucket policy, with
 // S3's context keys. It speaks no wire format: the REST-XML edge in
-// httpapi calls it and renders its *Error values.
+// httpapi calls it and renders its *fault.Error values (see errors.go).
 package s3

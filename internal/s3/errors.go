@@ -1,50 +1,39 @@
 package s3
 
-import "fmt"
+import (
+	"fmt"
 
-// S3 error codes.
-const (
-	CodeAccessDenied            = "AccessDenied"
-	CodeNoSuchBucket            = "NoSuchBucket"
-	CodeNoSuchKey               = "NoSuchKey"
-	CodeNoSuchBucketPolicy      = "NoSuchBucketPolicy"
-	CodeBucketAlreadyExists     = "BucketAlreadyExists"
-	CodeBucketAlreadyOwnedByYou = "BucketAlreadyOwnedByYou"
-	CodeBucketNotEmpty          = "BucketNotEmpty"
-	CodeInvalidBucketName       = "InvalidBucketName"
-	CodeKeyTooLong              = "KeyTooLongError"
-	CodeInvalidArgument         = "InvalidArgument"
-	CodeMalformedPolicy         = "MalformedPolicy"
-	CodeInvalidLocation         = "InvalidLocationConstraint"
-	CodeBadDigest               = "BadDigest"
-	CodeIncompleteBody          = "IncompleteBody"
-	CodeContentSHA256Mismatch   = "XAmzContentSHA256Mismatch"
-	CodeEntityTooLarge          = "EntityTooLarge"
+	"github.com/podiam/podiam/internal/fault"
 )
 
-// Error is a failed S3 request: AWS's code and a message for the caller;
-// Resource names the bucket or key the error is about. Err is a cause for
-// the log only.
-type Error struct {
-	Code     string
-	Message  string
-	Resource string
-	Err      error
+// S3's failures are *fault.Error values: a kind and what it concerns,
+// from which the REST-XML codec (package awsproto) derives S3's many
+// codes (NotFound of a Bucket is NoSuchBucket, of a Key NoSuchKey, of an
+// Upload NoSuchUpload, of a BucketPolicy NoSuchBucketPolicy; InvalidInput
+// of a Bucket is InvalidBucketName, of a Tag InvalidTag, of nothing in
+// particular InvalidArgument). Resource names the bucket or key an error
+// is about, where S3 shows it.
+
+// about is a failure of kind k concerning s; resource, when not "", is
+// the bucket or key it names.
+func about(k fault.Kind, s fault.Subject, resource, message string) *fault.Error {
+	return &fault.Error{Kind: k, Subject: s, Message: message, Resource: resource}
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
-
-func errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+// invalid is InvalidInput concerning s (a Tag, a Part, ...).
+func invalid(s fault.Subject, format string, args ...any) *fault.Error {
+	return about(fault.InvalidInput, s, "", fmt.Sprintf(format, args...))
 }
 
-func noSuchBucket(name string) *Error {
-	return &Error{Code: CodeNoSuchBucket, Message: "The specified bucket does not exist", Resource: name}
+func noSuchBucket(name string) *fault.Error {
+	return about(fault.NotFound, fault.Bucket, name, "The specified bucket does not exist")
 }
 
-func noSuchKey(key string) *Error {
-	return &Error{Code: CodeNoSuchKey, Message: "The specified key does not exist.", Resource: key}
+func noSuchKey(key string) *fault.Error {
+	return about(fault.NotFound, fault.Key, key, "The specified key does not exist.")
+}
+
+// malformedXML is S3's error for a request body it cannot read.
+func malformedXML() *fault.Error {
+	return about(fault.Malformed, fault.XML, "", "The XML you provided was not well-formed or did not validate against our published schema.")
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/store"
 )
 
@@ -19,17 +20,8 @@ const (
 	MinPartSize = 5 << 20 // every part but the last
 )
 
-// S3's multipart error codes.
-const (
-	CodeNoSuchUpload     = "NoSuchUpload"
-	CodeInvalidPart      = "InvalidPart"
-	CodeInvalidPartOrder = "InvalidPartOrder"
-	CodeEntityTooSmall   = "EntityTooSmall"
-	CodeMalformedXML     = "MalformedXML"
-)
-
-func noSuchUpload(id string) *Error {
-	return &Error{Code: CodeNoSuchUpload, Message: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", Resource: id}
+func noSuchUpload(id string) *fault.Error {
+	return about(fault.NotFound, fault.Upload, id, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
 }
 
 // CreateMultipartUpload starts an upload of key; headers and the checksum
@@ -93,7 +85,7 @@ func (s *Service) UploadPart(ctx context.Context, r *Request, in PartInput) (sto
 		return store.Part{}, err
 	}
 	if in.Number < 1 || in.Number > MaxParts {
-		return store.Part{}, errorf(CodeInvalidArgument, "Part number must be an integer between 1 and 10000, inclusive")
+		return store.Part{}, fault.Errorf(fault.InvalidInput, "Part number must be an integer between 1 and 10000, inclusive")
 	}
 	if _, err := s.upload(ctx, in.Bucket, in.Key, in.UploadID); err != nil {
 		return store.Part{}, err
@@ -147,7 +139,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, r *Request, bucke
 		return store.Object{}, err
 	}
 	if len(list) == 0 {
-		return store.Object{}, errorf(CodeMalformedXML, "The XML you provided was not well-formed or did not validate against our published schema.")
+		return store.Object{}, malformedXML()
 	}
 	stored, err := s.store.ListParts(ctx, uploadID)
 	if err != nil {
@@ -160,14 +152,14 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, r *Request, bucke
 	var chosen []store.Part
 	for i, c := range list {
 		if i > 0 && c.Number <= list[i-1].Number {
-			return store.Object{}, errorf(CodeInvalidPartOrder, "The list of parts was not in ascending order. Parts must be ordered by part number.")
+			return store.Object{}, invalid(fault.PartOrder, "The list of parts was not in ascending order. Parts must be ordered by part number.")
 		}
 		p, ok := byNumber[c.Number]
 		if !ok || strings.Trim(c.ETag, `"`) != p.ETag {
-			return store.Object{}, errorf(CodeInvalidPart, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
+			return store.Object{}, invalid(fault.Part, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
 		}
 		if i < len(list)-1 && p.Size < MinPartSize {
-			return store.Object{}, errorf(CodeEntityTooSmall, "Your proposed upload is smaller than the minimum allowed object size.")
+			return store.Object{}, fault.Errorf(fault.TooSmall, "Your proposed upload is smaller than the minimum allowed object size.")
 		}
 		chosen = append(chosen, p)
 	}
@@ -296,7 +288,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, r *Request, in PartInput, 
 		first, last = 0, src.Size-1
 	}
 	if first > last || last >= src.Size {
-		return store.Part{}, errorf(CodeInvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+		return store.Part{}, fault.Errorf(fault.InvalidInput, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
 	}
 	in.Body, in.Size, in.ContentMD5, in.Checksums = io.NewSectionReader(f, first, last-first+1), last-first+1, "", nil
 	return s.UploadPart(ctx, r, in)

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/podiam/podiam/internal/fault"
 )
 
 // MaxKeyLen is the longest object key, in bytes.
@@ -14,7 +16,7 @@ const MaxKeyLen = 1024
 // beginning and ending with a letter or digit, no two adjacent dots, not
 // an IP address, and none of the reserved prefixes and suffixes.
 func ValidateBucketName(name string) error {
-	bad := &Error{Code: CodeInvalidBucketName, Message: "The specified bucket is not valid.", Resource: name}
+	bad := about(fault.InvalidInput, fault.Bucket, name, "The specified bucket is not valid.")
 	if len(name) < 3 || len(name) > 63 {
 		return bad
 	}
@@ -48,14 +50,14 @@ func ValidateBucketName(name string) error {
 func ValidateKey(key string) error {
 	switch {
 	case key == "":
-		return errorf(CodeInvalidArgument, "An object key must not be empty.")
+		return fault.Errorf(fault.InvalidInput, "An object key must not be empty.")
 	case len(key) > MaxKeyLen:
-		return &Error{Code: CodeKeyTooLong, Message: "Your key is too long", Resource: key[:64] + "..."}
+		return about(fault.TooLarge, fault.Key, key[:64]+"...", "Your key is too long")
 	case !utf8.ValidString(key):
-		return errorf(CodeInvalidArgument, "An object key must be UTF-8.")
+		return fault.Errorf(fault.InvalidInput, "An object key must be UTF-8.")
 	case strings.IndexByte(key, 0) >= 0:
 		// XML 1.0, in which keys are listed, cannot hold U+0000.
-		return errorf(CodeInvalidArgument, "An object key must not contain the NUL character.")
+		return fault.Errorf(fault.InvalidInput, "An object key must not contain the NUL character.")
 	}
 	return nil
 }

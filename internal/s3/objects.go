@@ -11,13 +11,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/store"
 )
 
 // PutInput is a PutObject request. Body yields the object's bytes; it is
-// the edge's verifying reader, which returns an *Error (BadDigest,
-// XAmzContentSHA256Mismatch, IncompleteBody...) instead of io.EOF when the
-// bytes do not match what the request declared.
+// the edge's verifying reader, which returns a *fault.Error (a Mismatch
+// of a Digest or of the ContentSHA256, Incomplete...) instead of io.EOF
+// when the bytes do not match what the request declared.
 type PutInput struct {
 	Bucket, Key string
 	Body        io.Reader
@@ -69,7 +70,7 @@ func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store
 		return store.Object{}, err
 	}
 	if in.Size > MaxObjectSize {
-		return store.Object{}, errorf(CodeEntityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+		return store.Object{}, fault.Errorf(fault.TooLarge, "Your proposed upload exceeds the maximum allowed size")
 	}
 	w, sum, size, err := s.receive(in.Body, in.Size, in.ContentMD5)
 	if err != nil {
@@ -104,13 +105,13 @@ func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store
 func (s *Service) receive(body io.Reader, size int64, contentMD5 string) (BlobWriter, [md5.Size]byte, int64, error) {
 	var zero [md5.Size]byte
 	if size > MaxObjectSize {
-		return nil, zero, 0, errorf(CodeEntityTooLarge, "Your proposed upload exceeds the maximum allowed size")
+		return nil, zero, 0, fault.Errorf(fault.TooLarge, "Your proposed upload exceeds the maximum allowed size")
 	}
 	var wantMD5 []byte
 	if contentMD5 != "" {
 		var err error
 		if wantMD5, err = base64.StdEncoding.DecodeString(contentMD5); err != nil || len(wantMD5) != md5.Size {
-			return nil, zero, 0, errorf("InvalidDigest", "The Content-MD5 you specified is not valid.")
+			return nil, zero, 0, invalid(fault.Digest, "The Content-MD5 you specified is not valid.")
 		}
 	}
 	w, err := s.blobs.Create()
@@ -126,13 +127,13 @@ func (s *Service) receive(body io.Reader, size int64, contentMD5 string) (BlobWr
 	}
 	switch {
 	case w.Size() > MaxObjectSize:
-		return fail(errorf(CodeEntityTooLarge, "Your proposed upload exceeds the maximum allowed size"))
+		return fail(fault.Errorf(fault.TooLarge, "Your proposed upload exceeds the maximum allowed size"))
 	case size >= 0 && w.Size() != size:
-		return fail(errorf(CodeIncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header."))
+		return fail(fault.Errorf(fault.Incomplete, "You did not provide the number of bytes specified by the Content-Length HTTP header."))
 	}
 	sum := w.MD5()
 	if wantMD5 != nil && string(wantMD5) != string(sum[:]) {
-		return fail(errorf(CodeBadDigest, "The Content-MD5 you specified did not match what we received."))
+		return fail(about(fault.Mismatch, fault.Digest, "", "The Content-MD5 you specified did not match what we received."))
 	}
 	return w, sum, w.Size(), nil
 }
@@ -268,7 +269,7 @@ func (s *Service) ListObjects(ctx context.Context, r *Request, in ListInput) (Li
 // DeleteResult is the outcome of one key of DeleteObjects.
 type DeleteResult struct {
 	Key string
-	Err *Error // nil when deleted (or absent)
+	Err *fault.Error // nil when deleted (or absent)
 }
 
 // DeleteObjects deletes each key as DeleteObject would, each authorized
@@ -278,14 +279,14 @@ func (s *Service) DeleteObjects(ctx context.Context, r *Request, bucket string, 
 		return nil, err
 	}
 	if len(keys) == 0 || len(keys) > 1000 {
-		return nil, errorf(CodeMalformedXML, "The XML you provided was not well-formed or did not validate against our published schema.")
+		return nil, malformedXML()
 	}
 	out := make([]DeleteResult, len(keys))
 	for i, k := range keys {
 		out[i].Key = k
 		if err := s.DeleteObject(ctx, r, bucket, k); err != nil {
-			var se *Error
-			if !errors.As(err, &se) {
+			se, ok := fault.As(err)
+			if !ok || se.Kind == fault.Failure {
 				return nil, err
 			}
 			out[i].Err = se
@@ -315,7 +316,7 @@ func (s *Service) CopyObject(ctx context.Context, r *Request, in CopyInput) (sto
 	}
 	defer f.Close()
 	if in.SourceBucket == in.Bucket && in.SourceKey == in.Key && !in.Replace {
-		return store.Object{}, errorf("InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+		return store.Object{}, invalid(fault.Request, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
 	headers := src.Headers
 	if in.Replace {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"sort"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/podiam/podiam/internal/authz"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/policy"
 	"github.com/podiam/podiam/internal/store"
@@ -199,7 +199,7 @@ func (s *Service) authorize(ctx context.Context, r *Request, action, resource st
 	if b.Policy != "" {
 		p, err := s.ids.Compile(bucketARN(b.Name), b.Policy, policy.Resource, b.PolicyPrincipalIDs)
 		if err != nil {
-			return fmt.Errorf("compile the policy of bucket %s: %w", b.Name, err)
+			return fault.Internal("compile the policy of bucket "+b.Name, err)
 		}
 		set.Resource = p
 	}
@@ -260,7 +260,7 @@ func (s *Service) authorize(ctx context.Context, r *Request, action, resource st
 }
 
 // denied is S3's AccessDenied in the style of AWS's newer messages.
-func denied(caller, action, resource string, reason authz.Reason) *Error {
+func denied(caller, action, resource string, reason authz.Reason) *fault.Error {
 	msg := "User: " + caller + " is not authorized to perform: " + action + " on resource: \"" + resource + "\""
 	switch reason {
 	case authz.DeniedByIdentity, authz.DeniedByBoundary, authz.DeniedBySession, authz.DeniedByResource, authz.DeniedBySCP:
@@ -269,7 +269,7 @@ func denied(caller, action, resource string, reason authz.Reason) *Error {
 	default:
 		msg += " because " + strings.TrimSuffix(reason.Explain(), "the action") + "the " + action + " action"
 	}
-	return &Error{Code: CodeAccessDenied, Message: msg}
+	return &fault.Error{Kind: fault.AccessDenied, Message: msg}
 }
 
 // bucket reads a bucket; missing is NoSuchBucket.

@@ -6,34 +6,33 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/store"
 )
 
 // Object tag limits, as S3's.
 const (
-	MaxObjectTags   = 10
-	MaxTagKeyLen    = 128
-	MaxTagValueLen  = 256
-	CodeInvalidTag  = "InvalidTag"
-	CodeACLDisabled = "AccessControlListNotSupported"
+	MaxObjectTags  = 10
+	MaxTagKeyLen   = 128
+	MaxTagValueLen = 256
 )
 
 // ValidateTags checks an object's tag set.
 func ValidateTags(tags []store.Tag) error {
 	if len(tags) > MaxObjectTags {
-		return errorf(CodeInvalidTag, "Object tags cannot be greater than 10")
+		return invalid(fault.Tag, "Object tags cannot be greater than 10")
 	}
 	seen := map[string]bool{}
 	for _, t := range tags {
 		switch {
 		case t.Key == "" || utf8.RuneCountInString(t.Key) > MaxTagKeyLen:
-			return errorf(CodeInvalidTag, "The TagKey you have provided is invalid")
+			return invalid(fault.Tag, "The TagKey you have provided is invalid")
 		case utf8.RuneCountInString(t.Value) > MaxTagValueLen:
-			return errorf(CodeInvalidTag, "The TagValue you have provided is invalid")
+			return invalid(fault.Tag, "The TagValue you have provided is invalid")
 		case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
-			return errorf(CodeInvalidTag, "Your TagKey cannot be prefixed with aws:")
+			return invalid(fault.Tag, "Your TagKey cannot be prefixed with aws:")
 		case seen[t.Key]:
-			return errorf(CodeInvalidTag, "Cannot provide multiple Tags with the same key")
+			return invalid(fault.Tag, "Cannot provide multiple Tags with the same key")
 		}
 		seen[t.Key] = true
 	}
@@ -103,7 +102,7 @@ func CheckCannedACL(acl string) error {
 	if acl == "" || acl == "bucket-owner-full-control" {
 		return nil
 	}
-	return errorf(CodeACLDisabled, "The bucket does not allow ACLs")
+	return about(fault.Unsupported, fault.ACL, "", "The bucket does not allow ACLs")
 }
 
 // GetObjectACL authorizes s3:GetObjectAcl and returns the owner, who has
@@ -120,7 +119,7 @@ func (s *Service) PutObjectACL(ctx context.Context, r *Request, bucket, key, acl
 		return err
 	}
 	if acl == "" {
-		return errorf(CodeACLDisabled, "The bucket does not allow ACLs")
+		return about(fault.Unsupported, fault.ACL, "", "The bucket does not allow ACLs")
 	}
 	return CheckCannedACL(acl)
 }

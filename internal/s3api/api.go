@@ -17,6 +17,7 @@ import (
 	"github.com/podiam/podiam/internal/audit"
 	"github.com/podiam/podiam/internal/authn"
 	"github.com/podiam/podiam/internal/awsproto"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/metrics"
 	"github.com/podiam/podiam/internal/s3"
@@ -62,26 +63,6 @@ func New(cfg Config) *API {
 }
 
 var _ httpapi.REST = (*API)(nil)
-
-// authnError maps an authentication failure to S3's error.
-func authnError(err error, a *sigv4.Auth) error {
-	var ae *authn.Error
-	if !errors.As(err, &ae) {
-		return err
-	}
-	switch ae.Kind {
-	case authn.UnknownKey:
-		if a.SecurityToken != "" {
-			return newS3Err("InvalidToken", "The provided token is malformed or otherwise invalid.")
-		}
-		return newS3Err("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
-	case authn.ExpiredToken:
-		return newS3Err("ExpiredToken", "The provided token has expired.")
-	case authn.BadSignature:
-		return s3SigError(ae.Err, a.AccessKeyID)
-	}
-	return err
-}
 
 // bucketHost returns the bucket of a virtual-hosted-style request: the
 // host is <bucket>.<domain> for a configured domain, the longest that
@@ -203,13 +184,13 @@ var keyHeaderNames = func() []string {
 // reader that checks what the request declared about it.
 func (api *API) authenticateS3(r *http.Request, in *authn.Request, rec *audit.Record) (*s3Auth, error) {
 	if limit := api.maxHeaderBytes; limit > 0 && headerSection(r) > limit {
-		se := newS3Err("RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size.")
-		se.MaxSizeAllowed = strconv.Itoa(limit)
+		se := &detailed{err: refuse(fault.TooLarge, fault.Headers, "Your request header section exceeds the maximum allowed size.")}
+		se.doc.MaxSizeAllowed = strconv.Itoa(limit)
 		return nil, se
 	}
 	out := &s3Auth{req: s3.Request{SourceIP: authn.SourceIP(r), Secure: r.TLS != nil, TLSVersion: tlsVersion(r)}, body: r.Body}
 	if in.QueryErr != nil {
-		return nil, newS3Err("InvalidURI", "Couldn't parse the specified URI.")
+		return nil, refuse(fault.InvalidInput, fault.URI, "Couldn't parse the specified URI.")
 	}
 	if in.Unsigned() {
 		out.req.Headers = keyHeaders(r)
@@ -223,9 +204,9 @@ func (api *API) authenticateS3(r *http.Request, in *authn.Request, rec *audit.Re
 		// The signature is for another service: S3's endpoint refuses it
 		// before looking up the key.
 		if a.Presigned {
-			return nil, newS3Err("AuthorizationQueryParametersError", "Error parsing the X-Amz-Credential parameter; incorrect service \""+a.Service+"\". This endpoint belongs to \"s3\".")
+			return nil, refuse(fault.Malformed, fault.PresignedURL, "Error parsing the X-Amz-Credential parameter; incorrect service \""+a.Service+"\". This endpoint belongs to \"s3\".")
 		}
-		return nil, newS3Err("AuthorizationHeaderMalformed", "The authorization header is malformed; incorrect service \""+a.Service+"\". This endpoint belongs to \"s3\".")
+		return nil, refuse(fault.Malformed, fault.Authorization, "The authorization header is malformed; incorrect service \""+a.Service+"\". This endpoint belongs to \"s3\".")
 	}
 	payload := sigv4.UnsignedPayload
 	out.req.AuthType = "REST-QUERY-STRING"
@@ -233,10 +214,10 @@ func (api *API) authenticateS3(r *http.Request, in *authn.Request, rec *audit.Re
 		out.req.AuthType = "REST-HEADER"
 		payload = r.Header.Get("X-Amz-Content-Sha256")
 		if payload == "" {
-			return nil, newS3Err("InvalidRequest", "Missing required header for this request: x-amz-content-sha256")
+			return nil, refuse(fault.InvalidInput, fault.Request, "Missing required header for this request: x-amz-content-sha256")
 		}
 		if !validPayloadHash(payload) {
-			return nil, newS3Err("InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
+			return nil, invalidArgument("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
 		}
 	}
 	v, err := api.auth.Verify(r, a, payload, true)
@@ -244,8 +225,8 @@ func (api *API) authenticateS3(r *http.Request, in *authn.Request, rec *audit.Re
 		return nil, authnError(err, a)
 	}
 	if hs := a.UnsignedHeaders(r.Header, s3Unsigned); len(hs) > 0 {
-		out := newS3Err(s3.CodeAccessDenied, "There were headers present in the request which were not signed")
-		out.HeadersNotSigned = strings.Join(hs, ", ")
+		out := &detailed{err: refuse(fault.AccessDenied, fault.Headers, "There were headers present in the request which were not signed")}
+		out.doc.HeadersNotSigned = strings.Join(hs, ", ")
 		return nil, out
 	}
 	if a.Presigned {
@@ -311,20 +292,29 @@ func (api *API) Serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	return api.s3Route(ctx, w, r, auth, bucket, key, s3Params(in), rec, rec.RequestID)
 }
 
-// WriteError renders err as S3's error document: an *s3Err or s3.Error
-// with its code, a slow body as RequestTimeout, anything else as an
-// InternalError whose cause goes to the log only.
+// WriteError renders err as S3's error document: the code and status of
+// awsproto's REST-XML table, with the fields a detailed error adds and
+// the resource its failure names (else the request's path); a slow body
+// is RequestTimeout, an error of no kind an InternalError whose cause goes
+// to the log only.
 func (api *API) WriteError(w http.ResponseWriter, r *http.Request, id string, err error) (string, int) {
-	se, _ := asS3Err(err)
+	var doc awsproto.S3Error
 	var te *httpapi.TimeoutError
 	if errors.As(err, &te) {
-		se = newS3Err("RequestTimeout", awsproto.RequestTimeoutMessage)
+		err = &fault.Error{Kind: fault.Timeout, Message: awsproto.RequestTimeoutMessage, Cause: err}
+	} else if d, ok := errors.AsType[*detailed](err); ok {
+		doc = d.doc
 	}
-	if se.Resource == "" {
-		se.Resource = r.URL.Path
+	e := awsproto.RESTXMLError(err)
+	doc.Code, doc.Message = e.Code, e.Message
+	if f, ok := fault.As(err); ok {
+		doc.Resource = f.Resource
 	}
-	awsproto.WriteS3Error(w, r, id, se.status, se.S3Error)
-	return se.Code, se.status
+	if doc.Resource == "" {
+		doc.Resource = r.URL.Path
+	}
+	awsproto.WriteS3Error(w, r, id, e.Status, doc)
+	return e.Code, e.Status
 }
 
 // OwnsHost reports whether r's host names a bucket (virtual-hosted
@@ -361,7 +351,7 @@ func hoistHeaders(r *http.Request, query url.Values) error {
 		}
 		h := textproto.CanonicalMIMEHeaderKey(k)
 		if _, dup := r.Header[h]; dup || len(vs) != 1 {
-			return newS3Err("InvalidArgument", "The parameter "+k+" is given more than once, in the query string or also as a header.")
+			return invalidArgument("The parameter " + k + " is given more than once, in the query string or also as a header.")
 		}
 		r.Header[h] = vs
 	}

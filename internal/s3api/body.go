@@ -9,14 +9,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/metrics"
-	"github.com/podiam/podiam/internal/s3"
 	"github.com/podiam/podiam/internal/sigv4"
 )
 
 // verifyingBody checks a body against what the request declared: its
 // SHA-256, its checksums (headers or trailer) and, for aws-chunked bodies,
-// every chunk signature. At the end it returns an *s3Err instead of
+// every chunk signature. At the end it returns a *fault.Error instead of
 // io.EOF when something does not match.
 type verifyingBody struct {
 	r       io.Reader
@@ -66,7 +66,7 @@ func (v *verifyingBody) Read(p []byte) (int, error) {
 
 func (v *verifyingBody) finish() error {
 	if v.sha != nil && hex.EncodeToString(v.sha.Sum(nil)) != v.wantSHA {
-		return newS3Err(s3.CodeContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+		return refuse(fault.Mismatch, fault.ContentSHA256, "The provided 'x-amz-content-sha256' header does not match what was computed.")
 	}
 	var trailers map[string]string
 	if v.chunked != nil {
@@ -79,7 +79,7 @@ func (v *verifyingBody) finish() error {
 			want = trailers[c.header]
 		}
 		if want != c.got {
-			return newS3Err(s3.CodeBadDigest, "The "+c.alg+" you specified did not match the calculated checksum.")
+			return refuse(fault.Mismatch, fault.Digest, "The "+c.alg+" you specified did not match the calculated checksum.")
 		}
 	}
 	return nil
@@ -104,7 +104,7 @@ func (api *API) wrapS3Body(r *http.Request, out *s3Auth, a *sigv4.Auth, payload 
 		if s := r.Header.Get("X-Amz-Decoded-Content-Length"); s != "" {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n < 0 {
-				return newS3Err("InvalidArgument", "x-amz-decoded-content-length is not a length")
+				return invalidArgument("x-amz-decoded-content-length is not a length")
 			}
 			decoded = n
 		}

@@ -45,7 +45,7 @@ func (api *API) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Req
 		var cfg awsproto.CreateBucketConfiguration
 		if len(strings.TrimSpace(string(body))) > 0 {
 			if err := xml.Unmarshal(body, &cfg); err != nil {
-				return newS3Err("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
+				return malformedXML()
 			}
 		}
 		if err := svc.CreateBucket(ctx, &a.req, bucket, cfg.LocationConstraint); err != nil {
@@ -64,7 +64,7 @@ func (api *API) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Req
 		}
 		var in awsproto.DeleteRequest
 		if err := xml.Unmarshal(body, &in); err != nil {
-			return newS3Err("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
+			return malformedXML()
 		}
 		keys := make([]string, len(in.Objects))
 		for i, o := range in.Objects {
@@ -77,7 +77,8 @@ func (api *API) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Req
 		out := &awsproto.DeleteResult{Xmlns: awsproto.S3Namespace}
 		for _, d := range res {
 			if d.Err != nil {
-				out.Errors = append(out.Errors, awsproto.DeleteError{Key: d.Key, Code: d.Err.Code, Message: d.Err.Message})
+				e := awsproto.RESTXMLError(d.Err)
+				out.Errors = append(out.Errors, awsproto.DeleteError{Key: d.Key, Code: e.Code, Message: e.Message})
 			} else if !in.Quiet {
 				out.Deleted = append(out.Deleted, awsproto.DeletedObject{Key: d.Key})
 			}
@@ -156,5 +157,5 @@ func (api *API) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Req
 		}
 		return api.s3List(ctx, a, bucket, get, op, xmlOK)
 	}
-	return newS3Err("MethodNotAllowed", "The specified method is not allowed against this resource.")
+	return methodNotAllowed()
 }

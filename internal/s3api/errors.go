@@ -2,63 +2,68 @@ package s3api
 
 import (
 	"errors"
-	"net/http"
 	"strings"
 
+	"github.com/podiam/podiam/internal/authn"
 	"github.com/podiam/podiam/internal/awsproto"
-	"github.com/podiam/podiam/internal/s3"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/sigv4"
 )
 
-// s3Status is the HTTP status of each S3 error code.
-var s3Status = map[string]int{
-	s3.CodeAccessDenied:            http.StatusForbidden,
-	s3.CodeNoSuchBucket:            http.StatusNotFound,
-	s3.CodeNoSuchKey:               http.StatusNotFound,
-	s3.CodeNoSuchBucketPolicy:      http.StatusNotFound,
-	s3.CodeBucketAlreadyExists:     http.StatusConflict,
-	s3.CodeBucketAlreadyOwnedByYou: http.StatusConflict,
-	s3.CodeBucketNotEmpty:          http.StatusConflict,
-	"SignatureDoesNotMatch":        http.StatusForbidden,
-	"InvalidAccessKeyId":           http.StatusForbidden,
-	"RequestTimeTooSkewed":         http.StatusForbidden,
-	"InvalidRange":                 http.StatusRequestedRangeNotSatisfiable,
-	"PreconditionFailed":           http.StatusPreconditionFailed,
-	"NotImplemented":               http.StatusNotImplemented,
-	"MethodNotAllowed":             http.StatusMethodNotAllowed,
-	"InternalError":                http.StatusInternalServerError,
+// Every S3 error is a *fault.Error, package s3's or the edge's own (the
+// signature, the body, the form of the request), in S3's words; awsproto's
+// REST-XML table gives it S3's code and status.
+
+// refuse is the edge's failure of kind k concerning s.
+func refuse(k fault.Kind, s fault.Subject, message string) *fault.Error {
+	return &fault.Error{Kind: k, Subject: s, Message: message}
 }
 
-// s3Err is an S3 error with the extras SignatureDoesNotMatch carries.
-type s3Err struct {
-	awsproto.S3Error
-	status int
+// invalidArgument is S3's InvalidArgument: a parameter it refuses.
+func invalidArgument(message string) *fault.Error {
+	return refuse(fault.InvalidInput, fault.None, message)
 }
 
-func (e *s3Err) Error() string { return e.Code + ": " + e.Message }
-
-func newS3Err(code, msg string) *s3Err {
-	status, ok := s3Status[code]
-	if !ok {
-		status = http.StatusBadRequest
-	}
-	return &s3Err{S3Error: awsproto.S3Error{Code: code, Message: msg}, status: status}
+// malformedXML is S3's error for a request body it cannot read.
+func malformedXML() *fault.Error {
+	return refuse(fault.Malformed, fault.XML, "The XML you provided was not well-formed or did not validate against our published schema.")
 }
 
-// asS3Err converts any error to the one S3 renders; anything unexpected
-// is an InternalError whose cause goes to the log only.
-func asS3Err(err error) (*s3Err, bool) {
-	var e *s3Err
-	if errors.As(err, &e) {
-		return e, true
+// methodNotAllowed is S3's error for a method the resource does not have.
+func methodNotAllowed() *fault.Error {
+	return refuse(fault.Unsupported, fault.Method, "The specified method is not allowed against this resource.")
+}
+
+// detailed is a failure whose error document has more than a code and a
+// message: what the server computed for SignatureDoesNotMatch, the
+// headers that were not signed, the size allowed. Only those fields of
+// doc are read.
+type detailed struct {
+	err *fault.Error
+	doc awsproto.S3Error
+}
+
+func (e *detailed) Error() string { return e.err.Error() }
+func (e *detailed) Unwrap() error { return e.err }
+
+// authnError maps an authentication failure to S3's error.
+func authnError(err error, a *sigv4.Auth) error {
+	var ae *authn.Error
+	if !errors.As(err, &ae) {
+		return err
 	}
-	var se *s3.Error
-	if errors.As(err, &se) {
-		out := newS3Err(se.Code, se.Message)
-		out.Resource = se.Resource
-		return out, true
+	switch ae.Kind {
+	case authn.UnknownKey:
+		if a.SecurityToken != "" {
+			return refuse(fault.InvalidToken, fault.SessionToken, "The provided token is malformed or otherwise invalid.")
+		}
+		return refuse(fault.InvalidToken, fault.AccessKey, "The AWS Access Key Id you provided does not exist in our records.")
+	case authn.ExpiredToken:
+		return refuse(fault.Expired, fault.SessionToken, "The provided token has expired.")
+	case authn.BadSignature:
+		return s3SigError(ae.Err, a.AccessKeyID)
 	}
-	return newS3Err("InternalError", "We encountered an internal error. Please try again."), false
+	return err
 }
 
 // s3SigError maps a signature failure to S3's error.
@@ -69,32 +74,32 @@ func s3SigError(err error, accessKeyID string) error {
 	}
 	switch e.Kind {
 	case sigv4.Mismatch:
-		out := newS3Err("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
-		out.AWSAccessKeyID, out.StringToSign, out.CanonicalRequest = accessKeyID, e.StringToSign, e.CanonicalRequest
+		out := &detailed{err: refuse(fault.Mismatch, fault.Signature, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")}
+		out.doc.AWSAccessKeyID, out.doc.StringToSign, out.doc.CanonicalRequest = accessKeyID, e.StringToSign, e.CanonicalRequest
 		return out
 	case sigv4.Expired:
 		if strings.HasPrefix(e.Message, "Request has expired") {
-			return newS3Err(s3.CodeAccessDenied, "Request has expired")
+			return refuse(fault.Expired, fault.PresignedURL, "Request has expired")
 		}
-		return newS3Err("RequestTimeTooSkewed", "The difference between the request time and the current time is too large.")
+		return refuse(fault.Expired, fault.None, "The difference between the request time and the current time is too large.")
+	case sigv4.MalformedQuery:
+		return refuse(fault.Malformed, fault.PresignedURL, e.Message)
 	}
-	if e.Kind == sigv4.MalformedQuery {
-		return newS3Err("AuthorizationQueryParametersError", e.Message)
-	}
-	return newS3Err("AuthorizationHeaderMalformed", e.Message)
+	return refuse(fault.Malformed, fault.Authorization, e.Message)
 }
 
+// chunkError maps a failure of an aws-chunked body to S3's error.
 func chunkError(err error) error {
 	var ce *sigv4.ChecksumError
 	if errors.As(err, &ce) {
-		return newS3Err(s3.CodeBadDigest, "The "+ce.Algorithm+" you specified did not match the calculated checksum.")
+		return refuse(fault.Mismatch, fault.Digest, "The "+ce.Algorithm+" you specified did not match the calculated checksum.")
 	}
 	var e *sigv4.Error
 	if errors.As(err, &e) {
 		if e.Kind == sigv4.Mismatch {
-			return newS3Err("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+			return refuse(fault.Mismatch, fault.Signature, "The request signature we calculated does not match the signature you provided.")
 		}
-		return newS3Err(s3.CodeIncompleteBody, e.Message)
+		return refuse(fault.Incomplete, fault.None, e.Message)
 	}
 	return err
 }

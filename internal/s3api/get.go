@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/store"
 )
 
@@ -20,11 +21,11 @@ func (api *API) serveObject(w http.ResponseWriter, r *http.Request, o store.Obje
 	h := w.Header()
 	// Conditions, in the order S3 applies them.
 	if im := r.Header.Get("If-Match"); im != "" && !etagMatches(im, etag) {
-		return newS3Err("PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
+		return refuse(fault.PreconditionFailed, fault.None, "At least one of the pre-conditions you specified did not hold")
 	}
 	if ius := r.Header.Get("If-Unmodified-Since"); ius != "" && r.Header.Get("If-Match") == "" {
 		if t, err := http.ParseTime(ius); err == nil && modified.After(t) {
-			return newS3Err("PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
+			return refuse(fault.PreconditionFailed, fault.None, "At least one of the pre-conditions you specified did not hold")
 		}
 	}
 	notModified := false
@@ -100,7 +101,7 @@ func byteRange(h string, size int64) (start, length int64, partial bool, err err
 	if !ok {
 		return 0, size, false, nil
 	}
-	invalid := newS3Err("InvalidRange", "The requested range is not satisfiable")
+	invalid := refuse(fault.InvalidInput, fault.Range, "The requested range is not satisfiable")
 	switch {
 	case first == "":
 		n, perr := strconv.ParseInt(last, 10, 64)

@@ -18,13 +18,13 @@ func (api *API) s3List(ctx context.Context, a *s3Auth, bucket string, get func(s
 	if s := get("max-keys"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
-			return newS3Err("InvalidArgument", "Provided max-keys not an integer or within integer range")
+			return invalidArgument("Provided max-keys not an integer or within integer range")
 		}
 		maxKeys = n
 	}
 	enc := get("encoding-type")
 	if enc != "" && enc != "url" {
-		return newS3Err("InvalidArgument", "Invalid Encoding Method specified in Request")
+		return invalidArgument("Invalid Encoding Method specified in Request")
 	}
 	in := s3.ListInput{Bucket: bucket, Prefix: get("prefix"), Delimiter: get("delimiter"), MaxKeys: maxKeys}
 	out := &awsproto.ListBucketResult{Xmlns: awsproto.S3Namespace, Name: bucket, Prefix: encodeKey(in.Prefix, enc), Delimiter: encodeKey(in.Delimiter, enc), EncodingType: enc}
@@ -35,7 +35,7 @@ func (api *API) s3List(ctx context.Context, a *s3Auth, bucket string, get func(s
 		if tok := get("continuation-token"); tok != "" {
 			after, err := hex.DecodeString(tok)
 			if err != nil {
-				return newS3Err("InvalidArgument", "The continuation token provided is incorrect")
+				return invalidArgument("The continuation token provided is incorrect")
 			}
 			in.After = string(after)
 			out.ContinuationToken = tok

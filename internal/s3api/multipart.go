@@ -43,7 +43,7 @@ func (api *API) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.
 		op("UploadPart")
 		n, err := strconv.Atoi(firstOf(q, "partNumber"))
 		if err != nil {
-			return true, newS3Err("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive")
+			return true, invalidArgument("Part number must be an integer between 1 and 10000, inclusive")
 		}
 		if src := r.Header.Get("X-Amz-Copy-Source"); src != "" {
 			op("UploadPartCopy")
@@ -57,7 +57,7 @@ func (api *API) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.
 				f, ferr := strconv.ParseInt(a, 10, 64)
 				l, lerr := strconv.ParseInt(b, 10, 64)
 				if !ok || !strings.HasPrefix(rng, "bytes=") || ferr != nil || lerr != nil || f < 0 {
-					return true, newS3Err("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+					return true, invalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
 				}
 				first, last = f, l
 			}
@@ -85,7 +85,7 @@ func (api *API) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.
 		}
 		var in awsproto.CompleteMultipartUpload
 		if err := xml.Unmarshal(body, &in); err != nil {
-			return true, newS3Err("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
+			return true, malformedXML()
 		}
 		var parts []s3.CompletedPart
 		for _, p := range in.Parts {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/podiam/podiam/internal/awsproto"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/s3"
 	"github.com/podiam/podiam/internal/store"
 )
@@ -25,7 +26,7 @@ func (api *API) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Req
 		case strings.HasPrefix(k, "response-") && a.req.Caller == nil:
 			// The overrides change what the owner's object says it is; S3
 			// grants them to signed requests only.
-			return newS3Err("InvalidRequest", "Request specific response headers cannot be used for anonymous GET requests.")
+			return refuse(fault.InvalidInput, fault.Request, "Request specific response headers cannot be used for anonymous GET requests.")
 		case strings.HasPrefix(k, "response-"), strings.HasPrefix(strings.ToLower(k), "x-amz-"), k == "x-id", k == "uploads", k == "uploadId", k == "partNumber", k == "max-parts", k == "part-number-marker",
 			k == "tagging", k == "acl":
 		default:
@@ -85,7 +86,7 @@ func (api *API) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Req
 		}
 		return ok(http.StatusNoContent)
 	}
-	return newS3Err("MethodNotAllowed", "The specified method is not allowed against this resource.")
+	return methodNotAllowed()
 }
 
 // overrides are the response-* query parameters GetObject honours.
@@ -126,7 +127,7 @@ func objectHeaders(r *http.Request) (map[string]string, error) {
 		}
 	}
 	if metaSize > 2048 {
-		return nil, newS3Err("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.")
+		return nil, refuse(fault.TooLarge, fault.Metadata, "Your metadata headers exceed the maximum allowed metadata size.")
 	}
 	return headers, nil
 }
@@ -148,7 +149,7 @@ func (api *API) s3Copy(ctx context.Context, w http.ResponseWriter, r *http.Reque
 		}
 		in.Replace, in.ReplaceHeaders = true, headers
 	default:
-		return newS3Err("InvalidArgument", "Unknown metadata directive.")
+		return invalidArgument("Unknown metadata directive.")
 	}
 	o, err := api.svc.CopyObject(ctx, &a.req, in)
 	if err != nil {
@@ -164,12 +165,12 @@ func headerTags(h string) ([]store.Tag, error) {
 	}
 	q, err := url.ParseQuery(h)
 	if err != nil {
-		return nil, newS3Err(s3.CodeInvalidTag, "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.")
+		return nil, refuse(fault.InvalidInput, fault.Tag, "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.")
 	}
 	var tags []store.Tag
 	for k, vs := range q {
 		if len(vs) != 1 {
-			return nil, newS3Err(s3.CodeInvalidTag, "Cannot provide multiple Tags with the same key")
+			return nil, refuse(fault.InvalidInput, fault.Tag, "Cannot provide multiple Tags with the same key")
 		}
 		tags = append(tags, store.Tag{Key: k, Value: vs[0]})
 	}
@@ -186,7 +187,7 @@ func copySource(src string) (bucket, key string, err error) {
 	}
 	bucket, key, found := strings.Cut(strings.TrimPrefix(src, "/"), "/")
 	if !found || bucket == "" || key == "" {
-		return "", "", newS3Err("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+		return "", "", invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
 	}
 	return bucket, key, nil
 }

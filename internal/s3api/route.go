@@ -8,6 +8,7 @@ import (
 
 	"github.com/podiam/podiam/internal/audit"
 	"github.com/podiam/podiam/internal/awsproto"
+	"github.com/podiam/podiam/internal/fault"
 )
 
 // s3Route runs the operation r names and writes its response.
@@ -27,7 +28,7 @@ func (api *API) s3Route(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	switch {
 	case bucket == "":
 		if r.Method != http.MethodGet {
-			return newS3Err("MethodNotAllowed", "The specified method is not allowed against this resource.")
+			return methodNotAllowed()
 		}
 		op("ListBuckets")
 		bs, err := svc.ListBuckets(ctx, &a.req)
@@ -57,7 +58,7 @@ func notImplemented(q map[string][]string) error {
 	for k := range q {
 		names = append(names, k)
 	}
-	return newS3Err("NotImplemented", "A header or query you provided implies functionality that is not implemented: "+strings.Join(names, ", "))
+	return refuse(fault.Unsupported, fault.None, "A header or query you provided implies functionality that is not implemented: "+strings.Join(names, ", "))
 }
 
 func firstOf(q map[string][]string, k string) string {

@@ -37,7 +37,7 @@ func (api *API) s3Subresource(ctx context.Context, w http.ResponseWriter, r *htt
 		}
 		var in awsproto.Tagging
 		if err := xml.Unmarshal(body, &in); err != nil {
-			return true, newS3Err("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.")
+			return true, malformedXML()
 		}
 		tags := make([]store.Tag, len(in.TagSet))
 		for i, t := range in.TagSet {

@@ -27,8 +27,9 @@ const (
 	MalformedQuery
 )
 
-var kindNames = [...]string{"", "MissingAuthenticationToken", "IncompleteSignature", "SignatureDoesNotMatch", "RequestExpired", "IncompleteSignature", "AuthorizationQueryParametersError"}
+var kindNames = [...]string{"", "missing authentication", "incomplete", "mismatch", "expired", "unsupported", "malformed query"}
 
+// String names the kind in words; the wire layer names its code.
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]

@@ -8,6 +8,7 @@ import (
 
 	"github.com/podiam/podiam/internal/authz"
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/policy"
 	"github.com/podiam/podiam/internal/store"
@@ -66,7 +67,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller iam.Caller, in AssumeRo
 	}
 	for _, k := range in.TransitiveTagKeys {
 		if !hasTag(tags, k) {
-			return Result{}, errorf(CodeInvalidParameterValue, "The transitive tag key %s is not among the session tags of the request", k)
+			return Result{}, fault.Errorf(fault.InvalidParameter, "The transitive tag key %s is not among the session tags of the request", k)
 		}
 	}
 	transitive := append([]string(nil), in.TransitiveTagKeys...)
@@ -82,7 +83,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller iam.Caller, in AssumeRo
 					continue
 				}
 				if hasTag(tags, t.Key) {
-					return Result{}, errorf(CodeInvalidParameterValue, "The session tag %s conflicts with a transitive tag that the calling session passes on; a chained session cannot set it again", t.Key)
+					return Result{}, fault.Errorf(fault.InvalidParameter, "The session tag %s conflicts with a transitive tag that the calling session passes on; a chained session cannot set it again", t.Key)
 				}
 				tags = append(tags, t)
 				transitive = append(transitive, t.Key)
@@ -90,7 +91,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller iam.Caller, in AssumeRo
 		}
 		if prev.SourceIdentity != "" {
 			if sourceIdentity != "" && sourceIdentity != prev.SourceIdentity {
-				return Result{}, errorf(CodeInvalidParameterValue, "The source identity of a session cannot be changed along a role chain: the calling session's is %s", prev.SourceIdentity)
+				return Result{}, fault.Errorf(fault.InvalidParameter, "The source identity of a session cannot be changed along a role chain: the calling session's is %s", prev.SourceIdentity)
 			}
 			sourceIdentity = prev.SourceIdentity
 		}
@@ -103,14 +104,14 @@ func (s *Service) AssumeRole(ctx context.Context, caller iam.Caller, in AssumeRo
 	if id.Principal.Type == policy.Account {
 		// As on AWS: a root user (or a session of one) enters roles only
 		// through an IAM user or role of its account.
-		return Result{}, errorf(CodeAccessDenied, "Roles may not be assumed by root accounts.")
+		return Result{}, fault.Errorf(fault.AccessDenied, "Roles may not be assumed by root accounts.")
 	}
 	denied := func(action, target string, reason authz.Reason) error {
 		msg := fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", caller.ARN, action, target)
 		if reason != authz.ReasonNone && reason != authz.NoTrustAllow {
 			msg += " because " + reason.Explain()
 		}
-		return &Error{Code: CodeAccessDenied, Message: msg}
+		return &fault.Error{Kind: fault.AccessDenied, Message: msg}
 	}
 	ref, ok := parseRoleARN(in.RoleARN)
 	if !ok {

@@ -57,14 +57,14 @@ func TestAssumeRoleBothSides(t *testing.T) {
 		want   string
 	}{
 		{"trust names the user: no identity policy needed", bob, named.ARN, ""},
-		{"trust names another user", alice, named.ARN, sts.CodeAccessDenied},
-		{"trust names the account, no identity policy", bob, account.ARN, sts.CodeAccessDenied},
+		{"trust names another user", alice, named.ARN, accessDenied},
+		{"trust names the account, no identity policy", bob, account.ARN, accessDenied},
 		{"trust names the account, identity policy allows", alice, account.ARN, ""},
-		{"cross-account, identity side missing", bob, cross.ARN, sts.CodeAccessDenied},
+		{"cross-account, identity side missing", bob, cross.ARN, accessDenied},
 		{"cross-account, both sides allow", alice, cross.ARN, ""},
-		{"a root user, never (as on AWS)", rootOf(acctA), cross.ARN, sts.CodeAccessDenied},
-		{"role in another account not trusting", carol, named.ARN, sts.CodeAccessDenied},
-		{"missing role", alice, "arn:aws:iam::" + acctA + ":role/none", sts.CodeAccessDenied},
+		{"a root user, never (as on AWS)", rootOf(acctA), cross.ARN, accessDenied},
+		{"role in another account not trusting", carol, named.ARN, accessDenied},
+		{"missing role", alice, "arn:aws:iam::" + acctA + ":role/none", accessDenied},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := e.sts.AssumeRole(ctx, tc.caller, in(tc.role))
@@ -109,15 +109,15 @@ func TestAssumeRoleChain(t *testing.T) {
 	}
 	s1 := e.caller(r1.Credentials)
 	_, err = e.sts.AssumeRole(ctx, s1, sts.AssumeRoleInput{RoleARN: second.ARN, RoleSessionName: "two", DurationSeconds: 3601})
-	if code(err) != sts.CodeValidation || !strings.Contains(err.Error(), "role chaining") {
+	if code(err) != validationError || !strings.Contains(err.Error(), "role chaining") {
 		t.Fatalf("chained 3601 s: %v", err)
 	}
 	_, err = e.sts.AssumeRole(ctx, s1, sts.AssumeRoleInput{RoleARN: second.ARN, RoleSessionName: "two", Tags: []sts.Tag{{Key: "TEAM", Value: "red"}}})
-	if code(err) != sts.CodeInvalidParameterValue {
+	if code(err) != invalidParameter {
 		t.Fatalf("re-passing an inherited tag: %v", err)
 	}
 	_, err = e.sts.AssumeRole(ctx, s1, sts.AssumeRoleInput{RoleARN: second.ARN, RoleSessionName: "two", SourceIdentity: "mallory"})
-	if code(err) != sts.CodeInvalidParameterValue {
+	if code(err) != invalidParameter {
 		t.Fatalf("changing the source identity: %v", err)
 	}
 	r2, err := e.sts.AssumeRole(ctx, s1, sts.AssumeRoleInput{RoleARN: second.ARN, RoleSessionName: "two"})
@@ -148,10 +148,10 @@ func TestAssumeRoleConditions(t *testing.T) {
 		want       string
 	}{
 		{"right external id and name", "s3cret-42", "ci-7", ""},
-		{"no external id", "", "ci-7", sts.CodeAccessDenied},
-		{"wrong external id", "guess", "ci-7", sts.CodeAccessDenied},
-		{"session name outside the pattern", "s3cret-42", "me", sts.CodeAccessDenied},
-		{"bad session name", "s3cret-42", "no spaces", sts.CodeValidation},
+		{"no external id", "", "ci-7", accessDenied},
+		{"wrong external id", "guess", "ci-7", accessDenied},
+		{"session name outside the pattern", "s3cret-42", "me", accessDenied},
+		{"bad session name", "s3cret-42", "no spaces", validationError},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.sts.AssumeRole(ctx, alice, sts.AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: tc.session, ExternalID: tc.externalID})
@@ -184,16 +184,16 @@ func TestSessionPoliciesLimit(t *testing.T) {
 	if _, err := e.iam.GetRole(ctx, s, "admin"); err != nil {
 		t.Fatalf("GetRole within the session policy: %v", err)
 	}
-	if _, err := e.iam.ListRoles(ctx, s, iam.ListInput{}); code(err) != iam.CodeAccessDenied {
+	if _, err := e.iam.ListRoles(ctx, s, iam.ListInput{}); code(err) != accessDenied {
 		t.Fatalf("ListRoles outside the session policy: %v", err)
 	}
 	_, err = e.sts.AssumeRole(ctx, alice, sts.AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "s1", Policy: `{"Version":"2012-10-17"`})
-	if code(err) != sts.CodeMalformedPolicy {
+	if code(err) != malformedPolicy {
 		t.Fatalf("malformed session policy: %v", err)
 	}
 	big := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + strings.Repeat("b", 2100) + `"}]}`
 	_, err = e.sts.AssumeRole(ctx, alice, sts.AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "s1", Policy: big})
-	if code(err) != sts.CodeValidation {
+	if code(err) != validationError {
 		t.Fatalf("2,100-character session policy: %v", err)
 	}
 	var arns []string
@@ -201,7 +201,7 @@ func TestSessionPoliciesLimit(t *testing.T) {
 		arns = append(arns, "arn:aws:iam::aws:policy/ReadOnlyAccess")
 	}
 	_, err = e.sts.AssumeRole(ctx, alice, sts.AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "s1", PolicyARNs: arns})
-	if code(err) != sts.CodeValidation {
+	if code(err) != validationError {
 		t.Fatalf("11 policy ARNs: %v", err)
 	}
 }
@@ -218,7 +218,7 @@ func TestGetSessionToken(t *testing.T) {
 	if s.ARN != bob.ARN || s.Session.UserID == "" || s.Session.Expires-s.Session.Issued != 43200 {
 		t.Fatalf("session %+v", s.Session)
 	}
-	if _, err := e.sts.GetSessionToken(ctx, s, 0); code(err) != sts.CodeAccessDenied {
+	if _, err := e.sts.GetSessionToken(ctx, s, 0); code(err) != accessDenied {
 		t.Fatalf("from a session: %v", err)
 	}
 	root, err := e.sts.GetSessionToken(ctx, rootOf(acctA), 7200)
@@ -228,7 +228,7 @@ func TestGetSessionToken(t *testing.T) {
 	if rs := e.caller(root.Credentials).Session; rs.Expires-rs.Issued != 3600 {
 		t.Fatalf("root session of %d s, want 3600", rs.Expires-rs.Issued)
 	}
-	if _, err := e.sts.GetSessionToken(ctx, bob, 600); code(err) != sts.CodeValidation {
+	if _, err := e.sts.GetSessionToken(ctx, bob, 600); code(err) != validationError {
 		t.Fatalf("600 s: %v", err)
 	}
 }
@@ -278,10 +278,10 @@ func TestAssumeRoleRecreatedPrincipal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.sts.AssumeRole(ctx, e.caller(r2.Credentials), sts.AssumeRoleInput{RoleARN: target.ARN, RoleSessionName: "s2"}); code(err) != sts.CodeAccessDenied {
+	if _, err := e.sts.AssumeRole(ctx, e.caller(r2.Credentials), sts.AssumeRoleInput{RoleARN: target.ARN, RoleSessionName: "s2"}); code(err) != accessDenied {
 		t.Fatalf("a new role under the trusted role's ARN: %v", err)
 	}
-	if _, err := e.sts.AssumeRole(ctx, bob2, sts.AssumeRoleInput{RoleARN: target.ARN, RoleSessionName: "s2"}); code(err) != sts.CodeAccessDenied {
+	if _, err := e.sts.AssumeRole(ctx, bob2, sts.AssumeRoleInput{RoleARN: target.ARN, RoleSessionName: "s2"}); code(err) != accessDenied {
 		t.Fatalf("a new user under the trusted user's ARN: %v", err)
 	}
 	// Writing the trust policy again binds the new ones.

@@ -5,5 +5,6 @@
 // the identity a session presents. Decisions come from the policy engine
 // over the role's trust policy and the caller's own policies; credentials
 // are stateless sessions sealed by package creds. It speaks no wire
-// format: handlers in httpapi call it and render its *Error values.
+// format: its failures are *fault.Error values of a kind (see errors.go),
+// which the Query codec of package awsproto gives STS's codes.
 package sts

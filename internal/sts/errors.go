@@ -3,54 +3,39 @@ package sts
 import (
 	"fmt"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/oidc"
 )
 
-// AWS error codes STS answers with.
-const (
-	CodeValidation            = "ValidationError"
-	CodeInvalidParameterValue = "InvalidParameterValue"
-	CodeAccessDenied          = "AccessDenied"
-	CodeMalformedPolicy       = "MalformedPolicyDocument"
-	CodePackedPolicyTooLarge  = "PackedPolicyTooLarge"
-	CodeInvalidIdentityToken  = "InvalidIdentityToken"
-	CodeExpiredTokenException = "ExpiredTokenException"
-	CodeIDPRejectedClaim      = "IDPRejectedClaim"
-	CodeIDPCommunication      = "IDPCommunicationError"
-)
+// STS's failures are *fault.Error values of these kinds: Validation,
+// InvalidParameter, AccessDenied, Malformed (of a Policy), TooLarge (of a
+// PackedPolicy) and, for web identity tokens, those of tokenKind. Their
+// messages are AWS's; the Query codec (package awsproto) gives them STS's
+// codes.
 
-// Error is a failed STS request: AWS's code and a message for the caller.
-// Err, when set, is a cause for the log only.
-type Error struct {
-	Code    string
-	Message string
-	Err     error
+// invalidToken is the failure of a web identity token that does not
+// verify or whose claims are not valid.
+func invalidToken(format string, args ...any) *fault.Error {
+	return &fault.Error{Kind: fault.InvalidToken, Subject: fault.IdentityToken, Message: fmt.Sprintf(format, args...)}
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
-
-func errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// tokenCode is AWS's error code for a kind of failed web identity token
-// verification.
-func tokenCode(k oidc.Kind) string {
+// tokenKind is the kind, and subject, of a failed web identity token
+// verification: an expired token, claims refused (nbf or iat in the
+// future), an issuer that could not be reached, or else a token that is
+// not valid.
+func tokenKind(k oidc.Kind) (fault.Kind, fault.Subject) {
 	switch k {
 	case oidc.ExpiredToken:
-		return CodeExpiredTokenException
+		return fault.Expired, fault.IdentityToken
 	case oidc.Rejected:
-		return CodeIDPRejectedClaim
+		return fault.AccessDenied, fault.IdentityToken
 	case oidc.Communication:
-		return CodeIDPCommunication
+		return fault.Unavailable, fault.IdentityProvider
 	}
-	return CodeInvalidIdentityToken
+	return fault.InvalidToken, fault.IdentityToken
 }
 
 // constraint is AWS's request-validation message.
-func constraint(value, field, rule string) *Error {
-	return errorf(CodeValidation, "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, rule)
+func constraint(value, field, rule string) *fault.Error {
+	return fault.Errorf(fault.Validation, "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, rule)
 }

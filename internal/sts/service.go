@@ -11,6 +11,7 @@ import (
 	"github.com/podiam/podiam/internal/arn"
 	"github.com/podiam/podiam/internal/authz"
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/oidc"
 	"github.com/podiam/podiam/internal/policy"
@@ -138,10 +139,10 @@ func (s *Service) checkSessionPolicies(doc string, arns []string) error {
 			return constraint("[policy of "+fmt.Sprint(len(doc))+" characters]", "policy", "Member must have length less than or equal to 2048")
 		}
 		if _, err := policy.ParseDocument([]byte(doc), policy.Session, policy.Options{}); err != nil {
-			if pe, ok := err.(*policy.Error); ok {
-				return &Error{Code: pe.Code, Message: pe.Message}
+			if _, ok := fault.As(err); ok {
+				return err
 			}
-			return errorf(CodeMalformedPolicy, "Syntax errors in policy.")
+			return &fault.Error{Kind: fault.Malformed, Subject: fault.Policy, Message: "Syntax errors in policy."}
 		}
 	}
 	if len(arns) > MaxPolicyARNs {
@@ -187,16 +188,16 @@ func (s *Service) newRoleSession(role store.Role, r sessionRequest) (Result, err
 		duration = DefaultDuration
 	}
 	if r.chained && duration > MaxChainedDuration {
-		return Result{}, errorf(CodeValidation, "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+		return Result{}, fault.Errorf(fault.Validation, "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	}
 	if duration > role.MaxSessionDuration {
-		return Result{}, errorf(CodeValidation, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+		return Result{}, fault.Errorf(fault.Validation, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 	packed := -1
 	if r.packedGiven {
 		packed = packedSize(r.policy, r.policyARNs, r.tags)
 		if packed > 100 {
-			return Result{}, errorf(CodePackedPolicyTooLarge, "Packed policy consumes %d%% of allotted space, please use smaller policy.", packed)
+			return Result{}, &fault.Error{Kind: fault.TooLarge, Subject: fault.PackedPolicy, Message: fmt.Sprintf("Packed policy consumes %d%% of allotted space, please use smaller policy.", packed)}
 		}
 	}
 	now := s.now().UTC().Truncate(time.Second)

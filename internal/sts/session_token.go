@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 )
 
@@ -24,7 +25,7 @@ func (s *Service) GetSessionToken(ctx context.Context, caller iam.Caller, durati
 		return SessionTokenResult{}, err
 	}
 	if caller.Session != nil {
-		return SessionTokenResult{}, errorf(CodeAccessDenied, "Cannot call GetSessionToken with session credentials")
+		return SessionTokenResult{}, fault.Errorf(fault.AccessDenied, "Cannot call GetSessionToken with session credentials")
 	}
 	d := durationSeconds
 	if d == 0 {

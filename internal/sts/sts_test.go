@@ -3,13 +3,13 @@ package sts_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	mrand "math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/iam/managed"
 	"github.com/podiam/podiam/internal/oidc"
@@ -105,17 +105,30 @@ func (e *env) token(claims map[string]any) string {
 	return e.issuer.Sign(claims)
 }
 
+// what names a kind and subject as fault.Error's text begins.
+func what(k fault.Kind, s fault.Subject) string {
+	return (&fault.Error{Kind: k, Subject: s}).Error()
+}
+
+// The kinds STS's tests expect, by the code each becomes on the wire.
+var (
+	accessDenied          = what(fault.AccessDenied, fault.None)
+	validationError       = what(fault.Validation, fault.None)
+	invalidParameter      = what(fault.InvalidParameter, fault.None)
+	malformedPolicy       = what(fault.Malformed, fault.Policy)
+	invalidIdentityToken  = what(fault.InvalidToken, fault.IdentityToken)
+	expiredTokenException = what(fault.Expired, fault.IdentityToken)
+	idpRejectedClaim      = what(fault.AccessDenied, fault.IdentityToken)
+	idpCommunication      = what(fault.Unavailable, fault.IdentityProvider)
+)
+
+// code names the kind and subject of err ("" for nil), as what.
 func code(err error) string {
-	var se *sts.Error
-	if errors.As(err, &se) {
-		return se.Code
-	}
-	var ie *iam.Error
-	if errors.As(err, &ie) {
-		return ie.Code
-	}
 	if err == nil {
 		return ""
+	}
+	if fe, ok := fault.As(err); ok {
+		return what(fe.Kind, fe.Subject)
 	}
 	return "other: " + err.Error()
 }
@@ -159,7 +172,7 @@ func TestWebIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = e.sts.AssumeRoleWithWebIdentity(ctx, sts.WebIdentityInput{RoleARN: role.ARN, RoleSessionName: "pod-1", WebIdentityToken: e.token(nil), DurationSeconds: 10800})
-	if code(err) != sts.CodeValidation {
+	if code(err) != validationError {
 		t.Fatalf("3 h on a 2 h role: %v", err)
 	}
 }
@@ -180,25 +193,25 @@ func TestWebIdentityRefused(t *testing.T) {
 	for _, tc := range []struct {
 		name, token, roleARN, want string
 	}{
-		{"alg none", e.issuer.SignWith(map[string]any{"alg": "none", "kid": "k1"}, e.issuer.Claims(sa, "sts.amazonaws.com", time.Hour), nil), "", sts.CodeInvalidIdentityToken},
-		{"HS256 with the public key", e.issuer.SignWith(map[string]any{"alg": "HS256", "kid": "k1"}, e.issuer.Claims(sa, "sts.amazonaws.com", time.Hour), publicKeyBytes(t, pub)), "", sts.CodeInvalidIdentityToken},
-		{"unknown kid", e.issuer.SignWith(map[string]any{"alg": "RS256", "kid": "nope"}, e.issuer.Claims(sa, "sts.amazonaws.com", time.Hour), e.issuer.Key("k1")), "", sts.CodeInvalidIdentityToken},
-		{"signed by another issuer's key", otherIssuer.Sign(claims(func(map[string]any) {})), "", sts.CodeInvalidIdentityToken},
+		{"alg none", e.issuer.SignWith(map[string]any{"alg": "none", "kid": "k1"}, e.issuer.Claims(sa, "sts.amazonaws.com", time.Hour), nil), "", invalidIdentityToken},
+		{"HS256 with the public key", e.issuer.SignWith(map[string]any{"alg": "HS256", "kid": "k1"}, e.issuer.Claims(sa, "sts.amazonaws.com", time.Hour), publicKeyBytes(t, pub)), "", invalidIdentityToken},
+		{"unknown kid", e.issuer.SignWith(map[string]any{"alg": "RS256", "kid": "nope"}, e.issuer.Claims(sa, "sts.amazonaws.com", time.Hour), e.issuer.Key("k1")), "", invalidIdentityToken},
+		{"signed by another issuer's key", otherIssuer.Sign(claims(func(map[string]any) {})), "", invalidIdentityToken},
 		{"expired", e.token(claims(func(c map[string]any) {
 			c["exp"] = e.now.Add(-10 * time.Minute).Unix()
 			c["iat"] = e.now.Add(-time.Hour).Unix()
-		})), "", sts.CodeExpiredTokenException},
-		{"not yet valid", e.token(claims(func(c map[string]any) { c["nbf"] = e.now.Add(time.Hour).Unix() })), "", sts.CodeIDPRejectedClaim},
-		{"wrong audience", e.token(claims(func(c map[string]any) { c["aud"] = "somebody-else" })), "", sts.CodeInvalidIdentityToken},
-		{"several audiences, no azp", e.token(claims(func(c map[string]any) { c["aud"] = []string{"sts.amazonaws.com", "x"} })), "", sts.CodeInvalidIdentityToken},
-		{"wrong issuer", e.token(claims(func(c map[string]any) { c["iss"] = "https://evil.example.com/id/CLUSTER1" })), "", sts.CodeInvalidIdentityToken},
-		{"issuer with a trailing slash", e.token(claims(func(c map[string]any) { c["iss"] = e.issuer.URL + "/" })), "", sts.CodeInvalidIdentityToken},
-		{"missing sub", e.token(claims(func(c map[string]any) { delete(c, "sub") })), "", sts.CodeInvalidIdentityToken},
-		{"tampered payload", tamper(e.token(nil)), "", sts.CodeInvalidIdentityToken},
-		{"truncated", e.token(nil)[:40], "", sts.CodeInvalidIdentityToken},
-		{"another service account", e.token(claims(func(c map[string]any) { c["sub"] = "system:serviceaccount:default:other" })), "", sts.CodeAccessDenied},
-		{"a role that does not exist", e.token(nil), "arn:aws:iam::" + acctA + ":role/nobody", sts.CodeAccessDenied},
-		{"a role in an account without the provider", e.token(nil), "arn:aws:iam::" + acctB + ":role/my-app", sts.CodeInvalidIdentityToken},
+		})), "", expiredTokenException},
+		{"not yet valid", e.token(claims(func(c map[string]any) { c["nbf"] = e.now.Add(time.Hour).Unix() })), "", idpRejectedClaim},
+		{"wrong audience", e.token(claims(func(c map[string]any) { c["aud"] = "somebody-else" })), "", invalidIdentityToken},
+		{"several audiences, no azp", e.token(claims(func(c map[string]any) { c["aud"] = []string{"sts.amazonaws.com", "x"} })), "", invalidIdentityToken},
+		{"wrong issuer", e.token(claims(func(c map[string]any) { c["iss"] = "https://evil.example.com/id/CLUSTER1" })), "", invalidIdentityToken},
+		{"issuer with a trailing slash", e.token(claims(func(c map[string]any) { c["iss"] = e.issuer.URL + "/" })), "", invalidIdentityToken},
+		{"missing sub", e.token(claims(func(c map[string]any) { delete(c, "sub") })), "", invalidIdentityToken},
+		{"tampered payload", tamper(e.token(nil)), "", invalidIdentityToken},
+		{"truncated", e.token(nil)[:40], "", invalidIdentityToken},
+		{"another service account", e.token(claims(func(c map[string]any) { c["sub"] = "system:serviceaccount:default:other" })), "", accessDenied},
+		{"a role that does not exist", e.token(nil), "arn:aws:iam::" + acctA + ":role/nobody", accessDenied},
+		{"a role in an account without the provider", e.token(nil), "arn:aws:iam::" + acctB + ":role/my-app", invalidIdentityToken},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			arn := role.ARN
@@ -236,7 +249,7 @@ func TestWebIdentitySessionTags(t *testing.T) {
 	tok := e.token(c)
 	noTag := e.role(acctA, "no-tag", e.irsaTrust(sa, ""))
 	_, err := e.sts.AssumeRoleWithWebIdentity(ctx, sts.WebIdentityInput{RoleARN: noTag.ARN, RoleSessionName: "s1", WebIdentityToken: tok})
-	if code(err) != sts.CodeAccessDenied || !strings.Contains(err.Error(), "sts:TagSession") {
+	if code(err) != accessDenied || !strings.Contains(err.Error(), "sts:TagSession") {
 		t.Fatalf("tags without sts:TagSession: %v", err)
 	}
 	tagging := e.role(acctA, "tagging", e.irsaTrust(sa, `,"sts:TagSession"`))
@@ -250,7 +263,7 @@ func TestWebIdentitySessionTags(t *testing.T) {
 	}
 	c["https://aws.amazon.com/tags"] = map[string]any{"principal_tags": map[string]any{"team": []string{"a", "b"}}}
 	_, err = e.sts.AssumeRoleWithWebIdentity(ctx, sts.WebIdentityInput{RoleARN: tagging.ARN, RoleSessionName: "s1", WebIdentityToken: e.token(c)})
-	if code(err) != sts.CodeInvalidIdentityToken {
+	if code(err) != invalidIdentityToken {
 		t.Fatalf("a tag with two values: %v", err)
 	}
 }
@@ -286,7 +299,7 @@ func TestSessionContextKeys(t *testing.T) {
 	if _, err := e.iam.ListRoles(ctx, assume("blue"), iam.ListInput{}); err != nil {
 		t.Fatalf("every condition holds: %v", err)
 	}
-	if _, err := e.iam.ListRoles(ctx, assume("red"), iam.ListInput{}); code(err) != iam.CodeAccessDenied {
+	if _, err := e.iam.ListRoles(ctx, assume("red"), iam.ListInput{}); code(err) != accessDenied {
 		t.Fatalf("another team tag: %v", err)
 	}
 }
@@ -317,7 +330,7 @@ func TestIssuerTLS(t *testing.T) {
 	}
 	role := e.role(acctA, "my-app", e.irsaTrust(sa, ""))
 	in := sts.WebIdentityInput{RoleARN: role.ARN, RoleSessionName: "pod", WebIdentityToken: e.token(nil)}
-	if _, err := svc.AssumeRoleWithWebIdentity(ctx, in); code(err) != sts.CodeInvalidIdentityToken {
+	if _, err := svc.AssumeRoleWithWebIdentity(ctx, in); code(err) != invalidIdentityToken {
 		t.Fatalf("untrusted issuer TLS: %v", err)
 	}
 	if _, err := e.st.UpdateOIDCProvider(ctx, e.provider, func(p *store.OIDCProvider) error {
@@ -350,7 +363,7 @@ func TestWebIdentityClaimKeys(t *testing.T) {
 		t.Fatalf("every key matches: %v", err)
 	}
 	_, err := e.sts.AssumeRoleWithWebIdentity(ctx, sts.WebIdentityInput{RoleARN: role.ARN, RoleSessionName: "pod", WebIdentityToken: e.token(claims([]string{"pwd"}))})
-	if code(err) != sts.CodeAccessDenied {
+	if code(err) != accessDenied {
 		t.Fatalf("without mfa in amr: %v", err)
 	}
 }
@@ -363,7 +376,7 @@ func TestRoleTagKeys(t *testing.T) {
 	ctx := t.Context()
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + e.provider + `"},"Action":"sts:AssumeRoleWithWebIdentity",` +
 		`"Condition":{"StringEquals":{"aws:ResourceTag/tier":"dev","iam:ResourceTag/tier":"dev"}}}]}`
-	for tier, want := range map[string]string{"dev": "", "prod": sts.CodeAccessDenied} {
+	for tier, want := range map[string]string{"dev": "", "prod": accessDenied} {
 		r, err := e.iam.CreateRole(ctx, rootOf(acctA), iam.CreateRoleInput{RoleName: tier, AssumeRolePolicyDocument: trust, Tags: []iam.Tag{{Key: "tier", Value: tier}}})
 		if err != nil {
 			t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/oidc"
 	"github.com/podiam/podiam/internal/sts"
 )
@@ -16,7 +17,7 @@ type failingVerifier struct{ err error }
 func (f failingVerifier) Verify(context.Context, *oidc.Token, oidc.Provider) error { return f.err }
 
 // TestWebIdentityErrorCodes: each kind of verification failure becomes
-// AWS's code, with the verifier's message for the caller and its cause
+// STS's kind (and so AWS's code), with the verifier's message for the caller and its cause
 // kept for the log only.
 func TestWebIdentityErrorCodes(t *testing.T) {
 	e := newEnv(t)
@@ -26,12 +27,12 @@ func TestWebIdentityErrorCodes(t *testing.T) {
 		kind oidc.Kind
 		want string
 	}{
-		{oidc.InvalidToken, sts.CodeInvalidIdentityToken},
-		{oidc.ExpiredToken, sts.CodeExpiredTokenException},
-		{oidc.Rejected, sts.CodeIDPRejectedClaim},
-		{oidc.Communication, sts.CodeIDPCommunication},
-		{oidc.Kind(0), sts.CodeInvalidIdentityToken},
-		{oidc.Kind(99), sts.CodeInvalidIdentityToken},
+		{oidc.InvalidToken, invalidIdentityToken},
+		{oidc.ExpiredToken, expiredTokenException},
+		{oidc.Rejected, idpRejectedClaim},
+		{oidc.Communication, idpCommunication},
+		{oidc.Kind(0), invalidIdentityToken},
+		{oidc.Kind(99), invalidIdentityToken},
 	} {
 		t.Run(tc.kind.String(), func(t *testing.T) {
 			v := failingVerifier{&oidc.Error{Kind: tc.kind, Message: "the message", Err: cause}}
@@ -40,11 +41,11 @@ func TestWebIdentityErrorCodes(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = svc.AssumeRoleWithWebIdentity(t.Context(), sts.WebIdentityInput{RoleARN: role.ARN, RoleSessionName: "pod-1", WebIdentityToken: e.token(nil)})
-			var se *sts.Error
-			if !errors.As(err, &se) || se.Code != tc.want || se.Message != "the message" || se.Err != cause {
-				t.Fatalf("got %#v, want code %s, the message and the cause", err, tc.want)
+			se, ok := fault.As(err)
+			if !ok || code(err) != tc.want || se.Message != "the message" || se.Cause != cause {
+				t.Fatalf("got %#v, want %s, the message and the cause", err, tc.want)
 			}
-			if se.Error() != tc.want+": the message" {
+			if se.Error() != tc.want+": the message: the cause" {
 				t.Fatalf("Error() = %q", se.Error())
 			}
 		})

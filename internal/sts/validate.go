@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/podiam/podiam/internal/fault"
 )
 
 // Limits of the STS operations.
@@ -96,7 +98,7 @@ func validateSourceIdentity(si string) error {
 	case !wordChars(si, ""):
 		return constraint(si, "sourceIdentity", `Member must satisfy regular expression pattern: [\w+=,.@-]*`)
 	case strings.HasPrefix(strings.ToLower(si), "aws:"):
-		return errorf(CodeValidation, "SourceIdentity may not begin with the reserved prefix aws:")
+		return fault.Errorf(fault.Validation, "SourceIdentity may not begin with the reserved prefix aws:")
 	}
 	return nil
 }
@@ -135,9 +137,9 @@ func validateTags(tags []Tag, field string) error {
 		case !tagChars(t.Value):
 			return constraint(t.Value, where+".value", tagPattern)
 		case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
-			return errorf(CodeInvalidParameterValue, "Tag keys may not begin with the reserved prefix aws:")
+			return fault.Errorf(fault.InvalidParameter, "Tag keys may not begin with the reserved prefix aws:")
 		case seen[strings.ToLower(t.Key)]:
-			return errorf(CodeInvalidParameterValue, "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+			return fault.Errorf(fault.InvalidParameter, "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
 		}
 		seen[strings.ToLower(t.Key)] = true
 	}

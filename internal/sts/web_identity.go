@@ -9,6 +9,7 @@ import (
 
 	"github.com/podiam/podiam/internal/authz"
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/oidc"
 	"github.com/podiam/podiam/internal/policy"
@@ -54,7 +55,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 		return Result{}, err
 	}
 	if in.ProviderID != "" {
-		return Result{}, errorf(CodeInvalidParameterValue, "ProviderId is only for OAuth 2.0 access tokens, which this server does not accept; leave it out for OpenID Connect tokens")
+		return Result{}, fault.Errorf(fault.InvalidParameter, "ProviderId is only for OAuth 2.0 access tokens, which this server does not accept; leave it out for OpenID Connect tokens")
 	}
 	if err := s.checkSessionPolicies(in.Policy, in.PolicyARNs); err != nil {
 		return Result{}, err
@@ -65,18 +66,18 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 	}
 	ref, ok := parseRoleARN(in.RoleARN)
 	if !ok {
-		return Result{}, errorf(CodeValidation, "%s is not a valid role ARN", in.RoleARN)
+		return Result{}, fault.Errorf(fault.Validation, "%s is not a valid role ARN", in.RoleARN)
 	}
 	iss := tok.Claims.Issuer
 	url, isHTTPS := strings.CutPrefix(iss, "https://")
 	if !isHTTPS || url == "" {
-		return Result{}, errorf(CodeInvalidIdentityToken, "No OpenIDConnect provider found in your account for %s", iss)
+		return Result{}, invalidToken("No OpenIDConnect provider found in your account for %s", iss)
 	}
 	providerARN := iam.OIDCProviderARN(ref.account, url)
 	prov, err := s.store.GetOIDCProvider(ctx, providerARN)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && (prov.AccountID != ref.account || prov.URL != url)):
-		return Result{}, errorf(CodeInvalidIdentityToken, "No OpenIDConnect provider found in your account for %s", iss)
+		return Result{}, invalidToken("No OpenIDConnect provider found in your account for %s", iss)
 	case err != nil:
 		return Result{}, err
 	}
@@ -92,7 +93,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 		return Result{}, err
 	}
 
-	denied := errorf(CodeAccessDenied, "Not authorized to perform sts:AssumeRoleWithWebIdentity")
+	denied := fault.Errorf(fault.AccessDenied, "Not authorized to perform sts:AssumeRoleWithWebIdentity")
 	role, err := s.store.GetRole(ctx, ref.account, ref.name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -123,10 +124,10 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 		return Result{}, denied
 	}
 	if len(tags) > 0 && !decide("sts:TagSession") {
-		return Result{}, errorf(CodeAccessDenied, "Not authorized to perform sts:TagSession")
+		return Result{}, fault.Errorf(fault.AccessDenied, "Not authorized to perform sts:TagSession")
 	}
 	if sourceIdentity != "" && !decide("sts:SetSourceIdentity") {
-		return Result{}, errorf(CodeAccessDenied, "Not authorized to perform sts:SetSourceIdentity")
+		return Result{}, fault.Errorf(fault.AccessDenied, "Not authorized to perform sts:SetSourceIdentity")
 	}
 	res, err := s.newRoleSession(role, sessionRequest{
 		name: in.RoleSessionName, duration: in.DurationSeconds, policy: in.Policy, policyARNs: in.PolicyARNs,
@@ -141,11 +142,12 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 }
 
 // tokenError turns the verifier's error into STS's: its kind becomes
-// AWS's code, its message is kept, its cause is for the log.
+// STS's (tokenKind), its message is kept, its cause is for the log.
 func tokenError(err error) error {
 	var oe *oidc.Error
 	if errors.As(err, &oe) {
-		return &Error{Code: tokenCode(oe.Kind), Message: oe.Message, Err: oe.Err}
+		k, s := tokenKind(oe.Kind)
+		return &fault.Error{Kind: k, Subject: s, Message: oe.Message, Cause: oe.Err}
 	}
 	return err
 }
@@ -157,7 +159,7 @@ func tokenTags(tok *oidc.Token) ([]creds.SessionTag, []string, error) {
 	if !ok {
 		return nil, nil, nil
 	}
-	bad := errorf(CodeInvalidIdentityToken, "The claim %s is not a valid session tag object", tagsClaim)
+	bad := invalidToken("The claim %s is not a valid session tag object", tagsClaim)
 	var claim struct {
 		PrincipalTags     map[string][]string `json:"principal_tags"`
 		TransitiveTagKeys []string            `json:"transitive_tag_keys"`
@@ -174,7 +176,7 @@ func tokenTags(tok *oidc.Token) ([]creds.SessionTag, []string, error) {
 	}
 	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
 	if err := validateTags(tags, "principal_tags"); err != nil {
-		return nil, nil, &Error{Code: CodeInvalidIdentityToken, Message: "Session tags in the token are not valid: " + err.(*Error).Message}
+		return nil, nil, invalidToken("Session tags in the token are not valid: %s", err.(*fault.Error).Message)
 	}
 	out := make([]creds.SessionTag, len(tags))
 	for i, t := range tags {
@@ -182,7 +184,7 @@ func tokenTags(tok *oidc.Token) ([]creds.SessionTag, []string, error) {
 	}
 	for _, k := range claim.TransitiveTagKeys {
 		if !hasTag(out, k) {
-			return nil, nil, errorf(CodeInvalidIdentityToken, "The transitive tag key %s is not among the token's principal tags", k)
+			return nil, nil, invalidToken("The transitive tag key %s is not among the token's principal tags", k)
 		}
 	}
 	return out, claim.TransitiveTagKeys, nil
@@ -195,10 +197,10 @@ func tokenSourceIdentity(tok *oidc.Token) (string, error) {
 	}
 	var si string
 	if err := json.Unmarshal(raw, &si); err != nil {
-		return "", errorf(CodeInvalidIdentityToken, "The claim %s is not a string", sourceIdentityClaim)
+		return "", invalidToken("The claim %s is not a string", sourceIdentityClaim)
 	}
 	if err := validateSourceIdentity(si); err != nil {
-		return "", &Error{Code: CodeInvalidIdentityToken, Message: "The source identity in the token is not valid: " + err.(*Error).Message}
+		return "", invalidToken("The source identity in the token is not valid: %s", err.(*fault.Error).Message)
 	}
 	return si, nil
 }

@@ -54,7 +54,7 @@ func (h handlers) assumeRole(ctx context.Context, c iam.Caller, q *awsproto.Quer
 	}
 	r, err := h.svc.AssumeRole(ctx, c, in)
 	if err != nil {
-		return nil, stsError(err)
+		return nil, err
 	}
 	return &awsproto.AssumeRoleResult{Credentials: wireCredentials(r), AssumedRoleUser: awsproto.AssumedRoleUser{AssumedRoleId: r.AssumedRoleID, Arn: r.AssumedRoleARN},
 		PackedPolicySize: packed(r.PackedPolicySize), SourceIdentity: r.SourceIdentity}, nil
@@ -75,7 +75,7 @@ func (h handlers) assumeRoleWithWebIdentity(ctx context.Context, c iam.Caller, q
 	}
 	r, err := h.svc.AssumeRoleWithWebIdentity(ctx, in)
 	if err != nil {
-		return nil, stsError(err)
+		return nil, err
 	}
 	return &awsproto.AssumeRoleWithWebIdentityResult{Credentials: wireCredentials(r), SubjectFromWebIdentityToken: r.Subject,
 		AssumedRoleUser:  awsproto.AssumedRoleUser{AssumedRoleId: r.AssumedRoleID, Arn: r.AssumedRoleARN},
@@ -89,7 +89,7 @@ func (h handlers) getSessionToken(ctx context.Context, c iam.Caller, q *awsproto
 	}
 	r, err := h.svc.GetSessionToken(ctx, c, d)
 	if err != nil {
-		return nil, stsError(err)
+		return nil, err
 	}
 	return &awsproto.GetSessionTokenResult{Credentials: awsproto.Credentials{AccessKeyId: r.Credentials.AccessKeyID,
 		SecretAccessKey: r.Credentials.Secret.Reveal(), SessionToken: r.Credentials.Token, Expiration: awsproto.Timestamp(r.Expiration)}}, nil

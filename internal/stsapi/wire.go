@@ -1,41 +1,9 @@
 package stsapi
 
 import (
-	"errors"
-	"net/http"
-
 	"github.com/podiam/podiam/internal/awsproto"
-	"github.com/podiam/podiam/internal/iamapi"
 	"github.com/podiam/podiam/internal/sts"
 )
-
-// stsStatus is the HTTP status of each STS error code.
-var stsStatus = map[string]int{
-	sts.CodeValidation:            http.StatusBadRequest,
-	sts.CodeInvalidParameterValue: http.StatusBadRequest,
-	sts.CodeAccessDenied:          http.StatusForbidden,
-	sts.CodeMalformedPolicy:       http.StatusBadRequest,
-	sts.CodePackedPolicyTooLarge:  http.StatusBadRequest,
-	sts.CodeInvalidIdentityToken:  http.StatusBadRequest,
-	sts.CodeExpiredTokenException: http.StatusBadRequest,
-	sts.CodeIDPRejectedClaim:      http.StatusForbidden,
-	sts.CodeIDPCommunication:      http.StatusBadRequest,
-}
-
-// stsError converts the service's errors to the wire's.
-func stsError(err error) error {
-	var se *sts.Error
-	if errors.As(err, &se) {
-		status, ok := stsStatus[se.Code]
-		if !ok {
-			status = http.StatusBadRequest
-		}
-		ae := awsproto.NewError(se.Code, status, se.Message)
-		ae.Cause = se.Err
-		return ae
-	}
-	return iamapi.Error(err)
-}
 
 func wireCredentials(r sts.Result) awsproto.Credentials {
 	return awsproto.Credentials{AccessKeyId: r.Credentials.AccessKeyID, SecretAccessKey: r.Credentials.Secret.Reveal(),

@@ -7,7 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/cli/command"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/policy"
 )
 
@@ -32,7 +34,21 @@ func load(path string, k policy.Kind) (*policy.Policy, error) {
 	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	p, err := policy.Parse(name, data, k, policy.Options{})
 	if err != nil {
-		return nil, command.Usagef("%s policy %s: %v", k, path, err)
+		return nil, command.Usagef("%s policy %s: %s", k, path, problem(err, k))
 	}
 	return p, nil
+}
+
+// problem is a document error of kind k as the service that refuses such
+// documents answers it: "MalformedPolicyDocument: ..." from IAM (and STS
+// for session policies), Organizations' codes for SCPs.
+func problem(err error, k policy.Kind) string {
+	if _, ok := fault.As(err); !ok {
+		return err.Error()
+	}
+	e := awsproto.QueryError(err)
+	if k == policy.SCP {
+		e = awsproto.JSONError(err)
+	}
+	return e.Code + ": " + e.Message
 }

@@ -1,7 +1,6 @@
 package policycmd
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -58,12 +57,7 @@ func Validate(env command.Env, cfg ValidateConfig) error {
 			continue
 		}
 		if _, err := policy.ParseDocument(data, cfg.Kind, policy.Options{}); err != nil {
-			var pe *policy.Error
-			if errors.As(err, &pe) {
-				fmt.Fprintf(env.Stdout, "%s: %s: %s\n", f, pe.Code, pe.Message)
-			} else {
-				fmt.Fprintf(env.Stdout, "%s: %v\n", f, err)
-			}
+			fmt.Fprintf(env.Stdout, "%s: %s\n", f, problem(err, cfg.Kind))
 			bad++
 			continue
 		}

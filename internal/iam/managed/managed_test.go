@@ -2,12 +2,12 @@ package managed_test
 
 import (
 	"bytes"
-	"errors"
 	mrand "math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/iam/managed"
 	"github.com/podiam/podiam/internal/policy"
@@ -114,7 +114,7 @@ func TestUseThroughIAM(t *testing.T) {
 	if _, err := svc.ListRoles(ctx, session, iam.ListInput{}); err != nil {
 		t.Errorf("ReadOnlyAccess session may not ListRoles: %v", err)
 	}
-	if _, err := svc.CreateRole(ctx, session, iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: trust}); code(err) != iam.CodeAccessDenied {
+	if _, err := svc.CreateRole(ctx, session, iam.CreateRoleInput{RoleName: "x", AssumeRolePolicyDocument: trust}); code(err) != fault.AccessDenied {
 		t.Errorf("ReadOnlyAccess session CreateRole: %v", err)
 	}
 
@@ -158,17 +158,11 @@ func TestUseThroughIAM(t *testing.T) {
 	}
 	for _, c := range changes {
 		t.Run(c.name, func(t *testing.T) {
-			if err := c.do(); code(err) != iam.CodeInvalidInput {
+			if err := c.do(); code(err) != fault.InvalidInput {
 				t.Fatalf("%s on an AWS-managed policy: %v, want InvalidInput", c.name, err)
 			}
 		})
 	}
 }
 
-func code(err error) string {
-	var ie *iam.Error
-	if errors.As(err, &ie) {
-		return ie.Code
-	}
-	return ""
-}
+func code(err error) fault.Kind { return fault.KindOf(err) }
