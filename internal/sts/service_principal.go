@@ -7,6 +7,7 @@ import (
 
 	"github.com/podiam/podiam/internal/authz"
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/policy"
 	"github.com/podiam/podiam/internal/store"
 )
@@ -33,7 +34,7 @@ type ServiceInput struct {
 // documents allows both). The tags are checked as AssumeRole's are.
 func (s *Service) AssumeRoleForService(ctx context.Context, in ServiceInput) (Result, error) {
 	if in.Service == "" {
-		return Result{}, errorf(CodeValidation, "A service principal is required")
+		return Result{}, fault.Errorf(fault.Validation, "A service principal is required")
 	}
 	if err := validateRoleARN(in.RoleARN); err != nil {
 		return Result{}, err
@@ -53,11 +54,11 @@ func (s *Service) AssumeRoleForService(ctx context.Context, in ServiceInput) (Re
 	}
 	for _, k := range in.TransitiveTagKeys {
 		if !hasTag(tags, k) {
-			return Result{}, errorf(CodeInvalidParameterValue, "The transitive tag key %s is not among the session tags of the request", k)
+			return Result{}, fault.Errorf(fault.InvalidParameter, "The transitive tag key %s is not among the session tags of the request", k)
 		}
 	}
 	denied := func(action, target string) error {
-		return &Error{Code: CodeAccessDenied, Message: fmt.Sprintf("Service %s is not authorized to perform: %s on resource: %s", in.Service, action, target)}
+		return &fault.Error{Kind: fault.AccessDenied, Message: fmt.Sprintf("Service %s is not authorized to perform: %s on resource: %s", in.Service, action, target)}
 	}
 	ref, ok := parseRoleARN(in.RoleARN)
 	if !ok {

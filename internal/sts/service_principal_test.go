@@ -41,19 +41,19 @@ func TestAssumeRoleForService(t *testing.T) {
 	}
 
 	noTag := e.role(acctA, "notag", trust("pods.eks.amazonaws.com", `"sts:AssumeRole"`, ""))
-	if _, err := e.sts.AssumeRoleForService(ctx, sts.ServiceInput{Service: in.Service, RoleARN: noTag.ARN, RoleSessionName: "s1", Tags: podTags("default")}); code(err) != "AccessDenied" {
+	if _, err := e.sts.AssumeRoleForService(ctx, sts.ServiceInput{Service: in.Service, RoleARN: noTag.ARN, RoleSessionName: "s1", Tags: podTags("default")}); code(err) != accessDenied {
 		t.Fatalf("tags without sts:TagSession: %v", err)
 	}
 	if _, err := e.sts.AssumeRoleForService(ctx, sts.ServiceInput{Service: in.Service, RoleARN: noTag.ARN, RoleSessionName: "s1"}); err != nil {
 		t.Fatalf("no tags without sts:TagSession: %v", err)
 	}
-	if _, err := e.sts.AssumeRoleForService(ctx, sts.ServiceInput{Service: "ec2.amazonaws.com", RoleARN: pod.ARN, RoleSessionName: "s1"}); code(err) != "AccessDenied" {
+	if _, err := e.sts.AssumeRoleForService(ctx, sts.ServiceInput{Service: "ec2.amazonaws.com", RoleARN: pod.ARN, RoleSessionName: "s1"}); code(err) != accessDenied {
 		t.Fatalf("another service: %v", err)
 	}
 
 	prodOnly := e.role(acctA, "prod", trust("pods.eks.amazonaws.com", `"sts:AssumeRole","sts:TagSession"`,
 		`,"Condition":{"StringEquals":{"aws:RequestTag/kubernetes-namespace":"prod"}}`))
-	if _, err := e.sts.AssumeRoleForService(ctx, sts.ServiceInput{Service: in.Service, RoleARN: prodOnly.ARN, RoleSessionName: "s1", Tags: podTags("default")}); code(err) != "AccessDenied" {
+	if _, err := e.sts.AssumeRoleForService(ctx, sts.ServiceInput{Service: in.Service, RoleARN: prodOnly.ARN, RoleSessionName: "s1", Tags: podTags("default")}); code(err) != accessDenied {
 		t.Fatalf("namespace default on the prod-only role: %v", err)
 	}
 	if _, err := e.sts.AssumeRoleForService(ctx, sts.ServiceInput{Service: in.Service, RoleARN: prodOnly.ARN, RoleSessionName: "s1", Tags: podTags("prod")}); err != nil {
