@@ -12,6 +12,12 @@
 // left out); and GetRole with the root's long-term key.
 //
 //	go run ./bench/callcost -clients 16 -duration 5s
+//
+// -only runs the loads whose names contain its text, so that a profiler
+// attached to the server (its pid is printed) sees one load:
+//
+//	go run ./bench/callcost -only HeadBucket -duration 20s &
+//	perf record -F 999 -g -p $(pgrep -f "server --data /tmp/callcost") -- sleep 10
 package main
 
 import (
@@ -57,8 +63,9 @@ func main() {
 	clients := flag.Int("clients", 16, "concurrent clients")
 	duration := flag.Duration("duration", 5*time.Second, "length of each load")
 	bin := flag.String("bin", "", "the podiam binary to measure (default: built from this tree)")
+	only := flag.String("only", "", "run only the loads whose names contain this text (\"HeadBucket\"), to profile one")
 	flag.Parse()
-	if err := run(*bin, *clients, *duration); err != nil {
+	if err := run(*bin, *only, *clients, *duration); err != nil {
 		fmt.Fprintln(os.Stderr, "callcost:", err)
 		os.Exit(1)
 	}
@@ -68,7 +75,7 @@ func main() {
 // own, on port 443, since IAM's provider URLs may not name a port.
 const issuerHost = "127.0.0.2"
 
-func run(bin string, clients int, duration time.Duration) error {
+func run(bin, only string, clients int, duration time.Duration) error {
 	work, err := os.MkdirTemp("", "callcost-")
 	if err != nil {
 		return err
@@ -122,7 +129,11 @@ func run(bin string, clients int, duration time.Duration) error {
 		return fmt.Errorf("set up: %w", err)
 	}
 
+	fmt.Printf("server pid %d\n", srv.Process.Pid)
 	measure := func(name string, fn func(i int) error) error {
+		if !strings.Contains(name, only) {
+			return nil
+		}
 		var n atomic.Int64
 		c0, err := cpuTime(srv.Process.Pid)
 		if err != nil {
