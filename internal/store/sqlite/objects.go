@@ -34,7 +34,7 @@ func getBucket(ctx context.Context, tx querier, what, name string) (store.Bucket
 }
 
 func (db *DB) CreateBucket(ctx context.Context, b store.Bucket) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.Buckets, func(tx *sql.Tx) error {
 		if err := accountPresent(ctx, tx, "create bucket", b.AccountID); err != nil {
 			return err
 		}
@@ -61,7 +61,7 @@ func (db *DB) ListBuckets(ctx context.Context, accountID string) (out []store.Bu
 }
 
 func (db *DB) UpdateBucket(ctx context.Context, name string, update func(*store.Bucket) error) (b store.Bucket, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, store.Buckets, func(tx *sql.Tx) error {
 		old, err := getBucket(ctx, tx, "update bucket", name)
 		if err != nil {
 			return err
@@ -80,7 +80,7 @@ func (db *DB) UpdateBucket(ctx context.Context, name string, update func(*store.
 }
 
 func (db *DB) DeleteBucket(ctx context.Context, name string) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.Buckets, func(tx *sql.Tx) error {
 		if _, err := getBucket(ctx, tx, "delete bucket", name); err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func getObject(ctx context.Context, tx querier, bucket, key string) (store.Objec
 }
 
 func (db *DB) PutObject(ctx context.Context, o store.Object) (replaced *store.Object, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
 		if _, err := getBucket(ctx, tx, "put object: bucket", o.Bucket); err != nil {
 			return err
 		}
@@ -166,7 +166,7 @@ func (db *DB) GetObject(ctx context.Context, bucket, key string) (o store.Object
 }
 
 func (db *DB) UpdateObject(ctx context.Context, bucket, key string, update func(*store.Object) error) (o store.Object, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
 		old, err := getObject(ctx, tx, bucket, key)
 		if err != nil {
 			return err
@@ -231,7 +231,7 @@ func (db *DB) ListObjects(ctx context.Context, bucket, prefix, after string, lim
 }
 
 func (db *DB) DeleteObject(ctx context.Context, bucket, key string) (o store.Object, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
 		if o, err = getObject(ctx, tx, bucket, key); err != nil {
 			return err
 		}
@@ -294,7 +294,7 @@ func getUpload(ctx context.Context, tx querier, what, id string) (store.Upload, 
 }
 
 func (db *DB) CreateUpload(ctx context.Context, u store.Upload) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, untracked, func(tx *sql.Tx) error {
 		if _, err := getBucket(ctx, tx, "create upload: bucket", u.Bucket); err != nil {
 			return err
 		}
@@ -324,7 +324,7 @@ func (db *DB) ListUploads(ctx context.Context, bucket string) (out []store.Uploa
 }
 
 func (db *DB) PutPart(ctx context.Context, p store.Part) (replaced *store.Part, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
 		if _, err := getUpload(ctx, tx, "put part: upload", p.UploadID); err != nil {
 			return err
 		}
@@ -363,7 +363,7 @@ func deleteUpload(ctx context.Context, tx *sql.Tx, id string) error {
 }
 
 func (db *DB) DeleteUpload(ctx context.Context, id string) (parts []store.Part, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
 		if parts, err = listParts(ctx, tx, id); err != nil {
 			return err
 		}
@@ -373,7 +373,7 @@ func (db *DB) DeleteUpload(ctx context.Context, id string) (parts []store.Part, 
 }
 
 func (db *DB) CompleteUpload(ctx context.Context, id string, o store.Object) (replaced *store.Object, parts []store.Part, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
 		if parts, err = listParts(ctx, tx, id); err != nil {
 			return err
 		}

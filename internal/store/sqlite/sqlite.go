@@ -28,6 +28,19 @@ type DB struct {
 	done   chan struct{}  // closed when the group committer has stopped
 
 	observe atomic.Pointer[func(kind string, d time.Duration)]
+
+	// gens are the generations, by store.Records: in memory, since the
+	// database is one server's (the data directory's lock).
+	gens [store.Buckets + 1]atomic.Uint64
+}
+
+// untracked is the class of the writes that no generation counts:
+// objects, uploads and parts.
+const untracked store.Records = 0
+
+// Generation implements store.Store.
+func (db *DB) Generation(_ context.Context, r store.Records) (uint64, error) {
+	return db.gens[r].Load(), nil
 }
 
 // Observe has fn told the time of every transaction and single read, by
@@ -96,8 +109,9 @@ func (db *DB) Close() error {
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
-// write runs fn in a BEGIN IMMEDIATE transaction and commits it if fn
-// returns nil.
+// write runs fn, a write of records r, in a BEGIN IMMEDIATE transaction
+// and commits it if fn returns nil; once committed, r's generation
+// advances, before write returns.
 //
 // Writes are committed in groups: while one transaction commits (and
 // waits for its fsync), the writes that arrive queue up, and the next
@@ -106,8 +120,8 @@ func (db *DB) Close() error {
 // fails alone; a failed commit fails every write of its group. Each
 // method still sees the writes before it, in order, and returns only once
 // its write is durable.
-func (db *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+func (db *DB) write(ctx context.Context, r store.Records, fn func(*sql.Tx) error) error {
+	req := &writeReq{ctx: ctx, records: r, fn: fn, done: make(chan error, 1)}
 	select {
 	case db.writes <- req:
 	case <-ctx.Done():
@@ -118,9 +132,19 @@ func (db *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
 
 // writeReq is one write waiting for the group committer.
 type writeReq struct {
-	ctx  context.Context
-	fn   func(*sql.Tx) error
-	done chan error
+	ctx     context.Context
+	records store.Records
+	fn      func(*sql.Tx) error
+	done    chan error
+}
+
+// finish tells the writer of r its outcome, after advancing the
+// generation of what it wrote if it committed.
+func (db *DB) finish(r *writeReq, err error) {
+	if err == nil && r.records != untracked {
+		db.gens[r.records].Add(1)
+	}
+	r.done <- err
 }
 
 // maxGroup bounds the writes committed together.
@@ -152,7 +176,7 @@ func (db *DB) commitGroup(group []*writeReq) {
 	defer timed(&db.observe, "write", time.Now())
 	if len(group) == 1 {
 		r := group[0]
-		r.done <- inTx(r.ctx, db.w, r.fn)
+		db.finish(r, inTx(r.ctx, db.w, r.fn))
 		return
 	}
 	errs := make([]error, len(group))
@@ -181,7 +205,7 @@ func (db *DB) commitGroup(group []*writeReq) {
 		if errs[i] == nil {
 			errs[i] = err
 		}
-		r.done <- errs[i]
+		db.finish(r, errs[i])
 	}
 }
 
