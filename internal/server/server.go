@@ -223,7 +223,7 @@ func start(ctx context.Context, cfg Config, m *metrics.Server) (_ *Server, err e
 	if err != nil {
 		return nil, err
 	}
-	auth := authn.New(authn.StoreKeys{Store: db, Sealer: s.sealer, Sessions: s.sessions, Now: cfg.Now}, cfg.Now)
+	auth := authn.New(&authn.StoreKeys{Store: db, Sealer: s.sealer, Sessions: s.sessions, Now: cfg.Now}, cfg.Now)
 	s.edge = httpapi.New(httpapi.Config{
 		Query:        []*httpapi.QueryService{stsapi.New(stsSvc), iamapi.New(iamSvc)},
 		JSON:         []*httpapi.JSONService{orgsapi.New(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))},
