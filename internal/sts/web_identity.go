@@ -73,7 +73,11 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 		return Result{}, errorf(CodeInvalidIdentityToken, "No OpenIDConnect provider found in your account for %s", iss)
 	}
 	providerARN := iam.OIDCProviderARN(ref.account, url)
-	prov, err := s.store.GetOIDCProvider(ctx, providerARN)
+	gen, err := s.generation(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	prov, err := s.provider(ctx, gen, providerARN)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && (prov.AccountID != ref.account || prov.URL != url)):
 		return Result{}, errorf(CodeInvalidIdentityToken, "No OpenIDConnect provider found in your account for %s", iss)
@@ -93,7 +97,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 	}
 
 	denied := errorf(CodeAccessDenied, "Not authorized to perform sts:AssumeRoleWithWebIdentity")
-	role, err := s.store.GetRole(ctx, ref.account, ref.name)
+	role, err := s.role(ctx, gen, ref)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return Result{}, denied
