@@ -9,7 +9,8 @@
 // with session credentials from AssumeRole; AssumeRoleWithWebIdentity with
 // an RS256 service-account token from an OIDC issuer it serves itself on
 // https://127.0.0.2 (binding port 443 needs root; without it that load is
-// left out); and GetRole with the root's long-term key.
+// left out); and GetRole with the root's long-term key. -objects fills the
+// bucket first, to see how a GET's cost grows with the bucket.
 //
 //	go run ./bench/callcost -clients 16 -duration 5s
 //
@@ -63,9 +64,10 @@ func main() {
 	clients := flag.Int("clients", 16, "concurrent clients")
 	duration := flag.Duration("duration", 5*time.Second, "length of each load")
 	bin := flag.String("bin", "", "the podiam binary to measure (default: built from this tree)")
+	objects := flag.Int("objects", 0, "put this many 4 KiB objects in the bucket first; GetObject then reads 1,000 of them spread over the bucket")
 	only := flag.String("only", "", "run only the loads whose names contain this text (\"HeadBucket\"), to profile one")
 	flag.Parse()
-	if err := run(*bin, *only, *clients, *duration); err != nil {
+	if err := run(*bin, *only, *objects, *clients, *duration); err != nil {
 		fmt.Fprintln(os.Stderr, "callcost:", err)
 		os.Exit(1)
 	}
@@ -75,7 +77,7 @@ func main() {
 // own, on port 443, since IAM's provider URLs may not name a port.
 const issuerHost = "127.0.0.2"
 
-func run(bin, only string, clients int, duration time.Duration) error {
+func run(bin, only string, objects, clients int, duration time.Duration) error {
 	work, err := os.MkdirTemp("", "callcost-")
 	if err != nil {
 		return err
@@ -129,6 +131,14 @@ func run(bin, only string, clients int, duration time.Duration) error {
 		return fmt.Errorf("set up: %w", err)
 	}
 
+	getKey := func(int) string { return "small" }
+	if objects > 0 {
+		if err := fill(ctx, e.sessionS3, objects, clients); err != nil {
+			return fmt.Errorf("fill the bucket: %w", err)
+		}
+		stride := max(objects/1000, 1)
+		getKey = func(i int) string { return fillKey((i % 1000 * stride) % objects) }
+	}
 	fmt.Printf("server pid %d\n", srv.Process.Pid)
 	measure := func(name string, fn func(i int) error) error {
 		if !strings.Contains(name, only) {
@@ -165,8 +175,8 @@ func run(bin, only string, clients int, duration time.Duration) error {
 	}); err != nil {
 		return err
 	}
-	if err := measure("S3 GetObject 4 KiB, session credentials", func(int) error {
-		o, err := e.sessionS3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("small")})
+	if err := measure("S3 GetObject 4 KiB, session credentials", func(i int) error {
+		o, err := e.sessionS3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(getKey(i))})
 		if err != nil {
 			return err
 		}
@@ -270,6 +280,39 @@ func setUp(ctx context.Context, url string, root aws.Credentials, iss *issuer) (
 	}
 	return e, nil
 }
+
+// fill puts n objects of 4 KiB into the bucket, from clients at once.
+func fill(ctx context.Context, c *s3.Client, n, clients int) error {
+	start := time.Now()
+	var next atomic.Int64
+	errs := make(chan error, clients)
+	body := make([]byte, 4096)
+	for range clients {
+		go func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					errs <- nil
+					return
+				}
+				if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(fillKey(i)), Body: bytes.NewReader(body)}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var first error
+	for range clients {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	fmt.Printf("put %d objects in %v\n", n, time.Since(start).Round(time.Second))
+	return first
+}
+
+func fillKey(i int) string { return fmt.Sprintf("fill/%07d", i) }
 
 // issuer is an OIDC issuer on https://127.0.0.2 with one RSA key.
 type issuer struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 
@@ -154,14 +155,16 @@ func (db *DB) PutObject(ctx context.Context, o store.Object) (replaced *store.Ob
 	return result(replaced, err)
 }
 
+// GetObject reads the object in one prepared statement, as every GET
+// does; only a missing object costs a second, which says whether its
+// bucket is missing too.
 func (db *DB) GetObject(ctx context.Context, bucket, key string) (o store.Object, err error) {
-	err = db.read(ctx, func(tx *sql.Tx) error {
-		if _, err := getBucket(ctx, tx, "get object: bucket", bucket); err != nil {
-			return err
+	o, err = getObject(ctx, db.reads, bucket, key)
+	if errors.Is(err, store.ErrNotFound) {
+		if _, berr := getBucket(ctx, db.reads, "get object: bucket", bucket); berr != nil {
+			err = berr
 		}
-		o, err = getObject(ctx, tx, bucket, key)
-		return err
-	})
+	}
 	return result(o, err)
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -95,11 +96,19 @@ func Open(path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	r.SetMaxIdleConns(8)
+	// A fixed pool of readers: a connection closed because too many were
+	// idle costs its next opening (the schema read again, a cold page
+	// cache) on the request path.
+	r.SetMaxOpenConns(readers())
+	r.SetMaxIdleConns(readers())
 	db := &DB{w: w, r: r, reads: &reads{db: r}, writes: make(chan *writeReq), done: make(chan struct{})}
 	go db.commitLoop()
 	return db, nil
 }
+
+// readers is the size of the read pool: reads are short and mostly CPU
+// (the page cache), so a few a core, and never fewer than 8.
+func readers() int { return max(8, 4*runtime.GOMAXPROCS(0)) }
 
 // Close closes the database.
 func (db *DB) Close() error {
