@@ -10,7 +10,10 @@
 // an RS256 service-account token from an OIDC issuer it serves itself on
 // https://127.0.0.2 (binding port 443 needs root; without it that load is
 // left out); and GetRole with the root's long-term key. -objects fills the
-// bucket first, to see how a GET's cost grows with the bucket.
+// bucket first, to see how a GET's cost grows with the bucket. -floor
+// measures the same client loads against a Go net/http server that
+// answers each with a fixed response: what net/http and the kernel cost
+// per call, under any server written on them.
 //
 //	go run ./bench/callcost -clients 16 -duration 5s
 //
@@ -66,8 +69,19 @@ func main() {
 	bin := flag.String("bin", "", "the podiam binary to measure (default: built from this tree)")
 	objects := flag.Int("objects", 0, "put this many 4 KiB objects in the bucket first; GetObject then reads 1,000 of them spread over the bucket")
 	only := flag.String("only", "", "run only the loads whose names contain this text (\"HeadBucket\"), to profile one")
+	floor := flag.Bool("floor", false, "measure a Go net/http server that answers each load with a fixed response instead of podiam: net/http's own cost per call")
+	serveFloor := flag.String("serve-floor", "", "(internal) be that server, on this address")
 	flag.Parse()
-	if err := run(*bin, *only, *objects, *clients, *duration); err != nil {
+	var err error
+	switch {
+	case *serveFloor != "":
+		err = runFloorServer(*serveFloor)
+	case *floor:
+		err = runFloor(*only, *clients, *duration)
+	default:
+		err = run(*bin, *only, *objects, *clients, *duration)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "callcost:", err)
 		os.Exit(1)
 	}
@@ -144,24 +158,7 @@ func run(bin, only string, objects, clients int, duration time.Duration) error {
 		if !strings.Contains(name, only) {
 			return nil
 		}
-		var n atomic.Int64
-		c0, err := cpuTime(srv.Process.Pid)
-		if err != nil {
-			return err
-		}
-		err = loadgen.Run(name, clients, duration, func(i int) error {
-			err := fn(i)
-			if err == nil {
-				n.Add(1)
-			}
-			return err
-		})
-		c1, _ := cpuTime(srv.Process.Pid)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("  server CPU per call: %.0f µs\n", float64((c1-c0).Microseconds())/float64(n.Load()))
-		return nil
+		return measure(srv.Process.Pid, name, clients, duration, fn)
 	}
 	if err := measure("GetCallerIdentity, session credentials", func(int) error {
 		_, err := e.sessionSTS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
@@ -204,6 +201,29 @@ func run(bin, only string, objects, clients int, duration time.Duration) error {
 }
 
 const bucket = "callcost"
+
+// measure runs one load and prints, besides its rate and latency, the
+// CPU time that the server process pid spent per call answered.
+func measure(pid int, name string, clients int, duration time.Duration, fn func(i int) error) error {
+	var n atomic.Int64
+	c0, err := cpuTime(pid)
+	if err != nil {
+		return err
+	}
+	err = loadgen.Run(name, clients, duration, func(i int) error {
+		err := fn(i)
+		if err == nil {
+			n.Add(1)
+		}
+		return err
+	})
+	c1, _ := cpuTime(pid)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  server CPU per call: %.0f µs\n", float64((c1-c0).Microseconds())/float64(n.Load()))
+	return nil
+}
 
 type env struct {
 	rootIAM    *iam.Client
