@@ -123,8 +123,16 @@ func scanObject(s scanner) (store.Object, error) {
 	return o, err
 }
 
-// parseMap reads a stored JSON object of strings; empty is nil.
+// parseMap reads a stored JSON object of strings; empty is nil. The
+// objects idsText wrote with no escape in them (names of headers and
+// checksums, most values) are read without encoding/json.
 func parseMap(s string) (map[string]string, error) {
+	if s == "{}" || s == "null" {
+		return nil, nil
+	}
+	if m, ok := plainMap(s); ok {
+		return m, nil
+	}
 	var m map[string]string
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
 		return nil, fmt.Errorf("parse stored map: %w", err)
@@ -133,6 +141,53 @@ func parseMap(s string) (map[string]string, error) {
 		return nil, nil
 	}
 	return m, nil
+}
+
+// plainMap reads {"k":"v",...} as json.Marshal writes a map of strings
+// when no key or value needs an escape or is past ASCII; ok is false for
+// anything else.
+func plainMap(s string) (map[string]string, bool) {
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return nil, false
+	}
+	m := map[string]string{}
+	rest := s[1 : len(s)-1]
+	for rest != "" {
+		k, after, ok := plainString(rest)
+		if !ok || after == "" || after[0] != ':' {
+			return nil, false
+		}
+		v, after, ok := plainString(after[1:])
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		if after == "" {
+			break
+		}
+		if after[0] != ',' || len(after) == 1 {
+			return nil, false
+		}
+		rest = after[1:]
+	}
+	return m, true
+}
+
+// plainString reads a JSON string without escapes at the start of s, and
+// returns its text and what follows it.
+func plainString(s string) (text, rest string, ok bool) {
+	if s == "" || s[0] != '"' {
+		return "", "", false
+	}
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			return s[1:i], s[i+1:], true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return "", "", false
+		}
+	}
+	return "", "", false
 }
 
 func getObject(ctx context.Context, tx querier, bucket, key string) (store.Object, error) {

@@ -315,6 +315,9 @@ func parseIDs(s string) (map[string]string, error) {
 }
 
 func parseTags(s string) ([]store.Tag, error) {
+	if s == "[]" || s == "null" {
+		return nil, nil
+	}
 	var in []tagJSON
 	if err := json.Unmarshal([]byte(s), &in); err != nil {
 		return nil, fmt.Errorf("parse stored tags: %w", err)

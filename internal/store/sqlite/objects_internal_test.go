@@ -1,7 +1,9 @@
 package sqlite
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"testing"
 	"time"
@@ -59,4 +61,34 @@ func BenchmarkGetObject(b *testing.B) {
 			})
 		})
 	}
+}
+
+// FuzzParseMap: the fast reading of stored maps agrees with encoding/json
+// on every map idsText writes, and on anything else either agrees or
+// leaves it to encoding/json.
+func FuzzParseMap(f *testing.F) {
+	f.Add("content-type", "text/plain", "CRC32", "AAAAAA==")
+	f.Add("a\"b", "\\", "é", "\x01")
+	f.Add("", "", ",", ":")
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
+		in := map[string]string{k1: v1, k2: v2}
+		got, err := parseMap(idsText(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want map[string]string
+		if err := json.Unmarshal([]byte(idsText(in)), &want); err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(got, want) {
+			t.Fatalf("parseMap(%s) = %q, want %q", idsText(in), got, want)
+		}
+		raw := "{" + k1 + "}" + v1
+		if m, ok := plainMap(raw); ok {
+			var want map[string]string
+			if err := json.Unmarshal([]byte(raw), &want); err != nil || !maps.Equal(m, want) {
+				t.Fatalf("plainMap(%q) = %q, encoding/json %q, %v", raw, m, want, err)
+			}
+		}
+	})
 }
