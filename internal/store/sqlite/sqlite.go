@@ -402,8 +402,13 @@ type reads struct {
 	observe atomic.Pointer[func(kind string, d time.Duration)]
 }
 
+// The reads are lookups by key that take microseconds, so they run
+// without ctx's cancellation: with it, database/sql and the driver each
+// start a goroutine per query to watch ctx, which cost more than the
+// lookup. Transactions keep theirs.
 func (r *reads) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	defer timed(&r.observe, "read", time.Now())
+	ctx = context.WithoutCancel(ctx)
 	if s, ok := r.stmts.Load(query); ok {
 		return s.(*sql.Stmt).QueryRowContext(ctx, args...)
 	}
