@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -104,7 +103,7 @@ func ParseAuthorization(h string) (*Auth, error) {
 	}
 	var cred, signed, sig string
 	var haveCred, haveSigned, haveSig bool
-	for _, part := range strings.Split(rest, ",") {
+	for part := range strings.SplitSeq(rest, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
 			if strings.TrimSpace(part) == "" {
@@ -401,8 +400,8 @@ func Verify(r *http.Request, a *Auth, secret string, payloadHash string, now tim
 	if a.ScopeDate != a.AmzDate[:scopeDateLen] {
 		return errorf(Mismatch, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", a.ScopeDate, a.AmzDate[:scopeDateLen], a.AmzDate)
 	}
-	creq := CanonicalRequest(r, a, payloadHash, opt)
-	sts := StringToSign(a, creq)
+	creq := appendCanonicalRequest(nil, r, a, payloadHash, opt)
+	sts := stringToSign(a, sha256.Sum256(creq))
 	var key [sha256.Size]byte
 	if opt.Keys != nil {
 		key = opt.Keys.Key(a, secret)
@@ -410,15 +409,15 @@ func Verify(r *http.Request, a *Auth, secret string, payloadHash string, now tim
 		key = SigningKey(secret, a.ScopeDate, a.Region, a.Service)
 	}
 	want := hmacSHA256(key[:], sts)
-	got := make([]byte, sha256.Size)
-	if _, err := hex.Decode(got, []byte(a.Signature)); err != nil || !hmac.Equal(want[:], got) {
+	var got [sha256.Size]byte
+	if len(a.Signature) != hex.EncodedLen(sha256.Size) || !decodeHex(got[:], a.Signature) || !hmac.Equal(want[:], got[:]) {
 		return &Error{
 			Kind: Mismatch,
 			Message: "The request signature we calculated does not match the signature you provided. " +
 				"Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\n" +
-				"The Canonical String for this request should have been\n'" + creq + "'\n\n" +
+				"The Canonical String for this request should have been\n'" + string(creq) + "'\n\n" +
 				"The String-to-Sign should have been\n'" + sts + "'\n",
-			CanonicalRequest: creq,
+			CanonicalRequest: string(creq),
 			StringToSign:     sts,
 		}
 	}
@@ -427,11 +426,27 @@ func Verify(r *http.Request, a *Auth, secret string, payloadHash string, now tim
 
 // StringToSign builds the string to sign for a canonical request.
 func StringToSign(a *Auth, canonicalRequest string) string {
-	d := sha256.New()
-	io.WriteString(d, canonicalRequest)
-	var h [sha256.Size]byte
-	d.Sum(h[:0])
-	return Algorithm + "\n" + a.AmzDate + "\n" + a.Scope() + "\n" + hex.EncodeToString(h[:])
+	return stringToSign(a, sha256.Sum256([]byte(canonicalRequest)))
+}
+
+// stringToSign is the string to sign of a canonical request whose
+// SHA-256 is sum.
+func stringToSign(a *Auth, sum [sha256.Size]byte) string {
+	b := make([]byte, 0, len(Algorithm)+len(a.AmzDate)+len(a.ScopeDate)+len(a.Region)+len(a.Service)+len(terminator)+2*sha256.Size+6)
+	b = append(b, Algorithm...)
+	b = append(b, '\n')
+	b = append(b, a.AmzDate...)
+	b = append(b, '\n')
+	b = append(b, a.ScopeDate...)
+	b = append(b, '/')
+	b = append(b, a.Region...)
+	b = append(b, '/')
+	b = append(b, a.Service...)
+	b = append(b, '/')
+	b = append(b, terminator...)
+	b = append(b, '\n')
+	b = hex.AppendEncode(b, sum[:])
+	return string(b)
 }
 
 // SigningKey derives the signing key of a secret for a date, region and
@@ -480,24 +495,43 @@ func HashPayload(body []byte) string {
 
 // CanonicalRequest rebuilds the canonical request that the client signed.
 func CanonicalRequest(r *http.Request, a *Auth, payloadHash string, opt Options) string {
-	var b strings.Builder
-	b.WriteString(r.Method)
-	b.WriteByte('\n')
-	b.WriteString(canonicalURI(r, opt))
-	b.WriteByte('\n')
-	b.WriteString(canonicalQuery(a.Query, a.Presigned))
-	b.WriteByte('\n')
+	return string(appendCanonicalRequest(nil, r, a, payloadHash, opt))
+}
+
+// appendCanonicalRequest appends the canonical request to b, grown once
+// to its size (a session token makes it long).
+func appendCanonicalRequest(b []byte, r *http.Request, a *Auth, payloadHash string, opt Options) []byte {
+	uri, query := canonicalURI(r, opt), canonicalQuery(a.Query, a.Presigned)
+	var small [16]string
+	values := small[:0]
+	n := len(r.Method) + len(uri) + len(query) + len(payloadHash) + 5
 	for _, h := range a.SignedHeaders {
-		b.WriteString(h)
-		b.WriteByte(':')
-		b.WriteString(headerValue(r, h))
-		b.WriteByte('\n')
+		v := headerValue(r, h)
+		values = append(values, v)
+		n += 2*len(h) + len(v) + 3
 	}
-	b.WriteByte('\n')
-	b.WriteString(strings.Join(a.SignedHeaders, ";"))
-	b.WriteByte('\n')
-	b.WriteString(payloadHash)
-	return b.String()
+	b = slices.Grow(b, n)
+	b = append(b, r.Method...)
+	b = append(b, '\n')
+	b = append(b, uri...)
+	b = append(b, '\n')
+	b = append(b, query...)
+	b = append(b, '\n')
+	for i, h := range a.SignedHeaders {
+		b = append(b, h...)
+		b = append(b, ':')
+		b = append(b, values[i]...)
+		b = append(b, '\n')
+	}
+	b = append(b, '\n')
+	for i, h := range a.SignedHeaders {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = append(b, h...)
+	}
+	b = append(b, '\n')
+	return append(b, payloadHash...)
 }
 
 func canonicalURI(r *http.Request, opt Options) string {
@@ -594,7 +628,11 @@ func headerValue(r *http.Request, name string) string {
 	case "transfer-encoding":
 		vals = r.TransferEncoding
 	default:
-		vals = r.Header[textproto.CanonicalMIMEHeaderKey(name)]
+		key, ok := canonicalHeaders[name]
+		if !ok {
+			key = textproto.CanonicalMIMEHeaderKey(name)
+		}
+		vals = r.Header[key]
 	}
 	switch len(vals) {
 	case 0:
@@ -607,6 +645,45 @@ func headerValue(r *http.Request, name string) string {
 		out[i] = trimValue(v)
 	}
 	return strings.Join(out, ",")
+}
+
+// canonicalHeaders are the header names the SDKs sign, as net/http keys
+// them, so that finding their values allocates nothing.
+var canonicalHeaders = func() map[string]string {
+	m := map[string]string{}
+	for _, h := range []string{"x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "x-amz-target", "x-amz-user-agent",
+		"x-amz-decoded-content-length", "x-amz-trailer", "x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme",
+		"x-amz-checksum-sha1", "x-amz-checksum-sha256", "x-amz-sdk-checksum-algorithm", "x-amz-api-version",
+		"amz-sdk-invocation-id", "amz-sdk-request", "content-type", "content-md5", "content-encoding", "range", "user-agent", "date"} {
+		m[h] = textproto.CanonicalMIMEHeaderKey(h)
+	}
+	return m
+}()
+
+// decodeHex decodes hex s into dst, which is len(s)/2 long, as
+// hex.Decode would; it reports whether s was hex.
+func decodeHex(dst []byte, s string) bool {
+	for i := range dst {
+		hi, ok1 := fromHex(s[2*i])
+		lo, ok2 := fromHex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // trimValue trims a header value and collapses inner runs of spaces.
