@@ -67,6 +67,7 @@ func main() {
 	clients := flag.Int("clients", 16, "concurrent clients")
 	duration := flag.Duration("duration", 5*time.Second, "length of each load")
 	bin := flag.String("bin", "", "the podiam binary to measure (default: built from this tree)")
+	auditLog := flag.Bool("audit", false, "have the server write its audit log (to a file in the work directory)")
 	objects := flag.Int("objects", 0, "put this many 4 KiB objects in the bucket first; GetObject then reads 1,000 of them spread over the bucket")
 	only := flag.String("only", "", "run only the loads whose names contain this text (\"HeadBucket\"), to profile one")
 	floor := flag.Bool("floor", false, "measure a Go net/http server that answers each load with a fixed response instead of podiam: net/http's own cost per call")
@@ -79,7 +80,7 @@ func main() {
 	case *floor:
 		err = runFloor(*only, *clients, *duration)
 	default:
-		err = run(*bin, *only, *objects, *clients, *duration)
+		err = run(*bin, *only, *auditLog, *objects, *clients, *duration)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "callcost:", err)
@@ -91,7 +92,7 @@ func main() {
 // own, on port 443, since IAM's provider URLs may not name a port.
 const issuerHost = "127.0.0.2"
 
-func run(bin, only string, objects, clients int, duration time.Duration) error {
+func run(bin, only string, auditLog bool, objects, clients int, duration time.Duration) error {
 	work, err := os.MkdirTemp("", "callcost-")
 	if err != nil {
 		return err
@@ -116,6 +117,9 @@ func run(bin, only string, objects, clients int, duration time.Duration) error {
 	args := []string{"server", "--data", filepath.Join(work, "data"), "--listen", addr}
 	if iss != nil {
 		args = append(args, "--oidc-ca-bundle", iss.caFile)
+	}
+	if auditLog {
+		args = append(args, "--audit-log", filepath.Join(work, "audit.log"))
 	}
 	srv := exec.Command(bin, args...)
 	out, err := srv.StdoutPipe()
