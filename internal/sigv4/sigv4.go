@@ -339,7 +339,13 @@ type Options struct {
 // holds at most a fixed number of keys, starting afresh when full.
 type KeyCache struct {
 	mu sync.Mutex
-	m  map[string]cachedKey
+	m  map[keyID]cachedKey
+}
+
+// keyID names a signing key: the access key and the scope, as a struct of
+// the strings themselves, so that a lookup builds nothing.
+type keyID struct {
+	accessKeyID, date, region, service string
 }
 
 type cachedKey struct {
@@ -352,7 +358,7 @@ const keyCacheSize = 4096
 // Key returns the signing key of secret for a's scope, derived once and
 // then cached.
 func (c *KeyCache) Key(a *Auth, secret string) [sha256.Size]byte {
-	id := a.AccessKeyID + "/" + a.Scope()
+	id := keyID{accessKeyID: a.AccessKeyID, date: a.ScopeDate, region: a.Region, service: a.Service}
 	c.mu.Lock()
 	e, ok := c.m[id]
 	c.mu.Unlock()
@@ -362,7 +368,7 @@ func (c *KeyCache) Key(a *Auth, secret string) [sha256.Size]byte {
 	k := SigningKey(secret, a.ScopeDate, a.Region, a.Service)
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= keyCacheSize {
-		c.m = make(map[string]cachedKey)
+		c.m = make(map[keyID]cachedKey)
 	}
 	c.m[id] = cachedKey{secret: secret, key: k}
 	c.mu.Unlock()
@@ -394,15 +400,22 @@ func (a *Auth) CheckTime(now time.Time) error {
 // a.AccessKeyID. payloadHash is the hex SHA-256 of the body (or, for S3,
 // the x-amz-content-sha256 value). It checks the request time first.
 func Verify(r *http.Request, a *Auth, secret string, payloadHash string, now time.Time, opt Options) error {
+	_, err := VerifyKey(r, a, secret, payloadHash, now, opt)
+	return err
+}
+
+// VerifyKey is Verify that also returns the signing key it verified with
+// (an aws-chunked body's chunks are signed with it).
+func VerifyKey(r *http.Request, a *Auth, secret string, payloadHash string, now time.Time, opt Options) ([sha256.Size]byte, error) {
+	var key [sha256.Size]byte
 	if err := a.CheckTime(now); err != nil {
-		return err
+		return key, err
 	}
 	if a.ScopeDate != a.AmzDate[:scopeDateLen] {
-		return errorf(Mismatch, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", a.ScopeDate, a.AmzDate[:scopeDateLen], a.AmzDate)
+		return key, errorf(Mismatch, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", a.ScopeDate, a.AmzDate[:scopeDateLen], a.AmzDate)
 	}
 	creq := appendCanonicalRequest(nil, r, a, payloadHash, opt)
 	sts := stringToSign(a, sha256.Sum256(creq))
-	var key [sha256.Size]byte
 	if opt.Keys != nil {
 		key = opt.Keys.Key(a, secret)
 	} else {
@@ -411,7 +424,7 @@ func Verify(r *http.Request, a *Auth, secret string, payloadHash string, now tim
 	want := hmacSHA256(key[:], sts)
 	var got [sha256.Size]byte
 	if len(a.Signature) != hex.EncodedLen(sha256.Size) || !decodeHex(got[:], a.Signature) || !hmac.Equal(want[:], got[:]) {
-		return &Error{
+		return key, &Error{
 			Kind: Mismatch,
 			Message: "The request signature we calculated does not match the signature you provided. " +
 				"Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\n" +
@@ -421,7 +434,7 @@ func Verify(r *http.Request, a *Auth, secret string, payloadHash string, now tim
 			StringToSign:     sts,
 		}
 	}
-	return nil
+	return key, nil
 }
 
 // StringToSign builds the string to sign for a canonical request.
