@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -136,5 +137,19 @@ func TestSessionKeyringLost(t *testing.T) {
 	}
 	if _, err := k.Issue(creds.Session{Kind: creds.UserSession, Account: "111122223333", Issued: t0.Unix(), Expires: t0.Add(time.Hour).Unix()}); err != nil {
 		t.Fatalf("issue from a keyring begun empty: %v", err)
+	}
+}
+
+// TestRequestID: request ids are random UUIDs (version 4, RFC 4122
+// variant), in AWS's form.
+func TestRequestID(t *testing.T) {
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	seen := map[string]bool{}
+	for range 100 {
+		id := newRequestID()
+		if !uuid.MatchString(id) || seen[id] {
+			t.Fatalf("request id %q (seen before: %v)", id, seen[id])
+		}
+		seen[id] = true
 	}
 }
