@@ -13,7 +13,8 @@
 // bucket first, to see how a GET's cost grows with the bucket. -floor
 // measures the same client loads against a Go net/http server that
 // answers each with a fixed response: what net/http and the kernel cost
-// per call, under any server written on them.
+// per call, under any server written on them. -minio BIN measures the S3
+// loads against MinIO, with session credentials from its AssumeRole.
 //
 //	go run ./bench/callcost -clients 16 -duration 5s
 //
@@ -71,6 +72,7 @@ func main() {
 	objects := flag.Int("objects", 0, "put this many 4 KiB objects in the bucket first; GetObject then reads 1,000 of them spread over the bucket")
 	only := flag.String("only", "", "run only the loads whose names contain this text (\"HeadBucket\"), to profile one")
 	floor := flag.Bool("floor", false, "measure a Go net/http server that answers each load with a fixed response instead of podiam: net/http's own cost per call")
+	minio := flag.String("minio", "", "measure the S3 loads against this MinIO binary instead of podiam")
 	serveFloor := flag.String("serve-floor", "", "(internal) be that server, on this address")
 	flag.Parse()
 	var err error
@@ -79,6 +81,8 @@ func main() {
 		err = runFloorServer(*serveFloor)
 	case *floor:
 		err = runFloor(*only, *clients, *duration)
+	case *minio != "":
+		err = runMinIO(*minio, *only, *clients, *duration)
 	default:
 		err = run(*bin, *only, *auditLog, *objects, *clients, *duration)
 	}
