@@ -414,7 +414,12 @@ func VerifyKey(r *http.Request, a *Auth, secret string, payloadHash string, now 
 	if a.ScopeDate != a.AmzDate[:scopeDateLen] {
 		return key, errorf(Mismatch, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", a.ScopeDate, a.AmzDate[:scopeDateLen], a.AmzDate)
 	}
-	creq := appendCanonicalRequest(nil, r, a, payloadHash, opt)
+	buf := canonicalBuffers.Get().(*[]byte)
+	defer canonicalBuffers.Put(buf)
+	creq := appendCanonicalRequest((*buf)[:0], r, a, payloadHash, opt)
+	if cap(creq) <= 64<<10 {
+		*buf = creq[:0] // kept for the next request, grown if it had to
+	}
 	sts := stringToSign(a, sha256.Sum256(creq))
 	if opt.Keys != nil {
 		key = opt.Keys.Key(a, secret)
@@ -510,6 +515,11 @@ func HashPayload(body []byte) string {
 func CanonicalRequest(r *http.Request, a *Auth, payloadHash string, opt Options) string {
 	return string(appendCanonicalRequest(nil, r, a, payloadHash, opt))
 }
+
+// canonicalBuffers hold the canonical requests being verified: one is
+// about 1.5 KB with a session token, and is needed only for its hash
+// (and, on a mismatch, for the error, which copies it).
+var canonicalBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // appendCanonicalRequest appends the canonical request to b, grown once
 // to its size (a session token makes it long).
