@@ -9,9 +9,20 @@
 // with session credentials from AssumeRole; AssumeRoleWithWebIdentity with
 // an RS256 service-account token from an OIDC issuer it serves itself on
 // https://127.0.0.2 (binding port 443 needs root; without it that load is
-// left out); and GetRole with the root's long-term key.
+// left out); and GetRole with the root's long-term key. -objects fills the
+// bucket first, to see how a GET's cost grows with the bucket. -floor
+// measures the same client loads against a Go net/http server that
+// answers each with a fixed response: what net/http and the kernel cost
+// per call, under any server written on them. -minio BIN measures the S3
+// loads against MinIO, with session credentials from its AssumeRole.
 //
 //	go run ./bench/callcost -clients 16 -duration 5s
+//
+// -only runs the loads whose names contain its text, so that a profiler
+// attached to the server (its pid is printed) sees one load:
+//
+//	go run ./bench/callcost -only HeadBucket -duration 20s &
+//	perf record -F 999 -g -p $(pgrep -f "server --data /tmp/callcost") -- sleep 10
 package main
 
 import (
@@ -57,8 +68,25 @@ func main() {
 	clients := flag.Int("clients", 16, "concurrent clients")
 	duration := flag.Duration("duration", 5*time.Second, "length of each load")
 	bin := flag.String("bin", "", "the podiam binary to measure (default: built from this tree)")
+	auditLog := flag.Bool("audit", false, "have the server write its audit log (to a file in the work directory)")
+	objects := flag.Int("objects", 0, "put this many 4 KiB objects in the bucket first; GetObject then reads 1,000 of them spread over the bucket")
+	only := flag.String("only", "", "run only the loads whose names contain this text (\"HeadBucket\"), to profile one")
+	floor := flag.Bool("floor", false, "measure a Go net/http server that answers each load with a fixed response instead of podiam: net/http's own cost per call")
+	minio := flag.String("minio", "", "measure the S3 loads against this MinIO binary instead of podiam")
+	serveFloor := flag.String("serve-floor", "", "(internal) be that server, on this address")
 	flag.Parse()
-	if err := run(*bin, *clients, *duration); err != nil {
+	var err error
+	switch {
+	case *serveFloor != "":
+		err = runFloorServer(*serveFloor)
+	case *floor:
+		err = runFloor(*only, *clients, *duration)
+	case *minio != "":
+		err = runMinIO(*minio, *only, *clients, *duration)
+	default:
+		err = run(*bin, *only, *auditLog, *objects, *clients, *duration)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "callcost:", err)
 		os.Exit(1)
 	}
@@ -68,7 +96,7 @@ func main() {
 // own, on port 443, since IAM's provider URLs may not name a port.
 const issuerHost = "127.0.0.2"
 
-func run(bin string, clients int, duration time.Duration) error {
+func run(bin, only string, auditLog bool, objects, clients int, duration time.Duration) error {
 	work, err := os.MkdirTemp("", "callcost-")
 	if err != nil {
 		return err
@@ -93,6 +121,9 @@ func run(bin string, clients int, duration time.Duration) error {
 	args := []string{"server", "--data", filepath.Join(work, "data"), "--listen", addr}
 	if iss != nil {
 		args = append(args, "--oidc-ca-bundle", iss.caFile)
+	}
+	if auditLog {
+		args = append(args, "--audit-log", filepath.Join(work, "audit.log"))
 	}
 	srv := exec.Command(bin, args...)
 	out, err := srv.StdoutPipe()
@@ -122,25 +153,20 @@ func run(bin string, clients int, duration time.Duration) error {
 		return fmt.Errorf("set up: %w", err)
 	}
 
+	getKey := func(int) string { return "small" }
+	if objects > 0 {
+		if err := fill(ctx, e.sessionS3, objects, clients); err != nil {
+			return fmt.Errorf("fill the bucket: %w", err)
+		}
+		stride := max(objects/1000, 1)
+		getKey = func(i int) string { return fillKey((i % 1000 * stride) % objects) }
+	}
+	fmt.Printf("server pid %d\n", srv.Process.Pid)
 	measure := func(name string, fn func(i int) error) error {
-		var n atomic.Int64
-		c0, err := cpuTime(srv.Process.Pid)
-		if err != nil {
-			return err
+		if !strings.Contains(name, only) {
+			return nil
 		}
-		err = loadgen.Run(name, clients, duration, func(i int) error {
-			err := fn(i)
-			if err == nil {
-				n.Add(1)
-			}
-			return err
-		})
-		c1, _ := cpuTime(srv.Process.Pid)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("  server CPU per call: %.0f µs\n", float64((c1-c0).Microseconds())/float64(n.Load()))
-		return nil
+		return measure(srv.Process.Pid, name, clients, duration, fn)
 	}
 	if err := measure("GetCallerIdentity, session credentials", func(int) error {
 		_, err := e.sessionSTS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
@@ -154,8 +180,8 @@ func run(bin string, clients int, duration time.Duration) error {
 	}); err != nil {
 		return err
 	}
-	if err := measure("S3 GetObject 4 KiB, session credentials", func(int) error {
-		o, err := e.sessionS3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("small")})
+	if err := measure("S3 GetObject 4 KiB, session credentials", func(i int) error {
+		o, err := e.sessionS3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(getKey(i))})
 		if err != nil {
 			return err
 		}
@@ -183,6 +209,29 @@ func run(bin string, clients int, duration time.Duration) error {
 }
 
 const bucket = "callcost"
+
+// measure runs one load and prints, besides its rate and latency, the
+// CPU time that the server process pid spent per call answered.
+func measure(pid int, name string, clients int, duration time.Duration, fn func(i int) error) error {
+	var n atomic.Int64
+	c0, err := cpuTime(pid)
+	if err != nil {
+		return err
+	}
+	err = loadgen.Run(name, clients, duration, func(i int) error {
+		err := fn(i)
+		if err == nil {
+			n.Add(1)
+		}
+		return err
+	})
+	c1, _ := cpuTime(pid)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  server CPU per call: %.0f µs\n", float64((c1-c0).Microseconds())/float64(n.Load()))
+	return nil
+}
 
 type env struct {
 	rootIAM    *iam.Client
@@ -259,6 +308,39 @@ func setUp(ctx context.Context, url string, root aws.Credentials, iss *issuer) (
 	}
 	return e, nil
 }
+
+// fill puts n objects of 4 KiB into the bucket, from clients at once.
+func fill(ctx context.Context, c *s3.Client, n, clients int) error {
+	start := time.Now()
+	var next atomic.Int64
+	errs := make(chan error, clients)
+	body := make([]byte, 4096)
+	for range clients {
+		go func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					errs <- nil
+					return
+				}
+				if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(fillKey(i)), Body: bytes.NewReader(body)}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var first error
+	for range clients {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	fmt.Printf("put %d objects in %v\n", n, time.Since(start).Round(time.Second))
+	return first
+}
+
+func fillKey(i int) string { return fmt.Sprintf("fill/%07d", i) }
 
 // issuer is an OIDC issuer on https://127.0.0.2 with one RSA key.
 type issuer struct {

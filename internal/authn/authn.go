@@ -131,12 +131,13 @@ func (x *Authenticator) Verify(r *http.Request, a *sigv4.Auth, payloadHash strin
 	case err != nil:
 		return Verified{}, &Error{Kind: Failure, Err: err}
 	}
-	if err := sigv4.Verify(r, a, secret.Reveal(), payloadHash, x.now(), sigv4.Options{S3: s3, Keys: &x.cache}); err != nil {
+	key, err := sigv4.VerifyKey(r, a, secret.Reveal(), payloadHash, x.now(), sigv4.Options{S3: s3, Keys: &x.cache})
+	if err != nil {
 		return Verified{}, &Error{Kind: BadSignature, Err: err}
 	}
 	c.AccessKeyID = a.AccessKeyID
 	c.SourceIP = SourceIP(r)
-	return Verified{Caller: c, SigningKey: x.cache.Key(a, secret.Reveal())}, nil
+	return Verified{Caller: c, SigningKey: key}, nil
 }
 
 // SourceIP is the client address of r, without port.

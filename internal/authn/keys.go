@@ -13,12 +13,24 @@ import (
 )
 
 // StoreKeys is the server's Keys: long-term keys are read from the store
-// and their secrets unsealed; session keys are opened from their tokens.
+// and their secrets unsealed, once per IAM generation (a key deactivated
+// or deleted, or its user renamed, is seen by the next request); session
+// keys are opened from their tokens (creds.SessionKeys keeps what tokens
+// opened to).
 type StoreKeys struct {
 	Store    store.Store
 	Sealer   *creds.Sealer
 	Sessions SessionOpener
 	Now      func() time.Time
+
+	keys store.Cache[string, *storedKey]
+}
+
+// storedKey is what a long-term access key gives a request: its caller
+// (copied for each request, which adds its own fields) and its secret.
+type storedKey struct {
+	caller iam.Caller
+	secret creds.Secret
 }
 
 // SessionOpener opens session tokens (creds.SessionKeys).
@@ -27,9 +39,17 @@ type SessionOpener interface {
 }
 
 // LookupKey implements Keys.
-func (k StoreKeys) LookupKey(ctx context.Context, id, token string) (*iam.Caller, creds.Secret, error) {
+func (k *StoreKeys) LookupKey(ctx context.Context, id, token string) (*iam.Caller, creds.Secret, error) {
 	if token != "" || strings.HasPrefix(id, creds.PrefixTempAccessKey) {
 		return k.session(id, token)
+	}
+	gen, err := k.Store.Generation(ctx, store.IAM)
+	if err != nil {
+		return nil, creds.Secret{}, fmt.Errorf("look up access key: %w", err)
+	}
+	if sk, ok := k.keys.Get(gen, id); ok {
+		c := sk.caller
+		return &c, sk.secret, nil
 	}
 	key, err := k.Store.GetAccessKey(ctx, id)
 	switch {
@@ -55,11 +75,13 @@ func (k StoreKeys) LookupKey(ctx context.Context, id, token string) (*iam.Caller
 		}
 		c.ARN, c.UserID, c.UserName = u.ARN, u.ID, u.Name
 	}
-	return c, creds.SecretFromText(string(plain)), nil
+	secret := creds.SecretFromText(string(plain))
+	k.keys.Put(gen, id, &storedKey{caller: *c, secret: secret})
+	return c, secret, nil
 }
 
 // session opens the session behind a session key and its token.
-func (k StoreKeys) session(id, token string) (*iam.Caller, creds.Secret, error) {
+func (k *StoreKeys) session(id, token string) (*iam.Caller, creds.Secret, error) {
 	if !strings.HasPrefix(id, creds.PrefixTempAccessKey) || token == "" {
 		return nil, creds.Secret{}, ErrUnknownKey
 	}

@@ -68,7 +68,7 @@ func ParseQuery(r *http.Request, query url.Values, maxBody int64) (*QueryRequest
 			return nil, RequestEntityTooLarge(maxBody)
 		}
 		var err error
-		body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		body, err = readBody(r, maxBody)
 		if err != nil {
 			if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
 				return nil, RequestEntityTooLarge(min(mbe.Limit, maxBody))
@@ -103,9 +103,30 @@ func ParseQuery(r *http.Request, query url.Values, maxBody int64) (*QueryRequest
 	return q, nil
 }
 
+// readBody reads up to maxBody+1 bytes of r's body, into a buffer of its
+// declared length when it has one.
+func readBody(r *http.Request, maxBody int64) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 && n <= maxBody {
+		// One more byte than declared: a body longer than its length is
+		// net/http's to refuse, but the limit must hold regardless.
+		body := make([]byte, n+1)
+		got, err := io.ReadFull(r.Body, body)
+		switch err {
+		case io.ErrUnexpectedEOF, io.EOF:
+			return body[:got], nil
+		case nil:
+			rest, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1-int64(got)))
+			return append(body, rest...), err
+		}
+		return nil, err
+	}
+	return io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+}
+
 // checkFormType accepts a form media type in UTF-8, or no Content-Type.
 func checkFormType(ct string) error {
-	if ct == "" {
+	switch ct {
+	case "", formType, formType + "; charset=utf-8": // as the SDKs send it
 		return nil
 	}
 	mt, params, err := mime.ParseMediaType(ct)

@@ -44,6 +44,9 @@ func encodeResponse(action, namespace, requestID string, result any) ([]byte, er
 	if !isName(action) {
 		return nil, fmt.Errorf("encode response: action %q is not a name", action)
 	}
+	if a, ok := result.(xmlAppender); ok || result == nil {
+		return appendResponse(make([]byte, 0, 2048), action, namespace, requestID, a), nil
+	}
 	var buf bytes.Buffer
 	e := xml.NewEncoder(&buf)
 	root := xml.StartElement{Name: xml.Name{Local: action + "Response"}, Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: namespace}}}
@@ -68,6 +71,30 @@ func encodeResponse(action, namespace, requestID string, result any) ([]byte, er
 		return nil, fmt.Errorf("encode %s response: %w", action, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// appendResponse is encodeResponse for a result that writes itself (or
+// none), with the same bytes.
+func appendResponse(b []byte, action, namespace, requestID string, result xmlAppender) []byte {
+	b = append(b, '<')
+	b = append(b, action...)
+	b = append(b, `Response xmlns="`...)
+	b = appendEscaped(b, namespace)
+	b = append(b, `">`...)
+	if result != nil {
+		b = append(b, '<')
+		b = append(b, action...)
+		b = append(b, "Result>"...)
+		b = result.appendXML(b)
+		b = append(b, "</"...)
+		b = append(b, action...)
+		b = append(b, "Result>"...)
+	}
+	b = append(b, "<ResponseMetadata>"...)
+	b = appendElement(b, "RequestId", requestID)
+	b = append(b, "</ResponseMetadata></"...)
+	b = append(b, action...)
+	return append(b, "Response>"...)
 }
 
 // WriteError writes err as a Query error response with its status:
@@ -112,13 +139,22 @@ func escape(b *bytes.Buffer, s string) {
 }
 
 func writeXML(w http.ResponseWriter, status int, requestID string, body []byte) {
+	// The keys as Header.Set would canonicalize them, set directly: a
+	// response's headers cost no allocation but their values.
 	h := w.Header()
-	h.Set("Content-Type", "text/xml")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set(RequestIDHeader, requestID)
+	h["Content-Type"] = textXML
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h[requestIDKey] = []string{requestID}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
+
+// textXML is every XML response's Content-Type value; net/http only
+// reads it.
+var textXML = []string{"text/xml"}
+
+// requestIDKey is RequestIDHeader as net/http keys it.
+var requestIDKey = http.CanonicalHeaderKey(RequestIDHeader)
 
 // isName reports whether s is a plain action name: an ASCII letter, then
 // letters and digits.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 )
 
@@ -89,10 +90,18 @@ const tokenVersion = 1
 // holding the keys verifies a session without a lookup. Keys have one-byte
 // ids: tokens name the key that made them, new sessions use the current
 // key, and older keys keep opening their sessions until they are dropped.
+//
+// A token opens to the same session every time, so the keyring keeps the
+// sessions its tokens opened to (openedSessions) and a request signed
+// with session credentials does not decrypt and decode its token again;
+// its expiry is still checked at every use. That cache belongs to the
+// keyring: a keyring loaded anew (a rotation, a key dropped) starts with
+// none, so a token whose key was dropped stops opening at once.
 type SessionKeys struct {
 	current byte
 	keys    map[byte]sessionKey
 	rand    io.Reader
+	opened  openedSessions
 }
 
 type sessionKey struct {
@@ -184,6 +193,12 @@ func (k *SessionKeys) OpenSession(accessKeyID, token string, now time.Time) (Ses
 	if len(token) > MaxTokenLen {
 		return Session{}, Secret{}, ErrBadToken
 	}
+	if o, ok := k.opened.get(token); ok && o.accessKeyID == accessKeyID {
+		if now.Unix() >= o.session.Expires {
+			return Session{}, Secret{}, ErrExpiredToken
+		}
+		return o.session, o.secret, nil
+	}
 	// One spelling per token: the decoder would skip line breaks and
 	// ignore stray low bits, Strict and the re-encoding check forbid both.
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
@@ -206,5 +221,50 @@ func (k *SessionKeys) OpenSession(accessKeyID, token string, now time.Time) (Ses
 	if now.Unix() >= s.Expires {
 		return Session{}, Secret{}, ErrExpiredToken
 	}
-	return s, key.secretFor(accessKeyID), nil
+	secret := key.secretFor(accessKeyID)
+	k.opened.put(token, openedSession{accessKeyID: accessKeyID, session: s, secret: secret})
+	return s, secret, nil
+}
+
+// openedSessions keeps the sessions that tokens opened to, by token, for
+// at most maxOpened tokens of maxOpenedBytes in all; it starts afresh
+// when full. The sessions' slices are shared by every request: nothing
+// changes a session once it is opened.
+type openedSessions struct {
+	mu    sync.RWMutex
+	m     map[string]openedSession
+	bytes int
+}
+
+// openedSession is a token's session, the access key id it was sealed
+// for and the secret access key.
+type openedSession struct {
+	accessKeyID string
+	session     Session
+	secret      Secret
+}
+
+// The bounds of openedSessions.
+const (
+	maxOpened      = 10000
+	maxOpenedBytes = 16 << 20
+)
+
+func (c *openedSessions) get(token string) (openedSession, bool) {
+	c.mu.RLock()
+	o, ok := c.m[token]
+	c.mu.RUnlock()
+	return o, ok
+}
+
+func (c *openedSessions) put(token string, o openedSession) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxOpened || c.bytes+len(token) > maxOpenedBytes {
+		c.m, c.bytes = make(map[string]openedSession), 0
+	}
+	if _, ok := c.m[token]; !ok {
+		c.bytes += len(token)
+	}
+	c.m[token] = o
 }

@@ -142,6 +142,40 @@ func TestSessionKeyRotation(t *testing.T) {
 	}
 }
 
+// TestOpenedSessionCached: a token opened once opens from the keyring's
+// cache after, with the same checks: its expiry against the clock of each
+// call, and its own access key id only.
+func TestOpenedSessionCached(t *testing.T) {
+	k := keyring(t, 1, 1)
+	c, err := k.Issue(roleSession())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, err := k.OpenSession(c.AccessKeyID, c.Token, sessionNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, secret, err := k.OpenSession(c.AccessKeyID, c.Token, sessionNow.Add(59*time.Minute))
+	if err != nil || again.AccessKeyID != first.AccessKeyID || again.RoleID != first.RoleID || !secret.Equal(c.Secret) {
+		t.Fatalf("opened again: %+v, %v", again, err)
+	}
+	if _, _, err := k.OpenSession(c.AccessKeyID, c.Token, sessionNow.Add(time.Hour)); err != creds.ErrExpiredToken {
+		t.Fatalf("opened again once expired: %v, want %v", err, creds.ErrExpiredToken)
+	}
+	if _, _, err := k.OpenSession("ASIAAAAAAAAAAAAAAAAA", c.Token, sessionNow); err != creds.ErrBadToken {
+		t.Fatalf("opened again with another access key id: %v, want %v", err, creds.ErrBadToken)
+	}
+	// An expired session is not kept: a keyring that opened it only once
+	// it had expired refuses it too.
+	k2 := keyring(t, 1, 1)
+	if _, _, err := k2.OpenSession(c.AccessKeyID, c.Token, sessionNow.Add(2*time.Hour)); err != creds.ErrExpiredToken {
+		t.Fatalf("expired: %v", err)
+	}
+	if _, _, err := k2.OpenSession(c.AccessKeyID, c.Token, sessionNow.Add(2*time.Hour)); err != creds.ErrExpiredToken {
+		t.Fatalf("expired, again: %v", err)
+	}
+}
+
 // FuzzOpenSession: nothing but an issued token opens, and only with its
 // own access key id; no input panics.
 func FuzzOpenSession(f *testing.F) {
@@ -170,13 +204,32 @@ func FuzzOpenSession(f *testing.F) {
 	})
 }
 
+// BenchmarkOpenSession: opening a token the first time (each iteration
+// a keyring of its own, so that nothing is cached) and again.
 func BenchmarkOpenSession(b *testing.B) {
-	k := keyring(b, 1, 1)
-	c, _ := k.Issue(roleSession())
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, _, err := k.OpenSession(c.AccessKeyID, c.Token, sessionNow); err != nil {
-			b.Fatal(err)
+	c, _ := keyring(b, 1, 1).Issue(roleSession())
+	b.Run("first", func(b *testing.B) {
+		keys := map[byte][]byte{1: bytes.Repeat([]byte{1}, creds.KeySize)}
+		b.ReportAllocs()
+		for b.Loop() {
+			b.StopTimer()
+			k, err := creds.NewSessionKeys(keys, 1, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if _, _, err := k.OpenSession(c.AccessKeyID, c.Token, sessionNow); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
+	b.Run("again", func(b *testing.B) {
+		k := keyring(b, 1, 1)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := k.OpenSession(c.AccessKeyID, c.Token, sessionNow); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -247,7 +247,7 @@ func newCondEnv(t *testing.T) *condEnv {
 	}
 	var n int
 	var idMu sync.Mutex
-	auth := authn.New(authn.StoreKeys{Store: st, Sealer: ts.sealer, Sessions: sessions, Now: clock}, clock)
+	auth := authn.New(&authn.StoreKeys{Store: st, Sealer: ts.sealer, Sessions: sessions, Now: clock}, clock)
 	edge := httpapi.New(httpapi.Config{
 		Query: []*httpapi.QueryService{iamapi.New(iamSvc), stsapi.New(stsSvc)},
 		JSON:  []*httpapi.JSONService{orgsapi.New(orgs.New(st, iamSvc, clock, rnd))},

@@ -119,7 +119,7 @@ func iamClient(t *testing.T, checked bool) iamEnv {
 	stsService := stsapi.New(stsSvc)
 	edge := httpapi.New(httpapi.Config{
 		Query: []*httpapi.QueryService{service, stsService}, JSON: []*httpapi.JSONService{orgService},
-		Auth: authn.New(authn.StoreKeys{Store: st, Sealer: ts.sealer, Sessions: sessions, Now: func() time.Time { return now }}, func() time.Time { return now }),
+		Auth: authn.New(&authn.StoreKeys{Store: st, Sealer: ts.sealer, Sessions: sessions, Now: func() time.Time { return now }}, func() time.Time { return now }),
 		Now:  func() time.Time { return now }, NewRequestID: func() string { return "req-1" },
 	})
 	seen := map[string]bool{}

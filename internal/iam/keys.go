@@ -88,7 +88,13 @@ func (k *Keys) Apply(c *policy.Context, action string) {
 // roleTarget is the ARN a role operation is authorized on (the role's own,
 // with its path, when it exists) and the role's keys.
 func (s *Service) roleTarget(ctx context.Context, account, name string) (string, Keys) {
-	if r, err := s.store.GetRole(ctx, account, name); err == nil {
+	r, err := s.store.GetRole(ctx, account, name)
+	return roleTargetOf(account, name, r, err)
+}
+
+// roleTargetOf is roleTarget for a role already read (err is the read's).
+func roleTargetOf(account, name string, r store.Role, err error) (string, Keys) {
+	if err == nil {
 		return r.ARN, Keys{ResourceTags: r.Tags, Principal: true, PermissionsBoundary: r.PermissionsBoundaryARN}
 	}
 	return entityARN(account, "role", "/", name), Keys{}
@@ -99,7 +105,14 @@ func (s *Service) principalTarget(ctx context.Context, k principalKind, account,
 	if k.kind == store.PrincipalRole {
 		return s.roleTarget(ctx, account, name)
 	}
-	if u, err := s.store.GetUser(ctx, account, name); err == nil {
+	u, err := s.store.GetUser(ctx, account, name)
+	return userTargetOf(account, name, u, err)
+}
+
+// userTargetOf is principalTarget for a user already read (err is the
+// read's).
+func userTargetOf(account, name string, u store.User, err error) (string, Keys) {
+	if err == nil {
 		return u.ARN, Keys{ResourceTags: u.Tags, Principal: true, PermissionsBoundary: u.PermissionsBoundaryARN}
 	}
 	return entityARN(account, "user", "/", name), Keys{}

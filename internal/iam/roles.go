@@ -153,11 +153,13 @@ func (s *Service) checkBoundary(ctx context.Context, account, arn string) error 
 
 // GetRole returns a role.
 func (s *Service) GetRole(ctx context.Context, caller Caller, name string) (store.Role, error) {
-	if err := s.authorizeRole(ctx, caller, "iam:GetRole", name, Keys{}); err != nil {
+	// One read: the role's keys for the authorization, then the answer.
+	r, err := s.store.GetRole(ctx, caller.Account, name)
+	arn, keys := roleTargetOf(caller.Account, name, r, err)
+	if err := s.Authorize(ctx, caller, "iam:GetRole", arn, keys); err != nil {
 		return store.Role{}, err
 	}
-	r, err := s.getRole(ctx, caller.Account, name)
-	if err != nil {
+	if r, err = roleRead(name, r, err); err != nil {
 		return store.Role{}, err
 	}
 	return s.shownRole(ctx, r)
@@ -168,6 +170,15 @@ func (s *Service) getRole(ctx context.Context, account, name string) (store.Role
 		return store.Role{}, err
 	}
 	r, err := s.store.GetRole(ctx, account, name)
+	return roleRead(name, r, err)
+}
+
+// roleRead is the outcome of reading the role name: a name that is not
+// valid, or a role that does not exist, is the caller's error.
+func roleRead(name string, r store.Role, err error) (store.Role, error) {
+	if verr := ValidateName(name, "roleName", MaxRoleNameLen); verr != nil {
+		return store.Role{}, verr
+	}
 	switch {
 	case isNotFound(err):
 		return store.Role{}, noSuchRole(name)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/podiam/podiam/internal/creds"
 	"github.com/podiam/podiam/internal/fault"
+	"github.com/podiam/podiam/internal/policy"
 	"github.com/podiam/podiam/internal/store"
 )
 
@@ -44,6 +45,10 @@ type Service struct {
 	now      func() time.Time
 	rand     io.Reader
 	compiled compiledCache
+	// principals and managed cache what authorizations read of users,
+	// roles and managed policies, by IAM generation.
+	principals store.Cache[principalKey, *storedPrincipal]
+	managed    store.Cache[managedKey, *policy.Policy]
 }
 
 // NewService builds the service.

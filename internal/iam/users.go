@@ -70,10 +70,7 @@ func (s *Service) GetUser(ctx context.Context, caller Caller, name string) (stor
 		// The root user, as IAM describes it.
 		return store.User{AccountID: caller.Account, ID: caller.Account, ARN: caller.ARN}, nil
 	}
-	if err := s.authorizeUser(ctx, caller, "iam:GetUser", name, Keys{}); err != nil {
-		return store.User{}, err
-	}
-	return s.getUser(ctx, caller.Account, name)
+	return s.getUserAs(ctx, caller, "iam:GetUser", name)
 }
 
 func (s *Service) getUser(ctx context.Context, account, name string) (store.User, error) {
@@ -81,6 +78,15 @@ func (s *Service) getUser(ctx context.Context, account, name string) (store.User
 		return store.User{}, err
 	}
 	u, err := s.store.GetUser(ctx, account, name)
+	return userRead(name, u, err)
+}
+
+// userRead is the outcome of reading the user name: a name that is not
+// valid, or a user that does not exist, is the caller's error.
+func userRead(name string, u store.User, err error) (store.User, error) {
+	if verr := ValidateName(name, "userName", MaxUserNameLen); verr != nil {
+		return store.User{}, verr
+	}
 	switch {
 	case isNotFound(err):
 		return store.User{}, userKind.notFound(name)
@@ -141,12 +147,15 @@ func (s *Service) authorizeUser(ctx context.Context, caller Caller, action, name
 	return s.Authorize(ctx, caller, action, arn, keys.with(req))
 }
 
-// getUserAs returns a user after authorizing action on it.
+// getUserAs returns a user after authorizing action on it, reading it
+// once: its keys for the authorization, then the answer.
 func (s *Service) getUserAs(ctx context.Context, caller Caller, action, name string) (store.User, error) {
-	if err := s.authorizeUser(ctx, caller, action, name, Keys{}); err != nil {
+	u, err := s.store.GetUser(ctx, caller.Account, name)
+	arn, keys := userTargetOf(caller.Account, name, u, err)
+	if err := s.Authorize(ctx, caller, action, arn, keys); err != nil {
 		return store.User{}, err
 	}
-	return s.getUser(ctx, caller.Account, name)
+	return userRead(name, u, err)
 }
 
 // updateUser authorizes action on the user (with the request's keys req)

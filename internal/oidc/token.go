@@ -1,13 +1,12 @@
 package oidc
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -219,35 +218,100 @@ func (c *Claims) parse(data []byte) error {
 
 // members decodes a JSON object into its members as sent, refusing
 // duplicate names (RFC 7515 section 4 allows either this or keeping the
-// last) and anything after the object.
+// last) and anything after the object. The object is checked whole by
+// json.Valid, then walked once; a name is decoded by encoding/json only
+// when it holds an escape or a byte past ASCII.
 func members(data []byte) (map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	if !json.Valid(data) {
+		return nil, errors.New("not a JSON object")
+	}
+	i := skipSpace(data, 0)
+	if data[i] != '{' {
 		return nil, errors.New("not a JSON object")
 	}
 	m := map[string]json.RawMessage{}
-	for dec.More() {
-		tok, err := dec.Token()
+	i = skipSpace(data, i+1)
+	for data[i] != '}' {
+		end := valueEnd(data, i) // the name, a string
+		name, err := jsonString(data[i:end])
 		if err != nil {
 			return nil, errors.New("not a JSON object")
 		}
-		name, _ := tok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, errors.New("not a JSON object")
-		}
+		i = skipSpace(data, skipSpace(data, end)+1) // past the colon
+		end = valueEnd(data, i)
 		if _, dup := m[name]; dup {
 			return nil, errors.New("duplicate member name")
 		}
-		m[name] = raw
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, errors.New("not a JSON object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the JSON object")
+		m[name] = json.RawMessage(data[i:end:end])
+		if i = skipSpace(data, end); data[i] == ',' {
+			i = skipSpace(data, i+1)
+		}
 	}
 	return m, nil
+}
+
+// skipSpace returns the index of the first byte at or after i that is
+// not JSON whitespace.
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// valueEnd returns the index just past the JSON value that starts at i,
+// in data that json.Valid accepted.
+func valueEnd(data []byte, i int) int {
+	depth := 0
+	for ; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			for i++; data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+			if depth < 0 {
+				return i // the end of the enclosing object
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
+}
+
+// jsonString decodes a JSON string as encoding/json does, reading a plain
+// one (no escape, ASCII only) in place.
+func jsonString(raw []byte) (string, error) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", errors.New("not a string")
+	}
+	plain := true
+	for _, c := range raw[1 : len(raw)-1] {
+		if c == '\\' || c >= 0x80 || c < 0x20 {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err
 }
 
 func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
@@ -259,9 +323,11 @@ func stringMember(m map[string]json.RawMessage, name string, dst *string) (bool,
 	if !ok || isNull(raw) {
 		return false, nil
 	}
-	if err := json.Unmarshal(raw, dst); err != nil {
+	v, err := jsonString(raw)
+	if err != nil {
 		return false, fmt.Errorf("%s is not a string", name)
 	}
+	*dst = v
 	return true, nil
 }
 
@@ -273,8 +339,8 @@ func stringsMember(m map[string]json.RawMessage, name string, dst *[]string) err
 		return nil
 	}
 	if len(raw) > 0 && raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		s, err := jsonString(raw)
+		if err != nil {
 			return fmt.Errorf("%s is not a string", name)
 		}
 		*dst = []string{s}
@@ -295,8 +361,13 @@ func dateMember(m map[string]json.RawMessage, name string, dst *time.Time) error
 	if !ok || isNull(raw) {
 		return nil
 	}
-	var f float64
-	if err := json.Unmarshal(raw, &f); err != nil {
+	// A JSON number (the member is valid JSON) is read as encoding/json
+	// reads it, by strconv.ParseFloat.
+	if len(raw) == 0 || raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
+		return fmt.Errorf("%s is not a number", name)
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil {
 		return fmt.Errorf("%s is not a number", name)
 	}
 	if !(f >= 0 && f <= maxNumericDate) {

@@ -126,10 +126,14 @@ func (p *Principal) PrincipalARN() string {
 //
 // It is a small open-addressing table keyed by a hash that compiled
 // policies compute once per condition key, so a lookup while matching
-// neither hashes nor allocates.
+// neither hashes nor allocates; setting a key allocates little (the
+// single values share one array, key names are lower-cased once per
+// process). A copy of a Context shares its storage: set keys on one copy
+// only.
 type Context struct {
 	entries []ctxValue
-	slots   []int32 // entry index + 1; 0 is empty; len is a power of two
+	slots   []int32  // entry index + 1; 0 is empty; len is a power of two
+	single  []string // the values of single-valued keys, each entry's vals a one-element window
 }
 
 type ctxValue struct {
@@ -151,7 +155,14 @@ func keyHash(lower string) uint64 {
 }
 
 // Set sets a single-valued key.
-func (c *Context) Set(key, value string) { c.put(key, []string{value}, false) }
+func (c *Context) Set(key, value string) {
+	if cap(c.single) == len(c.single) {
+		c.single = make([]string, 0, max(16, 2*cap(c.single)))
+	}
+	n := len(c.single)
+	c.single = append(c.single, value)
+	c.put(key, c.single[n:n+1:n+1], false)
+}
 
 // SetMulti sets a multi-valued key; with no values the key is present but
 // its set is empty.
@@ -162,7 +173,7 @@ func (c *Context) SetMulti(key string, values ...string) {
 // Add appends a value to a key, making it multi-valued when it already had
 // one.
 func (c *Context) Add(key, value string) {
-	if v, ok := c.lookup(strings.ToLower(key)); ok {
+	if v, ok := c.lookup(lowerKey(key)); ok {
 		c.put(key, append(append([]string{}, v.vals...), value), true)
 		return
 	}
@@ -170,16 +181,19 @@ func (c *Context) Add(key, value string) {
 }
 
 func (c *Context) put(key string, vals []string, multi bool) {
-	lower := strings.ToLower(key)
+	lower := lowerKey(key)
 	h := keyHash(lower)
 	if i := c.find(h, lower); i >= 0 {
 		e := &c.entries[i]
 		e.vals, e.multi = vals, multi
 		return
 	}
+	if c.entries == nil {
+		c.entries = make([]ctxValue, 0, 16) // a request's keys, mostly
+	}
 	c.entries = append(c.entries, ctxValue{hash: h, key: lower, name: key, vals: vals, multi: multi})
 	if len(c.entries)*2 > len(c.slots) {
-		n := 16
+		n := 64
 		for n < len(c.entries)*4 {
 			n *= 2
 		}
@@ -221,13 +235,13 @@ func (c *Context) find(h uint64, lower string) int {
 
 // Has reports whether key is present.
 func (c *Context) Has(key string) bool {
-	_, ok := c.lookup(strings.ToLower(key))
+	_, ok := c.lookup(lowerKey(key))
 	return ok
 }
 
 // Get returns the values of key and whether it is multi-valued.
 func (c *Context) Get(key string) (values []string, multi, ok bool) {
-	v, ok := c.lookup(strings.ToLower(key))
+	v, ok := c.lookup(lowerKey(key))
 	if !ok {
 		return nil, false, false
 	}
@@ -291,7 +305,7 @@ type Request struct {
 // unless the context already has them.
 func (r *Request) Prepare() {
 	r.prepared = true
-	r.action = strings.ToLower(r.Action)
+	r.action = lowerKey(r.Action)
 	vendor, _, _ := strings.Cut(r.action, ":")
 	r.actBit, r.svcBit = hashBit(r.action), hashBit(vendor)
 	r.resSeg, r.resARN = arn.Split(r.Resource)

@@ -37,6 +37,8 @@ type Store interface {
 	ListParts(ctx context.Context, uploadID string) ([]store.Part, error)
 	DeleteUpload(ctx context.Context, id string) ([]store.Part, error)
 	CompleteUpload(ctx context.Context, id string, o store.Object) (*store.Object, []store.Part, error)
+	// Generation is the buckets' generation (store.Store.Generation).
+	Generation(ctx context.Context, r store.Records) (uint64, error)
 }
 
 // BlobWriter receives an object's bytes (blob.Writer).
@@ -83,6 +85,15 @@ type Service struct {
 	region string
 	now    func() time.Time
 	rand   io.Reader
+	// buckets keeps buckets (and names of none) by the buckets'
+	// generation.
+	buckets store.Cache[string, *cachedBucket]
+}
+
+// cachedBucket is a bucket as read, or none.
+type cachedBucket struct {
+	b     store.Bucket
+	found bool
 }
 
 // New builds the service.
@@ -272,17 +283,32 @@ func denied(caller, action, resource string, reason authz.Reason) *fault.Error {
 	return &fault.Error{Kind: fault.AccessDenied, Message: msg}
 }
 
-// bucket reads a bucket; missing is NoSuchBucket.
+// bucket reads a bucket, once per buckets' generation (a bucket made,
+// deleted or given a policy is seen by the next request); missing is
+// NoSuchBucket. The bucket's maps are shared: callers do not change them.
 func (s *Service) bucket(ctx context.Context, name string) (store.Bucket, error) {
 	if err := ValidateBucketName(name); err != nil {
 		return store.Bucket{}, noSuchBucket(name)
 	}
-	b, err := s.store.GetBucket(ctx, name)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return store.Bucket{}, noSuchBucket(name)
-	case err != nil:
+	gen, err := s.store.Generation(ctx, store.Buckets)
+	if err != nil {
 		return store.Bucket{}, err
 	}
-	return b, nil
+	c, ok := s.buckets.Get(gen, name)
+	if !ok {
+		b, err := s.store.GetBucket(ctx, name)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			c = &cachedBucket{}
+		case err != nil:
+			return store.Bucket{}, err
+		default:
+			c = &cachedBucket{b: b, found: true}
+		}
+		s.buckets.Put(gen, name, c)
+	}
+	if !c.found {
+		return store.Bucket{}, noSuchBucket(name)
+	}
+	return c.b, nil
 }

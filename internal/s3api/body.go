@@ -88,14 +88,27 @@ func (v *verifyingBody) finish() error {
 // checksumAlgorithms are S3's checksum algorithms.
 var checksumAlgorithms = []string{"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"}
 
+// checksumHeaders are their headers (x-amz-checksum-crc32, ...), and
+// checksumKeys the same as net/http keys them.
+var checksumHeaders, checksumKeys = func() (names, keys []string) {
+	for _, alg := range checksumAlgorithms {
+		h := "x-amz-checksum-" + strings.ToLower(alg)
+		names, keys = append(names, h), append(keys, http.CanonicalHeaderKey(h))
+	}
+	return names, keys
+}()
+
 // wrapS3Body sets out.body to a verifying reader of r's body for the
 // payload mode (a is nil for an anonymous request).
 func (api *API) wrapS3Body(r *http.Request, out *s3Auth, a *sigv4.Auth, payload string, key *[32]byte) error {
 	v := &verifyingBody{r: r.Body, metrics: api.metrics}
-	trailer := map[string]bool{}
-	for _, t := range strings.Split(r.Header.Get("X-Amz-Trailer"), ",") {
-		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
-			trailer[t] = true
+	var trailer map[string]bool
+	if th := r.Header.Get("X-Amz-Trailer"); th != "" {
+		trailer = map[string]bool{}
+		for t := range strings.SplitSeq(th, ",") {
+			if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+				trailer[t] = true
+			}
 		}
 	}
 	switch payload {
@@ -124,9 +137,11 @@ func (api *API) wrapS3Body(r *http.Request, out *s3Auth, a *sigv4.Auth, payload 
 	default:
 		v.sha, v.wantSHA = sha256.New(), payload
 	}
-	for _, alg := range checksumAlgorithms {
-		header := "x-amz-checksum-" + strings.ToLower(alg)
-		want := r.Header.Get(header)
+	for i, alg := range checksumAlgorithms {
+		header, want := checksumHeaders[i], ""
+		if vs := r.Header[checksumKeys[i]]; len(vs) > 0 {
+			want = vs[0]
+		}
 		if want == "" && !trailer[header] {
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/podiam/podiam/internal/fault"
@@ -72,9 +73,32 @@ func (api *API) serveObject(w http.ResponseWriter, r *http.Request, o store.Obje
 		return nil
 	}
 	// The status is written: a failure now can only cut the body short.
-	n, _ := io.Copy(w, io.NewSectionReader(f, start, length))
-	api.metrics.S3Bytes("out", n)
+	api.metrics.S3Bytes("out", copyBody(w, f, start, length))
 	return nil
+}
+
+// smallBody is the size up to which an object's bytes are read into a
+// pooled buffer and written at once; larger ones go by io.Copy from the
+// file itself, which net/http hands to sendfile.
+const smallBody = 64 << 10
+
+var bodyBuffers = sync.Pool{New: func() any { return new([smallBody]byte) }}
+
+// copyBody writes length bytes of f from start to w, without a buffer
+// of its own per request, and returns how many it wrote.
+func copyBody(w io.Writer, f *os.File, start, length int64) int64 {
+	if length <= smallBody {
+		buf := bodyBuffers.Get().(*[smallBody]byte)
+		defer bodyBuffers.Put(buf)
+		n, _ := f.ReadAt(buf[:length], start) // a short file is a short body, as io.Copy would send
+		written, _ := w.Write(buf[:n])
+		return int64(written)
+	}
+	if _, err := f.Seek(start, io.SeekStart); err != nil {
+		return 0
+	}
+	n, _ := io.Copy(w, io.LimitReader(f, length))
+	return n
 }
 
 // etagMatches reports whether an If-Match/If-None-Match list holds etag

@@ -223,7 +223,7 @@ func start(ctx context.Context, cfg Config, m *metrics.Server) (_ *Server, err e
 	if err != nil {
 		return nil, err
 	}
-	auth := authn.New(authn.StoreKeys{Store: db, Sealer: s.sealer, Sessions: s.sessions, Now: cfg.Now}, cfg.Now)
+	auth := authn.New(&authn.StoreKeys{Store: db, Sealer: s.sealer, Sessions: s.sessions, Now: cfg.Now}, cfg.Now)
 	s.edge = httpapi.New(httpapi.Config{
 		Query:        []*httpapi.QueryService{stsapi.New(stsSvc), iamapi.New(iamSvc)},
 		JSON:         []*httpapi.JSONService{orgsapi.New(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))},
@@ -321,8 +321,14 @@ func newRequestID() string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	hex.Encode(out[9:13], b[4:6])
+	hex.Encode(out[14:18], b[6:8])
+	hex.Encode(out[19:23], b[8:10])
+	hex.Encode(out[24:36], b[10:16])
+	out[8], out[13], out[18], out[23] = '-', '-', '-', '-'
+	return string(out[:])
 }
 
 // oidcRoots is the pool of roots for OIDC issuers: the system's plus the

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,39 @@ func TestSessionKeyRotation(t *testing.T) {
 	}
 }
 
+// TestSessionKeyringDropsOpenedSessions: the sessions a running server
+// opened (and keeps, so as not to open their tokens at every request)
+// stop opening once a refresh of the keyring dropped their key.
+func TestSessionKeyringDropsOpenedSessions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "session.keys")
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	k, err := newSessionKeyring(path, t0, rand.Reader, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := k.Issue(creds.Session{Kind: creds.UserSession, Account: "111122223333", Issued: t0.Unix(), Expires: t0.Add(36 * time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, _, err := k.OpenSession(c.AccessKeyID, c.Token, t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := k.refresh(t0.Add(25 * time.Hour)); err != nil { // rotated: the old key stays
+		t.Fatal(err)
+	}
+	if _, _, err := k.OpenSession(c.AccessKeyID, c.Token, t0.Add(26*time.Hour)); err != nil {
+		t.Fatalf("after a rotation: %v", err)
+	}
+	if err := k.refresh(t0.Add(25*time.Hour + SessionKeyRetention + time.Minute)); err != nil { // dropped
+		t.Fatal(err)
+	}
+	if _, _, err := k.OpenSession(c.AccessKeyID, c.Token, t0.Add(26*time.Hour)); err != creds.ErrBadToken {
+		t.Fatalf("after its key was dropped: %v, want %v", err, creds.ErrBadToken)
+	}
+}
+
 // TestSessionKeyringLost: a keyring that is gone is made again only at
 // the first start; later, at a start or while the server runs, it is an
 // error that says what to do, and the file is not made. An empty keyring
@@ -103,5 +137,19 @@ func TestSessionKeyringLost(t *testing.T) {
 	}
 	if _, err := k.Issue(creds.Session{Kind: creds.UserSession, Account: "111122223333", Issued: t0.Unix(), Expires: t0.Add(time.Hour).Unix()}); err != nil {
 		t.Fatalf("issue from a keyring begun empty: %v", err)
+	}
+}
+
+// TestRequestID: request ids are random UUIDs (version 4, RFC 4122
+// variant), in AWS's form.
+func TestRequestID(t *testing.T) {
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	seen := map[string]bool{}
+	for range 100 {
+		id := newRequestID()
+		if !uuid.MatchString(id) || seen[id] {
+			t.Fatalf("request id %q (seen before: %v)", id, seen[id])
+		}
+		seen[id] = true
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -104,7 +103,7 @@ func ParseAuthorization(h string) (*Auth, error) {
 	}
 	var cred, signed, sig string
 	var haveCred, haveSigned, haveSig bool
-	for _, part := range strings.Split(rest, ",") {
+	for part := range strings.SplitSeq(rest, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
 			if strings.TrimSpace(part) == "" {
@@ -340,7 +339,13 @@ type Options struct {
 // holds at most a fixed number of keys, starting afresh when full.
 type KeyCache struct {
 	mu sync.Mutex
-	m  map[string]cachedKey
+	m  map[keyID]cachedKey
+}
+
+// keyID names a signing key: the access key and the scope, as a struct of
+// the strings themselves, so that a lookup builds nothing.
+type keyID struct {
+	accessKeyID, date, region, service string
 }
 
 type cachedKey struct {
@@ -353,7 +358,7 @@ const keyCacheSize = 4096
 // Key returns the signing key of secret for a's scope, derived once and
 // then cached.
 func (c *KeyCache) Key(a *Auth, secret string) [sha256.Size]byte {
-	id := a.AccessKeyID + "/" + a.Scope()
+	id := keyID{accessKeyID: a.AccessKeyID, date: a.ScopeDate, region: a.Region, service: a.Service}
 	c.mu.Lock()
 	e, ok := c.m[id]
 	c.mu.Unlock()
@@ -363,7 +368,7 @@ func (c *KeyCache) Key(a *Auth, secret string) [sha256.Size]byte {
 	k := SigningKey(secret, a.ScopeDate, a.Region, a.Service)
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= keyCacheSize {
-		c.m = make(map[string]cachedKey)
+		c.m = make(map[keyID]cachedKey)
 	}
 	c.m[id] = cachedKey{secret: secret, key: k}
 	c.mu.Unlock()
@@ -395,43 +400,71 @@ func (a *Auth) CheckTime(now time.Time) error {
 // a.AccessKeyID. payloadHash is the hex SHA-256 of the body (or, for S3,
 // the x-amz-content-sha256 value). It checks the request time first.
 func Verify(r *http.Request, a *Auth, secret string, payloadHash string, now time.Time, opt Options) error {
+	_, err := VerifyKey(r, a, secret, payloadHash, now, opt)
+	return err
+}
+
+// VerifyKey is Verify that also returns the signing key it verified with
+// (an aws-chunked body's chunks are signed with it).
+func VerifyKey(r *http.Request, a *Auth, secret string, payloadHash string, now time.Time, opt Options) ([sha256.Size]byte, error) {
+	var key [sha256.Size]byte
 	if err := a.CheckTime(now); err != nil {
-		return err
+		return key, err
 	}
 	if a.ScopeDate != a.AmzDate[:scopeDateLen] {
-		return errorf(Mismatch, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", a.ScopeDate, a.AmzDate[:scopeDateLen], a.AmzDate)
+		return key, errorf(Mismatch, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", a.ScopeDate, a.AmzDate[:scopeDateLen], a.AmzDate)
 	}
-	creq := CanonicalRequest(r, a, payloadHash, opt)
-	sts := StringToSign(a, creq)
-	var key [sha256.Size]byte
+	buf := canonicalBuffers.Get().(*[]byte)
+	defer canonicalBuffers.Put(buf)
+	creq := appendCanonicalRequest((*buf)[:0], r, a, payloadHash, opt)
+	if cap(creq) <= 64<<10 {
+		*buf = creq[:0] // kept for the next request, grown if it had to
+	}
+	sts := stringToSign(a, sha256.Sum256(creq))
 	if opt.Keys != nil {
 		key = opt.Keys.Key(a, secret)
 	} else {
 		key = SigningKey(secret, a.ScopeDate, a.Region, a.Service)
 	}
 	want := hmacSHA256(key[:], sts)
-	got := make([]byte, sha256.Size)
-	if _, err := hex.Decode(got, []byte(a.Signature)); err != nil || !hmac.Equal(want[:], got) {
-		return &Error{
+	var got [sha256.Size]byte
+	if len(a.Signature) != hex.EncodedLen(sha256.Size) || !decodeHex(got[:], a.Signature) || !hmac.Equal(want[:], got[:]) {
+		return key, &Error{
 			Kind: Mismatch,
 			Message: "The request signature we calculated does not match the signature you provided. " +
 				"Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\n" +
-				"The Canonical String for this request should have been\n'" + creq + "'\n\n" +
+				"The Canonical String for this request should have been\n'" + string(creq) + "'\n\n" +
 				"The String-to-Sign should have been\n'" + sts + "'\n",
-			CanonicalRequest: creq,
+			CanonicalRequest: string(creq),
 			StringToSign:     sts,
 		}
 	}
-	return nil
+	return key, nil
 }
 
 // StringToSign builds the string to sign for a canonical request.
 func StringToSign(a *Auth, canonicalRequest string) string {
-	d := sha256.New()
-	io.WriteString(d, canonicalRequest)
-	var h [sha256.Size]byte
-	d.Sum(h[:0])
-	return Algorithm + "\n" + a.AmzDate + "\n" + a.Scope() + "\n" + hex.EncodeToString(h[:])
+	return stringToSign(a, sha256.Sum256([]byte(canonicalRequest)))
+}
+
+// stringToSign is the string to sign of a canonical request whose
+// SHA-256 is sum.
+func stringToSign(a *Auth, sum [sha256.Size]byte) string {
+	b := make([]byte, 0, len(Algorithm)+len(a.AmzDate)+len(a.ScopeDate)+len(a.Region)+len(a.Service)+len(terminator)+2*sha256.Size+6)
+	b = append(b, Algorithm...)
+	b = append(b, '\n')
+	b = append(b, a.AmzDate...)
+	b = append(b, '\n')
+	b = append(b, a.ScopeDate...)
+	b = append(b, '/')
+	b = append(b, a.Region...)
+	b = append(b, '/')
+	b = append(b, a.Service...)
+	b = append(b, '/')
+	b = append(b, terminator...)
+	b = append(b, '\n')
+	b = hex.AppendEncode(b, sum[:])
+	return string(b)
 }
 
 // SigningKey derives the signing key of a secret for a date, region and
@@ -480,24 +513,48 @@ func HashPayload(body []byte) string {
 
 // CanonicalRequest rebuilds the canonical request that the client signed.
 func CanonicalRequest(r *http.Request, a *Auth, payloadHash string, opt Options) string {
-	var b strings.Builder
-	b.WriteString(r.Method)
-	b.WriteByte('\n')
-	b.WriteString(canonicalURI(r, opt))
-	b.WriteByte('\n')
-	b.WriteString(canonicalQuery(a.Query, a.Presigned))
-	b.WriteByte('\n')
+	return string(appendCanonicalRequest(nil, r, a, payloadHash, opt))
+}
+
+// canonicalBuffers hold the canonical requests being verified: one is
+// about 1.5 KB with a session token, and is needed only for its hash
+// (and, on a mismatch, for the error, which copies it).
+var canonicalBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// appendCanonicalRequest appends the canonical request to b, grown once
+// to its size (a session token makes it long).
+func appendCanonicalRequest(b []byte, r *http.Request, a *Auth, payloadHash string, opt Options) []byte {
+	uri, query := canonicalURI(r, opt), canonicalQuery(a.Query, a.Presigned)
+	var small [16]string
+	values := small[:0]
+	n := len(r.Method) + len(uri) + len(query) + len(payloadHash) + 5
 	for _, h := range a.SignedHeaders {
-		b.WriteString(h)
-		b.WriteByte(':')
-		b.WriteString(headerValue(r, h))
-		b.WriteByte('\n')
+		v := headerValue(r, h)
+		values = append(values, v)
+		n += 2*len(h) + len(v) + 3
 	}
-	b.WriteByte('\n')
-	b.WriteString(strings.Join(a.SignedHeaders, ";"))
-	b.WriteByte('\n')
-	b.WriteString(payloadHash)
-	return b.String()
+	b = slices.Grow(b, n)
+	b = append(b, r.Method...)
+	b = append(b, '\n')
+	b = append(b, uri...)
+	b = append(b, '\n')
+	b = append(b, query...)
+	b = append(b, '\n')
+	for i, h := range a.SignedHeaders {
+		b = append(b, h...)
+		b = append(b, ':')
+		b = append(b, values[i]...)
+		b = append(b, '\n')
+	}
+	b = append(b, '\n')
+	for i, h := range a.SignedHeaders {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = append(b, h...)
+	}
+	b = append(b, '\n')
+	return append(b, payloadHash...)
 }
 
 func canonicalURI(r *http.Request, opt Options) string {
@@ -594,7 +651,11 @@ func headerValue(r *http.Request, name string) string {
 	case "transfer-encoding":
 		vals = r.TransferEncoding
 	default:
-		vals = r.Header[textproto.CanonicalMIMEHeaderKey(name)]
+		key, ok := canonicalHeaders[name]
+		if !ok {
+			key = textproto.CanonicalMIMEHeaderKey(name)
+		}
+		vals = r.Header[key]
 	}
 	switch len(vals) {
 	case 0:
@@ -607,6 +668,45 @@ func headerValue(r *http.Request, name string) string {
 		out[i] = trimValue(v)
 	}
 	return strings.Join(out, ",")
+}
+
+// canonicalHeaders are the header names the SDKs sign, as net/http keys
+// them, so that finding their values allocates nothing.
+var canonicalHeaders = func() map[string]string {
+	m := map[string]string{}
+	for _, h := range []string{"x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "x-amz-target", "x-amz-user-agent",
+		"x-amz-decoded-content-length", "x-amz-trailer", "x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme",
+		"x-amz-checksum-sha1", "x-amz-checksum-sha256", "x-amz-sdk-checksum-algorithm", "x-amz-api-version",
+		"amz-sdk-invocation-id", "amz-sdk-request", "content-type", "content-md5", "content-encoding", "range", "user-agent", "date"} {
+		m[h] = textproto.CanonicalMIMEHeaderKey(h)
+	}
+	return m
+}()
+
+// decodeHex decodes hex s into dst, which is len(s)/2 long, as
+// hex.Decode would; it reports whether s was hex.
+func decodeHex(dst []byte, s string) bool {
+	for i := range dst {
+		hi, ok1 := fromHex(s[2*i])
+		lo, ok2 := fromHex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // trimValue trims a header value and collapses inner runs of spaces.

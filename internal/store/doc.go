@@ -24,4 +24,9 @@
 //     slice comes back as nil.
 //   - The store never sees a plaintext secret: access keys carry their
 //     secret sealed by the caller.
+//   - Every committed write of IAM records advances the IAM generation,
+//     every bucket write the buckets' (Store.Generation), before its
+//     method returns; reads advance nothing. Callers cache what they
+//     derive from those records by generation (Cache), so that a write,
+//     through any path, is seen by the next request.
 package store

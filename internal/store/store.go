@@ -261,6 +261,20 @@ type PolicyFilter struct {
 	OnlyAttached bool   // only policies attached in the account
 }
 
+// Records is a class of records whose committed writes a generation
+// counts (Store.Generation).
+type Records uint8
+
+// The classes of records with a generation.
+const (
+	// IAM: accounts, users, access keys, roles, managed policies and
+	// their versions, inline policies, attachments and OIDC providers.
+	IAM Records = iota + 1
+	// Buckets: buckets, with their owners, regions and policies (not
+	// their objects or uploads).
+	Buckets
+)
+
 // Store is podiam's storage: the one deliberately wide interface. Every
 // method is one transaction. See the package documentation for the rules
 // all methods share.
@@ -387,6 +401,23 @@ type Store interface {
 	// upload, in one transaction; it returns the object replaced (if any)
 	// and the upload's parts.
 	CompleteUpload(ctx context.Context, id string, o Object) (replaced *Object, parts []Part, err error)
+
+	// Generation is the generation of a class of records: a number that
+	// every committed write of that class advances before the write's
+	// method returns, and that reads leave as it is. A value derived from
+	// records read after loading generation g is current for as long as
+	// Generation still returns g: that is how callers cache what they
+	// derive from IAM records and buckets (a principal's compiled
+	// policies, an access key's unsealed secret, a bucket's policy) and
+	// still see every write at once. A generation may also advance
+	// without a change (a failed write), and differs between stores.
+	//
+	// A backend that one process owns (memory, SQLite under the data
+	// directory's lock) keeps the counters in memory. A backend that
+	// several servers share (PostgreSQL) must keep them where every
+	// server reads them, such as a row bumped in each writing
+	// transaction, and reads it here: the error is for that case.
+	Generation(ctx context.Context, r Records) (uint64, error)
 
 	// Close releases the backend; the store is unusable after it.
 	Close() error

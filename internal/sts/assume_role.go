@@ -117,7 +117,11 @@ func (s *Service) AssumeRole(ctx context.Context, caller iam.Caller, in AssumeRo
 	if !ok {
 		return Result{}, denied("sts:AssumeRole", in.RoleARN, authz.ReasonNone)
 	}
-	role, err := s.store.GetRole(ctx, ref.account, ref.name)
+	gen, err := s.generation(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	role, err := s.role(ctx, gen, ref)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return Result{}, denied("sts:AssumeRole", in.RoleARN, authz.ReasonNone)

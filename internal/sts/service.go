@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -18,10 +19,12 @@ import (
 	"github.com/podiam/podiam/internal/store"
 )
 
-// Store is what STS reads of IAM's records.
+// Store is what STS reads of IAM's records, and their generation
+// (store.Store.Generation), by which STS keeps what it read.
 type Store interface {
 	GetRole(ctx context.Context, accountID, name string) (store.Role, error)
 	GetOIDCProvider(ctx context.Context, arn string) (store.OIDCProvider, error)
+	Generation(ctx context.Context, r store.Records) (uint64, error)
 }
 
 // Identities loads callers' principals and policies and compiles
@@ -57,6 +60,77 @@ type Service struct {
 	verifier Verifier
 	sessions Issuer
 	now      func() time.Time
+	// roles and providers keep the roles and OIDC providers read (and
+	// the names of none) by IAM generation.
+	roles     store.Cache[roleRef, *cachedRole]
+	providers store.Cache[string, *cachedProvider]
+}
+
+// cachedRole is a role as read, or none; cachedProvider an OIDC
+// provider. Their slices and maps are shared: nothing changes them.
+type cachedRole struct {
+	role  store.Role
+	found bool
+}
+
+type cachedProvider struct {
+	p     store.OIDCProvider
+	found bool
+}
+
+// generation is the IAM records' generation, loaded before reading them.
+func (s *Service) generation(ctx context.Context) (uint64, error) {
+	gen, err := s.store.Generation(ctx, store.IAM)
+	if err != nil {
+		return 0, fmt.Errorf("read the IAM generation: %w", err)
+	}
+	return gen, nil
+}
+
+// role reads a role, once per IAM generation gen (a role changed or
+// deleted is seen by the next request): store.ErrNotFound when there is
+// none.
+func (s *Service) role(ctx context.Context, gen uint64, ref roleRef) (store.Role, error) {
+	ref.name = store.FoldName(ref.name)
+	c, ok := s.roles.Get(gen, ref)
+	if !ok {
+		r, err := s.store.GetRole(ctx, ref.account, ref.name)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			c = &cachedRole{}
+		case err != nil:
+			return store.Role{}, err
+		default:
+			c = &cachedRole{role: r, found: true}
+		}
+		s.roles.Put(gen, ref, c)
+	}
+	if !c.found {
+		return store.Role{}, fmt.Errorf("role %s: %w", ref.name, store.ErrNotFound)
+	}
+	return c.role, nil
+}
+
+// provider reads an OIDC provider, once per IAM generation gen:
+// store.ErrNotFound when there is none.
+func (s *Service) provider(ctx context.Context, gen uint64, arn string) (store.OIDCProvider, error) {
+	c, ok := s.providers.Get(gen, arn)
+	if !ok {
+		p, err := s.store.GetOIDCProvider(ctx, arn)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			c = &cachedProvider{}
+		case err != nil:
+			return store.OIDCProvider{}, err
+		default:
+			c = &cachedProvider{p: p, found: true}
+		}
+		s.providers.Put(gen, arn, c)
+	}
+	if !c.found {
+		return store.OIDCProvider{}, fmt.Errorf("OIDC provider %s: %w", arn, store.ErrNotFound)
+	}
+	return c.p, nil
 }
 
 // New builds the service.

@@ -64,7 +64,11 @@ func (s *Service) AssumeRoleForService(ctx context.Context, in ServiceInput) (Re
 	if !ok {
 		return Result{}, denied("sts:AssumeRole", in.RoleARN)
 	}
-	role, err := s.store.GetRole(ctx, ref.account, ref.name)
+	gen, err := s.generation(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	role, err := s.role(ctx, gen, ref)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return Result{}, denied("sts:AssumeRole", in.RoleARN)

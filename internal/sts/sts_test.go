@@ -387,3 +387,56 @@ func TestRoleTagKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestWebIdentityFollowsWrites: the providers and roles a web identity
+// exchange reads are cached by IAM generation, so each write below
+// decides the very next exchange, in both directions.
+func TestWebIdentityFollowsWrites(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	role := e.role(acctA, "my-app", e.irsaTrust(sa, ""))
+	prov, err := e.st.GetOIDCProvider(ctx, e.provider)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name  string
+		write func() error
+		code  string // "" for a session
+	}{
+		{"the trust allows", func() error { return nil }, ""},
+		{"the trust names another service account", func() error {
+			return e.iam.UpdateAssumeRolePolicy(ctx, rootOf(acctA), "my-app", e.irsaTrust("system:serviceaccount:default:other", ""))
+		}, accessDenied},
+		{"the trust names it again", func() error {
+			return e.iam.UpdateAssumeRolePolicy(ctx, rootOf(acctA), "my-app", e.irsaTrust(sa, ""))
+		}, ""},
+		{"the provider's audience removed", func() error {
+			return e.iam.RemoveClientIDFromOpenIDConnectProvider(ctx, rootOf(acctA), e.provider, "sts.amazonaws.com")
+		}, invalidIdentityToken},
+		{"the audience back", func() error {
+			return e.iam.AddClientIDToOpenIDConnectProvider(ctx, rootOf(acctA), e.provider, "sts.amazonaws.com")
+		}, ""},
+		{"the provider deleted", func() error { return e.iam.DeleteOpenIDConnectProvider(ctx, rootOf(acctA), e.provider) }, invalidIdentityToken},
+		{"the provider made again", func() error { return e.st.CreateOIDCProvider(ctx, prov) }, ""},
+		{"the role deleted", func() error { return e.iam.DeleteRole(ctx, rootOf(acctA), "my-app") }, accessDenied},
+		{"the role made again", func() error {
+			role = e.role(acctA, "my-app", e.irsaTrust(sa, ""))
+			return nil
+		}, ""},
+	}
+	for _, st := range steps {
+		if err := st.write(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		for range 2 { // the second from what the first cached
+			res, err := e.sts.AssumeRoleWithWebIdentity(ctx, sts.WebIdentityInput{RoleARN: role.ARN, RoleSessionName: "pod", WebIdentityToken: e.token(nil)})
+			if code(err) != st.code {
+				t.Fatalf("%s: error %v, want code %q", st.name, err, st.code)
+			}
+			if err == nil && e.caller(res.Credentials).Session.RoleID != role.ID {
+				t.Fatalf("%s: a session of role id %s, want %s", st.name, e.caller(res.Credentials).Session.RoleID, role.ID)
+			}
+		}
+	}
+}

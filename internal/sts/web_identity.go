@@ -74,7 +74,11 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 		return Result{}, invalidToken("No OpenIDConnect provider found in your account for %s", iss)
 	}
 	providerARN := iam.OIDCProviderARN(ref.account, url)
-	prov, err := s.store.GetOIDCProvider(ctx, providerARN)
+	gen, err := s.generation(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	prov, err := s.provider(ctx, gen, providerARN)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && (prov.AccountID != ref.account || prov.URL != url)):
 		return Result{}, invalidToken("No OpenIDConnect provider found in your account for %s", iss)
@@ -94,7 +98,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 	}
 
 	denied := fault.Errorf(fault.AccessDenied, "Not authorized to perform sts:AssumeRoleWithWebIdentity")
-	role, err := s.store.GetRole(ctx, ref.account, ref.name)
+	role, err := s.role(ctx, gen, ref)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return Result{}, denied

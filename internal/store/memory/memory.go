@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/podiam/podiam/internal/store"
@@ -50,6 +51,8 @@ type DB struct {
 	objects  map[string]map[string]store.Object // bucket -> key -> object
 	uploads  map[string]store.Upload            // by id
 	parts    map[string]map[int]store.Part      // upload id -> number -> part
+	// gens are the generations, by store.Records.
+	gens [store.Buckets + 1]atomic.Uint64
 }
 
 // New returns an empty store.
@@ -68,6 +71,20 @@ func New() *DB {
 		uploads:  map[string]store.Upload{},
 		parts:    map[string]map[int]store.Part{},
 	}
+}
+
+// Generation implements store.Store: the counters are in memory.
+func (db *DB) Generation(_ context.Context, r store.Records) (uint64, error) {
+	return db.gens[r].Load(), nil
+}
+
+// wrote ends a write of records r: it advances their generation if the
+// write succeeded (*err is nil), then unlocks.
+func (db *DB) wrote(r store.Records, err *error) {
+	if *err == nil {
+		db.gens[r].Add(1)
+	}
+	db.mu.Unlock()
 }
 
 // Close does nothing.
@@ -152,9 +169,9 @@ func exists(what, name string) error {
 
 // Accounts
 
-func (db *DB) CreateAccount(_ context.Context, a store.Account) error {
+func (db *DB) CreateAccount(_ context.Context, a store.Account) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	if _, ok := db.accounts[a.ID]; ok {
 		return exists("create account", a.ID)
 	}
@@ -190,9 +207,9 @@ func (db *DB) ListAccounts(_ context.Context) ([]store.Account, error) {
 
 // Users
 
-func (db *DB) CreateUser(_ context.Context, u store.User) error {
+func (db *DB) CreateUser(_ context.Context, u store.User) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	if _, ok := db.accounts[u.AccountID]; !ok {
 		return notFound("create user: account", u.AccountID)
 	}
@@ -231,9 +248,9 @@ func (db *DB) ListUsers(_ context.Context, accountID, pathPrefix string) ([]stor
 	return out, nil
 }
 
-func (db *DB) UpdateUser(_ context.Context, accountID, name string, update func(*store.User) error) (store.User, error) {
+func (db *DB) UpdateUser(_ context.Context, accountID, name string, update func(*store.User) error) (_ store.User, err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	oldKey := nameKey{accountID, store.FoldName(name)}
 	old, ok := db.users[oldKey]
 	if !ok {
@@ -319,9 +336,9 @@ func (db *DB) inUse(p store.Principal) bool {
 	return false
 }
 
-func (db *DB) DeleteUser(_ context.Context, accountID, name string) error {
+func (db *DB) DeleteUser(_ context.Context, accountID, name string) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	k := nameKey{accountID, store.FoldName(name)}
 	if _, ok := db.users[k]; !ok {
 		return notFound("delete user", name)
@@ -357,9 +374,9 @@ func (db *DB) keysOf(accountID, userName string) []store.AccessKey {
 	return out
 }
 
-func (db *DB) CreateAccessKey(_ context.Context, k store.AccessKey, limit int) error {
+func (db *DB) CreateAccessKey(_ context.Context, k store.AccessKey, limit int) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	if !db.keyOwnerExists(k.AccountID, k.UserName) {
 		return notFound("create access key: user", k.UserName)
 	}
@@ -395,9 +412,9 @@ func (db *DB) ListAccessKeys(_ context.Context, accountID, userName string) ([]s
 	return db.keysOf(accountID, userName), nil
 }
 
-func (db *DB) UpdateAccessKey(_ context.Context, id string, update func(*store.AccessKey) error) (store.AccessKey, error) {
+func (db *DB) UpdateAccessKey(_ context.Context, id string, update func(*store.AccessKey) error) (_ store.AccessKey, err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	old, ok := db.keys[id]
 	if !ok {
 		return store.AccessKey{}, notFound("update access key", id)
@@ -413,9 +430,9 @@ func (db *DB) UpdateAccessKey(_ context.Context, id string, update func(*store.A
 	return copyKey(k), nil
 }
 
-func (db *DB) DeleteAccessKey(_ context.Context, id string) error {
+func (db *DB) DeleteAccessKey(_ context.Context, id string) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	if _, ok := db.keys[id]; !ok {
 		return notFound("delete access key", id)
 	}
@@ -425,9 +442,9 @@ func (db *DB) DeleteAccessKey(_ context.Context, id string) error {
 
 // Roles
 
-func (db *DB) CreateRole(_ context.Context, r store.Role) error {
+func (db *DB) CreateRole(_ context.Context, r store.Role) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	if _, ok := db.accounts[r.AccountID]; !ok {
 		return notFound("create role: account", r.AccountID)
 	}
@@ -467,9 +484,9 @@ func (db *DB) ListRoles(_ context.Context, accountID, pathPrefix string) ([]stor
 	return out, nil
 }
 
-func (db *DB) UpdateRole(_ context.Context, accountID, name string, update func(*store.Role) error) (store.Role, error) {
+func (db *DB) UpdateRole(_ context.Context, accountID, name string, update func(*store.Role) error) (_ store.Role, err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	k := nameKey{accountID, store.FoldName(name)}
 	old, ok := db.roles[k]
 	if !ok {
@@ -486,9 +503,9 @@ func (db *DB) UpdateRole(_ context.Context, accountID, name string, update func(
 	return copyRole(r), nil
 }
 
-func (db *DB) DeleteRole(_ context.Context, accountID, name string) error {
+func (db *DB) DeleteRole(_ context.Context, accountID, name string) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	k := nameKey{accountID, store.FoldName(name)}
 	if _, ok := db.roles[k]; !ok {
 		return notFound("delete role", name)
@@ -523,9 +540,9 @@ func (db *DB) visiblePolicy(accountID, arn string) (store.ManagedPolicy, bool) {
 	return p, true
 }
 
-func (db *DB) CreateManagedPolicy(_ context.Context, p store.ManagedPolicy) error {
+func (db *DB) CreateManagedPolicy(_ context.Context, p store.ManagedPolicy) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	if _, ok := db.accounts[p.AccountID]; !ok && p.AccountID != "" {
 		return notFound("create policy: account", p.AccountID)
 	}
@@ -571,9 +588,9 @@ func (db *DB) ListManagedPolicies(_ context.Context, accountID string, f store.P
 	return out, nil
 }
 
-func (db *DB) UpdateManagedPolicy(_ context.Context, accountID, arn string, update func(*store.ManagedPolicy) error) (store.ManagedPolicy, error) {
+func (db *DB) UpdateManagedPolicy(_ context.Context, accountID, arn string, update func(*store.ManagedPolicy) error) (_ store.ManagedPolicy, err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	old, ok := db.policies[arn]
 	if !ok || old.AccountID != accountID {
 		return store.ManagedPolicy{}, notFound("update policy", arn)
@@ -592,9 +609,9 @@ func (db *DB) UpdateManagedPolicy(_ context.Context, accountID, arn string, upda
 	return p, nil
 }
 
-func (db *DB) DeleteManagedPolicy(_ context.Context, accountID, arn string) error {
+func (db *DB) DeleteManagedPolicy(_ context.Context, accountID, arn string) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	p, ok := db.policies[arn]
 	if !ok || p.AccountID != accountID {
 		return notFound("delete policy", arn)
@@ -610,9 +627,9 @@ func (db *DB) DeleteManagedPolicy(_ context.Context, accountID, arn string) erro
 
 // Inline policies
 
-func (db *DB) PutInlinePolicy(_ context.Context, p store.InlinePolicy) error {
+func (db *DB) PutInlinePolicy(_ context.Context, p store.InlinePolicy) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	pr, ok := db.principal(p.Principal)
 	if !ok {
 		return notFound("put inline policy: "+string(p.Principal.Kind), p.Principal.Name)
@@ -653,9 +670,9 @@ func (db *DB) ListInlinePolicies(_ context.Context, pr store.Principal) ([]store
 	return out, nil
 }
 
-func (db *DB) DeleteInlinePolicy(_ context.Context, pr store.Principal, name string) error {
+func (db *DB) DeleteInlinePolicy(_ context.Context, pr store.Principal, name string) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	k := inlineKey{keyOf(pr), store.FoldName(name)}
 	if _, ok := db.inline[k]; !ok {
 		return notFound("delete inline policy", name)
@@ -666,9 +683,9 @@ func (db *DB) DeleteInlinePolicy(_ context.Context, pr store.Principal, name str
 
 // Attachments
 
-func (db *DB) AttachPolicy(_ context.Context, a store.Attachment, limit int) error {
+func (db *DB) AttachPolicy(_ context.Context, a store.Attachment, limit int) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	pr, ok := db.principal(a.Principal)
 	if !ok {
 		return notFound("attach policy: "+string(a.Principal.Kind), a.Principal.Name)
@@ -695,9 +712,9 @@ func (db *DB) AttachPolicy(_ context.Context, a store.Attachment, limit int) err
 	return nil
 }
 
-func (db *DB) DetachPolicy(_ context.Context, a store.Attachment) error {
+func (db *DB) DetachPolicy(_ context.Context, a store.Attachment) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	k := attachKey{keyOf(a.Principal), a.PolicyARN}
 	if _, ok := db.attached[k]; !ok {
 		return notFound("detach policy", a.PolicyARN)
@@ -744,9 +761,9 @@ func (db *DB) ListEntitiesForPolicy(_ context.Context, accountID, arn string) ([
 
 // OIDC providers
 
-func (db *DB) CreateOIDCProvider(_ context.Context, p store.OIDCProvider) error {
+func (db *DB) CreateOIDCProvider(_ context.Context, p store.OIDCProvider) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	if _, ok := db.accounts[p.AccountID]; !ok {
 		return notFound("create OIDC provider: account", p.AccountID)
 	}
@@ -780,9 +797,9 @@ func (db *DB) ListOIDCProviders(_ context.Context, accountID string) ([]store.OI
 	return out, nil
 }
 
-func (db *DB) UpdateOIDCProvider(_ context.Context, arn string, update func(*store.OIDCProvider) error) (store.OIDCProvider, error) {
+func (db *DB) UpdateOIDCProvider(_ context.Context, arn string, update func(*store.OIDCProvider) error) (_ store.OIDCProvider, err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	old, ok := db.oidc[arn]
 	if !ok {
 		return store.OIDCProvider{}, notFound("update OIDC provider", arn)
@@ -798,9 +815,9 @@ func (db *DB) UpdateOIDCProvider(_ context.Context, arn string, update func(*sto
 	return copyOIDC(p), nil
 }
 
-func (db *DB) DeleteOIDCProvider(_ context.Context, arn string) error {
+func (db *DB) DeleteOIDCProvider(_ context.Context, arn string) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.IAM, &err)
 	if _, ok := db.oidc[arn]; !ok {
 		return notFound("delete OIDC provider", arn)
 	}
@@ -828,9 +845,9 @@ func cloneMap(m map[string]string) map[string]string {
 	return maps.Clone(m)
 }
 
-func (db *DB) CreateBucket(_ context.Context, b store.Bucket) error {
+func (db *DB) CreateBucket(_ context.Context, b store.Bucket) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.Buckets, &err)
 	if _, ok := db.accounts[b.AccountID]; !ok {
 		return notFound("create bucket: account", b.AccountID)
 	}
@@ -865,9 +882,9 @@ func (db *DB) ListBuckets(_ context.Context, accountID string) ([]store.Bucket, 
 	return out, nil
 }
 
-func (db *DB) UpdateBucket(_ context.Context, name string, update func(*store.Bucket) error) (store.Bucket, error) {
+func (db *DB) UpdateBucket(_ context.Context, name string, update func(*store.Bucket) error) (_ store.Bucket, err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.Buckets, &err)
 	old, ok := db.buckets[name]
 	if !ok {
 		return store.Bucket{}, notFound("update bucket", name)
@@ -883,9 +900,9 @@ func (db *DB) UpdateBucket(_ context.Context, name string, update func(*store.Bu
 	return copyBucket(b), nil
 }
 
-func (db *DB) DeleteBucket(_ context.Context, name string) error {
+func (db *DB) DeleteBucket(_ context.Context, name string) (err error) {
 	db.mu.Lock()
-	defer db.mu.Unlock()
+	defer db.wrote(store.Buckets, &err)
 	if _, ok := db.buckets[name]; !ok {
 		return notFound("delete bucket", name)
 	}

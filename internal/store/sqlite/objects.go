@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 
@@ -34,7 +35,7 @@ func getBucket(ctx context.Context, tx querier, what, name string) (store.Bucket
 }
 
 func (db *DB) CreateBucket(ctx context.Context, b store.Bucket) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.Buckets, func(tx *sql.Tx) error {
 		if err := accountPresent(ctx, tx, "create bucket", b.AccountID); err != nil {
 			return err
 		}
@@ -61,7 +62,7 @@ func (db *DB) ListBuckets(ctx context.Context, accountID string) (out []store.Bu
 }
 
 func (db *DB) UpdateBucket(ctx context.Context, name string, update func(*store.Bucket) error) (b store.Bucket, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, store.Buckets, func(tx *sql.Tx) error {
 		old, err := getBucket(ctx, tx, "update bucket", name)
 		if err != nil {
 			return err
@@ -80,7 +81,7 @@ func (db *DB) UpdateBucket(ctx context.Context, name string, update func(*store.
 }
 
 func (db *DB) DeleteBucket(ctx context.Context, name string) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.Buckets, func(tx *sql.Tx) error {
 		if _, err := getBucket(ctx, tx, "delete bucket", name); err != nil {
 			return err
 		}
@@ -122,8 +123,16 @@ func scanObject(s scanner) (store.Object, error) {
 	return o, err
 }
 
-// parseMap reads a stored JSON object of strings; empty is nil.
+// parseMap reads a stored JSON object of strings; empty is nil. The
+// objects idsText wrote with no escape in them (names of headers and
+// checksums, most values) are read without encoding/json.
 func parseMap(s string) (map[string]string, error) {
+	if s == "{}" || s == "null" {
+		return nil, nil
+	}
+	if m, ok := plainMap(s); ok {
+		return m, nil
+	}
 	var m map[string]string
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
 		return nil, fmt.Errorf("parse stored map: %w", err)
@@ -134,13 +143,60 @@ func parseMap(s string) (map[string]string, error) {
 	return m, nil
 }
 
+// plainMap reads {"k":"v",...} as json.Marshal writes a map of strings
+// when no key or value needs an escape or is past ASCII; ok is false for
+// anything else.
+func plainMap(s string) (map[string]string, bool) {
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return nil, false
+	}
+	m := map[string]string{}
+	rest := s[1 : len(s)-1]
+	for rest != "" {
+		k, after, ok := plainString(rest)
+		if !ok || after == "" || after[0] != ':' {
+			return nil, false
+		}
+		v, after, ok := plainString(after[1:])
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		if after == "" {
+			break
+		}
+		if after[0] != ',' || len(after) == 1 {
+			return nil, false
+		}
+		rest = after[1:]
+	}
+	return m, true
+}
+
+// plainString reads a JSON string without escapes at the start of s, and
+// returns its text and what follows it.
+func plainString(s string) (text, rest string, ok bool) {
+	if s == "" || s[0] != '"' {
+		return "", "", false
+	}
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			return s[1:i], s[i+1:], true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return "", "", false
+		}
+	}
+	return "", "", false
+}
+
 func getObject(ctx context.Context, tx querier, bucket, key string) (store.Object, error) {
 	o, err := scanObject(tx.QueryRowContext(ctx, `SELECT `+objectCols+` FROM objects WHERE bucket = ? AND key = ?`, bucket, key))
 	return o, one(err, "get object", key)
 }
 
 func (db *DB) PutObject(ctx context.Context, o store.Object) (replaced *store.Object, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
 		if _, err := getBucket(ctx, tx, "put object: bucket", o.Bucket); err != nil {
 			return err
 		}
@@ -154,19 +210,21 @@ func (db *DB) PutObject(ctx context.Context, o store.Object) (replaced *store.Ob
 	return result(replaced, err)
 }
 
+// GetObject reads the object in one prepared statement, as every GET
+// does; only a missing object costs a second, which says whether its
+// bucket is missing too.
 func (db *DB) GetObject(ctx context.Context, bucket, key string) (o store.Object, err error) {
-	err = db.read(ctx, func(tx *sql.Tx) error {
-		if _, err := getBucket(ctx, tx, "get object: bucket", bucket); err != nil {
-			return err
+	o, err = getObject(ctx, db.reads, bucket, key)
+	if errors.Is(err, store.ErrNotFound) {
+		if _, berr := getBucket(ctx, db.reads, "get object: bucket", bucket); berr != nil {
+			err = berr
 		}
-		o, err = getObject(ctx, tx, bucket, key)
-		return err
-	})
+	}
 	return result(o, err)
 }
 
 func (db *DB) UpdateObject(ctx context.Context, bucket, key string, update func(*store.Object) error) (o store.Object, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
 		old, err := getObject(ctx, tx, bucket, key)
 		if err != nil {
 			return err
@@ -231,7 +289,7 @@ func (db *DB) ListObjects(ctx context.Context, bucket, prefix, after string, lim
 }
 
 func (db *DB) DeleteObject(ctx context.Context, bucket, key string) (o store.Object, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
 		if o, err = getObject(ctx, tx, bucket, key); err != nil {
 			return err
 		}
@@ -294,7 +352,7 @@ func getUpload(ctx context.Context, tx querier, what, id string) (store.Upload, 
 }
 
 func (db *DB) CreateUpload(ctx context.Context, u store.Upload) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, untracked, func(tx *sql.Tx) error {
 		if _, err := getBucket(ctx, tx, "create upload: bucket", u.Bucket); err != nil {
 			return err
 		}
@@ -324,7 +382,7 @@ func (db *DB) ListUploads(ctx context.Context, bucket string) (out []store.Uploa
 }
 
 func (db *DB) PutPart(ctx context.Context, p store.Part) (replaced *store.Part, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
 		if _, err := getUpload(ctx, tx, "put part: upload", p.UploadID); err != nil {
 			return err
 		}
@@ -363,7 +421,7 @@ func deleteUpload(ctx context.Context, tx *sql.Tx, id string) error {
 }
 
 func (db *DB) DeleteUpload(ctx context.Context, id string) (parts []store.Part, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
 		if parts, err = listParts(ctx, tx, id); err != nil {
 			return err
 		}
@@ -373,7 +431,7 @@ func (db *DB) DeleteUpload(ctx context.Context, id string) (parts []store.Part, 
 }
 
 func (db *DB) CompleteUpload(ctx context.Context, id string, o store.Object) (replaced *store.Object, parts []store.Part, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
 		if parts, err = listParts(ctx, tx, id); err != nil {
 			return err
 		}

@@ -71,7 +71,7 @@ func scanAccount(s scanner) (store.Account, error) {
 }
 
 func (db *DB) CreateAccount(ctx context.Context, a store.Account) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		if err := absent(ctx, tx, "create account", a.ID, `SELECT 1 FROM accounts WHERE id = ?`, a.ID); err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func getUser(ctx context.Context, tx querier, what, accountID, name string) (sto
 }
 
 func (db *DB) CreateUser(ctx context.Context, u store.User) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		if err := accountPresent(ctx, tx, "create user", u.AccountID); err != nil {
 			return err
 		}
@@ -161,7 +161,7 @@ func (db *DB) ListUsers(ctx context.Context, accountID, pathPrefix string) (out 
 }
 
 func (db *DB) UpdateUser(ctx context.Context, accountID, name string, update func(*store.User) error) (u store.User, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		old, err := getUser(ctx, tx, "update user", accountID, name)
 		if err != nil {
 			return err
@@ -240,7 +240,7 @@ func inUse(ctx context.Context, tx *sql.Tx, what string, p store.Principal) erro
 }
 
 func (db *DB) DeleteUser(ctx context.Context, accountID, name string) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		p, err := principal(ctx, tx, "delete user", store.Principal{AccountID: accountID, Kind: store.PrincipalUser, Name: name})
 		if err != nil {
 			return err
@@ -282,7 +282,7 @@ func keyOwner(ctx context.Context, tx *sql.Tx, what, accountID, userName string)
 }
 
 func (db *DB) CreateAccessKey(ctx context.Context, k store.AccessKey, limit int) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		owner, err := keyOwner(ctx, tx, "create access key", k.AccountID, k.UserName)
 		if err != nil {
 			return err
@@ -334,7 +334,7 @@ func (db *DB) ListAccessKeys(ctx context.Context, accountID, userName string) (o
 }
 
 func (db *DB) UpdateAccessKey(ctx context.Context, id string, update func(*store.AccessKey) error) (k store.AccessKey, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		old, err := getKey(ctx, tx, "update access key", id)
 		if err != nil {
 			return err
@@ -361,7 +361,7 @@ func (db *DB) UpdateAccessKey(ctx context.Context, id string, update func(*store
 }
 
 func (db *DB) DeleteAccessKey(ctx context.Context, id string) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		if err := present(ctx, tx, "delete access key", id, `SELECT 1 FROM access_keys WHERE id = ?`, id); err != nil {
 			return err
 		}
@@ -399,7 +399,7 @@ func getRole(ctx context.Context, tx querier, what, accountID, name string) (sto
 }
 
 func (db *DB) CreateRole(ctx context.Context, r store.Role) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		if err := accountPresent(ctx, tx, "create role", r.AccountID); err != nil {
 			return err
 		}
@@ -434,7 +434,7 @@ func (db *DB) ListRoles(ctx context.Context, accountID, pathPrefix string) (out 
 }
 
 func (db *DB) UpdateRole(ctx context.Context, accountID, name string, update func(*store.Role) error) (r store.Role, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		old, err := getRole(ctx, tx, "update role", accountID, name)
 		if err != nil {
 			return err
@@ -462,7 +462,7 @@ func (db *DB) UpdateRole(ctx context.Context, accountID, name string, update fun
 }
 
 func (db *DB) DeleteRole(ctx context.Context, accountID, name string) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		p, err := principal(ctx, tx, "delete role", store.Principal{AccountID: accountID, Kind: store.PrincipalRole, Name: name})
 		if err != nil {
 			return err
@@ -515,7 +515,7 @@ func ownPolicy(ctx context.Context, tx querier, what, accountID, arn string) (st
 }
 
 func (db *DB) CreateManagedPolicy(ctx context.Context, p store.ManagedPolicy) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		if p.AccountID != "" {
 			if err := accountPresent(ctx, tx, "create policy", p.AccountID); err != nil {
 				return err
@@ -560,7 +560,7 @@ func (db *DB) ListManagedPolicies(ctx context.Context, accountID string, f store
 }
 
 func (db *DB) UpdateManagedPolicy(ctx context.Context, accountID, arn string, update func(*store.ManagedPolicy) error) (p store.ManagedPolicy, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		old, err := ownPolicy(ctx, tx, "update policy", accountID, arn)
 		if err != nil {
 			return err
@@ -586,7 +586,7 @@ func (db *DB) UpdateManagedPolicy(ctx context.Context, accountID, arn string, up
 }
 
 func (db *DB) DeleteManagedPolicy(ctx context.Context, accountID, arn string) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		if _, err := ownPolicy(ctx, tx, "delete policy", accountID, arn); err != nil {
 			return err
 		}
@@ -613,7 +613,7 @@ func scanInline(s scanner) (store.InlinePolicy, error) {
 }
 
 func (db *DB) PutInlinePolicy(ctx context.Context, p store.InlinePolicy) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		pr, err := principal(ctx, tx, "put inline policy", p.Principal)
 		if err != nil {
 			return err
@@ -650,7 +650,7 @@ func (db *DB) ListInlinePolicies(ctx context.Context, pr store.Principal) (out [
 }
 
 func (db *DB) DeleteInlinePolicy(ctx context.Context, pr store.Principal, name string) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		const where = ` FROM inline_policies WHERE account_id = ? AND kind = ? AND principal_key = ? AND name_key = ?`
 		args := []any{pr.AccountID, string(pr.Kind), store.FoldName(pr.Name), store.FoldName(name)}
 		if err := present(ctx, tx, "delete inline policy", name, `SELECT 1`+where, args...); err != nil {
@@ -672,7 +672,7 @@ func scanAttachment(s scanner) (store.Attachment, error) {
 }
 
 func (db *DB) AttachPolicy(ctx context.Context, a store.Attachment, limit int) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		pr, err := principal(ctx, tx, "attach policy", a.Principal)
 		if err != nil {
 			return err
@@ -703,7 +703,7 @@ func (db *DB) AttachPolicy(ctx context.Context, a store.Attachment, limit int) e
 }
 
 func (db *DB) DetachPolicy(ctx context.Context, a store.Attachment) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		const where = ` FROM attachments WHERE account_id = ? AND kind = ? AND principal_key = ? AND policy_arn = ?`
 		args := []any{a.Principal.AccountID, string(a.Principal.Kind), store.FoldName(a.Principal.Name), a.PolicyARN}
 		if err := present(ctx, tx, "detach policy", a.PolicyARN, `SELECT 1`+where, args...); err != nil {
@@ -769,7 +769,7 @@ func getOIDC(ctx context.Context, tx querier, what, arn string) (store.OIDCProvi
 }
 
 func (db *DB) CreateOIDCProvider(ctx context.Context, p store.OIDCProvider) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		if err := accountPresent(ctx, tx, "create OIDC provider", p.AccountID); err != nil {
 			return err
 		}
@@ -797,7 +797,7 @@ func (db *DB) ListOIDCProviders(ctx context.Context, accountID string) (out []st
 }
 
 func (db *DB) UpdateOIDCProvider(ctx context.Context, arn string, update func(*store.OIDCProvider) error) (p store.OIDCProvider, err error) {
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		old, err := getOIDC(ctx, tx, "update OIDC provider", arn)
 		if err != nil {
 			return err
@@ -824,7 +824,7 @@ func (db *DB) UpdateOIDCProvider(ctx context.Context, arn string, update func(*s
 }
 
 func (db *DB) DeleteOIDCProvider(ctx context.Context, arn string) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, store.IAM, func(tx *sql.Tx) error {
 		if err := present(ctx, tx, "delete OIDC provider", arn, `SELECT 1 FROM oidc_providers WHERE arn = ?`, arn); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,19 @@ type DB struct {
 	done   chan struct{}  // closed when the group committer has stopped
 
 	observe atomic.Pointer[func(kind string, d time.Duration)]
+
+	// gens are the generations, by store.Records: in memory, since the
+	// database is one server's (the data directory's lock).
+	gens [store.Buckets + 1]atomic.Uint64
+}
+
+// untracked is the class of the writes that no generation counts:
+// objects, uploads and parts.
+const untracked store.Records = 0
+
+// Generation implements store.Store.
+func (db *DB) Generation(_ context.Context, r store.Records) (uint64, error) {
+	return db.gens[r].Load(), nil
 }
 
 // Observe has fn told the time of every transaction and single read, by
@@ -82,11 +96,19 @@ func Open(path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	r.SetMaxIdleConns(8)
+	// A fixed pool of readers: a connection closed because too many were
+	// idle costs its next opening (the schema read again, a cold page
+	// cache) on the request path.
+	r.SetMaxOpenConns(readers())
+	r.SetMaxIdleConns(readers())
 	db := &DB{w: w, r: r, reads: &reads{db: r}, writes: make(chan *writeReq), done: make(chan struct{})}
 	go db.commitLoop()
 	return db, nil
 }
+
+// readers is the size of the read pool: reads are short and mostly CPU
+// (the page cache), so a few a core, and never fewer than 8.
+func readers() int { return max(8, 4*runtime.GOMAXPROCS(0)) }
 
 // Close closes the database.
 func (db *DB) Close() error {
@@ -96,8 +118,9 @@ func (db *DB) Close() error {
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
-// write runs fn in a BEGIN IMMEDIATE transaction and commits it if fn
-// returns nil.
+// write runs fn, a write of records r, in a BEGIN IMMEDIATE transaction
+// and commits it if fn returns nil; once committed, r's generation
+// advances, before write returns.
 //
 // Writes are committed in groups: while one transaction commits (and
 // waits for its fsync), the writes that arrive queue up, and the next
@@ -106,8 +129,8 @@ func (db *DB) Close() error {
 // fails alone; a failed commit fails every write of its group. Each
 // method still sees the writes before it, in order, and returns only once
 // its write is durable.
-func (db *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+func (db *DB) write(ctx context.Context, r store.Records, fn func(*sql.Tx) error) error {
+	req := &writeReq{ctx: ctx, records: r, fn: fn, done: make(chan error, 1)}
 	select {
 	case db.writes <- req:
 	case <-ctx.Done():
@@ -118,9 +141,19 @@ func (db *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
 
 // writeReq is one write waiting for the group committer.
 type writeReq struct {
-	ctx  context.Context
-	fn   func(*sql.Tx) error
-	done chan error
+	ctx     context.Context
+	records store.Records
+	fn      func(*sql.Tx) error
+	done    chan error
+}
+
+// finish tells the writer of r its outcome, after advancing the
+// generation of what it wrote if it committed.
+func (db *DB) finish(r *writeReq, err error) {
+	if err == nil && r.records != untracked {
+		db.gens[r.records].Add(1)
+	}
+	r.done <- err
 }
 
 // maxGroup bounds the writes committed together.
@@ -152,7 +185,7 @@ func (db *DB) commitGroup(group []*writeReq) {
 	defer timed(&db.observe, "write", time.Now())
 	if len(group) == 1 {
 		r := group[0]
-		r.done <- inTx(r.ctx, db.w, r.fn)
+		db.finish(r, inTx(r.ctx, db.w, r.fn))
 		return
 	}
 	errs := make([]error, len(group))
@@ -181,7 +214,7 @@ func (db *DB) commitGroup(group []*writeReq) {
 		if errs[i] == nil {
 			errs[i] = err
 		}
-		r.done <- errs[i]
+		db.finish(r, errs[i])
 	}
 }
 
@@ -282,6 +315,9 @@ func parseIDs(s string) (map[string]string, error) {
 }
 
 func parseTags(s string) ([]store.Tag, error) {
+	if s == "[]" || s == "null" {
+		return nil, nil
+	}
 	var in []tagJSON
 	if err := json.Unmarshal([]byte(s), &in); err != nil {
 		return nil, fmt.Errorf("parse stored tags: %w", err)
@@ -366,8 +402,13 @@ type reads struct {
 	observe atomic.Pointer[func(kind string, d time.Duration)]
 }
 
+// The reads are lookups by key that take microseconds, so they run
+// without ctx's cancellation: with it, database/sql and the driver each
+// start a goroutine per query to watch ctx, which cost more than the
+// lookup. Transactions keep theirs.
 func (r *reads) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	defer timed(&r.observe, "read", time.Now())
+	ctx = context.WithoutCancel(ctx)
 	if s, ok := r.stmts.Load(query); ok {
 		return s.(*sql.Stmt).QueryRowContext(ctx, args...)
 	}

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DeleteConflicts", testDeleteConflicts},
 		{"FailedUpdates", testFailedUpdates},
 		{"Concurrency", testConcurrency},
+		{"Generations", testGenerations},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
