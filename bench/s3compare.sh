@@ -7,10 +7,13 @@
 # another binary, PODIAM a podiam binary; default: built from this tree);
 # it is not part of CI. Each run: 16 clients of 4 KiB PUTs then GETs, one
 # LARGE object up and down, then STREAMS concurrent streams of STREAM_SIZE
-# each way, with the server's peak RSS during the streams.
+# each way, with the server's peak RSS during the streams. BASE_PODIAM names
+# a second podiam binary (an earlier build) to run as "base" in the same
+# rounds, for a before/after beside MinIO.
 #
 #   bench/s3compare.sh
 #   ROUNDS=5 STREAMS=64 STREAM_SIZE=256MiB bench/s3compare.sh
+#   BASE_PODIAM=/tmp/podiam-before bench/s3compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -28,6 +31,7 @@ work=$(mktemp -d)
 # the trap to stop them whatever happens.
 trap 'kill $(cat "$work/pids" 2>/dev/null) $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 podiam=${PODIAM:-}
+base_podiam=${BASE_PODIAM:-}
 if [ -z "$podiam" ]; then
 	podiam=$work/podiam
 	go build -o "$podiam" ./cmd/podiam
@@ -59,12 +63,15 @@ measure() { # name pid endpoint access secret
 	sed "s/^/$name | /" "$work/peak"
 }
 
-run_podiam() {
-	"$podiam" server --data "$work/podiam-data" --listen 127.0.0.1:4591 >"$work/podiam.log" 2>&1 &
+run_podiam() { # name binary
+	local name=$1 bin=$2
+	"$bin" server --data "$work/podiam-data" --listen 127.0.0.1:4591 >"$work/podiam.log" 2>&1 &
 	local pid=$!
 	echo "$pid" >>"$work/pids"
-	wait_ready http://127.0.0.1:4591
-	measure podiam "$pid" http://127.0.0.1:4591 \
+	# A build from before /readyz existed opened its data directory
+	# before it bound its port.
+	if [ "$name" = base ]; then wait_port 4591; else wait_ready http://127.0.0.1:4591; fi
+	measure "$name" "$pid" http://127.0.0.1:4591 \
 		"$(awk '/aws_access_key_id/ {print $3}' "$work/podiam-data/credentials")" \
 		"$(awk '/aws_secret_access_key/ {print $3}' "$work/podiam-data/credentials")"
 	kill "$pid"
@@ -89,16 +96,18 @@ echo "MinIO: $("$minio" --version | head -1)"
 for round in $(seq "$rounds"); do
 	echo "== run $round"
 	if [ $((round % 2)) = 1 ]; then
-		run_podiam; run_minio
+		[ -z "$base_podiam" ] || run_podiam base "$base_podiam"
+		run_podiam podiam "$podiam"; run_minio
 	else
-		run_minio; run_podiam
+		run_minio; run_podiam podiam "$podiam"
+		[ -z "$base_podiam" ] || run_podiam base "$base_podiam"
 	fi
 done | tee "$work/runs"
 
 # One line per server and figure: the median, fastest and slowest run.
 echo "== medians of $rounds runs (fastest-slowest)"
 awk -F' [|] ' '
-/^(podiam|minio) \| / {
+/^(base|podiam|minio) \| / {
 	srv = $1; line = $2; val = ""; fig = ""
 	if (match(line, /^(PUT|GET) [0-9]+ B, [0-9]+ clients/)) { fig = substr(line, 1, 3) " small ops/s"; split(line, f, ", "); for (i in f) if (f[i] ~ / req\/s$/) { val = f[i]; sub(/ req\/s/, "", val) } }
 	else if (match(line, /MB\/s/)) { fig = line; sub(/:.*/, "", fig); val = line; sub(/^.*: /, "", val); sub(/ MB\/s.*/, "", val) }
@@ -116,6 +125,7 @@ function med(s,   a, m, i, j, t) {
 END {
 	for (k = 0; k < n; k++) {
 		fig = order[k]
-		printf "%-40s podiam %-26s minio %s\n", fig, med(vals["podiam" SUBSEP fig]), med(vals["minio" SUBSEP fig])
+		base = ((("base" SUBSEP fig) in vals) ? sprintf("base %-26s ", med(vals["base" SUBSEP fig])) : "")
+		printf "%-40s %spodiam %-26s minio %s\n", fig, base, med(vals["podiam" SUBSEP fig]), med(vals["minio" SUBSEP fig])
 	}
 }' "$work/runs"
