@@ -2,8 +2,8 @@ package eksauth_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"context"
+	"encoding/base64"
 	mrand "math/rand/v2"
 	"strings"
 	"testing"
