@@ -32,7 +32,11 @@ func NewKey(issuer string) *Key {
 	if err != nil {
 		panic(err)
 	}
-	sum := sha256.Sum256(priv.PublicKey.X.Bytes())
+	pub, err := priv.PublicKey.Bytes()
+	if err != nil {
+		panic(err)
+	}
+	sum := sha256.Sum256(pub)
 	return &Key{Issuer: issuer, Kid: hex.EncodeToString(sum[:20]), priv: priv}
 }
 
