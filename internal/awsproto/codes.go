@@ -92,6 +92,27 @@ var jsonCodes = with(common, table{
 // restJSONCodes is the REST-JSON protocol's table (EKS, EKS Auth).
 var restJSONCodes = with(common, table{})
 
+// internalServerMessage is EKS Auth's message for a failure of its own.
+const internalServerMessage = "An internal error occurred. Retry the request."
+
+// eksAuthCodes is EKS Auth's table (eks-auth/2023-11-26): its model gives
+// AccessDeniedException 400 where EKS's gives it 403, so the service has
+// a table of its own over the REST-JSON rows.
+var eksAuthCodes = with(restJSONCodes, table{
+	{fault.Failure, fault.None}:               {"InternalServerException", http.StatusInternalServerError, internalServerMessage},
+	{fault.AccessDenied, fault.None}:          {"AccessDeniedException", http.StatusBadRequest, ""},
+	{fault.InvalidParameter, fault.None}:      {"InvalidParameterException", http.StatusBadRequest, ""},
+	{fault.Validation, fault.None}:            {"InvalidParameterException", http.StatusBadRequest, ""},
+	{fault.InvalidInput, fault.None}:          {"InvalidRequestException", http.StatusBadRequest, ""},
+	{fault.Malformed, fault.Policy}:           {"InvalidRequestException", http.StatusBadRequest, ""},
+	{fault.TooLarge, fault.PackedPolicy}:      {"InvalidRequestException", http.StatusBadRequest, ""},
+	{fault.InvalidToken, fault.IdentityToken}: {"InvalidTokenException", http.StatusBadRequest, ""},
+	{fault.Expired, fault.IdentityToken}:      {"ExpiredTokenException", http.StatusBadRequest, ""},
+	{fault.NotFound, fault.None}:              {"ResourceNotFoundException", http.StatusNotFound, ""},
+	{fault.Unavailable, fault.None}:           {"ServiceUnavailableException", http.StatusServiceUnavailable, ""},
+	{fault.LimitExceeded, fault.None}:         {"ThrottlingException", http.StatusTooManyRequests, ""},
+})
+
 // s3InternalMessage is S3's message for a failure of its own.
 const s3InternalMessage = "We encountered an internal error. Please try again."
 
@@ -162,6 +183,9 @@ func JSONError(err error) *Error { return jsonCodes.encode(err) }
 
 // RESTJSONError is the REST-JSON protocol's error (EKS, EKS Auth) for err.
 func RESTJSONError(err error) *Error { return restJSONCodes.encode(err) }
+
+// EKSAuthError is EKS Auth's error (REST-JSON) for err.
+func EKSAuthError(err error) *Error { return eksAuthCodes.encode(err) }
 
 // RESTXMLError is the REST-XML protocol's error (S3) for err; S3's
 // error document adds its own fields (S3Error).
@@ -236,7 +260,7 @@ func (t table) lookup(k fault.Kind, s fault.Subject) (code, bool) {
 func Codes() []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, t := range []table{queryCodes, jsonCodes, restJSONCodes, restXMLCodes} {
+	for _, t := range []table{queryCodes, jsonCodes, restJSONCodes, eksAuthCodes, restXMLCodes} {
 		for _, c := range t {
 			if !seen[c.Code] {
 				seen[c.Code] = true

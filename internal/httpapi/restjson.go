@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 
@@ -15,22 +16,75 @@ import (
 )
 
 // RESTJSONService is a REST-JSON protocol service (EKS, EKS Auth): its
-// SigV4 signing name and the handler of its operations, routed by method
-// and path. The handler reads the authenticated caller with CallerFrom
-// and writes its answer with awsproto.WriteRESTJSON or returns an error
-// through Fail.
+// SigV4 signing name, the handler of its operations, routed by method
+// and path, and its error table. The handler reads the authenticated
+// caller with CallerFrom, names its operation for the audit record with
+// SetOperation, and writes its answer with awsproto.WriteRESTJSON (the
+// request id from RequestIDFrom) or hands an error to Fail.
 type RESTJSONService struct {
 	Name    string
 	Handler http.Handler
+	// Errors codes the service's failures; nil: awsproto.RESTJSONError.
+	Errors func(error) *awsproto.Error
 }
 
-type callerKey struct{}
+// restJSONCall is what a REST-JSON handler reads and sets of its request.
+type restJSONCall struct {
+	caller iam.Caller
+	id     string
+	rec    *audit.Record
+	svc    *RESTJSONService
+	err    error
+}
+
+type callKey struct{}
+
+func callFrom(ctx context.Context) *restJSONCall {
+	c, _ := ctx.Value(callKey{}).(*restJSONCall)
+	return c
+}
 
 // CallerFrom returns the authenticated caller of a REST-JSON request.
 func CallerFrom(ctx context.Context) (iam.Caller, bool) {
-	c, ok := ctx.Value(callerKey{}).(iam.Caller)
-	return c, ok
+	if c := callFrom(ctx); c != nil {
+		return c.caller, true
+	}
+	return iam.Caller{}, false
 }
+
+// RequestIDFrom returns the request id of a REST-JSON request.
+func RequestIDFrom(ctx context.Context) string {
+	if c := callFrom(ctx); c != nil {
+		return c.id
+	}
+	return ""
+}
+
+// SetOperation names the operation of a REST-JSON request in its audit
+// record and metrics ("eks-auth:AssumeRoleForPodIdentity").
+func SetOperation(ctx context.Context, name string) {
+	if c := callFrom(ctx); c != nil {
+		c.rec.Action = c.svc.Name + ":" + name
+	}
+}
+
+// Fail hands the edge a REST-JSON handler's failure, which it writes with
+// the service's error table (and audits and logs) once the handler
+// returns; the handler then writes nothing.
+func Fail(ctx context.Context, err error) {
+	if c := callFrom(ctx); c != nil {
+		c.err = err
+	}
+}
+
+// restJSONError is a handler's failure with the service that coded it.
+type restJSONError struct {
+	svc *RESTJSONService
+	err error
+}
+
+func (e *restJSONError) Error() string { return e.err.Error() }
+func (e *restJSONError) Unwrap() error { return e.err }
 
 // restJSONProtocol serves the REST-shaped requests whose signature names a
 // service other than S3 and the Query and JSON services: a REST-JSON
@@ -91,10 +145,14 @@ func (p *restJSONProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *
 		return err
 	}
 	SetCaller(rec, v.Caller)
-	r = r.WithContext(context.WithValue(ctx, callerKey{}, *v.Caller))
+	call := &restJSONCall{caller: *v.Caller, id: rec.RequestID, rec: rec, svc: svc}
+	r = r.WithContext(context.WithValue(ctx, callKey{}, call))
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sw := &statusWriter{ResponseWriter: w}
 	svc.Handler.ServeHTTP(sw, r)
+	if call.err != nil && sw.status == 0 {
+		return &restJSONError{svc: svc, err: call.err}
+	}
 	rec.Status = sw.status
 	return nil
 }
@@ -107,7 +165,12 @@ func (p *restJSONProtocol) maxBody() int64 {
 }
 
 func (p *restJSONProtocol) WriteError(w http.ResponseWriter, _ *http.Request, id string, err error) (string, int) {
-	ae := wireError(err, awsproto.RESTJSONError)
+	encode := awsproto.RESTJSONError
+	var se *restJSONError
+	if errors.As(err, &se) && se.svc.Errors != nil {
+		encode = se.svc.Errors
+	}
+	ae := wireError(err, encode)
 	awsproto.WriteRESTJSONError(w, id, ae)
 	return ae.Code, ae.Status
 }

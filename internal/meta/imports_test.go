@@ -38,6 +38,9 @@ var boundaries = []struct {
 	{pkg: "internal/oidc", allowed: []string{"github.com/go-jose/go-jose/v4"}},
 	{pkg: "internal/oidc/oidctest", allowed: []string{"internal/oidc"}},
 	{pkg: "internal/sts", allowed: []string{"internal/store", "internal/creds", "internal/iam", "internal/oidc", "internal/policy", "internal/authz", "internal/arn", "internal/fault"}},
+	{pkg: "internal/eksauth", allowed: []string{"internal/store", "internal/iam", "internal/sts", "internal/oidc", "internal/fault"}},
+	{pkg: "internal/eksauth/eksauthtest", allowed: []string{"github.com/go-jose/go-jose/v4"}},
+	{pkg: "internal/eksauthapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/eksauth", "internal/fault"}},
 	{pkg: "internal/blob"},
 	{pkg: "internal/s3", allowed: []string{"internal/store", "internal/iam", "internal/policy", "internal/authz", "internal/fault"}},
 	{pkg: "internal/server", allowed: []string{"internal"}}, // the composition root
@@ -89,12 +92,12 @@ var heavyImports = []string{
 var domainPackages = []string{
 	"internal/arn", "internal/policy", "internal/authz", "internal/corpus",
 	"internal/sigv4", "internal/oidc", "internal/creds",
-	"internal/iam", "internal/sts", "internal/eks", "internal/s3", "internal/orgs", "internal/fault",
+	"internal/iam", "internal/sts", "internal/eks", "internal/eksauth", "internal/s3", "internal/orgs", "internal/fault",
 }
 
 // wirePackages render AWS's wire formats or authenticate requests: the
 // edge, its adapters and the server use them, never a domain package.
-var wirePackages = []string{"internal/awsproto", "internal/httpapi", "internal/authn", "internal/iamapi", "internal/stsapi", "internal/orgsapi", "internal/s3api"}
+var wirePackages = []string{"internal/awsproto", "internal/httpapi", "internal/authn", "internal/iamapi", "internal/stsapi", "internal/orgsapi", "internal/eksauthapi", "internal/s3api"}
 
 // isStdlib reports whether an import path names a standard-library
 // package: its first element has no dot.

@@ -206,15 +206,7 @@ func (v *Verifier) checkSignature(ctx context.Context, t *Token, p Provider, now
 	if err != nil {
 		return err
 	}
-	err = newError(InvalidToken, msgSignature, nil)
-	for _, k := range keys {
-		e := k.verify(t)
-		if e == nil {
-			return nil
-		}
-		err = e
-	}
-	return err
+	return verifyWith(keys, t)
 }
 
 // candidates returns the keys that may have signed a token with kid and

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"github.com/podiam/podiam/internal/eksauth"
+
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -60,6 +62,11 @@ type Config struct {
 	// OIDCDialContext, when set, opens the connections to OIDC issuers
 	// (tests map issuer host names to loopback servers with it).
 	OIDCDialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// PodIdentity, when set, is the directory of EKS clusters and Pod
+	// Identity associations that EKS Auth reads; without one, EKS Auth is
+	// not mounted. The EKS control plane provides it; tests give their own.
+	PodIdentity eksauth.Directory
 
 	Logger *slog.Logger
 	// Stdout receives the start-up hints (how to point the AWS CLI here).

@@ -19,6 +19,8 @@ import (
 	"github.com/podiam/podiam/internal/audit"
 	"github.com/podiam/podiam/internal/authn"
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/eksauth"
+	"github.com/podiam/podiam/internal/eksauthapi"
 	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/iam/managed"
@@ -224,7 +226,17 @@ func start(ctx context.Context, cfg Config, m *metrics.Server) (_ *Server, err e
 		return nil, err
 	}
 	auth := authn.New(&authn.StoreKeys{Store: db, Sealer: s.sealer, Sessions: s.sessions, Now: cfg.Now}, cfg.Now)
+	var restJSON []*httpapi.RESTJSONService
+	if cfg.PodIdentity != nil {
+		podSvc, err := eksauth.New(eksauth.Config{Directory: cfg.PodIdentity, Authorizer: iamSvc, Roles: stsSvc, IssuerKeys: verifier,
+			Region: DefaultRegion, Now: cfg.Now, Rand: cfg.Rand})
+		if err != nil {
+			return nil, err
+		}
+		restJSON = append(restJSON, eksauthapi.New(podSvc))
+	}
 	s.edge = httpapi.New(httpapi.Config{
+		RESTJSON:     restJSON,
 		Query:        []*httpapi.QueryService{stsapi.New(stsSvc), iamapi.New(iamSvc)},
 		JSON:         []*httpapi.JSONService{orgsapi.New(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))},
 		REST:         s3api.New(s3api.Config{S3: s3Svc, Auth: auth, Domains: cfg.S3Domains, MaxHeaderBytes: cfg.MaxHeaderBytes, Now: cfg.Now, Metrics: s.metrics}),

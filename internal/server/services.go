@@ -14,6 +14,7 @@ var Services = []Service{
 	{Name: "IAM", Protocol: "Query"},
 	{Name: "STS", Protocol: "Query"},
 	{Name: "Organizations", Protocol: "JSON 1.1"},
+	{Name: "EKS Auth", Protocol: "REST-JSON"},
 	{Name: "S3", Protocol: "REST-XML, path-style and virtual-hosted-style"},
 }
 

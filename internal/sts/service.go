@@ -171,8 +171,20 @@ type Result struct {
 	// session policies and tags use; -1 when the request passed none.
 	PackedPolicySize int
 	SourceIdentity   string
+	// Session is the session issued (its access key id set), for a
+	// service that goes on as the session's caller (Caller).
+	Session creds.Session
 	// Web identity only: the token's sub, effective audience and issuer.
 	Subject, Audience, Provider string
+}
+
+// Caller is the caller that signs with the result's credentials, for a
+// service that calls on as the session it made (EKS Pod Identity's
+// second hop into a target role): the assumed-role ARN and id, the
+// session.
+func (r Result) Caller() iam.Caller {
+	s := r.Session
+	return iam.Caller{Account: s.Account, ARN: r.AssumedRoleARN, UserID: r.AssumedRoleID, AccessKeyID: s.AccessKeyID, Session: &s}
 }
 
 // roleRef is a role named by its ARN.
@@ -203,6 +215,7 @@ type sessionRequest struct {
 	sourceIdentity string
 	provider       string // web identity: the provider's ARN
 	chained        bool
+	service        bool // a service principal's session: not bound by the role's MaxSessionDuration
 	packedGiven    bool // the request passed policies or tags
 }
 
@@ -264,7 +277,7 @@ func (s *Service) newRoleSession(role store.Role, r sessionRequest) (Result, err
 	if r.chained && duration > MaxChainedDuration {
 		return Result{}, fault.Errorf(fault.Validation, "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	}
-	if duration > role.MaxSessionDuration {
+	if duration > role.MaxSessionDuration && !r.service {
 		return Result{}, fault.Errorf(fault.Validation, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 	packed := -1
@@ -288,8 +301,9 @@ func (s *Service) newRoleSession(role store.Role, r sessionRequest) (Result, err
 	if err != nil {
 		return Result{}, fmt.Errorf("issue session: %w", err)
 	}
+	sess.AccessKeyID = c.AccessKeyID
 	return Result{
-		Credentials: c, Expiration: sess.ExpiresAt(),
+		Credentials: c, Expiration: sess.ExpiresAt(), Session: sess,
 		AssumedRoleARN:   "arn:aws:sts::" + role.AccountID + ":assumed-role/" + role.Name + "/" + r.name,
 		AssumedRoleID:    role.ID + ":" + r.name,
 		PackedPolicySize: packed, SourceIdentity: r.sourceIdentity,

@@ -16,12 +16,18 @@ import (
 // workload's behalf, as EKS Auth does for EKS Pod Identity: the service
 // principal the role's trust policy must name (pods.eks.amazonaws.com),
 // the session's name and duration, and the session tags the service sets
-// (the cluster, namespace, ServiceAccount and pod of the workload).
+// (the cluster, namespace, ServiceAccount and pod of the workload), and
+// the session policy it applies, if any.
 type ServiceInput struct {
-	Service           string
-	RoleARN           string
-	RoleSessionName   string
-	DurationSeconds   int // 0: default
+	Service         string
+	RoleARN         string
+	RoleSessionName string
+	// DurationSeconds is the session's length, up to MaxRoleDuration (0:
+	// the default). A service's session is not bound by the role's
+	// MaxSessionDuration: EKS Pod Identity's last six hours whatever the
+	// role's maximum.
+	DurationSeconds   int
+	Policy            string // an inline session policy; "" for none
 	Tags              []Tag
 	TransitiveTagKeys []string
 	SourceIP          string
@@ -46,6 +52,9 @@ func (s *Service) AssumeRoleForService(ctx context.Context, in ServiceInput) (Re
 		return Result{}, err
 	}
 	if err := validateTags(in.Tags, "tags"); err != nil {
+		return Result{}, err
+	}
+	if err := s.checkSessionPolicies(in.Policy, nil); err != nil {
 		return Result{}, err
 	}
 	tags := make([]creds.SessionTag, len(in.Tags))
@@ -89,6 +98,6 @@ func (s *Service) AssumeRoleForService(ctx context.Context, in ServiceInput) (Re
 			return Result{}, denied("sts:TagSession", role.ARN)
 		}
 	}
-	return s.newRoleSession(role, sessionRequest{name: in.RoleSessionName, duration: in.DurationSeconds, tags: tags,
-		transitiveKeys: append([]string(nil), in.TransitiveTagKeys...), packedGiven: len(tags) > 0})
+	return s.newRoleSession(role, sessionRequest{name: in.RoleSessionName, duration: in.DurationSeconds, policy: in.Policy, tags: tags,
+		transitiveKeys: append([]string(nil), in.TransitiveTagKeys...), service: true, packedGiven: len(tags) > 0 || in.Policy != ""})
 }
