@@ -188,6 +188,10 @@ func (e *Edge) metricLabels(p Protocol, action string) (string, string) {
 		return "unknown", "unknown"
 	case p == Protocol(e.query) && e.query.serves(service, name), p == Protocol(e.json) && e.json.serves(service, name):
 		return service, name
+	case p == Protocol(e.restJSON):
+		if _, served := e.restJSON.byName[service]; served && !strings.ContainsAny(name, " /") {
+			return service, name
+		}
 	case p != Protocol(e.query) && p != Protocol(e.json) && service == "s3":
 		return service, name
 	}
