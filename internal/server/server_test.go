@@ -233,9 +233,10 @@ func TestUnservedServiceCLI(t *testing.T) {
 		)
 		return cmd.CombinedOutput()
 	}
-	out, err := run("eks", "list-clusters")
-	if err == nil || !strings.Contains(string(out), "(UnknownOperationException)") || !strings.Contains(string(out), "podiam does not serve the eks API") {
-		t.Fatalf("aws eks list-clusters: %v\n%s", err, out)
+	// Lambda speaks REST-JSON, as EKS does, and podiam does not serve it.
+	out, err := run("lambda", "list-functions")
+	if err == nil || !strings.Contains(string(out), "(UnknownOperationException)") || !strings.Contains(string(out), "podiam does not serve the lambda API") {
+		t.Fatalf("aws lambda list-functions: %v\n%s", err, out)
 	}
 	if out, err := run("iam", "list-roles"); err != nil {
 		t.Fatalf("aws iam list-roles: %v\n%s", err, out)
