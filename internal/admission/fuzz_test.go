@@ -7,15 +7,19 @@ import (
 	"testing"
 )
 
-// FuzzAdmit sends arbitrary bodies to the webhook: it never panics,
-// always answers, and any 200 carries an AdmissionReview whose patch,
-// when there is one, is a JSON array of add operations.
+// FuzzAdmit sends arbitrary bodies to the webhook, with Pod Identity on
+// for demo/pi: it never panics, always answers, and any 200 carries an
+// AdmissionReview whose patch, when there is one, is a JSON array of add
+// operations on the pod's spec or its labels.
 func FuzzAdmit(f *testing.F) {
 	f.Add(review("admission.k8s.io/v1", "app", nil))
 	f.Add(review("admission.k8s.io/v1beta1", "", map[string]string{"a": "b"}))
 	f.Add(`{"apiVersion":"admission.k8s.io/v1","request":{"uid":"x","kind":{"kind":"Pod"},"operation":"CREATE","object":{"spec":{"initContainers":[{"name":"i"}],"nodeSelector":{"kubernetes.io/os":"windows"}},"metadata":{"annotations":{"eks.amazonaws.com/skip-containers":"\"i","eks.amazonaws.com/token-expiration":"-5"}}}}}`)
 	f.Add(`{"request":null}`)
+	f.Add(review("admission.k8s.io/v1", "pi", map[string]string{"a": "b"}))
+	f.Add(review("admission.k8s.io/v1", "pi", nil))
 	h := newHandler()
+	h.Associations = &associated{set: map[string]bool{"demo/pi": true, "/default": true}}
 	h.Accounts.(accounts)["/default"] = h.Accounts.(accounts)["demo/app"]
 	f.Fuzz(func(t *testing.T, body string) {
 		req := httptest.NewRequest("POST", "/mutate", strings.NewReader(body))
@@ -40,7 +44,7 @@ func FuzzAdmit(f *testing.F) {
 				t.Fatalf("patch %s: %v", out.Response.Patch, err)
 			}
 			for _, o := range ops {
-				if o.Op != "add" || !strings.HasPrefix(o.Path, "/spec/") {
+				if o.Op != "add" || !strings.HasPrefix(o.Path, "/spec/") && !strings.HasPrefix(o.Path, "/metadata/labels") {
 					t.Fatalf("op %+v", o)
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"mime"
 	"net/http"
 	"time"
@@ -22,6 +23,16 @@ type ServiceAccounts interface {
 	ServiceAccount(ctx context.Context, namespace, name string) (*corev1.ServiceAccount, error)
 }
 
+// Associations tells whether a ServiceAccount has an EKS Pod Identity
+// association (package associations asks podiam's EKS API).
+type Associations interface {
+	HasAssociation(ctx context.Context, namespace, serviceAccount string) (bool, error)
+}
+
+// associationsWarning is the admission warning (kubectl prints it) for
+// a pod admitted unchanged because the associations could not be read.
+const associationsWarning = "podiam webhook: EKS Pod Identity associations could not be read; the pod was admitted without AWS credentials"
+
 // maxReview bounds the request body: an AdmissionReview carries one pod.
 const maxReview = 8 << 20
 
@@ -36,6 +47,12 @@ type Handler struct {
 	// reference's --watch-config-map), consulted for ServiceAccounts
 	// without a role-arn annotation.
 	Mappings func() webhook.Mappings
+	// Associations, when set, turns Pod Identity on: a pod whose
+	// ServiceAccount has an association gets Pod Identity, not IRSA.
+	Associations Associations
+	// RandN draws the Pod Identity token lifetime's jitter (webhook.Jitter);
+	// nil is math/rand/v2's Int64N.
+	RandN func(n int64) int64
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -118,13 +135,36 @@ func (h *Handler) admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 		// The ConfigMap names roles for accounts without the annotation.
 		m = h.Mappings()
 	}
+	if h.Associations != nil {
+		has, aerr := h.Associations.HasAssociation(ctx, req.Namespace, saName)
+		switch {
+		case aerr != nil:
+			// As with failurePolicy Ignore: the pod goes through unchanged,
+			// and its creator is told.
+			h.Metrics.associationsFailed.Add(1)
+			log.Warn("pod not mutated: pod identity associations could not be read", "serviceAccount", saName, "err", aerr)
+			allow.Warnings = []string{associationsWarning}
+			return allow
+		case has:
+			randN := h.RandN
+			if randN == nil {
+				randN = rand.Int64N
+			}
+			return h.patch(log, allow, saName, webhook.PlanPodIdentity(&pod, sa, m, h.Config, randN))
+		}
+	}
 	d := webhook.Plan(&pod, sa, m, h.Config)
-	switch {
-	case err != nil && d.Identity == nil:
+	if err != nil && d.Identity == nil {
 		h.Metrics.missedAccounts.Add(1)
 		log.Warn("pod not mutated: its service account could not be read", "serviceAccount", saName, "err", err)
 		return allow
-	case d.Ops == nil:
+	}
+	return h.patch(log, allow, saName, d)
+}
+
+// patch answers with d's patch (allow as it is when there is none).
+func (h *Handler) patch(log *slog.Logger, allow *admissionv1.AdmissionResponse, saName string, d webhook.Decision) *admissionv1.AdmissionResponse {
+	if d.Ops == nil {
 		return allow
 	}
 	patch, err := json.Marshal(d.Ops)
@@ -134,9 +174,18 @@ func (h *Handler) admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 	}
 	h.Metrics.mutated.Add(1)
 	if d.Warning != "" {
-		log.Warn("pod keeps its own token volume", "serviceAccount", saName, "volume", webhook.VolumeName, "reason", d.Warning)
+		volume := webhook.VolumeName
+		if d.PodIdentity != nil {
+			volume = h.Config.PodIdentity.VolumeName
+		}
+		log.Warn("pod keeps its own token volume", "serviceAccount", saName, "volume", volume, "reason", d.Warning)
 	}
-	log.Info("pod mutated", "serviceAccount", saName, "roleArn", d.Identity.RoleARN)
+	if d.PodIdentity != nil {
+		h.Metrics.podIdentity.Add(1)
+		log.Info("pod mutated", "serviceAccount", saName, "podIdentity", true)
+	} else {
+		log.Info("pod mutated", "serviceAccount", saName, "roleArn", d.Identity.RoleARN)
+	}
 	pt := admissionv1.PatchTypeJSONPatch
 	allow.Patch, allow.PatchType = patch, &pt
 	return allow

@@ -43,6 +43,10 @@ type Config struct {
 	EndpointURL string
 	// SessionNameFromPod injects AWS_ROLE_SESSION_NAME = the pod's name.
 	SessionNameFromPod bool
+
+	// PodIdentity is what pods whose ServiceAccount has a Pod Identity
+	// association get (MutatePodIdentity).
+	PodIdentity PodIdentityConfig
 }
 
 // WithDefaults returns c with every unset field at the reference's
@@ -61,6 +65,7 @@ func (c Config) WithDefaults() Config {
 		c.Expiration = DefaultExpiration
 	}
 	c.Expiration = max(c.Expiration, MinExpiration)
+	c.PodIdentity = c.PodIdentity.withDefaults()
 	return c
 }
 

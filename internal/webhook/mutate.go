@@ -3,6 +3,7 @@ package webhook
 import (
 	"encoding/csv"
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 
@@ -47,43 +48,80 @@ const (
 // kept, as amazon-eks-pod-identity-webhook keeps it, so that the pod
 // behaves as on EKS; warning then says so, for the caller to log.
 func Mutate(pod *corev1.Pod, id Identity, c Config) (ops []Op, warning string) {
-	p := c.AnnotationPrefix + "/"
-	expiration := id.Expiration
-	if v, err := strconv.ParseInt(pod.Annotations[p+"token-expiration"], 10, 64); err == nil {
-		expiration = max(v, MinExpiration)
+	return inject(pod, injection{
+		volume: VolumeName, audience: id.Audience, tokenPath: TokenPath, mountPath: c.MountPath,
+		expiration: podExpiration(pod, id.Expiration, c), regionalSTS: id.RegionalSTS,
+		identityEnv: [2]string{envRoleARN, envTokenFile}, identityValue: id.RoleARN,
+		sessionName: c.SessionNameFromPod,
+	}, c)
+}
+
+// injection is what one mode (IRSA or Pod Identity) puts into a pod.
+type injection struct {
+	volume, audience, tokenPath, mountPath string
+	expiration                             int64
+	regionalSTS                            bool
+	// identityEnv are the mode's two variables, added together or not at
+	// all: the first with identityValue, the second with the token file.
+	identityEnv   [2]string
+	identityValue string
+	label         bool // add PodIdentityLabel
+	sessionName   bool // podiam: AWS_ROLE_SESSION_NAME
+}
+
+// podExpiration is the token lifetime for pod: its token-expiration
+// annotation (raised to MinExpiration) when that is a number, else
+// expiration.
+func podExpiration(pod *corev1.Pod, expiration int64, c Config) int64 {
+	if v, err := strconv.ParseInt(pod.Annotations[c.AnnotationPrefix+"/token-expiration"], 10, 64); err == nil {
+		return max(v, MinExpiration)
 	}
+	return expiration
+}
+
+// inject builds the patch of one mode, in the reference's order: the
+// label (Pod Identity), the volume, the containers, the init containers.
+func inject(pod *corev1.Pod, in injection, c Config) (ops []Op, warning string) {
 	skip := map[string]bool{}
-	if v, set := pod.Annotations[p+"skip-containers"]; set {
+	if v, set := pod.Annotations[c.AnnotationPrefix+"/skip-containers"]; set {
 		if names, err := csv.NewReader(strings.NewReader(v)).Read(); err == nil {
 			for _, n := range names {
 				skip[n] = true
 			}
 		}
 	}
-	tokenFile := strings.TrimSuffix(c.MountPath, "/") + "/" + TokenPath
+	tokenFile := path.Join(in.mountPath, in.tokenPath)
 	if os := pod.Spec.NodeSelector[windowsOSLabel]; os == windowsOSValue || pod.Spec.NodeSelector[windowsBetaOS] == windowsOSValue {
 		tokenFile = windowsDrive + strings.ReplaceAll(tokenFile, "/", `\`)
 	}
-	inject := func(list []corev1.Container) []corev1.Container {
+	containers := func(list []corev1.Container) []corev1.Container {
 		out := make([]corev1.Container, len(list))
 		for i := range list {
 			out[i] = *list[i].DeepCopy()
 			if !skip[out[i].Name] {
-				addToContainer(&out[i], pod, id, c, tokenFile)
+				addToContainer(&out[i], pod, in, c, tokenFile)
 			}
 		}
 		return out
 	}
 
-	vol, own := tokenVolume(pod.Spec.Volumes, id.Audience)
+	if in.label {
+		if pod.Labels == nil {
+			ops = append(ops, Op{Op: "add", Path: "/metadata/labels", Value: map[string]string{PodIdentityLabel: PodIdentityLabelValue}})
+		} else {
+			ops = append(ops, Op{Op: "add", Path: "/metadata/labels/" + escapePointer(PodIdentityLabel), Value: PodIdentityLabelValue})
+		}
+	}
+	vol, own := tokenVolume(pod.Spec.Volumes, in)
 	if vol != nil && !own {
 		warning = fmt.Sprintf("the pod's own volume %s (%s) is kept, as the reference webhook keeps it, and %s points into it: it is not a service-account token for audience %q at path %s",
-			VolumeName, volumeKind(vol), envTokenFile, id.Audience, TokenPath)
+			in.volume, volumeKind(vol), in.identityEnv[1], in.audience, in.tokenPath)
 	}
 	if vol == nil {
-		vol := corev1.Volume{Name: VolumeName, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+		expiration := in.expiration
+		vol := corev1.Volume{Name: in.volume, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
 			Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{
-				Audience: id.Audience, ExpirationSeconds: &expiration, Path: TokenPath,
+				Audience: in.audience, ExpirationSeconds: &expiration, Path: in.tokenPath,
 			}}},
 		}}}
 		if pod.Spec.Volumes == nil {
@@ -92,32 +130,37 @@ func Mutate(pod *corev1.Pod, id Identity, c Config) (ops []Op, warning string) {
 			ops = append(ops, Op{Op: "add", Path: "/spec/volumes/0", Value: vol})
 		}
 	}
-	ops = append(ops, Op{Op: "add", Path: "/spec/containers", Value: inject(pod.Spec.Containers)})
+	ops = append(ops, Op{Op: "add", Path: "/spec/containers", Value: containers(pod.Spec.Containers)})
 	if len(pod.Spec.InitContainers) > 0 {
-		ops = append(ops, Op{Op: "add", Path: "/spec/initContainers", Value: inject(pod.Spec.InitContainers)})
+		ops = append(ops, Op{Op: "add", Path: "/spec/initContainers", Value: containers(pod.Spec.InitContainers)})
 	}
 	return ops, warning
 }
 
+// escapePointer escapes a JSON pointer segment (RFC 6901).
+func escapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
 // addToContainer adds the variables and the mount to one container, by
 // the reference's rules: each group of variables is added only when the
-// container sets none of it (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE
-// are one group; AWS_REGION and AWS_DEFAULT_REGION another), and a
-// container that already sets the identity, region and STS groups is left
-// alone, mount included.
-func addToContainer(ct *corev1.Container, pod *corev1.Pod, id Identity, c Config, tokenFile string) {
+// container sets none of it (the mode's two identity variables are one
+// group; AWS_REGION and AWS_DEFAULT_REGION another), and a container that
+// already sets the identity, region and STS groups is left alone, mount
+// included.
+func addToContainer(ct *corev1.Container, pod *corev1.Pod, in injection, c Config, tokenFile string) {
 	set := map[string]bool{}
 	for _, e := range ct.Env {
 		set[e.Name] = true
 	}
-	hasIdentity := set[envRoleARN] || set[envTokenFile]
+	hasIdentity := set[in.identityEnv[0]] || set[in.identityEnv[1]]
 	hasRegion := set[envRegion] || set[envDefaultReg]
 	hasSTS := set[envRegionalSTS]
 	if hasIdentity && hasRegion && hasSTS {
 		return
 	}
 	add := func(name, value string) { ct.Env = append(ct.Env, corev1.EnvVar{Name: name, Value: value}) }
-	if !hasSTS && id.RegionalSTS {
+	if !hasSTS && in.regionalSTS {
 		add(envRegionalSTS, regionalSTSOnly)
 	}
 	if !hasRegion && c.Region != "" {
@@ -125,25 +168,25 @@ func addToContainer(ct *corev1.Container, pod *corev1.Pod, id Identity, c Config
 		add(envRegion, c.Region)
 	}
 	if !hasIdentity {
-		add(envRoleARN, id.RoleARN)
-		add(envTokenFile, tokenFile)
+		add(in.identityEnv[0], in.identityValue)
+		add(in.identityEnv[1], tokenFile)
 	}
 	// podiam's additions, after the reference's variables.
 	if c.EndpointURL != "" && !set[envEndpoint] && !set[envEndpointSTS] {
 		add(envEndpoint, c.EndpointURL)
 		add(envEndpointSTS, c.EndpointURL)
 	}
-	if c.SessionNameFromPod && !set[envSessionName] {
+	if in.sessionName && !set[envSessionName] {
 		if name := SessionName(pod); name != "" {
 			add(envSessionName, name)
 		}
 	}
 	for _, m := range ct.VolumeMounts {
-		if m.Name == VolumeName {
+		if m.Name == in.volume {
 			return
 		}
 	}
-	ct.VolumeMounts = append(ct.VolumeMounts, corev1.VolumeMount{Name: VolumeName, ReadOnly: true, MountPath: c.MountPath})
+	ct.VolumeMounts = append(ct.VolumeMounts, corev1.VolumeMount{Name: in.volume, ReadOnly: true, MountPath: in.mountPath})
 }
 
 // SessionName is the role session name for pod: its name, or for a pod
@@ -161,17 +204,17 @@ func SessionName(pod *corev1.Pod) string {
 	return name
 }
 
-// tokenVolume finds the pod's volume named VolumeName (nil for none);
-// own reports that it is a projected service-account token for audience
-// at TokenPath, as the webhook would have made it.
-func tokenVolume(vs []corev1.Volume, audience string) (v *corev1.Volume, own bool) {
+// tokenVolume finds the pod's volume named in.volume (nil for none); own
+// reports that it is a projected service-account token for in.audience at
+// in.tokenPath, as the webhook would have made it.
+func tokenVolume(vs []corev1.Volume, in injection) (v *corev1.Volume, own bool) {
 	for i := range vs {
-		if vs[i].Name != VolumeName {
+		if vs[i].Name != in.volume {
 			continue
 		}
 		if p := vs[i].Projected; p != nil {
 			for _, src := range p.Sources {
-				if t := src.ServiceAccountToken; t != nil && t.Audience == audience && t.Path == TokenPath {
+				if t := src.ServiceAccountToken; t != nil && t.Audience == in.audience && t.Path == in.tokenPath {
 					return &vs[i], true
 				}
 			}
@@ -208,7 +251,8 @@ func Skipped(pod *corev1.Pod) string {
 	return ""
 }
 
-// Apply returns a copy of pod with ops (as Mutate builds them) applied.
+// Apply returns a copy of pod with ops (as Mutate and MutatePodIdentity
+// build them) applied.
 func Apply(pod *corev1.Pod, ops []Op) (*corev1.Pod, error) {
 	out := pod.DeepCopy()
 	for _, o := range ops {
@@ -216,6 +260,16 @@ func Apply(pod *corev1.Pod, ops []Op) (*corev1.Pod, error) {
 			return nil, fmt.Errorf("apply: op %q: only add is supported", o.Op)
 		}
 		switch v := o.Value.(type) {
+		case map[string]string:
+			if o.Path != "/metadata/labels" {
+				return nil, fmt.Errorf("apply: a map at %q", o.Path)
+			}
+			out.Labels = v
+		case string:
+			if o.Path != "/metadata/labels/"+escapePointer(PodIdentityLabel) || out.Labels == nil {
+				return nil, fmt.Errorf("apply: a string at %q", o.Path)
+			}
+			out.Labels[PodIdentityLabel] = v
 		case []corev1.Volume:
 			if o.Path != "/spec/volumes" {
 				return nil, fmt.Errorf("apply: volumes at %q", o.Path)
@@ -259,8 +313,10 @@ type Decision struct {
 	// Warning, with Ops, is worth logging: the pod keeps a volume of its
 	// own named VolumeName that is not the webhook's token.
 	Warning string
-	// Identity is the identity found, nil for none.
+	// Identity is the IRSA identity found, nil for none.
 	Identity *Identity
+	// PodIdentity is set when the pod is given Pod Identity.
+	PodIdentity *PodIdentity
 }
 
 // Plan decides as the webhook does for pod, whose ServiceAccount is sa
@@ -287,4 +343,18 @@ func Plan(pod *corev1.Pod, sa *corev1.ServiceAccount, m Mappings, c Config) Deci
 	}
 	ops, warning := Mutate(pod, found, c)
 	return Decision{Ops: ops, Warning: warning, Identity: &found}
+}
+
+// PlanPodIdentity decides as the webhook does for pod when its
+// ServiceAccount has a Pod Identity association, which wins over a
+// role-arn annotation: the skip label, then MutatePodIdentity with the
+// settings of PodIdentityOf (sa may be nil when it could not be read; m
+// may be nil). randN draws the jitter (Jitter).
+func PlanPodIdentity(pod *corev1.Pod, sa *corev1.ServiceAccount, m Mappings, c Config, randN func(n int64) int64) Decision {
+	if why := Skipped(pod); why != "" {
+		return Decision{Reason: why}
+	}
+	id := PodIdentityOf(sa, m, pod.Namespace, ServiceAccountName(pod), c)
+	ops, warning := MutatePodIdentity(pod, id, c, randN)
+	return Decision{Ops: ops, Warning: warning, PodIdentity: &id}
 }

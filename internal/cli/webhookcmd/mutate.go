@@ -19,7 +19,9 @@ type MutateConfig struct {
 	Pod            string // path of the pod manifest (YAML or JSON)
 	ServiceAccount string // path of the ServiceAccount manifest
 	Output         string // "patch" or "pod"
-	Webhook        webhook.Config
+	// PodIdentity: the ServiceAccount has a Pod Identity association.
+	PodIdentity bool
+	Webhook     webhook.Config
 }
 
 func newMutate(env command.Env) *cobra.Command {
@@ -40,6 +42,7 @@ func newMutate(env command.Env) *cobra.Command {
 	fs.StringVar(&cfg.Pod, "pod", "", "the pod manifest, YAML or JSON (required)")
 	fs.StringVar(&cfg.ServiceAccount, "service-account", "", "the pod's ServiceAccount manifest, YAML or JSON (required)")
 	fs.StringVar(&cfg.Output, "output", "patch", "what to print: patch (the JSON patch) or pod (the pod after it)")
+	fs.BoolVar(&cfg.PodIdentity, "pod-identity", false, "the ServiceAccount has an EKS Pod Identity association: inject Pod Identity (the token lifetime is not jittered)")
 	webhookCfg = configFlags(fs)
 	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]cobra.Completion{"patch", "pod"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -69,7 +72,7 @@ func Mutate(env command.Env, cfg MutateConfig) error {
 	if err := readManifest(cfg.ServiceAccount, "ServiceAccount", &sa.TypeMeta, &sa); err != nil {
 		return err
 	}
-	d := plan(&pod, &sa, cfg.Webhook)
+	d := plan(&pod, &sa, cfg.Webhook, cfg.PodIdentity)
 	if d.Reason != "" {
 		fmt.Fprintf(env.Stderr, "nothing injected: %s\n", d.Reason)
 	}
@@ -96,8 +99,9 @@ func Mutate(env command.Env, cfg MutateConfig) error {
 }
 
 // plan decides as the webhook does, after checking that the manifests
-// belong together.
-func plan(pod *corev1.Pod, sa *corev1.ServiceAccount, c webhook.Config) webhook.Decision {
+// belong together. Offline, a Pod Identity token's lifetime is not
+// jittered, so that the output is the same every time.
+func plan(pod *corev1.Pod, sa *corev1.ServiceAccount, c webhook.Config, podIdentity bool) webhook.Decision {
 	if why := webhook.Skipped(pod); why != "" {
 		return webhook.Decision{Reason: why}
 	}
@@ -106,6 +110,9 @@ func plan(pod *corev1.Pod, sa *corev1.ServiceAccount, c webhook.Config) webhook.
 	}
 	if pod.Namespace != "" && sa.Namespace != "" && pod.Namespace != sa.Namespace {
 		return webhook.Decision{Reason: fmt.Sprintf("the pod is in namespace %q, the ServiceAccount in %q", pod.Namespace, sa.Namespace)}
+	}
+	if podIdentity {
+		return webhook.PlanPodIdentity(pod, sa, nil, c, nil)
 	}
 	return webhook.Plan(pod, sa, nil, c)
 }

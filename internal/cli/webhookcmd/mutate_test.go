@@ -35,6 +35,8 @@ func TestMutate(t *testing.T) {
 			"--aws-default-region", "eu-west-1", "--endpoint-url", "https://podiam.example:4580", "--session-name-from-pod"}, ""},
 		{"compose", []string{"--pod", "testdata/pod.yaml", "--service-account", "testdata/sa-role-name.yaml",
 			"--compose-role-arn", "--account-id", "111122223333", "--partition", "aws-us-gov"}, ""},
+		{"pod-identity", []string{"--pod", "testdata/pod.yaml", "--service-account", "testdata/sa.yaml", "--pod-identity",
+			"--output", "pod", "--aws-default-region", "eu-west-1", "--endpoint-url", "https://podiam.example:4580"}, ""},
 		{"norole", []string{"--pod", "testdata/pod.yaml", "--service-account", "testdata/sa-norole.yaml"},
 			`nothing injected: ServiceAccount "app" has no eks.amazonaws.com/role-arn annotation`},
 		{"skip", []string{"--pod", "testdata/pod-skip.json", "--service-account", "testdata/sa.yaml"},

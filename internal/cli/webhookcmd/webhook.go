@@ -13,7 +13,7 @@ import (
 
 // New returns "podiam webhook" and its verbs, writing through env.
 func New(env command.Env) *cobra.Command {
-	return command.Group(&cobra.Command{Use: "webhook", Short: "the IRSA mutating admission webhook"},
+	return command.Group(&cobra.Command{Use: "webhook", Short: "the mutating admission webhook (IRSA and EKS Pod Identity)"},
 		newServe(env), newMutate(env))
 }
 
@@ -41,6 +41,12 @@ func configFlags(fs *pflag.FlagSet) func() (webhook.Config, error) {
 	fs.StringVar(&partition, "partition", "aws", "the partition of composed role ARNs")
 	fs.StringVar(&c.EndpointURL, "endpoint-url", "", "podiam: inject AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_STS with this URL")
 	fs.BoolVar(&c.SessionNameFromPod, "session-name-from-pod", false, "podiam: inject AWS_ROLE_SESSION_NAME = the pod's name")
+	pi := &c.PodIdentity
+	fs.StringVar(&pi.Audience, "container-credentials-audience", webhook.DefaultPodIdentityAudience, "Pod Identity: audience of the projected token")
+	fs.StringVar(&pi.MountPath, "container-credentials-token-mount-path", webhook.DefaultPodIdentityMountPath, "Pod Identity: where the token volume is mounted")
+	fs.StringVar(&pi.VolumeName, "container-credentials-token-volume-name", webhook.DefaultPodIdentityVolumeName, "Pod Identity: name of the token volume")
+	fs.StringVar(&pi.TokenPath, "container-credentials-token-path", webhook.DefaultPodIdentityTokenPath, "Pod Identity: the token's file name in the volume")
+	fs.StringVar(&pi.FullURI, "container-credentials-full-uri", webhook.DefaultPodIdentityFullURI, "Pod Identity: AWS_CONTAINER_CREDENTIALS_FULL_URI, the node agent's endpoint")
 	return func() (webhook.Config, error) {
 		if !compose {
 			if account != "" {
