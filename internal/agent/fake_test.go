@@ -54,7 +54,7 @@ const (
 // refusal set for it, and counts calls.
 type fakeEKSAuth struct {
 	*httptest.Server
-	t        *testing.T
+	t        testing.TB
 	clock    *clock
 	lifetime time.Duration
 	calls    atomic.Int64
@@ -66,7 +66,7 @@ type fakeEKSAuth struct {
 	badSigs []string
 }
 
-func newFakeEKSAuth(t *testing.T, c *clock) *fakeEKSAuth {
+func newFakeEKSAuth(t testing.TB, c *clock) *fakeEKSAuth {
 	f := &fakeEKSAuth{t: t, clock: c, lifetime: time.Hour, refuse: map[string]string{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
