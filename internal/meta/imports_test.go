@@ -54,6 +54,7 @@ var boundaries = []struct {
 	{pkg: "internal/cli/policycmd", allowed: []string{"internal/cli/command", "internal/arn", "internal/authz", "internal/policy", "internal/fault", "internal/awsproto", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/cli/servercmd", allowed: []string{"internal/cli/command", "internal/server", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/cli/webhookcmd", allowed: []string{"internal/cli/command", "internal/tlsreload", "internal/admission", "internal/kube", "internal/webhook", "k8s.io/api", "k8s.io/apimachinery", "sigs.k8s.io/yaml", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
+	{pkg: "internal/cli/agentcmd", allowed: []string{"internal/cli/command", "internal/agent", "github.com/aws/aws-sdk-go-v2/config", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/cli/versioncmd", allowed: []string{"internal/cli/command", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/tlsreload"},
 	// The node agent is a client of podiam's public API (eks-auth): never the store or a service.
