@@ -57,6 +57,7 @@ var boundaries = []struct {
 	{pkg: "internal/cli/agentcmd", allowed: []string{"internal/cli/command", "internal/agent", "github.com/aws/aws-sdk-go-v2/config", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/cli/versioncmd", allowed: []string{"internal/cli/command", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/tlsreload"},
+	{pkg: "internal/agent/agenttest"},
 	// The node agent is a client of podiam's public API (eks-auth): never the store or a service.
 	{pkg: "internal/agent", allowed: []string{"github.com/aws/aws-sdk-go-v2/aws", "golang.org/x/sync/singleflight", "golang.org/x/time/rate", "github.com/prometheus/client_golang"}},
 	{pkg: "internal/metrics", allowed: []string{"github.com/prometheus/client_golang"}},
