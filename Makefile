@@ -72,6 +72,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzAdmit$$' -fuzztime $(FUZZTIME) ./internal/admission/
 	go test -run '^$$' -fuzz '^FuzzParseMappings$$' -fuzztime $(FUZZTIME) ./internal/webhook/
 	go test -run '^$$' -fuzz '^FuzzPodToken$$' -fuzztime $(FUZZTIME) ./internal/eksauth/
+	go test -run '^$$' -fuzz '^FuzzParseToken$$' -fuzztime $(FUZZTIME) ./internal/agent/
 
 oracle: $(ORACLE_STAMP)
 

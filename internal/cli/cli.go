@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/podiam/podiam/internal/cli/agentcmd"
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/cli/irsacmd"
 	"github.com/podiam/podiam/internal/cli/policycmd"
@@ -30,6 +31,7 @@ func New(env Env) *cobra.Command {
 		servercmd.New(env),
 		policycmd.New(env),
 		webhookcmd.New(env),
+		agentcmd.New(env),
 		irsacmd.New(env),
 		versioncmd.New(env),
 	)

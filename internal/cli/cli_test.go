@@ -251,7 +251,7 @@ func TestCompletion(t *testing.T) {
 // TestEveryFlagHasEnv: each flag of each command takes a value of its type
 // from PODIAM_<FLAG>, and no command hides the root's hook that reads them.
 func TestEveryFlagHasEnv(t *testing.T) {
-	sample := map[string]string{"string": "x", "bool": "true", "duration": "3s", "int": "7", "int64": "7", "stringArray": "a,b"}
+	sample := map[string]string{"string": "x", "bool": "true", "duration": "3s", "int": "7", "int64": "7", "stringArray": "a,b", "float64": "2.5"}
 	root := cli.New(cli.Env{Stdout: io.Discard, Stderr: io.Discard})
 	n := 0
 	for _, p := range paths(root, nil) {

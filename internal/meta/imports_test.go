@@ -58,8 +58,12 @@ var boundaries = []struct {
 	{pkg: "internal/cli/policycmd", allowed: []string{"internal/cli/command", "internal/arn", "internal/authz", "internal/policy", "internal/fault", "internal/awsproto", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/cli/servercmd", allowed: []string{"internal/cli/command", "internal/server", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/cli/webhookcmd", allowed: []string{"internal/cli/command", "internal/tlsreload", "internal/admission", "internal/associations", "internal/kube", "internal/webhook", "github.com/aws/aws-sdk-go-v2", "k8s.io/api", "k8s.io/apimachinery", "sigs.k8s.io/yaml", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
+	{pkg: "internal/cli/agentcmd", allowed: []string{"internal/cli/command", "internal/agent", "github.com/aws/aws-sdk-go-v2/config", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/cli/versioncmd", allowed: []string{"internal/cli/command", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/tlsreload"},
+	{pkg: "internal/agent/agenttest"},
+	// The node agent is a client of podiam's public API (eks-auth): never the store or a service.
+	{pkg: "internal/agent", allowed: []string{"github.com/aws/aws-sdk-go-v2/aws", "golang.org/x/sync/singleflight", "golang.org/x/time/rate", "github.com/prometheus/client_golang"}},
 	{pkg: "internal/metrics", allowed: []string{"github.com/prometheus/client_golang"}},
 	{pkg: "internal/cli/irsacmd", allowed: []string{"internal/cli/command", "internal/discovery", "internal/kube", "github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "k8s.io/api", "k8s.io/apimachinery", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/e2e"},      // tests only
