@@ -26,6 +26,18 @@ type RESTJSONService struct {
 
 type callerKey struct{}
 
+type failKey struct{}
+
+// Fail hands err back to the edge as a REST-JSON handler's answer: the
+// edge renders it with the REST-JSON table (awsproto.RESTJSONError),
+// audits and logs it as it does the other protocols' errors. The handler
+// must not have written anything, and writes nothing after.
+func Fail(r *http.Request, err error) {
+	if p, ok := r.Context().Value(failKey{}).(*error); ok {
+		*p = err
+	}
+}
+
 // CallerFrom returns the authenticated caller of a REST-JSON request.
 func CallerFrom(ctx context.Context) (iam.Caller, bool) {
 	c, ok := ctx.Value(callerKey{}).(iam.Caller)
@@ -91,10 +103,15 @@ func (p *restJSONProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *
 		return err
 	}
 	SetCaller(rec, v.Caller)
-	r = r.WithContext(context.WithValue(ctx, callerKey{}, *v.Caller))
+	var failed error
+	ctx = context.WithValue(context.WithValue(ctx, callerKey{}, *v.Caller), failKey{}, &failed)
+	r = r.WithContext(ctx)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sw := &statusWriter{ResponseWriter: w}
 	svc.Handler.ServeHTTP(sw, r)
+	if failed != nil {
+		return failed
+	}
 	rec.Status = sw.status
 	return nil
 }

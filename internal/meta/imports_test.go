@@ -38,6 +38,8 @@ var boundaries = []struct {
 	{pkg: "internal/oidc", allowed: []string{"github.com/go-jose/go-jose/v4"}},
 	{pkg: "internal/oidc/oidctest", allowed: []string{"internal/oidc"}},
 	{pkg: "internal/sts", allowed: []string{"internal/store", "internal/creds", "internal/iam", "internal/oidc", "internal/policy", "internal/authz", "internal/arn", "internal/fault"}},
+	{pkg: "internal/eks", allowed: []string{"internal/store", "internal/iam", "internal/policy", "internal/arn", "internal/fault", "github.com/go-jose/go-jose/v4"}},
+	{pkg: "internal/eksapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/iam", "internal/eks"}},
 	{pkg: "internal/blob"},
 	{pkg: "internal/s3", allowed: []string{"internal/store", "internal/iam", "internal/policy", "internal/authz", "internal/fault"}},
 	{pkg: "internal/server", allowed: []string{"internal"}}, // the composition root
@@ -94,7 +96,7 @@ var domainPackages = []string{
 
 // wirePackages render AWS's wire formats or authenticate requests: the
 // edge, its adapters and the server use them, never a domain package.
-var wirePackages = []string{"internal/awsproto", "internal/httpapi", "internal/authn", "internal/iamapi", "internal/stsapi", "internal/orgsapi", "internal/s3api"}
+var wirePackages = []string{"internal/awsproto", "internal/httpapi", "internal/authn", "internal/iamapi", "internal/stsapi", "internal/orgsapi", "internal/eksapi", "internal/s3api"}
 
 // isStdlib reports whether an import path names a standard-library
 // package: its first element has no dot.
