@@ -2,7 +2,7 @@ package eks
 
 import (
 	"context"
-		"encoding/json"
+	"encoding/json"
 
 	"github.com/go-jose/go-jose/v4"
 

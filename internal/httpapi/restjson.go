@@ -26,17 +26,38 @@ type RESTJSONService struct {
 
 type callerKey struct{}
 
-type failKey struct{}
+type callKey struct{}
+
+// restJSONCall is what a REST-JSON handler tells the edge about its
+// request: the operation it served, or its failure.
+type restJSONCall struct {
+	requestID string
+	operation string
+	err       error
+}
+
+func callOf(r *http.Request) *restJSONCall {
+	c, _ := r.Context().Value(callKey{}).(*restJSONCall)
+	if c == nil {
+		return &restJSONCall{}
+	}
+	return c
+}
 
 // Fail hands err back to the edge as a REST-JSON handler's answer: the
 // edge renders it with the REST-JSON table (awsproto.RESTJSONError),
 // audits and logs it as it does the other protocols' errors. The handler
 // must not have written anything, and writes nothing after.
-func Fail(r *http.Request, err error) {
-	if p, ok := r.Context().Value(failKey{}).(*error); ok {
-		*p = err
-	}
-}
+func Fail(r *http.Request, err error) { callOf(r).err = err }
+
+// SetOperation names the operation a REST-JSON handler serves (EKS's
+// "CreateCluster"), for the audit record ("eks:CreateCluster") and the
+// metrics; a request no handler names is audited by its method and path
+// and counted as unknown.
+func SetOperation(r *http.Request, name string) { callOf(r).operation = name }
+
+// RequestID is the id of a REST-JSON request, for awsproto.WriteRESTJSON.
+func RequestID(r *http.Request) string { return callOf(r).requestID }
 
 // CallerFrom returns the authenticated caller of a REST-JSON request.
 func CallerFrom(ctx context.Context) (iam.Caller, bool) {
@@ -103,14 +124,17 @@ func (p *restJSONProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *
 		return err
 	}
 	SetCaller(rec, v.Caller)
-	var failed error
-	ctx = context.WithValue(context.WithValue(ctx, callerKey{}, *v.Caller), failKey{}, &failed)
+	call := &restJSONCall{requestID: rec.RequestID}
+	ctx = context.WithValue(context.WithValue(ctx, callerKey{}, *v.Caller), callKey{}, call)
 	r = r.WithContext(ctx)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sw := &statusWriter{ResponseWriter: w}
 	svc.Handler.ServeHTTP(sw, r)
-	if failed != nil {
-		return failed
+	if call.operation != "" {
+		rec.Action = svc.Name + ":" + call.operation
+	}
+	if call.err != nil {
+		return call.err
 	}
 	rec.Status = sw.status
 	return nil

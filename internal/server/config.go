@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"time"
 )
 
@@ -45,6 +46,14 @@ type Config struct {
 	DataDir string
 	// TLSCert and TLSKey, both set, serve HTTPS.
 	TLSCert, TLSKey string
+	// PublicURL is the URL clients and clusters reach the server at: the
+	// base of every EKS cluster's hosted issuer (<PublicURL>/id/<hex>).
+	// "" derives it from the bound listen address and TLS
+	// (http(s)://host:port, localhost for an unspecified host).
+	PublicURL string
+	// EKSActivation is how long a new EKS cluster shows CREATING (0:
+	// eks.DefaultActivation; negative: ACTIVE at once).
+	EKSActivation time.Duration
 	// AuditLog is where audit records go: "" for nowhere, "-" for
 	// standard output, else a file appended to.
 	AuditLog string
@@ -142,6 +151,11 @@ func (c *Config) Validate() error {
 	if c.MetricsListen != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
 			errs = append(errs, fmt.Errorf("metrics listen address %q: %w", c.MetricsListen, err))
+		}
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("public URL %q is not an absolute http or https URL", c.PublicURL))
 		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {

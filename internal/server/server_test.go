@@ -218,8 +218,8 @@ func TestAWSCLI(t *testing.T) {
 	}
 }
 
-// TestUnservedServiceCLI: an AWS CLI command of a service podiam does not
-// serve (EKS, for now) gets that service's REST-JSON error, which the CLI
+// TestUnservedServiceCLI: an AWS CLI command of a REST-JSON service podiam
+// does not serve (Lambda) gets that protocol's error, which the CLI
 // reads and shows, not S3's XML or IAM's; a served one works beside it.
 func TestUnservedServiceCLI(t *testing.T) {
 	needAWSCLI(t)
@@ -233,9 +233,9 @@ func TestUnservedServiceCLI(t *testing.T) {
 		)
 		return cmd.CombinedOutput()
 	}
-	out, err := run("eks", "list-clusters")
-	if err == nil || !strings.Contains(string(out), "(UnknownOperationException)") || !strings.Contains(string(out), "podiam does not serve the eks API") {
-		t.Fatalf("aws eks list-clusters: %v\n%s", err, out)
+	out, err := run("lambda", "list-functions")
+	if err == nil || !strings.Contains(string(out), "(UnknownOperationException)") || !strings.Contains(string(out), "podiam does not serve the lambda API") {
+		t.Fatalf("aws lambda list-functions: %v\n%s", err, out)
 	}
 	if out, err := run("iam", "list-roles"); err != nil {
 		t.Fatalf("aws iam list-roles: %v\n%s", err, out)
