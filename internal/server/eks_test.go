@@ -25,6 +25,8 @@ import (
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/podiam/podiam/internal/server"
 )
 
 const podsTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`
@@ -360,5 +362,39 @@ func TestEKSSDK(t *testing.T) {
 	var denied *ekstypes.AccessDeniedException
 	if !errors.As(err, &denied) || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusForbidden {
 		t.Fatalf("the read-only user's delete: %v", err)
+	}
+}
+
+// TestEKSPublicURL: a cluster's issuer is under --public-url when it is
+// set, and the hosted documents are found by their path whatever the host
+// a request names.
+func TestEKSPublicURL(t *testing.T) {
+	dir := t.TempDir()
+	r := startWith(t, dir, func(c *server.Config) { c.PublicURL = "https://podiam.example:8443/" })
+	root := readCredentials(t, dir)
+	e := awseks.New(awseks.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(root)})
+	c, err := e.CreateCluster(t.Context(), &awseks.CreateClusterInput{Name: aws.String("c1"), RoleArn: aws.String("arn:aws:iam::111122223333:role/eks"),
+		ResourcesVpcConfig: &ekstypes.VpcConfigRequest{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := aws.ToString(c.Cluster.Identity.Oidc.Issuer)
+	id, ok := strings.CutPrefix(issuer, "https://podiam.example:8443/id/")
+	if !ok || len(id) != 32 {
+		t.Fatalf("issuer %s", issuer)
+	}
+	resp, err := http.Get(r.url + "/id/" + id + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"issuer":"`+issuer+`"`) {
+		t.Fatalf("discovery: %d %s", resp.StatusCode, b)
+	}
+	// A signed request for that path goes to the API it is signed for
+	// (EKS, which has no such operation), not to the issuer.
+	if st, code, _ := signedEKS(t, r.url, root, http.MethodGet, "/id/"+id+"/keys", nil); st != http.StatusNotFound || code != "UnknownOperationException" {
+		t.Fatalf("a signed GET of the keys path answered %d %s", st, code)
 	}
 }
