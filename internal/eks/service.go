@@ -27,9 +27,10 @@ const (
 )
 
 // Authorizer decides whether a caller may perform an action on a resource
-// (iam.Service.Authorize).
+// and pass a role to a service (iam.Service).
 type Authorizer interface {
 	Authorize(ctx context.Context, caller iam.Caller, action, resource string, keys iam.Keys) error
+	AuthorizePassRole(ctx context.Context, caller iam.Caller, roleARN, service, resourceARN string) error
 }
 
 // Config configures the service.

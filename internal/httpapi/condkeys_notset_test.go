@@ -61,6 +61,20 @@ var notSet = []keyEntry{
 	{action: "s3:PutObject", key: "s3:object-lock-event-hold*", reason: "object lock is not served: no request header gives event holds"},
 	{action: "s3:PutObject", key: "s3:object-lock-remaining-retention-days", reason: "object lock is not served: podiam keeps no retention to count days from (the request's mode, date and legal hold are keys)"},
 	{action: "s3:PutObject", key: "s3:x-amz-object-annotation-directive", reason: "object annotations are not served"},
+	{action: "eks:CreateCluster", key: "eks:blockStorageEnabled", reason: "EKS Auto Mode's block storage is not served (CreateCluster reads no storageConfig)"},
+	{action: "eks:CreateCluster", key: "eks:bootstrapSelfManagedAddons", reason: "podiam installs no add-ons in a cluster"},
+	{action: "eks:CreateCluster", key: "eks:computeConfigEnabled", reason: "EKS Auto Mode is not served (CreateCluster reads no computeConfig)"},
+	{action: "eks:CreateCluster", key: "eks:controlPlaneEgressMode", reason: "control-plane networking is not served"},
+	{action: "eks:CreateCluster", key: "eks:controlPlaneScalingTier", reason: "control-plane scaling is not served"},
+	{action: "eks:CreateCluster", key: "eks:deletionProtection", reason: "deletion protection is not served (CreateCluster reads no deletionProtection)"},
+	{action: "eks:CreateCluster", key: "eks:elasticLoadBalancingEnabled", reason: "EKS Auto Mode is not served"},
+	{action: "eks:CreateCluster", key: "eks:encryptionConfigProviderKeyArns", reason: "secrets encryption is not served (CreateCluster reads no encryptionConfig)"},
+	{action: "eks:CreateCluster", key: "eks:kubeApiServerConfig", reason: "control-plane component configuration is not served"},
+	{action: "eks:CreateCluster", key: "eks:kubeControllerManagerConfig", reason: "as for eks:kubeApiServerConfig"},
+	{action: "eks:CreateCluster", key: "eks:kubeSchedulerConfig", reason: "as for eks:kubeApiServerConfig"},
+	{action: "eks:CreateCluster", key: "eks:loggingType/${type}", reason: "control-plane logging is not served (CreateCluster reads no logging)"},
+	{action: "eks:CreateCluster", key: "eks:supportType", reason: "upgrade policies are not served (CreateCluster reads no upgradePolicy)"},
+	{action: "eks:CreateCluster", key: "eks:zonalShiftEnabled", reason: "zonal shift is not served"},
 }
 
 // extraKeys are keys podiam sets on an action although the Reference does

@@ -348,6 +348,26 @@ func TestEKSSDK(t *testing.T) {
 		t.Fatalf("described after a push: %v %+v", err, desc)
 	}
 
+	// Bad input gets EKS's errors, never a panic or S3's XML.
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+		code               string
+	}{
+		{http.MethodPost, "/clusters", `{"name":`, http.StatusBadRequest, "SerializationException"},
+		{http.MethodPost, "/clusters", `{"name":"c9"}`, http.StatusBadRequest, "InvalidParameterException"},
+		{http.MethodPost, "/clusters", `{"name":"bad name","roleArn":"arn:aws:iam::` + account + `:role/eks","resourcesVpcConfig":{}}`, http.StatusBadRequest, "InvalidParameterException"},
+		{http.MethodPost, "/clusters/c1/pod-identity-associations", `{"namespace":1}`, http.StatusBadRequest, "SerializationException"},
+		{http.MethodGet, "/clusters?maxResults=0", "", http.StatusBadRequest, "InvalidParameterException"},
+		{http.MethodGet, "/clusters/c1/nodegroups", "", http.StatusNotFound, "UnknownOperationException"},
+		{http.MethodPatch, "/clusters/c1", "", http.StatusNotFound, "UnknownOperationException"},
+		{http.MethodGet, "/clusters/c1/addons/nope", "", http.StatusNotFound, "ResourceNotFoundException"},
+	} {
+		if st, code, b := signedEKS(t, r.url, root, tc.method, tc.path, []byte(tc.body)); st != tc.status || code != tc.code {
+			t.Errorf("%s %s %s: %d %s %s, want %d %s", tc.method, tc.path, tc.body, st, code, b, tc.status, tc.code)
+		}
+	}
+
 	// Refusals, with the root's successes above as their control.
 	im := iamClient(r.url, root)
 	_, readOnly := makeUser(t, im, "ro", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"eks:Describe*","Resource":"*"}]}`)
