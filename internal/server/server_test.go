@@ -244,10 +244,10 @@ func TestUnservedServiceCLI(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	for name, c := range map[string]server.Config{
-		"bad listen":         {Listen: "nowhere"},
-		"half TLS":           {Listen: "127.0.0.1:1", TLSCert: "c.pem"},
-		"negative drain":     {Listen: "127.0.0.1:1", ShutdownTimeout: -1},
-		"bad metrics listen": {Listen: "127.0.0.1:1", MetricsListen: "nowhere"},
+		"bad listen":          {Listen: "nowhere"},
+		"half TLS":            {Listen: "127.0.0.1:1", TLSCert: "c.pem"},
+		"negative drain":      {Listen: "127.0.0.1:1", ShutdownTimeout: -1},
+		"bad metrics listen":  {Listen: "127.0.0.1:1", MetricsListen: "nowhere"},
 		"relative public URL": {Listen: "127.0.0.1:1", PublicURL: "podiam.example"},
 		"public URL query":    {Listen: "127.0.0.1:1", PublicURL: "https://podiam.example/?x=1"},
 	} {
