@@ -31,6 +31,7 @@ func New(svc *eks.Service) *httpapi.RESTJSONService {
 		"CreatePodIdentityAssociation": h.createAssociation, "ListPodIdentityAssociations": h.listAssociations,
 		"DescribePodIdentityAssociation": h.describeAssociation, "UpdatePodIdentityAssociation": h.updateAssociation,
 		"DeletePodIdentityAssociation": h.deleteAssociation,
+		"TagResource":                  h.tagResource, "UntagResource": h.untagResource, "ListTagsForResource": h.listTags,
 	}
 	mux := http.NewServeMux()
 	for _, r := range routes {
@@ -59,6 +60,9 @@ var routes = []struct{ pattern, operation string }{
 	{"GET /clusters/{name}/pod-identity-associations/{associationId}", "DescribePodIdentityAssociation"},
 	{"POST /clusters/{name}/pod-identity-associations/{associationId}", "UpdatePodIdentityAssociation"},
 	{"DELETE /clusters/{name}/pod-identity-associations/{associationId}", "DeletePodIdentityAssociation"},
+	{"POST /tags/{resourceArn}", "TagResource"},
+	{"DELETE /tags/{resourceArn}", "UntagResource"},
+	{"GET /tags/{resourceArn}", "ListTagsForResource"},
 }
 
 // Operations names the operations served, for the tests that drive them

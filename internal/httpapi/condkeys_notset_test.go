@@ -75,6 +75,16 @@ var notSet = []keyEntry{
 	{action: "eks:CreateCluster", key: "eks:loggingType/${type}", reason: "control-plane logging is not served (CreateCluster reads no logging)"},
 	{action: "eks:CreateCluster", key: "eks:supportType", reason: "upgrade policies are not served (CreateCluster reads no upgradePolicy)"},
 	{action: "eks:CreateCluster", key: "eks:zonalShiftEnabled", reason: "zonal shift is not served"},
+	{action: "eks:TagResource", key: "eks:accessEntryType", reason: "access entries are not served: only clusters and Pod Identity associations are tagged"},
+	{action: "eks:TagResource", key: "eks:clusterName", reason: "as for `eks:accessEntryType`"},
+	{action: "eks:TagResource", key: "eks:kubernetesGroups", reason: "as for `eks:accessEntryType`"},
+	{action: "eks:TagResource", key: "eks:principalArn", reason: "as for `eks:accessEntryType`"},
+	{action: "eks:TagResource", key: "eks:username", reason: "as for `eks:accessEntryType`"},
+	{action: "eks:UntagResource", key: "eks:accessEntryType", reason: "access entries are not served: only clusters and Pod Identity associations are tagged"},
+	{action: "eks:UntagResource", key: "eks:clusterName", reason: "as for `eks:accessEntryType`"},
+	{action: "eks:UntagResource", key: "eks:kubernetesGroups", reason: "as for `eks:accessEntryType`"},
+	{action: "eks:UntagResource", key: "eks:principalArn", reason: "as for `eks:accessEntryType`"},
+	{action: "eks:UntagResource", key: "eks:username", reason: "as for `eks:accessEntryType`"},
 }
 
 // extraKeys are keys podiam sets on an action although the Reference does

@@ -691,6 +691,11 @@ func (e *condEnv) driveEKS(t *testing.T, creds aws.CredentialsProvider) {
 	mustDo(t)(c.ListPodIdentityAssociations(ctx, &awseks.ListPodIdentityAssociationsInput{ClusterName: aws.String("c1")}))
 	mustDo(t)(c.UpdatePodIdentityAssociation(ctx, &awseks.UpdatePodIdentityAssociationInput{ClusterName: aws.String("c1"), AssociationId: id,
 		RoleArn: aws.String("arn:aws:iam::" + condAccount + ":role/web")}))
+	for _, res := range []string{aws.ToString(a.Association.AssociationArn), "arn:aws:eks:us-east-1:" + condAccount + ":cluster/c1"} {
+		mustDo(t)(c.TagResource(ctx, &awseks.TagResourceInput{ResourceArn: aws.String(res), Tags: map[string]string{"team": "a"}}))
+		mustDo(t)(c.ListTagsForResource(ctx, &awseks.ListTagsForResourceInput{ResourceArn: aws.String(res)}))
+		mustDo(t)(c.UntagResource(ctx, &awseks.UntagResourceInput{ResourceArn: aws.String(res), TagKeys: []string{"team"}}))
+	}
 	mustDo(t)(c.DeletePodIdentityAssociation(ctx, &awseks.DeletePodIdentityAssociationInput{ClusterName: aws.String("c1"), AssociationId: id}))
 	mustDo(t)(c.DeleteAddon(ctx, &awseks.DeleteAddonInput{ClusterName: aws.String("c1"), AddonName: aws.String("eks-pod-identity-agent")}))
 

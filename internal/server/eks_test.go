@@ -348,6 +348,28 @@ func TestEKSSDK(t *testing.T) {
 		t.Fatalf("described after a push: %v %+v", err, desc)
 	}
 
+	// Tags by ARN, with their own errors.
+	clARN := aws.ToString(desc.Cluster.Arn)
+	if _, err := e.TagResource(ctx, &awseks.TagResourceInput{ResourceArn: aws.String(clARN), Tags: map[string]string{"a": "1", "b": "2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.UntagResource(ctx, &awseks.UntagResourceInput{ResourceArn: aws.String(clARN), TagKeys: []string{"a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if tags, err := e.ListTagsForResource(ctx, &awseks.ListTagsForResourceInput{ResourceArn: aws.String(clARN)}); err != nil || len(tags.Tags) != 1 || tags.Tags["b"] != "2" {
+		t.Fatalf("tags after tag and untag: %v %+v", err, tags)
+	}
+	_, err = e.ListTagsForResource(ctx, &awseks.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:eks:us-east-1:" + account + ":cluster/nope")})
+	var tnf *ekstypes.NotFoundException
+	if !errors.As(err, &tnf) || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusNotFound {
+		t.Fatalf("tags of a missing cluster: %v", err)
+	}
+	_, err = e.TagResource(ctx, &awseks.TagResourceInput{ResourceArn: aws.String(clARN), Tags: map[string]string{"aws:x": "1"}})
+	var bad *ekstypes.BadRequestException
+	if !errors.As(err, &bad) || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusBadRequest {
+		t.Fatalf("a reserved tag key: %v", err)
+	}
+
 	// Bad input gets EKS's errors, never a panic or S3's XML.
 	for _, tc := range []struct {
 		method, path, body string
