@@ -87,7 +87,7 @@ func (s *Service) clusterARN(account, name string) string {
 	return fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", s.cfg.Region, account, name)
 }
 
-// tagKeys are the keys of tags a request sets.
+// requestTags are the tags a request sets, as IAM's keys take them.
 func requestTags(tags map[string]string) []iam.Tag {
 	out := make([]iam.Tag, 0, len(tags))
 	for k, v := range tags {
@@ -135,10 +135,6 @@ func validateTags(tags map[string]string) error {
 
 func invalidParameter(format string, args ...any) error {
 	return fault.Errorf(fault.InvalidParameter, format, args...)
-}
-
-func invalidRequest(format string, args ...any) error {
-	return fault.Errorf(fault.InvalidInput, format, args...)
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
