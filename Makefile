@@ -69,6 +69,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzChunkedReader$$' -fuzztime $(FUZZTIME) ./internal/sigv4/
 	go test -run '^$$' -fuzz '^FuzzByteRange$$' -fuzztime $(FUZZTIME) ./internal/s3api/
 	go test -run '^$$' -fuzz '^FuzzS3Request$$' -fuzztime $(FUZZTIME) ./internal/server/
+	go test -run '^$$' -fuzz '^FuzzParseKeys$$' -fuzztime $(FUZZTIME) ./internal/eks/
 	go test -run '^$$' -fuzz '^FuzzAdmit$$' -fuzztime $(FUZZTIME) ./internal/admission/
 	go test -run '^$$' -fuzz '^FuzzParseMappings$$' -fuzztime $(FUZZTIME) ./internal/webhook/
 	go test -run '^$$' -fuzz '^FuzzPodToken$$' -fuzztime $(FUZZTIME) ./internal/eksauth/

@@ -89,8 +89,22 @@ var jsonCodes = with(common, table{
 	{fault.Malformed, fault.Policy}:        {"MalformedPolicyDocumentException", http.StatusBadRequest, ""},
 })
 
-// restJSONCodes is the REST-JSON protocol's table (EKS, EKS Auth).
-var restJSONCodes = with(common, table{})
+// restJSONCodes is the REST-JSON protocol's table (EKS, EKS Auth), with
+// the statuses of botocore's eks/2017-11-01 model.
+var restJSONCodes = with(common, table{
+	{fault.AccessDenied, fault.None}:     {"AccessDeniedException", http.StatusForbidden, ""},
+	{fault.NotFound, fault.None}:         {"ResourceNotFoundException", http.StatusNotFound, ""},
+	{fault.AlreadyExists, fault.None}:    {"ResourceInUseException", http.StatusConflict, ""},
+	{fault.InvalidParameter, fault.None}: {"InvalidParameterException", http.StatusBadRequest, ""},
+	{fault.Validation, fault.None}:       {"InvalidParameterException", http.StatusBadRequest, ""},
+	{fault.Malformed, fault.Policy}:      {"InvalidParameterException", http.StatusBadRequest, ""},
+	{fault.InvalidInput, fault.None}:     {"InvalidRequestException", http.StatusBadRequest, ""},
+	{fault.LimitExceeded, fault.None}:    {"ResourceLimitExceededException", http.StatusBadRequest, ""},
+	// EKS's tag operations (TagResource, UntagResource,
+	// ListTagsForResource) have errors of their own.
+	{fault.NotFound, fault.Tagging}:         {"NotFoundException", http.StatusNotFound, ""},
+	{fault.InvalidParameter, fault.Tagging}: {"BadRequestException", http.StatusBadRequest, ""},
+})
 
 // internalServerMessage is EKS Auth's message for a failure of its own.
 const internalServerMessage = "An internal error occurred. Retry the request."

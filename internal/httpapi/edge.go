@@ -194,6 +194,9 @@ func (e *Edge) metricLabels(p Protocol, action string) (string, string) {
 		}
 	case p != Protocol(e.query) && p != Protocol(e.json) && service == "s3":
 		return service, name
+	case p == Protocol(e.restJSON) && e.restJSON.byName[service] != nil && !strings.ContainsAny(name, " /"):
+		// Named by its handler (SetOperation), not its method and path.
+		return service, name
 	}
 	return "unknown", "unknown"
 }

@@ -33,6 +33,9 @@ type Keys struct {
 	// one the entity has: iam:PermissionsBoundary, on the actions of
 	// boundaryActions only.
 	PermissionsBoundary string
+	// Values are other keys the action carries, by name: a service's own
+	// (eks:kubernetesVersion) or iam:PassedToService on iam:PassRole.
+	Values map[string]string
 }
 
 // boundaryActions are the actions whose requests carry
@@ -82,6 +85,9 @@ func (k *Keys) Apply(c *policy.Context, action string) {
 	}
 	if k.PermissionsBoundary != "" && boundaryActions[action] {
 		c.Set("iam:PermissionsBoundary", k.PermissionsBoundary)
+	}
+	for name, v := range k.Values {
+		c.Set(name, v)
 	}
 }
 

@@ -38,6 +38,8 @@ var boundaries = []struct {
 	{pkg: "internal/oidc", allowed: []string{"github.com/go-jose/go-jose/v4"}},
 	{pkg: "internal/oidc/oidctest", allowed: []string{"internal/oidc"}},
 	{pkg: "internal/sts", allowed: []string{"internal/store", "internal/creds", "internal/iam", "internal/oidc", "internal/policy", "internal/authz", "internal/arn", "internal/fault"}},
+	{pkg: "internal/eks", allowed: []string{"internal/store", "internal/iam", "internal/policy", "internal/arn", "internal/fault", "github.com/go-jose/go-jose/v4"}},
+	{pkg: "internal/eksapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/iam", "internal/eks"}},
 	{pkg: "internal/eksauth", allowed: []string{"internal/store", "internal/iam", "internal/sts", "internal/oidc", "internal/fault"}},
 	{pkg: "internal/eksauth/eksauthtest", allowed: []string{"github.com/go-jose/go-jose/v4"}},
 	{pkg: "internal/eksauthapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/eksauth", "internal/fault"}},
@@ -102,7 +104,7 @@ var domainPackages = []string{
 
 // wirePackages render AWS's wire formats or authenticate requests: the
 // edge, its adapters and the server use them, never a domain package.
-var wirePackages = []string{"internal/awsproto", "internal/httpapi", "internal/authn", "internal/iamapi", "internal/stsapi", "internal/orgsapi", "internal/eksauthapi", "internal/s3api"}
+var wirePackages = []string{"internal/awsproto", "internal/httpapi", "internal/authn", "internal/iamapi", "internal/stsapi", "internal/orgsapi", "internal/eksapi", "internal/eksauthapi", "internal/s3api"}
 
 // isStdlib reports whether an import path names a standard-library
 // package: its first element has no dot.

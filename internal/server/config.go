@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"time"
 )
 
@@ -47,6 +48,14 @@ type Config struct {
 	DataDir string
 	// TLSCert and TLSKey, both set, serve HTTPS.
 	TLSCert, TLSKey string
+	// PublicURL is the URL clients and clusters reach the server at: the
+	// base of every EKS cluster's hosted issuer (<PublicURL>/id/<hex>).
+	// "" derives it from the bound listen address and TLS
+	// (http(s)://host:port, localhost for an unspecified host).
+	PublicURL string
+	// EKSActivation is how long a new EKS cluster shows CREATING (0:
+	// eks.DefaultActivation; negative: ACTIVE at once).
+	EKSActivation time.Duration
 	// AuditLog is where audit records go: "" for nowhere, "-" for
 	// standard output, else a file appended to.
 	AuditLog string
@@ -63,9 +72,9 @@ type Config struct {
 	// (tests map issuer host names to loopback servers with it).
 	OIDCDialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
-	// PodIdentity, when set, is the directory of EKS clusters and Pod
-	// Identity associations that EKS Auth reads; without one, EKS Auth is
-	// not mounted. The EKS control plane provides it; tests give their own.
+	// PodIdentity, when set, replaces the directory of EKS clusters and
+	// Pod Identity associations that EKS Auth reads (by default the
+	// server's own EKS control plane): for tests that bring their own.
 	PodIdentity eksauth.Directory
 
 	Logger *slog.Logger
@@ -149,6 +158,11 @@ func (c *Config) Validate() error {
 	if c.MetricsListen != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
 			errs = append(errs, fmt.Errorf("metrics listen address %q: %w", c.MetricsListen, err))
+		}
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("public URL %q is not an absolute http or https URL", c.PublicURL))
 		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {

@@ -78,6 +78,10 @@ func (p *probes) front() http.Handler {
 			http.Error(w, "podiam did not start", http.StatusServiceUnavailable)
 			return
 		}
+		if id, doc, ok := p.issuerRequest(r); ok {
+			p.srv.serveIssuer(w, r, id, doc)
+			return
+		}
 		p.srv.edge.ServeHTTP(w, r)
 	})
 }

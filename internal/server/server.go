@@ -19,6 +19,8 @@ import (
 	"github.com/podiam/podiam/internal/audit"
 	"github.com/podiam/podiam/internal/authn"
 	"github.com/podiam/podiam/internal/creds"
+	"github.com/podiam/podiam/internal/eks"
+	"github.com/podiam/podiam/internal/eksapi"
 	"github.com/podiam/podiam/internal/eksauth"
 	"github.com/podiam/podiam/internal/eksauthapi"
 	"github.com/podiam/podiam/internal/httpapi"
@@ -46,6 +48,7 @@ type Server struct {
 	sessions *sessionKeyring
 	account  store.Account // the organization's management account
 	edge     http.Handler  // the AWS APIs
+	eks      *eks.Service  // for the hosted issuers
 	metrics  *metrics.Server
 	// closers release what the start opened, last opened first.
 	closers []func() error
@@ -101,6 +104,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if certs != nil {
 		scheme = "https"
 		front.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: certs.GetCertificate}
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = publicURL(scheme, ln.Addr())
 	}
 	var srvs serving
 	srvs.serve(front, ln, certs != nil)
@@ -225,20 +231,26 @@ func start(ctx context.Context, cfg Config, m *metrics.Server) (_ *Server, err e
 	if err != nil {
 		return nil, err
 	}
+	eksSvc, err := eks.New(eks.Config{Store: db, IAM: iamSvc, Region: DefaultRegion, PublicURL: cfg.PublicURL,
+		Activation: cfg.EKSActivation, Now: cfg.Now, Rand: cfg.Rand})
+	if err != nil {
+		return nil, err
+	}
+	s.eks = eksSvc
 	auth := authn.New(&authn.StoreKeys{Store: db, Sealer: s.sealer, Sessions: s.sessions, Now: cfg.Now}, cfg.Now)
-	var restJSON []*httpapi.RESTJSONService
-	if cfg.PodIdentity != nil {
-		podSvc, err := eksauth.New(eksauth.Config{Directory: cfg.PodIdentity, Authorizer: iamSvc, Roles: stsSvc, IssuerKeys: verifier,
-			Region: DefaultRegion, Now: cfg.Now, Rand: cfg.Rand})
-		if err != nil {
-			return nil, err
-		}
-		restJSON = append(restJSON, eksauthapi.New(podSvc))
+	podDir := cfg.PodIdentity
+	if podDir == nil {
+		podDir = podIdentityDirectory{eksSvc}
+	}
+	podSvc, err := eksauth.New(eksauth.Config{Directory: podDir, Authorizer: iamSvc, Roles: stsSvc, IssuerKeys: verifier,
+		Region: DefaultRegion, Now: cfg.Now, Rand: cfg.Rand})
+	if err != nil {
+		return nil, err
 	}
 	s.edge = httpapi.New(httpapi.Config{
-		RESTJSON:     restJSON,
 		Query:        []*httpapi.QueryService{stsapi.New(stsSvc), iamapi.New(iamSvc)},
 		JSON:         []*httpapi.JSONService{orgsapi.New(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))},
+		RESTJSON:     []*httpapi.RESTJSONService{eksapi.New(eksSvc), eksauthapi.New(podSvc)},
 		REST:         s3api.New(s3api.Config{S3: s3Svc, Auth: auth, Domains: cfg.S3Domains, MaxHeaderBytes: cfg.MaxHeaderBytes, Now: cfg.Now, Metrics: s.metrics}),
 		Metrics:      s.metrics,
 		Auth:         auth,

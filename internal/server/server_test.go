@@ -218,8 +218,8 @@ func TestAWSCLI(t *testing.T) {
 	}
 }
 
-// TestUnservedServiceCLI: an AWS CLI command of a service podiam does not
-// serve (EKS, for now) gets that service's REST-JSON error, which the CLI
+// TestUnservedServiceCLI: an AWS CLI command of a REST-JSON service podiam
+// does not serve (Lambda) gets that protocol's error, which the CLI
 // reads and shows, not S3's XML or IAM's; a served one works beside it.
 func TestUnservedServiceCLI(t *testing.T) {
 	needAWSCLI(t)
@@ -245,15 +245,22 @@ func TestUnservedServiceCLI(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	for name, c := range map[string]server.Config{
-		"bad listen":         {Listen: "nowhere"},
-		"half TLS":           {Listen: "127.0.0.1:1", TLSCert: "c.pem"},
-		"negative drain":     {Listen: "127.0.0.1:1", ShutdownTimeout: -1},
-		"bad metrics listen": {Listen: "127.0.0.1:1", MetricsListen: "nowhere"},
+		"bad listen":          {Listen: "nowhere"},
+		"half TLS":            {Listen: "127.0.0.1:1", TLSCert: "c.pem"},
+		"negative drain":      {Listen: "127.0.0.1:1", ShutdownTimeout: -1},
+		"bad metrics listen":  {Listen: "127.0.0.1:1", MetricsListen: "nowhere"},
+		"relative public URL": {Listen: "127.0.0.1:1", PublicURL: "podiam.example"},
+		"public URL query":    {Listen: "127.0.0.1:1", PublicURL: "https://podiam.example/?x=1"},
 	} {
 		c.SetDefaults()
 		if err := c.Validate(); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+	good := server.Config{Listen: "127.0.0.1:1", PublicURL: "https://podiam.example:8443/base"}
+	good.SetDefaults()
+	if err := good.Validate(); err != nil {
+		t.Errorf("a public URL refused: %v", err)
 	}
 	var c server.Config
 	c.SetDefaults()

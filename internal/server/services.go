@@ -14,14 +14,16 @@ var Services = []Service{
 	{Name: "IAM", Protocol: "Query"},
 	{Name: "STS", Protocol: "Query"},
 	{Name: "Organizations", Protocol: "JSON 1.1"},
+	{Name: "EKS", Protocol: "REST-JSON"},
 	{Name: "EKS Auth", Protocol: "REST-JSON"},
 	{Name: "S3", Protocol: "REST-XML, path-style and virtual-hosted-style"},
 }
 
 // ServicesRouting says how a request finds its service among Services.
 const ServicesRouting = "They share one endpoint: a request's shape picks its service (a Query Action names IAM\n" +
-	"or STS, an X-Amz-Target header a JSON service, anything else is S3), and its SigV4\n" +
-	"credential scope must name that same service."
+	"or STS, an X-Amz-Target header a JSON service, a REST request signed for EKS or EKS Auth\n" +
+	"is that service's,\n" +
+	"anything else is S3), and its SigV4 credential scope must name that same service."
 
 // serviceNames lists Services with their protocols, in a sentence.
 func serviceNames() string {

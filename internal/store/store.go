@@ -175,6 +175,74 @@ type OIDCProvider struct {
 	CreatedAt   time.Time
 }
 
+// Cluster is an EKS cluster: what CreateCluster recorded, and podiam's
+// binding of it to a real Kubernetes cluster (its API server, CA and
+// service-account signing keys), pushed from the cluster.
+type Cluster struct {
+	AccountID string
+	Name      string
+	ARN       string
+	RoleARN   string
+	Version   string
+	// Status is as EKS names it (CREATING, ACTIVE, DELETING, ...).
+	Status             string
+	AuthenticationMode string
+	SubnetIDs          []string
+	SecurityGroupIDs   []string
+	// IssuerID is the 32 lower-case hex digits of the cluster's hosted
+	// issuer URL (<public URL>/id/<IssuerID>).
+	IssuerID  string
+	Tags      []Tag
+	CreatedAt time.Time
+
+	// Endpoint is the API server's URL, "" until a binding is pushed.
+	Endpoint string
+	// CAData is the API server's CA bundle, base64 of its PEM, as EKS
+	// shows certificateAuthority.data.
+	CAData string
+	// IssuerURL is an external issuer the cluster keeps itself, "" when
+	// podiam hosts the cluster's issuer.
+	IssuerURL string
+	// Keys is the JWKS document of the cluster's service-account signing
+	// keys (public keys only), "" until pushed.
+	Keys         string
+	KeysPushedAt time.Time
+}
+
+// Addon is an EKS add-on of a cluster.
+type Addon struct {
+	AccountID             string
+	ClusterName           string
+	Name                  string
+	ARN                   string
+	Version               string
+	Status                string
+	ServiceAccountRoleARN string
+	Tags                  []Tag
+	CreatedAt             time.Time
+	ModifiedAt            time.Time
+}
+
+// PodIdentityAssociation maps a namespace and service account of a
+// cluster to an IAM role.
+type PodIdentityAssociation struct {
+	AccountID          string
+	ClusterName        string
+	ID                 string // a- and 17 lower-case letters and digits
+	ARN                string
+	Namespace          string
+	ServiceAccount     string
+	RoleARN            string
+	TargetRoleARN      string
+	DisableSessionTags bool
+	// Policy is the session policy document, "" for none.
+	Policy     string
+	OwnerARN   string
+	Tags       []Tag
+	CreatedAt  time.Time
+	ModifiedAt time.Time
+}
+
 // Bucket is an S3 bucket; names are global across accounts.
 type Bucket struct {
 	Name      string
@@ -273,7 +341,14 @@ const (
 	// Buckets: buckets, with their owners, regions and policies (not
 	// their objects or uploads).
 	Buckets
+	// EKS: EKS clusters (with their bindings: endpoint, issuer, signing
+	// keys), add-ons and Pod Identity associations.
+	EKS
 )
+
+// NumRecords is one more than the last class of records, for backends
+// that keep a counter per class in an array.
+const NumRecords = EKS + 1
 
 // Store is podiam's storage: the one deliberately wide interface. Every
 // method is one transaction. See the package documentation for the rules
@@ -402,6 +477,38 @@ type Store interface {
 	// and the upload's parts.
 	CompleteUpload(ctx context.Context, id string, o Object) (replaced *Object, parts []Part, err error)
 
+	// CreateCluster needs the account to exist; names are unique in an
+	// account (and compared as written, as EKS does).
+	CreateCluster(ctx context.Context, c Cluster) error
+	GetCluster(ctx context.Context, accountID, name string) (Cluster, error)
+	// ListClusters returns an account's clusters by name.
+	ListClusters(ctx context.Context, accountID string) ([]Cluster, error)
+	UpdateCluster(ctx context.Context, accountID, name string, update func(*Cluster) error) (Cluster, error)
+	// DeleteCluster deletes the cluster with its add-ons and Pod Identity
+	// associations, as EKS does.
+	DeleteCluster(ctx context.Context, accountID, name string) error
+
+	// CreateAddon needs the cluster to exist; names are unique in a
+	// cluster.
+	CreateAddon(ctx context.Context, a Addon) error
+	GetAddon(ctx context.Context, accountID, cluster, name string) (Addon, error)
+	// ListAddons returns a cluster's add-ons by name.
+	ListAddons(ctx context.Context, accountID, cluster string) ([]Addon, error)
+	DeleteAddon(ctx context.Context, accountID, cluster, name string) error
+
+	// CreatePodIdentityAssociation needs the cluster to exist; it returns
+	// ErrAlreadyExists when the cluster has an association for the same
+	// namespace and service account, or one with the same id.
+	CreatePodIdentityAssociation(ctx context.Context, a PodIdentityAssociation) error
+	GetPodIdentityAssociation(ctx context.Context, accountID, cluster, id string) (PodIdentityAssociation, error)
+	// FindPodIdentityAssociation returns the cluster's association for a
+	// namespace and service account.
+	FindPodIdentityAssociation(ctx context.Context, accountID, cluster, namespace, serviceAccount string) (PodIdentityAssociation, error)
+	// ListPodIdentityAssociations returns a cluster's associations by id.
+	ListPodIdentityAssociations(ctx context.Context, accountID, cluster string) ([]PodIdentityAssociation, error)
+	UpdatePodIdentityAssociation(ctx context.Context, accountID, cluster, id string, update func(*PodIdentityAssociation) error) (PodIdentityAssociation, error)
+	DeletePodIdentityAssociation(ctx context.Context, accountID, cluster, id string) error
+
 	// Generation is the generation of a class of records: a number that
 	// every committed write of that class advances before the write's
 	// method returns, and that reads leave as it is. A value derived from
@@ -477,6 +584,22 @@ func CheckUpdate(old, updated any) error {
 		check("Name", o.Name, u.Name)
 		check("AccountID", o.AccountID, u.AccountID)
 		check("Region", o.Region, u.Region)
+		check("CreatedAt", o.CreatedAt, u.CreatedAt)
+	case *Cluster:
+		u := updated.(*Cluster)
+		check("AccountID", o.AccountID, u.AccountID)
+		check("Name", o.Name, u.Name)
+		check("ARN", o.ARN, u.ARN)
+		check("IssuerID", o.IssuerID, u.IssuerID)
+		check("CreatedAt", o.CreatedAt, u.CreatedAt)
+	case *PodIdentityAssociation:
+		u := updated.(*PodIdentityAssociation)
+		check("AccountID", o.AccountID, u.AccountID)
+		check("ClusterName", o.ClusterName, u.ClusterName)
+		check("ID", o.ID, u.ID)
+		check("ARN", o.ARN, u.ARN)
+		check("Namespace", o.Namespace, u.Namespace)
+		check("ServiceAccount", o.ServiceAccount, u.ServiceAccount)
 		check("CreatedAt", o.CreatedAt, u.CreatedAt)
 	case *OIDCProvider:
 		u := updated.(*OIDCProvider)

@@ -31,6 +31,7 @@ func New(env command.Env) *cobra.Command {
 	fs.StringVar(&cfg.DataDir, "data", server.DefaultDataDir, "data directory: database, sealing key, first account's credentials file")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "the URL clients and clusters reach this server at, the base of each EKS cluster's hosted issuer <url>/id/<hex> (default: http(s)://<listen address>)")
 	fs.StringVar(&cfg.AuditLog, "audit-log", "", "audit log: a file to append JSON lines to, or - for standard output")
 	fs.StringVar(&cfg.OIDCCABundle, "oidc-ca-bundle", "", "PEM file of extra root certificates trusted for OIDC issuers (AssumeRoleWithWebIdentity)")
 	fs.BoolVar(&cfg.OIDCAllowHTTP, "oidc-allow-http", false, "let OIDC issuers be fetched over plain http (local testing only)")
@@ -54,7 +55,8 @@ func long() string {
 	return "Serves the AWS-compatible APIs on one listener:\n\n" + services.String() + "\n" +
 		server.ServicesRouting + "\n\n" +
 		"GET /healthz (the process serves) and /readyz (started, and the store answers) are\n" +
-		"answered without a signature, there and on --metrics-listen.\n\n" +
+		"answered without a signature, there and on --metrics-listen; so are each EKS cluster's\n" +
+		"hosted issuer documents, GET /id/<hex>/.well-known/openid-configuration and /id/<hex>/keys.\n\n" +
 		"The first start creates an account and writes its root access key to <data>/credentials\n" +
 		"(mode 0600). One server at a time may use a data directory. SIGTERM or Ctrl-C stops it\n" +
 		"after in-flight requests finish."

@@ -51,8 +51,11 @@ type DB struct {
 	objects  map[string]map[string]store.Object // bucket -> key -> object
 	uploads  map[string]store.Upload            // by id
 	parts    map[string]map[int]store.Part      // upload id -> number -> part
+	clusters map[clusterKey]store.Cluster
+	addons   map[addonKey]store.Addon
+	assocs   map[string]store.PodIdentityAssociation // by id
 	// gens are the generations, by store.Records.
-	gens [store.Buckets + 1]atomic.Uint64
+	gens [store.NumRecords]atomic.Uint64
 }
 
 // New returns an empty store.
@@ -70,6 +73,9 @@ func New() *DB {
 		objects:  map[string]map[string]store.Object{},
 		uploads:  map[string]store.Upload{},
 		parts:    map[string]map[int]store.Part{},
+		clusters: map[clusterKey]store.Cluster{},
+		addons:   map[addonKey]store.Addon{},
+		assocs:   map[string]store.PodIdentityAssociation{},
 	}
 }
 

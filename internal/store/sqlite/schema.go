@@ -176,6 +176,37 @@ ALTER TABLE buckets ADD COLUMN policy_ids TEXT NOT NULL DEFAULT '{}';
 UPDATE buckets SET policy_ids = (` + principalIDs("buckets.policy") + `) WHERE policy <> '';
 UPDATE roles SET trust_ids = json_patch((` + principalIDs("roles.trust_policy") + `), trust_ids);
 `,
+	// 6 -> 7: EKS clusters, add-ons and Pod Identity associations. Each
+	// record is a JSON document (the store's record as encoding/json
+	// writes it) under the columns it is looked up by.
+	`
+CREATE TABLE eks_clusters (
+	account_id TEXT NOT NULL REFERENCES accounts (id),
+	name       TEXT NOT NULL,
+	doc        TEXT NOT NULL,
+	PRIMARY KEY (account_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE eks_addons (
+	account_id TEXT NOT NULL,
+	cluster    TEXT NOT NULL,
+	name       TEXT NOT NULL,
+	doc        TEXT NOT NULL,
+	PRIMARY KEY (account_id, cluster, name),
+	FOREIGN KEY (account_id, cluster) REFERENCES eks_clusters (account_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE eks_pod_identity_associations (
+	id              TEXT PRIMARY KEY,
+	account_id      TEXT NOT NULL,
+	cluster         TEXT NOT NULL,
+	namespace       TEXT NOT NULL,
+	service_account TEXT NOT NULL,
+	doc             TEXT NOT NULL,
+	UNIQUE (account_id, cluster, namespace, service_account),
+	FOREIGN KEY (account_id, cluster) REFERENCES eks_clusters (account_id, name)
+) WITHOUT ROWID;
+`,
 }
 
 // principalIDs is part of migration 6: never edit it. It is a query of

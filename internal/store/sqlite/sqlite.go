@@ -32,7 +32,7 @@ type DB struct {
 
 	// gens are the generations, by store.Records: in memory, since the
 	// database is one server's (the data directory's lock).
-	gens [store.Buckets + 1]atomic.Uint64
+	gens [store.NumRecords]atomic.Uint64
 }
 
 // untracked is the class of the writes that no generation counts:

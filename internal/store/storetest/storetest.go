@@ -34,6 +34,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"FailedUpdates", testFailedUpdates},
 		{"Concurrency", testConcurrency},
 		{"Generations", testGenerations},
+		{"EKS", testEKS},
+		{"EKSGenerations", testEKSGenerations},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
