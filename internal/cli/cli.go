@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/podiam/podiam/internal/cli/clustercmd"
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/cli/irsacmd"
 	"github.com/podiam/podiam/internal/cli/policycmd"
@@ -31,6 +32,7 @@ func New(env Env) *cobra.Command {
 		policycmd.New(env),
 		webhookcmd.New(env),
 		irsacmd.New(env),
+		clustercmd.New(env),
 		versioncmd.New(env),
 	)
 	return command.Prepare(env, root)

@@ -59,6 +59,7 @@ var boundaries = []struct {
 	{pkg: "internal/cli/versioncmd", allowed: []string{"internal/cli/command", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/tlsreload"},
 	{pkg: "internal/metrics", allowed: []string{"github.com/prometheus/client_golang"}},
+	{pkg: "internal/cli/clustercmd", allowed: []string{"internal/cli/command", "internal/kube", "github.com/aws/aws-sdk-go-v2", "k8s.io/apimachinery", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/cli/irsacmd", allowed: []string{"internal/cli/command", "internal/discovery", "internal/kube", "github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "k8s.io/api", "k8s.io/apimachinery", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/e2e"},      // tests only
 	{pkg: "internal/difftest"}, // tests only
