@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 )
 
@@ -48,7 +49,11 @@ func newBinder(ctx context.Context, endpoint string, getenv func(string) string)
 	if cfg.Region == "" {
 		return nil, errors.New("no AWS region: set AWS_REGION (any region podiam serves)")
 	}
-	// The SDK's own HTTP client honours AWS_CA_BUNDLE, as its clients do.
+	// The SDK's HTTP client, which LoadDefaultConfig gave AWS_CA_BUNDLE's
+	// roots when it is set, as the SDK's service clients use it.
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = awshttp.NewBuildableClient()
+	}
 	return &binder{cfg: cfg, endpoint: strings.TrimSuffix(endpoint, "/"), signer: v4.NewSigner()}, nil
 }
 
