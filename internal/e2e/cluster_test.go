@@ -375,3 +375,68 @@ func resign(t *testing.T, token string) string {
 	}
 	return s
 }
+
+// TestClusterBindExternal: a cluster with its own reachable issuer is
+// registered as it is (--external-issuer), and describe-cluster shows it;
+// bad input gets a plain error, each beside a run that succeeds.
+func TestClusterBindExternal(t *testing.T) {
+	e := newEnv(t)
+	awsEnv(t, e.url, e.root)
+	ctx := t.Context()
+	eks := eksClient(e.url, e.root)
+	hostedIssuer := createCluster(t, eks, "external")
+	kc := e.cluster.Kubeconfig
+
+	// A cluster podiam does not have.
+	if _, err := runCluster(t, "bind", "--name", "missing", "--kubeconfig", kc, "--external-issuer"); err == nil ||
+		!strings.Contains(err.Error(), `no EKS cluster "missing" in podiam: create it first`) || !strings.Contains(err.Error(), "ResourceNotFoundException") {
+		t.Fatalf("a cluster podiam does not have: %v", err)
+	}
+	// A context the kubeconfig does not have.
+	if _, err := runCluster(t, "bind", "--name", "external", "--kubeconfig", kc, "--context", "nope"); err == nil || !strings.Contains(err.Error(), "context was not found for specified context: nope") {
+		t.Fatalf("a context the kubeconfig does not have: %v", err)
+	}
+	// A user the API server does not let read its keys (the admin,
+	// impersonating a user with no role).
+	noAccess := filepath.Join(t.TempDir(), "kubeconfig")
+	os.WriteFile(noAccess, []byte(`clusters:
+- {name: test, cluster: {server: "`+e.cluster.URL+`", certificate-authority-data: `+base64.StdEncoding.EncodeToString(e.cluster.CAPEM)+`}}
+contexts:
+- {name: test, context: {cluster: test, user: nobody}}
+current-context: test
+users:
+- {name: nobody, user: {token: "`+e.cluster.Token+`", as: "nobody@podiam.test"}}
+`), 0o600)
+	if _, err := runCluster(t, "bind", "--name", "external", "--kubeconfig", noAccess); err == nil ||
+		!strings.Contains(err.Error(), "GET /openid/v1/jwks") || !strings.Contains(err.Error(), "system:service-account-issuer-discovery") {
+		t.Fatalf("a user without access to the keys: %v", err)
+	}
+	if d, err := eks.DescribeCluster(ctx, &awseks.DescribeClusterInput{Name: aws.String("external")}); err != nil || d.Cluster.Endpoint != nil {
+		t.Fatalf("the refused binds recorded something: %+v, %v", d, err)
+	}
+
+	out, err := runCluster(t, "bind", "--name", "external", "--kubeconfig", kc, "--context", "test", "--external-issuer")
+	if err != nil || !strings.Contains(out, "issuer: "+e.cluster.Issuer+"\n") || !strings.Contains(out, "keeps its own issuer") {
+		t.Fatalf("bind --external-issuer: %v\n%s", err, out)
+	}
+	d, err := eks.DescribeCluster(ctx, &awseks.DescribeClusterInput{Name: aws.String("external")})
+	if err != nil || aws.ToString(d.Cluster.Identity.Oidc.Issuer) != e.cluster.Issuer || aws.ToString(d.Cluster.Endpoint) != e.cluster.URL {
+		t.Fatalf("describe-cluster: %+v, %v", d, err)
+	}
+	// The hosted issuer serves the pushed keys all the same.
+	kid := tokenKid(t, stsToken(t, e.kube, "default", "default"))
+	resp, err := http.Get(e.url + strings.TrimPrefix(hostedIssuer, e.url) + "/keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `"kid":"`+kid+`"`) {
+		t.Fatalf("hosted keys %s, want kid %s", b, kid)
+	}
+	// Bound again without --external-issuer, it is back on the hosted one.
+	if out, err := runCluster(t, "bind", "--name", "external", "--kubeconfig", kc); err != nil || !strings.Contains(out, "issuer: "+hostedIssuer+"\n") ||
+		!strings.Contains(out, "--service-account-issuer="+hostedIssuer+"\n") || !strings.Contains(out, "--service-account-jwks-uri="+hostedIssuer+"/keys\n") {
+		t.Fatalf("bind without --external-issuer: %v\n%s", err, out)
+	}
+}
