@@ -100,6 +100,10 @@ var restJSONCodes = with(common, table{
 	{fault.Malformed, fault.Policy}:      {"InvalidParameterException", http.StatusBadRequest, ""},
 	{fault.InvalidInput, fault.None}:     {"InvalidRequestException", http.StatusBadRequest, ""},
 	{fault.LimitExceeded, fault.None}:    {"ResourceLimitExceededException", http.StatusBadRequest, ""},
+	// EKS's tag operations (TagResource, UntagResource,
+	// ListTagsForResource) have errors of their own.
+	{fault.NotFound, fault.Tagging}:         {"NotFoundException", http.StatusNotFound, ""},
+	{fault.InvalidParameter, fault.Tagging}: {"BadRequestException", http.StatusBadRequest, ""},
 })
 
 // s3InternalMessage is S3's message for a failure of its own.

@@ -92,9 +92,7 @@ func associationNotFound(cluster, id string) error {
 // caller needs iam:PassRole on it, with iam:PassedToService
 // pods.eks.amazonaws.com and iam:AssociatedResourceArn the cluster's ARN.
 func (s *Service) passRole(ctx context.Context, c iam.Caller, role, clusterARN string) error {
-	return s.cfg.IAM.Authorize(ctx, c, "iam:PassRole", role, iam.Keys{Values: map[string]string{
-		"iam:PassedToService": PodsPrincipal, "iam:AssociatedResourceArn": clusterARN,
-	}})
+	return s.cfg.IAM.AuthorizePassRole(ctx, c, role, PodsPrincipal, clusterARN)
 }
 
 // checkRoles checks an association's roles: the role an IAM role of the

@@ -43,6 +43,10 @@ func (a *authorizer) Authorize(_ context.Context, c iam.Caller, action, resource
 	return nil
 }
 
+func (a *authorizer) AuthorizePassRole(ctx context.Context, c iam.Caller, role, service, resource string) error {
+	return a.Authorize(ctx, c, "iam:PassRole", role, iam.Keys{Values: map[string]string{"iam:PassedToService": service, "iam:AssociatedResourceArn": resource}})
+}
+
 func (a *authorizer) last(action string) (call, bool) {
 	for i := len(a.calls) - 1; i >= 0; i-- {
 		if a.calls[i].action == action {

@@ -27,9 +27,10 @@ const (
 )
 
 // Authorizer decides whether a caller may perform an action on a resource
-// (iam.Service.Authorize).
+// and pass a role to a service (iam.Service).
 type Authorizer interface {
 	Authorize(ctx context.Context, caller iam.Caller, action, resource string, keys iam.Keys) error
+	AuthorizePassRole(ctx context.Context, caller iam.Caller, roleARN, service, resourceARN string) error
 }
 
 // Config configures the service.
@@ -86,7 +87,7 @@ func (s *Service) clusterARN(account, name string) string {
 	return fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", s.cfg.Region, account, name)
 }
 
-// tagKeys are the keys of tags a request sets.
+// requestTags are the tags a request sets, as IAM's keys take them.
 func requestTags(tags map[string]string) []iam.Tag {
 	out := make([]iam.Tag, 0, len(tags))
 	for k, v := range tags {
@@ -134,10 +135,6 @@ func validateTags(tags map[string]string) error {
 
 func invalidParameter(format string, args ...any) error {
 	return fault.Errorf(fault.InvalidParameter, format, args...)
-}
-
-func invalidRequest(format string, args ...any) error {
-	return fault.Errorf(fault.InvalidInput, format, args...)
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

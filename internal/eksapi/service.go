@@ -24,26 +24,55 @@ type operation func(r *http.Request, c iam.Caller) (int, any, error)
 // signing name "eks".
 func New(svc *eks.Service) *httpapi.RESTJSONService {
 	h := handlers{svc}
+	ops := map[string]operation{
+		"CreateCluster": h.createCluster, "ListClusters": h.listClusters, "DescribeCluster": h.describeCluster,
+		"DeleteCluster": h.deleteCluster, eks.BindingAction: h.putBinding,
+		"CreateAddon": h.createAddon, "ListAddons": h.listAddons, "DescribeAddon": h.describeAddon, "DeleteAddon": h.deleteAddon,
+		"CreatePodIdentityAssociation": h.createAssociation, "ListPodIdentityAssociations": h.listAssociations,
+		"DescribePodIdentityAssociation": h.describeAssociation, "UpdatePodIdentityAssociation": h.updateAssociation,
+		"DeletePodIdentityAssociation": h.deleteAssociation,
+		"TagResource":                  h.tagResource, "UntagResource": h.untagResource, "ListTagsForResource": h.listTags,
+	}
 	mux := http.NewServeMux()
-	route := func(pattern, name string, op operation) { mux.Handle(pattern, serve(name, op)) }
-	route("POST /clusters", "CreateCluster", h.createCluster)
-	route("GET /clusters", "ListClusters", h.listClusters)
-	route("GET /clusters/{name}", "DescribeCluster", h.describeCluster)
-	route("DELETE /clusters/{name}", "DeleteCluster", h.deleteCluster)
-	route("PUT /clusters/{name}/podiam/binding", eks.BindingAction, h.putBinding)
-	route("POST /clusters/{name}/addons", "CreateAddon", h.createAddon)
-	route("GET /clusters/{name}/addons", "ListAddons", h.listAddons)
-	route("GET /clusters/{name}/addons/{addonName}", "DescribeAddon", h.describeAddon)
-	route("DELETE /clusters/{name}/addons/{addonName}", "DeleteAddon", h.deleteAddon)
-	route("POST /clusters/{name}/pod-identity-associations", "CreatePodIdentityAssociation", h.createAssociation)
-	route("GET /clusters/{name}/pod-identity-associations", "ListPodIdentityAssociations", h.listAssociations)
-	route("GET /clusters/{name}/pod-identity-associations/{associationId}", "DescribePodIdentityAssociation", h.describeAssociation)
-	route("POST /clusters/{name}/pod-identity-associations/{associationId}", "UpdatePodIdentityAssociation", h.updateAssociation)
-	route("DELETE /clusters/{name}/pod-identity-associations/{associationId}", "DeletePodIdentityAssociation", h.deleteAssociation)
+	for _, r := range routes {
+		mux.Handle(r.pattern, serve(r.operation, ops[r.operation]))
+	}
 	mux.HandleFunc("/", func(_ http.ResponseWriter, r *http.Request) {
 		httpapi.Fail(r, awsproto.UnknownOperation(http.StatusNotFound, "podiam's EKS API has no operation "+r.Method+" "+r.URL.Path+"."))
 	})
 	return &httpapi.RESTJSONService{Name: "eks", Handler: mux}
+}
+
+// routes are the operations' methods and paths, as EKS's model has them
+// (PutClusterBinding is podiam's own).
+var routes = []struct{ pattern, operation string }{
+	{"POST /clusters", "CreateCluster"},
+	{"GET /clusters", "ListClusters"},
+	{"GET /clusters/{name}", "DescribeCluster"},
+	{"DELETE /clusters/{name}", "DeleteCluster"},
+	{"PUT /clusters/{name}/podiam/binding", eks.BindingAction},
+	{"POST /clusters/{name}/addons", "CreateAddon"},
+	{"GET /clusters/{name}/addons", "ListAddons"},
+	{"GET /clusters/{name}/addons/{addonName}", "DescribeAddon"},
+	{"DELETE /clusters/{name}/addons/{addonName}", "DeleteAddon"},
+	{"POST /clusters/{name}/pod-identity-associations", "CreatePodIdentityAssociation"},
+	{"GET /clusters/{name}/pod-identity-associations", "ListPodIdentityAssociations"},
+	{"GET /clusters/{name}/pod-identity-associations/{associationId}", "DescribePodIdentityAssociation"},
+	{"POST /clusters/{name}/pod-identity-associations/{associationId}", "UpdatePodIdentityAssociation"},
+	{"DELETE /clusters/{name}/pod-identity-associations/{associationId}", "DeletePodIdentityAssociation"},
+	{"POST /tags/{resourceArn}", "TagResource"},
+	{"DELETE /tags/{resourceArn}", "UntagResource"},
+	{"GET /tags/{resourceArn}", "ListTagsForResource"},
+}
+
+// Operations names the operations served, for the tests that drive them
+// all.
+func Operations() []string {
+	out := make([]string, len(routes))
+	for i, r := range routes {
+		out[i] = r.operation
+	}
+	return out
 }
 
 // serve adapts an operation to net/http: it names the operation for the

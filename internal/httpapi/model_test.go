@@ -29,6 +29,10 @@ const botocoreEnv = "PODIAM_BOTOCORE_DATA"
 // model is the part of a botocore service-2.json that responses need.
 type model struct {
 	Operations map[string]struct {
+		HTTP struct {
+			Method     string `json:"method"`
+			RequestURI string `json:"requestUri"`
+		} `json:"http"`
 		Output *struct {
 			Shape         string `json:"shape"`
 			ResultWrapper string `json:"resultWrapper"`

@@ -25,6 +25,8 @@ import (
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/podiam/podiam/internal/server"
 )
 
 const podsTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`
@@ -346,6 +348,48 @@ func TestEKSSDK(t *testing.T) {
 		t.Fatalf("described after a push: %v %+v", err, desc)
 	}
 
+	// Tags by ARN, with their own errors.
+	clARN := aws.ToString(desc.Cluster.Arn)
+	if _, err := e.TagResource(ctx, &awseks.TagResourceInput{ResourceArn: aws.String(clARN), Tags: map[string]string{"a": "1", "b": "2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.UntagResource(ctx, &awseks.UntagResourceInput{ResourceArn: aws.String(clARN), TagKeys: []string{"a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if tags, err := e.ListTagsForResource(ctx, &awseks.ListTagsForResourceInput{ResourceArn: aws.String(clARN)}); err != nil || len(tags.Tags) != 1 || tags.Tags["b"] != "2" {
+		t.Fatalf("tags after tag and untag: %v %+v", err, tags)
+	}
+	_, err = e.ListTagsForResource(ctx, &awseks.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:eks:us-east-1:" + account + ":cluster/nope")})
+	var tnf *ekstypes.NotFoundException
+	if !errors.As(err, &tnf) || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusNotFound {
+		t.Fatalf("tags of a missing cluster: %v", err)
+	}
+	_, err = e.TagResource(ctx, &awseks.TagResourceInput{ResourceArn: aws.String(clARN), Tags: map[string]string{"aws:x": "1"}})
+	var bad *ekstypes.BadRequestException
+	if !errors.As(err, &bad) || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusBadRequest {
+		t.Fatalf("a reserved tag key: %v", err)
+	}
+
+	// Bad input gets EKS's errors, never a panic or S3's XML.
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+		code               string
+	}{
+		{http.MethodPost, "/clusters", `{"name":`, http.StatusBadRequest, "SerializationException"},
+		{http.MethodPost, "/clusters", `{"name":"c9"}`, http.StatusBadRequest, "InvalidParameterException"},
+		{http.MethodPost, "/clusters", `{"name":"bad name","roleArn":"arn:aws:iam::` + account + `:role/eks","resourcesVpcConfig":{}}`, http.StatusBadRequest, "InvalidParameterException"},
+		{http.MethodPost, "/clusters/c1/pod-identity-associations", `{"namespace":1}`, http.StatusBadRequest, "SerializationException"},
+		{http.MethodGet, "/clusters?maxResults=0", "", http.StatusBadRequest, "InvalidParameterException"},
+		{http.MethodGet, "/clusters/c1/nodegroups", "", http.StatusNotFound, "UnknownOperationException"},
+		{http.MethodPatch, "/clusters/c1", "", http.StatusNotFound, "UnknownOperationException"},
+		{http.MethodGet, "/clusters/c1/addons/nope", "", http.StatusNotFound, "ResourceNotFoundException"},
+	} {
+		if st, code, b := signedEKS(t, r.url, root, tc.method, tc.path, []byte(tc.body)); st != tc.status || code != tc.code {
+			t.Errorf("%s %s %s: %d %s %s, want %d %s", tc.method, tc.path, tc.body, st, code, b, tc.status, tc.code)
+		}
+	}
+
 	// Refusals, with the root's successes above as their control.
 	im := iamClient(r.url, root)
 	_, readOnly := makeUser(t, im, "ro", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"eks:Describe*","Resource":"*"}]}`)
@@ -360,5 +404,39 @@ func TestEKSSDK(t *testing.T) {
 	var denied *ekstypes.AccessDeniedException
 	if !errors.As(err, &denied) || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusForbidden {
 		t.Fatalf("the read-only user's delete: %v", err)
+	}
+}
+
+// TestEKSPublicURL: a cluster's issuer is under --public-url when it is
+// set, and the hosted documents are found by their path whatever the host
+// a request names.
+func TestEKSPublicURL(t *testing.T) {
+	dir := t.TempDir()
+	r := startWith(t, dir, func(c *server.Config) { c.PublicURL = "https://podiam.example:8443/" })
+	root := readCredentials(t, dir)
+	e := awseks.New(awseks.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(root)})
+	c, err := e.CreateCluster(t.Context(), &awseks.CreateClusterInput{Name: aws.String("c1"), RoleArn: aws.String("arn:aws:iam::111122223333:role/eks"),
+		ResourcesVpcConfig: &ekstypes.VpcConfigRequest{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := aws.ToString(c.Cluster.Identity.Oidc.Issuer)
+	id, ok := strings.CutPrefix(issuer, "https://podiam.example:8443/id/")
+	if !ok || len(id) != 32 {
+		t.Fatalf("issuer %s", issuer)
+	}
+	resp, err := http.Get(r.url + "/id/" + id + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"issuer":"`+issuer+`"`) {
+		t.Fatalf("discovery: %d %s", resp.StatusCode, b)
+	}
+	// A signed request for that path goes to the API it is signed for
+	// (EKS, which has no such operation), not to the issuer.
+	if st, code, _ := signedEKS(t, r.url, root, http.MethodGet, "/id/"+id+"/keys", nil); st != http.StatusNotFound || code != "UnknownOperationException" {
+		t.Fatalf("a signed GET of the keys path answered %d %s", st, code)
 	}
 }

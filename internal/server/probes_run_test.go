@@ -88,7 +88,7 @@ func TestBanner(t *testing.T) {
 	})
 	out := r.out.String()
 	for _, want := range []string{
-		"podiam is serving IAM (Query), STS (Query), Organizations (JSON 1.1) and S3 (REST-XML, path-style and virtual-hosted-style) on " + r.url,
+		"podiam is serving IAM (Query), STS (Query), Organizations (JSON 1.1), EKS (REST-JSON) and S3 (REST-XML, path-style and virtual-hosted-style) on " + r.url,
 		"a request's shape picks its service",
 		"credential scope must name that same service",
 		"Probes: GET /healthz and /readyz on " + r.url + " and " + metrics,

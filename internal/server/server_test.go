@@ -244,15 +244,22 @@ func TestUnservedServiceCLI(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	for name, c := range map[string]server.Config{
-		"bad listen":         {Listen: "nowhere"},
-		"half TLS":           {Listen: "127.0.0.1:1", TLSCert: "c.pem"},
-		"negative drain":     {Listen: "127.0.0.1:1", ShutdownTimeout: -1},
-		"bad metrics listen": {Listen: "127.0.0.1:1", MetricsListen: "nowhere"},
+		"bad listen":          {Listen: "nowhere"},
+		"half TLS":            {Listen: "127.0.0.1:1", TLSCert: "c.pem"},
+		"negative drain":      {Listen: "127.0.0.1:1", ShutdownTimeout: -1},
+		"bad metrics listen":  {Listen: "127.0.0.1:1", MetricsListen: "nowhere"},
+		"relative public URL": {Listen: "127.0.0.1:1", PublicURL: "podiam.example"},
+		"public URL query":    {Listen: "127.0.0.1:1", PublicURL: "https://podiam.example/?x=1"},
 	} {
 		c.SetDefaults()
 		if err := c.Validate(); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+	good := server.Config{Listen: "127.0.0.1:1", PublicURL: "https://podiam.example:8443/base"}
+	good.SetDefaults()
+	if err := good.Validate(); err != nil {
+		t.Errorf("a public URL refused: %v", err)
 	}
 	var c server.Config
 	c.SetDefaults()

@@ -21,8 +21,7 @@ var Services = []Service{
 // ServicesRouting says how a request finds its service among Services.
 const ServicesRouting = "They share one endpoint: a request's shape picks its service (a Query Action names IAM\n" +
 	"or STS, an X-Amz-Target header a JSON service, a REST request signed for EKS is EKS,\n" +
-	"anything else is S3), and its SigV4\n" +
-	"credential scope must name that same service."
+	"anything else is S3), and its SigV4 credential scope must name that same service."
 
 // serviceNames lists Services with their protocols, in a sentence.
 func serviceNames() string {
