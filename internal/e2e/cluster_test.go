@@ -424,7 +424,9 @@ users:
 		t.Fatalf("describe-cluster: %+v, %v", d, err)
 	}
 	// The hosted issuer serves the pushed keys all the same.
-	kid := tokenKid(t, stsToken(t, e.kube, "default", "default"))
+	e.namespace(t, "external", "none")
+	e.account(t, "external", "app", "")
+	kid := tokenKid(t, stsToken(t, e.kube, "external", "app"))
 	resp, err := http.Get(e.url + strings.TrimPrefix(hostedIssuer, e.url) + "/keys")
 	if err != nil {
 		t.Fatal(err)
