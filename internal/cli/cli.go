@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/podiam/podiam/internal/cli/agentcmd"
+	"github.com/podiam/podiam/internal/cli/clustercmd"
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/cli/irsacmd"
 	"github.com/podiam/podiam/internal/cli/policycmd"
@@ -33,6 +34,7 @@ func New(env Env) *cobra.Command {
 		webhookcmd.New(env),
 		agentcmd.New(env),
 		irsacmd.New(env),
+		clustercmd.New(env),
 		versioncmd.New(env),
 	)
 	return command.Prepare(env, root)

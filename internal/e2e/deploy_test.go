@@ -14,7 +14,8 @@ import (
 )
 
 // TestDeployManifests applies deploy/base with kubectl's server-side dry
-// run, so that the real API server validates every object, and renders
+// run, so that the real API server validates every object, the same of
+// deploy/cluster-sync, and renders
 // deploy/cert-manager (whose kinds need cert-manager's CRDs).
 func TestDeployManifests(t *testing.T) {
 	kubectl, err := exec.LookPath("kubectl")
@@ -35,6 +36,15 @@ func TestDeployManifests(t *testing.T) {
 	}
 	for _, want := range []string{"serviceaccount/podiam-webhook", "clusterrole.rbac.authorization.k8s.io/podiam-webhook",
 		"service/podiam-webhook", "deployment.apps/podiam-webhook", "mutatingwebhookconfiguration.admissionregistration.k8s.io/podiam-irsa"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("kubectl did not apply %s:\n%s", want, out)
+		}
+	}
+	out, err = exec.CommandContext(t.Context(), kubectl, "--kubeconfig", c.Kubeconfig, "apply", "--dry-run=server", "-k", filepath.Join(deploy, "cluster-sync")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl apply --dry-run=server -k deploy/cluster-sync: %v\n%s", err, out)
+	}
+	for _, want := range []string{"serviceaccount/podiam-cluster-sync", "clusterrolebinding.rbac.authorization.k8s.io/podiam-cluster-sync", "deployment.apps/podiam-cluster-sync"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("kubectl did not apply %s:\n%s", want, out)
 		}

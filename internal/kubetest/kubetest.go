@@ -35,7 +35,7 @@ const IssuerHost = "kubernetes.podiam.test"
 type Cluster struct {
 	Dir        string // certificates, kubeconfig, logs
 	URL        string // https://127.0.0.1:port
-	Issuer     string // the service-account issuer, https://IssuerHost
+	Issuer     string // the service-account issuer, https://IssuerHost unless Options.Issuer
 	Kubeconfig string // an admin kubeconfig (bearer token)
 	CAPEM      []byte // the CA of the API server's certificate (and of CertFor)
 	Token      string // the admin bearer token
@@ -68,9 +68,26 @@ func Bins(tb testing.TB) string {
 	return dir
 }
 
+// Options change how Start runs the API server.
+type Options struct {
+	// ExtraAudiences are added to the API server's --api-audiences.
+	ExtraAudiences []string
+	// Issuer is the API server's --service-account-issuer; "" is
+	// https://IssuerHost.
+	Issuer string
+	// JWKSURI is its --service-account-jwks-uri, the jwks_uri of the
+	// discovery document it serves; "" is Issuer + "/openid/v1/jwks".
+	JWKSURI string
+}
+
 // Start runs a control plane in dir until Stop. extraAudiences are
 // added to the API server's --api-audiences.
 func Start(tb testing.TB, dir string, extraAudiences ...string) (*Cluster, error) {
+	return StartWith(tb, dir, Options{ExtraAudiences: extraAudiences})
+}
+
+// StartWith runs a control plane in dir until Stop, with opts.
+func StartWith(tb testing.TB, dir string, opts Options) (*Cluster, error) {
 	bins := Bins(tb)
 	c := &Cluster{Dir: dir, Token: "podiam-test-admin-token"}
 	if err := c.makeCA(); err != nil {
@@ -83,6 +100,13 @@ func Start(tb testing.TB, dir string, extraAudiences ...string) (*Cluster, error
 	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
 	c.URL = "https://127.0.0.1:" + strconv.Itoa(apiPort)
 	c.Issuer = "https://" + IssuerHost
+	if opts.Issuer != "" {
+		c.Issuer = opts.Issuer
+	}
+	jwksURI := c.Issuer + "/openid/v1/jwks"
+	if opts.JWKSURI != "" {
+		jwksURI = opts.JWKSURI
+	}
 	if err := c.writeFiles(); err != nil {
 		return nil, err
 	}
@@ -96,14 +120,14 @@ func Start(tb testing.TB, dir string, extraAudiences ...string) (*Cluster, error
 		return nil, err
 	}
 	audiences := c.Issuer + ",sts.amazonaws.com,pods.eks.amazonaws.com"
-	for _, a := range extraAudiences {
+	for _, a := range opts.ExtraAudiences {
 		audiences += "," + a
 	}
 	c.apiArgs = []string{"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + strconv.Itoa(apiPort),
 		"--cert-dir=" + p("apiserver-certs"), "--tls-cert-file=" + p("apiserver.crt"), "--tls-private-key-file=" + p("apiserver.key"),
 		"--client-ca-file=" + p("ca.crt"), "--token-auth-file=" + p("tokens.csv"), "--authorization-mode=RBAC",
-		"--service-account-issuer=" + c.Issuer, "--service-account-jwks-uri=" + c.Issuer + "/openid/v1/jwks",
+		"--service-account-issuer=" + c.Issuer, "--service-account-jwks-uri=" + jwksURI,
 		"--service-account-key-file=" + p("sa.pub"),
 		"--service-account-signing-key-file=" + p("sa.key"), "--service-cluster-ip-range=10.0.0.0/24",
 		"--endpoint-reconciler-type=none", "--api-audiences=" + audiences}

@@ -67,6 +67,7 @@ var boundaries = []struct {
 	// The node agent is a client of podiam's public API (eks-auth): never the store or a service.
 	{pkg: "internal/agent", allowed: []string{"github.com/aws/aws-sdk-go-v2/aws", "golang.org/x/sync/singleflight", "golang.org/x/time/rate", "github.com/prometheus/client_golang"}},
 	{pkg: "internal/metrics", allowed: []string{"github.com/prometheus/client_golang"}},
+	{pkg: "internal/cli/clustercmd", allowed: []string{"internal/cli/command", "internal/kube", "github.com/aws/aws-sdk-go-v2", "k8s.io/apimachinery", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/cli/irsacmd", allowed: []string{"internal/cli/command", "internal/discovery", "internal/kube", "github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "k8s.io/api", "k8s.io/apimachinery", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/e2e"},      // tests only
 	{pkg: "internal/difftest"}, // tests only
