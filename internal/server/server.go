@@ -240,7 +240,7 @@ func start(ctx context.Context, cfg Config, m *metrics.Server) (_ *Server, err e
 	auth := authn.New(&authn.StoreKeys{Store: db, Sealer: s.sealer, Sessions: s.sessions, Now: cfg.Now}, cfg.Now)
 	podDir := cfg.PodIdentity
 	if podDir == nil {
-		podDir = podIdentityDirectory{eksSvc}
+		podDir = eksauth.EKSDirectory{EKS: eksSvc}
 	}
 	podSvc, err := eksauth.New(eksauth.Config{Directory: podDir, Authorizer: iamSvc, Roles: stsSvc, IssuerKeys: verifier,
 		Region: DefaultRegion, Now: cfg.Now, Rand: cfg.Rand})
