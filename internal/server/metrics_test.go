@@ -39,6 +39,16 @@ func TestMetrics(t *testing.T) {
 	for i := range 20 {
 		send(t, signedRequest(t, "GET", r.url+"/?Action=Made"+strconv.Itoa(i)+"Up&Version=2010-05-08", "", root, "iam", nil))
 	}
+	// REST-JSON: an operation is named by its handler; a path no route
+	// knows is the client's, and unknown.
+	if got := send(t, signedRequest(t, "GET", r.url+"/clusters", "", root, "eks", nil)); got.status != 200 {
+		t.Fatalf("ListClusters: %d %s", got.status, got.body)
+	}
+	for i := range 5 {
+		if got := send(t, signedRequest(t, "GET", r.url+"/made-up-"+strconv.Itoa(i), "", root, "eks", nil)); got.status != 404 {
+			t.Fatalf("made-up EKS path: %d %s", got.status, got.body)
+		}
+	}
 	scrape := func(url string) string {
 		resp, err := http.Get(url + "/metrics")
 		if err != nil {
@@ -57,6 +67,8 @@ func TestMetrics(t *testing.T) {
 			`podiam_requests_total{action="GetCallerIdentity",outcome="ok",service="sts"} 1`,
 			`podiam_requests_total{action="GetObject",outcome="ok",service="s3"} 1`,
 			`podiam_requests_total{action="unknown",outcome="InvalidAction",service="unknown"} 20`,
+			`podiam_requests_total{action="ListClusters",outcome="ok",service="eks"} 1`,
+			`podiam_requests_total{action="unknown",outcome="UnknownOperationException",service="unknown"} 5`,
 			`podiam_request_duration_seconds_count{action="PutObject",service="s3"} 1`,
 			`podiam_authorization_decisions_total{decision="allowed"}`,
 			`podiam_s3_bytes_total{direction="in"} 5`,
