@@ -201,6 +201,13 @@ func TestPodIdentity(t *testing.T) {
 	token := podToken(t, e.kube, pod, "")
 	sdkWalk(t, podEnv(t, c, token), "eks-main-app-0", roleARN("app"))
 
+	// The IPv6 listener answers the same token from the same cache: the
+	// credentials the SDKs got, without another eks-auth call.
+	v4c := agentCredentials(t, 80, token)
+	if st, body := httpGet(t, "http://[fd00:ec2::23]/v1/credentials", token); st != 200 || !strings.Contains(body, `"AccessKeyId":"`+v4c.AccessKeyID+`"`) {
+		t.Errorf("the agent on [fd00:ec2::23]: %d %s, want the credentials of 169.254.170.23 (%s)", st, body, v4c.AccessKeyID)
+	}
+
 	// The session's tags: each namespace reads its prefix only.
 	podB := createPod(t, e, "pi-b", "app-0", "app")
 	for _, tt := range []struct {
@@ -820,7 +827,7 @@ print(json.dumps({"method": s.get_credentials().method, "keys": keys}))`)
 			t.Skip("PODIAM_JSCLIENT is not set")
 		}
 		out := run(t, js, "node", "--input-type=module", "-e", `import { S3Client, ListObjectsV2Command } from "@aws-sdk/client-s3";
-const s3 = new S3Client({ endpoint: process.env.AWS_ENDPOINT_URL, forcePathStyle: true });
+const s3 = new S3Client({ forcePathStyle: true });
 const out = await s3.send(new ListObjectsV2Command({ Bucket: "pi-data" }));
 console.log(JSON.stringify((out.Contents ?? []).map((o) => o.Key)));`)
 		var keys []string
