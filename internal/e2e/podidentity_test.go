@@ -59,16 +59,23 @@ func TestPodIdentity(t *testing.T) {
 	if !agenttest.InNetNS(t) {
 		return
 	}
-	// The cluster whose keys rotate starts meanwhile.
-	type started struct {
+	// The cluster whose keys rotate starts meanwhile; it stops, once
+	// started, however the test ends.
+	var rot struct {
 		c   *kubetest.Cluster
 		err error
 	}
-	rotating := make(chan started, 1)
+	rotDir, rotStarted := t.TempDir(), make(chan struct{})
 	go func() {
-		c, err := kubetest.Start(t, t.TempDir())
-		rotating <- started{c, err}
+		defer close(rotStarted)
+		rot.c, rot.err = kubetest.Start(t, rotDir)
 	}()
+	t.Cleanup(func() {
+		<-rotStarted
+		if rot.c != nil {
+			rot.c.Stop()
+		}
+	})
 	e := newEnv(t)
 	ctx := t.Context()
 	s := aws.String
@@ -275,12 +282,11 @@ func TestPodIdentity(t *testing.T) {
 
 	// The rotating cluster: another cluster's token is refused, and a new
 	// signing key works once its keys are pushed.
-	r := <-rotating
-	if r.err != nil {
-		t.Fatalf("start the second cluster: %v", r.err)
+	<-rotStarted
+	if rot.err != nil {
+		t.Fatalf("start the second cluster: %v", rot.err)
 	}
-	t.Cleanup(r.c.Stop)
-	rotation(t, e, r.c, ek, node, roleARN("app"), token)
+	rotation(t, e, rot.c, ek, node, roleARN("app"), token)
 }
 
 // msgUnauthorized is EKS Auth's text for a role it cannot assume.
