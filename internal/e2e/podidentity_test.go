@@ -215,6 +215,12 @@ func TestPodIdentity(t *testing.T) {
 		t.Errorf("the agent on [fd00:ec2::23]: %d %s, want the credentials of 169.254.170.23 (%s)", st, body, v4c.AccessKeyID)
 	}
 
+	// Four SDKs, the IPv4 and IPv6 listeners: one eks-auth call, well
+	// inside the agent's one-second budget.
+	if n, slow := eksAuthCalls(t); n != 1 || slow != 0 {
+		t.Errorf("the agent called eks-auth %d times (%d over 500 ms) for one pod's token, want once", n, slow)
+	}
+
 	// The session's tags: each namespace reads its prefix only.
 	podB := createPod(t, e, "pi-b", "app-0", "app")
 	for _, tt := range []struct {
@@ -682,6 +688,27 @@ func httpGet(t *testing.T, url, authorization string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, strings.TrimSuffix(string(b), "\n")
+}
+
+// eksAuthCalls reads the main agent's metrics: its eks-auth calls so
+// far, and how many of them took longer than 500 ms.
+func eksAuthCalls(t *testing.T) (calls, slow int) {
+	t.Helper()
+	st, body := httpGet(t, "http://localhost:2703/metrics", "")
+	if st != 200 {
+		t.Fatalf("agent /metrics: %d", st)
+	}
+	for _, line := range strings.Split(body, "\n") {
+		name, value, _ := strings.Cut(line, " ")
+		n, _ := strconv.Atoi(value)
+		switch {
+		case strings.HasPrefix(name, "pod_identity_eks_auth_request_duration_seconds_count{"):
+			calls += n
+		case strings.HasPrefix(name, "pod_identity_eks_auth_request_duration_seconds_bucket{") && strings.Contains(name, `le="0.5"`):
+			slow -= n
+		}
+	}
+	return calls, slow + calls
 }
 
 // agentCredentials gets a pod's credentials from the agent.
