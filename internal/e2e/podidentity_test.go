@@ -292,7 +292,7 @@ func TestPodIdentity(t *testing.T) {
 	if rot.err != nil {
 		t.Fatalf("start the second cluster: %v", rot.err)
 	}
-	rotation(t, e, rot.c, ek, node, roleARN("app"), token)
+	rotation(t, e, rot.c, ek, node, roleARN("eks-cluster"), roleARN("app"), token)
 }
 
 // msgUnauthorized is EKS Auth's text for a role it cannot assume.
@@ -306,10 +306,10 @@ const agentHost = "169.254.170.23"
 // RotateServiceAccountKey a token signed with the new key is refused until
 // the new keys are pushed, then accepted by eks-auth at once and by the
 // agent within its refusal TTL.
-func rotation(t *testing.T, e *env, rc *kubetest.Cluster, ek *awseks.Client, node aws.Credentials, role, mainToken string) {
+func rotation(t *testing.T, e *env, rc *kubetest.Cluster, ek *awseks.Client, node aws.Credentials, clusterRole, role, mainToken string) {
 	ctx := t.Context()
 	s := aws.String
-	if _, err := ek.CreateCluster(ctx, &awseks.CreateClusterInput{Name: s("rot"), RoleArn: s(strings.Replace(role, "/app", "/eks-cluster", 1)),
+	if _, err := ek.CreateCluster(ctx, &awseks.CreateClusterInput{Name: s("rot"), RoleArn: s(clusterRole),
 		ResourcesVpcConfig: &ekstypes.VpcConfigRequest{SubnetIds: []string{"subnet-1"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -566,9 +566,9 @@ func startAgent(t *testing.T, node aws.Credentials, args ...string) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	var out, errb syncWriter
+	var errb syncWriter
 	go func() {
-		done <- agentcmd.Run(ctx, command.Env{Stdout: &out, Stderr: &errb, Getenv: os.Getenv}, append([]string{"server"}, args...))
+		done <- agentcmd.Run(ctx, command.Env{Stdout: io.Discard, Stderr: &errb, Getenv: os.Getenv}, append([]string{"server"}, args...))
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
