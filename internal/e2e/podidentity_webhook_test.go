@@ -18,18 +18,18 @@ import (
 	"github.com/podiam/podiam/internal/webhook"
 )
 
-// startPodIdentityWebhook runs podiam's webhook with Pod Identity on for
-// cluster, over the EKS API at eksURL with creds, registers it, and waits
-// until a dry-run pod of an IRSA account comes back mutated (which also
-// shows that the associations can be read). refresh is the period of
-// the full list of associations.
-func startPodIdentityWebhook(t testing.TB, e *env, cluster, eksURL string, creds aws.Credentials, refresh time.Duration) {
+// startPodIdentityWebhook runs podiam's webhook configured by cfg with
+// Pod Identity on for cluster, over the EKS API at eksURL with creds,
+// registers it, and waits until a dry-run pod of an IRSA account comes
+// back mutated (which also shows that the associations can be read).
+// refresh is the period of the full list of associations.
+func startPodIdentityWebhook(t testing.TB, e *env, cfg webhook.Config, cluster, eksURL string, creds aws.Credentials, refresh time.Duration) {
 	t.Helper()
 	awsCfg := aws.Config{Region: "us-east-1", RetryMaxAttempts: 1,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })}
 	url := "https://" + runTLS(t, e.cluster, "podiam-webhook", nil, func(ctx context.Context, crt, key string, onListen func(string)) error {
 		return webhookcmd.Serve(ctx, webhookcmd.ServeConfig{Listen: "127.0.0.1:0", Kubeconfig: e.cluster.Kubeconfig,
-			TLSCert: crt, TLSKey: key, Webhook: webhook.Config{Region: "us-east-1"}.WithDefaults(), OnListen: onListen,
+			TLSCert: crt, TLSKey: key, Webhook: cfg.WithDefaults(), OnListen: onListen,
 			ClusterName: cluster, EKSEndpoint: eksURL, AWS: &awsCfg, AssociationsRefresh: refresh},
 			slog.New(slog.NewTextHandler(io.Discard, nil)))
 	}) + "/mutate"
@@ -93,7 +93,6 @@ func checkPodIdentity(t testing.TB, p corev1.Pod) (podIdentity, irsa bool) {
 // only hourly; Pod Identity wins over the account's role-arn annotation;
 // an account without an association keeps IRSA or nothing.
 func TestPodIdentityWebhook(t *testing.T) {
-	t.Skip("podiam server does not serve the EKS API in branch podwh (it comes with branch eks): remove this skip when merging both")
 	e := newEnv(t)
 	ctx := t.Context()
 	root := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return e.root, nil })
@@ -130,7 +129,7 @@ func TestPodIdentityWebhook(t *testing.T) {
 
 	// The full list runs hourly: only the lookup at admission can see
 	// the association created below.
-	startPodIdentityWebhook(t, e, cluster, e.url, e.root, time.Hour)
+	startPodIdentityWebhook(t, e, webhook.Config{Region: "us-east-1"}, cluster, e.url, e.root, time.Hour)
 	ns := "pi-" + shortName(t)
 	e.namespace(t, ns, "podiam-pi-"+shortName(t))
 	e.account(t, ns, "app", "arn:aws:iam::111122223333:role/irsa")
