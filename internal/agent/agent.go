@@ -28,6 +28,7 @@ const (
 // Defaults, AWS's agent's where it has one.
 const (
 	DefaultMaxCacheSize   = 2000
+	DefaultMaxCalls       = 32
 	DefaultMaxRetention   = 3 * time.Hour
 	DefaultMaxServiceQPS  = 3
 	DefaultRefusalTTL     = 5 * time.Second
@@ -53,6 +54,11 @@ type Config struct {
 	// MaxRetention bounds how long credentials are served before they
 	// are renewed (--max-credential-retention-before-renewal).
 	MaxRetention time.Duration
+	// MaxCalls bounds the eks-auth calls in flight; more wait for one to
+	// end before their 1-second budget starts, so that a thousand pods
+	// starting at once do not all time out together on a small server.
+	// Negative: no bound (AWS's agent has none).
+	MaxCalls int
 	// MaxServiceQPS bounds renewals per second toward eks-auth.
 	MaxServiceQPS float64
 	// RefusalTTL is how long eks-auth's refusal of a token (a 4xx) is
@@ -81,6 +87,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxRetention == 0 {
 		c.MaxRetention = DefaultMaxRetention
+	}
+	if c.MaxCalls == 0 {
+		c.MaxCalls = DefaultMaxCalls
 	}
 	if c.MaxServiceQPS == 0 {
 		c.MaxServiceQPS = DefaultMaxServiceQPS
@@ -140,6 +149,7 @@ type Agent struct {
 	limiter  *rate.Limiter
 	renewals *rate.Limiter
 	flight   singleflight.Group // keyed by token: one eks-auth call per token at a time
+	calls    chan struct{}      // a slot per eks-auth call in flight; nil: no bound
 
 	mu       sync.Mutex
 	pods     map[string]*entry // by pod UID
@@ -170,8 +180,13 @@ func New(cfg Config) (*Agent, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	var calls chan struct{}
+	if cfg.MaxCalls > 0 {
+		calls = make(chan struct{}, cfg.MaxCalls)
+	}
 	return &Agent{
 		cfg:      cfg,
+		calls:    calls,
 		denied:   fmt.Sprint(cfg.AllowedHosts),
 		limiter:  rate.NewLimiter(rate.Limit(cfg.RequestsPerSec), cfg.RequestBurst),
 		renewals: rate.NewLimiter(rate.Limit(cfg.MaxServiceQPS), max(1, int(cfg.MaxServiceQPS))),
@@ -305,6 +320,14 @@ func Encode(creds Credentials) []byte {
 // passes the token it renews with as renewing: its answer replaces the
 // pod's entry only while that is still the entry's token.
 func (a *Agent) fetch(ctx context.Context, token string, c Claims, renewing string) ([]byte, error) {
+	if a.calls != nil {
+		select {
+		case a.calls <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		defer func() { <-a.calls }()
+	}
 	start := time.Now()
 	creds, err := a.cfg.Source.AssumeRoleForPodIdentity(ctx, token)
 	d := time.Since(start)

@@ -464,3 +464,54 @@ func TestMetrics(t *testing.T) {
 		t.Error("an eviction counted")
 	}
 }
+
+// TestMaxCalls: with MaxCalls 8, 100 pods at once are all answered, with
+// one call each and never more than 8 calls in flight; with no bound (the
+// control), 20 calls are in flight together.
+func TestMaxCalls(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		maxCalls int
+		together int64 // the calls the fake holds until they are all in flight
+	}{
+		{"bounded", 8, 8},
+		{"unbounded", -1, 20},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := newRig(t, func(cfg *Config) { cfg.MaxCalls = c.maxCalls })
+			var inflight, most atomic.Int64
+			full := make(chan struct{})
+			var once sync.Once
+			r.eks.hook = func() {
+				n := inflight.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				if n == c.together {
+					once.Do(func() { close(full) })
+				}
+				<-full
+				inflight.Add(-1)
+			}
+			now := r.clock.Now()
+			var wg sync.WaitGroup
+			var failed atomic.Int64
+			for i := range 100 {
+				wg.Go(func() {
+					if code, body := r.get(host, token(now, fmt.Sprintf("uid-%d", i))); code != 200 && failed.Add(1) == 1 {
+						t.Errorf("%d %s", code, body)
+					}
+				})
+			}
+			wg.Wait()
+			if calls := r.eks.calls.Load(); calls != 100 || failed.Load() != 0 {
+				t.Fatalf("%d calls, %d failures; want 100, 0", calls, failed.Load())
+			}
+			if c.maxCalls > 0 && most.Load() != int64(c.maxCalls) {
+				t.Fatalf("%d calls in flight at most, want %d", most.Load(), c.maxCalls)
+			}
+			if c.maxCalls < 0 && most.Load() < c.together {
+				t.Fatalf("%d calls in flight at most, want %d or more", most.Load(), c.together)
+			}
+		})
+	}
+}
