@@ -299,6 +299,29 @@ func TestNewToken(t *testing.T) {
 	if code, _ := r.get(host, fresh); code != 200 || r.eks.calls.Load() != before {
 		t.Fatalf("the pod's own token after a forged one: %d, %d calls", code, r.eks.calls.Load()-before)
 	}
+	// The token it replaced is no longer answered from the cache.
+	if code, _ := r.get(host, old); code != 200 || r.eks.calls.Load() != before+1 {
+		t.Fatalf("the replaced token: %d, %d calls", code, r.eks.calls.Load()-before)
+	}
+}
+
+// TestCachedTokenTimes: a cached answer is served only within its token's
+// exp, as ParseToken checks it before the cache is consulted.
+func TestCachedTokenTimes(t *testing.T) {
+	r := newRig(t, nil)
+	r.eks.lifetime = 6 * time.Hour
+	tok := token(r.clock.Now(), "uid") // valid for an hour
+	if code, body := r.get(host, tok); code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	r.clock.Add(time.Hour - time.Second)
+	if code, body := r.get(host, tok); code != 200 || r.eks.calls.Load() != 1 {
+		t.Fatalf("within the token's exp: %d %s, %d calls", code, body, r.eks.calls.Load())
+	}
+	r.clock.Add(time.Second)
+	if code, body := r.get(host, tok); code != 400 || body != "Service account token failed basic claim validations: token is expired" || r.eks.calls.Load() != 1 {
+		t.Fatalf("at the token's exp: %d %s, %d calls", code, body, r.eks.calls.Load())
+	}
 }
 
 // TestEviction: a renewal refused for good (AccessDenied) drops the pod;
