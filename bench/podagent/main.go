@@ -282,6 +282,39 @@ func (b *bench) fill(ag *runningAgent) ([]time.Duration, []error, time.Duration)
 	return lat, errs, wall
 }
 
+// fillRetrying fills the cache as fill does, then asks again, up to
+// three times, for the pods that got an error (the SDKs retry too): the
+// cached and renewal phases need every pod in the cache, the cold phase
+// reports the errors.
+func (b *bench) fillRetrying(ag *runningAgent) error {
+	_, errs, _ := b.fill(ag)
+	c := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 30 * time.Second}
+	defer c.CloseIdleConnections()
+	retried := 0
+	for i, err := range errs {
+		for try := 0; err != nil && try < 3; try++ {
+			retried++
+			_, err = b.fetch(c, ag.url, i)
+		}
+		if err != nil {
+			return fmt.Errorf("the cache could not be filled: %w", err)
+		}
+	}
+	if retried > 0 {
+		fmt.Printf("  filling the cache took %d retries (first error: %v)\n", retried, firstErr(errs))
+	}
+	return nil
+}
+
+func firstErr(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (b *bench) cold(ag *runningAgent) error {
 	fmt.Printf("cold: %d pods fetch at once\n", b.o.pods)
 	before, err := b.srv.Requests("eks-auth", "AssumeRoleForPodIdentity", "")
@@ -330,8 +363,8 @@ func q(sorted []time.Duration, p float64) time.Duration {
 
 func (b *bench) cached(ag *runningAgent) error {
 	if ag.a.Len() < b.o.pods {
-		if _, errs, _ := b.fill(ag); countErrs(errs) > 0 {
-			return errors.New("cached: the cache could not be filled")
+		if err := b.fillRetrying(ag); err != nil {
+			return fmt.Errorf("cached: %w", err)
 		}
 	}
 	fmt.Printf("cached: %d requests over %d pods from %d clients\n", b.o.requests, b.o.pods, b.o.clients)
@@ -395,8 +428,8 @@ func (b *bench) renewal(ag *runningAgent) error {
 	if err != nil {
 		return err
 	}
-	if _, errs, _ := b.fill(ag); countErrs(errs) > 0 {
-		return errors.New("renewal: the cache could not be filled")
+	if err := b.fillRetrying(ag); err != nil {
+		return fmt.Errorf("renewal: %w", err)
 	}
 	misses0 := ag.metric("pod_identity_cache_state", map[string]string{"state": "miss"})
 	pods := make([]seen, b.o.pods)
