@@ -48,6 +48,9 @@ bench:
 	go test -run '^$$' -bench ReadOnlyAccess -benchmem ./internal/iam/managed/
 	go run ./bench/iamload -roles 10000 -clients 16 -duration 10s
 	go run ./bench/callcost -clients 16 -duration 5s
+	PKGS="./internal/agent/ ./internal/eksauth/" bench/gobench.sh
+	go run ./bench/podagent -pods 1000 -clients 16 -requests 200000 -retention 5s -renewals 2
+	go run ./bench/podagent -phases renewal -session 60s
 	go test -run '^$$' -bench Admit -benchmem -count 5 ./internal/admission/
 	PODIAM_K8S_BINS=$$(tools/k8s/build.sh) go test -run '^$$' -bench PodCreate -benchtime 2000x -count 3 ./internal/e2e/
 

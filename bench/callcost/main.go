@@ -9,8 +9,11 @@
 // with session credentials from AssumeRole; AssumeRoleWithWebIdentity with
 // an RS256 service-account token from an OIDC issuer it serves itself on
 // https://127.0.0.2 (binding port 443 needs root; without it that load is
-// left out); and GetRole with the root's long-term key. -objects fills the
-// bucket first, to see how a GET's cost grows with the bucket. -floor
+// left out); AssumeRoleForPodIdentity (EKS Auth) with an ES256 pod token
+// of a cluster whose key is pushed, signed by the node agent's eks-auth
+// client with a node user's key, beside it; and GetRole with the root's
+// long-term key. -objects fills the bucket first, to see how a GET's cost
+// grows with the bucket. -floor
 // measures the same client loads against a Go net/http server that
 // answers each with a fixed response: what net/http and the kernel cost
 // per call, under any server written on them. -minio BIN measures the S3
@@ -62,6 +65,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/podiam/podiam/bench/internal/loadgen"
+	"github.com/podiam/podiam/bench/internal/podident"
+	"github.com/podiam/podiam/internal/agent"
 )
 
 func main() {
@@ -197,6 +202,22 @@ func run(bin, only string, auditLog bool, objects, clients int, duration time.Du
 		token := iss.token()
 		if err := measure("AssumeRoleWithWebIdentity, RS256 token", func(int) error {
 			_, err := anon.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: e.roleARN, RoleSessionName: aws.String("pod"), WebIdentityToken: aws.String(token)})
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	if name := "AssumeRoleForPodIdentity, ES256 token"; strings.Contains(name, only) {
+		pods, err := podident.Setup(ctx, url, root, "callcost", 1)
+		if err != nil {
+			return fmt.Errorf("set up pod identity: %w", err)
+		}
+		src := pods.Source()
+		src.HTTP = agent.NewHTTPClient()
+		src.HTTP.Transport.(*http.Transport).MaxIdleConnsPerHost = clients
+		token := pods.Token(0, time.Now())
+		if err := measure(name, func(int) error {
+			_, err := src.AssumeRoleForPodIdentity(ctx, token)
 			return err
 		}); err != nil {
 			return err

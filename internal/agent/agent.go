@@ -3,6 +3,7 @@ package agent
 import (
 	"container/list"
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,7 @@ const (
 // Defaults, AWS's agent's where it has one.
 const (
 	DefaultMaxCacheSize   = 2000
+	DefaultMaxCalls       = 32
 	DefaultMaxRetention   = 3 * time.Hour
 	DefaultMaxServiceQPS  = 3
 	DefaultRefusalTTL     = 5 * time.Second
@@ -53,6 +55,11 @@ type Config struct {
 	// MaxRetention bounds how long credentials are served before they
 	// are renewed (--max-credential-retention-before-renewal).
 	MaxRetention time.Duration
+	// MaxCalls bounds the eks-auth calls in flight; more wait for one to
+	// end before their 1-second budget starts, so that a thousand pods
+	// starting at once do not all time out together on a small server.
+	// Negative: no bound (AWS's agent has none).
+	MaxCalls int
 	// MaxServiceQPS bounds renewals per second toward eks-auth.
 	MaxServiceQPS float64
 	// RefusalTTL is how long eks-auth's refusal of a token (a 4xx) is
@@ -81,6 +88,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxRetention == 0 {
 		c.MaxRetention = DefaultMaxRetention
+	}
+	if c.MaxCalls == 0 {
+		c.MaxCalls = DefaultMaxCalls
 	}
 	if c.MaxServiceQPS == 0 {
 		c.MaxServiceQPS = DefaultMaxServiceQPS
@@ -140,10 +150,12 @@ type Agent struct {
 	limiter  *rate.Limiter
 	renewals *rate.Limiter
 	flight   singleflight.Group // keyed by token: one eks-auth call per token at a time
+	calls    chan struct{}      // a slot per eks-auth call in flight; nil: no bound
 
 	mu       sync.Mutex
-	pods     map[string]*entry // by pod UID
-	lru      list.List         // of *entry, most recently used first
+	pods     map[string]*entry   // by pod UID
+	byToken  map[[32]byte]*entry // the same entries, by the SHA-256 of their token
+	lru      list.List           // of *entry, most recently used first
 	refusals map[string]refusal
 }
 
@@ -151,7 +163,9 @@ type Agent struct {
 type entry struct {
 	podUID   string
 	token    string    // the last token eks-auth accepted for the pod: renewals send it
+	tokenSum [32]byte  // its SHA-256
 	tokenExp time.Time // its exp claim; zero when it has none
+	tokenNbf time.Time // its nbf claim; zero when it has none
 	body     []byte    // the encoded answer
 	expires  time.Time
 	renewAt  time.Time
@@ -170,12 +184,18 @@ func New(cfg Config) (*Agent, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	var calls chan struct{}
+	if cfg.MaxCalls > 0 {
+		calls = make(chan struct{}, cfg.MaxCalls)
+	}
 	return &Agent{
 		cfg:      cfg,
+		calls:    calls,
 		denied:   fmt.Sprint(cfg.AllowedHosts),
 		limiter:  rate.NewLimiter(rate.Limit(cfg.RequestsPerSec), cfg.RequestBurst),
 		renewals: rate.NewLimiter(rate.Limit(cfg.MaxServiceQPS), max(1, int(cfg.MaxServiceQPS))),
 		pods:     map[string]*entry{},
+		byToken:  map[[32]byte]*entry{},
 		refusals: map[string]refusal{},
 	}, nil
 }
@@ -200,6 +220,12 @@ func (a *Agent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	token := r.Header.Get("Authorization")
 	now := a.cfg.Now()
+	if body := a.cached(token, now); body != nil {
+		w.Header()["Content-Type"] = []string{"application/json"}
+		w.Write(body)
+		a.cfg.Metrics.response(http.StatusOK)
+		return
+	}
 	claims, err := ParseToken(token, now)
 	if err != nil {
 		a.fail(w, http.StatusBadRequest, err.Error())
@@ -242,6 +268,31 @@ func (a *Agent) allowed(host string) bool {
 		}
 	}
 	return false
+}
+
+// cached is the cached answer for exactly token, found by its hash before
+// it is parsed, or nil: the token must be the one eks-auth last accepted
+// for its pod (compared in constant time), within its exp and nbf as
+// ParseToken would check them, with credentials that have more than
+// MinRemaining to live. Anything else takes ParseToken and credentials,
+// which answer it as before.
+func (a *Agent) cached(token string, now time.Time) []byte {
+	if token == "" {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(token))
+	a.mu.Lock()
+	e := a.byToken[sum]
+	if e == nil || !sameToken(e.token, token) || e.expires.Sub(now) <= MinRemaining ||
+		(!e.tokenExp.IsZero() && !now.Before(e.tokenExp)) || (!e.tokenNbf.IsZero() && now.Before(e.tokenNbf)) {
+		a.mu.Unlock()
+		return nil
+	}
+	a.lru.MoveToFront(e.elem)
+	body := e.body
+	a.mu.Unlock()
+	a.cfg.Metrics.cache("hit")
+	return body
 }
 
 // credentials is the encoded answer for token: the pod's cached
@@ -305,6 +356,14 @@ func Encode(creds Credentials) []byte {
 // passes the token it renews with as renewing: its answer replaces the
 // pod's entry only while that is still the entry's token.
 func (a *Agent) fetch(ctx context.Context, token string, c Claims, renewing string) ([]byte, error) {
+	if a.calls != nil {
+		select {
+		case a.calls <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		defer func() { <-a.calls }()
+	}
 	start := time.Now()
 	creds, err := a.cfg.Source.AssumeRoleForPodIdentity(ctx, token)
 	d := time.Since(start)
@@ -335,8 +394,8 @@ func (a *Agent) fetch(ctx context.Context, token string, c Claims, renewing stri
 		return body, nil
 	}
 	life := creds.Expiration.Sub(now)
-	e := &entry{podUID: c.PodUID, token: token, tokenExp: c.Expires, body: body, expires: creds.Expiration,
-		renewAt: now.Add(min(life*2/3, a.cfg.MaxRetention))}
+	e := &entry{podUID: c.PodUID, token: token, tokenSum: sha256.Sum256([]byte(token)), tokenExp: c.Expires, tokenNbf: c.NotBefore,
+		body: body, expires: creds.Expiration, renewAt: now.Add(min(life*2/3, a.cfg.MaxRetention))}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	old := a.pods[c.PodUID]
@@ -344,10 +403,11 @@ func (a *Agent) fetch(ctx context.Context, token string, c Claims, renewing stri
 		return body, nil // evicted, or a newer token arrived meanwhile
 	}
 	if old != nil {
-		a.lru.Remove(old.elem)
+		a.removeLocked(old)
 	}
 	e.elem = a.lru.PushFront(e)
 	a.pods[c.PodUID] = e
+	a.byToken[e.tokenSum] = e
 	for len(a.pods) > a.cfg.MaxCacheSize {
 		last := a.lru.Back()
 		a.removeLocked(last.Value.(*entry))
@@ -360,6 +420,9 @@ func (a *Agent) removeLocked(e *entry) {
 	a.lru.Remove(e.elem)
 	if a.pods[e.podUID] == e {
 		delete(a.pods, e.podUID)
+	}
+	if a.byToken[e.tokenSum] == e {
+		delete(a.byToken, e.tokenSum)
 	}
 }
 
@@ -405,8 +468,8 @@ func (a *Agent) Run(ctx context.Context) {
 func (a *Agent) Renew(ctx context.Context) {
 	now := a.cfg.Now()
 	type due struct {
-		podUID, token string
-		tokenExp      time.Time
+		podUID, token      string
+		tokenExp, tokenNbf time.Time
 	}
 	var list []due
 	a.mu.Lock()
@@ -419,14 +482,14 @@ func (a *Agent) Renew(ctx context.Context) {
 			a.cfg.Metrics.cache("evicted")
 			continue
 		}
-		list = append(list, due{e.podUID, e.token, e.tokenExp})
+		list = append(list, due{e.podUID, e.token, e.tokenExp, e.tokenNbf})
 	}
 	a.mu.Unlock()
 	for _, d := range list {
 		if err := a.renewals.Wait(ctx); err != nil {
 			return
 		}
-		c := Claims{PodUID: d.podUID, Expires: d.tokenExp}
+		c := Claims{PodUID: d.podUID, Expires: d.tokenExp, NotBefore: d.tokenNbf}
 		_, err, _ := a.flight.Do(d.token, func() (any, error) { return a.fetch(ctx, d.token, c, d.token) })
 		if err != nil {
 			a.renewFailed(d.podUID, d.token, err)

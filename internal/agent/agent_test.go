@@ -299,6 +299,29 @@ func TestNewToken(t *testing.T) {
 	if code, _ := r.get(host, fresh); code != 200 || r.eks.calls.Load() != before {
 		t.Fatalf("the pod's own token after a forged one: %d, %d calls", code, r.eks.calls.Load()-before)
 	}
+	// The token it replaced is no longer answered from the cache.
+	if code, _ := r.get(host, old); code != 200 || r.eks.calls.Load() != before+1 {
+		t.Fatalf("the replaced token: %d, %d calls", code, r.eks.calls.Load()-before)
+	}
+}
+
+// TestCachedTokenTimes: a cached answer is served only within its token's
+// exp, as ParseToken checks it before the cache is consulted.
+func TestCachedTokenTimes(t *testing.T) {
+	r := newRig(t, nil)
+	r.eks.lifetime = 6 * time.Hour
+	tok := token(r.clock.Now(), "uid") // valid for an hour
+	if code, body := r.get(host, tok); code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	r.clock.Add(time.Hour - time.Second)
+	if code, body := r.get(host, tok); code != 200 || r.eks.calls.Load() != 1 {
+		t.Fatalf("within the token's exp: %d %s, %d calls", code, body, r.eks.calls.Load())
+	}
+	r.clock.Add(time.Second)
+	if code, body := r.get(host, tok); code != 400 || body != "Service account token failed basic claim validations: token is expired" || r.eks.calls.Load() != 1 {
+		t.Fatalf("at the token's exp: %d %s, %d calls", code, body, r.eks.calls.Load())
+	}
 }
 
 // TestEviction: a renewal refused for good (AccessDenied) drops the pod;
@@ -462,5 +485,56 @@ func TestMetrics(t *testing.T) {
 	}
 	if regexp.MustCompile(`pod_identity_cache_state\{state="evicted"\}`).MatchString(w.Body.String()) {
 		t.Error("an eviction counted")
+	}
+}
+
+// TestMaxCalls: with MaxCalls 8, 100 pods at once are all answered, with
+// one call each and never more than 8 calls in flight; with no bound (the
+// control), 20 calls are in flight together.
+func TestMaxCalls(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		maxCalls int
+		together int64 // the calls the fake holds until they are all in flight
+	}{
+		{"bounded", 8, 8},
+		{"unbounded", -1, 20},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := newRig(t, func(cfg *Config) { cfg.MaxCalls = c.maxCalls })
+			var inflight, most atomic.Int64
+			full := make(chan struct{})
+			var once sync.Once
+			r.eks.hook = func() {
+				n := inflight.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				if n == c.together {
+					once.Do(func() { close(full) })
+				}
+				<-full
+				inflight.Add(-1)
+			}
+			now := r.clock.Now()
+			var wg sync.WaitGroup
+			var failed atomic.Int64
+			for i := range 100 {
+				wg.Go(func() {
+					if code, body := r.get(host, token(now, fmt.Sprintf("uid-%d", i))); code != 200 && failed.Add(1) == 1 {
+						t.Errorf("%d %s", code, body)
+					}
+				})
+			}
+			wg.Wait()
+			if calls := r.eks.calls.Load(); calls != 100 || failed.Load() != 0 {
+				t.Fatalf("%d calls, %d failures; want 100, 0", calls, failed.Load())
+			}
+			if c.maxCalls > 0 && most.Load() != int64(c.maxCalls) {
+				t.Fatalf("%d calls in flight at most, want %d", most.Load(), c.maxCalls)
+			}
+			if c.maxCalls < 0 && most.Load() < c.together {
+				t.Fatalf("%d calls in flight at most, want %d or more", most.Load(), c.together)
+			}
+		})
 	}
 }

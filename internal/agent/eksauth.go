@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -82,7 +83,10 @@ type EKSAuth struct {
 	Credentials aws.CredentialsProvider // the node's
 	HTTP        *http.Client            // nil: NewHTTPClient()
 	Now         func() time.Time        // nil: time.Now
-	signer      *v4.Signer
+
+	once   sync.Once // sets signer and, when nil, HTTP: calls for many pods run at once
+	signer *v4.Signer
+	client *http.Client
 }
 
 // CallTimeout bounds one eks-auth call, as AWS's agent bounds it; dialing
@@ -145,18 +149,17 @@ func (c *EKSAuth) AssumeRoleForPodIdentity(ctx context.Context, token string) (C
 		now = c.Now
 	}
 	sum := sha256.Sum256(body)
-	if c.signer == nil {
+	c.once.Do(func() {
 		c.signer = v4.NewSigner()
-	}
+		c.client = c.HTTP
+		if c.client == nil {
+			c.client = NewHTTPClient()
+		}
+	})
 	if err := c.signer.SignHTTP(ctx, node, req, hex.EncodeToString(sum[:]), "eks-auth", c.Region, now().UTC()); err != nil {
 		return Credentials{}, fmt.Errorf("assume role for pod identity: sign: %w", err)
 	}
-	client := c.HTTP
-	if client == nil {
-		client = NewHTTPClient()
-		c.HTTP = client
-	}
-	resp, err := client.Do(req)
+	resp, err := c.client.Do(req)
 	if err != nil {
 		return Credentials{}, fmt.Errorf("assume role for pod identity: %w", err)
 	}
