@@ -9,7 +9,7 @@
 // with session credentials from AssumeRole; AssumeRoleWithWebIdentity with
 // an RS256 service-account token from an OIDC issuer it serves itself on
 // https://127.0.0.2 (binding port 443 needs root; without it that load is
-// left out); AssumeRoleForPodIdentity (EKS Auth) with an ES256 pod token
+// left out); AssumeRoleForPodIdentity (EKS Auth) with an RS256 pod token (kube-apiserver's usual key)
 // of a cluster whose key is pushed, signed by the node agent's eks-auth
 // client with a node user's key, beside it; and GetRole with the root's
 // long-term key. -objects fills the bucket first, to see how a GET's cost
@@ -207,7 +207,7 @@ func run(bin, only string, auditLog bool, objects, clients int, duration time.Du
 			return err
 		}
 	}
-	if name := "AssumeRoleForPodIdentity, ES256 token"; strings.Contains(name, only) {
+	if name := "AssumeRoleForPodIdentity, RS256 token"; strings.Contains(name, only) {
 		pods, err := podident.Setup(ctx, url, root, "callcost", 1)
 		if err != nil {
 			return fmt.Errorf("set up pod identity: %w", err)

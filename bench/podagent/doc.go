@@ -15,7 +15,7 @@
 // Three phases, each printing its figures and whether its checks hold:
 //
 //   - cold: -pods simulated pods, each with its own connection and its own
-//     pod-bound token (ES256, signed by the cluster's key as kube-apiserver
+//     pod-bound token (RS256, signed by the cluster's key as kube-apiserver
 //     signs a projected token), fetch /v1/credentials at the same moment.
 //     Every fetch must succeed and eks-auth must be called exactly once a
 //     pod (counted by the server's podiam_requests_total and the agent's

@@ -79,7 +79,7 @@ func Setup(ctx context.Context, url string, root aws.Credentials, cluster string
 	if err != nil {
 		return nil, fmt.Errorf("create cluster: %w", err)
 	}
-	e.Key = eksauthtest.NewKey(aws.ToString(c.Cluster.Identity.Oidc.Issuer))
+	e.Key = eksauthtest.NewRSAKey(aws.ToString(c.Cluster.Identity.Oidc.Issuer))
 	if err := pushKeys(ctx, url, root, cluster, e.Key.JWKS()); err != nil {
 		return nil, err
 	}

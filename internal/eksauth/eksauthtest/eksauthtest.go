@@ -5,10 +5,13 @@
 package eksauthtest
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"time"
@@ -19,30 +22,48 @@ import (
 // Audience is the audience of Pod Identity tokens.
 const Audience = "pods.eks.amazonaws.com"
 
-// Key is a cluster's service-account signing key (ES256).
+// Key is a cluster's service-account signing key: ES256 (NewKey) or
+// RS256 (NewRSAKey, kube-apiserver's usual kind).
 type Key struct {
 	Issuer string
 	Kid    string
-	priv   *ecdsa.PrivateKey
+	alg    jose.SignatureAlgorithm
+	priv   crypto.Signer
 }
 
-// NewKey makes a signing key for the cluster whose issuer is issuer.
+// NewKey makes an ES256 signing key for the cluster whose issuer is
+// issuer.
 func NewKey(issuer string) *Key {
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		panic(err)
 	}
-	pub, err := priv.PublicKey.Bytes()
+	return newKey(issuer, jose.ES256, priv)
+}
+
+// NewRSAKey makes an RS256 signing key (2048 bits, as kubeadm makes a
+// cluster's sa.key) for the cluster whose issuer is issuer.
+func NewRSAKey(issuer string) *Key {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		panic(err)
 	}
-	sum := sha256.Sum256(pub)
-	return &Key{Issuer: issuer, Kid: hex.EncodeToString(sum[:20]), priv: priv}
+	return newKey(issuer, jose.RS256, priv)
+}
+
+// newKey names a key by the SHA-256 of its public key's DER encoding.
+func newKey(issuer string, alg jose.SignatureAlgorithm, priv crypto.Signer) *Key {
+	der, err := x509.MarshalPKIXPublicKey(priv.Public())
+	if err != nil {
+		panic(err)
+	}
+	sum := sha256.Sum256(der)
+	return &Key{Issuer: issuer, Kid: hex.EncodeToString(sum[:20]), alg: alg, priv: priv}
 }
 
 // JWKS is the key set document of the public key, as a cluster pushes it.
 func (k *Key) JWKS() []byte {
-	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &k.priv.PublicKey, KeyID: k.Kid, Algorithm: "ES256", Use: "sig"}}}
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: k.priv.Public(), KeyID: k.Kid, Algorithm: string(k.alg), Use: "sig"}}}
 	b, err := json.Marshal(set)
 	if err != nil {
 		panic(err)
@@ -79,9 +100,10 @@ func (k *Key) Claims(p Pod, now time.Time, ttl time.Duration) map[string]any {
 	}
 }
 
-// Sign signs claims into a compact JWS with the key (ES256, its kid).
+// Sign signs claims into a compact JWS with the key (its algorithm, its
+// kid).
 func (k *Key) Sign(claims map[string]any) string {
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: k.priv},
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: k.alg, Key: k.priv},
 		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", k.Kid))
 	if err != nil {
 		panic(err)
