@@ -305,15 +305,30 @@ func (s *Service) DeletePodIdentityAssociation(ctx context.Context, c iam.Caller
 
 // AssociationFor returns a cluster's association for a namespace and
 // service account, without authorization: for eks-auth. None is fault
-// NotFound.
+// NotFound. Answers are kept by the EKS generation, so an association
+// written or deleted is seen by the next call; callers must not change
+// what it returns (its Tags are shared).
 func (s *Service) AssociationFor(ctx context.Context, accountID, cluster, namespace, serviceAccount string) (Association, error) {
-	rec, err := s.cfg.Store.FindPodIdentityAssociation(ctx, accountID, cluster, namespace, serviceAccount)
-	switch {
-	case isNotFound(err):
+	gen, err := s.cfg.Store.Generation(ctx, store.EKS)
+	if err != nil {
+		return Association{}, fault.Internal("EKS generation", err)
+	}
+	k := podKey{accountID, cluster, namespace, serviceAccount}
+	kept, found := s.podAssociations.Get(gen, k)
+	if !found {
+		rec, err := s.cfg.Store.FindPodIdentityAssociation(ctx, accountID, cluster, namespace, serviceAccount)
+		switch {
+		case isNotFound(err):
+		case err != nil:
+			return Association{}, fault.Internal("find pod identity association", err)
+		default:
+			kept = podAssociation{a: s.associationView(rec), ok: true}
+		}
+		s.podAssociations.Put(gen, k, kept)
+	}
+	if !kept.ok {
 		return Association{}, fault.Errorf(fault.NotFound, "No Pod Identity association for service account %s in namespace %s of cluster %s.",
 			serviceAccount, namespace, cluster)
-	case err != nil:
-		return Association{}, fault.Internal("find pod identity association", err)
 	}
-	return s.associationView(rec), nil
+	return kept.a, nil
 }

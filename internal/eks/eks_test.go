@@ -308,9 +308,27 @@ func TestAssociations(t *testing.T) {
 	_, err = f.svc.AssociationFor(ctx, acct, "c1", "ns", "nobody")
 	wantKind(t, "AssociationFor none", err, fault.NotFound)
 
+	// The lookups are kept, and every write is seen by the next one: an
+	// update, a delete, and an association made where there was none.
+	third := "arn:aws:iam::" + acct + ":role/third"
+	if _, err := f.svc.UpdatePodIdentityAssociation(ctx, f.c, eks.UpdateAssociationInput{ClusterName: "c1", ID: a.ID, RoleARN: &third}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.svc.AssociationFor(ctx, acct, "c1", "ns", "sa"); err != nil || got.RoleARN != third {
+		t.Errorf("AssociationFor after an update: %v %+v", err, got)
+	}
+	if _, err := f.svc.CreatePodIdentityAssociation(ctx, f.c, eks.CreateAssociationInput{ClusterName: "c1", Namespace: "ns", ServiceAccount: "nobody", RoleARN: role}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.svc.AssociationFor(ctx, acct, "c1", "ns", "nobody"); err != nil || got.RoleARN != role {
+		t.Errorf("AssociationFor after a create where none was: %v %+v", err, got)
+	}
+
 	if _, err := f.svc.DeletePodIdentityAssociation(ctx, f.c, "c1", a.ID); err != nil {
 		t.Error(err)
 	}
+	_, err = f.svc.AssociationFor(ctx, acct, "c1", "ns", "sa")
+	wantKind(t, "AssociationFor deleted", err, fault.NotFound)
 	_, err = f.svc.DescribePodIdentityAssociation(ctx, f.c, "c1", a.ID)
 	wantKind(t, "describe deleted", err, fault.NotFound)
 	_, err = f.svc.DescribePodIdentityAssociation(ctx, f.c, "nope", a.ID)

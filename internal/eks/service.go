@@ -54,9 +54,21 @@ type Service struct {
 	cfg      Config
 	clusters store.Cache[clusterKey, Cluster]
 	issuers  store.Cache[string, clusterKey]
+	// podAssociations keeps AssociationFor's answers (found, or none)
+	// by the EKS generation: eks-auth reads one at every exchange.
+	podAssociations store.Cache[podKey, podAssociation]
 }
 
 type clusterKey struct{ account, name string }
+
+// podKey names a ServiceAccount of a cluster.
+type podKey struct{ account, cluster, namespace, serviceAccount string }
+
+// podAssociation is a kept answer of AssociationFor: ok is false for none.
+type podAssociation struct {
+	a  Association
+	ok bool
+}
 
 // New builds the service.
 func New(cfg Config) (*Service, error) {
