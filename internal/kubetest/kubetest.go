@@ -206,12 +206,10 @@ func StartWith(tb testing.TB, dir string, opts Options) (*Cluster, error) {
 		"--service-account-key-file=" + p("sa.pub"),
 		"--service-account-signing-key-file=" + p("sa.key"), "--service-cluster-ip-range=10.0.0.0/24",
 		"--endpoint-reconciler-type=none", "--api-audiences=" + audiences}
-	var hooks Webhooks
-	if opts.Webhooks != nil {
-		if hooks, err = opts.Webhooks(c); err != nil {
-			c.Stop()
-			return nil, fmt.Errorf("start the webhooks: %w", err)
-		}
+	hooks, err := c.webhooks(opts)
+	if err != nil {
+		c.Stop()
+		return nil, fmt.Errorf("start the webhooks: %w", err)
 	}
 	c.apiArgs = append(c.apiArgs, hooks.args()...)
 	c.api = len(c.procs)
@@ -231,6 +229,23 @@ func StartWith(tb testing.TB, dir string, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// webhooks calls opts.Webhooks, stopping etcd if it ends the test
+// (t.Fatal or t.Skip) instead of returning.
+func (c *Cluster) webhooks(opts Options) (Webhooks, error) {
+	if opts.Webhooks == nil {
+		return Webhooks{}, nil
+	}
+	returned := false
+	defer func() {
+		if !returned {
+			c.Stop()
+		}
+	}()
+	w, err := opts.Webhooks(c)
+	returned = true
+	return w, err
 }
 
 // Stop ends the processes, newest first, and waits for them.
