@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,14 +129,14 @@ type Webhooks struct {
 
 // args are the API server's flags for w.
 func (w Webhooks) args() []string {
+	var args []string
 	mode := w.AuthorizationMode
-	if mode == "" {
-		mode = "RBAC"
-		if w.Authorization != "" {
-			mode = "Node,Webhook,RBAC"
-		}
+	if mode == "" && w.Authorization != "" {
+		mode = "Node,Webhook,RBAC"
 	}
-	args := []string{"--authorization-mode=" + mode}
+	if mode != "" {
+		args = append(args, "--authorization-mode="+mode)
+	}
 	if w.Authentication != "" {
 		args = append(args, "--authentication-token-webhook-config-file="+w.Authentication,
 			"--authentication-token-webhook-version=v1")
@@ -201,7 +202,7 @@ func StartWith(tb testing.TB, dir string, opts Options) (*Cluster, error) {
 	c.apiArgs = []string{"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + strconv.Itoa(apiPort),
 		"--cert-dir=" + p("apiserver-certs"), "--tls-cert-file=" + p("apiserver.crt"), "--tls-private-key-file=" + p("apiserver.key"),
-		"--client-ca-file=" + p("ca.crt"), "--token-auth-file=" + p("tokens.csv"),
+		"--client-ca-file=" + p("ca.crt"), "--token-auth-file=" + p("tokens.csv"), "--authorization-mode=RBAC",
 		"--service-account-issuer=" + c.Issuer, "--service-account-jwks-uri=" + jwksURI,
 		"--service-account-key-file=" + p("sa.pub"),
 		"--service-account-signing-key-file=" + p("sa.key"), "--service-cluster-ip-range=10.0.0.0/24",
@@ -211,7 +212,16 @@ func StartWith(tb testing.TB, dir string, opts Options) (*Cluster, error) {
 		c.Stop()
 		return nil, fmt.Errorf("start the webhooks: %w", err)
 	}
-	c.apiArgs = append(c.apiArgs, hooks.args()...)
+	for _, a := range hooks.args() {
+		// One replaces the flag of its name (--authorization-mode), the
+		// others are added.
+		name, _, _ := strings.Cut(a, "=")
+		if i := slices.IndexFunc(c.apiArgs, func(b string) bool { return strings.HasPrefix(b, name+"=") }); i >= 0 {
+			c.apiArgs[i] = a
+		} else {
+			c.apiArgs = append(c.apiArgs, a)
+		}
+	}
 	c.api = len(c.procs)
 	if err := c.run(filepath.Join(bins, "kube-apiserver"), c.apiArgs...); err != nil {
 		c.Stop()
