@@ -337,7 +337,7 @@ func waitFor(t *testing.T, limit time.Duration, ok func() bool) time.Time {
 	}
 }
 
-func accountOf(t *testing.T, h *hosted) string {
+func accountOf(t testing.TB, h *hosted) string {
 	t.Helper()
 	s := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(h.url), RetryMaxAttempts: 1,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return h.root, nil })})

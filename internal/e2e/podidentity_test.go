@@ -422,7 +422,7 @@ func crossAccountTarget(t *testing.T, e *env, account string) string {
 
 // user makes an IAM user with the inline policy (none when "") and
 // returns its access key.
-func (e *env) user(t *testing.T, name, policy string) aws.Credentials {
+func (e *env) user(t testing.TB, name, policy string) aws.Credentials {
 	t.Helper()
 	ctx := t.Context()
 	im := e.iam()
@@ -502,7 +502,7 @@ func needClient(t *testing.T, name string) {
 // bindCluster pushes the kube cluster's binding to podiam's cluster
 // name, as `podiam cluster bind` does: its endpoint, its CA, its issuer
 // and the keys it serves at /openid/v1/jwks, in a PUT signed for eks.
-func bindCluster(t *testing.T, url string, creds aws.Credentials, name string, c *kubetest.Cluster) {
+func bindCluster(t testing.TB, url string, creds aws.Credentials, name string, c *kubetest.Cluster) {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, c.URL+"/openid/v1/jwks", nil)
 	req.Header.Set("Authorization", "Bearer "+c.Token)
@@ -532,7 +532,7 @@ func eksAuthCall(t *testing.T, url string, creds aws.Credentials, cluster, token
 
 // signed sends a JSON body signed with aws-sdk-go-v2's v4 signer for
 // service and returns the status, the error code and the body.
-func signed(t *testing.T, url string, creds aws.Credentials, service, method, path string, body []byte) (int, string, string) {
+func signed(t testing.TB, url string, creds aws.Credentials, service, method, path string, body []byte) (int, string, string) {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), method, url+path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -589,7 +589,7 @@ func startAgent(t *testing.T, node aws.Credentials, args ...string) {
 
 // clearAWSEnv removes this machine's AWS settings for the rest of the
 // test.
-func clearAWSEnv(t *testing.T) {
+func clearAWSEnv(t testing.TB) {
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
 			t.Setenv(k, "")

@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -18,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,6 +70,21 @@ func Bins(tb testing.TB) string {
 	return dir
 }
 
+// Kubectl returns the path of kubectl among the binaries, or skips (fails
+// when PODIAM_REQUIRE_K8S is set) without it: a cache built before
+// kubectl was added lacks it until tools/k8s/build.sh runs again.
+func Kubectl(tb testing.TB) string {
+	tb.Helper()
+	p := filepath.Join(Bins(tb), "kubectl")
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("PODIAM_REQUIRE_K8S") != "" {
+			tb.Fatalf("PODIAM_K8S_BINS has no kubectl and PODIAM_REQUIRE_K8S is set: run tools/k8s/build.sh (%v)", err)
+		}
+		tb.Skipf("no kubectl in PODIAM_K8S_BINS: run tools/k8s/build.sh again (%v)", err)
+	}
+	return p
+}
+
 // Options change how Start runs the API server.
 type Options struct {
 	// ExtraAudiences are added to the API server's --api-audiences.
@@ -78,6 +95,65 @@ type Options struct {
 	// JWKSURI is its --service-account-jwks-uri, the jwks_uri of the
 	// discovery document it serves; "" is Issuer + "/openid/v1/jwks".
 	JWKSURI string
+	// Webhooks, when set, is called once the cluster's files are written
+	// and before the API server starts (URL, Kubeconfig, CAPEM and
+	// CertFor are ready; nothing answers at URL yet): it starts the
+	// authentication and authorization webhooks the API server will
+	// call, whose addresses must be known first, and names their
+	// configuration.
+	Webhooks func(c *Cluster) (Webhooks, error)
+}
+
+// Webhooks configure the API server's token authentication and
+// authorization webhooks. The files are kubeconfigs naming the webhook's
+// URL and CA, as `podiam authenticator init` writes them. Both are asked
+// in version v1.
+type Webhooks struct {
+	// Authentication is --authentication-token-webhook-config-file; ""
+	// adds no token webhook.
+	Authentication string
+	// AuthenticationCacheTTL is --authentication-token-webhook-cache-ttl;
+	// 0 keeps the API server's default (2m).
+	AuthenticationCacheTTL time.Duration
+	// Authorization is --authorization-webhook-config-file; "" adds no
+	// authorization webhook.
+	Authorization string
+	// AuthorizationCacheTTL sets both
+	// --authorization-webhook-cache-authorized-ttl and
+	// -unauthorized-ttl; 0 keeps the defaults (5m and 30s).
+	AuthorizationCacheTTL time.Duration
+	// AuthorizationMode is --authorization-mode; "" is Node,Webhook,RBAC
+	// with an authorization webhook and RBAC without.
+	AuthorizationMode string
+}
+
+// args are the API server's flags for w.
+func (w Webhooks) args() []string {
+	var args []string
+	mode := w.AuthorizationMode
+	if mode == "" && w.Authorization != "" {
+		mode = "Node,Webhook,RBAC"
+	}
+	if mode != "" {
+		args = append(args, "--authorization-mode="+mode)
+	}
+	if w.Authentication != "" {
+		args = append(args, "--authentication-token-webhook-config-file="+w.Authentication,
+			"--authentication-token-webhook-version=v1")
+		if w.AuthenticationCacheTTL > 0 {
+			args = append(args, "--authentication-token-webhook-cache-ttl="+w.AuthenticationCacheTTL.String())
+		}
+	}
+	if w.Authorization != "" {
+		args = append(args, "--authorization-webhook-config-file="+w.Authorization,
+			"--authorization-webhook-version=v1")
+		if w.AuthorizationCacheTTL > 0 {
+			ttl := w.AuthorizationCacheTTL.String()
+			args = append(args, "--authorization-webhook-cache-authorized-ttl="+ttl,
+				"--authorization-webhook-cache-unauthorized-ttl="+ttl)
+		}
+	}
+	return args
 }
 
 // Start runs a control plane in dir until Stop. extraAudiences are
@@ -131,6 +207,21 @@ func StartWith(tb testing.TB, dir string, opts Options) (*Cluster, error) {
 		"--service-account-key-file=" + p("sa.pub"),
 		"--service-account-signing-key-file=" + p("sa.key"), "--service-cluster-ip-range=10.0.0.0/24",
 		"--endpoint-reconciler-type=none", "--api-audiences=" + audiences}
+	hooks, err := c.webhooks(opts)
+	if err != nil {
+		c.Stop()
+		return nil, fmt.Errorf("start the webhooks: %w", err)
+	}
+	for _, a := range hooks.args() {
+		// One replaces the flag of its name (--authorization-mode), the
+		// others are added.
+		name, _, _ := strings.Cut(a, "=")
+		if i := slices.IndexFunc(c.apiArgs, func(b string) bool { return strings.HasPrefix(b, name+"=") }); i >= 0 {
+			c.apiArgs[i] = a
+		} else {
+			c.apiArgs = append(c.apiArgs, a)
+		}
+	}
 	c.api = len(c.procs)
 	if err := c.run(filepath.Join(bins, "kube-apiserver"), c.apiArgs...); err != nil {
 		c.Stop()
@@ -148,6 +239,23 @@ func StartWith(tb testing.TB, dir string, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// webhooks calls opts.Webhooks, stopping etcd if it ends the test
+// (t.Fatal or t.Skip) instead of returning.
+func (c *Cluster) webhooks(opts Options) (Webhooks, error) {
+	if opts.Webhooks == nil {
+		return Webhooks{}, nil
+	}
+	returned := false
+	defer func() {
+		if !returned {
+			c.Stop()
+		}
+	}()
+	w, err := opts.Webhooks(c)
+	returned = true
+	return w, err
 }
 
 // Stop ends the processes, newest first, and waits for them.
@@ -350,6 +458,58 @@ func (c *Cluster) CertFor(name string, dnsNames ...string) (certPEM, keyPEM []by
 		return nil, nil, err
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), nil
+}
+
+// ClientKubeconfig writes a kubeconfig for user in groups, who presents a
+// client certificate of the cluster's CA (the API server's
+// --client-ca-file), and returns its path: a user the API server
+// authenticates by itself, beside users of a token webhook.
+func (c *Cluster) ClientKubeconfig(user string, groups ...string) (string, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", err
+	}
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: user, Organization: groups},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, c.ca, &key.PublicKey, c.caKey)
+	if err != nil {
+		return "", err
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return "", err
+	}
+	b64 := func(typ string, der []byte) string {
+		return base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
+	}
+	kubeconfig := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster:
+    server: %s
+    certificate-authority-data: %s
+contexts:
+- name: test
+  context: {cluster: test, user: %q}
+current-context: test
+users:
+- name: %q
+  user:
+    client-certificate-data: %s
+    client-key-data: %s
+`, c.URL, base64.StdEncoding.EncodeToString(c.CAPEM), user, user, b64("CERTIFICATE", der), b64("EC PRIVATE KEY", kder))
+	f, err := os.CreateTemp(c.Dir, "client-*.kubeconfig")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.WriteString(kubeconfig)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return f.Name(), err
 }
 
 // newSAKey makes a service-account signing key: the private key and the
