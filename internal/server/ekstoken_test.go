@@ -14,10 +14,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	"sigs.k8s.io/yaml"
 
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/cli/tokencmd"
 	"github.com/podiam/podiam/internal/k8stoken"
+	"github.com/podiam/podiam/internal/server"
 )
 
 // execCredential is what aws eks get-token and podiam token k8s print.
@@ -201,4 +203,100 @@ func TestEKSGetToken(t *testing.T) {
 			t.Error("an unknown ExecCredential version accepted")
 		}
 	})
+}
+
+// TestEKSUpdateKubeconfig: the unmodified AWS CLI's aws eks
+// update-kubeconfig writes, from podiam's DescribeCluster, a kubeconfig
+// with the cluster's endpoint and CA and aws eks get-token as its exec
+// entry (with AWS_PROFILE when a profile is used).
+func TestEKSUpdateKubeconfig(t *testing.T) {
+	needAWSCLI(t)
+	dir := t.TempDir()
+	r := startWith(t, dir, func(c *server.Config) { c.EKSActivation = -1 })
+	root := readCredentials(t, dir)
+	cli := awsCLI{t: t, url: r.url, dir: dir}
+	account := cli.json("sts", "get-caller-identity")["Account"].(string)
+	cli.json("iam", "create-role", "--role-name", "eks", "--assume-role-policy-document", podsTrust)
+	cli.json("eks", "create-cluster", "--name", "c1", "--role-arn", "arn:aws:iam::"+account+":role/eks", "--resources-vpc-config", "subnetIds=subnet-1")
+
+	const caData = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1BPT0KLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+	update := func(kubeconfig string, extra ...string) ([]byte, error) {
+		cmd := exec.Command("aws", append([]string{"eks", "update-kubeconfig", "--name", "c1", "--kubeconfig", kubeconfig}, extra...)...)
+		profiles := filepath.Join(t.TempDir(), "config")
+		if err := os.WriteFile(profiles, []byte("[profile target-env]\nregion = us-east-1\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		creds := filepath.Join(t.TempDir(), "credentials")
+		if err := os.WriteFile(creds, []byte("[default]\naws_access_key_id = "+root.AccessKeyID+"\naws_secret_access_key = "+root.SecretAccessKey+
+			"\n[target-env]\naws_access_key_id = "+root.AccessKeyID+"\naws_secret_access_key = "+root.SecretAccessKey+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "AWS_CONFIG_FILE=" + profiles, "AWS_SHARED_CREDENTIALS_FILE=" + creds,
+			"AWS_ENDPOINT_URL_EKS=" + r.url, "AWS_DEFAULT_REGION=us-east-1"}
+		return cmd.CombinedOutput()
+	}
+	body := []byte(`{"endpoint":"https://10.0.0.1:6443","certificateAuthority":{"data":"` + caData + `"}}`)
+	if st, code, b := signedEKS(t, r.url, root, http.MethodPut, "/clusters/c1/podiam/binding", body); st != http.StatusOK {
+		t.Fatalf("binding: %d %s %s", st, code, b)
+	}
+	clusterARN := "arn:aws:eks:us-east-1:" + account + ":cluster/c1"
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		profile string
+	}{
+		{"default credentials", nil, ""},
+		{"a profile", []string{"--profile", "target-env"}, "target-env"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "kubeconfig")
+			if out, err := update(path, tc.args...); err != nil {
+				t.Fatalf("aws eks update-kubeconfig: %v\n%s", err, out)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kc struct {
+				Clusters []struct {
+					Name    string
+					Cluster struct {
+						Server string
+						CAData string `json:"certificate-authority-data"`
+					}
+				}
+				Contexts []struct {
+					Name    string
+					Context struct{ Cluster, User string }
+				}
+				CurrentContext string `json:"current-context"`
+				Users          []struct {
+					Name string
+					User struct {
+						Exec struct {
+							APIVersion string `json:"apiVersion"`
+							Command    string
+							Args       []string
+							Env        []struct{ Name, Value string }
+						}
+					}
+				}
+			}
+			if err := yaml.Unmarshal(b, &kc); err != nil {
+				t.Fatalf("kubeconfig %s: %v", b, err)
+			}
+			if len(kc.Clusters) != 1 || kc.Clusters[0].Name != clusterARN || kc.Clusters[0].Cluster.Server != "https://10.0.0.1:6443" || kc.Clusters[0].Cluster.CAData != caData ||
+				kc.CurrentContext != clusterARN || len(kc.Contexts) != 1 || kc.Contexts[0].Context.User != clusterARN || len(kc.Users) != 1 {
+				t.Fatalf("kubeconfig:\n%s", b)
+			}
+			ex := kc.Users[0].User.Exec
+			want := []string{"--region", "us-east-1", "eks", "get-token", "--cluster-name", "c1", "--output", "json"}
+			if ex.APIVersion != "client.authentication.k8s.io/v1beta1" || ex.Command != "aws" || strings.Join(ex.Args, " ") != strings.Join(want, " ") {
+				t.Fatalf("exec entry %+v", ex)
+			}
+			if tc.profile == "" && len(ex.Env) != 0 || tc.profile != "" && (len(ex.Env) != 1 || ex.Env[0].Name != "AWS_PROFILE" || ex.Env[0].Value != tc.profile) {
+				t.Fatalf("exec env %+v", ex.Env)
+			}
+		})
+	}
 }
