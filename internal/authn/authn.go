@@ -118,10 +118,19 @@ type Verified struct {
 	SigningKey [32]byte
 }
 
+// Options say how a protocol's signatures are checked.
+type Options struct {
+	// S3 canonicalizes the path as S3 signs it.
+	S3 bool
+	// IgnoreExpires holds a presigned request to 15 minutes after its
+	// X-Amz-Date whatever its X-Amz-Expires says (STS's presigned
+	// GetCallerIdentity; sigv4.Options.IgnoreExpires).
+	IgnoreExpires bool
+}
+
 // Verify finds the caller behind a's access key and checks a's signature
-// over r, with payloadHash the canonical request's payload line. s3 says
-// whether the path is canonicalized as S3 signs it.
-func (x *Authenticator) Verify(r *http.Request, a *sigv4.Auth, payloadHash string, s3 bool) (Verified, error) {
+// over r, with payloadHash the canonical request's payload line.
+func (x *Authenticator) Verify(r *http.Request, a *sigv4.Auth, payloadHash string, opt Options) (Verified, error) {
 	c, secret, err := x.keys.LookupKey(r.Context(), a.AccessKeyID, a.SecurityToken)
 	switch {
 	case errors.Is(err, ErrUnknownKey):
@@ -131,7 +140,7 @@ func (x *Authenticator) Verify(r *http.Request, a *sigv4.Auth, payloadHash strin
 	case err != nil:
 		return Verified{}, &Error{Kind: Failure, Err: err}
 	}
-	key, err := sigv4.VerifyKey(r, a, secret.Reveal(), payloadHash, x.now(), sigv4.Options{S3: s3, Keys: &x.cache})
+	key, err := sigv4.VerifyKey(r, a, secret.Reveal(), payloadHash, x.now(), sigv4.Options{S3: opt.S3, IgnoreExpires: opt.IgnoreExpires, Keys: &x.cache})
 	if err != nil {
 		return Verified{}, &Error{Kind: BadSignature, Err: err}
 	}

@@ -42,7 +42,7 @@ type GetSessionTokenResult struct {
 
 // GetCallerIdentityResult is GetCallerIdentity's result.
 type GetCallerIdentityResult struct {
-	UserId  string `xml:"UserId"`
-	Account string `xml:"Account"`
-	Arn     string `xml:"Arn"`
+	UserId  string `xml:"UserId" json:"UserId"`
+	Account string `xml:"Account" json:"Account"`
+	Arn     string `xml:"Arn" json:"Arn"`
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/podiam/podiam/internal/cli/irsacmd"
 	"github.com/podiam/podiam/internal/cli/policycmd"
 	"github.com/podiam/podiam/internal/cli/servercmd"
+	"github.com/podiam/podiam/internal/cli/tokencmd"
 	"github.com/podiam/podiam/internal/cli/versioncmd"
 	"github.com/podiam/podiam/internal/cli/webhookcmd"
 )
@@ -35,6 +36,7 @@ func New(env Env) *cobra.Command {
 		agentcmd.New(env),
 		irsacmd.New(env),
 		clustercmd.New(env),
+		tokencmd.New(env),
 		versioncmd.New(env),
 	)
 	return command.Prepare(env, root)

@@ -54,6 +54,7 @@ type iamEnv struct {
 	client *http.Client
 	store  store.Store
 	issuer *oidctest.Issuer
+	now    time.Time // the server's clock, fixed
 }
 
 // testServices is what the edge tests build on: a memory store holding the
@@ -150,7 +151,7 @@ func iamClient(t *testing.T, checked bool) iamEnv {
 		Credentials: c.Options().Credentials,
 	})
 	s := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: srv.Client(), RetryMaxAttempts: 1, Credentials: c.Options().Credentials})
-	return iamEnv{c: c, orgs: o, sts: s, actions: actions, seen: seen, url: srv.URL, client: srv.Client(), store: st, issuer: issuer}
+	return iamEnv{c: c, orgs: o, sts: s, actions: actions, seen: seen, url: srv.URL, client: srv.Client(), store: st, issuer: issuer, now: now}
 }
 
 // TestIAMEKSGuide runs the IAM calls of the EKS guides through the SDK.

@@ -87,7 +87,7 @@ func (p *jsonProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *http
 		return err
 	}
 	rec.Action = svc.Name + ":" + req.Action
-	v, err := p.cfg.Auth.Verify(r, a, sigv4.HashPayload(req.Raw), false)
+	v, err := p.cfg.Auth.Verify(r, a, sigv4.HashPayload(req.Raw), authn.Options{})
 	if err != nil {
 		return err
 	}

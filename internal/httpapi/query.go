@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/podiam/podiam/internal/audit"
 	"github.com/podiam/podiam/internal/authn"
@@ -28,6 +29,15 @@ type QueryService struct {
 	// Unsigned lists the actions callers may send without a signature
 	// (STS AssumeRoleWithWebIdentity); they are found by Action alone.
 	Unsigned map[string]bool
+	// IgnoreExpires lists the actions whose presigned requests are good
+	// for 15 minutes after their X-Amz-Date whatever X-Amz-Expires says
+	// (STS GetCallerIdentity, the request inside an EKS token).
+	IgnoreExpires map[string]bool
+	// JSON lists the actions that answer in JSON when the request accepts
+	// application/json (STS GetCallerIdentity, as aws-iam-authenticator
+	// asks for it); their results must marshal with encoding/json. Any
+	// error of a request that accepts JSON is written in JSON.
+	JSON map[string]bool
 }
 
 // queryProtocol serves the Query services (IAM, STS): the service is the
@@ -87,7 +97,11 @@ func (p *queryProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *htt
 		var result any
 		if result, err = p.run(ctx, svc, c, req); err == nil {
 			rec.Status = http.StatusOK
-			if werr := awsproto.WriteResponse(w, req.Action, ns, rec.RequestID, result); werr != nil {
+			write := awsproto.WriteResponse
+			if svc.JSON[req.Action] && acceptsJSON(r) {
+				write = awsproto.WriteJSONQueryResponse
+			}
+			if werr := write(w, req.Action, ns, rec.RequestID, result); werr != nil {
 				return failedAnswer(werr)
 			}
 			return nil
@@ -99,15 +113,33 @@ func (p *queryProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *htt
 	return nil
 }
 
-func (p *queryProtocol) WriteError(w http.ResponseWriter, _ *http.Request, id string, err error) (string, int) {
+func (p *queryProtocol) WriteError(w http.ResponseWriter, r *http.Request, id string, err error) (string, int) {
 	ns := awsproto.IAMNamespace
 	var qe *queryError
 	if errors.As(err, &qe) {
 		ns = qe.ns
 	}
 	ae := wireError(err, awsproto.QueryError)
-	awsproto.WriteError(w, ns, id, ae)
+	if acceptsJSON(r) {
+		awsproto.WriteJSONQueryError(w, id, ae)
+	} else {
+		awsproto.WriteError(w, ns, id, ae)
+	}
 	return ae.Code, ae.Status
+}
+
+// acceptsJSON reports whether r's Accept header names application/json
+// (any parameters aside).
+func acceptsJSON(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept") {
+		for m := range strings.SplitSeq(v, ",") {
+			m, _, _ = strings.Cut(m, ";")
+			if strings.EqualFold(strings.TrimSpace(m), "application/json") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (p *queryProtocol) run(ctx context.Context, svc *QueryService, c iam.Caller, req *awsproto.QueryRequest) (any, error) {
@@ -165,7 +197,8 @@ func (p *queryProtocol) authenticate(r *http.Request, in *authn.Request) (*Query
 	if qerr != nil {
 		return svc, anon, req, qerr
 	}
-	v, err := p.cfg.Auth.Verify(r, a, sigv4.HashPayload(req.Body), false)
+	opt := authn.Options{IgnoreExpires: a.Presigned && svc.IgnoreExpires[req.Action]}
+	v, err := p.cfg.Auth.Verify(r, a, sigv4.HashPayload(req.Body), opt)
 	if err != nil {
 		return svc, anon, req, err
 	}

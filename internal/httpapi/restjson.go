@@ -140,7 +140,7 @@ func (p *restJSONProtocol) Serve(ctx context.Context, w http.ResponseWriter, r *
 		return awsproto.RequestEntityTooLarge(p.maxBody())
 	}
 	sum := sha256.Sum256(body)
-	v, err := p.cfg.Auth.Verify(r, a, hex.EncodeToString(sum[:]), false)
+	v, err := p.cfg.Auth.Verify(r, a, hex.EncodeToString(sum[:]), authn.Options{})
 	if err != nil {
 		return err
 	}

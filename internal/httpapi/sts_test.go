@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -9,12 +10,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/podiam/podiam/internal/iam"
+	"github.com/podiam/podiam/internal/sigv4"
 	"github.com/podiam/podiam/internal/store"
 )
 
@@ -217,5 +220,107 @@ func TestPresignedGetCallerIdentity(t *testing.T) {
 				t.Fatalf("another cluster's header: %d %s", resp.StatusCode, body)
 			}
 		})
+	}
+}
+
+// presign signs a GET of query at env's URL in its query string with the
+// root key, at signed, with the header x-k8s-aws-id, as aws eks get-token
+// does, by aws-sdk-go-v2's signer.
+func (env iamEnv) presign(t *testing.T, service, query string, signed time.Time) string {
+	t.Helper()
+	r, err := http.NewRequestWithContext(t.Context(), http.MethodGet, env.url+"/?"+query, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("x-k8s-aws-id", "my-cluster")
+	u, _, err := v4.NewSigner().PresignHTTP(t.Context(), aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}, r, sigv4.EmptySHA256, service, "us-east-1", signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// get sends a presigned URL with the signed cluster header and accept as
+// its Accept header ("" for none).
+func (env iamEnv) get(t *testing.T, u, accept string) (*http.Response, string) {
+	t.Helper()
+	r, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+	r.Header.Set("x-k8s-aws-id", "my-cluster")
+	if accept != "" {
+		r.Header.Set("Accept", accept)
+	}
+	resp, err := env.client.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// TestPresignedWindow: STS holds a presigned GetCallerIdentity to 15
+// minutes after its X-Amz-Date whatever its X-Amz-Expires says (60, as
+// aws eks get-token writes it); every other presigned request keeps its
+// X-Amz-Expires.
+func TestPresignedWindow(t *testing.T) {
+	env := iamClient(t, false)
+	const callerIdentity = "Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Expires=60"
+	for _, tc := range []struct {
+		name, service, query string
+		age                  time.Duration
+		want                 int
+		code                 string
+	}{
+		{"GetCallerIdentity 14 min old", "sts", callerIdentity, 14 * time.Minute, 200, ""},
+		{"GetCallerIdentity 16 min old", "sts", callerIdentity, 16 * time.Minute, 400, "RequestExpired"},
+		{"GetCallerIdentity 14 min ahead", "sts", callerIdentity, -14 * time.Minute, 200, ""},
+		{"GetCallerIdentity 16 min ahead", "sts", callerIdentity, -16 * time.Minute, 400, "RequestExpired"},
+		{"GetSessionToken within its expiry", "sts", "Action=GetSessionToken&Version=2011-06-15&X-Amz-Expires=120", time.Minute, 200, ""},
+		{"GetSessionToken past its expiry", "sts", "Action=GetSessionToken&Version=2011-06-15&X-Amz-Expires=60", 2 * time.Minute, 400, "RequestExpired"},
+		{"IAM ListUsers within its expiry", "iam", "Action=ListUsers&Version=2010-05-08&X-Amz-Expires=120", time.Minute, 200, ""},
+		{"IAM ListUsers past its expiry", "iam", "Action=ListUsers&Version=2010-05-08&X-Amz-Expires=60", 2 * time.Minute, 400, "RequestExpired"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := env.get(t, env.presign(t, tc.service, tc.query, env.now.Add(-tc.age)), "")
+			if resp.StatusCode != tc.want || !strings.Contains(body, "<Code>"+tc.code+"</Code>") && tc.code != "" {
+				t.Fatalf("%d %s", resp.StatusCode, body)
+			}
+		})
+	}
+}
+
+// TestCallerIdentityJSON: GetCallerIdentity answers in JSON when the
+// request accepts application/json, as aws-iam-authenticator asks; its
+// errors too; XML stays the default.
+func TestCallerIdentityJSON(t *testing.T) {
+	env := iamClient(t, false)
+	good := env.presign(t, "sts", "Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Expires=60", env.now)
+	resp, body := env.get(t, good, "application/json")
+	want := `{"GetCallerIdentityResponse":{"GetCallerIdentityResult":{"UserId":"111122223333","Account":"111122223333","Arn":"arn:aws:iam::111122223333:root"},"ResponseMetadata":{"RequestId":"req-1"}}}`
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" || body != want {
+		t.Fatalf("JSON: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	resp, body = env.get(t, good, "")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/xml" || !strings.Contains(body, "<Arn>arn:aws:iam::111122223333:root</Arn>") {
+		t.Fatalf("XML: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	resp, body = env.get(t, good, "text/html, application/json;q=0.9")
+	if resp.StatusCode != 200 || !strings.HasPrefix(body, `{"GetCallerIdentityResponse"`) {
+		t.Fatalf("JSON among others: %d %s", resp.StatusCode, body)
+	}
+	old := env.presign(t, "sts", "Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Expires=60", env.now.Add(-16*time.Minute))
+	resp, body = env.get(t, old, "application/json")
+	var e struct {
+		Error     struct{ Code, Message, Type string }
+		RequestID string `json:"RequestId"`
+	}
+	if err := json.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != 400 || resp.Header.Get("Content-Type") != "application/json" ||
+		e.Error.Code != "RequestExpired" || e.Error.Type != "Sender" || e.Error.Message == "" || e.RequestID != "req-1" {
+		t.Fatalf("JSON error: %d %s (%v)", resp.StatusCode, body, err)
+	}
+	// Other actions answer in XML whatever the request accepts.
+	resp, body = env.get(t, env.presign(t, "iam", "Action=ListUsers&Version=2010-05-08&X-Amz-Expires=60", env.now), "application/json")
+	if resp.StatusCode != 200 || !strings.Contains(body, "<ListUsersResponse") {
+		t.Fatalf("ListUsers: %d %s", resp.StatusCode, body)
 	}
 }

@@ -220,7 +220,7 @@ func (api *API) authenticateS3(r *http.Request, in *authn.Request, rec *audit.Re
 			return nil, invalidArgument("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
 		}
 	}
-	v, err := api.auth.Verify(r, a, payload, true)
+	v, err := api.auth.Verify(r, a, payload, authn.Options{S3: true})
 	if err != nil {
 		return nil, authnError(err, a)
 	}

@@ -333,6 +333,11 @@ type Options struct {
 	// Keys, when set, caches derived signing keys (one per access key,
 	// day, region and service), saving four HMACs per request.
 	Keys *KeyCache
+	// IgnoreExpires holds a presigned request to MaxSkew either side of
+	// its X-Amz-Date, whatever its X-Amz-Expires says, as AWS STS holds a
+	// presigned GetCallerIdentity (the tokens of aws eks get-token say 60
+	// seconds and are used for 15 minutes).
+	IgnoreExpires bool
 }
 
 // KeyCache holds derived signing keys. It is safe for concurrent use and
@@ -378,13 +383,17 @@ func (c *KeyCache) Key(a *Auth, secret string) [sha256.Size]byte {
 // CheckTime checks the request time against now: within MaxSkew for a
 // signed header; for a presigned request, not before its date (less the
 // skew) and not after its expiry.
-func (a *Auth) CheckTime(now time.Time) error {
+func (a *Auth) CheckTime(now time.Time) error { return a.checkTime(now, false) }
+
+// checkTime is CheckTime; ignoreExpires holds a presigned request to
+// MaxSkew either side of its date, as a signed header is held.
+func (a *Auth) checkTime(now time.Time, ignoreExpires bool) error {
 	now = now.UTC()
 	stamp := func(t time.Time) string { return t.UTC().Format(amzDateLayout) }
 	if a.Date.After(now.Add(MaxSkew)) {
 		return errorf(Expired, "Signature not yet current: %s is still later than %s (%s + 15 min.)", a.AmzDate, stamp(now.Add(MaxSkew)), stamp(now))
 	}
-	if a.Presigned && a.HasExpires {
+	if a.Presigned && a.HasExpires && !ignoreExpires {
 		if end := a.Date.Add(a.Expires); now.After(end) {
 			return errorf(Expired, "Request has expired: signed at %s for %d seconds, now %s", a.AmzDate, int(a.Expires.Seconds()), stamp(now))
 		}
@@ -408,7 +417,7 @@ func Verify(r *http.Request, a *Auth, secret string, payloadHash string, now tim
 // (an aws-chunked body's chunks are signed with it).
 func VerifyKey(r *http.Request, a *Auth, secret string, payloadHash string, now time.Time, opt Options) ([sha256.Size]byte, error) {
 	var key [sha256.Size]byte
-	if err := a.CheckTime(now); err != nil {
+	if err := a.checkTime(now, opt.IgnoreExpires); err != nil {
 		return key, err
 	}
 	if a.ScopeDate != a.AmzDate[:scopeDateLen] {

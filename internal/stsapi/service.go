@@ -26,6 +26,11 @@ func New(svc *sts.Service) *httpapi.QueryService {
 			"GetSessionToken":           h.getSessionToken,
 		},
 		Unsigned: map[string]bool{"AssumeRoleWithWebIdentity": true},
+		// STS holds a presigned GetCallerIdentity to 15 minutes after its
+		// X-Amz-Date whatever X-Amz-Expires says, and answers it in JSON
+		// on request: EKS tokens (aws eks get-token) rely on both.
+		IgnoreExpires: map[string]bool{"GetCallerIdentity": true},
+		JSON:          map[string]bool{"GetCallerIdentity": true},
 	}
 }
 
