@@ -13,9 +13,16 @@ import (
 	"github.com/podiam/podiam/internal/store"
 )
 
-// BindingAction is podiam's own action (EKS has none like it) that
-// authorizes PutBinding, on the cluster's ARN.
+// BindingAction is the name of podiam's own operation (EKS has none like
+// it) that pushes a cluster's binding.
 const BindingAction = "PutClusterBinding"
+
+// BindingIAMAction is the IAM action that authorizes PutBinding, on the
+// cluster's ARN. It is outside the eks: prefix on purpose: whoever pushes
+// a cluster's keys or issuer can sign tokens for every ServiceAccount of
+// it, and so take every role its associations and IRSA trusts name; a
+// grant of eks:* (an "EKS administrator") must not include that.
+const BindingIAMAction = "podiam:" + BindingAction
 
 // Binding binds a cluster record to a real Kubernetes cluster: what
 // podiam's in-cluster component or `podiam cluster` pushes. podiam never
@@ -37,7 +44,7 @@ type Binding struct {
 // keys) and returns the cluster. Every member replaces the recorded one,
 // but nil Keys keeps the keys pushed before.
 func (s *Service) PutBinding(ctx context.Context, c iam.Caller, name string, b Binding) (Cluster, error) {
-	if _, err := s.authorizedCluster(ctx, c, BindingAction, name, iam.Keys{}); err != nil {
+	if _, err := s.authorizedClusterAs(ctx, c, BindingIAMAction, name, iam.Keys{}); err != nil {
 		return Cluster{}, err
 	}
 	if b.Endpoint != "" {

@@ -191,12 +191,18 @@ func (s *Service) cluster(ctx context.Context, account, name string) (store.Clus
 // (on its ARN, with its tags); a cluster that does not exist is
 // authorized on the ARN it would have, then not found.
 func (s *Service) authorizedCluster(ctx context.Context, c iam.Caller, action, name string, req iam.Keys) (store.Cluster, error) {
+	return s.authorizedClusterAs(ctx, c, "eks:"+action, name, req)
+}
+
+// authorizedClusterAs is authorizedCluster for an IAM action named in full
+// (podiam's own, outside eks:).
+func (s *Service) authorizedClusterAs(ctx context.Context, c iam.Caller, iamAction, name string, req iam.Keys) (store.Cluster, error) {
 	rec, err := s.cfg.Store.GetCluster(ctx, c.Account, name)
 	if err != nil && !isNotFound(err) {
 		return store.Cluster{}, fault.Internal("get cluster", err)
 	}
 	req.ResourceTags = rec.Tags
-	if err := s.authorize(ctx, c, action, s.clusterARN(c.Account, name), req); err != nil {
+	if err := s.cfg.IAM.Authorize(ctx, c, iamAction, s.clusterARN(c.Account, name), req); err != nil {
 		return store.Cluster{}, err
 	}
 	if err := validateClusterName(name); err != nil {

@@ -365,7 +365,7 @@ func TestBindingAndIssuer(t *testing.T) {
 	if b.Endpoint != "https://10.0.0.1:6443" || b.CAData != ca || len(b.Keys.Keys) != 1 || !b.KeysPushedAt.Equal(f.now) {
 		t.Errorf("bound %+v", b)
 	}
-	if call, _ := f.auth.last("eks:PutClusterBinding"); call.resource != c.ARN {
+	if call, _ := f.auth.last("podiam:PutClusterBinding"); call.resource != c.ARN {
 		t.Errorf("binding authorized on %q", call.resource)
 	}
 	got, err := f.svc.HostedIssuer(ctx, c.IssuerID)

@@ -180,7 +180,9 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // and action labels of a request's metrics. Query and JSON actions a
 // client names but podiam does not serve are "unknown", so that no client
 // can grow the metrics without bound; S3's come from its own operation
-// names.
+// names, and a REST-JSON service's from the names its handlers give
+// (SetOperation; until then the action is the method and path the client
+// chose).
 func (e *Edge) metricLabels(p Protocol, action string) (string, string) {
 	service, name, ok := strings.Cut(action, ":")
 	switch {
@@ -188,10 +190,6 @@ func (e *Edge) metricLabels(p Protocol, action string) (string, string) {
 		return "unknown", "unknown"
 	case p == Protocol(e.query) && e.query.serves(service, name), p == Protocol(e.json) && e.json.serves(service, name):
 		return service, name
-	case p == Protocol(e.restJSON):
-		if _, served := e.restJSON.byName[service]; served && !strings.ContainsAny(name, " /") {
-			return service, name
-		}
 	case p != Protocol(e.query) && p != Protocol(e.json) && service == "s3":
 		return service, name
 	case p == Protocol(e.restJSON) && e.restJSON.byName[service] != nil && !strings.ContainsAny(name, " /"):

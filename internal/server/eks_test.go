@@ -394,7 +394,17 @@ func TestEKSSDK(t *testing.T) {
 	im := iamClient(r.url, root)
 	_, readOnly := makeUser(t, im, "ro", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"eks:Describe*","Resource":"*"}]}`)
 	if st, code, _ := signedEKS(t, r.url, readOnly, http.MethodPut, "/clusters/c1/podiam/binding", body(pub)); st != http.StatusForbidden || code != "AccessDeniedException" {
-		t.Fatalf("push without eks:PutClusterBinding: %d %s", st, code)
+		t.Fatalf("push without podiam:PutClusterBinding: %d %s", st, code)
+	}
+	// Pushing keys hands out every identity of the cluster: an EKS
+	// administrator's eks:* does not include it; podiam's own action does.
+	_, eksAdmin := makeUser(t, im, "eks-admin", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"eks:*","Resource":"*"}]}`)
+	if st, code, _ := signedEKS(t, r.url, eksAdmin, http.MethodPut, "/clusters/c1/podiam/binding", body(pub)); st != http.StatusForbidden || code != "AccessDeniedException" {
+		t.Fatalf("push with eks:* alone: %d %s", st, code)
+	}
+	_, binder := makeUser(t, im, "binder", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"podiam:PutClusterBinding","Resource":"arn:aws:eks:*:*:cluster/c1"}]}`)
+	if st, code, b := signedEKS(t, r.url, binder, http.MethodPut, "/clusters/c1/podiam/binding", body(pub)); st != http.StatusOK {
+		t.Fatalf("push with podiam:PutClusterBinding: %d %s %s", st, code, b)
 	}
 	eRO := awseks.New(awseks.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(readOnly)})
 	if _, err := eRO.DescribeCluster(ctx, &awseks.DescribeClusterInput{Name: aws.String("c1")}); err != nil {
