@@ -79,6 +79,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzParseMappings$$' -fuzztime $(FUZZTIME) ./internal/webhook/
 	go test -run '^$$' -fuzz '^FuzzPodToken$$' -fuzztime $(FUZZTIME) ./internal/eksauth/
 	go test -run '^$$' -fuzz '^FuzzParseToken$$' -fuzztime $(FUZZTIME) ./internal/agent/
+	go test -run '^$$' -fuzz '^FuzzAllows$$' -fuzztime $(FUZZTIME) ./internal/accesspolicy/
 
 oracle: $(ORACLE_STAMP)
 
