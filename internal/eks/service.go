@@ -54,6 +54,7 @@ type Service struct {
 	cfg      Config
 	clusters store.Cache[clusterKey, Cluster]
 	issuers  store.Cache[string, clusterKey]
+	access   store.Cache[clusterKey, accessIndex]
 }
 
 type clusterKey struct{ account, name string }

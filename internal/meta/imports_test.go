@@ -38,7 +38,7 @@ var boundaries = []struct {
 	{pkg: "internal/oidc", allowed: []string{"github.com/go-jose/go-jose/v4"}},
 	{pkg: "internal/oidc/oidctest", allowed: []string{"internal/oidc"}},
 	{pkg: "internal/sts", allowed: []string{"internal/store", "internal/creds", "internal/iam", "internal/oidc", "internal/policy", "internal/authz", "internal/arn", "internal/fault"}},
-	{pkg: "internal/eks", allowed: []string{"internal/store", "internal/iam", "internal/policy", "internal/arn", "internal/fault", "github.com/go-jose/go-jose/v4"}},
+	{pkg: "internal/eks", allowed: []string{"internal/accesspolicy", "internal/store", "internal/iam", "internal/policy", "internal/arn", "internal/fault", "github.com/go-jose/go-jose/v4"}},
 	{pkg: "internal/accesspolicy"},
 	{pkg: "internal/eksapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/iam", "internal/eks"}},
 	{pkg: "internal/eksauth", allowed: []string{"internal/store", "internal/iam", "internal/sts", "internal/oidc", "internal/eks", "internal/arn", "internal/fault"}},
