@@ -80,6 +80,8 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzPodToken$$' -fuzztime $(FUZZTIME) ./internal/eksauth/
 	go test -run '^$$' -fuzz '^FuzzParseToken$$' -fuzztime $(FUZZTIME) ./internal/agent/
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/k8stoken/
+	go test -run '^$$' -fuzz '^FuzzAllows$$' -fuzztime $(FUZZTIME) ./internal/accesspolicy/
+	go test -run '^$$' -fuzz '^FuzzParseAccess$$' -fuzztime $(FUZZTIME) ./internal/accessclient/
 
 oracle: $(ORACLE_STAMP)
 

@@ -28,6 +28,12 @@ const acct = "111122223333"
 type authorizer struct {
 	deny  map[string]bool
 	calls []call
+	// ids are the unique ids of the users and roles that exist, by ARN.
+	ids map[string]string
+}
+
+func (a *authorizer) PrincipalID(_ context.Context, arn string) (string, error) {
+	return a.ids[arn], nil
 }
 
 type call struct {
@@ -66,7 +72,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{st: memory.New(), auth: &authorizer{deny: map[string]bool{}}, now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+	f := &fixture{st: memory.New(), auth: &authorizer{deny: map[string]bool{}, ids: map[string]string{}}, now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
 		c: iam.Caller{Account: acct, ARN: "arn:aws:iam::" + acct + ":user/alice", UserName: "alice"}}
 	if err := f.st.CreateAccount(t.Context(), store.Account{ID: acct, Name: "a", Email: "a@example.com", CreatedAt: f.now}); err != nil {
 		t.Fatal(err)

@@ -31,7 +31,12 @@ func New(svc *eks.Service) *httpapi.RESTJSONService {
 		"CreatePodIdentityAssociation": h.createAssociation, "ListPodIdentityAssociations": h.listAssociations,
 		"DescribePodIdentityAssociation": h.describeAssociation, "UpdatePodIdentityAssociation": h.updateAssociation,
 		"DeletePodIdentityAssociation": h.deleteAssociation,
-		"TagResource":                  h.tagResource, "UntagResource": h.untagResource, "ListTagsForResource": h.listTags,
+		"CreateAccessEntry":            h.createAccessEntry, "DescribeAccessEntry": h.describeAccessEntry, "UpdateAccessEntry": h.updateAccessEntry,
+		"DeleteAccessEntry": h.deleteAccessEntry, "ListAccessEntries": h.listAccessEntries,
+		"AssociateAccessPolicy": h.associateAccessPolicy, "DisassociateAccessPolicy": h.disassociateAccessPolicy,
+		"ListAssociatedAccessPolicies": h.listAssociatedAccessPolicies, "ListAccessPolicies": h.listAccessPolicies,
+		"UpdateClusterConfig": h.updateClusterConfig, "DescribeUpdate": h.describeUpdate, eks.ResolveAction: h.resolveAccess,
+		"TagResource": h.tagResource, "UntagResource": h.untagResource, "ListTagsForResource": h.listTags,
 	}
 	mux := http.NewServeMux()
 	for _, r := range routes {
@@ -44,7 +49,7 @@ func New(svc *eks.Service) *httpapi.RESTJSONService {
 }
 
 // routes are the operations' methods and paths, as EKS's model has them
-// (PutClusterBinding is podiam's own).
+// (PutClusterBinding and ResolveAccess are podiam's own).
 var routes = []struct{ pattern, operation string }{
 	{"POST /clusters", "CreateCluster"},
 	{"GET /clusters", "ListClusters"},
@@ -60,6 +65,18 @@ var routes = []struct{ pattern, operation string }{
 	{"GET /clusters/{name}/pod-identity-associations/{associationId}", "DescribePodIdentityAssociation"},
 	{"POST /clusters/{name}/pod-identity-associations/{associationId}", "UpdatePodIdentityAssociation"},
 	{"DELETE /clusters/{name}/pod-identity-associations/{associationId}", "DeletePodIdentityAssociation"},
+	{"POST /clusters/{name}/update-config", "UpdateClusterConfig"},
+	{"GET /clusters/{name}/updates/{updateId}", "DescribeUpdate"},
+	{"POST /clusters/{name}/access-entries", "CreateAccessEntry"},
+	{"GET /clusters/{name}/access-entries", "ListAccessEntries"},
+	{"GET /clusters/{name}/access-entries/{principalArn}", "DescribeAccessEntry"},
+	{"POST /clusters/{name}/access-entries/{principalArn}", "UpdateAccessEntry"},
+	{"DELETE /clusters/{name}/access-entries/{principalArn}", "DeleteAccessEntry"},
+	{"POST /clusters/{name}/access-entries/{principalArn}/access-policies", "AssociateAccessPolicy"},
+	{"GET /clusters/{name}/access-entries/{principalArn}/access-policies", "ListAssociatedAccessPolicies"},
+	{"DELETE /clusters/{name}/access-entries/{principalArn}/access-policies/{policyArn}", "DisassociateAccessPolicy"},
+	{"GET /access-policies", "ListAccessPolicies"},
+	{"GET /clusters/{name}/podiam/access", eks.ResolveAction},
 	{"POST /tags/{resourceArn}", "TagResource"},
 	{"DELETE /tags/{resourceArn}", "UntagResource"},
 	{"GET /tags/{resourceArn}", "ListTagsForResource"},

@@ -676,7 +676,7 @@ func (e *condEnv) drive(t *testing.T) {
 }
 
 // podiamActions are podiam's own actions, which the Reference cannot list.
-var podiamActions = map[string]bool{eks.BindingIAMAction: true}
+var podiamActions = map[string]bool{eks.BindingIAMAction: true, "eks:" + eks.ResolveAction: true}
 
 // driveEKS runs every EKS operation with tags on what it creates, so that
 // the resource and request tag keys are set; the association's role is
@@ -710,6 +710,30 @@ func (e *condEnv) driveEKS(t *testing.T, creds aws.CredentialsProvider) {
 	}
 	mustDo(t)(c.DeletePodIdentityAssociation(ctx, &awseks.DeletePodIdentityAssociationInput{ClusterName: aws.String("c1"), AssociationId: id}))
 	mustDo(t)(c.DeleteAddon(ctx, &awseks.DeleteAddonInput{ClusterName: aws.String("c1"), AddonName: aws.String("eks-pod-identity-agent")}))
+
+	// Access entries and access policies, with every input that gives a
+	// key; then podiam's ResolveAccess and the one-way mode.
+	view := "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+	mustDo(t)(c.CreateAccessEntry(ctx, &awseks.CreateAccessEntryInput{ClusterName: aws.String("c1"), PrincipalArn: aws.String(role),
+		KubernetesGroups: []string{"devs"}, Username: aws.String("app:{{SessionName}}"), Type: aws.String("STANDARD"), Tags: tags}))
+	mustDo(t)(c.DescribeAccessEntry(ctx, &awseks.DescribeAccessEntryInput{ClusterName: aws.String("c1"), PrincipalArn: aws.String(role)}))
+	mustDo(t)(c.ListAccessEntries(ctx, &awseks.ListAccessEntriesInput{ClusterName: aws.String("c1")}))
+	mustDo(t)(c.UpdateAccessEntry(ctx, &awseks.UpdateAccessEntryInput{ClusterName: aws.String("c1"), PrincipalArn: aws.String(role),
+		KubernetesGroups: []string{"devs", "ops"}}))
+	mustDo(t)(c.ListAccessPolicies(ctx, &awseks.ListAccessPoliciesInput{}))
+	mustDo(t)(c.AssociateAccessPolicy(ctx, &awseks.AssociateAccessPolicyInput{ClusterName: aws.String("c1"), PrincipalArn: aws.String(role),
+		PolicyArn: aws.String(view), AccessScope: &ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeNamespace, Namespaces: []string{"dev-*"}}}))
+	mustDo(t)(c.ListAssociatedAccessPolicies(ctx, &awseks.ListAssociatedAccessPoliciesInput{ClusterName: aws.String("c1"), PrincipalArn: aws.String(role)}))
+	e.signedJSON(t, creds, "eks", http.MethodGet, "/clusters/c1/podiam/access?principalId=AROAX&principalArn="+url.QueryEscape(role), "")
+	mustDo(t)(c.DisassociateAccessPolicy(ctx, &awseks.DisassociateAccessPolicyInput{ClusterName: aws.String("c1"), PrincipalArn: aws.String(role),
+		PolicyArn: aws.String(view)}))
+	mustDo(t)(c.DeleteAccessEntry(ctx, &awseks.DeleteAccessEntryInput{ClusterName: aws.String("c1"), PrincipalArn: aws.String(role)}))
+	up, err := c.UpdateClusterConfig(ctx, &awseks.UpdateClusterConfigInput{Name: aws.String("c1"),
+		AccessConfig: &ekstypes.UpdateAccessConfigRequest{AuthenticationMode: ekstypes.AuthenticationModeApi}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustDo(t)(c.DescribeUpdate(ctx, &awseks.DescribeUpdateInput{Name: aws.String("c1"), UpdateId: up.Update.Id}))
 
 	// podiam's binding, signed as the SDK would sign it, with the keys of
 	// a cluster whose pod then calls EKS Auth through its association.

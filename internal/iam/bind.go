@@ -89,6 +89,18 @@ func (s *Service) ShowPrincipals(ctx context.Context, doc string, k policy.Kind,
 	return string(out), nil
 }
 
+// PrincipalID returns the unique id of the user or role that an IAM ARN
+// names now ("" when it names none, or is not a user's or role's ARN):
+// what a record binds to, as policies do, so that an entity deleted and
+// made again under the same ARN is not the one named.
+func (s *Service) PrincipalID(ctx context.Context, arn string) (string, error) {
+	e, ok := policy.ParseEntity(arn)
+	if !ok {
+		return "", nil
+	}
+	return s.entityID(ctx, e)
+}
+
 // entityID returns the unique id of the user or role that e's ARN names
 // now, "" when there is none.
 func (s *Service) entityID(ctx context.Context, e policy.Entity) (string, error) {

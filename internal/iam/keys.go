@@ -36,6 +36,9 @@ type Keys struct {
 	// Values are other keys the action carries, by name: a service's own
 	// (eks:kubernetesVersion) or iam:PassedToService on iam:PassRole.
 	Values map[string]string
+	// Lists are multivalued keys the action carries, by name (a service's
+	// own, such as eks:kubernetesGroups).
+	Lists map[string][]string
 }
 
 // boundaryActions are the actions whose requests carry
@@ -88,6 +91,9 @@ func (k *Keys) Apply(c *policy.Context, action string) {
 	}
 	for name, v := range k.Values {
 		c.Set(name, v)
+	}
+	for name, vs := range k.Lists {
+		c.SetMulti(name, vs...)
 	}
 }
 

@@ -207,6 +207,52 @@ type Cluster struct {
 	// keys (public keys only), "" until pushed.
 	Keys         string
 	KeysPushedAt time.Time
+	// Updates are the cluster's updates (UpdateClusterConfig), oldest
+	// first.
+	Updates []ClusterUpdate
+}
+
+// ClusterUpdate is an update of a cluster, as DescribeUpdate shows it.
+type ClusterUpdate struct {
+	ID        string
+	Type      string
+	Status    string
+	Params    []UpdateParam
+	CreatedAt time.Time
+}
+
+// UpdateParam is a parameter of a cluster update.
+type UpdateParam struct{ Type, Value string }
+
+// AccessEntry grants an IAM principal access to a cluster's Kubernetes
+// API, with the access policies associated with it.
+type AccessEntry struct {
+	AccountID   string
+	ClusterName string
+	// PrincipalARN is the user's or role's ARN as given (with its path);
+	// an entry is found by it, one per cluster.
+	PrincipalARN string
+	// PrincipalID is the user's or role's unique id when the entry was
+	// created: an entity deleted and made again does not match it.
+	PrincipalID      string
+	ARN              string
+	Type             string
+	Username         string
+	KubernetesGroups []string
+	Policies         []AssociatedAccessPolicy
+	Tags             []Tag
+	CreatedAt        time.Time
+	ModifiedAt       time.Time
+}
+
+// AssociatedAccessPolicy is an access policy associated with an access
+// entry, with its scope.
+type AssociatedAccessPolicy struct {
+	PolicyARN    string
+	ScopeType    string
+	Namespaces   []string
+	AssociatedAt time.Time
+	ModifiedAt   time.Time
 }
 
 // Addon is an EKS add-on of a cluster.
@@ -342,7 +388,8 @@ const (
 	// their objects or uploads).
 	Buckets
 	// EKS: EKS clusters (with their bindings: endpoint, issuer, signing
-	// keys), add-ons and Pod Identity associations.
+	// keys, updates), add-ons, Pod Identity associations and access
+	// entries (with their access policies).
 	EKS
 )
 
@@ -484,8 +531,8 @@ type Store interface {
 	// ListClusters returns an account's clusters by name.
 	ListClusters(ctx context.Context, accountID string) ([]Cluster, error)
 	UpdateCluster(ctx context.Context, accountID, name string, update func(*Cluster) error) (Cluster, error)
-	// DeleteCluster deletes the cluster with its add-ons and Pod Identity
-	// associations, as EKS does.
+	// DeleteCluster deletes the cluster with its add-ons, Pod Identity
+	// associations and access entries, as EKS does.
 	DeleteCluster(ctx context.Context, accountID, name string) error
 
 	// CreateAddon needs the cluster to exist; names are unique in a
@@ -508,6 +555,17 @@ type Store interface {
 	ListPodIdentityAssociations(ctx context.Context, accountID, cluster string) ([]PodIdentityAssociation, error)
 	UpdatePodIdentityAssociation(ctx context.Context, accountID, cluster, id string, update func(*PodIdentityAssociation) error) (PodIdentityAssociation, error)
 	DeletePodIdentityAssociation(ctx context.Context, accountID, cluster, id string) error
+
+	// CreateAccessEntry needs the cluster to exist; it returns
+	// ErrAlreadyExists when the cluster has an entry for the same
+	// principal ARN.
+	CreateAccessEntry(ctx context.Context, e AccessEntry) error
+	GetAccessEntry(ctx context.Context, accountID, cluster, principalARN string) (AccessEntry, error)
+	// ListAccessEntries returns a cluster's access entries by principal
+	// ARN.
+	ListAccessEntries(ctx context.Context, accountID, cluster string) ([]AccessEntry, error)
+	UpdateAccessEntry(ctx context.Context, accountID, cluster, principalARN string, update func(*AccessEntry) error) (AccessEntry, error)
+	DeleteAccessEntry(ctx context.Context, accountID, cluster, principalARN string) error
 
 	// Generation is the generation of a class of records: a number that
 	// every committed write of that class advances before the write's
@@ -600,6 +658,15 @@ func CheckUpdate(old, updated any) error {
 		check("ARN", o.ARN, u.ARN)
 		check("Namespace", o.Namespace, u.Namespace)
 		check("ServiceAccount", o.ServiceAccount, u.ServiceAccount)
+		check("CreatedAt", o.CreatedAt, u.CreatedAt)
+	case *AccessEntry:
+		u := updated.(*AccessEntry)
+		check("AccountID", o.AccountID, u.AccountID)
+		check("ClusterName", o.ClusterName, u.ClusterName)
+		check("PrincipalARN", o.PrincipalARN, u.PrincipalARN)
+		check("PrincipalID", o.PrincipalID, u.PrincipalID)
+		check("ARN", o.ARN, u.ARN)
+		check("Type", o.Type, u.Type)
 		check("CreatedAt", o.CreatedAt, u.CreatedAt)
 	case *OIDCProvider:
 		u := updated.(*OIDCProvider)

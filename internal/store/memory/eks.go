@@ -20,6 +20,10 @@ type addonKey struct {
 
 func copyCluster(c store.Cluster) store.Cluster {
 	c.SubnetIDs, c.SecurityGroupIDs, c.Tags = clip(c.SubnetIDs), clip(c.SecurityGroupIDs), clip(c.Tags)
+	c.Updates = clip(c.Updates)
+	for i := range c.Updates {
+		c.Updates[i].Params, c.Updates[i].CreatedAt = clip(c.Updates[i].Params), utc(c.Updates[i].CreatedAt)
+	}
 	c.CreatedAt = utc(c.CreatedAt)
 	if !c.KeysPushedAt.IsZero() {
 		c.KeysPushedAt = utc(c.KeysPushedAt)
@@ -109,6 +113,11 @@ func (db *DB) DeleteCluster(_ context.Context, accountID, name string) (err erro
 	for id, a := range db.assocs {
 		if a.AccountID == accountID && a.ClusterName == name {
 			delete(db.assocs, id)
+		}
+	}
+	for ek := range db.entries {
+		if ek.cluster == k {
+			delete(db.entries, ek)
 		}
 	}
 	return nil
@@ -255,5 +264,91 @@ func (db *DB) DeletePodIdentityAssociation(_ context.Context, accountID, cluster
 		return notFound("delete pod identity association", id)
 	}
 	delete(db.assocs, id)
+	return nil
+}
+
+// Access entries
+
+type entryKey struct {
+	cluster   clusterKey
+	principal string
+}
+
+func copyEntry(e store.AccessEntry) store.AccessEntry {
+	e.KubernetesGroups, e.Tags, e.CreatedAt, e.ModifiedAt = clip(e.KubernetesGroups), clip(e.Tags), utc(e.CreatedAt), utc(e.ModifiedAt)
+	e.Policies = clip(e.Policies)
+	for i := range e.Policies {
+		p := &e.Policies[i]
+		p.Namespaces, p.AssociatedAt, p.ModifiedAt = clip(p.Namespaces), utc(p.AssociatedAt), utc(p.ModifiedAt)
+	}
+	return e
+}
+
+func (db *DB) CreateAccessEntry(_ context.Context, e store.AccessEntry) (err error) {
+	db.mu.Lock()
+	defer db.wrote(store.EKS, &err)
+	ck := clusterKey{e.AccountID, e.ClusterName}
+	if _, ok := db.clusters[ck]; !ok {
+		return notFound("create access entry: cluster", e.ClusterName)
+	}
+	k := entryKey{ck, e.PrincipalARN}
+	if _, ok := db.entries[k]; ok {
+		return exists("create access entry", e.PrincipalARN)
+	}
+	db.entries[k] = copyEntry(e)
+	return nil
+}
+
+func (db *DB) GetAccessEntry(_ context.Context, accountID, cluster, principalARN string) (store.AccessEntry, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	e, ok := db.entries[entryKey{clusterKey{accountID, cluster}, principalARN}]
+	if !ok {
+		return store.AccessEntry{}, notFound("get access entry", principalARN)
+	}
+	return copyEntry(e), nil
+}
+
+func (db *DB) ListAccessEntries(_ context.Context, accountID, cluster string) ([]store.AccessEntry, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	var out []store.AccessEntry
+	ck := clusterKey{accountID, cluster}
+	for k, e := range db.entries {
+		if k.cluster == ck {
+			out = append(out, copyEntry(e))
+		}
+	}
+	slices.SortFunc(out, func(a, b store.AccessEntry) int { return strings.Compare(a.PrincipalARN, b.PrincipalARN) })
+	return out, nil
+}
+
+func (db *DB) UpdateAccessEntry(_ context.Context, accountID, cluster, principalARN string, update func(*store.AccessEntry) error) (_ store.AccessEntry, err error) {
+	db.mu.Lock()
+	defer db.wrote(store.EKS, &err)
+	k := entryKey{clusterKey{accountID, cluster}, principalARN}
+	old, ok := db.entries[k]
+	if !ok {
+		return store.AccessEntry{}, notFound("update access entry", principalARN)
+	}
+	e := copyEntry(old)
+	if err := update(&e); err != nil {
+		return store.AccessEntry{}, err
+	}
+	if err := store.CheckUpdate(&old, &e); err != nil {
+		return store.AccessEntry{}, fmt.Errorf("update access entry %q: %w", principalARN, err)
+	}
+	db.entries[k] = copyEntry(e)
+	return copyEntry(e), nil
+}
+
+func (db *DB) DeleteAccessEntry(_ context.Context, accountID, cluster, principalARN string) (err error) {
+	db.mu.Lock()
+	defer db.wrote(store.EKS, &err)
+	k := entryKey{clusterKey{accountID, cluster}, principalARN}
+	if _, ok := db.entries[k]; !ok {
+		return notFound("delete access entry", principalARN)
+	}
+	delete(db.entries, k)
 	return nil
 }

@@ -54,6 +54,7 @@ type DB struct {
 	clusters map[clusterKey]store.Cluster
 	addons   map[addonKey]store.Addon
 	assocs   map[string]store.PodIdentityAssociation // by id
+	entries  map[entryKey]store.AccessEntry
 	// gens are the generations, by store.Records.
 	gens [store.NumRecords]atomic.Uint64
 }
@@ -76,6 +77,7 @@ func New() *DB {
 		clusters: map[clusterKey]store.Cluster{},
 		addons:   map[addonKey]store.Addon{},
 		assocs:   map[string]store.PodIdentityAssociation{},
+		entries:  map[entryKey]store.AccessEntry{},
 	}
 }
 

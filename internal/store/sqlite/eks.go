@@ -38,6 +38,19 @@ func fixCluster(c *store.Cluster) {
 		c.KeysPushedAt = c.KeysPushedAt.UTC()
 	}
 	c.SubnetIDs, c.SecurityGroupIDs, c.Tags = nilIfEmpty(c.SubnetIDs), nilIfEmpty(c.SecurityGroupIDs), nilIfEmpty(c.Tags)
+	c.Updates = nilIfEmpty(c.Updates)
+	for i := range c.Updates {
+		c.Updates[i].Params, c.Updates[i].CreatedAt = nilIfEmpty(c.Updates[i].Params), c.Updates[i].CreatedAt.UTC()
+	}
+}
+
+func fixEntry(e *store.AccessEntry) {
+	e.CreatedAt, e.ModifiedAt = e.CreatedAt.UTC(), e.ModifiedAt.UTC()
+	e.KubernetesGroups, e.Tags, e.Policies = nilIfEmpty(e.KubernetesGroups), nilIfEmpty(e.Tags), nilIfEmpty(e.Policies)
+	for i := range e.Policies {
+		p := &e.Policies[i]
+		p.Namespaces, p.AssociatedAt, p.ModifiedAt = nilIfEmpty(p.Namespaces), p.AssociatedAt.UTC(), p.ModifiedAt.UTC()
+	}
 }
 
 func fixAddon(a *store.Addon) {
@@ -59,6 +72,7 @@ var (
 	scanCluster = scanDoc(fixCluster)
 	scanAddon   = scanDoc(fixAddon)
 	scanAssoc   = scanDoc(fixAssoc)
+	scanEntry   = scanDoc(fixEntry)
 )
 
 func getCluster(ctx context.Context, tx *sql.Tx, what, account, name string) (store.Cluster, error) {
@@ -136,6 +150,7 @@ func (db *DB) DeleteCluster(ctx context.Context, accountID, name string) error {
 		}
 		for _, q := range []string{
 			`DELETE FROM eks_pod_identity_associations WHERE account_id = ? AND cluster = ?`,
+			`DELETE FROM eks_access_entries WHERE account_id = ? AND cluster = ?`,
 			`DELETE FROM eks_addons WHERE account_id = ? AND cluster = ?`,
 			`DELETE FROM eks_clusters WHERE account_id = ? AND name = ?`,
 		} {
@@ -287,6 +302,88 @@ func (db *DB) DeletePodIdentityAssociation(ctx context.Context, accountID, clust
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM eks_pod_identity_associations`+assocWhere, accountID, cluster, id)
+		return err
+	})
+}
+
+// Access entries
+
+const entryWhere = ` WHERE account_id = ? AND cluster = ? AND principal_arn = ?`
+
+func getEntry(ctx context.Context, tx *sql.Tx, what, account, cluster, principal string) (store.AccessEntry, error) {
+	e, err := scanEntry(tx.QueryRowContext(ctx, `SELECT doc FROM eks_access_entries`+entryWhere, account, cluster, principal))
+	return e, one(err, what, principal)
+}
+
+func (db *DB) CreateAccessEntry(ctx context.Context, e store.AccessEntry) error {
+	return db.write(ctx, store.EKS, func(tx *sql.Tx) error {
+		if err := clusterPresent(ctx, tx, "create access entry", e.AccountID, e.ClusterName); err != nil {
+			return err
+		}
+		if err := absent(ctx, tx, "create access entry", e.PrincipalARN, `SELECT 1 FROM eks_access_entries`+entryWhere,
+			e.AccountID, e.ClusterName, e.PrincipalARN); err != nil {
+			return err
+		}
+		doc, err := docText(e)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO eks_access_entries (account_id, cluster, principal_arn, doc) VALUES (?, ?, ?, ?)`,
+			e.AccountID, e.ClusterName, e.PrincipalARN, doc)
+		return err
+	})
+}
+
+func (db *DB) GetAccessEntry(ctx context.Context, accountID, cluster, principalARN string) (e store.AccessEntry, err error) {
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		e, err = getEntry(ctx, tx, "get access entry", accountID, cluster, principalARN)
+		return err
+	})
+	return result(e, err)
+}
+
+func (db *DB) ListAccessEntries(ctx context.Context, accountID, cluster string) (out []store.AccessEntry, err error) {
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		out, err = list(ctx, tx, scanEntry, `SELECT doc FROM eks_access_entries WHERE account_id = ? AND cluster = ? ORDER BY principal_arn`,
+			accountID, cluster)
+		return err
+	})
+	return result(out, err)
+}
+
+func (db *DB) UpdateAccessEntry(ctx context.Context, accountID, cluster, principalARN string, update func(*store.AccessEntry) error) (e store.AccessEntry, err error) {
+	err = db.write(ctx, store.EKS, func(tx *sql.Tx) error {
+		old, err := getEntry(ctx, tx, "update access entry", accountID, cluster, principalARN)
+		if err != nil {
+			return err
+		}
+		e, _ = getEntry(ctx, tx, "update access entry", accountID, cluster, principalARN) // a copy of its own
+		if err := update(&e); err != nil {
+			return err
+		}
+		if err := store.CheckUpdate(&old, &e); err != nil {
+			return fmt.Errorf("update access entry %q: %w", principalARN, err)
+		}
+		doc, err := docText(e)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE eks_access_entries SET doc = ?`+entryWhere, doc, accountID, cluster, principalARN); err != nil {
+			return err
+		}
+		e, err = getEntry(ctx, tx, "update access entry", accountID, cluster, principalARN)
+		return err
+	})
+	return result(e, err)
+}
+
+func (db *DB) DeleteAccessEntry(ctx context.Context, accountID, cluster, principalARN string) error {
+	return db.write(ctx, store.EKS, func(tx *sql.Tx) error {
+		if err := present(ctx, tx, "delete access entry", principalARN, `SELECT 1 FROM eks_access_entries`+entryWhere,
+			accountID, cluster, principalARN); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM eks_access_entries`+entryWhere, accountID, cluster, principalARN)
 		return err
 	})
 }

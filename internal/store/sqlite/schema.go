@@ -207,6 +207,18 @@ CREATE TABLE eks_pod_identity_associations (
 	FOREIGN KEY (account_id, cluster) REFERENCES eks_clusters (account_id, name)
 ) WITHOUT ROWID;
 `,
+	// 7 -> 8: EKS access entries, each with its associated access
+	// policies, as a JSON document under the columns it is found by.
+	`
+CREATE TABLE eks_access_entries (
+	account_id    TEXT NOT NULL,
+	cluster       TEXT NOT NULL,
+	principal_arn TEXT NOT NULL,
+	doc           TEXT NOT NULL,
+	PRIMARY KEY (account_id, cluster, principal_arn),
+	FOREIGN KEY (account_id, cluster) REFERENCES eks_clusters (account_id, name)
+) WITHOUT ROWID;
+`,
 }
 
 // principalIDs is part of migration 6: never edit it. It is a query of

@@ -27,6 +27,81 @@ func association(acct, clusterName, id, ns, sa string) store.PodIdentityAssociat
 		CreatedAt: t0, ModifiedAt: t0}
 }
 
+func accessEntry(acct, clusterName, principal string) store.AccessEntry {
+	return store.AccessEntry{AccountID: acct, ClusterName: clusterName, PrincipalARN: principal, PrincipalID: "AROAEXAMPLE",
+		ARN:  "arn:aws:eks:us-east-1:" + acct + ":access-entry/" + clusterName + "/role/" + acct + "/app/0b1c",
+		Type: "STANDARD", Username: "arn:aws:sts::" + acct + ":assumed-role/app/{{SessionName}}", KubernetesGroups: []string{"devs"},
+		Policies: []store.AssociatedAccessPolicy{{PolicyARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+			ScopeType: "namespace", Namespaces: []string{"dev-*"}, AssociatedAt: t0, ModifiedAt: t0}},
+		Tags: tags("k", "v"), CreatedAt: t0, ModifiedAt: t0}
+}
+
+// testAccessEntries checks access entries: create, read, list, update
+// (their policies too), delete, one per principal ARN and cluster, the
+// fields an update cannot change, and the cascade of a cluster's
+// deletion. A cluster's updates are kept with it.
+func testAccessEntries(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	accounts(t, s)
+	must(t, s.CreateCluster(ctx, cluster(acct1, "c1")))
+	must(t, s.CreateCluster(ctx, cluster(acct1, "c2")))
+	r1, r2 := "arn:aws:iam::"+acct1+":role/app", "arn:aws:iam::"+acct2+":role/path/ci"
+	e1, e2 := accessEntry(acct1, "c1", r1), accessEntry(acct1, "c1", r2)
+	e2.Policies, e2.KubernetesGroups, e2.Tags = nil, nil, nil
+	wantErr(t, "entry of a missing cluster", s.CreateAccessEntry(ctx, accessEntry(acct1, "nope", r1)), store.ErrNotFound)
+	must(t, s.CreateAccessEntry(ctx, e2))
+	must(t, s.CreateAccessEntry(ctx, e1))
+	wantErr(t, "same principal", s.CreateAccessEntry(ctx, accessEntry(acct1, "c1", r1)), store.ErrAlreadyExists)
+	must(t, s.CreateAccessEntry(ctx, accessEntry(acct1, "c2", r1))) // another cluster
+	got(s.GetAccessEntry(ctx, acct1, "c1", r1)).equals(t, "get access entry", e1)
+	got(s.GetAccessEntry(ctx, acct1, "c1", r2)).equals(t, "get an entry without groups or policies", e2)
+	got(s.GetAccessEntry(ctx, acct2, "c1", r1)).fails(t, "entry under another account", store.ErrNotFound)
+	got(s.GetAccessEntry(ctx, acct1, "c1", "arn:aws:iam::"+acct1+":role/App")).fails(t, "principal ARNs keep their case", store.ErrNotFound)
+	got(s.ListAccessEntries(ctx, acct1, "c1")).equals(t, "list access entries", []store.AccessEntry{e1, e2})
+	got(s.ListAccessEntries(ctx, acct1, "nope")).equals(t, "list no access entries", nil)
+
+	up := e1
+	up.Username, up.KubernetesGroups, up.ModifiedAt = "ci", []string{"a", "b"}, t0.Add(1e9)
+	up.Policies = append([]store.AssociatedAccessPolicy{{PolicyARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy",
+		ScopeType: "cluster", AssociatedAt: t0.Add(1e9), ModifiedAt: t0.Add(1e9)}}, e1.Policies...)
+	got(s.UpdateAccessEntry(ctx, acct1, "c1", r1, func(e *store.AccessEntry) error {
+		e.Username, e.KubernetesGroups, e.ModifiedAt, e.Policies = up.Username, up.KubernetesGroups, up.ModifiedAt, up.Policies
+		return nil
+	})).equals(t, "update access entry", up)
+	for name, change := range map[string]func(*store.AccessEntry){
+		"type": func(e *store.AccessEntry) { e.Type = "EC2_LINUX" }, "principal id": func(e *store.AccessEntry) { e.PrincipalID = "x" },
+		"ARN": func(e *store.AccessEntry) { e.ARN = "x" }, "principal": func(e *store.AccessEntry) { e.PrincipalARN = "x" },
+	} {
+		got(s.UpdateAccessEntry(ctx, acct1, "c1", r1, func(e *store.AccessEntry) error { change(e); return nil })).failsAny(t, "change the "+name)
+	}
+	got(s.UpdateAccessEntry(ctx, acct1, "c1", r1, func(*store.AccessEntry) error { return errBoom })).fails(t, "failed entry update", errBoom)
+	got(s.GetAccessEntry(ctx, acct1, "c1", r1)).equals(t, "entry after failed updates", up)
+	got(s.UpdateAccessEntry(ctx, acct1, "c1", "arn:aws:iam::"+acct1+":role/none", func(*store.AccessEntry) error { return nil })).fails(t, "update a missing entry", store.ErrNotFound)
+	must(t, s.DeleteAccessEntry(ctx, acct1, "c1", r2))
+	wantErr(t, "delete an entry again", s.DeleteAccessEntry(ctx, acct1, "c1", r2), store.ErrNotFound)
+
+	// A cluster keeps its updates.
+	cu := store.ClusterUpdate{ID: "u1", Type: "AccessConfigUpdate", Status: "Successful",
+		Params: []store.UpdateParam{{Type: "AuthenticationMode", Value: "API"}}, CreatedAt: t0}
+	c := got(s.UpdateCluster(ctx, acct1, "c1", func(c *store.Cluster) error {
+		c.AuthenticationMode, c.Updates = "API", append(c.Updates, cu)
+		return nil
+	})).must(t)
+	want := cluster(acct1, "c1")
+	want.AuthenticationMode, want.Updates = "API", []store.ClusterUpdate{cu}
+	got(s.GetCluster(ctx, acct1, "c1")).equals(t, "cluster with its update", want)
+	if len(c.Updates) != 1 {
+		t.Errorf("update cluster returned %d updates", len(c.Updates))
+	}
+
+	// Deleting a cluster deletes its entries, not another cluster's.
+	must(t, s.DeleteCluster(ctx, acct1, "c1"))
+	got(s.ListAccessEntries(ctx, acct1, "c1")).equals(t, "entries of a deleted cluster", nil)
+	got(s.GetAccessEntry(ctx, acct1, "c2", r1)).must(t)
+	must(t, s.CreateCluster(ctx, cluster(acct1, "c1")))
+	must(t, s.CreateAccessEntry(ctx, e1)) // its principal is free again
+}
+
 // testEKS checks clusters, add-ons and Pod Identity associations: create,
 // read, list, update, delete, the uniqueness rules and the cascade of a
 // cluster's deletion.
@@ -126,10 +201,16 @@ func testEKSGenerations(t *testing.T, s store.Store) {
 			return ignore(s.UpdatePodIdentityAssociation(ctx, acct1, "c1", p.ID, func(a *store.PodIdentityAssociation) error { a.RoleARN = "x"; return nil }))
 		}},
 		{"delete association", store.EKS, func(ctx context.Context) error { return s.DeletePodIdentityAssociation(ctx, acct1, "c1", p.ID) }},
+		{"create access entry", store.EKS, func(ctx context.Context) error { return s.CreateAccessEntry(ctx, accessEntry(acct1, "c1", "r")) }},
+		{"update access entry", store.EKS, func(ctx context.Context) error {
+			return ignore(s.UpdateAccessEntry(ctx, acct1, "c1", "r", func(e *store.AccessEntry) error { e.Username = "x"; return nil }))
+		}},
+		{"delete access entry", store.EKS, func(ctx context.Context) error { return s.DeleteAccessEntry(ctx, acct1, "c1", "r") }},
 		{"delete cluster", store.EKS, func(ctx context.Context) error { return s.DeleteCluster(ctx, acct1, "c1") }},
 	})
 	must(t, s.CreateCluster(ctx, cluster(acct1, "c1")))
 	must(t, s.CreatePodIdentityAssociation(ctx, p))
+	must(t, s.CreateAccessEntry(ctx, accessEntry(acct1, "c1", "r")))
 	g := got(s.Generation(ctx, store.EKS)).must(t)
 	got(s.GetCluster(ctx, acct1, "c1")).must(t)
 	got(s.ListClusters(ctx, acct1)).must(t)
@@ -137,6 +218,8 @@ func testEKSGenerations(t *testing.T, s store.Store) {
 	got(s.FindPodIdentityAssociation(ctx, acct1, "c1", "ns", "sa")).must(t)
 	got(s.ListPodIdentityAssociations(ctx, acct1, "c1")).must(t)
 	got(s.ListAddons(ctx, acct1, "c1")).must(t)
+	got(s.GetAccessEntry(ctx, acct1, "c1", "r")).must(t)
+	got(s.ListAccessEntries(ctx, acct1, "c1")).must(t)
 	got(s.GetCluster(ctx, acct1, "nope")).fails(t, "get a missing cluster", store.ErrNotFound)
 	if now := got(s.Generation(ctx, store.EKS)).must(t); now != g {
 		t.Errorf("reads moved the EKS generation from %d to %d", g, now)

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Concurrency", testConcurrency},
 		{"Generations", testGenerations},
 		{"EKS", testEKS},
+		{"AccessEntries", testAccessEntries},
 		{"EKSGenerations", testEKSGenerations},
 	}
 	for _, tt := range tests {
