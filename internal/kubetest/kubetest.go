@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -78,6 +79,11 @@ type Options struct {
 	// JWKSURI is its --service-account-jwks-uri, the jwks_uri of the
 	// discovery document it serves; "" is Issuer + "/openid/v1/jwks".
 	JWKSURI string
+	// APIServerArgs are more of the API server's flags, each
+	// "--name=value": one replaces the flag of the same name that Start
+	// sets (--authorization-mode=Node,Webhook,RBAC), the others are
+	// added (--authentication-token-webhook-config-file=...).
+	APIServerArgs []string
 }
 
 // Start runs a control plane in dir until Stop. extraAudiences are
@@ -131,6 +137,7 @@ func StartWith(tb testing.TB, dir string, opts Options) (*Cluster, error) {
 		"--service-account-key-file=" + p("sa.pub"),
 		"--service-account-signing-key-file=" + p("sa.key"), "--service-cluster-ip-range=10.0.0.0/24",
 		"--endpoint-reconciler-type=none", "--api-audiences=" + audiences}
+	c.apiArgs = withArgs(c.apiArgs, opts.APIServerArgs)
 	c.api = len(c.procs)
 	if err := c.run(filepath.Join(bins, "kube-apiserver"), c.apiArgs...); err != nil {
 		c.Stop()
@@ -148,6 +155,22 @@ func StartWith(tb testing.TB, dir string, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// withArgs returns args with each of extra ("--name=value") replacing
+// the argument of the same name, or added.
+func withArgs(args, extra []string) []string {
+	args = append([]string(nil), args...)
+	for _, e := range extra {
+		name, _, _ := strings.Cut(e, "=")
+		i := slices.IndexFunc(args, func(a string) bool { n, _, _ := strings.Cut(a, "="); return n == name })
+		if i >= 0 {
+			args[i] = e
+		} else {
+			args = append(args, e)
+		}
+	}
+	return args
 }
 
 // Stop ends the processes, newest first, and waits for them.
