@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/podiam/podiam/internal/cli/agentcmd"
+	"github.com/podiam/podiam/internal/cli/authenticatorcmd"
 	"github.com/podiam/podiam/internal/cli/clustercmd"
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/cli/irsacmd"
@@ -34,6 +35,7 @@ func New(env Env) *cobra.Command {
 		policycmd.New(env),
 		webhookcmd.New(env),
 		agentcmd.New(env),
+		authenticatorcmd.New(env),
 		irsacmd.New(env),
 		clustercmd.New(env),
 		tokencmd.New(env),

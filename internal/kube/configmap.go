@@ -25,6 +25,23 @@ var configMaps = schema.GroupVersionResource{Version: "v1", Resource: "configmap
 // client-go's back-off, and change nothing. It needs list and watch on
 // that one ConfigMap (RBAC resourceNames).
 func WatchConfigMap(ctx context.Context, c *Client, log *slog.Logger, namespace, name, key string, apply func(string)) {
+	var (
+		last      string
+		delivered bool
+	)
+	WatchConfigMapData(ctx, c, log, namespace, name, func(data map[string]string) {
+		if v := data[key]; !delivered || v != last {
+			last, delivered = v, true
+			apply(v)
+		}
+	})
+}
+
+// WatchConfigMapData is WatchConfigMap for the whole of the ConfigMap's
+// data: apply is called (one call at a time) with it once the first list
+// is done and again whenever the ConfigMap changes; a missing ConfigMap
+// is nil data.
+func WatchConfigMapData(ctx context.Context, c *Client, log *slog.Logger, namespace, name string, apply func(map[string]string)) {
 	ri := c.Dynamic.Resource(configMaps).Namespace(namespace)
 	only := fields.OneTermEqualSelector("metadata.name", name).String()
 	lw := &cache.ListWatch{
@@ -40,36 +57,35 @@ func WatchConfigMap(ctx context.Context, c *Client, log *slog.Logger, namespace,
 	inf := cache.NewSharedIndexInformerWithOptions(lw, &unstructured.Unstructured{}, cache.SharedIndexInformerOptions{ObjectDescription: "configmap " + namespace + "/" + name})
 	var (
 		mu        sync.Mutex
-		last      string
 		delivered bool
 	)
-	deliver := func(v string, onlyFirst bool) {
+	deliver := func(data map[string]string, onlyFirst bool) {
 		mu.Lock()
 		defer mu.Unlock()
-		if delivered && (onlyFirst || v == last) {
+		if delivered && onlyFirst {
 			return
 		}
-		last, delivered = v, true
-		apply(v)
+		delivered = true
+		apply(data)
 	}
-	value := func(obj any) string {
+	value := func(obj any) map[string]string {
 		u, ok := obj.(*unstructured.Unstructured)
 		if !ok {
-			return ""
+			return nil
 		}
-		v, _, _ := unstructured.NestedString(u.Object, "data", key)
+		v, _, _ := unstructured.NestedStringMap(u.Object, "data")
 		return v
 	}
 	inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { deliver(value(obj), false) },
 		UpdateFunc: func(_, obj any) { deliver(value(obj), false) },
-		DeleteFunc: func(any) { deliver("", false) },
+		DeleteFunc: func(any) { deliver(nil, false) },
 	})
 	ctx = klog.NewContext(ctx, logr.FromSlogHandler(log.Handler()))
 	go func() {
-		// Listed and not there: the empty value, unless an event came first.
+		// Listed and not there: nil data, unless an event came first.
 		if cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) && len(inf.GetStore().ListKeys()) == 0 {
-			deliver("", true)
+			deliver(nil, true)
 		}
 	}()
 	inf.RunWithContext(ctx)

@@ -4,5 +4,6 @@
 // pod; the metadata, dynamic and REST clients built from it; the
 // webhook's ServiceAccount cache, a client-go reflector into a store
 // that keeps only the annotations read, with a direct read for an account
-// it has not seen; and the watch of the role-mappings ConfigMap.
+// it has not seen; and the watch of a ConfigMap (one key of it, or its
+// whole data: the role mappings, aws-auth).
 package kube

@@ -102,6 +102,11 @@ type Options struct {
 	// call, whose addresses must be known first, and names their
 	// configuration.
 	Webhooks func(c *Cluster) (Webhooks, error)
+	// APIServerArgs are more of the API server's flags, each
+	// "--name=value": one replaces the flag of the same name that Start
+	// sets (--authorization-mode=Node,Webhook,RBAC), the others are
+	// added (--authentication-token-webhook-config-file=...).
+	APIServerArgs []string
 }
 
 // Webhooks configure the API server's token authentication and
@@ -212,16 +217,8 @@ func StartWith(tb testing.TB, dir string, opts Options) (*Cluster, error) {
 		c.Stop()
 		return nil, fmt.Errorf("start the webhooks: %w", err)
 	}
-	for _, a := range hooks.args() {
-		// One replaces the flag of its name (--authorization-mode), the
-		// others are added.
-		name, _, _ := strings.Cut(a, "=")
-		if i := slices.IndexFunc(c.apiArgs, func(b string) bool { return strings.HasPrefix(b, name+"=") }); i >= 0 {
-			c.apiArgs[i] = a
-		} else {
-			c.apiArgs = append(c.apiArgs, a)
-		}
-	}
+	// Each replaces the flag of its name (--authorization-mode), or is added.
+	c.apiArgs = withArgs(c.apiArgs, append(hooks.args(), opts.APIServerArgs...))
 	c.api = len(c.procs)
 	if err := c.run(filepath.Join(bins, "kube-apiserver"), c.apiArgs...); err != nil {
 		c.Stop()
@@ -256,6 +253,22 @@ func (c *Cluster) webhooks(opts Options) (Webhooks, error) {
 	w, err := opts.Webhooks(c)
 	returned = true
 	return w, err
+}
+
+// withArgs returns args with each of extra ("--name=value") replacing
+// the argument of the same name, or added.
+func withArgs(args, extra []string) []string {
+	args = append([]string(nil), args...)
+	for _, e := range extra {
+		name, _, _ := strings.Cut(e, "=")
+		i := slices.IndexFunc(args, func(a string) bool { n, _, _ := strings.Cut(a, "="); return n == name })
+		if i >= 0 {
+			args[i] = e
+		} else {
+			args = append(args, e)
+		}
+	}
+	return args
 }
 
 // Stop ends the processes, newest first, and waits for them.

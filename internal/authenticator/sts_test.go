@@ -1,0 +1,248 @@
+package authenticator
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/podiam/podiam/internal/fault"
+	"github.com/podiam/podiam/internal/server"
+)
+
+// podiamServer runs a podiam server on loopback for the test and returns
+// its URL and root credentials.
+func podiamServer(t *testing.T) (string, aws.Credentials) {
+	t.Helper()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- server.Run(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: dir, Stdout: io.Discard,
+			Logger: slog.New(slog.DiscardHandler), OnListen: func(a string) { addr <- a }})
+	}()
+	var u string
+	select {
+	case a := <-addr:
+		u = "http://" + a
+	case err := <-done:
+		t.Fatalf("server: %v", err)
+	}
+	t.Cleanup(func() { cancel(); <-done })
+	prof, err := config.LoadSharedConfigProfile(t.Context(), "default", func(o *config.LoadSharedConfigOptions) {
+		o.CredentialsFiles, o.ConfigFiles = []string{filepath.Join(dir, "credentials")}, []string{}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, prof.Credentials
+}
+
+func awsConfig(c aws.Credentials) aws.Config {
+	return aws.Config{Region: "us-east-1", RetryMaxAttempts: 1, HTTPClient: &http.Client{Timeout: 10 * time.Second},
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil })}
+}
+
+// roleSession makes the role (trusting the account) and returns a
+// session of it.
+func roleSession(t *testing.T, endpoint string, root aws.Credentials, role, session string) aws.Credentials {
+	t.Helper()
+	cfg := awsConfig(root)
+	im := awsiam.NewFromConfig(cfg, func(o *awsiam.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	st := sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	who, err := st.GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + *who.Account + `:root"},"Action":"sts:AssumeRole"}]}`
+	out, err := im.CreateRole(t.Context(), &awsiam.CreateRoleInput{RoleName: aws.String(role), Path: aws.String("/team/"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Roles are not assumed by a root: a user with keys does it.
+	user := role + "-caller"
+	if _, err := im.CreateUser(t.Context(), &awsiam.CreateUserInput{UserName: aws.String(user)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.PutUserPolicy(t.Context(), &awsiam.PutUserPolicyInput{UserName: aws.String(user), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := im.CreateAccessKey(t.Context(), &awsiam.CreateAccessKeyInput{UserName: aws.String(user)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = sts.NewFromConfig(awsConfig(aws.Credentials{AccessKeyID: *key.AccessKey.AccessKeyId, SecretAccessKey: *key.AccessKey.SecretAccessKey}),
+		func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	as, err := st.AssumeRole(t.Context(), &sts.AssumeRoleInput{RoleArn: out.Role.Arn, RoleSessionName: aws.String(session)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.Credentials{AccessKeyID: *as.Credentials.AccessKeyId, SecretAccessKey: *as.Credentials.SecretAccessKey, SessionToken: *as.Credentials.SessionToken}
+}
+
+// k8sToken is what `aws eks get-token` makes, by aws-sdk-go-v2's
+// presigner: GetCallerIdentity at endpoint, signing x-k8s-aws-id.
+func k8sToken(t *testing.T, endpoint string, c aws.Credentials, clusterID string) string {
+	t.Helper()
+	st := sts.NewFromConfig(awsConfig(c), func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	req, err := sts.NewPresignClient(st).PresignGetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{}, func(o *sts.PresignOptions) {
+		o.ClientOptions = append(o.ClientOptions, func(o *sts.Options) {
+			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("x-k8s-aws-id", clusterID))
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return TokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(req.URL))
+}
+
+// rewriteToken applies edit to the token's URL.
+func rewriteToken(t *testing.T, token string, edit func(*url.URL)) string {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(token, TokenPrefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(u)
+	return TokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(u.String()))
+}
+
+// TestSTSVerifier verifies real tokens, signed by a role session of a
+// real podiam server, against that server's STS.
+func TestSTSVerifier(t *testing.T) {
+	endpoint, root := podiamServer(t)
+	session := roleSession(t, endpoint, root, "ci", "build-7")
+	ep, _ := url.Parse(endpoint)
+	var calls int
+	client := &http.Client{Timeout: 10 * time.Second, Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		calls++
+		if r.URL.Host != ep.Host {
+			t.Errorf("a request to %s", r.URL)
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	v := &STS{Prepare: BasicPrepare(PrepareConfig{ClusterID: "prod", Endpoint: ep, TrustedHosts: []string{"sts.us-east-1.amazonaws.com"}}), Client: client}
+	token := k8sToken(t, endpoint, session, "prod")
+
+	id, err := v.Verify(t.Context(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCaller(id)
+	if err != nil || c.CanonicalARN != "arn:aws:iam::"+id.Account+":role/ci" || c.SessionName != "build-7" || !strings.HasPrefix(c.PrincipalID, "AROA") ||
+		id.AccessKeyID != session.AccessKeyID || id.ARN != "arn:aws:sts::"+id.Account+":assumed-role/ci/build-7" {
+		t.Fatalf("caller %+v, %v", c, err)
+	}
+
+	for _, tt := range []struct {
+		name  string
+		token string
+		kinds []fault.Kind
+		sent  bool // whether STS is asked
+	}{
+		{name: "another cluster's token", token: k8sToken(t, endpoint, session, "staging"), kinds: []fault.Kind{fault.InvalidToken}, sent: true},
+		{name: "tampered signature", token: rewriteToken(t, token, func(u *url.URL) {
+			q := u.Query()
+			s := []byte(q.Get("X-Amz-Signature"))
+			s[0] ^= 1
+			q.Set("X-Amz-Signature", string(s))
+			u.RawQuery = q.Encode()
+		}), kinds: []fault.Kind{fault.InvalidToken}, sent: true},
+		{name: "the signed host changed to a trusted one", token: rewriteToken(t, token, func(u *url.URL) { u.Scheme, u.Host = "https", "sts.us-east-1.amazonaws.com" }), kinds: []fault.Kind{fault.InvalidToken}, sent: true},
+		{name: "untrusted host", token: rewriteToken(t, token, func(u *url.URL) { u.Host = "169.254.169.254" }), kinds: []fault.Kind{fault.AccessDenied}},
+		{name: "trusted host over http", token: rewriteToken(t, token, func(u *url.URL) { u.Host = "sts.us-east-1.amazonaws.com" }), kinds: []fault.Kind{fault.AccessDenied}},
+		{name: "user info", token: rewriteToken(t, token, func(u *url.URL) { u.User = url.User("x") }), kinds: []fault.Kind{fault.AccessDenied}},
+		{name: "another path", token: rewriteToken(t, token, func(u *url.URL) { u.Path = "/x" }), kinds: []fault.Kind{fault.Malformed}},
+		{name: "another action", token: rewriteToken(t, token, func(u *url.URL) {
+			q := u.Query()
+			q.Set("Action", "GetSessionToken")
+			u.RawQuery = q.Encode()
+		}), kinds: []fault.Kind{fault.Malformed}},
+		{name: "no prefix", token: strings.TrimPrefix(token, TokenPrefix), kinds: []fault.Kind{fault.Malformed}},
+		{name: "not base64url", token: TokenPrefix + "a+b/", kinds: []fault.Kind{fault.Malformed}},
+		{name: "too long", token: token + strings.Repeat("A", maxToken), kinds: []fault.Kind{fault.Malformed}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := calls
+			_, err := v.Verify(t.Context(), tt.token)
+			if k := fault.KindOf(err); !slicesContains(tt.kinds, k) {
+				t.Errorf("Verify: %v (kind %v), want %v", err, k, tt.kinds)
+			}
+			if sent := calls > before; sent != tt.sent {
+				t.Errorf("STS asked: %v, want %v", sent, tt.sent)
+			}
+		})
+	}
+}
+
+// TestGetToken verifies a token that the AWS CLI v1's `aws eks
+// get-token` made, pointed at podiam's STS by AWS_ENDPOINT_URL_STS.
+func TestGetToken(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		if os.Getenv("PODIAM_REQUIRE_CLIENTS") != "" {
+			t.Fatal("aws is not on PATH, and PODIAM_REQUIRE_CLIENTS is set")
+		}
+		t.Skip("aws is not on PATH")
+	}
+	endpoint, root := podiamServer(t)
+	session := roleSession(t, endpoint, root, "cli", "from-cli")
+	cmd := exec.CommandContext(t.Context(), "aws", "eks", "get-token", "--cluster-name", "prod", "--output", "json")
+	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+		"AWS_ENDPOINT_URL_STS=" + endpoint, "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=" + session.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + session.SecretAccessKey, "AWS_SESSION_TOKEN=" + session.SessionToken}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("aws eks get-token: %v", err)
+	}
+	var cred struct {
+		Status struct{ Token string } `json:"status"`
+	}
+	if err := json.Unmarshal(out, &cred); err != nil {
+		t.Fatalf("%s: %v", out, err)
+	}
+	ep, _ := url.Parse(endpoint)
+	for _, tt := range []struct {
+		cluster string
+		ok      bool
+	}{{"prod", true}, {"staging", false}} {
+		v := &STS{Prepare: BasicPrepare(PrepareConfig{ClusterID: tt.cluster, Endpoint: ep})}
+		id, err := v.Verify(t.Context(), cred.Status.Token)
+		if ok := err == nil && strings.HasSuffix(id.ARN, ":assumed-role/cli/from-cli"); ok != tt.ok {
+			t.Errorf("cluster %s: %+v, %v; want ok %v", tt.cluster, id, err, tt.ok)
+		}
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func slicesContains(ks []fault.Kind, k fault.Kind) bool {
+	for _, x := range ks {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
