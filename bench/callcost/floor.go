@@ -86,20 +86,33 @@ func runFloor(only string, clients int, duration time.Duration) error {
 	stsc := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: creds, RetryMaxAttempts: 1})
 	s3c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), UsePathStyle: true, Credentials: creds, RetryMaxAttempts: 1})
 	ctx := context.Background()
-	loads := []struct {
-		name string
-		fn   func(int) error
-	}{
-		{"GetCallerIdentity, net/http floor", func(int) error {
-			_, err := stsc.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	loads := append([]load{{"GetCallerIdentity, net/http floor", func(int) error {
+		_, err := stsc.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		return err
+	}}}, s3Loads(ctx, s3c, bucket, small, "net/http floor")...)
+	return runLoads(srv.Process.Pid, loads, only, clients, duration)
+}
+
+// small names the one 4 KiB object of the floor's and MinIO's loads.
+func small(int) string { return "small" }
+
+// load is one of the loads a run measures.
+type load struct {
+	name string
+	fn   func(int) error
+}
+
+// s3Loads are the S3 loads every server is measured with: HeadBucket and
+// a 4 KiB GetObject (the i-th call's object is key(i)), named with who
+// answers.
+func s3Loads(ctx context.Context, c *s3.Client, bucket string, key func(i int) string, who string) []load {
+	return []load{
+		{"S3 HeadBucket, " + who, func(int) error {
+			_, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
 			return err
 		}},
-		{"S3 HeadBucket, net/http floor", func(int) error {
-			_, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
-			return err
-		}},
-		{"S3 GetObject 4 KiB, net/http floor", func(int) error {
-			o, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("small")})
+		{"S3 GetObject 4 KiB, " + who, func(i int) error {
+			o, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key(i))})
 			if err != nil {
 				return err
 			}
@@ -109,11 +122,15 @@ func runFloor(only string, clients int, duration time.Duration) error {
 			return err
 		}},
 	}
+}
+
+// runLoads measures each load whose name contains only.
+func runLoads(pid int, loads []load, only string, clients int, duration time.Duration) error {
 	for _, l := range loads {
 		if !strings.Contains(l.name, only) {
 			continue
 		}
-		if err := measure(srv.Process.Pid, l.name, clients, duration, l.fn); err != nil {
+		if err := measure(pid, l.name, clients, duration, l.fn); err != nil {
 			return err
 		}
 	}

@@ -179,23 +179,10 @@ func run(bin, only string, auditLog bool, objects, clients int, duration time.Du
 	}); err != nil {
 		return err
 	}
-	if err := measure("S3 HeadBucket, session credentials", func(int) error {
-		_, err := e.sessionS3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
-		return err
-	}); err != nil {
-		return err
-	}
-	if err := measure("S3 GetObject 4 KiB, session credentials", func(i int) error {
-		o, err := e.sessionS3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(getKey(i))})
-		if err != nil {
+	for _, l := range s3Loads(ctx, e.sessionS3, bucket, getKey, "session credentials") {
+		if err := measure(l.name, l.fn); err != nil {
 			return err
 		}
-		defer o.Body.Close()
-		var b bytes.Buffer
-		_, err = b.ReadFrom(o.Body)
-		return err
-	}); err != nil {
-		return err
 	}
 	if iss != nil {
 		anon := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1})

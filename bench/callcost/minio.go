@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -69,32 +68,6 @@ func runMinIO(bin, only string, clients int, duration time.Duration) error {
 		SessionToken: aws.ToString(ar.Credentials.SessionToken)}
 	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), UsePathStyle: true, Credentials: static(session), RetryMaxAttempts: 1})
 	fmt.Printf("server pid %d (MinIO)\n", srv.Process.Pid)
-	loads := []struct {
-		name string
-		fn   func(int) error
-	}{
-		{"S3 HeadBucket, MinIO, session credentials", func(int) error {
-			_, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
-			return err
-		}},
-		{"S3 GetObject 4 KiB, MinIO, session credentials", func(int) error {
-			o, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("small")})
-			if err != nil {
-				return err
-			}
-			defer o.Body.Close()
-			var b bytes.Buffer
-			_, err = b.ReadFrom(o.Body)
-			return err
-		}},
-	}
-	for _, l := range loads {
-		if !strings.Contains(l.name, only) {
-			continue
-		}
-		if err := measure(srv.Process.Pid, l.name, clients, duration, l.fn); err != nil {
-			return err
-		}
-	}
-	return nil
+	return runLoads(srv.Process.Pid, s3Loads(ctx, c, bucket, small, "MinIO, session credentials"), only, clients, duration)
+
 }
