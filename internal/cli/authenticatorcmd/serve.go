@@ -100,7 +100,7 @@ func Serve(ctx context.Context, cfg ServeConfig, log *slog.Logger) error {
 		if err != nil || (ep.Scheme != "http" && ep.Scheme != "https") || ep.Host == "" {
 			return command.Usagef("authenticator serve: --sts-endpoint %q is not an http(s) URL", cfg.STSEndpoint)
 		}
-		verifier = &authenticator.STS{Prepare: authenticator.BasicPrepare(authenticator.PrepareConfig{
+		verifier = &authenticator.STS{Prepare: authenticator.TokenPrepare(authenticator.PrepareConfig{
 			ClusterID: cfg.ClusterID, Endpoint: ep, TrustedHosts: cfg.TrustedHosts})}
 	}
 	certFile, keyFile := cfg.TLSCert, cfg.TLSKey
