@@ -27,7 +27,7 @@ import (
 
 // podiamServer runs a podiam server on loopback for the test and returns
 // its URL and root credentials.
-func podiamServer(t *testing.T) (string, aws.Credentials) {
+func podiamServer(t testing.TB) (string, aws.Credentials) {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -61,7 +61,7 @@ func awsConfig(c aws.Credentials) aws.Config {
 
 // roleSession makes the role (trusting the account) and returns a
 // session of it.
-func roleSession(t *testing.T, endpoint string, root aws.Credentials, role, session string) aws.Credentials {
+func roleSession(t testing.TB, endpoint string, root aws.Credentials, role, session string) aws.Credentials {
 	t.Helper()
 	cfg := awsConfig(root)
 	im := awsiam.NewFromConfig(cfg, func(o *awsiam.Options) { o.BaseEndpoint = aws.String(endpoint) })
@@ -100,7 +100,7 @@ func roleSession(t *testing.T, endpoint string, root aws.Credentials, role, sess
 // k8sToken is what `aws eks get-token` makes, by aws-sdk-go-v2's
 // presigner: GetCallerIdentity at endpoint, signing x-k8s-aws-id, with
 // X-Amz-Expires 60.
-func k8sToken(t *testing.T, endpoint string, c aws.Credentials, clusterID string) string {
+func k8sToken(t testing.TB, endpoint string, c aws.Credentials, clusterID string) string {
 	t.Helper()
 	st := sts.NewFromConfig(awsConfig(c), func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint) })
 	token, err := k8stoken.Generate(t.Context(), sts.NewPresignClient(st), clusterID)
