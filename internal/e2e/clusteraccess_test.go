@@ -234,7 +234,9 @@ func (w *access) accessEntries(t *testing.T) {
 	entry("editor", "AmazonEKSEditPolicy", ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeNamespace, Namespaces: []string{"dev-*"}})
 	entry("reborn", "AmazonEKSViewPolicy", ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeCluster})
 	now := time.Now()
-	token := func(role string) string { return presignToken(t, w.session(t, role, "entry-job"), w.url, clusterID, now) }
+	token := func(role string) string {
+		return presignToken(t, w.session(t, role, "entry-job"), w.url, clusterID, now)
+	}
 	viewer, editor, deployer := token("viewer"), token("editor"), token("deployer")
 
 	// A viewer lists pods, but deletes none and reads no secret; the
