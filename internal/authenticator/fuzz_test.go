@@ -2,7 +2,6 @@ package authenticator
 
 import (
 	"context"
-	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
@@ -88,5 +87,3 @@ func FuzzAuthenticate(f *testing.F) {
 		}
 	})
 }
-
-func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
