@@ -84,7 +84,6 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzParseAccess$$' -fuzztime $(FUZZTIME) ./internal/accessclient/
 	go test -run '^$$' -fuzz '^FuzzParseAWSAuth$$' -fuzztime $(FUZZTIME) ./internal/authenticator/
 	go test -run '^$$' -fuzz '^FuzzParseCallerIdentity$$' -fuzztime $(FUZZTIME) ./internal/authenticator/
-	go test -run '^$$' -fuzz '^FuzzPrepare$$' -fuzztime $(FUZZTIME) ./internal/authenticator/
 	go test -run '^$$' -fuzz '^FuzzAuthenticate$$' -fuzztime $(FUZZTIME) ./internal/authenticator/
 
 oracle: $(ORACLE_STAMP)

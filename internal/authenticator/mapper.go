@@ -35,8 +35,9 @@ const (
 // AccessEntries is the cluster's EKS access entries (podiam's EKS API).
 type AccessEntries interface {
 	// Mode is the cluster's authentication mode (ModeConfigMap,
-	// ModeAPIAndConfigMap or ModeAPI).
-	Mode(ctx context.Context) (string, error)
+	// ModeAPIAndConfigMap or ModeAPI), asked for c (whose entry Lookup
+	// is asked for next: one source may answer both at once).
+	Mode(ctx context.Context, c Caller) (string, error)
 	// Lookup finds the access entry of c's principal, matched by its
 	// unique id (c.PrincipalID) as well as its ARN, and returns its
 	// username and groups (templates, defaults applied), with ok false
@@ -74,7 +75,7 @@ func (m *Mapper) SetAWSAuth(a AWSAuth) { m.awsAuth.Store(&a) }
 func (m *Mapper) Map(ctx context.Context, c Caller) (username string, groups []string, source string, err error) {
 	mode := ModeConfigMap
 	if m.AccessEntries != nil {
-		if mode, err = m.AccessEntries.Mode(ctx); err != nil {
+		if mode, err = m.AccessEntries.Mode(ctx, c); err != nil {
 			return "", nil, "", &fault.Error{Kind: fault.Unavailable, Message: "read the cluster's authentication mode", Cause: err}
 		}
 	}

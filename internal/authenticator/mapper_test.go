@@ -80,7 +80,7 @@ type fakeEntries struct {
 	err     error
 }
 
-func (f *fakeEntries) Mode(context.Context) (string, error) { return f.mode, f.err }
+func (f *fakeEntries) Mode(context.Context, Caller) (string, error) { return f.mode, f.err }
 func (f *fakeEntries) Lookup(_ context.Context, c Caller) (Mapping, bool, error) {
 	m, ok := f.entries[c.PrincipalID]
 	m.Source = SourceAccessEntry

@@ -2,87 +2,71 @@ package authenticator
 
 import (
 	"context"
-	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
+	"time"
 
 	"github.com/podiam/podiam/internal/fault"
+	"github.com/podiam/podiam/internal/k8stoken"
 )
 
 // TokenPrefix starts every token: `k8s-aws-v1.` and the presigned URL,
 // base64url without padding.
-const TokenPrefix = "k8s-aws-v1."
-
-// maxToken bounds a token, as aws-iam-authenticator does.
-const maxToken = 4096
+const TokenPrefix = k8stoken.Prefix
 
 // PrepareConfig says which cluster tokens must be for and where STS is.
 type PrepareConfig struct {
 	ClusterID string
 	// Endpoint is the STS the request goes to (podiam's), whatever host
-	// the token names.
+	// the token names; a token may name it too, with its scheme.
 	Endpoint *url.URL
-	// TrustedHosts are the hosts (host or host:port) a token's URL may
-	// name, over https; Endpoint's own host is trusted with Endpoint's
-	// scheme.
+	// TrustedHosts are the other origins a token's URL may name, as
+	// k8stoken.Options reads them: "host[:port]" over https,
+	// "scheme://host[:port]", a "*" label matching one DNS label
+	// ("sts.*.amazonaws.com").
 	TrustedHosts []string
+	// Now is the clock for the 15-minute window; time.Now when nil.
+	Now func() time.Time
 }
 
-// BasicPrepare is a Prepare with the checks that keep the authenticator
-// safe: the prefix, the size, base64url, a trusted scheme and host, the
-// path "/", Action GetCallerIdentity and x-k8s-aws-id among the signed
-// headers; the request goes to cfg.Endpoint only, with the token's Host,
-// so the signature covers the host and the cluster id (a token for
-// another cluster does not verify). It is a stand-in: package k8stoken's
-// parser, with the allow-listed parameters and the 15-minute window
-// checked here too, takes its place.
-func BasicPrepare(cfg PrepareConfig) Prepare {
+// TokenPrepare is the Prepare of package k8stoken: Parse checks the
+// token (its size, prefix, encoding, a trusted origin, the path "/", the
+// allow-listed query parameters, Action GetCallerIdentity, x-k8s-aws-id
+// signed, at most k8stoken.Window old) before anything is sent, and the
+// request goes to cfg.Endpoint only, with the token's Host and this
+// cluster's id, so that the signature covers both (a token for another
+// cluster, or tampered with, does not verify).
+func TokenPrepare(cfg PrepareConfig) Prepare {
+	opt := k8stoken.Options{ClusterID: cfg.ClusterID, Now: cfg.Now,
+		TrustedHosts: append([]string{cfg.Endpoint.Scheme + "://" + cfg.Endpoint.Host}, cfg.TrustedHosts...)}
+	endpoint := cfg.Endpoint.Scheme + "://" + cfg.Endpoint.Host
 	return func(ctx context.Context, token string) (*http.Request, string, error) {
-		raw, ok := strings.CutPrefix(token, TokenPrefix)
-		switch {
-		case len(token) > maxToken:
-			return nil, "", fault.Errorf(fault.Malformed, "the token is longer than %d bytes", maxToken)
-		case !ok:
-			return nil, "", fault.Errorf(fault.Malformed, "the token does not start with %s", TokenPrefix)
-		}
-		b, err := base64.RawURLEncoding.DecodeString(raw)
+		r, err := k8stoken.Parse(token, opt)
 		if err != nil {
-			return nil, "", fault.Errorf(fault.Malformed, "the token is not base64url")
+			return nil, "", fault.Errorf(parseKind(err), "%v", err)
 		}
-		u, err := url.Parse(string(b))
-		if err != nil {
-			return nil, "", fault.Errorf(fault.Malformed, "the token is not a URL")
-		}
-		trusted := u.Scheme == cfg.Endpoint.Scheme && u.Host == cfg.Endpoint.Host ||
-			u.Scheme == "https" && slices.Contains(cfg.TrustedHosts, u.Host)
-		if !trusted || u.User != nil || u.Opaque != "" {
-			return nil, "", fault.Errorf(fault.AccessDenied, "the token's URL names an untrusted host %q (scheme %q)", u.Host, u.Scheme)
-		}
-		if u.Path != "/" {
-			return nil, "", fault.Errorf(fault.Malformed, "the token's URL path is %q, not /", u.Path)
-		}
-		q, err := url.ParseQuery(u.RawQuery)
-		if err != nil {
-			return nil, "", fault.Errorf(fault.Malformed, "the token's query does not parse")
-		}
-		if a := q["Action"]; len(a) != 1 || a[0] != "GetCallerIdentity" {
-			return nil, "", fault.Errorf(fault.Malformed, "the token's Action is not GetCallerIdentity")
-		}
-		if !slices.Contains(strings.Split(strings.ToLower(q.Get("X-Amz-SignedHeaders")), ";"), "x-k8s-aws-id") {
-			return nil, "", fault.Errorf(fault.Malformed, "the token does not sign x-k8s-aws-id")
-		}
-		keyID, _, _ := strings.Cut(q.Get("X-Amz-Credential"), "/")
-		target := *cfg.Endpoint
-		target.Path, target.RawPath, target.RawQuery = "/", "", u.RawQuery
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
+		req, err := r.HTTPRequest(ctx, endpoint)
 		if err != nil {
 			return nil, "", fault.Internal("build the STS request", err)
 		}
-		req.Host = u.Host
-		req.Header.Set("x-k8s-aws-id", cfg.ClusterID)
-		req.Header.Set("Accept", "application/json")
-		return req, keyID, nil
+		return req, r.AccessKeyID, nil
 	}
+}
+
+// parseKind is the fault kind of a k8stoken.Parse error: an untrusted
+// origin is AccessDenied, an old token Expired, a token dated ahead
+// InvalidToken, the rest Malformed.
+func parseKind(err error) fault.Kind {
+	switch {
+	case errors.Is(err, k8stoken.ErrUntrustedHost):
+		return fault.AccessDenied
+	case errors.Is(err, k8stoken.ErrExpired):
+		return fault.Expired
+	case errors.Is(err, k8stoken.ErrNotYetValid):
+		return fault.InvalidToken
+	case errors.Is(err, k8stoken.ErrOptions):
+		return fault.Failure
+	}
+	return fault.Malformed
 }

@@ -19,15 +19,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/podiam/podiam/internal/fault"
+	"github.com/podiam/podiam/internal/k8stoken"
 	"github.com/podiam/podiam/internal/server"
 )
 
 // podiamServer runs a podiam server on loopback for the test and returns
 // its URL and root credentials.
-func podiamServer(t *testing.T) (string, aws.Credentials) {
+func podiamServer(t testing.TB) (string, aws.Credentials) {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -61,7 +61,7 @@ func awsConfig(c aws.Credentials) aws.Config {
 
 // roleSession makes the role (trusting the account) and returns a
 // session of it.
-func roleSession(t *testing.T, endpoint string, root aws.Credentials, role, session string) aws.Credentials {
+func roleSession(t testing.TB, endpoint string, root aws.Credentials, role, session string) aws.Credentials {
 	t.Helper()
 	cfg := awsConfig(root)
 	im := awsiam.NewFromConfig(cfg, func(o *awsiam.Options) { o.BaseEndpoint = aws.String(endpoint) })
@@ -98,19 +98,16 @@ func roleSession(t *testing.T, endpoint string, root aws.Credentials, role, sess
 }
 
 // k8sToken is what `aws eks get-token` makes, by aws-sdk-go-v2's
-// presigner: GetCallerIdentity at endpoint, signing x-k8s-aws-id.
-func k8sToken(t *testing.T, endpoint string, c aws.Credentials, clusterID string) string {
+// presigner: GetCallerIdentity at endpoint, signing x-k8s-aws-id, with
+// X-Amz-Expires 60.
+func k8sToken(t testing.TB, endpoint string, c aws.Credentials, clusterID string) string {
 	t.Helper()
 	st := sts.NewFromConfig(awsConfig(c), func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	req, err := sts.NewPresignClient(st).PresignGetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{}, func(o *sts.PresignOptions) {
-		o.ClientOptions = append(o.ClientOptions, func(o *sts.Options) {
-			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("x-k8s-aws-id", clusterID))
-		})
-	})
+	token, err := k8stoken.Generate(t.Context(), sts.NewPresignClient(st), clusterID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return TokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(req.URL))
+	return token
 }
 
 // rewriteToken applies edit to the token's URL.
@@ -142,7 +139,10 @@ func TestSTSVerifier(t *testing.T) {
 		}
 		return http.DefaultTransport.RoundTrip(r)
 	})}
-	v := &STS{Prepare: BasicPrepare(PrepareConfig{ClusterID: "prod", Endpoint: ep, TrustedHosts: []string{"sts.us-east-1.amazonaws.com"}}), Client: client}
+	verifier := func(now func() time.Time) *STS {
+		return &STS{Prepare: TokenPrepare(PrepareConfig{ClusterID: "prod", Endpoint: ep, TrustedHosts: []string{"sts.us-east-1.amazonaws.com"}, Now: now}), Client: client}
+	}
+	v := verifier(nil)
 	token := k8sToken(t, endpoint, session, "prod")
 
 	id, err := v.Verify(t.Context(), token)
@@ -159,8 +159,12 @@ func TestSTSVerifier(t *testing.T) {
 		name  string
 		token string
 		kinds []fault.Kind
-		sent  bool // whether STS is asked
+		sent  bool          // whether STS is asked
+		later time.Duration // the clock this far ahead
 	}{
+		{name: "14 minutes on (control)", token: token, later: 14 * time.Minute, sent: true},
+		{name: "16 minutes on", token: token, later: 16 * time.Minute, kinds: []fault.Kind{fault.Expired}},
+		{name: "dated 16 minutes ahead", token: token, later: -16 * time.Minute, kinds: []fault.Kind{fault.InvalidToken}},
 		{name: "another cluster's token", token: k8sToken(t, endpoint, session, "staging"), kinds: []fault.Kind{fault.InvalidToken}, sent: true},
 		{name: "tampered signature", token: rewriteToken(t, token, func(u *url.URL) {
 			q := u.Query()
@@ -172,7 +176,11 @@ func TestSTSVerifier(t *testing.T) {
 		{name: "the signed host changed to a trusted one", token: rewriteToken(t, token, func(u *url.URL) { u.Scheme, u.Host = "https", "sts.us-east-1.amazonaws.com" }), kinds: []fault.Kind{fault.InvalidToken}, sent: true},
 		{name: "untrusted host", token: rewriteToken(t, token, func(u *url.URL) { u.Host = "169.254.169.254" }), kinds: []fault.Kind{fault.AccessDenied}},
 		{name: "trusted host over http", token: rewriteToken(t, token, func(u *url.URL) { u.Host = "sts.us-east-1.amazonaws.com" }), kinds: []fault.Kind{fault.AccessDenied}},
-		{name: "user info", token: rewriteToken(t, token, func(u *url.URL) { u.User = url.User("x") }), kinds: []fault.Kind{fault.AccessDenied}},
+		{name: "user info", token: rewriteToken(t, token, func(u *url.URL) { u.User = url.User("x") }), kinds: []fault.Kind{fault.Malformed}},
+		{name: "a trusted name as a suffix", token: rewriteToken(t, token, func(u *url.URL) { u.Scheme, u.Host = "https", "sts.us-east-1.amazonaws.com.evil" }), kinds: []fault.Kind{fault.AccessDenied}},
+		{name: "the endpoint's host on another port", token: rewriteToken(t, token, func(u *url.URL) { u.Host = ep.Hostname() + ":1" }), kinds: []fault.Kind{fault.AccessDenied}},
+		{name: "a parameter outside the allow list", token: rewriteToken(t, token, func(u *url.URL) { u.RawQuery += "&X-Amz-Extra=1" }), kinds: []fault.Kind{fault.Malformed}},
+		{name: "a parameter twice", token: rewriteToken(t, token, func(u *url.URL) { u.RawQuery += "&Version=2011-06-15" }), kinds: []fault.Kind{fault.Malformed}},
 		{name: "another path", token: rewriteToken(t, token, func(u *url.URL) { u.Path = "/x" }), kinds: []fault.Kind{fault.Malformed}},
 		{name: "another action", token: rewriteToken(t, token, func(u *url.URL) {
 			q := u.Query()
@@ -181,12 +189,16 @@ func TestSTSVerifier(t *testing.T) {
 		}), kinds: []fault.Kind{fault.Malformed}},
 		{name: "no prefix", token: strings.TrimPrefix(token, TokenPrefix), kinds: []fault.Kind{fault.Malformed}},
 		{name: "not base64url", token: TokenPrefix + "a+b/", kinds: []fault.Kind{fault.Malformed}},
-		{name: "too long", token: token + strings.Repeat("A", maxToken), kinds: []fault.Kind{fault.Malformed}},
+		{name: "too long", token: token + strings.Repeat("A", k8stoken.MaxLen), kinds: []fault.Kind{fault.Malformed}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := calls
+			v := v
+			if tt.later != 0 {
+				v = verifier(func() time.Time { return time.Now().Add(tt.later) })
+			}
 			_, err := v.Verify(t.Context(), tt.token)
-			if k := fault.KindOf(err); !slicesContains(tt.kinds, k) {
+			if k := fault.KindOf(err); tt.kinds == nil && err != nil || tt.kinds != nil && !slicesContains(tt.kinds, k) {
 				t.Errorf("Verify: %v (kind %v), want %v", err, k, tt.kinds)
 			}
 			if sent := calls > before; sent != tt.sent {
@@ -226,7 +238,7 @@ func TestGetToken(t *testing.T) {
 		cluster string
 		ok      bool
 	}{{"prod", true}, {"staging", false}} {
-		v := &STS{Prepare: BasicPrepare(PrepareConfig{ClusterID: tt.cluster, Endpoint: ep})}
+		v := &STS{Prepare: TokenPrepare(PrepareConfig{ClusterID: tt.cluster, Endpoint: ep})}
 		id, err := v.Verify(t.Context(), cred.Status.Token)
 		if ok := err == nil && strings.HasSuffix(id.ARN, ":assumed-role/cli/from-cli"); ok != tt.ok {
 			t.Errorf("cluster %s: %+v, %v; want ok %v", tt.cluster, id, err, tt.ok)

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -26,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/podiam/podiam/internal/cli/authenticatorcmd"
 	"github.com/podiam/podiam/internal/kubetest"
 )
 
@@ -43,6 +46,9 @@ type access struct {
 	member aws.CredentialsProvider // B's OrganizationAccountAccessRole
 	home   string                  // the AWS CLI's config and the CI token
 	config string                  // the AWS CLI's config file
+	// authn is the authenticator's session of B's role
+	// podiam-authenticator, allowed eks:ResolveAccess on the cluster only.
+	authn atomic.Pointer[aws.Credentials]
 }
 
 // TestClusterAccess is seed 004 in full, on a real kube-apiserver that
@@ -228,13 +234,15 @@ func (w *access) accessEntries(t *testing.T) {
 	entry("editor", "AmazonEKSEditPolicy", ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeNamespace, Namespaces: []string{"dev-*"}})
 	entry("reborn", "AmazonEKSViewPolicy", ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeCluster})
 	now := time.Now()
-	token := func(role string) string { return presignToken(t, w.session(t, role, "s"), w.url, clusterID, now) }
+	token := func(role string) string {
+		return presignToken(t, w.session(t, role, "entry-job"), w.url, clusterID, now)
+	}
 	viewer, editor, deployer := token("viewer"), token("editor"), token("deployer")
 
 	// A viewer lists pods, but deletes none and reads no secret; the
 	// same requests as deployer (system:masters) pass the authorizers
 	// (a 404 for a pod that is not there).
-	if st, name, groups := whoami(t, c, viewer); st != http.StatusCreated || name != "arn:aws:sts::"+w.b+":assumed-role/viewer/s" || fmt.Sprint(groups) != "[system:authenticated]" {
+	if st, name, groups := whoami(t, c, viewer); st != http.StatusCreated || name != "arn:aws:sts::"+w.b+":assumed-role/viewer/entry-job" || fmt.Sprint(groups) != "[system:authenticated]" {
 		t.Fatalf("the viewer: %d %q %q", st, name, groups)
 	}
 	for _, tc := range []struct {
@@ -348,7 +356,12 @@ func newAccess(t testing.TB) *access {
 	w := &access{env: &env{}}
 	c, err := kubetest.StartWith(t, t.TempDir(), kubetest.Options{Webhooks: func(c *kubetest.Cluster) (kubetest.Webhooks, error) {
 		w.url, w.root = startServer(t, c)
-		return startAuthenticator(t, c, w.url, clusterID), nil
+		return startAuthenticator(t, c, w.url, clusterID, aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			if c := w.authn.Load(); c != nil {
+				return *c, nil
+			}
+			return aws.Credentials{}, fmt.Errorf("the authenticator's role is not made yet")
+		})), nil
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -413,6 +426,14 @@ func (w *access) setUp(t testing.TB) {
 		t.Fatal(err)
 	}
 	bindCluster(t, w.url, memberKeys, clusterID, w.cluster)
+	w.role(t, bIAM, "podiam-authenticator", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+w.b+`:root"},"Action":"sts:AssumeRole"}]}`,
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"eks:ResolveAccess","Resource":"arn:aws:eks:us-east-1:`+w.b+`:cluster/`+clusterID+`"}]}`)
+	authn, err := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: s(w.url), RetryMaxAttempts: 1, Credentials: w.member}).
+		AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: s("arn:aws:iam::" + w.b + ":role/podiam-authenticator"), RoleSessionName: s("authenticator")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.authn.Store(&aws.Credentials{AccessKeyID: *authn.Credentials.AccessKeyId, SecretAccessKey: *authn.Credentials.SecretAccessKey, SessionToken: *authn.Credentials.SessionToken})
 
 	// Kubernetes: aws-auth maps deployer (its ARN without a path) to
 	// system:masters; the CI job's ServiceAccount and its token.
@@ -546,11 +567,27 @@ func whoami(t testing.TB, c *kubetest.Cluster, token string) (int, string, []str
 	return resp.StatusCode, r.Status.UserInfo.Username, r.Status.UserInfo.Groups
 }
 
-// startAuthenticator runs podiam's authenticator for cluster against
-// podiam's STS at url, and returns the API server's configuration of it.
-func startAuthenticator(t testing.TB, c *kubetest.Cluster, url, cluster string) kubetest.Webhooks {
-	t.Skip("podiam authenticator serve has not landed on this branch yet")
-	return kubetest.Webhooks{}
+// startAuthenticator runs `podiam authenticator serve` for cluster
+// against podiam at url (its STS for tokens, its EKS API for access
+// entries and policies, signed with creds), and returns the API server's
+// configuration of it, as `podiam authenticator init` writes it.
+func startAuthenticator(t testing.TB, c *kubetest.Cluster, url, cluster string, creds aws.CredentialsProvider) kubetest.Webhooks {
+	t.Helper()
+	awsCfg := aws.Config{Region: "us-east-1", Credentials: creds, HTTPClient: &http.Client{Timeout: 10 * time.Second}}
+	addr := runTLS(t, c, "podiam-authenticator", nil, func(ctx context.Context, crt, key string, onListen func(string)) error {
+		return authenticatorcmd.Serve(ctx, authenticatorcmd.ServeConfig{ClusterID: cluster, Listen: "127.0.0.1:0",
+			TLSCert: crt, TLSKey: key, Kubeconfig: c.Kubeconfig, STSEndpoint: url,
+			TrustedHosts: []string{"sts.us-east-1.amazonaws.com"}, EKSEndpoint: url, AWS: &awsCfg,
+			Getenv: os.Getenv, OnListen: onListen,
+		}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	})
+	dir := t.TempDir()
+	if _, err := authenticatorcmd.Init(authenticatorcmd.InitConfig{ServerURL: "https://" + addr,
+		CAFile: filepath.Join(c.Dir, "ca.crt"), Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	return kubetest.Webhooks{Authentication: filepath.Join(dir, "authentication-webhook.yaml"), AuthenticationCacheTTL: 30 * time.Second,
+		Authorization: filepath.Join(dir, "authorization-webhook.yaml"), AuthorizationCacheTTL: 10 * time.Second}
 }
 
 // BenchmarkKubectlGetNamespaces measures `kubectl get namespaces` from

@@ -16,6 +16,9 @@ func FuzzParse(f *testing.F) {
 	f.Add(k8stoken.Encode(strings.Replace(good, "https://sts.us-east-1.amazonaws.com", "http://127.0.0.1:8080", 1)))
 	f.Add(k8stoken.Encode(good + "&Action=x"))
 	f.Add(k8stoken.Encode(strings.Replace(good, "/?", "/..;/?", 1)))
+	f.Add(k8stoken.Encode(strings.Replace(good, "https://", "https://evil@", 1)))
+	f.Add(k8stoken.Encode(strings.Replace(good, "amazonaws.com/", "amazonaws.com.evil/", 1)))
+	f.Add(k8stoken.Encode(strings.Replace(good, "https://sts.us-east-1.amazonaws.com/", "//127.0.0.1:8080/../", 1)))
 	f.Add("k8s-aws-v1.")
 	f.Add("k8s-aws-v1.aHR0cHM6Ly9zdHMuYW1hem9uYXdzLmNvbS8")
 	f.Fuzz(func(t *testing.T, token string) {

@@ -68,8 +68,8 @@ var boundaries = []struct {
 	{pkg: "internal/cli/tokencmd", allowed: []string{"internal/cli/command", "internal/k8stoken", "github.com/aws/aws-sdk-go-v2", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/cli/versioncmd", allowed: []string{"internal/cli/command", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/tlsreload"},
-	{pkg: "internal/authenticator", allowed: []string{"internal/fault", "internal/tlsreload", "k8s.io/api/authentication/v1", "k8s.io/api/authorization/v1", "k8s.io/apimachinery/pkg/apis/meta/v1", "sigs.k8s.io/yaml"}},
-	{pkg: "internal/cli/authenticatorcmd", allowed: []string{"internal/cli/command", "internal/authenticator", "internal/kube", "internal/tlsreload", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
+	{pkg: "internal/authenticator", allowed: []string{"internal/fault", "internal/k8stoken", "internal/accessclient", "internal/accesspolicy", "internal/tlsreload", "k8s.io/api/authentication/v1", "k8s.io/api/authorization/v1", "k8s.io/apimachinery/pkg/apis/meta/v1", "sigs.k8s.io/yaml"}},
+	{pkg: "internal/cli/authenticatorcmd", allowed: []string{"internal/cli/command", "internal/authenticator", "internal/accessclient", "github.com/aws/aws-sdk-go-v2", "internal/kube", "internal/tlsreload", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/agent/agenttest"},
 	// The node agent is a client of podiam's public API (eks-auth): never the store or a service.
 	{pkg: "internal/agent", allowed: []string{"github.com/aws/aws-sdk-go-v2/aws", "golang.org/x/sync/singleflight", "golang.org/x/time/rate", "github.com/prometheus/client_golang"}},

@@ -8,8 +8,11 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
+	"github.com/podiam/podiam/internal/accessclient"
 	"github.com/podiam/podiam/internal/authenticator"
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/kube"
@@ -24,21 +27,29 @@ const (
 
 // ServeConfig configures "podiam authenticator serve".
 type ServeConfig struct {
-	ClusterID    string
-	Listen       string
-	TLSCert      string
-	TLSKey       string
-	StateDir     string // a self-signed pair kept here when TLSCert is ""
-	Kubeconfig   string // "" means $KUBECONFIG, ~/.kube/config, then in-cluster
-	Context      string
-	STSEndpoint  string   // podiam's STS
+	ClusterID   string
+	Listen      string
+	TLSCert     string
+	TLSKey      string
+	StateDir    string // a self-signed pair kept here when TLSCert is ""
+	Kubeconfig  string // "" means $KUBECONFIG, ~/.kube/config, then in-cluster
+	Context     string
+	STSEndpoint string // podiam's STS
+	// EKSEndpoint is podiam's EKS API, asked for access entries and
+	// access policies (eks:ResolveAccess) of ClusterName; "" reads
+	// aws-auth alone and has no opinion on authorization.
+	EKSEndpoint string
+	ClusterName string // podiam's EKS cluster name; ClusterID when ""
+	AccessTTL   time.Duration
+	// AWS, when set, signs the calls to EKSEndpoint (its credentials and
+	// region); else the SDK's default chain (config.LoadDefaultConfig).
+	AWS          *aws.Config
 	TrustedHosts []string // more hosts a token's URL may name (https)
 	CacheTTL     time.Duration
 	Verbose      bool
 
-	// AccessEntries and AccessPolicies, when set, are EKS access entries
-	// and their policies (nil: aws-auth alone, no opinion on
-	// authorization).
+	// AccessEntries and AccessPolicies, when set, replace the ones of
+	// EKSEndpoint.
 	AccessEntries  authenticator.AccessEntries
 	AccessPolicies authenticator.AccessPolicies
 	// Verifier, when set, replaces the STS verifier built from the flags
@@ -80,7 +91,10 @@ func newServe(env command.Env) *cobra.Command {
 	fs.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "kubeconfig to read aws-auth through (default: $KUBECONFIG, ~/.kube/config, then in-cluster)")
 	fs.StringVar(&cfg.Context, "context", "", "the kubeconfig's context (default: its current context)")
 	fs.StringVar(&cfg.STSEndpoint, "sts-endpoint", "", "podiam's STS endpoint: every token is verified there (its host is trusted in tokens)")
-	fs.StringArrayVar(&cfg.TrustedHosts, "trusted-host", nil, "another host a token's URL may name, over https (sts.us-east-1.amazonaws.com; repeatable)")
+	fs.StringArrayVar(&cfg.TrustedHosts, "trusted-host", nil, "another origin a token's URL may name: host[:port] over https, or scheme://host[:port]; a * label matches one DNS label (sts.*.amazonaws.com; repeatable)")
+	fs.StringVar(&cfg.EKSEndpoint, "eks-endpoint", "", "podiam's EKS API: access entries and access policies are read there (eks:ResolveAccess; default: none, aws-auth alone)")
+	fs.StringVar(&cfg.ClusterName, "cluster-name", "", "the cluster's name in podiam's EKS API (default: --cluster-id)")
+	fs.DurationVar(&cfg.AccessTTL, "access-cache-ttl", authenticator.DefaultAccessTTL, "how long a principal's access entry and policies are kept (negative: not kept)")
 	fs.DurationVar(&cfg.CacheTTL, "cache-ttl", authenticator.DefaultCacheTTL, "how long a verified token's identity is kept (negative: not kept)")
 	fs.BoolVar(&cfg.Verbose, "verbose", false, "log debug messages")
 	return cmd
@@ -100,7 +114,7 @@ func Serve(ctx context.Context, cfg ServeConfig, log *slog.Logger) error {
 		if err != nil || (ep.Scheme != "http" && ep.Scheme != "https") || ep.Host == "" {
 			return command.Usagef("authenticator serve: --sts-endpoint %q is not an http(s) URL", cfg.STSEndpoint)
 		}
-		verifier = &authenticator.STS{Prepare: authenticator.BasicPrepare(authenticator.PrepareConfig{
+		verifier = &authenticator.STS{Prepare: authenticator.TokenPrepare(authenticator.PrepareConfig{
 			ClusterID: cfg.ClusterID, Endpoint: ep, TrustedHosts: cfg.TrustedHosts})}
 	}
 	certFile, keyFile := cfg.TLSCert, cfg.TLSKey
@@ -124,7 +138,24 @@ func Serve(ctx context.Context, cfg ServeConfig, log *slog.Logger) error {
 	if err != nil {
 		return command.Usagef("authenticator serve: %v", err)
 	}
-	mapper := &authenticator.Mapper{AccessEntries: cfg.AccessEntries}
+	entries, policies := cfg.AccessEntries, cfg.AccessPolicies
+	if cfg.EKSEndpoint != "" && (entries == nil || policies == nil) {
+		access, err := eksAccess(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		if entries == nil {
+			entries = access
+		}
+		if policies == nil {
+			policies = access
+		}
+		log.Info("access entries and policies read from podiam's EKS API", "endpoint", cfg.EKSEndpoint, "cluster", access.Cluster)
+	}
+	mapper := &authenticator.Mapper{}
+	if entries != nil {
+		mapper.AccessEntries = entries
+	}
 	go kube.WatchConfigMapData(ctx, client, log, awsAuthNamespace, awsAuthName, func(data map[string]string) {
 		a, err := authenticator.ParseAWSAuth(data)
 		if err != nil {
@@ -137,8 +168,32 @@ func Serve(ctx context.Context, cfg ServeConfig, log *slog.Logger) error {
 		Listen:       cfg.Listen,
 		Certs:        certs,
 		Authenticate: &authenticator.Authenticate{Verifier: &authenticator.Cached{Verifier: verifier, TTL: cfg.CacheTTL}, Mapper: mapper, Log: log},
-		Authorize:    &authenticator.Authorize{Policies: cfg.AccessPolicies, Log: log},
+		Authorize:    &authenticator.Authorize{Policies: policies, Log: log},
 		Log:          log,
 		OnListen:     cfg.OnListen,
 	})
+}
+
+// eksAccess is the access entries and policies of cfg.ClusterName at
+// cfg.EKSEndpoint, signed with cfg.AWS or the SDK's default chain.
+func eksAccess(ctx context.Context, cfg ServeConfig) (*authenticator.EKSAccess, error) {
+	var awsCfg aws.Config
+	if cfg.AWS != nil {
+		awsCfg = *cfg.AWS
+	} else {
+		c, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("authenticator serve: AWS configuration for --eks-endpoint: %w", err)
+		}
+		awsCfg = c
+	}
+	client, err := accessclient.New(awsCfg, cfg.EKSEndpoint)
+	if err != nil {
+		return nil, command.Usagef("authenticator serve: --eks-endpoint: %v", err)
+	}
+	name := cfg.ClusterName
+	if name == "" {
+		name = cfg.ClusterID
+	}
+	return &authenticator.EKSAccess{Resolver: client, Cluster: name, TTL: cfg.AccessTTL}, nil
 }

@@ -22,11 +22,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 	authenticationv1 "k8s.io/api/authentication/v1"
 
 	"github.com/podiam/podiam/internal/authenticator"
 	"github.com/podiam/podiam/internal/cli/command"
+	"github.com/podiam/podiam/internal/k8stoken"
 	"github.com/podiam/podiam/internal/kubetest"
 	"github.com/podiam/podiam/internal/server"
 )
@@ -291,19 +291,15 @@ func roleSession(t *testing.T, endpoint string, root aws.Credentials, role, sess
 }
 
 // k8sToken is what `aws eks get-token` makes, by aws-sdk-go-v2's
-// presigner.
+// presigner (X-Amz-Expires 60).
 func k8sToken(t *testing.T, endpoint string, c aws.Credentials, clusterID string) string {
 	t.Helper()
 	st := sts.NewFromConfig(awsConfig(c), func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	req, err := sts.NewPresignClient(st).PresignGetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{}, func(o *sts.PresignOptions) {
-		o.ClientOptions = append(o.ClientOptions, func(o *sts.Options) {
-			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("x-k8s-aws-id", clusterID))
-		})
-	})
+	token, err := k8stoken.Generate(t.Context(), sts.NewPresignClient(st), clusterID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return authenticator.TokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(req.URL))
+	return token
 }
 
 type syncBuffer struct {
