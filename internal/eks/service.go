@@ -57,7 +57,7 @@ type Service struct {
 	// podAssociations keeps AssociationFor's answers (found, or none)
 	// by the EKS generation: eks-auth reads one at every exchange.
 	podAssociations store.Cache[podKey, podAssociation]
-	access   store.Cache[clusterKey, accessIndex]
+	access          store.Cache[clusterKey, accessIndex]
 }
 
 type clusterKey struct{ account, name string }
