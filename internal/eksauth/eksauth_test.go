@@ -353,3 +353,41 @@ func TestSessionName(t *testing.T) {
 		}
 	}
 }
+
+// TestIssuerTrailingSlash: a cluster whose API server's issuer ends in
+// "/" (recorded without it, as bindings record issuers) has its tokens
+// accepted; a token of another issuer, with or without the "/", is not.
+func TestIssuerTrailingSlash(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	role := e.role(acctA, "app", podTrust)
+	key := eksauthtest.NewKey("https://issuer.example/cluster/")
+	e.dir.clusters[acctA+"/slash"] = eksauth.Cluster{Name: "slash", ARN: eksauth.ClusterARN("us-east-1", acctA, "slash"), AccountID: acctA,
+		Region: "us-east-1", Issuer: "https://issuer.example/cluster", Keys: key.JWKS(), Tags: map[string]string{"env": "dev"}}
+	e.dir.assocs[acctA+"/slash/default/app"] = eksauth.Association{ID: "a-slashslashslash", RoleARN: role.ARN,
+		ARN: "arn:aws:eks:us-east-1:" + acctA + ":podidentityassociation/slash/a-slashslashslash"}
+	pod := eksauthtest.Pod{Namespace: "default", ServiceAccount: "app", Name: "app-1"}
+	issued := func(iss string) string {
+		c := key.Claims(pod, e.now, time.Hour)
+		c["iss"] = iss
+		return key.Sign(c)
+	}
+	for _, tt := range []struct{ name, iss, refused string }{
+		{name: "the issuer with its trailing slash", iss: "https://issuer.example/cluster/"},
+		{name: "the issuer without it", iss: "https://issuer.example/cluster"},
+		{name: "another issuer with a slash", iss: "https://issuer.example/cluster2/", refused: "The token's issuer is not the issuer of cluster slash"},
+		{name: "another issuer, a prefix", iss: "https://issuer.example/", refused: "The token's issuer is not the issuer of cluster slash"},
+		{name: "two slashes", iss: "https://issuer.example/cluster//", refused: "The token's issuer is not the issuer of cluster slash"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.svc.AssumeRoleForPodIdentity(ctx, e.node, "slash", issued(tt.iss))
+			if tt.refused == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want(t, err, fault.InvalidToken, fault.IdentityToken, tt.refused)
+		})
+	}
+}
