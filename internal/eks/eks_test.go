@@ -1,6 +1,7 @@
 package eks_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -407,6 +408,9 @@ func TestBindingAndIssuer(t *testing.T) {
 	}{
 		{"private key", eks.Binding{Keys: rsaJWKS(t, true)}},
 		{"symmetric key", eks.Binding{Keys: []byte(`{"keys":[{"kty":"oct","k":"AAAA"}]}`)}},
+		// Keys eks-auth's verifier would skip (pub, above, is the control).
+		{"encryption key", eks.Binding{Keys: bytes.Replace(pub, []byte(`"use":"sig"`), []byte(`"use":"enc"`), 1)}},
+		{"key_ops without verify", eks.Binding{Keys: bytes.Replace(pub, []byte(`"use":"sig"`), []byte(`"key_ops":["encrypt"]`), 1)}},
 		{"not JSON", eks.Binding{Keys: []byte(`keys`)}},
 		{"no keys array", eks.Binding{Keys: []byte(`{}`)}},
 		{"bad endpoint", eks.Binding{Endpoint: "10.0.0.1:6443"}},
