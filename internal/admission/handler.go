@@ -30,8 +30,9 @@ type Associations interface {
 }
 
 // associationsWarning is the admission warning (kubectl prints it) for
-// a pod admitted unchanged because the associations could not be read.
-const associationsWarning = "podiam webhook: EKS Pod Identity associations could not be read; the pod was admitted without AWS credentials"
+// a pod admitted without Pod Identity because the associations could not
+// be read.
+const associationsWarning = "podiam webhook: EKS Pod Identity associations could not be read; the pod was admitted without Pod Identity (IRSA still applies to a service account with a role)"
 
 // maxReview bounds the request body: an AdmissionReview carries one pod.
 const maxReview = 8 << 20
@@ -139,12 +140,12 @@ func (h *Handler) admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 		has, aerr := h.Associations.HasAssociation(ctx, req.Namespace, saName)
 		switch {
 		case aerr != nil:
-			// As with failurePolicy Ignore: the pod goes through unchanged,
-			// and its creator is told.
+			// Without Pod Identity, the pod gets what it would get
+			// without an association (IRSA for a role-arn annotation or
+			// a mapping, else nothing), and its creator is told.
 			h.Metrics.associationsFailed.Add(1)
-			log.Warn("pod not mutated: pod identity associations could not be read", "serviceAccount", saName, "err", aerr)
+			log.Warn("pod identity associations could not be read: IRSA only", "serviceAccount", saName, "err", aerr)
 			allow.Warnings = []string{associationsWarning}
-			return allow
 		case has:
 			randN := h.RandN
 			if randN == nil {

@@ -19,8 +19,8 @@ type Metrics struct {
 	mutated        atomic.Int64
 	missedAccounts atomic.Int64
 	podIdentity    atomic.Int64
-	// associationsFailed counts pods admitted unchanged because the Pod
-	// Identity associations could not be read.
+	// associationsFailed counts pods admitted without Pod Identity (IRSA
+	// only) because the associations could not be read.
 	associationsFailed atomic.Int64
 
 	mu       sync.Mutex
@@ -81,7 +81,7 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	b = fmt.Appendf(b, "# HELP podiam_webhook_pods_mutated_total Pods given an identity.\n# TYPE podiam_webhook_pods_mutated_total counter\npodiam_webhook_pods_mutated_total %d\n", m.mutated.Load())
 	b = fmt.Appendf(b, "# HELP podiam_webhook_service_accounts_missed_total Pods left unmutated because their ServiceAccount could not be read.\n# TYPE podiam_webhook_service_accounts_missed_total counter\npodiam_webhook_service_accounts_missed_total %d\n", m.missedAccounts.Load())
 	b = fmt.Appendf(b, "# HELP podiam_webhook_pods_pod_identity_total Pods given EKS Pod Identity (also counted in podiam_webhook_pods_mutated_total).\n# TYPE podiam_webhook_pods_pod_identity_total counter\npodiam_webhook_pods_pod_identity_total %d\n", m.podIdentity.Load())
-	b = fmt.Appendf(b, "# HELP podiam_webhook_associations_unavailable_total Pods admitted unchanged because the Pod Identity associations could not be read.\n# TYPE podiam_webhook_associations_unavailable_total counter\npodiam_webhook_associations_unavailable_total %d\n", m.associationsFailed.Load())
+	b = fmt.Appendf(b, "# HELP podiam_webhook_associations_unavailable_total Pods admitted without Pod Identity (IRSA only) because the associations could not be read.\n# TYPE podiam_webhook_associations_unavailable_total counter\npodiam_webhook_associations_unavailable_total %d\n", m.associationsFailed.Load())
 	n, err := w.Write(b)
 	return int64(n), err
 }

@@ -83,27 +83,42 @@ func TestPodIdentity(t *testing.T) {
 	}
 }
 
-// TestAssociationsUnavailable: when the associations cannot be read, the
-// pod is admitted unchanged (as failurePolicy Ignore would), with a
-// warning for its creator and a count; beside it, the same pod is
-// mutated once they can.
+// TestAssociationsUnavailable: when the associations cannot be read, a
+// pod whose ServiceAccount has a role-arn annotation still gets IRSA, and
+// one without an identity is admitted unchanged, both with a warning for
+// the creator and a count; beside them, the annotated pod gets Pod
+// Identity once the associations can be read.
 func TestAssociationsUnavailable(t *testing.T) {
 	a := &associated{err: errors.New("connection refused")}
 	h := podIdentityHandler(a)
-	body := review("admission.k8s.io/v1", "app", nil)
-	_, out, _ := post(t, h, "POST", "application/json", body)
-	if !out.Response.Allowed || out.Response.Patch != nil || len(out.Response.Warnings) != 1 || !strings.Contains(out.Response.Warnings[0], "associations could not be read") {
-		t.Fatalf("response %+v", out.Response)
+	for _, tt := range []struct {
+		sa   string
+		irsa bool
+	}{{"app", true}, {"plain", false}} {
+		_, out, _ := post(t, h, "POST", "application/json", review("admission.k8s.io/v1", tt.sa, nil))
+		r := out.Response
+		if !r.Allowed || len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "associations could not be read") {
+			t.Fatalf("%s: response %+v", tt.sa, r)
+		}
+		p := string(r.Patch)
+		if tt.irsa && (!strings.Contains(p, "AWS_ROLE_ARN") || !strings.Contains(p, webhook.VolumeName) || strings.Contains(p, "pod-identity")) {
+			t.Errorf("%s: want IRSA, patch %s", tt.sa, p)
+		}
+		if !tt.irsa && r.Patch != nil {
+			t.Errorf("%s: want no patch, patch %s", tt.sa, p)
+		}
 	}
 	var m strings.Builder
 	h.Metrics.WriteTo(&m)
-	if !strings.Contains(m.String(), "podiam_webhook_associations_unavailable_total 1\n") {
-		t.Errorf("metrics:\n%s", m.String())
+	for _, want := range []string{"podiam_webhook_associations_unavailable_total 2\n", "podiam_webhook_pods_mutated_total 1\n", "podiam_webhook_pods_pod_identity_total 0\n"} {
+		if !strings.Contains(m.String(), want) {
+			t.Errorf("metrics lack %q:\n%s", want, m.String())
+		}
 	}
 	a.err, a.set = nil, map[string]bool{"demo/app": true}
-	_, out, _ = post(t, h, "POST", "application/json", body)
+	_, out, _ := post(t, h, "POST", "application/json", review("admission.k8s.io/v1", "app", nil))
 	var ops []map[string]any
-	if err := json.Unmarshal(out.Response.Patch, &ops); err != nil || len(ops) != 3 || out.Response.Warnings != nil {
+	if err := json.Unmarshal(out.Response.Patch, &ops); err != nil || len(ops) != 3 || out.Response.Warnings != nil || !strings.Contains(string(out.Response.Patch), "pod-identity") {
 		t.Fatalf("patch %s (%v), warnings %v", out.Response.Patch, err, out.Response.Warnings)
 	}
 }

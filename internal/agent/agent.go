@@ -26,6 +26,11 @@ const (
 	HostIPv6 = "fd00:ec2::23"
 )
 
+// MaxSlotWait bounds how long a call waits for one of the MaxCalls slots
+// (its requests' clients may all have gone: the call outlives them); the
+// call, once started, has its own budget (CallTimeout).
+const MaxSlotWait = 2 * time.Second
+
 // Defaults, AWS's agent's where it has one.
 const (
 	DefaultMaxCacheSize   = 2000
@@ -56,7 +61,7 @@ type Config struct {
 	// are renewed (--max-credential-retention-before-renewal).
 	MaxRetention time.Duration
 	// MaxCalls bounds the eks-auth calls in flight; more wait for one to
-	// end before their 1-second budget starts, so that a thousand pods
+	// end (up to MaxSlotWait) before their 1-second budget starts, so that a thousand pods
 	// starting at once do not all time out together on a small server.
 	// Negative: no bound (AWS's agent has none).
 	MaxCalls int
@@ -319,13 +324,20 @@ func (a *Agent) credentials(ctx context.Context, token string, c Claims, now tim
 	}
 	a.mu.Unlock()
 	a.cfg.Metrics.cache("miss")
-	v, err, _ := a.flight.Do(token, func() (any, error) {
+	// The call is shared by the requests with this token and outlives
+	// any one of them; each request leaves when its client does.
+	ch := a.flight.DoChan(token, func() (any, error) {
 		return a.fetch(context.WithoutCancel(ctx), token, c, "")
 	})
-	if err != nil {
-		return nil, err
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.([]byte), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	return v.([]byte), nil
 }
 
 func sameToken(a, b string) bool {
@@ -357,9 +369,14 @@ func Encode(creds Credentials) []byte {
 // pod's entry only while that is still the entry's token.
 func (a *Agent) fetch(ctx context.Context, token string, c Claims, renewing string) ([]byte, error) {
 	if a.calls != nil {
+		wait := time.NewTimer(MaxSlotWait)
 		select {
 		case a.calls <- struct{}{}:
+			wait.Stop()
+		case <-wait.C:
+			return nil, fmt.Errorf("assume role for pod identity: no eks-auth call slot free within %v (%d calls in flight)", MaxSlotWait, cap(a.calls))
 		case <-ctx.Done():
+			wait.Stop()
 			return nil, ctx.Err()
 		}
 		defer func() { <-a.calls }()

@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -536,5 +537,76 @@ func TestMaxCalls(t *testing.T) {
 				t.Fatalf("%d calls in flight at most, want %d or more", most.Load(), c.together)
 			}
 		})
+	}
+}
+
+// heldSource answers every call once release is closed, the first
+// call signalling held: a Source for this package's unit tests only,
+// without the HTTP client's 1 s budget.
+type heldSource struct {
+	held, release chan struct{}
+	once          sync.Once
+	exp           time.Time
+}
+
+func (h *heldSource) AssumeRoleForPodIdentity(ctx context.Context, _ string) (Credentials, error) {
+	h.once.Do(func() { close(h.held) })
+	<-h.release
+	return Credentials{AccessKeyID: "ASIA", SecretAccessKey: "s", SessionToken: "t", AccountID: "111122223333", Expiration: h.exp}, nil
+}
+
+// TestSlotWaiterLeaves: with the one call slot held, a request whose
+// client goes away leaves at once instead of waiting for the slot; the
+// control, a request whose client stays, is answered once the slot
+// frees.
+func TestSlotWaiterLeaves(t *testing.T) {
+	c := newClock()
+	src := &heldSource{held: make(chan struct{}), release: make(chan struct{}), exp: c.Now().Add(6 * time.Hour)}
+	var released sync.Once
+	free := func() { released.Do(func() { close(src.release) }) }
+	t.Cleanup(free) // a failed test must not leave the calls held
+	a, err := New(Config{Source: src, Now: c.Now, MaxCalls: 1, MaxServiceQPS: 1e6, RequestsPerSec: 1e9, RequestBurst: 1 << 20, Metrics: NewMetrics()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := c.Now()
+	ask := func(ctx context.Context, uid string) error {
+		tok := token(now, uid)
+		claims, err := ParseToken(tok, now)
+		if err != nil {
+			return err
+		}
+		_, err = a.credentials(ctx, tok, claims, now)
+		return err
+	}
+	first := make(chan error, 1)
+	go func() { first <- ask(t.Context(), "uid-holder") }()
+	<-src.held
+
+	ctx, cancel := context.WithCancel(t.Context())
+	gone := make(chan error, 1)
+	go func() { gone <- ask(ctx, "uid-gone") }()
+	staying := make(chan error, 1)
+	go func() { staying <- ask(t.Context(), "uid-staying") }()
+	cancel()
+	select {
+	case err := <-gone:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the request whose client went: %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request whose client went still waits for a slot")
+	}
+	select {
+	case err := <-staying:
+		t.Fatalf("the staying request answered (%v) before the slot freed", err)
+	default:
+	}
+	free()
+	if err := <-first; err != nil {
+		t.Errorf("the holder: %v", err)
+	}
+	if err := <-staying; err != nil {
+		t.Errorf("the staying request: %v", err)
 	}
 }

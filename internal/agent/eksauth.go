@@ -105,6 +105,22 @@ func NewHTTPClient() *http.Client {
 	return &http.Client{Transport: t, Timeout: CallTimeout}
 }
 
+// NewHTTPClientFrom is NewHTTPClient trusting what the SDK's client sdk
+// trusts: the TLS configuration of its transport (LoadDefaultConfig's
+// client, which holds AWS_CA_BUNDLE's roots when that is set). The dial
+// and call budgets stay NewHTTPClient's. A client that shows no
+// transport (nil, or not the SDK's buildable client) leaves the system
+// roots.
+func NewHTTPClientFrom(sdk aws.HTTPClient) *http.Client {
+	c := NewHTTPClient()
+	if b, ok := sdk.(interface{ GetTransport() *http.Transport }); ok {
+		if tr := b.GetTransport(); tr != nil && tr.TLSClientConfig != nil {
+			c.Transport.(*http.Transport).TLSClientConfig = tr.TLSClientConfig.Clone()
+		}
+	}
+	return c
+}
+
 // maxResponse bounds what is read of an eks-auth answer.
 const maxResponse = 1 << 20
 

@@ -1,14 +1,17 @@
 package eks_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -405,6 +408,9 @@ func TestBindingAndIssuer(t *testing.T) {
 	}{
 		{"private key", eks.Binding{Keys: rsaJWKS(t, true)}},
 		{"symmetric key", eks.Binding{Keys: []byte(`{"keys":[{"kty":"oct","k":"AAAA"}]}`)}},
+		// Keys eks-auth's verifier would skip (pub, above, is the control).
+		{"encryption key", eks.Binding{Keys: bytes.Replace(pub, []byte(`"use":"sig"`), []byte(`"use":"enc"`), 1)}},
+		{"key_ops without verify", eks.Binding{Keys: bytes.Replace(pub, []byte(`"use":"sig"`), []byte(`"key_ops":["encrypt"]`), 1)}},
 		{"not JSON", eks.Binding{Keys: []byte(`keys`)}},
 		{"no keys array", eks.Binding{Keys: []byte(`{}`)}},
 		{"bad endpoint", eks.Binding{Endpoint: "10.0.0.1:6443"}},
@@ -457,4 +463,64 @@ func FuzzParseKeys(f *testing.F) {
 			t.Fatalf("the written set does not read back: %v (%d keys, want %d)", err, len(set2.Keys), len(set.Keys))
 		}
 	})
+}
+
+// countingStore counts the reads that list clusters.
+type countingStore struct {
+	store.Store
+	lists atomic.Int32
+}
+
+func (s *countingStore) ListAccounts(ctx context.Context) ([]store.Account, error) {
+	s.lists.Add(1)
+	return s.Store.ListAccounts(ctx)
+}
+
+func (s *countingStore) ListClusters(ctx context.Context, account string) ([]store.Cluster, error) {
+	s.lists.Add(1)
+	return s.Store.ListClusters(ctx, account)
+}
+
+// TestHostedIssuerUnknownIDs: unknown issuer ids, however many, are
+// answered from the index built once per EKS generation (no store read,
+// nothing kept that could push the known ids out), and a cluster created
+// afterwards is found at once.
+func TestHostedIssuerUnknownIDs(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	cs := &countingStore{Store: f.st}
+	svc, err := eks.New(eks.Config{Store: cs, IAM: f.auth, PublicURL: "https://podiam.example:4580", Now: func() time.Time { return f.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = svc
+	c1 := f.cluster(t, "c1")
+	if got, err := svc.HostedIssuer(ctx, c1.IssuerID); err != nil || got.Name != "c1" {
+		t.Fatalf("c1's issuer: %v %+v", err, got)
+	}
+	built := cs.lists.Load()
+	if built == 0 {
+		t.Fatal("the index was built without listing the clusters")
+	}
+	for i := range 20000 {
+		id := fmt.Sprintf("%032x", i+1)
+		if _, err := svc.HostedIssuer(ctx, id); fault.KindOf(err) != fault.NotFound {
+			t.Fatalf("random id %s: %v", id, err)
+		}
+	}
+	if n := cs.lists.Load() - built; n != 0 {
+		t.Errorf("%d store lists for unknown ids, want none", n)
+	}
+	// The control: the known id is still found, without a build.
+	if got, err := svc.HostedIssuer(ctx, c1.IssuerID); err != nil || got.Name != "c1" {
+		t.Fatalf("c1's issuer after the unknown ids: %v %+v", err, got)
+	}
+	if n := cs.lists.Load() - built; n != 0 {
+		t.Errorf("%d store lists for a known id, want none", n)
+	}
+	// A new cluster moves the generation: its id is found at once.
+	c2 := f.cluster(t, "c2")
+	if got, err := svc.HostedIssuer(ctx, c2.IssuerID); err != nil || got.Name != "c2" {
+		t.Fatalf("a new cluster's issuer: %v %+v", err, got)
+	}
 }

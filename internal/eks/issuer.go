@@ -3,6 +3,7 @@ package eks
 import (
 	"context"
 	"encoding/json"
+	"sync"
 
 	"github.com/go-jose/go-jose/v4"
 
@@ -36,6 +37,10 @@ func IsIssuerID(id string) bool {
 // and for anyone: what discovery and the key set show is public. A
 // cluster that keeps an external issuer still has its hosted one. An
 // unknown id is fault NotFound.
+//
+// The ids are read whole, once per EKS generation, into an index that
+// answers every id, known or not: unknown ids (anyone may ask for any)
+// cost no store read and take no room.
 func (s *Service) HostedIssuer(ctx context.Context, id string) (Cluster, error) {
 	notFound := fault.Errorf(fault.NotFound, "No issuer %s.", id)
 	if !IsIssuerID(id) {
@@ -45,13 +50,12 @@ func (s *Service) HostedIssuer(ctx context.Context, id string) (Cluster, error) 
 	if err != nil {
 		return Cluster{}, fault.Internal("EKS generation", err)
 	}
-	k, ok := s.issuers.Get(gen, id)
-	if !ok {
-		if k, err = s.indexIssuers(ctx, gen, id); err != nil {
-			return Cluster{}, err
-		}
+	ids, err := s.issuers.at(ctx, gen, s.readIssuers)
+	if err != nil {
+		return Cluster{}, err
 	}
-	if k.name == "" {
+	k, ok := ids[id]
+	if !ok {
 		return Cluster{}, notFound
 	}
 	c, err := s.ClusterByName(ctx, k.account, k.name)
@@ -61,30 +65,49 @@ func (s *Service) HostedIssuer(ctx context.Context, id string) (Cluster, error) 
 	return c, err
 }
 
-// indexIssuers reads every cluster's issuer id into the index kept at gen
-// and returns id's cluster (the zero key for none, which is kept too, so
-// that unknown ids do not read the store again until a write).
-func (s *Service) indexIssuers(ctx context.Context, gen uint64, id string) (clusterKey, error) {
+// issuerIndex holds the hosted issuer ids of one generation; builds are
+// serialized so that concurrent requests after a write read the store
+// once.
+type issuerIndex struct {
+	mu  sync.Mutex
+	gen uint64
+	ids map[string]clusterKey // nil before the first build
+}
+
+// at returns the index at gen, building it with read when it is of
+// another generation. An index of a later generation than gen (a request
+// that read the generation before a write) is answered as it is.
+func (x *issuerIndex) at(ctx context.Context, gen uint64, read func(context.Context) (map[string]clusterKey, error)) (map[string]clusterKey, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.ids != nil && x.gen >= gen {
+		return x.ids, nil
+	}
+	ids, err := read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	x.gen, x.ids = gen, ids
+	return ids, nil
+}
+
+// readIssuers reads every cluster's hosted issuer id.
+func (s *Service) readIssuers(ctx context.Context) (map[string]clusterKey, error) {
 	accts, err := s.cfg.Store.ListAccounts(ctx)
 	if err != nil {
-		return clusterKey{}, fault.Internal("list accounts", err)
+		return nil, fault.Internal("list accounts", err)
 	}
-	var found clusterKey
+	ids := map[string]clusterKey{}
 	for _, a := range accts {
 		cs, err := s.cfg.Store.ListClusters(ctx, a.ID)
 		if err != nil {
-			return clusterKey{}, fault.Internal("list clusters", err)
+			return nil, fault.Internal("list clusters", err)
 		}
 		for _, c := range cs {
-			k := clusterKey{c.AccountID, c.Name}
-			s.issuers.Put(gen, c.IssuerID, k)
-			if c.IssuerID == id {
-				found = k
-			}
+			ids[c.IssuerID] = clusterKey{c.AccountID, c.Name}
 		}
 	}
-	s.issuers.Put(gen, id, found)
-	return found, nil
+	return ids, nil
 }
 
 // DiscoveryOf is the discovery document of a cluster's hosted issuer.

@@ -9,6 +9,8 @@ import (
 	"fmt"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/podiam/podiam/internal/oidc"
 )
 
 // MaxKeysSize bounds a pushed JWKS document, and MaxKeys its keys.
@@ -70,6 +72,12 @@ func ParseKeys(doc []byte) (jose.JSONWebKeySet, error) {
 			return jose.JSONWebKeySet{}, fmt.Errorf("key %d is of type %T: only RSA and EC keys sign service-account tokens", i+1, k.Key)
 		}
 		set.Keys = append(set.Keys, k)
+	}
+	// Every key must be one eks-auth's verifier (oidc) uses: a key it
+	// skips (a use other than sig, key_ops without verify, an alg that
+	// does not fit the key) would be stored and shown, yet verify nothing.
+	if ks, err := oidc.ParseKeySet(doc); err != nil || ks.Len() != len(set.Keys) {
+		return jose.JSONWebKeySet{}, errors.New("the key set has keys that cannot verify tokens: each must be a signing key (use sig, key_ops with verify) whose alg, if any, fits it")
 	}
 	return set, nil
 }

@@ -53,7 +53,9 @@ type Config struct {
 type Service struct {
 	cfg      Config
 	clusters store.Cache[clusterKey, Cluster]
-	issuers  store.Cache[string, clusterKey]
+	// issuers is every cluster's hosted issuer id at one EKS
+	// generation, built whole (see HostedIssuer).
+	issuers issuerIndex
 	// podAssociations keeps AssociationFor's answers (found, or none)
 	// by the EKS generation: eks-auth reads one at every exchange.
 	podAssociations store.Cache[podKey, podAssociation]

@@ -3,7 +3,10 @@ package eksauth_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	mrand "math/rand/v2"
 	"strings"
 	"testing"
@@ -351,5 +354,121 @@ func TestSessionName(t *testing.T) {
 		if err != nil || !strings.HasPrefix(n, c.prefix) || len(n) != len(c.prefix)+36 || n[len(c.prefix)+14] != '4' {
 			t.Errorf("SessionName(%s, %s) = %s, %v", c.cluster, c.pod, n, err)
 		}
+	}
+}
+
+// TestIssuerTrailingSlash: a cluster whose API server's issuer ends in
+// "/" (recorded without it, as bindings record issuers) has its tokens
+// accepted; a token of another issuer, with or without the "/", is not.
+func TestIssuerTrailingSlash(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	role := e.role(acctA, "app", podTrust)
+	key := eksauthtest.NewKey("https://issuer.example/cluster/")
+	e.dir.clusters[acctA+"/slash"] = eksauth.Cluster{Name: "slash", ARN: eksauth.ClusterARN("us-east-1", acctA, "slash"), AccountID: acctA,
+		Region: "us-east-1", Issuer: "https://issuer.example/cluster", Keys: key.JWKS(), Tags: map[string]string{"env": "dev"}}
+	e.dir.assocs[acctA+"/slash/default/app"] = eksauth.Association{ID: "a-slashslashslash", RoleARN: role.ARN,
+		ARN: "arn:aws:eks:us-east-1:" + acctA + ":podidentityassociation/slash/a-slashslashslash"}
+	pod := eksauthtest.Pod{Namespace: "default", ServiceAccount: "app", Name: "app-1"}
+	issued := func(iss string) string {
+		c := key.Claims(pod, e.now, time.Hour)
+		c["iss"] = iss
+		return key.Sign(c)
+	}
+	for _, tt := range []struct{ name, iss, refused string }{
+		{name: "the issuer with its trailing slash", iss: "https://issuer.example/cluster/"},
+		{name: "the issuer without it", iss: "https://issuer.example/cluster"},
+		{name: "another issuer with a slash", iss: "https://issuer.example/cluster2/", refused: "The token's issuer is not the issuer of cluster slash"},
+		{name: "another issuer, a prefix", iss: "https://issuer.example/", refused: "The token's issuer is not the issuer of cluster slash"},
+		{name: "two slashes", iss: "https://issuer.example/cluster//", refused: "The token's issuer is not the issuer of cluster slash"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.svc.AssumeRoleForPodIdentity(ctx, e.node, "slash", issued(tt.iss))
+			if tt.refused == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want(t, err, fault.InvalidToken, fault.IdentityToken, tt.refused)
+		})
+	}
+}
+
+// TestTokenRefusals: the token checks TestRefusals leaves out, each
+// beside a token that passes: exp required, iat and nbf a minute ahead at
+// most, a cluster with no keys to verify with, and the algorithms a key
+// set of public keys must never accept.
+func TestTokenRefusals(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	role := e.role(acctA, "app", podTrust)
+	e.associate("default", "app", eksauth.Association{RoleARN: role.ARN})
+	e.dir.clusters[acctA+"/nokeys"] = eksauth.Cluster{Name: "nokeys", ARN: eksauth.ClusterARN("us-east-1", acctA, "nokeys"), AccountID: acctA,
+		Region: "us-east-1", Issuer: issuer, Tags: map[string]string{"env": "dev"}}
+	pod := eksauthtest.Pod{Namespace: "default", ServiceAccount: "app", Name: "app-1"}
+	claims := func(f func(map[string]any)) map[string]any {
+		c := e.key.Claims(pod, e.now, time.Hour)
+		f(c)
+		return c
+	}
+	signed := func(f func(map[string]any)) string { return e.key.Sign(claims(f)) }
+	// Tokens signed by hand with other algorithms, the kid of the
+	// cluster's key.
+	var set struct {
+		Keys []struct {
+			Kid string `json:"kid"`
+			X   string `json:"x"`
+			Y   string `json:"y"`
+		} `json:"keys"`
+	}
+	if err := json.Unmarshal(e.key.JWKS(), &set); err != nil || len(set.Keys) != 1 {
+		t.Fatalf("the cluster's JWKS: %v", err)
+	}
+	unsigned := func(alg string, sign func(input []byte) []byte) string {
+		h, _ := json.Marshal(map[string]string{"alg": alg, "kid": set.Keys[0].Kid, "typ": "JWT"})
+		p, _ := json.Marshal(claims(func(map[string]any) {}))
+		input := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(p)
+		return input + "." + base64.RawURLEncoding.EncodeToString(sign([]byte(input)))
+	}
+	// HS256 keyed with the public key as the verifier holds it: the JWKS
+	// document, and the key's coordinates.
+	hs256 := func(key []byte) string {
+		return unsigned("HS256", func(in []byte) []byte {
+			m := hmac.New(sha256.New, key)
+			m.Write(in)
+			return m.Sum(nil)
+		})
+	}
+	for _, c := range []struct {
+		name, cluster, token string
+		kind                 fault.Kind
+		msg                  string
+	}{
+		{name: "control", cluster: "dev", token: signed(func(map[string]any) {})},
+		{name: "no exp", cluster: "dev", token: signed(func(c map[string]any) { delete(c, "exp") }), kind: fault.InvalidToken, msg: "The token has no expiration time (exp)"},
+		{name: "iat 59 s ahead (control)", cluster: "dev", token: signed(func(c map[string]any) { c["iat"] = e.now.Add(59 * time.Second).Unix() })},
+		{name: "iat 61 s ahead", cluster: "dev", token: signed(func(c map[string]any) { c["iat"] = e.now.Add(61 * time.Second).Unix() }), kind: fault.InvalidToken, msg: "The token was issued in the future"},
+		{name: "nbf 59 s ahead (control)", cluster: "dev", token: signed(func(c map[string]any) { c["nbf"] = e.now.Add(59 * time.Second).Unix() })},
+		{name: "nbf 61 s ahead", cluster: "dev", token: signed(func(c map[string]any) { c["nbf"] = e.now.Add(61 * time.Second).Unix() }), kind: fault.InvalidToken, msg: "The token is not valid yet"},
+		{name: "a cluster with no keys and no issuer keys", cluster: "nokeys", token: signed(func(map[string]any) {}), kind: fault.InvalidToken, msg: "The cluster nokeys has no service account signing keys"},
+		{name: "alg none (no signature: eks-auth's token pattern)", cluster: "dev", token: unsigned("none", func([]byte) []byte { return nil }), kind: fault.InvalidParameter, msg: "1 validation error detected: Value at 'token'"},
+		{name: "alg none with a signature", cluster: "dev", msg: "The token's signature does not verify with the keys of cluster dev", token: unsigned("none", func([]byte) []byte { return []byte("x") }), kind: fault.InvalidToken},
+		{name: "HS256 keyed with the JWKS", cluster: "dev", msg: "The token's signature does not verify with the keys of cluster dev", token: hs256(e.key.JWKS()), kind: fault.InvalidToken},
+		{name: "HS256 keyed with the x coordinate", cluster: "dev", msg: "The token's signature does not verify with the keys of cluster dev", token: hs256([]byte(set.Keys[0].X)), kind: fault.InvalidToken},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := e.svc.AssumeRoleForPodIdentity(ctx, e.node, c.cluster, c.token)
+			if c.kind == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			fe, ok := fault.As(err)
+			if !ok || fe.Kind != c.kind || !strings.HasPrefix(fe.Message, c.msg) {
+				t.Fatalf("got %v, want %v %q", err, c.kind, c.msg)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,7 +73,7 @@ func invalidToken(msg string) *fault.Error {
 // reads its pod.
 func (s *Service) verifyToken(ctx context.Context, cl Cluster, t *oidc.Token) (Pod, error) {
 	c := &t.Claims
-	if c.Issuer == "" || c.Issuer != cl.Issuer {
+	if c.Issuer == "" || !sameIssuer(c.Issuer, cl.Issuer) {
 		return Pod{}, invalidToken("The token's issuer is not the issuer of cluster " + cl.Name)
 	}
 	if err := s.verifySignature(ctx, cl, t); err != nil {
@@ -96,6 +97,13 @@ func (s *Service) verifyToken(ctx context.Context, cl Cluster, t *oidc.Token) (P
 		return Pod{}, invalidToken("The token's audience does not include " + Audience)
 	}
 	return ParsePodClaims(c)
+}
+
+// sameIssuer compares a token's iss with a cluster's issuer as podiam
+// records issuers: without a trailing "/" (an API server whose
+// --service-account-issuer ends in "/" writes it into every token).
+func sameIssuer(token, cluster string) bool {
+	return strings.TrimSuffix(token, "/") == strings.TrimSuffix(cluster, "/")
 }
 
 // leeway is the clock skew allowed for a token's nbf and iat (kube-apiserver

@@ -38,7 +38,7 @@ var boundaries = []struct {
 	{pkg: "internal/oidc", allowed: []string{"github.com/go-jose/go-jose/v4"}},
 	{pkg: "internal/oidc/oidctest", allowed: []string{"internal/oidc"}},
 	{pkg: "internal/sts", allowed: []string{"internal/store", "internal/creds", "internal/iam", "internal/oidc", "internal/policy", "internal/authz", "internal/arn", "internal/fault"}},
-	{pkg: "internal/eks", allowed: []string{"internal/accesspolicy", "internal/store", "internal/iam", "internal/policy", "internal/arn", "internal/fault", "github.com/go-jose/go-jose/v4"}},
+	{pkg: "internal/eks", allowed: []string{"internal/accesspolicy", "internal/store", "internal/iam", "internal/policy", "internal/arn", "internal/fault", "internal/oidc", "github.com/go-jose/go-jose/v4"}},
 	{pkg: "internal/accesspolicy"},
 	{pkg: "internal/accessclient", allowed: []string{"internal/accesspolicy", "github.com/aws/aws-sdk-go-v2/aws"}},
 	{pkg: "internal/eksapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/iam", "internal/eks", "internal/accesspolicy"}},

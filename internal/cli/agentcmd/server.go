@@ -99,9 +99,12 @@ func runServer(ctx context.Context, env command.Env, cfg ServerConfig) error {
 	if refusal == 0 {
 		refusal = -1
 	}
+	// The SDK's trust (AWS_CA_BUNDLE) with the agent's budgets.
+	source := &agent.EKSAuth{Endpoint: cfg.Endpoint, Cluster: cfg.Cluster, Region: cfg.Region, Credentials: aws.Credentials,
+		HTTP: agent.NewHTTPClientFrom(aws.HTTPClient)}
 	a, err := agent.New(agent.Config{
 		AllowedHosts:  cfg.AllowedHosts,
-		Source:        &agent.EKSAuth{Endpoint: cfg.Endpoint, Cluster: cfg.Cluster, Region: cfg.Region, Credentials: aws.Credentials},
+		Source:        source,
 		MaxCacheSize:  maxSize,
 		MaxRetention:  cfg.MaxRetention,
 		MaxServiceQPS: cfg.MaxServiceQPS,

@@ -48,12 +48,9 @@ func Bind(ctx context.Context, env command.Env, cfg Config) error {
 	if err != nil {
 		return command.Usagef("cluster bind: %v", err)
 	}
-	s, err := readState(ctx, kc, cfg.APIServer)
+	s, err := readState(ctx, kc, cfg.APIServer, cfg.ExternalIssuer)
 	if err != nil {
 		return err
-	}
-	if cfg.ExternalIssuer && s.Issuer == "" {
-		return errors.New("--external-issuer: the API server serves no discovery document (/.well-known/openid-configuration) to read its issuer from")
 	}
 	c, err := push(ctx, b, cfg.Name, s, cfg.ExternalIssuer)
 	if err != nil {
@@ -80,8 +77,13 @@ func Bind(ctx context.Context, env command.Env, cfg Config) error {
 	return nil
 }
 
-// push sends the binding, naming a missing cluster plainly.
+// push sends the binding, naming a missing cluster plainly. An external
+// binding without an issuer is refused here, for bind and sync alike:
+// podiam would take it as the hosted issuer.
 func push(ctx context.Context, b *binder, name string, s state, external bool) (cluster, error) {
+	if external && s.Issuer == "" {
+		return cluster{}, errors.New("--external-issuer: the API server's discovery document (/.well-known/openid-configuration) names no issuer")
+	}
 	c, err := b.put(ctx, name, s, external)
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Status == http.StatusNotFound && ae.Code == "ResourceNotFoundException" {

@@ -31,8 +31,10 @@ func (s state) same(o state) bool {
 
 // readState reads the cluster through kc: the endpoint (apiServer, else
 // kc's server) and CA, the service-account keys and, when the API server
-// serves it, its issuer.
-func readState(ctx context.Context, kc *kube.Client, apiServer string) (state, error) {
+// serves it, its issuer. With external, the issuer is what gets pushed:
+// a failure to read it is an error, not an empty issuer (which would
+// switch the cluster to podiam's hosted issuer).
+func readState(ctx context.Context, kc *kube.Client, apiServer string, external bool) (state, error) {
 	s := state{Endpoint: strings.TrimSuffix(kc.Config.Host, "/")}
 	if apiServer != "" {
 		s.Endpoint = apiServer
@@ -64,8 +66,16 @@ func readState(ctx context.Context, kc *kube.Client, apiServer string) (state, e
 		Issuer string `json:"issuer"`
 	}
 	body, err := kc.REST.Get().AbsPath("/.well-known/openid-configuration").DoRaw(ctx)
-	if err == nil && json.Unmarshal(body, &doc) == nil {
+	if err == nil {
+		if err = json.Unmarshal(body, &doc); err != nil {
+			err = errors.New("not a JSON object")
+		}
+	}
+	switch {
+	case err == nil:
 		s.Issuer = strings.TrimSuffix(doc.Issuer, "/")
+	case external:
+		return state{}, fmt.Errorf("read the cluster's issuer (GET /.well-known/openid-configuration): %w", err)
 	}
 	return s, nil
 }

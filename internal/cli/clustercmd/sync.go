@@ -55,7 +55,7 @@ func Sync(ctx context.Context, cfg Config, interval time.Duration, log *slog.Log
 	backoff := min(time.Second, interval)
 	for {
 		err := func() error {
-			s, err := readState(ctx, kc, cfg.APIServer)
+			s, err := readState(ctx, kc, cfg.APIServer, cfg.ExternalIssuer)
 			if err != nil || (havePushed && s.same(pushed)) {
 				return err
 			}
