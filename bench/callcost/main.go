@@ -44,7 +44,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"flag"
 	"fmt"
 	"math/big"
@@ -54,7 +53,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -66,6 +64,7 @@ import (
 
 	"github.com/podiam/podiam/bench/internal/loadgen"
 	"github.com/podiam/podiam/bench/internal/podident"
+	"github.com/podiam/podiam/bench/internal/serverproc"
 	"github.com/podiam/podiam/internal/agent"
 )
 
@@ -222,7 +221,7 @@ const bucket = "callcost"
 // CPU time that the server process pid spent per call answered.
 func measure(pid int, name string, clients int, duration time.Duration, fn func(i int) error) error {
 	var n atomic.Int64
-	c0, err := cpuTime(pid)
+	c0, err := serverproc.CPUTime(pid)
 	if err != nil {
 		return err
 	}
@@ -233,7 +232,7 @@ func measure(pid int, name string, clients int, duration time.Duration, fn func(
 		}
 		return err
 	})
-	c1, _ := cpuTime(pid)
+	c1, _ := serverproc.CPUTime(pid)
 	if err != nil {
 		return err
 	}
@@ -409,24 +408,6 @@ func (iss *issuer) token() string {
 		panic(err)
 	}
 	return signing + "." + b64(sig)
-}
-
-// cpuTime is a process's user and system CPU time, from /proc.
-func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	// The fields after the command name (which may hold spaces): utime is
-	// the 14th field and stime the 15th, in clock ticks (100 a second).
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(f) < 13 {
-		return 0, errors.New("short /proc stat")
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	k, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+k) * 10 * time.Millisecond, nil
 }
 
 var credLine = regexp.MustCompile(`(?m)^aws_(access_key_id|secret_access_key) = (\S+)$`)

@@ -87,7 +87,7 @@ var boundaries = []struct {
 	// The pods' side of EKS Pod Identity: the agent's eks-auth client and tokens shaped like kube-apiserver's.
 	{pkg: "bench/internal/podident", allowed: []string{"internal/agent", "internal/eksauth/eksauthtest", "github.com/aws/aws-sdk-go-v2"}},
 	{pkg: "bench/podagent", allowed: []string{"bench/internal/podident", "bench/internal/serverproc", "internal/agent"}},
-	{pkg: "bench/callcost", allowed: []string{"bench/internal/loadgen", "bench/internal/podident", "internal/agent", "github.com/aws/aws-sdk-go-v2"}},
+	{pkg: "bench/callcost", allowed: []string{"bench/internal/loadgen", "bench/internal/podident", "bench/internal/serverproc", "internal/agent", "github.com/aws/aws-sdk-go-v2"}},
 	{pkg: "bench/s3load", allowed: []string{"bench/internal/loadgen", "github.com/aws/aws-sdk-go-v2"}},
 	{pkg: "internal/kube", allowed: []string{"k8s.io/api/core/v1", "k8s.io/apimachinery", "k8s.io/client-go/rest",
 		"k8s.io/client-go/tools/clientcmd", "k8s.io/client-go/tools/cache", "k8s.io/client-go/metadata", "k8s.io/client-go/dynamic",

@@ -77,8 +77,11 @@ func (s *Server) Stop() {
 }
 
 // CPUTime is the server process's user and system CPU time, from /proc.
-func (s *Server) CPUTime() (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(s.PID) + "/stat")
+func (s *Server) CPUTime() (time.Duration, error) { return CPUTime(s.PID) }
+
+// CPUTime is a process's user and system CPU time, from /proc.
+func CPUTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, err
 	}
