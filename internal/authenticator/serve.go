@@ -3,7 +3,6 @@ package authenticator
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -56,18 +55,5 @@ func Serve(ctx context.Context, cfg ServerConfig) error {
 		cfg.OnListen(ln.Addr().String())
 	}
 	cfg.Log.Info("authenticator listening", "addr", ln.Addr().String())
-	done := make(chan error, 1)
-	go func() { done <- srv.ServeTLS(ln, "", "") }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err = srv.Shutdown(sctx)
-	if serr := <-done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
-	}
-	return err
+	return tlsreload.Serve(ctx, srv, ln)
 }
