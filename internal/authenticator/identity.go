@@ -2,6 +2,7 @@ package authenticator
 
 import (
 	"strings"
+	"time"
 
 	"github.com/podiam/podiam/internal/fault"
 )
@@ -13,6 +14,9 @@ type Identity struct {
 	ARN         string // as STS gives it: arn:aws:sts::A:assumed-role/R/S, arn:aws:iam::A:user/P/U, ...
 	UserID      string // STS's UserId: AROA...:session for a role session, AIDA... for a user
 	AccessKeyID string // the first field of the token's X-Amz-Credential
+	// Expires, when set, is when the token stops being good (its
+	// X-Amz-Date and STS's 15 minutes): no cache answers for it after.
+	Expires time.Time
 }
 
 // Caller is an Identity with what the mappings match and show derived

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -134,13 +136,14 @@ func TestAuthenticate(t *testing.T) {
 
 // countingVerifier counts its calls.
 type countingVerifier struct {
-	calls int
-	err   error
+	calls   int
+	err     error
+	expires time.Time
 }
 
 func (c *countingVerifier) Verify(context.Context, string) (Identity, error) {
 	c.calls++
-	return Identity{Account: "111122223333"}, c.err
+	return Identity{Account: "111122223333", Expires: c.expires}, c.err
 }
 
 func TestCached(t *testing.T) {
@@ -174,6 +177,22 @@ func TestCached(t *testing.T) {
 	if v.calls != 5 {
 		t.Errorf("refusals: %d calls, want 5", v.calls)
 	}
+	// A token about to pass its 15 minutes is kept only until then, not
+	// for the whole TTL; the control, one of plenty of time, is above.
+	v.err, v.calls = nil, 0
+	v.expires = now.Add(3 * time.Second)
+	c.Verify(t.Context(), "d")
+	now = now.Add(2 * time.Second)
+	c.Verify(t.Context(), "d")
+	if v.calls != 1 {
+		t.Errorf("within the token's life: %d calls, want 1", v.calls)
+	}
+	now = now.Add(2 * time.Second)
+	c.Verify(t.Context(), "d")
+	if v.calls != 2 {
+		t.Errorf("past the token's life, within the TTL: %d calls, want 2", v.calls)
+	}
+	v.expires = time.Time{}
 	// A negative TTL keeps nothing.
 	v.err, v.calls = nil, 0
 	off := &Cached{Verifier: v, TTL: -1}
@@ -202,3 +221,58 @@ func TestParseCallerIdentity(t *testing.T) {
 }
 
 var _ http.Handler = (*Authenticate)(nil)
+
+// TestSTSAnswers: a refusal is told by STS's status and error code, never
+// by its message (which repeats what the request said), and no refusal
+// carries the token's URL (its signature and session token) into the log.
+func TestSTSAnswers(t *testing.T) {
+	const secretQuery = "Action=GetCallerIdentity&X-Amz-Security-Token=SESSIONSECRET&X-Amz-Signature=SIGSECRET"
+	answer := func(status int, body string) *STS {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(status)
+			io.WriteString(w, body)
+		}))
+		t.Cleanup(srv.Close)
+		return &STS{Prepare: func(ctx context.Context, _ string) (*http.Request, string, error) {
+			r, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/?"+secretQuery, nil)
+			return r, "AKIA", err
+		}}
+	}
+	echo := `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>Credential "Throttling" is not valid</Message></Error></ErrorResponse>`
+	for _, tt := range []struct {
+		name   string
+		status int
+		body   string
+		want   fault.Kind
+	}{
+		{"an attacker's word Throttling in a refusal's message", http.StatusForbidden, echo, fault.InvalidToken},
+		{"a refusal in JSON", http.StatusForbidden, `{"Error":{"Code":"SignatureDoesNotMatch","Message":"Throttling"}}`, fault.InvalidToken},
+		{"STS's Throttling code", http.StatusBadRequest, `<ErrorResponse><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>`, fault.LimitExceeded},
+		{"HTTP 429", http.StatusTooManyRequests, ``, fault.LimitExceeded},
+		{"HTTP 503", http.StatusServiceUnavailable, ``, fault.Unavailable},
+	} {
+		_, err := answer(tt.status, tt.body).Verify(t.Context(), "token")
+		if fault.KindOf(err) != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+		}
+		if s := fmt.Sprintf("%v %+v", err, err); strings.Contains(s, "SECRET") || strings.Contains(s, "not valid") {
+			t.Errorf("%s: the refusal carries the request's or STS's words: %s", tt.name, s)
+		}
+	}
+	// STS cannot be reached: the error names what failed, not the URL.
+	down := &STS{Prepare: func(ctx context.Context, _ string) (*http.Request, string, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:1/?"+secretQuery, nil)
+		return r, "AKIA", err
+	}}
+	_, err := down.Verify(t.Context(), "token")
+	if fault.KindOf(err) != fault.Unavailable {
+		t.Fatalf("STS down: %v", err)
+	}
+	var fe *fault.Error
+	if errors.As(err, &fe) && fe.Cause != nil && strings.Contains(fe.Cause.Error(), "SECRET") {
+		t.Errorf("STS down: the cause carries the token: %v", fe.Cause)
+	}
+	if fe == nil || fe.Cause == nil || !strings.Contains(fe.Cause.Error(), "connect") {
+		t.Errorf("STS down: the cause says nothing of what failed: %v", err)
+	}
+}

@@ -1,18 +1,23 @@
 package authenticator
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/podiam/podiam/internal/fault"
+	"github.com/podiam/podiam/internal/k8stoken"
 )
 
 // Verifier says who a token belongs to. Its failures are fault kinds: a
@@ -55,6 +60,12 @@ func (s *STS) Verify(ctx context.Context, token string) (Identity, error) {
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := c.Do(req)
 	if err != nil {
+		// A *url.Error quotes the URL, whose query is the token itself
+		// (its signature and session token): keep only what went wrong.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = fmt.Errorf("%s STS: %w", ue.Op, ue.Err)
+		}
 		return Identity{}, &fault.Error{Kind: fault.Unavailable, Message: "call STS", Cause: err}
 	}
 	defer resp.Body.Close()
@@ -62,29 +73,58 @@ func (s *STS) Verify(ctx context.Context, token string) (Identity, error) {
 	if err != nil {
 		return Identity{}, &fault.Error{Kind: fault.Unavailable, Message: "read STS's answer", Cause: err}
 	}
+	// A refusal is told by its status and its error code alone: STS's
+	// messages repeat what the request said (an attacker's words, or the
+	// canonical request with its session token), so they are neither
+	// read for a meaning nor logged.
+	code := errorCode(body)
 	switch {
 	case resp.StatusCode == http.StatusOK:
-	case resp.StatusCode == http.StatusTooManyRequests || strings.Contains(string(body), "Throttling"):
+	case resp.StatusCode == http.StatusTooManyRequests || code == "Throttling" || code == "ThrottlingException":
 		return Identity{}, fault.Errorf(fault.LimitExceeded, "STS throttled GetCallerIdentity (HTTP %d)", resp.StatusCode)
 	case resp.StatusCode >= 500:
-		return Identity{}, fault.Errorf(fault.Unavailable, "STS answered HTTP %d: %s", resp.StatusCode, snippet(body))
+		return Identity{}, fault.Errorf(fault.Unavailable, "STS answered HTTP %d (%s)", resp.StatusCode, code)
 	default:
-		return Identity{}, fault.Errorf(fault.InvalidToken, "STS refused the token (HTTP %d): %s", resp.StatusCode, snippet(body))
+		return Identity{}, fault.Errorf(fault.InvalidToken, "STS refused the token (HTTP %d, %s)", resp.StatusCode, code)
 	}
 	id, err := ParseCallerIdentity(resp.Header.Get("Content-Type"), body)
 	if err != nil {
 		return Identity{}, err
 	}
 	id.AccessKeyID = keyID
+	if d, err := time.Parse("20060102T150405Z", req.URL.Query().Get("X-Amz-Date")); err == nil {
+		id.Expires = d.Add(k8stoken.Window)
+	}
 	return id, nil
 }
 
-// snippet is the start of an answer, for the log.
-func snippet(b []byte) string {
-	if len(b) > 300 {
-		b = b[:300]
+// errorCode is the code of an STS error answer, JSON
+// ({"Error":{"Code":...}}) or XML (<Error><Code>...</Code>); "" when
+// there is none. It is one of AWS's error names or nothing: anything else
+// is reported as "unrecognized", never repeated.
+func errorCode(body []byte) string {
+	var code string
+	if bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
+		var j struct {
+			Error struct{ Code string } `json:"Error"`
+		}
+		if json.Unmarshal(body, &j) == nil {
+			code = j.Error.Code
+		}
+	} else {
+		var x struct {
+			Code string `xml:"Error>Code"`
+		}
+		if xml.Unmarshal(body, &x) == nil {
+			code = x.Code
+		}
 	}
-	return strings.ToValidUTF8(string(b), "?")
+	if code == "" || len(code) > 64 || strings.IndexFunc(code, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.')
+	}) >= 0 {
+		return "unrecognized"
+	}
+	return code
 }
 
 // ParseCallerIdentity reads STS's GetCallerIdentity answer: JSON
@@ -187,7 +227,11 @@ func (c *Cached) Verify(ctx context.Context, token string) (Identity, error) {
 	if c.entries == nil || len(c.entries) >= maxCached {
 		c.entries = map[[32]byte]cachedIdentity{}
 	}
-	c.entries[key] = cachedIdentity{id: id, expires: now().Add(ttl)}
+	expires := now().Add(ttl)
+	if !id.Expires.IsZero() && id.Expires.Before(expires) {
+		expires = id.Expires
+	}
+	c.entries[key] = cachedIdentity{id: id, expires: expires}
 	c.mu.Unlock()
 	return id, nil
 }

@@ -151,6 +151,15 @@ func checkGroups(groups []string) error {
 		if g == "" || len(g) > 1024 {
 			return invalidParameter("Kubernetes group names must be 1 to 1024 characters long.")
 		}
+		// A reserved group (system:masters above all, which every
+		// authorizer lets through) would make eks:CreateAccessEntry a
+		// grant of the whole cluster, past any condition on the access
+		// policies an entry may get.
+		for _, p := range reservedPrefixes {
+			if len(g) >= len(p) && strings.EqualFold(g[:len(p)], p) {
+				return invalidParameter("The Kubernetes group name %s is invalid: it cannot start with %s.", g, p)
+			}
+		}
 	}
 	return nil
 }

@@ -83,6 +83,8 @@ func TestAccessEntries(t *testing.T) {
 		{"a reserved username in capitals", eks.CreateAccessEntryInput{PrincipalARN: fresh, Username: "EKS:x"}, fault.InvalidParameter},
 		{"a session name without a colon before it", eks.CreateAccessEntryInput{PrincipalARN: fresh, Username: "ci-{{SessionName}}"}, fault.InvalidParameter},
 		{"an empty group", eks.CreateAccessEntryInput{PrincipalARN: fresh, KubernetesGroups: []string{""}}, fault.InvalidParameter},
+		{"system:masters", eks.CreateAccessEntryInput{PrincipalARN: fresh, KubernetesGroups: []string{"devs", "system:masters"}}, fault.InvalidParameter},
+		{"a reserved group in another case", eks.CreateAccessEntryInput{PrincipalARN: fresh, KubernetesGroups: []string{"EKS:admins"}}, fault.InvalidParameter},
 	} {
 		tc.in.ClusterName = "c1"
 		if _, err := f.svc.CreateAccessEntry(ctx, f.c, tc.in); fault.KindOf(err) != tc.kind {
@@ -123,6 +125,12 @@ func TestAccessEntries(t *testing.T) {
 	bad := "aws:x"
 	if _, err := f.svc.UpdateAccessEntry(ctx, f.c, eks.UpdateAccessEntryInput{ClusterName: "c1", PrincipalARN: role, Username: &bad}); fault.KindOf(err) != fault.InvalidParameter {
 		t.Errorf("update to a reserved username: %v", err)
+	}
+	// The update above set groups "a" and "b": system:masters is refused
+	// the same way.
+	masters := []string{"a", "system:masters"}
+	if _, err := f.svc.UpdateAccessEntry(ctx, f.c, eks.UpdateAccessEntryInput{ClusterName: "c1", PrincipalARN: role, KubernetesGroups: &masters}); fault.KindOf(err) != fault.InvalidParameter {
+		t.Errorf("update to system:masters: %v", err)
 	}
 	if _, err := f.svc.UpdateAccessEntry(ctx, f.c, eks.UpdateAccessEntryInput{ClusterName: "c1", PrincipalARN: node.PrincipalARN, KubernetesGroups: &groups}); fault.KindOf(err) != fault.InvalidParameter {
 		t.Errorf("groups on a node entry: %v", err)

@@ -23,6 +23,11 @@ const (
 	// Window is how long a token is good after its X-Amz-Date: STS holds a
 	// presigned GetCallerIdentity that long whatever X-Amz-Expires says.
 	Window = 15 * time.Minute
+	// MaxAhead is how far in the future a token's X-Amz-Date may be (a
+	// client's clock running ahead). STS itself allows its 15 minutes of
+	// skew, which with Window would make a token dated ahead good for half
+	// an hour; the authenticator allows less.
+	MaxAhead = 5 * time.Minute
 	// Lifetime is the expiry a client gives a token it makes (a minute
 	// short of Window, as aws eks get-token does); kubectl reuses it until then.
 	Lifetime = 14 * time.Minute
@@ -108,7 +113,8 @@ func Parse(token string, opt Options) (*Request, error) {
 	}
 	u, err := url.Parse(string(raw))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrURL, err)
+		// url.Parse's error quotes the URL: the token itself.
+		return nil, fmt.Errorf("%w: it does not parse", ErrURL)
 	}
 	if u.Opaque != "" || u.User != nil || u.Fragment != "" || u.RawFragment != "" || u.ForceQuery || u.Host == "" {
 		return nil, fmt.Errorf("%w: not of the form scheme://host/?query", ErrURL)
@@ -152,7 +158,7 @@ func Parse(token string, opt Options) (*Request, error) {
 	if t.After(date.Add(Window)) {
 		return nil, fmt.Errorf("%w: signed at %s, good for %v", ErrExpired, date.Format(time.RFC3339), Window)
 	}
-	if date.After(t.Add(Window)) {
+	if date.After(t.Add(MaxAhead)) {
 		return nil, fmt.Errorf("%w: signed at %s", ErrNotYetValid, date.Format(time.RFC3339))
 	}
 	keyID, _, _ := strings.Cut(q.Get("X-Amz-Credential"), "/")

@@ -39,6 +39,8 @@ func TestParse(t *testing.T) {
 		{"get-token's URL", k8stoken.Encode(good), 0, nil},
 		{"14 minutes old", k8stoken.Encode(good), 14 * time.Minute, nil},
 		{"16 minutes old", k8stoken.Encode(good), 16 * time.Minute, k8stoken.ErrExpired},
+		{"4 minutes ahead", k8stoken.Encode(good), -4 * time.Minute, nil},
+		{"6 minutes ahead", k8stoken.Encode(good), -6 * time.Minute, k8stoken.ErrNotYetValid},
 		{"16 minutes ahead", k8stoken.Encode(good), -16 * time.Minute, k8stoken.ErrNotYetValid},
 		{"too large", k8stoken.Encode(good + strings.Repeat("x", 3000)), 0, k8stoken.ErrTooLarge},
 		{"no prefix", strings.TrimPrefix(k8stoken.Encode(good), "k8s-aws-v1."), 0, k8stoken.ErrPrefix},
