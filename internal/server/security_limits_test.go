@@ -384,10 +384,18 @@ func TestConnectionLimit(t *testing.T) {
 
 	t.Run("idle connections make room", func(t *testing.T) {
 		r, root, c := limitsServer(t, limit)
+		// The server marks a connection idle once it has written the
+		// answer, which the client may have read before that: a pause
+		// after each answer keeps the idle order the order of the
+		// requests on a loaded machine (without it, second could turn
+		// idle before first, and be the one closed).
+		settle := func() { time.Sleep(250 * time.Millisecond) }
 		first, firstR := dial(t, r.url)
 		list(t, r.url, root, first, firstR)
+		settle()
 		second, secondR := dial(t, r.url)
 		list(t, r.url, root, second, secondR)
+		settle()
 		third, thirdR := dial(t, r.url)
 		list(t, r.url, root, third, thirdR)
 		if _, got := closedWithin(t, first, 30*time.Second); len(got) != 0 {
