@@ -166,7 +166,13 @@ func TestClusterAccess(t *testing.T) {
 	tampered := tokenURL(t, fresh)
 	q := tampered.Query()
 	sig := []byte(q.Get("X-Amz-Signature"))
-	sig[0] = "01"[sig[0]%2] // another hex digit
+	// Another hex digit: '1' for '0', else '0' (a signature starting with
+	// 0 or 1 was left as it was by an earlier version of this line).
+	if sig[0] == '0' {
+		sig[0] = '1'
+	} else {
+		sig[0] = '0'
+	}
 	q.Set("X-Amz-Signature", string(sig))
 	tampered.RawQuery = q.Encode()
 	wantRefused("a tampered signature", "k8s-aws-v1."+base64.RawURLEncoding.EncodeToString([]byte(tampered.String())))
