@@ -4,54 +4,28 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/k8stoken"
-	"github.com/podiam/podiam/internal/server"
+	"github.com/podiam/podiam/internal/server/servertest"
 )
 
 // podiamServer runs a podiam server on loopback for the test and returns
 // its URL and root credentials.
 func podiamServer(t testing.TB) (string, aws.Credentials) {
 	t.Helper()
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- server.Run(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: dir, Stdout: io.Discard,
-			Logger: slog.New(slog.DiscardHandler), OnListen: func(a string) { addr <- a }})
-	}()
-	var u string
-	select {
-	case a := <-addr:
-		u = "http://" + a
-	case err := <-done:
-		t.Fatalf("server: %v", err)
-	}
-	t.Cleanup(func() { cancel(); <-done })
-	prof, err := config.LoadSharedConfigProfile(t.Context(), "default", func(o *config.LoadSharedConfigOptions) {
-		o.CredentialsFiles, o.ConfigFiles = []string{filepath.Join(dir, "credentials")}, []string{}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u, prof.Credentials
+	return servertest.Start(t, nil)
 }
 
 func awsConfig(c aws.Credentials) aws.Config {

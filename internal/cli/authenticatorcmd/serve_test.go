@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +18,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -28,7 +26,7 @@ import (
 	"github.com/podiam/podiam/internal/cli/command"
 	"github.com/podiam/podiam/internal/k8stoken"
 	"github.com/podiam/podiam/internal/kubetest"
-	"github.com/podiam/podiam/internal/server"
+	"github.com/podiam/podiam/internal/server/servertest"
 )
 
 // TestKubeAPIServer: a real kube-apiserver, configured by init's files
@@ -217,32 +215,11 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// podiamServer runs a podiam server on loopback for the test.
+// podiamServer runs a podiam server on loopback for the test and returns
+// its URL and root credentials.
 func podiamServer(t *testing.T) (string, aws.Credentials) {
 	t.Helper()
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- server.Run(ctx, server.Config{Listen: "127.0.0.1:0", DataDir: dir, Stdout: io.Discard,
-			Logger: slog.New(slog.DiscardHandler), OnListen: func(a string) { addr <- a }})
-	}()
-	var u string
-	select {
-	case a := <-addr:
-		u = "http://" + a
-	case err := <-done:
-		t.Fatalf("server: %v", err)
-	}
-	t.Cleanup(func() { cancel(); <-done })
-	prof, err := config.LoadSharedConfigProfile(t.Context(), "default", func(o *config.LoadSharedConfigOptions) {
-		o.CredentialsFiles, o.ConfigFiles = []string{filepath.Join(dir, "credentials")}, []string{}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u, prof.Credentials
+	return servertest.Start(t, nil)
 }
 
 func awsConfig(c aws.Credentials) aws.Config {
