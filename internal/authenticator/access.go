@@ -2,6 +2,7 @@ package authenticator
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,6 +116,14 @@ func (e *EKSAccess) Lookup(ctx context.Context, c Caller) (Mapping, bool, error)
 func (e *EKSAccess) Allowed(ctx context.Context, user authenticationv1.UserInfo, attrs Attributes) (bool, string, error) {
 	id, arn := user.Extra[ExtraPrincipalID], user.Extra[ExtraCanonicalARN]
 	if len(id) != 1 || len(arn) != 1 || id[0] == "" || arn[0] == "" {
+		return false, "", nil
+	}
+	// The extras must come with the uid the authenticator gave them: a
+	// user impersonated with made-up extras (--as-user-extra) does not
+	// take a principal's access policies unless it may also impersonate
+	// that uid (authentication.k8s.io "uids"), as EKS's own authorizer
+	// leaves impersonated users to RBAC.
+	if parts := strings.SplitN(arn[0], ":", 6); len(parts) < 6 || user.UID != UIDPrefix+parts[4]+":"+id[0] {
 		return false, "", nil
 	}
 	a, err := e.resolve(ctx, id[0], arn[0])

@@ -52,7 +52,7 @@ func TestEKSAccess(t *testing.T) {
 	if err != nil || !ok || m.Username != "ci:{{SessionName}}" || m.Source != SourceAccessEntry || len(m.Groups) != 1 {
 		t.Fatalf("Lookup: %+v %v %v", m, ok, err)
 	}
-	user := authenticationv1.UserInfo{Username: "ci:s", Extra: map[string]authenticationv1.ExtraValue{
+	user := authenticationv1.UserInfo{Username: "ci:s", UID: UIDPrefix + "111122223333:" + ci.PrincipalID, Extra: map[string]authenticationv1.ExtraValue{
 		ExtraPrincipalID: {ci.PrincipalID}, ExtraCanonicalARN: {ci.CanonicalARN}}}
 	pods := func(ns, verb string) Attributes {
 		return Attributes{Resource: &authorizationv1.ResourceAttributes{Namespace: ns, Verb: verb, Resource: "pods", Version: "v1"}}
@@ -73,6 +73,15 @@ func TestEKSAccess(t *testing.T) {
 	if r.calls != 1 || r.asked != [3]string{"prod", "AROACI", "arn:aws:iam::111122223333:role/ci"} {
 		t.Fatalf("%d calls, last %q; want 1", r.calls, r.asked)
 	}
+	// The same extras under another uid (an impersonated user with
+	// made-up extras) take nothing; the control is the loop above.
+	for _, uid := range []string{"", "someone-else", UIDPrefix + "111122223333:AROAOTHER", UIDPrefix + "999999999999:" + ci.PrincipalID} {
+		forged := user
+		forged.UID = uid
+		if ok, _, err := e.Allowed(ctx, forged, pods("dev-a", "list")); ok || err != nil {
+			t.Errorf("extras under uid %q: allowed %v, %v", uid, ok, err)
+		}
+	}
 
 	// After the TTL, podiam is asked again.
 	now = now.Add(DefaultAccessTTL)
@@ -86,6 +95,8 @@ func TestEKSAccess(t *testing.T) {
 		t.Fatalf("alice: %v, %v, asked %q", ok, err, r.asked)
 	}
 	user.Extra[ExtraPrincipalID] = authenticationv1.ExtraValue{"AIDAALICE"}
+	user.Extra[ExtraCanonicalARN] = authenticationv1.ExtraValue{"arn:aws:iam::111122223333:user/alice"}
+	user.UID = UIDPrefix + "111122223333:AIDAALICE"
 	if ok, _, err := e.Allowed(ctx, user, pods("dev-a", "list")); ok || err != nil {
 		t.Fatalf("alice allowed: %v, %v", ok, err)
 	}
