@@ -6,6 +6,7 @@ import (
 	"github.com/podiam/podiam/internal/accesspolicy"
 	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/eks"
+	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
 )
 
@@ -156,7 +157,7 @@ func updateOut(u eks.Update) updateOutput {
 
 func (h handlers) createAccessEntry(r *http.Request, c iam.Caller) (int, any, error) {
 	var in createAccessEntryInput
-	if err := decode(r, &in); err != nil {
+	if err := httpapi.DecodeJSON(r, &in); err != nil {
 		return 0, nil, err
 	}
 	if in.PrincipalARN == nil {
@@ -180,7 +181,7 @@ func (h handlers) describeAccessEntry(r *http.Request, c iam.Caller) (int, any, 
 
 func (h handlers) updateAccessEntry(r *http.Request, c iam.Caller) (int, any, error) {
 	var in updateAccessEntryInput
-	if err := decode(r, &in); err != nil {
+	if err := httpapi.DecodeJSON(r, &in); err != nil {
 		return 0, nil, err
 	}
 	e, err := h.svc.UpdateAccessEntry(r.Context(), c, eks.UpdateAccessEntryInput{ClusterName: r.PathValue("name"),
@@ -219,7 +220,7 @@ func (h handlers) listAccessEntries(r *http.Request, c iam.Caller) (int, any, er
 
 func (h handlers) associateAccessPolicy(r *http.Request, c iam.Caller) (int, any, error) {
 	var in associateAccessPolicyInput
-	if err := decode(r, &in); err != nil {
+	if err := httpapi.DecodeJSON(r, &in); err != nil {
 		return 0, nil, err
 	}
 	if in.PolicyARN == nil || in.AccessScope == nil {
@@ -279,7 +280,7 @@ func (h handlers) listAccessPolicies(r *http.Request, c iam.Caller) (int, any, e
 
 func (h handlers) updateClusterConfig(r *http.Request, c iam.Caller) (int, any, error) {
 	var in updateClusterConfigInput
-	if err := decode(r, &in); err != nil {
+	if err := httpapi.DecodeJSON(r, &in); err != nil {
 		return 0, nil, err
 	}
 	mode := ""

@@ -5,6 +5,7 @@ import (
 
 	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/eks"
+	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
 )
 
@@ -44,7 +45,7 @@ func addonOut(a eks.Addon) addonOutput {
 
 func (h handlers) createAddon(r *http.Request, c iam.Caller) (int, any, error) {
 	var in createAddonInput
-	if err := decode(r, &in); err != nil {
+	if err := httpapi.DecodeJSON(r, &in); err != nil {
 		return 0, nil, err
 	}
 	if in.AddonName == nil {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/eks"
+	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
 )
 
@@ -71,7 +72,7 @@ func associationOut(a eks.Association) associationOutput {
 
 func (h handlers) createAssociation(r *http.Request, c iam.Caller) (int, any, error) {
 	var in createAssociationInput
-	if err := decode(r, &in); err != nil {
+	if err := httpapi.DecodeJSON(r, &in); err != nil {
 		return 0, nil, err
 	}
 	if in.Namespace == nil || in.ServiceAccount == nil || in.RoleARN == nil {
@@ -96,7 +97,7 @@ func (h handlers) describeAssociation(r *http.Request, c iam.Caller) (int, any, 
 
 func (h handlers) updateAssociation(r *http.Request, c iam.Caller) (int, any, error) {
 	var in updateAssociationInput
-	if err := decode(r, &in); err != nil {
+	if err := httpapi.DecodeJSON(r, &in); err != nil {
 		return 0, nil, err
 	}
 	a, err := h.svc.UpdatePodIdentityAssociation(r.Context(), c, eks.UpdateAssociationInput{ClusterName: r.PathValue("name"),

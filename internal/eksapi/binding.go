@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/podiam/podiam/internal/eks"
+	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
 )
 
@@ -20,7 +21,7 @@ type putBindingInput struct {
 
 func (h handlers) putBinding(r *http.Request, c iam.Caller) (int, any, error) {
 	var in putBindingInput
-	if err := decode(r, &in); err != nil {
+	if err := httpapi.DecodeJSON(r, &in); err != nil {
 		return 0, nil, err
 	}
 	b := eks.Binding{Endpoint: in.Endpoint, CAData: in.CertificateAuthority.Data, Issuer: in.Issuer}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/eks"
+	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
 )
 
@@ -92,7 +93,7 @@ type clusterOutput struct {
 
 func (h handlers) createCluster(r *http.Request, c iam.Caller) (int, any, error) {
 	var in createClusterInput
-	if err := decode(r, &in); err != nil {
+	if err := httpapi.DecodeJSON(r, &in); err != nil {
 		return 0, nil, err
 	}
 	if in.Name == nil || in.RoleARN == nil || in.ResourcesVPCConfig == nil {

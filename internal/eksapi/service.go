@@ -1,9 +1,6 @@
 package eksapi
 
 import (
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -110,29 +107,6 @@ func serve(name string, op operation) http.Handler {
 		}
 		_ = awsproto.WriteRESTJSON(w, status, httpapi.RequestIDFrom(r.Context()), result)
 	})
-}
-
-// decode reads a JSON body into v; an empty body is an empty object.
-func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		return awsproto.Serialization("The request body is not valid JSON: " + jsonProblem(err))
-	}
-	return nil
-}
-
-// jsonProblem says what is wrong with a body, without echoing it.
-func jsonProblem(err error) string {
-	switch e := err.(type) {
-	case *json.SyntaxError:
-		return "syntax error at offset " + strconv.FormatInt(e.Offset, 10) + "."
-	case *json.UnmarshalTypeError:
-		return "the member " + e.Field + " has the wrong type."
-	}
-	return "it cannot be read."
 }
 
 // page reads maxResults and nextToken from the query string.

@@ -3,6 +3,7 @@ package eksapi
 import (
 	"net/http"
 
+	"github.com/podiam/podiam/internal/httpapi"
 	"github.com/podiam/podiam/internal/iam"
 )
 
@@ -16,7 +17,7 @@ type tagsOutput struct {
 
 func (h handlers) tagResource(r *http.Request, c iam.Caller) (int, any, error) {
 	var in tagResourceInput
-	if err := decode(r, &in); err != nil {
+	if err := httpapi.DecodeJSON(r, &in); err != nil {
 		return 0, nil, err
 	}
 	if err := h.svc.TagResource(r.Context(), c, r.PathValue("resourceArn"), in.Tags); err != nil {

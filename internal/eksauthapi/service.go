@@ -1,8 +1,6 @@
 package eksauthapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 
 	"github.com/podiam/podiam/internal/awsproto"
@@ -68,7 +66,7 @@ func (h handlers) assumeRoleForPodIdentity(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	var in assumeRoleInput
-	if err := decode(r, &in); err != nil {
+	if err := httpapi.DecodeJSON(r, &in); err != nil {
 		httpapi.Fail(ctx, err)
 		return
 	}
@@ -87,21 +85,6 @@ func (h handlers) assumeRoleForPodIdentity(w http.ResponseWriter, r *http.Reques
 			AccessKeyId: c.Credentials.AccessKeyID, Expiration: c.Expiration.Unix()},
 	}
 	awsproto.WriteRESTJSON(w, http.StatusOK, httpapi.RequestIDFrom(ctx), out)
-}
-
-// decode reads a JSON body strictly enough for the model: an object
-// whose token is a string (unknown members are ignored, as AWS's
-// services do); an empty body is an empty object.
-func decode(r *http.Request, v any) error {
-	var buf bytes.Buffer
-	buf.ReadFrom(r.Body)
-	if buf.Len() == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(buf.Bytes(), v); err != nil {
-		return &fault.Error{Kind: fault.InvalidInput, Message: "The request body is not a JSON object of the operation's input.", Cause: err}
-	}
-	return nil
 }
 
 func unknownOperation(w http.ResponseWriter, r *http.Request) {

@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/podiam/podiam/internal/audit"
 	"github.com/podiam/podiam/internal/authn"
@@ -193,4 +195,28 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 		w.status = http.StatusOK
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// DecodeJSON reads a REST-JSON request's body into v, as a handler's
+// first step; an empty body is an empty object. A body that is not the
+// input's JSON is REST-JSON's SerializationException, saying where it
+// went wrong without echoing it.
+func DecodeJSON(r *http.Request, v any) error {
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return awsproto.Serialization("The request body is not valid JSON: " + jsonProblem(err))
+	}
+	return nil
+}
+
+// jsonProblem says what is wrong with a body, without echoing it.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return "syntax error at offset " + strconv.FormatInt(syn.Offset, 10) + "."
+	case errors.As(err, &typ):
+		return "the member " + typ.Field + " has the wrong type."
+	}
+	return "it cannot be read."
 }
