@@ -47,7 +47,7 @@ var boundaries = []struct {
 	{pkg: "internal/eksauthapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/eksauth", "internal/fault"}},
 	{pkg: "internal/blob"},
 	{pkg: "internal/s3", allowed: []string{"internal/store", "internal/iam", "internal/policy", "internal/authz", "internal/fault"}},
-	{pkg: "internal/server", allowed: []string{"internal"}}, // the composition root
+	{pkg: "internal/server", allowed: []string{"internal"}},                                                   // the composition root
 	{pkg: "internal/server/servertest", allowed: []string{"internal/server", "github.com/aws/aws-sdk-go-v2"}}, // tests only
 	{pkg: "internal/store"},
 	{pkg: "internal/store/memory", allowed: []string{"internal/store"}},
