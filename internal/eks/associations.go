@@ -75,7 +75,7 @@ func (s *Service) associationView(a store.PodIdentityAssociation) Association {
 		DisableSessionTags: a.DisableSessionTags, Policy: a.Policy, OwnerARN: a.OwnerARN, Tags: tagMap(a.Tags),
 		CreatedAt: a.CreatedAt, ModifiedAt: a.ModifiedAt}
 	if a.TargetRoleARN != "" {
-		v.ExternalID = fmt.Sprintf("%s/%s/%s/%s/%s", s.cfg.Region, a.AccountID, a.ClusterName, a.Namespace, a.ServiceAccount)
+		v.ExternalID = ExternalID(s.cfg.Region, a.AccountID, a.ClusterName, a.Namespace, a.ServiceAccount)
 	}
 	return v
 }
@@ -331,4 +331,11 @@ func (s *Service) AssociationFor(ctx context.Context, accountID, cluster, namesp
 			serviceAccount, namespace, cluster)
 	}
 	return kept.a, nil
+}
+
+// ExternalID is the sts:ExternalId EKS Auth passes on the second hop of
+// an association with a target role (and its session tags disabled):
+// <region>/<account>/<cluster>/<namespace>/<service account>.
+func ExternalID(region, account, cluster, namespace, serviceAccount string) string {
+	return region + "/" + account + "/" + cluster + "/" + namespace + "/" + serviceAccount
 }

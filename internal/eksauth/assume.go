@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/podiam/podiam/internal/eks"
 	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/iam"
 	"github.com/podiam/podiam/internal/oidc"
@@ -114,7 +115,7 @@ func (s *Service) assume(ctx context.Context, cl Cluster, pod Pod, a Association
 	second := sts.AssumeRoleInput{RoleARN: a.TargetRoleARN, RoleSessionName: name,
 		DurationSeconds: int(TargetSessionDuration.Seconds()), Policy: a.Policy}
 	if a.DisableSessionTags {
-		second.ExternalID = ExternalID(cl, pod.Namespace, pod.ServiceAccount)
+		second.ExternalID = eks.ExternalID(cl.Region, cl.AccountID, cl.Name, pod.Namespace, pod.ServiceAccount)
 	}
 	res, err = s.roles.AssumeRole(ctx, res.Caller(), second)
 	if err != nil {
@@ -130,12 +131,6 @@ func unauthorized(err error) error {
 		return &fault.Error{Kind: fault.AccessDenied, Message: msgUnauthorized, Cause: err}
 	}
 	return err
-}
-
-// ExternalID is the sts:ExternalId EKS sets on the second hop of an
-// association with a target role and its session tags disabled.
-func ExternalID(cl Cluster, namespace, serviceAccount string) string {
-	return cl.Region + "/" + cl.AccountID + "/" + cl.Name + "/" + namespace + "/" + serviceAccount
 }
 
 // sessionPrefixLen is how much of eks-<cluster>-<pod> a session name
