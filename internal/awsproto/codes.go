@@ -109,20 +109,16 @@ var restJSONCodes = with(common, table{
 // internalServerMessage is EKS Auth's message for a failure of its own.
 const internalServerMessage = "An internal error occurred. Retry the request."
 
-// eksAuthCodes is EKS Auth's table (eks-auth/2023-11-26): its model gives
-// AccessDeniedException 400 where EKS's gives it 403, so the service has
-// a table of its own over the REST-JSON rows.
+// eksAuthCodes is EKS Auth's table (eks-auth/2023-11-26): the REST-JSON
+// rows, with what its model answers otherwise (AccessDeniedException is
+// 400 where EKS's is 403) and its own errors.
 var eksAuthCodes = with(restJSONCodes, table{
 	{fault.Failure, fault.None}:               {"InternalServerException", http.StatusInternalServerError, internalServerMessage},
 	{fault.AccessDenied, fault.None}:          {"AccessDeniedException", http.StatusBadRequest, ""},
-	{fault.InvalidParameter, fault.None}:      {"InvalidParameterException", http.StatusBadRequest, ""},
-	{fault.Validation, fault.None}:            {"InvalidParameterException", http.StatusBadRequest, ""},
-	{fault.InvalidInput, fault.None}:          {"InvalidRequestException", http.StatusBadRequest, ""},
 	{fault.Malformed, fault.Policy}:           {"InvalidRequestException", http.StatusBadRequest, ""},
 	{fault.TooLarge, fault.PackedPolicy}:      {"InvalidRequestException", http.StatusBadRequest, ""},
 	{fault.InvalidToken, fault.IdentityToken}: {"InvalidTokenException", http.StatusBadRequest, ""},
 	{fault.Expired, fault.IdentityToken}:      {"ExpiredTokenException", http.StatusBadRequest, ""},
-	{fault.NotFound, fault.None}:              {"ResourceNotFoundException", http.StatusNotFound, ""},
 	{fault.Unavailable, fault.None}:           {"ServiceUnavailableException", http.StatusServiceUnavailable, ""},
 	{fault.LimitExceeded, fault.None}:         {"ThrottlingException", http.StatusTooManyRequests, ""},
 })
