@@ -52,7 +52,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -146,7 +145,7 @@ func run(bin, only string, auditLog bool, objects, clients int, duration time.Du
 		for sc.Scan() {
 		}
 	}()
-	root, err := rootCredentials(filepath.Join(work, "data", "credentials"))
+	root, err := serverproc.RootCredentials(filepath.Join(work, "data", "credentials"))
 	if err != nil {
 		return err
 	}
@@ -408,24 +407,6 @@ func (iss *issuer) token() string {
 		panic(err)
 	}
 	return signing + "." + b64(sig)
-}
-
-var credLine = regexp.MustCompile(`(?m)^aws_(access_key_id|secret_access_key) = (\S+)$`)
-
-func rootCredentials(path string) (aws.Credentials, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return aws.Credentials{}, err
-	}
-	var c aws.Credentials
-	for _, m := range credLine.FindAllStringSubmatch(string(b), -1) {
-		if m[1] == "access_key_id" {
-			c.AccessKeyID = m[2]
-		} else {
-			c.SecretAccessKey = m[2]
-		}
-	}
-	return c, nil
 }
 
 func freeAddr() (string, error) {

@@ -63,7 +63,7 @@ func Start(bin, work string, extra ...string) (*Server, error) {
 	}
 	go io.Copy(io.Discard, out)
 	s := &Server{URL: "http://" + addr, PID: cmd.Process.Pid, cmd: cmd}
-	if s.Root, err = rootCredentials(filepath.Join(data, "credentials")); err != nil {
+	if s.Root, err = RootCredentials(filepath.Join(data, "credentials")); err != nil {
 		s.Stop()
 		return nil, err
 	}
@@ -146,7 +146,9 @@ func Sum(exposition io.Reader, metric string, labels map[string]string) (float64
 
 var credLine = regexp.MustCompile(`(?m)^aws_(access_key_id|secret_access_key) = (\S+)$`)
 
-func rootCredentials(path string) (aws.Credentials, error) {
+// RootCredentials reads the first account's root key from a server's
+// credentials file.
+func RootCredentials(path string) (aws.Credentials, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return aws.Credentials{}, err
