@@ -1,7 +1,6 @@
 package authenticator
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/podiam/podiam/internal/fault"
@@ -28,47 +26,13 @@ func podiamServer(t testing.TB) (string, aws.Credentials) {
 	return servertest.Start(t, nil)
 }
 
-func awsConfig(c aws.Credentials) aws.Config {
-	return aws.Config{Region: "us-east-1", RetryMaxAttempts: 1, HTTPClient: &http.Client{Timeout: 10 * time.Second},
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil })}
-}
+func awsConfig(c aws.Credentials) aws.Config { return servertest.Config(c) }
 
 // roleSession makes the role (trusting the account) and returns a
 // session of it.
 func roleSession(t testing.TB, endpoint string, root aws.Credentials, role, session string) aws.Credentials {
 	t.Helper()
-	cfg := awsConfig(root)
-	im := awsiam.NewFromConfig(cfg, func(o *awsiam.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	st := sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	who, err := st.GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + *who.Account + `:root"},"Action":"sts:AssumeRole"}]}`
-	out, err := im.CreateRole(t.Context(), &awsiam.CreateRoleInput{RoleName: aws.String(role), Path: aws.String("/team/"), AssumeRolePolicyDocument: aws.String(trust)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Roles are not assumed by a root: a user with keys does it.
-	user := role + "-caller"
-	if _, err := im.CreateUser(t.Context(), &awsiam.CreateUserInput{UserName: aws.String(user)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := im.PutUserPolicy(t.Context(), &awsiam.PutUserPolicyInput{UserName: aws.String(user), PolicyName: aws.String("assume"),
-		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)}); err != nil {
-		t.Fatal(err)
-	}
-	key, err := im.CreateAccessKey(t.Context(), &awsiam.CreateAccessKeyInput{UserName: aws.String(user)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st = sts.NewFromConfig(awsConfig(aws.Credentials{AccessKeyID: *key.AccessKey.AccessKeyId, SecretAccessKey: *key.AccessKey.SecretAccessKey}),
-		func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	as, err := st.AssumeRole(t.Context(), &sts.AssumeRoleInput{RoleArn: out.Role.Arn, RoleSessionName: aws.String(session)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return aws.Credentials{AccessKeyID: *as.Credentials.AccessKeyId, SecretAccessKey: *as.Credentials.SecretAccessKey, SessionToken: *as.Credentials.SessionToken}
+	return servertest.RoleSession(t, endpoint, root, role, session)
 }
 
 // k8sToken is what `aws eks get-token` makes, by aws-sdk-go-v2's

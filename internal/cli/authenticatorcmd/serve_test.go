@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	authenticationv1 "k8s.io/api/authentication/v1"
 
@@ -222,10 +221,7 @@ func podiamServer(t *testing.T) (string, aws.Credentials) {
 	return servertest.Start(t, nil)
 }
 
-func awsConfig(c aws.Credentials) aws.Config {
-	return aws.Config{Region: "us-east-1", RetryMaxAttempts: 1, HTTPClient: &http.Client{Timeout: 10 * time.Second},
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil })}
-}
+func awsConfig(c aws.Credentials) aws.Config { return servertest.Config(c) }
 
 func accountOf(t *testing.T, endpoint string, c aws.Credentials) string {
 	t.Helper()
@@ -240,31 +236,7 @@ func accountOf(t *testing.T, endpoint string, c aws.Credentials) string {
 // user allowed to assume it, and returns a session of it.
 func roleSession(t *testing.T, endpoint string, root aws.Credentials, role, session string) aws.Credentials {
 	t.Helper()
-	im := awsiam.NewFromConfig(awsConfig(root), func(o *awsiam.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + accountOf(t, endpoint, root) + `:root"},"Action":"sts:AssumeRole"}]}`
-	r, err := im.CreateRole(t.Context(), &awsiam.CreateRoleInput{RoleName: aws.String(role), Path: aws.String("/team/"), AssumeRolePolicyDocument: aws.String(trust)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	user := role + "-caller"
-	if _, err := im.CreateUser(t.Context(), &awsiam.CreateUserInput{UserName: aws.String(user)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := im.PutUserPolicy(t.Context(), &awsiam.PutUserPolicyInput{UserName: aws.String(user), PolicyName: aws.String("assume"),
-		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)}); err != nil {
-		t.Fatal(err)
-	}
-	key, err := im.CreateAccessKey(t.Context(), &awsiam.CreateAccessKeyInput{UserName: aws.String(user)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := sts.NewFromConfig(awsConfig(aws.Credentials{AccessKeyID: *key.AccessKey.AccessKeyId, SecretAccessKey: *key.AccessKey.SecretAccessKey}),
-		func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint) })
-	as, err := st.AssumeRole(t.Context(), &sts.AssumeRoleInput{RoleArn: r.Role.Arn, RoleSessionName: aws.String(session)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return aws.Credentials{AccessKeyID: *as.Credentials.AccessKeyId, SecretAccessKey: *as.Credentials.SecretAccessKey, SessionToken: *as.Credentials.SessionToken}
+	return servertest.RoleSession(t, endpoint, root, role, session)
 }
 
 // k8sToken is what `aws eks get-token` makes, by aws-sdk-go-v2's
