@@ -18,6 +18,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/podiam/podiam/internal/accesspolicy"
+	"github.com/podiam/podiam/internal/awsproto"
 )
 
 // Timeout bounds one call.
@@ -154,19 +155,6 @@ func parseAccess(body []byte) (Access, error) {
 }
 
 func parseError(status int, errorType string, body []byte) *APIError {
-	e := &APIError{Status: status}
-	e.Code, _, _ = strings.Cut(errorType, ":")
-	var doc struct {
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(body, &doc) == nil {
-		e.Message = doc.Message
-	}
-	if e.Code == "" {
-		e.Code = http.StatusText(status)
-	}
-	if e.Message == "" {
-		e.Message = fmt.Sprintf("%.200s", strings.ToValidUTF8(string(body), "?"))
-	}
-	return e
+	e := awsproto.ParseRESTJSONError(status, errorType, body)
+	return &APIError{Status: e.Status, Code: e.Code, Message: e.Message}
 }

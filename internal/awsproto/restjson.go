@@ -1,11 +1,13 @@
 package awsproto
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // The REST-JSON protocol (EKS, EKS Auth): the operation is the method and
@@ -54,4 +56,39 @@ func writeRESTJSONBody(w http.ResponseWriter, status int, requestID string, body
 	h.Set(RequestIDHeader, requestID)
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// ParseRESTJSONError reads a REST-JSON service's error answer, for
+// podiam's own clients of its REST-JSON APIs: the code from the
+// x-amzn-ErrorType header (errorType, up to a ':') or the body's
+// "__type" (a shape id's name) or "code"; the message from the body's
+// "message" or "Message". An answer that is none of these (a proxy's
+// page) keeps the status's text as its code and the start of its body as
+// its message.
+func ParseRESTJSONError(status int, errorType string, body []byte) *Error {
+	e := &Error{Status: status}
+	var doc struct {
+		Type     string `json:"__type"`
+		Code     string `json:"code"`
+		Message  string `json:"message"`
+		MessageU string `json:"Message"`
+	}
+	parsed := json.Unmarshal(body, &doc) == nil
+	e.Code, _, _ = strings.Cut(errorType, ":")
+	if e.Code == "" && parsed {
+		e.Code = cmp.Or(doc.Type, doc.Code)
+		if i := strings.LastIndexByte(e.Code, '#'); i >= 0 {
+			e.Code = e.Code[i+1:]
+		}
+	}
+	if parsed {
+		e.Message = cmp.Or(doc.Message, doc.MessageU)
+	}
+	if e.Code == "" {
+		e.Code = cmp.Or(http.StatusText(status), "HTTP "+strconv.Itoa(status))
+	}
+	if e.Message == "" && !parsed {
+		e.Message = fmt.Sprintf("%.200s", strings.ToValidUTF8(string(body), "?"))
+	}
+	return e
 }

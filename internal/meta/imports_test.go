@@ -40,7 +40,7 @@ var boundaries = []struct {
 	{pkg: "internal/sts", allowed: []string{"internal/store", "internal/creds", "internal/iam", "internal/oidc", "internal/policy", "internal/authz", "internal/arn", "internal/fault"}},
 	{pkg: "internal/eks", allowed: []string{"internal/accesspolicy", "internal/store", "internal/iam", "internal/policy", "internal/arn", "internal/fault", "internal/oidc", "github.com/go-jose/go-jose/v4"}},
 	{pkg: "internal/accesspolicy"},
-	{pkg: "internal/accessclient", allowed: []string{"internal/accesspolicy", "github.com/aws/aws-sdk-go-v2/aws"}},
+	{pkg: "internal/accessclient", allowed: []string{"internal/accesspolicy", "internal/awsproto", "github.com/aws/aws-sdk-go-v2/aws"}},
 	{pkg: "internal/eksapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/iam", "internal/eks", "internal/accesspolicy"}},
 	{pkg: "internal/eksauth", allowed: []string{"internal/store", "internal/iam", "internal/sts", "internal/oidc", "internal/eks", "internal/arn", "internal/fault"}},
 	{pkg: "internal/eksauth/eksauthtest", allowed: []string{"github.com/go-jose/go-jose/v4"}},
@@ -75,7 +75,7 @@ var boundaries = []struct {
 	// The node agent is a client of podiam's public API (eks-auth): never the store or a service.
 	{pkg: "internal/agent", allowed: []string{"github.com/aws/aws-sdk-go-v2/aws", "golang.org/x/sync/singleflight", "golang.org/x/time/rate", "github.com/prometheus/client_golang"}},
 	{pkg: "internal/metrics", allowed: []string{"github.com/prometheus/client_golang"}},
-	{pkg: "internal/cli/clustercmd", allowed: []string{"internal/cli/command", "internal/kube", "github.com/aws/aws-sdk-go-v2", "k8s.io/apimachinery", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
+	{pkg: "internal/cli/clustercmd", allowed: []string{"internal/cli/command", "internal/awsproto", "internal/kube", "github.com/aws/aws-sdk-go-v2", "k8s.io/apimachinery", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/cli/irsacmd", allowed: []string{"internal/cli/command", "internal/discovery", "internal/kube", "github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "k8s.io/api", "k8s.io/apimachinery", "github.com/spf13/cobra", "github.com/spf13/pflag"}},
 	{pkg: "internal/e2e"},      // tests only
 	{pkg: "internal/difftest"}, // tests only

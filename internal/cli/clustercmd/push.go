@@ -18,6 +18,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/podiam/podiam/internal/awsproto"
 )
 
 // binder pushes bindings to podiam's EKS API.
@@ -136,44 +137,9 @@ func (b *binder) put(ctx context.Context, name string, s state, external bool) (
 	return c.Cluster, nil
 }
 
-// ParseError reads a REST-JSON error answer: the code from the
-// x-amzn-ErrorType header (up to a ':') or the body's "__type" or
-// "code", the body's "message" or "Message". An answer that is none of
-// these (a proxy's page) keeps the status and the start of its body.
+// ParseError reads podiam's REST-JSON error answer (awsproto's reading
+// of the x-amzn-ErrorType header and the body).
 func ParseError(status int, errorType string, body []byte) *APIError {
-	e := &APIError{Status: status}
-	var doc struct {
-		Type     string `json:"__type"`
-		Code     string `json:"code"`
-		Message  string `json:"message"`
-		MessageU string `json:"Message"`
-	}
-	parsed := json.Unmarshal(body, &doc) == nil
-	e.Code, _, _ = strings.Cut(errorType, ":")
-	if e.Code == "" && parsed {
-		e.Code = doc.Type
-		if e.Code == "" {
-			e.Code = doc.Code
-		}
-		// "__type" may be a shape id: aws.protocoltests#Code.
-		if i := strings.LastIndexByte(e.Code, '#'); i >= 0 {
-			e.Code = e.Code[i+1:]
-		}
-	}
-	if parsed {
-		e.Message = doc.Message
-		if e.Message == "" {
-			e.Message = doc.MessageU
-		}
-	}
-	if e.Code == "" {
-		e.Code = http.StatusText(status)
-		if e.Code == "" {
-			e.Code = "HTTP " + fmt.Sprint(status)
-		}
-	}
-	if e.Message == "" && !parsed {
-		e.Message = fmt.Sprintf("%.200s", strings.ToValidUTF8(string(body), "?"))
-	}
-	return e
+	e := awsproto.ParseRESTJSONError(status, errorType, body)
+	return &APIError{Status: e.Status, Code: e.Code, Message: e.Message}
 }
