@@ -308,9 +308,7 @@ func (a *Agent) cached(token string, now time.Time) []byte {
 // pod's credentials).
 func (a *Agent) credentials(ctx context.Context, token string, c Claims, now time.Time) ([]byte, error) {
 	a.mu.Lock()
-	if e := a.pods[c.PodUID]; e != nil && sameToken(e.token, token) && e.expires.Sub(now) > MinRemaining {
-		a.lru.MoveToFront(e.elem)
-		body := e.body
+	if body := a.cachedLocked(token, c, now); body != nil {
 		a.mu.Unlock()
 		a.cfg.Metrics.cache("hit")
 		return body, nil
@@ -327,6 +325,14 @@ func (a *Agent) credentials(ctx context.Context, token string, c Claims, now tim
 	// The call is shared by the requests with this token and outlives
 	// any one of them; each request leaves when its client does.
 	ch := a.flight.DoChan(token, func() (any, error) {
+		// A call for this token may have finished between the look
+		// above and this flight: its answer is in the cache now.
+		a.mu.Lock()
+		body := a.cachedLocked(token, c, a.cfg.Now())
+		a.mu.Unlock()
+		if body != nil {
+			return body, nil
+		}
 		return a.fetch(context.WithoutCancel(ctx), token, c, "")
 	})
 	select {
@@ -338,6 +344,18 @@ func (a *Agent) credentials(ctx context.Context, token string, c Claims, now tim
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// cachedLocked is the pod's cached answer when token is the one eks-auth
+// last accepted for it and it has more than MinRemaining to live, else
+// nil. The caller holds a.mu.
+func (a *Agent) cachedLocked(token string, c Claims, now time.Time) []byte {
+	e := a.pods[c.PodUID]
+	if e == nil || !sameToken(e.token, token) || e.expires.Sub(now) <= MinRemaining {
+		return nil
+	}
+	a.lru.MoveToFront(e.elem)
+	return e.body
 }
 
 func sameToken(a, b string) bool {
