@@ -131,12 +131,25 @@ const (
 	AccountRequest // a CreateAccount request
 	// EKS.
 	Tagging // a tag operation's resource or tags (EKS names their failures apart)
+	// S3 bucket settings and object versions.
+	TagSet
+	Version
+	Encryption
+	PublicAccessBlock
+	OwnershipControls
+	Lifecycle
+	CORS
+	Website
+	Replication
+	ObjectLock
 )
 
 var subjectNames = [...]string{"", "bucket", "own bucket", "key", "upload", "bucket policy", "part", "part order",
 	"tag", "location", "digest", "content SHA-256", "range", "request", "metadata", "ACL", "method", "XML",
 	"policy", "packed policy", "access key", "session token", "identity token", "identity provider",
-	"signature", "authorization", "presigned URL", "headers", "URI", "account", "account request", "tagging"}
+	"signature", "authorization", "presigned URL", "headers", "URI", "account", "account request", "tagging",
+	"tag set", "version", "encryption", "public access block", "ownership controls", "lifecycle", "CORS", "website",
+	"replication", "object lock"}
 
 // String names the subject in words.
 func (s Subject) String() string {

@@ -46,7 +46,7 @@ func TestNames(t *testing.T) {
 			t.Errorf("kind %d has no name", k)
 		}
 	}
-	for s := fault.Bucket; s <= fault.AccountRequest; s++ {
+	for s := fault.Bucket; s <= fault.ObjectLock; s++ {
 		if n := s.String(); n == "" || n[0] == 'S' {
 			t.Errorf("subject %d has no name", s)
 		}

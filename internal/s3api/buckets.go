@@ -21,6 +21,9 @@ func (api *API) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Req
 		}
 		return ""
 	}
+	if done, err := api.s3BucketSubresource(ctx, w, r, a, bucket, q, op, ok, xmlOK); done {
+		return err
+	}
 	switch r.Method {
 	case http.MethodPut:
 		if has("policy") {

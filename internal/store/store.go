@@ -300,7 +300,12 @@ type Bucket struct {
 	// names to their unique ids when it was written, as
 	// Role.TrustPrincipalIDs does for trust policies.
 	PolicyPrincipalIDs map[string]string
-	CreatedAt          time.Time
+	// Settings are the bucket's configurations (tagging, versioning,
+	// encryption, lifecycle, CORS...) by the name of their subresource;
+	// each value is package s3's canonical encoding of it. A setting
+	// never made is absent.
+	Settings  map[string]string
+	CreatedAt time.Time
 }
 
 // Object is an S3 object's metadata; its bytes are a blob (package blob)

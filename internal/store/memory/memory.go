@@ -836,7 +836,7 @@ func (db *DB) DeleteOIDCProvider(_ context.Context, arn string) (err error) {
 // Buckets
 
 func copyBucket(b store.Bucket) store.Bucket {
-	b.CreatedAt, b.PolicyPrincipalIDs = utc(b.CreatedAt), cloneMap(b.PolicyPrincipalIDs)
+	b.CreatedAt, b.PolicyPrincipalIDs, b.Settings = utc(b.CreatedAt), cloneMap(b.PolicyPrincipalIDs), cloneMap(b.Settings)
 	return b
 }
 

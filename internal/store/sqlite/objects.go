@@ -13,16 +13,19 @@ import (
 
 // Buckets
 
-const bucketCols = `name, account_id, region, policy, policy_ids, created_at`
+const bucketCols = `name, account_id, region, policy, policy_ids, settings, created_at`
 
 func scanBucket(s scanner) (store.Bucket, error) {
 	var b store.Bucket
-	var ids, created string
-	if err := s.Scan(&b.Name, &b.AccountID, &b.Region, &b.Policy, &ids, &created); err != nil {
+	var ids, settings, created string
+	if err := s.Scan(&b.Name, &b.AccountID, &b.Region, &b.Policy, &ids, &settings, &created); err != nil {
 		return store.Bucket{}, err
 	}
 	var err error
 	if b.PolicyPrincipalIDs, err = parseIDs(ids); err != nil {
+		return store.Bucket{}, err
+	}
+	if b.Settings, err = parseStringMap(settings, "bucket settings"); err != nil {
 		return store.Bucket{}, err
 	}
 	b.CreatedAt, err = parseTime(created)
@@ -42,8 +45,8 @@ func (db *DB) CreateBucket(ctx context.Context, b store.Bucket) error {
 		if err := absent(ctx, tx, "create bucket", b.Name, `SELECT 1 FROM buckets WHERE name = ?`, b.Name); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO buckets (name, account_id, region, policy, policy_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			b.Name, b.AccountID, b.Region, b.Policy, idsText(b.PolicyPrincipalIDs), timeText(b.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO buckets (name, account_id, region, policy, policy_ids, settings, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			b.Name, b.AccountID, b.Region, b.Policy, idsText(b.PolicyPrincipalIDs), idsText(b.Settings), timeText(b.CreatedAt))
 		return err
 	})
 }
@@ -74,7 +77,11 @@ func (db *DB) UpdateBucket(ctx context.Context, name string, update func(*store.
 		if err := store.CheckUpdate(&old, &b); err != nil {
 			return fmt.Errorf("update bucket %q: %w", name, err)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE buckets SET policy = ?, policy_ids = ? WHERE name = ?`, b.Policy, idsText(b.PolicyPrincipalIDs), name)
+		if len(b.Settings) == 0 {
+			b.Settings = nil // as read back
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE buckets SET policy = ?, policy_ids = ?, settings = ? WHERE name = ?`,
+			b.Policy, idsText(b.PolicyPrincipalIDs), idsText(b.Settings), name)
 		return err
 	})
 	return result(b, err)

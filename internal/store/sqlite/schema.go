@@ -219,6 +219,9 @@ CREATE TABLE eks_access_entries (
 	FOREIGN KEY (account_id, cluster) REFERENCES eks_clusters (account_id, name)
 ) WITHOUT ROWID;
 `,
+	// 8 -> 9: a bucket's settings (tagging, versioning, encryption...),
+	// a JSON object of subresource name to package s3's encoding.
+	`ALTER TABLE buckets ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';`,
 }
 
 // principalIDs is part of migration 6: never edit it. It is a query of

@@ -303,15 +303,19 @@ func idsText(ids map[string]string) string {
 }
 
 // parseIDs reads principal ids that idsText wrote; none is nil.
-func parseIDs(s string) (map[string]string, error) {
-	var ids map[string]string
-	if err := json.Unmarshal([]byte(s), &ids); err != nil {
-		return nil, fmt.Errorf("parse stored principal ids: %w", err)
+func parseIDs(s string) (map[string]string, error) { return parseStringMap(s, "principal ids") }
+
+// parseStringMap reads a JSON object of strings that idsText wrote; an
+// empty one is nil.
+func parseStringMap(s, what string) (map[string]string, error) {
+	var m map[string]string
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, fmt.Errorf("parse stored %s: %w", what, err)
 	}
-	if len(ids) == 0 {
+	if len(m) == 0 {
 		return nil, nil
 	}
-	return ids, nil
+	return m, nil
 }
 
 func parseTags(s string) ([]store.Tag, error) {

@@ -47,6 +47,13 @@ func testBuckets(t *testing.T, s store.Store) {
 	cleared := b1
 	got(s.UpdateBucket(ctx, "b-two", func(b *store.Bucket) error { b.Policy, b.PolicyPrincipalIDs = "", nil; return nil })).equals(t, "remove the policy", cleared)
 	got(s.GetBucket(ctx, "b-two")).equals(t, "get the bucket without its policy", cleared)
+	set := b1
+	set.Settings = map[string]string{"versioning": `{"Status":"Enabled"}`, "tagging": `[{"Key":"a","Value":"b"}]`}
+	got(s.UpdateBucket(ctx, "b-two", func(b *store.Bucket) error { b.Settings = maps.Clone(set.Settings); return nil })).equals(t, "settings", set)
+	got(s.GetBucket(ctx, "b-two")).equals(t, "get the bucket's settings", set)
+	got(s.ListBuckets(ctx, acct1)).equals(t, "list buckets with settings", []store.Bucket{b2, set})
+	got(s.UpdateBucket(ctx, "b-two", func(b *store.Bucket) error { delete(b.Settings, "tagging"); delete(b.Settings, "versioning"); return nil })).equals(t, "no settings", cleared)
+	got(s.GetBucket(ctx, "b-two")).equals(t, "get the bucket without settings", cleared)
 
 	_ = must2(s.PutObject(ctx, object("a-one", "k", "blob1")))
 	wantErr(t, "delete a bucket with objects", s.DeleteBucket(ctx, "a-one"), store.ErrDeleteConflict)

@@ -1,0 +1,97 @@
+package s3
+
+import (
+	"context"
+	"encoding/json"
+	"unicode/utf8"
+
+	"github.com/podiam/podiam/internal/fault"
+	"github.com/podiam/podiam/internal/store"
+)
+
+// MaxBucketTags is how many tags a bucket may have, as S3's.
+const MaxBucketTags = 50
+
+// settingTagging is the bucket setting of the bucket's tags, a JSON array
+// of store.Tag.
+const settingTagging = "tagging"
+
+// ValidateBucketTags checks a bucket's tag set: at most 50, each key
+// given once, within S3's lengths and not in the aws: namespace.
+func ValidateBucketTags(tags []store.Tag) error {
+	if len(tags) > MaxBucketTags {
+		return invalid(fault.Tag, "Bucket tag count cannot be greater than 50")
+	}
+	seen := map[string]bool{}
+	for _, t := range tags {
+		switch {
+		case t.Key == "" || utf8.RuneCountInString(t.Key) > MaxTagKeyLen:
+			return invalid(fault.Tag, "The TagKey you have provided is invalid")
+		case utf8.RuneCountInString(t.Value) > MaxTagValueLen:
+			return invalid(fault.Tag, "The TagValue you have provided is invalid")
+		case hasAWSPrefix(t.Key):
+			return invalid(fault.Tag, "System tags cannot be added/updated by requester")
+		case seen[t.Key]:
+			return invalid(fault.Tag, "Cannot provide multiple Tags with the same key")
+		}
+		seen[t.Key] = true
+	}
+	return nil
+}
+
+func hasAWSPrefix(k string) bool {
+	return len(k) >= 4 && (k[0]|0x20) == 'a' && (k[1]|0x20) == 'w' && (k[2]|0x20) == 's' && k[3] == ':'
+}
+
+// bucketTags reads a bucket's tags; none is nil.
+func bucketTags(b store.Bucket) ([]store.Tag, error) {
+	v, ok := b.Settings[settingTagging]
+	if !ok {
+		return nil, nil
+	}
+	var tags []store.Tag
+	if err := json.Unmarshal([]byte(v), &tags); err != nil {
+		return nil, fault.Internal("read the tags of bucket "+b.Name, err)
+	}
+	return tags, nil
+}
+
+// GetBucketTagging returns a bucket's tags; a bucket without tags is
+// NoSuchTagSet.
+func (s *Service) GetBucketTagging(ctx context.Context, r *Request, bucket string) ([]store.Tag, error) {
+	v, found, err := s.bucketSetting(ctx, r, bucket, settingTagging, "s3:GetBucketTagging")
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, about(fault.NotFound, fault.TagSet, bucket, "The TagSet does not exist")
+	}
+	var tags []store.Tag
+	if err := json.Unmarshal([]byte(v), &tags); err != nil {
+		return nil, fault.Internal("read the tags of bucket "+bucket, err)
+	}
+	return tags, nil
+}
+
+// PutBucketTagging replaces a bucket's tags; an empty set removes them,
+// as S3 does.
+func (s *Service) PutBucketTagging(ctx context.Context, r *Request, bucket string, tags []store.Tag) error {
+	if err := ValidateBucketTags(tags); err != nil {
+		return err
+	}
+	var v string
+	if len(tags) > 0 {
+		b, err := json.Marshal(tags)
+		if err != nil {
+			return err
+		}
+		v = string(b)
+	}
+	return s.putBucketSetting(ctx, r, bucket, settingTagging, "s3:PutBucketTagging", v, nil)
+}
+
+// DeleteBucketTagging removes a bucket's tags; S3 guards it with
+// s3:PutBucketTagging.
+func (s *Service) DeleteBucketTagging(ctx context.Context, r *Request, bucket string) error {
+	return s.putBucketSetting(ctx, r, bucket, settingTagging, "s3:PutBucketTagging", "", nil)
+}
