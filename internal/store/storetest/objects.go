@@ -52,7 +52,11 @@ func testBuckets(t *testing.T, s store.Store) {
 	got(s.UpdateBucket(ctx, "b-two", func(b *store.Bucket) error { b.Settings = maps.Clone(set.Settings); return nil })).equals(t, "settings", set)
 	got(s.GetBucket(ctx, "b-two")).equals(t, "get the bucket's settings", set)
 	got(s.ListBuckets(ctx, acct1)).equals(t, "list buckets with settings", []store.Bucket{b2, set})
-	got(s.UpdateBucket(ctx, "b-two", func(b *store.Bucket) error { delete(b.Settings, "tagging"); delete(b.Settings, "versioning"); return nil })).equals(t, "no settings", cleared)
+	got(s.UpdateBucket(ctx, "b-two", func(b *store.Bucket) error {
+		delete(b.Settings, "tagging")
+		delete(b.Settings, "versioning")
+		return nil
+	})).equals(t, "no settings", cleared)
 	got(s.GetBucket(ctx, "b-two")).equals(t, "get the bucket without settings", cleared)
 
 	_ = must2(s.PutObject(ctx, object("a-one", "k", "blob1")))
