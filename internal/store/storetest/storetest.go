@@ -28,6 +28,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"OIDCProviders", testOIDCProviders},
 		{"Buckets", testBuckets},
 		{"Objects", testObjects},
+		{"Versions", testVersions},
+		{"VersionedUpload", testVersionedUpload},
 		{"Uploads", testUploads},
 		{"NotFound", testNotFound},
 		{"DeleteConflicts", testDeleteConflicts},
