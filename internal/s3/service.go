@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/podiam/podiam/internal/authz"
@@ -37,6 +38,10 @@ type Store interface {
 	ListParts(ctx context.Context, uploadID string) ([]store.Part, error)
 	DeleteUpload(ctx context.Context, id string) ([]store.Part, error)
 	CompleteUpload(ctx context.Context, id string, o store.Object) (*store.Object, []store.Part, error)
+	GetObjectVersion(ctx context.Context, bucket, key, versionID string) (store.Object, error)
+	UpdateObjectVersion(ctx context.Context, bucket, key, versionID string, update func(*store.Object) error) (store.Object, error)
+	DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (store.Object, error)
+	ListObjectVersions(ctx context.Context, bucket, prefix, afterKey, afterVersion string, limit int) (store.VersionPage, error)
 	// Generation is the buckets' generation (store.Store.Generation).
 	Generation(ctx context.Context, r store.Records) (uint64, error)
 }
@@ -88,6 +93,9 @@ type Service struct {
 	// buckets keeps buckets (and names of none) by the buckets'
 	// generation.
 	buckets store.Cache[string, *cachedBucket]
+	// versionMu guards lastVersion, the time in the last version id made.
+	versionMu   sync.Mutex
+	lastVersion uint64
 }
 
 // cachedBucket is a bucket as read, or none.

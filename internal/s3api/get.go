@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/podiam/podiam/internal/fault"
+	"github.com/podiam/podiam/internal/s3"
 	"github.com/podiam/podiam/internal/store"
 )
 
@@ -39,6 +40,9 @@ func (api *API) serveObject(w http.ResponseWriter, r *http.Request, o store.Obje
 	}
 	h.Set("ETag", etag)
 	h.Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
+	if v := s3.VersionHeader(o); v != "" {
+		h.Set("x-amz-version-id", v)
+	}
 	h.Set("Accept-Ranges", "bytes")
 	if notModified {
 		w.WriteHeader(http.StatusNotModified)
