@@ -283,6 +283,9 @@ func (s *Service) ListObjectVersions(ctx context.Context, r *Request, in Version
 		return out, nil
 	}
 	afterKey, afterVersion := in.KeyMarker, ""
+	if in.Delimiter != "" && in.VersionIDMarker == "" && strings.HasSuffix(in.KeyMarker, in.Delimiter) {
+		afterKey += "\xff" // a common prefix: go on after its keys
+	}
 	if in.VersionIDMarker != "" {
 		v, err := s.store.GetObjectVersion(ctx, in.Bucket, in.KeyMarker, in.VersionIDMarker)
 		switch {
