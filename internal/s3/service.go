@@ -179,6 +179,8 @@ var actionHeaderKeys = map[string][]string{
 		"s3:x-amz-grant-write", "s3:x-amz-grant-write-acp", "s3:x-amz-object-ownership"},
 	"s3:PutObjectAcl": {"s3:x-amz-acl", "s3:x-amz-grant-full-control", "s3:x-amz-grant-read", "s3:x-amz-grant-read-acp",
 		"s3:x-amz-grant-write", "s3:x-amz-grant-write-acp", "s3:x-amz-storage-class"},
+	"s3:PutObjectVersionAcl": {"s3:x-amz-acl", "s3:x-amz-grant-full-control", "s3:x-amz-grant-read", "s3:x-amz-grant-read-acp",
+		"s3:x-amz-grant-write", "s3:x-amz-grant-write-acp", "s3:x-amz-storage-class"},
 	"s3:DeleteObject": {"s3:if-match"},
 }
 
