@@ -158,6 +158,9 @@ func TestS3Versioning(t *testing.T) {
 	if len(paged) != 5 || paged[0] != marker || paged[1] != v2 || paged[3] != "null" {
 		t.Fatalf("paged versions %v", paged)
 	}
+	if _, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: b, VersionIdMarker: aws.String(v1)}); apiCode(err) != "InvalidArgument" {
+		t.Fatalf("a version-id-marker without a key-marker: %v", err)
+	}
 
 	// Restore v1 by copying it over the marker; then remove the new
 	// version and the marker by id: v2 is current again.
