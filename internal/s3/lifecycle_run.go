@@ -183,6 +183,8 @@ type RunnerConfig struct {
 	Versions Versions
 	// Report is told of each thing done (nil: nothing is told).
 	Report func(context.Context, LifecycleEvent)
+	// Ran, when set, is told of each run of RunEvery (tests wait on it).
+	Ran    func(LifecycleStats, error)
 	Logger *slog.Logger
 }
 
@@ -379,6 +381,9 @@ func (lr *LifecycleRunner) RunEvery(ctx context.Context, interval time.Duration,
 		case <-t.C:
 		}
 		st, err := lr.Run(ctx, now())
+		if lr.cfg.Ran != nil {
+			lr.cfg.Ran(st, err)
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			lr.cfg.Logger.Error("lifecycle", "error", err)

@@ -1,6 +1,8 @@
 package s3api
 
 import (
+	"crypto/md5"
+	"encoding/base64"
 	"encoding/xml"
 	"net/http"
 	"reflect"
@@ -166,4 +168,37 @@ func FuzzParseLifecycle(f *testing.F) {
 			t.Fatalf("XML round trip changed it:\n%s\n%s", enc, enc3)
 		}
 	})
+}
+
+// TestCheckIntegrity: a lifecycle body needs a Content-MD5 that matches
+// it, or a checksum (verified as the body is read); with neither it is
+// refused.
+func TestCheckIntegrity(t *testing.T) {
+	body := []byte("<LifecycleConfiguration/>")
+	sum := md5.Sum(body)
+	for _, c := range []struct {
+		name    string
+		headers map[string]string
+		code    string
+	}{
+		{"matching Content-MD5", map[string]string{"Content-Md5": base64.StdEncoding.EncodeToString(sum[:])}, ""},
+		{"a checksum header", map[string]string{"X-Amz-Checksum-Crc32": "AAAAAA=="}, ""},
+		{"a checksum trailer", map[string]string{"X-Amz-Trailer": "x-amz-checksum-crc32"}, ""},
+		{"neither", nil, "InvalidRequest"},
+		{"another trailer", map[string]string{"X-Amz-Trailer": "x-amz-meta-x"}, "InvalidRequest"},
+		{"Content-MD5 of other bytes", map[string]string{"Content-Md5": base64.StdEncoding.EncodeToString(make([]byte, 16))}, "BadDigest"},
+		{"Content-MD5 not base64", map[string]string{"Content-Md5": "!!"}, "InvalidDigest"},
+	} {
+		r, _ := http.NewRequest(http.MethodPut, "http://x/b?lifecycle", nil)
+		for k, v := range c.headers {
+			r.Header.Set(k, v)
+		}
+		got := ""
+		if err := checkIntegrity(r, body); err != nil {
+			got = awsproto.RESTXMLError(err).Code
+		}
+		if got != c.code {
+			t.Errorf("%s: %q, want %q", c.name, got, c.code)
+		}
+	}
 }
