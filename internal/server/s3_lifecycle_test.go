@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -295,5 +296,52 @@ print(json.dumps({"same": got["Rules"] == rules, "got": got["Rules"], "put": put
 	if !res.Same || res.Put != "varies_by_storage_class" || res.Get != "varies_by_storage_class" || len(res.Problems) > 0 ||
 		res.Root != "{http://s3.amazonaws.com/doc/2006-03-01/}LifecycleConfiguration" {
 		t.Fatalf("boto3: %+v", res)
+	}
+}
+
+// TestS3LifecycleAuthorization: reading a configuration takes
+// s3:GetLifecycleConfiguration; writing and deleting it
+// s3:PutLifecycleConfiguration, as AWS's Service Authorization Reference
+// says.
+func TestS3LifecycleAuthorization(t *testing.T) {
+	r, root, c := s3Start(t, "lc-authz")
+	ctx := t.Context()
+	conf := &s3types.BucketLifecycleConfiguration{Rules: []s3types.LifecycleRule{{ID: aws.String("a"), Status: s3types.ExpirationStatusEnabled,
+		Filter: &s3types.LifecycleRuleFilter{}, Expiration: &s3types.LifecycleExpiration{Days: aws.Int32(1)}}}}
+	if _, err := c.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String("lc-authz"), LifecycleConfiguration: conf}); err != nil {
+		t.Fatal(err)
+	}
+	im := awsiam.New(awsiam.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url), RetryMaxAttempts: 1, Credentials: staticCreds(root)})
+	if _, err := im.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("lc")}); err != nil {
+		t.Fatal(err)
+	}
+	allow := func(actions string) {
+		t.Helper()
+		if _, err := im.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("lc"), PolicyName: aws.String("p"),
+			PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":` + actions + `,"Resource":"arn:aws:s3:::lc-authz"}]}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allow(`"s3:GetLifecycleConfiguration"`)
+	k, err := im.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("lc")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := s3Client(r.url, aws.Credentials{AccessKeyID: aws.ToString(k.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(k.AccessKey.SecretAccessKey)})
+	if _, err := u.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String("lc-authz")}); err != nil {
+		t.Fatalf("get with s3:GetLifecycleConfiguration: %v", err)
+	}
+	if _, err := u.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String("lc-authz"), LifecycleConfiguration: conf}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("put without s3:PutLifecycleConfiguration: %v", err)
+	}
+	if _, err := u.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: aws.String("lc-authz")}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("delete without s3:PutLifecycleConfiguration: %v", err)
+	}
+	allow(`["s3:GetLifecycleConfiguration","s3:PutLifecycleConfiguration"]`)
+	if _, err := u.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String("lc-authz"), LifecycleConfiguration: conf}); err != nil {
+		t.Fatalf("put with s3:PutLifecycleConfiguration: %v", err)
+	}
+	if _, err := u.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: aws.String("lc-authz")}); err != nil {
+		t.Fatalf("delete with s3:PutLifecycleConfiguration: %v", err)
 	}
 }
