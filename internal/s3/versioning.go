@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -337,18 +338,67 @@ func (s *Service) ListObjectVersions(ctx context.Context, r *Request, in Version
 	}
 }
 
-// RemoveVersion removes one version of a key for good, with its bytes,
-// without authorizing anyone: lifecycle expiration calls it for the
-// noncurrent versions and expired delete markers ListVersions shows.
-func (s *Service) RemoveVersion(ctx context.Context, bucket, key, versionID string) error {
-	_, err := s.deleteVersion(ctx, bucket, key, versionID)
+// The lifecycle's versioning store (Versions): the service itself,
+// authorizing no one, as lifecycle rules act for the bucket's owner.
+var _ Versions = (*Service)(nil)
+
+// Versioned reports whether b has versioning on (Enabled or Suspended).
+func (s *Service) Versioned(b store.Bucket) bool { return versioning(b) != "" }
+
+// WalkVersions calls fn with each key's versions and delete markers of
+// bucket, in key order, newest first, with the version ids S3 shows
+// ("null" for the null version).
+func (s *Service) WalkVersions(ctx context.Context, bucket string, fn func([]ObjectVersion) error) error {
+	var key []ObjectVersion
+	afterKey, afterVersion := "", ""
+	for {
+		page, err := s.store.ListObjectVersions(ctx, bucket, "", afterKey, afterVersion, MaxListKeys)
+		if err != nil {
+			return err
+		}
+		for _, o := range page.Versions {
+			if len(key) > 0 && key[0].Key != o.Key {
+				if err := fn(key); err != nil {
+					return err
+				}
+				key = nil
+			}
+			key = append(key, ObjectVersion{Key: o.Key, VersionID: ListedVersionID(o), IsLatest: o.NoncurrentSince.IsZero(),
+				IsDeleteMarker: o.DeleteMarker, LastModified: o.LastModified, NoncurrentSince: o.NoncurrentSince, Size: o.Size, Tags: o.Tags})
+			afterKey, afterVersion = o.Key, o.VersionID
+		}
+		if !page.More {
+			if len(key) > 0 {
+				return fn(key)
+			}
+			return nil
+		}
+	}
+}
+
+// ExpireCurrent places a delete marker over key if versionID (as S3 shows
+// it) is still its current version; store.ErrConflict when it is not,
+// store.ErrNotFound when the key has no version. A write landing between
+// the check and the marker is kept, as a noncurrent version.
+func (s *Service) ExpireCurrent(ctx context.Context, bucket, key, versionID string) error {
+	b, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	cur, err := s.store.GetObject(ctx, bucket, key)
+	if err != nil {
+		return err
+	}
+	if ListedVersionID(cur) != versionID || cur.DeleteMarker {
+		return fmt.Errorf("expire %s/%s: version %s is not current: %w", bucket, key, versionID, store.ErrConflict)
+	}
+	_, err = s.putDeleteMarker(ctx, b, key)
 	return err
 }
 
-// ListVersions is a page of a bucket's versions (the store's), without
-// authorizing anyone, for lifecycle expiration: a noncurrent version has
-// the time it stopped being current, and a delete marker that is the only
-// version left of its key is expired.
-func (s *Service) ListVersions(ctx context.Context, bucket, prefix, afterKey, afterVersion string, limit int) (store.VersionPage, error) {
-	return s.store.ListObjectVersions(ctx, bucket, prefix, afterKey, afterVersion, limit)
+// DeleteVersion deletes a version or delete marker for good (versionID
+// as S3 shows it), its bytes after its record.
+func (s *Service) DeleteVersion(ctx context.Context, bucket, key, versionID string) error {
+	_, err := s.deleteVersion(ctx, bucket, key, versionID)
+	return err
 }

@@ -6,13 +6,18 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	podiams3 "github.com/podiam/podiam/internal/s3"
+	"github.com/podiam/podiam/internal/server"
 )
 
 // httpStatus is the HTTP status of a failed SDK call (0 when none).
@@ -356,5 +361,98 @@ func TestS3VersionAuthorization(t *testing.T) {
 	}
 	if body, err := readVersion(t, c, "guarded", "k", v2); err != nil || body != "two" {
 		t.Fatalf("v2 after the marker: %q, %v", body, err)
+	}
+}
+
+// TestS3LifecycleVersions: the lifecycle runner on a versioned bucket,
+// with the server's clock moved two days on: an expired current version
+// gets a delete marker (its bytes kept, as a noncurrent version), an
+// expired noncurrent version is removed, and a delete marker left with
+// no version is removed; keys outside the rules keep every version.
+func TestS3LifecycleVersions(t *testing.T) {
+	dir := t.TempDir()
+	var offset atomic.Int64
+	runs := make(chan podiams3.LifecycleStats, 100)
+	r := startWith(t, dir, func(c *server.Config) {
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+		c.LifecycleInterval = 20 * time.Millisecond
+		c.OnLifecycleRun = func(st podiams3.LifecycleStats, err error) {
+			if err == nil {
+				select {
+				case runs <- st:
+				default:
+				}
+			}
+		}
+	})
+	c := s3Client(r.url, readCredentials(t, dir))
+	ctx := t.Context()
+	b := aws.String("lcv")
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: b, VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	cur := putVersion(t, c, "lcv", "cur/k", "c1")
+	old1 := putVersion(t, c, "lcv", "old/k", "o1")
+	old2 := putVersion(t, c, "lcv", "old/k", "o2")
+	putVersion(t, c, "lcv", "old/d", "d1")
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: b, Key: aws.String("old/d")}); err != nil {
+		t.Fatal(err)
+	}
+	keep1 := putVersion(t, c, "lcv", "keep/k", "k1")
+	keep2 := putVersion(t, c, "lcv", "keep/k", "k2")
+	if _, err := c.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: b,
+		LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: []s3types.LifecycleRule{
+			{ID: aws.String("cur"), Status: s3types.ExpirationStatusEnabled, Filter: &s3types.LifecycleRuleFilter{Prefix: aws.String("cur/")},
+				Expiration: &s3types.LifecycleExpiration{Days: aws.Int32(1)}},
+			{ID: aws.String("old"), Status: s3types.ExpirationStatusEnabled, Filter: &s3types.LifecycleRuleFilter{Prefix: aws.String("old/")},
+				Expiration:                  &s3types.LifecycleExpiration{ExpiredObjectDeleteMarker: aws.Bool(true)},
+				NoncurrentVersionExpiration: &s3types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(1)}},
+		}}}); err != nil {
+		t.Fatal(err)
+	}
+	listed := func() string {
+		t.Helper()
+		lv, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, v := range lv.Versions {
+			out = append(out, aws.ToString(v.Key)+"@"+aws.ToString(v.VersionId))
+		}
+		for _, m := range lv.DeleteMarkers {
+			out = append(out, aws.ToString(m.Key)+"@marker"+latest(m.IsLatest))
+		}
+		return strings.Join(out, " ")
+	}
+	for range 3 {
+		if st := <-runs; st.Expired != 0 {
+			t.Fatalf("a run before anything was due expired %d", st.Expired)
+		}
+	}
+	before := listed()
+	offset.Store(int64(48 * time.Hour))
+	// The noncurrent d1 goes first; its marker is then alone, and goes on
+	// a later run.
+	deadline := time.After(30 * time.Second)
+	expired := 0
+	for expired < 4 {
+		select {
+		case st := <-runs:
+			expired += st.Expired
+		case <-deadline:
+			t.Fatalf("lifecycle runs expired %d of 4 (before: %s)", expired, before)
+		}
+	}
+	offset.Store(0)
+	want := "cur/k@" + cur + " keep/k@" + keep2 + " keep/k@" + keep1 + " old/k@" + old2 + " cur/k@marker*"
+	if got := listed(); got != want {
+		t.Fatalf("versions after the lifecycle:\n got %s\nwant %s (before: %s; o1 was %s)", got, want, before, old1)
+	}
+	if body, err := readVersion(t, c, "lcv", "cur/k", cur); err != nil || body != "c1" {
+		t.Fatalf("the expired current version is kept as noncurrent: %q, %v", body, err)
 	}
 }
