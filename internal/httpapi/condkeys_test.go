@@ -857,6 +857,11 @@ func (e *condEnv) driveS3(t *testing.T, creds aws.CredentialsProvider) {
 	must(c.PutBucketTagging(ctx, &awss3.PutBucketTaggingInput{Bucket: bucket, Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: s("team"), Value: s("a")}}}}))
 	must(c.GetBucketTagging(ctx, &awss3.GetBucketTaggingInput{Bucket: bucket}))
 	must(c.DeleteBucketTagging(ctx, &awss3.DeleteBucketTaggingInput{Bucket: bucket}))
+	must(c.PutBucketLifecycleConfiguration(ctx, &awss3.PutBucketLifecycleConfigurationInput{Bucket: bucket, LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{
+		Rules: []s3types.LifecycleRule{{ID: s("tmp"), Status: s3types.ExpirationStatusEnabled, Filter: &s3types.LifecycleRuleFilter{Prefix: s("tmp/")},
+			Expiration: &s3types.LifecycleExpiration{Days: aws.Int32(1)}}}}}))
+	must(c.GetBucketLifecycleConfiguration(ctx, &awss3.GetBucketLifecycleConfigurationInput{Bucket: bucket}))
+	must(c.DeleteBucketLifecycle(ctx, &awss3.DeleteBucketLifecycleInput{Bucket: bucket}))
 	must(c.DeleteBucket(ctx, &awss3.DeleteBucketInput{Bucket: bucket}))
 	e.driveS3Versions(t, c)
 }
