@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -141,7 +140,7 @@ func (s *Service) receive(body io.Reader, size int64, contentMD5 string) (BlobWr
 // GetObject returns an object's record and its open bytes (the caller
 // closes the file). A missing key is NoSuchKey to a caller who may list
 // the bucket and AccessDenied to anyone else, as S3 answers.
-func (s *Service) GetObject(ctx context.Context, r *Request, bucket, key string) (store.Object, *os.File, error) {
+func (s *Service) GetObject(ctx context.Context, r *Request, bucket, key string) (store.Object, BlobReader, error) {
 	o, err := s.HeadObject(ctx, r, bucket, key)
 	if err != nil {
 		return store.Object{}, nil, err
