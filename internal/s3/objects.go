@@ -303,6 +303,10 @@ type CopyInput struct {
 	ReplaceHeaders map[string]string
 	Replace        bool
 	ACL            string
+	// SSE is x-amz-server-side-encryption (AES256) when given: a copy onto
+	// itself that names it is allowed, as S3 allows a change of
+	// encryption; it rewrites the bytes under a new data key.
+	SSE bool
 }
 
 // CopyObject copies an object: s3:GetObject on the source and
@@ -314,7 +318,7 @@ func (s *Service) CopyObject(ctx context.Context, r *Request, in CopyInput) (sto
 		return store.Object{}, err
 	}
 	defer f.Close()
-	if in.SourceBucket == in.Bucket && in.SourceKey == in.Key && !in.Replace {
+	if in.SourceBucket == in.Bucket && in.SourceKey == in.Key && !in.Replace && !in.SSE {
 		return store.Object{}, invalid(fault.Request, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
 	headers := src.Headers

@@ -40,6 +40,9 @@ func (api *API) serveObject(w http.ResponseWriter, r *http.Request, o store.Obje
 	h.Set("ETag", etag)
 	h.Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
 	h.Set("Accept-Ranges", "bytes")
+	if e, ok := f.(interface{ Encrypted() bool }); ok && e.Encrypted() {
+		h.Set(sseHeader, s3.SSES3)
+	}
 	if notModified {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
