@@ -136,6 +136,8 @@ type Reader struct {
 	size    int64  // plaintext bytes
 	dataKey []byte // nil: a plaintext blob written before encryption
 
+	at io.ReaderAt // the DARE stream's plaintext at any offset (encrypted blobs)
+
 	pos    int64     // where Read continues
 	dec    io.Reader // the DARE stream decrypted from decPos, or nil
 	decPos int64
@@ -163,7 +165,11 @@ func openReader(f *os.File, kek cipher.AEAD) (*Reader, error) {
 	if fi.Size() != int64(headerSize)+encryptedSize(size) {
 		return nil, fmt.Errorf("%w: %d bytes on disk for %d of plaintext", ErrDamaged, fi.Size(), size)
 	}
-	return &Reader{f: f, size: size, dataKey: dataKey}, nil
+	at, err := sio.DecryptReaderAt(io.NewSectionReader(f, int64(headerSize), encryptedSize(size)), sioConfig(dataKey, 0))
+	if err != nil {
+		return nil, err
+	}
+	return &Reader{f: f, size: size, dataKey: dataKey, at: at}, nil
 }
 
 // Size is the blob's size in plaintext bytes.
@@ -209,12 +215,12 @@ func (r *Reader) ReadAt(p []byte, off int64) (int, error) {
 		return r.f.ReadAt(p, off)
 	}
 	want := min(int64(len(p)), r.size-off)
-	dec, err := r.decrypter(off)
-	if err != nil {
-		return 0, err
-	}
-	n, err := io.ReadFull(dec, p[:want])
-	if err == io.ErrUnexpectedEOF || err == io.EOF {
+	n, err := r.at.ReadAt(p[:want], off)
+	var se sio.Error
+	switch {
+	case errors.As(err, &se):
+		err = fmt.Errorf("%w: %v", ErrDamaged, se)
+	case err == io.ErrUnexpectedEOF || err == io.EOF || err == nil && int64(n) < want:
 		err = ErrDamaged // the header promised more
 	}
 	if err == nil && want < int64(len(p)) {
