@@ -248,7 +248,7 @@ func newCondEnv(t *testing.T) *condEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bs, err := blob.Open(blob.Config{Dir: t.TempDir()})
+	bs, err := blob.Open(blob.Config{Dir: t.TempDir(), Key: make([]byte, blob.KeySize)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,6 +288,13 @@ func newCondEnv(t *testing.T) *condEnv {
 type blobs struct{ *blob.Store }
 
 func (b blobs) Create() (s3.BlobWriter, error) { return b.Store.Create() }
+func (b blobs) Open(id string) (s3.BlobReader, error) {
+	r, err := b.Store.Open(id)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
 
 type lockedAudit struct {
 	mu *sync.Mutex
