@@ -14,6 +14,12 @@
 #   bench/s3compare.sh
 #   ROUNDS=5 STREAMS=64 STREAM_SIZE=256MiB bench/s3compare.sh
 #   BASE_PODIAM=/tmp/podiam-before bench/s3compare.sh
+#
+# VERSIONED=1 adds a run of podiam with versioning on in its buckets
+# ("podiamv"); SSE=1 starts MinIO with a static KMS key and gives its
+# buckets SSE-S3 default encryption, so that MinIO encrypts at rest as
+# podiam does (podiam's buckets are asked for SSE-S3 too, a no-op since
+# it encrypts every object).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -49,22 +55,24 @@ peak_rss() {
 	echo "peak RSS during the streams: $((peak / 1024)) MiB"
 }
 
-measure() { # name pid endpoint access secret
+measure() { # name pid endpoint access secret [s3load flags...]
 	local name=$1 pid=$2 endpoint=$3 access=$4 secret=$5
-	"$work/s3load" -endpoint "$endpoint" -access-key "$access" -secret-key "$secret" \
+	shift 5
+	"$work/s3load" -endpoint "$endpoint" -access-key "$access" -secret-key "$secret" "$@" \
 		-clients "$clients" -duration "$duration" -large "$large" -bucket bench-small | sed "s/^/$name | /"
 	touch "$work/sampling"
 	peak_rss "$pid" >"$work/peak" &
 	local sampler=$!
-	"$work/s3load" -endpoint "$endpoint" -access-key "$access" -secret-key "$secret" \
+	"$work/s3load" -endpoint "$endpoint" -access-key "$access" -secret-key "$secret" "$@" \
 		-streams "$streams" -large "$stream_size" -bucket bench-streams | sed "s/^/$name | /"
 	rm -f "$work/sampling"
 	wait "$sampler"
 	sed "s/^/$name | /" "$work/peak"
 }
 
-run_podiam() { # name binary
+run_podiam() { # name binary [s3load flags...]
 	local name=$1 bin=$2
+	shift 2
 	"$bin" server --data "$work/podiam-data" --listen 127.0.0.1:4591 >"$work/podiam.log" 2>&1 &
 	local pid=$!
 	echo "$pid" >>"$work/pids"
@@ -73,20 +81,27 @@ run_podiam() { # name binary
 	if [ "$name" = base ]; then wait_port 4591; else wait_ready http://127.0.0.1:4591; fi
 	measure "$name" "$pid" http://127.0.0.1:4591 \
 		"$(awk '/aws_access_key_id/ {print $3}' "$work/podiam-data/credentials")" \
-		"$(awk '/aws_secret_access_key/ {print $3}' "$work/podiam-data/credentials")"
+		"$(awk '/aws_secret_access_key/ {print $3}' "$work/podiam-data/credentials")" "$@"
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	rm -rf "$work/podiam-data"
 }
 
+sse_flags=()
+minio_env=()
+if [ "${SSE:-0}" = 1 ]; then
+	sse_flags=(-sse)
+	minio_env=("MINIO_KMS_SECRET_KEY=bench-key:$(head -c 32 /dev/urandom | base64)")
+fi
+
 run_minio() {
-	MINIO_ROOT_USER=benchadmin MINIO_ROOT_PASSWORD=benchadmin-secret \
+	env "${minio_env[@]}" MINIO_ROOT_USER=benchadmin MINIO_ROOT_PASSWORD=benchadmin-secret \
 		"$minio" server "$work/minio-data" --address 127.0.0.1:4592 --console-address 127.0.0.1:4593 >"$work/minio.log" 2>&1 &
 	local pid=$!
 	echo "$pid" >>"$work/pids"
 	wait_port 4592
 	sleep 1
-	measure minio "$pid" http://127.0.0.1:4592 benchadmin benchadmin-secret
+	measure minio "$pid" http://127.0.0.1:4592 benchadmin benchadmin-secret "${sse_flags[@]}"
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	rm -rf "$work/minio-data"
@@ -97,9 +112,13 @@ for round in $(seq "$rounds"); do
 	echo "== run $round"
 	if [ $((round % 2)) = 1 ]; then
 		[ -z "$base_podiam" ] || run_podiam base "$base_podiam"
-		run_podiam podiam "$podiam"; run_minio
+		run_podiam podiam "$podiam" "${sse_flags[@]}"
+		[ "${VERSIONED:-0}" != 1 ] || run_podiam podiamv "$podiam" -versioning "${sse_flags[@]}"
+		run_minio
 	else
-		run_minio; run_podiam podiam "$podiam"
+		run_minio
+		[ "${VERSIONED:-0}" != 1 ] || run_podiam podiamv "$podiam" -versioning "${sse_flags[@]}"
+		run_podiam podiam "$podiam" "${sse_flags[@]}"
 		[ -z "$base_podiam" ] || run_podiam base "$base_podiam"
 	fi
 done | tee "$work/runs"
@@ -107,7 +126,7 @@ done | tee "$work/runs"
 # One line per server and figure: the median, fastest and slowest run.
 echo "== medians of $rounds runs (fastest-slowest)"
 awk -F' [|] ' '
-/^(base|podiam|minio) \| / {
+/^(base|podiam|podiamv|minio) \| / {
 	srv = $1; line = $2; val = ""; fig = ""
 	if (match(line, /^(PUT|GET) [0-9]+ B, [0-9]+ clients/)) { fig = substr(line, 1, 3) " small ops/s"; split(line, f, ", "); for (i in f) if (f[i] ~ / req\/s$/) { val = f[i]; sub(/ req\/s/, "", val) } }
 	else if (match(line, /MB\/s/)) { fig = line; sub(/:.*/, "", fig); val = line; sub(/^.*: /, "", val); sub(/ MB\/s.*/, "", val) }
@@ -126,6 +145,7 @@ END {
 	for (k = 0; k < n; k++) {
 		fig = order[k]
 		base = ((("base" SUBSEP fig) in vals) ? sprintf("base %-26s ", med(vals["base" SUBSEP fig])) : "")
-		printf "%-40s %spodiam %-26s minio %s\n", fig, base, med(vals["podiam" SUBSEP fig]), med(vals["minio" SUBSEP fig])
+		ver = ((("podiamv" SUBSEP fig) in vals) ? sprintf("podiamv %-26s ", med(vals["podiamv" SUBSEP fig])) : "")
+		printf "%-40s %spodiam %-26s %sminio %s\n", fig, base, med(vals["podiam" SUBSEP fig]), ver, med(vals["minio" SUBSEP fig])
 	}
 }' "$work/runs"

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/podiam/podiam/bench/internal/loadgen"
 )
 
@@ -39,6 +40,8 @@ func main() {
 	small := flag.Int("small", 4<<10, "small object size in bytes")
 	large := flag.String("large", "256MiB", "large object size (e.g. 256MiB; 0 to skip)")
 	streams := flag.Int("streams", 0, "if set: only run this many concurrent PUT then GET streams of -large each")
+	flag.BoolVar(&settings.versioning, "versioning", false, "turn versioning on in the bucket before the load")
+	flag.BoolVar(&settings.sse, "sse", false, "set the bucket's default encryption to SSE-S3 (AES256) before the load")
 	flag.Parse()
 	var err error
 	if *streams > 0 {
@@ -50,6 +53,31 @@ func main() {
 		fmt.Fprintln(os.Stderr, "s3load:", err)
 		os.Exit(1)
 	}
+}
+
+// settings are what the bucket is given before a load.
+var settings struct{ versioning, sse bool }
+
+// makeBucket creates bucket (one already owned is fine) and gives it the
+// settings the flags name.
+func makeBucket(ctx context.Context, c *s3.Client, bucket string) error {
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil && !strings.Contains(err.Error(), "BucketAlreadyOwnedByYou") {
+		return fmt.Errorf("create bucket: %w", err)
+	}
+	if settings.versioning {
+		if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+			VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+			return fmt.Errorf("put bucket versioning: %w", err)
+		}
+	}
+	if settings.sse {
+		if _, err := c.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String(bucket),
+			ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{
+				ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256}}}}}); err != nil {
+			return fmt.Errorf("put bucket encryption: %w", err)
+		}
+	}
+	return nil
 }
 
 func client(endpoint, access, secret string) *s3.Client {
@@ -68,7 +96,7 @@ func runStreams(endpoint, access, secret, bucket string, n int, largeSize string
 	}
 	c := client(endpoint, access, secret)
 	ctx := context.Background()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil && !strings.Contains(err.Error(), "BucketAlreadyOwnedByYou") {
+	if err := makeBucket(ctx, c, bucket); err != nil {
 		return err
 	}
 	phase := func(name string, fn func(i int) error) error {
@@ -124,8 +152,8 @@ func run(endpoint, access, secret, bucket string, clients int, duration time.Dur
 	}
 	c := client(endpoint, access, secret)
 	ctx := context.Background()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil && !strings.Contains(err.Error(), "BucketAlreadyOwnedByYou") {
-		return fmt.Errorf("create bucket: %w", err)
+	if err := makeBucket(ctx, c, bucket); err != nil {
+		return err
 	}
 	body := make([]byte, small)
 	rand.Read(body)

@@ -4,6 +4,7 @@
 // representation headers and user metadata, listings with prefix,
 // delimiter and paging), and the authorization of every request by the
 // policy engine over the caller's policies and the bucket policy, with
-// S3's context keys. It speaks no wire format: the REST-XML edge in
+// S3's context keys; buckets' lifecycle rules, validated when written
+// and applied by LifecycleRunner as of a time it is given. It speaks no wire format: the REST-XML edge in
 // httpapi calls it and renders its *fault.Error values (see errors.go).
 package s3

@@ -29,6 +29,7 @@ type Store interface {
 	UpdateObject(ctx context.Context, bucket, key string, update func(*store.Object) error) (store.Object, error)
 	ListObjects(ctx context.Context, bucket, prefix, after string, limit int) (store.ObjectPage, error)
 	DeleteObject(ctx context.Context, bucket, key string) (store.Object, error)
+	DeleteObjectIf(ctx context.Context, bucket, key, blobID string) (store.Object, error)
 	CreateUpload(ctx context.Context, u store.Upload) error
 	GetUpload(ctx context.Context, id string) (store.Upload, error)
 	ListUploads(ctx context.Context, bucket string) ([]store.Upload, error)

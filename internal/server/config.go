@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/podiam/podiam/internal/eksauth"
+	"github.com/podiam/podiam/internal/s3"
 
 	"cmp"
 	"context"
@@ -34,6 +35,9 @@ const (
 	DefaultMaxHeaderBytes = 8 << 10
 	// DefaultMaxConnections bounds the connections held at once.
 	DefaultMaxConnections = 1024
+	// DefaultLifecycleInterval is how often buckets' lifecycle rules are
+	// applied.
+	DefaultLifecycleInterval = time.Hour
 )
 
 // Config configures the server.
@@ -109,6 +113,12 @@ type Config struct {
 	// room; with none idle, a new connection waits until one ends or
 	// turns idle.
 	MaxConnections int
+	// LifecycleInterval is how often buckets' lifecycle configurations
+	// are applied (0: DefaultLifecycleInterval; negative: never).
+	LifecycleInterval time.Duration
+	// OnLifecycleRun, when set, is told of each lifecycle run (tests wait
+	// on it).
+	OnLifecycleRun func(s3.LifecycleStats, error)
 	// OnListen, when set, is called with the address once the server has
 	// started and serves the AWS APIs (tests listen on port 0).
 	OnListen func(addr string)
@@ -144,6 +154,7 @@ func (c *Config) SetDefaults() {
 	c.IdleTimeout = cmp.Or(c.IdleTimeout, DefaultIdleTimeout)
 	c.MaxHeaderBytes = cmp.Or(c.MaxHeaderBytes, DefaultMaxHeaderBytes)
 	c.MaxConnections = cmp.Or(c.MaxConnections, DefaultMaxConnections)
+	c.LifecycleInterval = cmp.Or(c.LifecycleInterval, DefaultLifecycleInterval)
 	if c.S3Domains == nil {
 		c.S3Domains = []string{"localhost", "s3.localhost"}
 	}

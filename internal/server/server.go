@@ -261,6 +261,9 @@ func start(ctx context.Context, cfg Config, m *metrics.Server) (_ *Server, err e
 		BodyTimeout:  cfg.BodyTimeout,
 		BodyMinRate:  cfg.BodyMinRate,
 	})
+	if err := s.runLifecycle(s3Svc, auditLog); err != nil {
+		return nil, err
+	}
 	rotateCtx, stopRotating := context.WithCancel(context.Background())
 	s.closers = append(s.closers, func() error { stopRotating(); return nil })
 	go s.sessions.rotateEvery(rotateCtx, time.Hour, cfg.Now, cfg.Logger)

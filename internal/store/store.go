@@ -508,6 +508,11 @@ type Store interface {
 	ListObjects(ctx context.Context, bucket, prefix, after string, limit int) (ObjectPage, error)
 	// DeleteObject deletes an object and returns it.
 	DeleteObject(ctx context.Context, bucket, key string) (Object, error)
+	// DeleteObjectIf deletes an object if its bytes are still the blob
+	// blobID (the object as read before, not one written since) and
+	// returns it: ErrNotFound when the key is absent, ErrConflict when it
+	// holds another blob.
+	DeleteObjectIf(ctx context.Context, bucket, key, blobID string) (Object, error)
 	// BlobReferenced reports whether an object's or a part's bytes are
 	// the blob id.
 	BlobReferenced(ctx context.Context, blobID string) (bool, error)

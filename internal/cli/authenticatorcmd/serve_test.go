@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -205,13 +206,23 @@ func tamper(t *testing.T, token string) string {
 	return authenticator.TokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(u.String()))
 }
 
+// freePort returns a loopback port free a moment ago, below the kernel's
+// ephemeral range: the port is released before the authenticator binds
+// it, and the API server and etcd started meanwhile take their ports
+// from the ephemeral range (kubetest asks for port 0), so they cannot
+// take this one (CI saw that once).
 func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		port := 20000 + mrand.IntN(12000)
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port in 20000-32000")
+	return 0
 }
 
 // podiamServer runs a podiam server on loopback for the test and returns

@@ -41,6 +41,7 @@ func New(env command.Env) *cobra.Command {
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "close a keep-alive connection idle this long")
 	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", server.DefaultMaxHeaderBytes, "the largest header section of an S3 request, session token aside (S3's 8 KiB); more is 400 RequestHeaderSectionTooLarge")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", server.DefaultMaxConnections, "the most connections held at once; at the bound the longest-idle one is closed, or a new one waits")
+	fs.DurationVar(&cfg.LifecycleInterval, "lifecycle-interval", server.DefaultLifecycleInterval, "how often buckets' lifecycle rules (expiration, aborting incomplete uploads) are applied; 0 turns them off")
 	fs.BoolVar(&verbose, "verbose", false, "log debug messages")
 	return cmd
 }
@@ -69,6 +70,9 @@ func run(ctx context.Context, env command.Env, cfg server.Config, verbose bool) 
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg.Stdout = env.Stdout
+	if cfg.LifecycleInterval == 0 {
+		cfg.LifecycleInterval = -1 // --lifecycle-interval 0: off (Config's 0 is the default)
+	}
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
 		return command.Usagef("server: %v", err)

@@ -1020,6 +1020,24 @@ func (db *DB) DeleteObject(_ context.Context, bucket, key string) (store.Object,
 	return copyObject(o), nil
 }
 
+func (db *DB) DeleteObjectIf(_ context.Context, bucket, key, blobID string) (store.Object, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	objs, ok := db.objects[bucket]
+	if !ok {
+		return store.Object{}, notFound("delete object: bucket", bucket)
+	}
+	o, ok := objs[key]
+	if !ok {
+		return store.Object{}, notFound("delete object", key)
+	}
+	if o.BlobID != blobID {
+		return store.Object{}, fmt.Errorf("delete object %q: it holds another blob: %w", key, store.ErrConflict)
+	}
+	delete(objs, key)
+	return copyObject(o), nil
+}
+
 func (db *DB) BlobReferenced(_ context.Context, id string) (bool, error) {
 	db.mu.RLock()
 	defer db.mu.RUnlock()

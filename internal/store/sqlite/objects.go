@@ -306,6 +306,20 @@ func (db *DB) DeleteObject(ctx context.Context, bucket, key string) (o store.Obj
 	return result(o, err)
 }
 
+func (db *DB) DeleteObjectIf(ctx context.Context, bucket, key, blobID string) (o store.Object, err error) {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
+		if o, err = getObject(ctx, tx, bucket, key); err != nil {
+			return err
+		}
+		if o.BlobID != blobID {
+			return fmt.Errorf("delete object %q: it holds another blob: %w", key, store.ErrConflict)
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM objects WHERE bucket = ? AND key = ?`, bucket, key)
+		return err
+	})
+	return result(o, err)
+}
+
 func (db *DB) BlobReferenced(ctx context.Context, id string) (bool, error) {
 	var found bool
 	err := db.read(ctx, func(tx *sql.Tx) error {

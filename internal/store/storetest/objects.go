@@ -141,6 +141,11 @@ func testObjects(t *testing.T, s store.Store) {
 	}
 	got(s.UpdateObject(ctx, "data", "nope", func(*store.Object) error { return nil })).fails(t, "update a missing object", store.ErrNotFound)
 	o = tagged
+	got(s.DeleteObjectIf(ctx, "data", "a/e", "blob-old")).fails(t, "delete an object that holds another blob", store.ErrConflict)
+	got(s.DeleteObjectIf(ctx, "data", "nope", "blob-new")).fails(t, "delete a missing object if", store.ErrNotFound)
+	got(s.GetObject(ctx, "data", "a/e")).equals(t, "a refused conditional delete leaves the object", o)
+	got(s.DeleteObjectIf(ctx, "data", "a/e", "blob-new")).equals(t, "conditional delete returns the object", o)
+	must2(s.PutObject(ctx, o))
 	got(s.DeleteObject(ctx, "data", "a/e")).equals(t, "delete returns the object", o)
 	got(s.DeleteObject(ctx, "data", "a/e")).fails(t, "delete again", store.ErrNotFound)
 	if ok := must2(s.BlobReferenced(ctx, "blob-new")); ok {
