@@ -157,6 +157,7 @@ var restXMLCodes = table{
 	{fault.NotFound, fault.Website}:           {"NoSuchWebsiteConfiguration", http.StatusNotFound, ""},
 	{fault.NotFound, fault.Replication}:       {"ReplicationConfigurationNotFoundError", http.StatusNotFound, ""},
 	{fault.NotFound, fault.ObjectLock}:        {"ObjectLockConfigurationNotFoundError", http.StatusNotFound, ""},
+	{fault.InvalidInput, fault.ObjectLock}:    {"InvalidBucketState", http.StatusConflict, ""},
 	{fault.AlreadyExists, fault.Bucket}:       {"BucketAlreadyExists", http.StatusConflict, ""},
 	{fault.AlreadyExists, fault.OwnBucket}:    {"BucketAlreadyOwnedByYou", http.StatusConflict, ""},
 	{fault.DeleteConflict, fault.Bucket}:      {"BucketNotEmpty", http.StatusConflict, ""},
