@@ -85,6 +85,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzParseAWSAuth$$' -fuzztime $(FUZZTIME) ./internal/authenticator/
 	go test -run '^$$' -fuzz '^FuzzParseCallerIdentity$$' -fuzztime $(FUZZTIME) ./internal/authenticator/
 	go test -run '^$$' -fuzz '^FuzzAuthenticate$$' -fuzztime $(FUZZTIME) ./internal/authenticator/
+	go test -run '^$$' -fuzz '^FuzzPolicyIsPublic$$' -fuzztime $(FUZZTIME) ./internal/s3/
 
 oracle: $(ORACLE_STAMP)
 
