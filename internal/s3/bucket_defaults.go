@@ -70,17 +70,15 @@ func (s *Service) GetBucketAccelerateConfiguration(ctx context.Context, r *Reque
 // PutBucketAccelerateConfiguration keeps status Suspended; Enabled is
 // refused, as S3 refuses it where acceleration cannot be had.
 func (s *Service) PutBucketAccelerateConfiguration(ctx context.Context, r *Request, bucket, status string) error {
-	if _, err := s.bucketAction(ctx, r, bucket, "s3:PutAccelerateConfiguration"); err != nil {
-		return err
-	}
-	switch status {
-	case "Suspended":
-	case "Enabled":
-		return invalidRequest("S3 Transfer Acceleration is not available on this server.")
-	default:
+	return s.putBucketSetting(ctx, r, bucket, settingAccelerate, "s3:PutAccelerateConfiguration", status, func(store.Bucket) error {
+		switch status {
+		case "Suspended":
+			return nil
+		case "Enabled":
+			return invalidRequest("S3 Transfer Acceleration is not available on this server.")
+		}
 		return malformedXML()
-	}
-	return s.putBucketSetting(ctx, r, bucket, settingAccelerate, "s3:PutAccelerateConfiguration", status, nil)
+	})
 }
 
 // GetBucketRequestPayment checks the caller may read who pays for a

@@ -122,5 +122,6 @@ func (s *Service) policyIsPublic(ctx context.Context, doc string) (bool, error) 
 func newBucketSettings() map[string]string {
 	return map[string]string{
 		settingPublicAccessBlock: encodePublicAccessBlock(blockAll),
+		settingOwnershipControls: OwnerEnforced,
 	}
 }

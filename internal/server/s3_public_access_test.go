@@ -1,7 +1,11 @@
 package server_test
 
 import (
+	"encoding/json"
+	"maps"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -130,5 +134,118 @@ func TestS3PublicAccessBlock(t *testing.T) {
 	}
 	if _, _, anon := reads(); anon != 200 {
 		t.Fatalf("no block: anonymous %d", anon)
+	}
+}
+
+// TestS3OwnershipControls: a new bucket's ownership is BucketOwnerEnforced;
+// the ownerships that give ACLs a meaning are refused, on the setting and
+// on CreateBucket; ACLs other than the owner's stay refused; the setting
+// removed is OwnershipControlsNotFoundError.
+func TestS3OwnershipControls(t *testing.T) {
+	r, root, c := s3Start(t, "owned")
+	ctx := t.Context()
+	b := aws.String("owned")
+	got, err := c.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: b})
+	if err != nil || len(got.OwnershipControls.Rules) != 1 || got.OwnershipControls.Rules[0].ObjectOwnership != s3types.ObjectOwnershipBucketOwnerEnforced {
+		t.Fatalf("a new bucket's ownership: %+v, %v", got, err)
+	}
+	status, _, body := rawS3(t, r.url, root, "GET", "/owned?ownershipControls", nil, nil)
+	if status != 200 {
+		t.Fatalf("GET ?ownershipControls: %d %s", status, body)
+	}
+	checkS3Shape(t, "GetBucketOwnershipControls", body)
+	for _, o := range []s3types.ObjectOwnership{s3types.ObjectOwnershipObjectWriter, s3types.ObjectOwnershipBucketOwnerPreferred} {
+		if _, err := c.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: b, OwnershipControls: &s3types.OwnershipControls{
+			Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: o}}}}); apiCode(err) != "InvalidRequest" {
+			t.Fatalf("PutBucketOwnershipControls %s: %v", o, err)
+		}
+		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("acl-" + strings.ToLower(string(o))), ObjectOwnership: o}); apiCode(err) != "InvalidRequest" {
+			t.Fatalf("CreateBucket with %s: %v", o, err)
+		}
+	}
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("enforced"), ObjectOwnership: s3types.ObjectOwnershipBucketOwnerEnforced}); err != nil {
+		t.Fatalf("CreateBucket BucketOwnerEnforced: %v", err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("k"), Body: strings.NewReader("x"), ACL: s3types.ObjectCannedACLPublicRead}); apiCode(err) != "AccessControlListNotSupported" {
+		t.Fatalf("a public-read ACL: %v", err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: b, Key: aws.String("k"), Body: strings.NewReader("x"), ACL: s3types.ObjectCannedACLBucketOwnerFullControl}); err != nil {
+		t.Fatalf("bucket-owner-full-control: %v", err)
+	}
+	if _, err := c.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: b, OwnershipControls: &s3types.OwnershipControls{
+		Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnershipBucketOwnerEnforced}}}}); err != nil {
+		t.Fatalf("PutBucketOwnershipControls BucketOwnerEnforced: %v", err)
+	}
+	if _, err := c.DeleteBucketOwnershipControls(ctx, &s3.DeleteBucketOwnershipControlsInput{Bucket: b}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: b}); apiCode(err) != "OwnershipControlsNotFoundError" {
+		t.Fatalf("after delete: %v", err)
+	}
+}
+
+// TestS3SettingsBoto3: boto3 reads and writes the block, the ownership
+// and the read-only settings as Terraform's provider does on a refresh.
+func TestS3SettingsBoto3(t *testing.T) {
+	needAWSCLI(t)
+	r, root, _ := s3Start(t, "pyset")
+	script := `
+import boto3, botocore, json
+from botocore.config import Config
+s3 = boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+def code(f, **kw):
+    try:
+        f(**kw)
+        return "ok"
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"]
+out = {
+    "pab": s3.get_public_access_block(Bucket="pyset")["PublicAccessBlockConfiguration"],
+    "ownership": s3.get_bucket_ownership_controls(Bucket="pyset")["OwnershipControls"]["Rules"][0]["ObjectOwnership"],
+    "logging": "LoggingEnabled" in s3.get_bucket_logging(Bucket="pyset"),
+    "payer": s3.get_bucket_request_payment(Bucket="pyset")["Payer"],
+    "accelerate": s3.get_bucket_accelerate_configuration(Bucket="pyset").get("Status", ""),
+    "website": code(s3.get_bucket_website, Bucket="pyset"),
+    "replication": code(s3.get_bucket_replication, Bucket="pyset"),
+    "lock": code(s3.get_object_lock_configuration, Bucket="pyset"),
+    "public": code(s3.put_bucket_policy, Bucket="pyset", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::pyset/*"}]})),
+}
+s3.put_public_access_block(Bucket="pyset", PublicAccessBlockConfiguration={"BlockPublicAcls": True, "IgnorePublicAcls": True,
+    "BlockPublicPolicy": False, "RestrictPublicBuckets": True})
+out["after"] = s3.get_public_access_block(Bucket="pyset")["PublicAccessBlockConfiguration"]
+print(json.dumps(out))
+`
+	cmd := exec.Command("python3", "-c", script)
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "AWS_CA_BUNDLE=") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "AWS_ACCESS_KEY_ID="+root.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+root.SecretAccessKey,
+		"AWS_ENDPOINT_URL="+r.url, "AWS_DEFAULT_REGION=us-east-1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "HOME="+t.TempDir())
+	raw, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("boto3: %v\n%s", err, raw)
+	}
+	var out struct {
+		PAB, After                                         map[string]bool
+		Ownership, Payer, Accelerate, Website, Replication string
+		Lock, Public                                       string
+		Logging                                            bool
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("%s: %v", raw, err)
+	}
+	want := map[string]bool{"BlockPublicAcls": true, "IgnorePublicAcls": true, "BlockPublicPolicy": true, "RestrictPublicBuckets": true}
+	if !maps.Equal(out.PAB, want) || out.Ownership != "BucketOwnerEnforced" || out.Logging || out.Payer != "BucketOwner" || out.Accelerate != "" ||
+		out.Website != "NoSuchWebsiteConfiguration" || out.Replication != "ReplicationConfigurationNotFoundError" || out.Lock != "ObjectLockConfigurationNotFoundError" ||
+		out.Public != "AccessDenied" {
+		t.Fatalf("boto3 saw %s", raw)
+	}
+	want["BlockPublicPolicy"] = false
+	if !maps.Equal(out.After, want) {
+		t.Fatalf("after put_public_access_block: %v", out.After)
 	}
 }
