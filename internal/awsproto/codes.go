@@ -158,6 +158,8 @@ var restXMLCodes = table{
 	{fault.NotFound, fault.Replication}:       {"ReplicationConfigurationNotFoundError", http.StatusNotFound, ""},
 	{fault.NotFound, fault.ObjectLock}:        {"ObjectLockConfigurationNotFoundError", http.StatusNotFound, ""},
 	{fault.InvalidInput, fault.ObjectLock}:    {"InvalidBucketState", http.StatusConflict, ""},
+	{fault.AccessDenied, fault.CORS}:          {"AccessForbidden", http.StatusForbidden, ""},
+	{fault.InvalidInput, fault.CORS}:          {"BadRequest", http.StatusBadRequest, ""},
 	{fault.AlreadyExists, fault.Bucket}:       {"BucketAlreadyExists", http.StatusConflict, ""},
 	{fault.AlreadyExists, fault.OwnBucket}:    {"BucketAlreadyOwnedByYou", http.StatusConflict, ""},
 	{fault.DeleteConflict, fault.Bucket}:      {"BucketNotEmpty", http.StatusConflict, ""},
