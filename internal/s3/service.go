@@ -251,6 +251,15 @@ func (s *Service) authorize(ctx context.Context, r *Request, action, resource st
 	if b.AccountID != "" {
 		req.Context.Set("s3:ResourceAccount", b.AccountID)
 	}
+	if b.Settings[settingABAC] != "" {
+		tags, err := bucketTags(b)
+		if err != nil {
+			return err
+		}
+		for _, t := range tags {
+			req.Context.Set("aws:ResourceTag/"+t.Key, t.Value)
+		}
+	}
 	if r.Headers != nil {
 		for _, k := range actionHeaderKeys[action] {
 			if v, ok := r.Headers[headerKeys[k]]; ok {

@@ -11,6 +11,7 @@ import (
 // records what every request asked for, refused or not.
 var operationNames = map[string]map[string]string{
 	// Bucket subresources.
+	"abac":                {"GET": "GetBucketAbac", "PUT": "PutBucketAbac"},
 	"accelerate":          {"GET": "GetBucketAccelerateConfiguration", "PUT": "PutBucketAccelerateConfiguration"},
 	"analytics":           {"GET": "GetBucketAnalyticsConfiguration", "PUT": "PutBucketAnalyticsConfiguration", "DELETE": "DeleteBucketAnalyticsConfiguration"},
 	"cors":                {"GET": "GetBucketCors", "PUT": "PutBucketCors", "DELETE": "DeleteBucketCors"},
