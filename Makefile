@@ -87,6 +87,8 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzParseAWSAuth$$' -fuzztime $(FUZZTIME) ./internal/authenticator/
 	go test -run '^$$' -fuzz '^FuzzParseCallerIdentity$$' -fuzztime $(FUZZTIME) ./internal/authenticator/
 	go test -run '^$$' -fuzz '^FuzzAuthenticate$$' -fuzztime $(FUZZTIME) ./internal/authenticator/
+	go test -run '^$$' -fuzz '^FuzzPolicyIsPublic$$' -fuzztime $(FUZZTIME) ./internal/s3/
+	go test -run '^$$' -fuzz '^FuzzCORSConfiguration$$' -fuzztime $(FUZZTIME) ./internal/s3api/
 
 oracle: $(ORACLE_STAMP)
 

@@ -68,6 +68,16 @@ func CheckSSE(algorithm, kmsKeyID string) error {
 	}
 }
 
+// checkRequestSSE refuses, once a write is authorized (so that a policy
+// on the encryption keys decides first, as on AWS), the server-side
+// encryption it asks for that podiam cannot give: SSE-KMS, SSE-C.
+func checkRequestSSE(r *Request) error {
+	if r.Headers["x-amz-server-side-encryption-customer-algorithm"] != "" {
+		return SSECBlocked()
+	}
+	return CheckSSE(r.Headers["x-amz-server-side-encryption"], r.Headers["x-amz-server-side-encryption-aws-kms-key-id"])
+}
+
 // SSECBlocked is the refusal of a write that asks for SSE-C, as S3
 // refuses it on a bucket that blocks SSE-C.
 func SSECBlocked() error {

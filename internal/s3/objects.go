@@ -65,6 +65,9 @@ func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store
 	if err := s.authorize(ctx, r, "s3:PutObject", objectARN(in.Bucket, in.Key), b, extra); err != nil {
 		return store.Object{}, err
 	}
+	if err := checkRequestSSE(r); err != nil {
+		return store.Object{}, err
+	}
 	if err := CheckCannedACL(in.ACL); err != nil {
 		return store.Object{}, err
 	}

@@ -95,6 +95,9 @@ type Service struct {
 	// buckets keeps buckets (and names of none) by the buckets'
 	// generation.
 	buckets store.Cache[string, *cachedBucket]
+	// publicPolicies says which bucket policies are public, by the
+	// buckets' generation.
+	publicPolicies store.Cache[string, bool]
 }
 
 // cachedBucket is a bucket as read, or none.
@@ -220,6 +223,15 @@ func (s *Service) authorize(ctx context.Context, r *Request, action, resource st
 			return fault.Internal("compile the policy of bucket "+b.Name, err)
 		}
 		set.Resource = p
+		account := ""
+		if r.Caller != nil {
+			account = r.Caller.Account
+		}
+		if restrict, err := s.restricted(ctx, b, account); err != nil {
+			return err
+		} else if restrict {
+			set.Resource = nil
+		}
 	}
 	req := &authz.Request{Principal: id.Principal, Action: action, Resource: resource, ResourceAccount: b.AccountID}
 	for k, v := range id.Context {
@@ -245,6 +257,15 @@ func (s *Service) authorize(ctx context.Context, r *Request, action, resource st
 	}
 	if b.AccountID != "" {
 		req.Context.Set("s3:ResourceAccount", b.AccountID)
+	}
+	if b.Settings[settingABAC] != "" {
+		tags, err := bucketTags(b)
+		if err != nil {
+			return err
+		}
+		for _, t := range tags {
+			req.Context.Set("aws:ResourceTag/"+t.Key, t.Value)
+		}
 	}
 	if r.Headers != nil {
 		for _, k := range actionHeaderKeys[action] {

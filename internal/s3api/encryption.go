@@ -16,38 +16,42 @@ const sseHeader = "X-Amz-Server-Side-Encryption"
 // S3 says for every object it encrypted.
 func setSSE(w http.ResponseWriter) { w.Header().Set(sseHeader, s3.SSES3) }
 
-// ssecHeaders reports whether h carries SSE-C headers of the object
-// itself (x-amz-server-side-encryption-customer-*) or, with source, of a
-// copy's source (x-amz-copy-source-server-side-encryption-customer-*).
-func ssecHeaders(h http.Header, source bool) bool {
+// hasHeaderPrefix reports whether h has a header whose lower-case name
+// starts with prefix.
+func hasHeaderPrefix(h http.Header, prefix string) bool {
 	for name := range h {
-		l := strings.ToLower(name)
-		if strings.HasPrefix(l, "x-amz-server-side-encryption-customer-") ||
-			source && strings.HasPrefix(l, "x-amz-copy-source-server-side-encryption-customer-") {
+		if strings.HasPrefix(strings.ToLower(name), prefix) {
 			return true
 		}
 	}
 	return false
 }
 
-// checkWriteEncryption checks the encryption a write asks for (PutObject,
-// CopyObject, CreateMultipartUpload, UploadPart): SSE-S3 or nothing; SSE-KMS
-// and SSE-C are refused as S3 refuses them for a bucket without a usable
-// KMS key and one that blocks SSE-C.
+const (
+	ssecPrefix       = "x-amz-server-side-encryption-customer-"
+	copySourceSSEC   = "x-amz-copy-source-server-side-encryption-customer-"
+	ssecAlgorithmHdr = "X-Amz-Server-Side-Encryption-Customer-Algorithm"
+)
+
+// checkWriteEncryption checks the form of the encryption headers of a
+// write (PutObject, CopyObject, CreateMultipartUpload, UploadPart): SSE-C
+// keys without their algorithm, and SSE-C headers for a copy's source (no
+// object is encrypted with a customer's key). What the write asks for is
+// package s3's to refuse, after authorization (SSE-KMS, SSE-C).
 func checkWriteEncryption(r *http.Request) error {
-	if ssecHeaders(r.Header, false) {
-		return s3.SSECBlocked()
+	if hasHeaderPrefix(r.Header, ssecPrefix) && r.Header.Get(ssecAlgorithmHdr) == "" {
+		return invalidArgument("Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.")
 	}
-	if ssecHeaders(r.Header, true) {
+	if hasHeaderPrefix(r.Header, copySourceSSEC) {
 		return notApplicable()
 	}
-	return s3.CheckSSE(r.Header.Get(sseHeader), r.Header.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"))
+	return nil
 }
 
 // checkReadEncryption refuses SSE-C headers on a read: no object is
 // encrypted with a customer's key.
 func checkReadEncryption(r *http.Request) error {
-	if ssecHeaders(r.Header, false) {
+	if hasHeaderPrefix(r.Header, ssecPrefix) {
 		return notApplicable()
 	}
 	return nil
