@@ -52,6 +52,13 @@ func New(svc *iam.Service) *httpapi.QueryService {
 		"SimulateCustomPolicy":                    h.simulateCustomPolicy,
 		"SimulatePrincipalPolicy":                 h.simulatePrincipalPolicy,
 		"GetAccountAuthorizationDetails":          h.getAccountAuthorizationDetails,
+		"CreateInstanceProfile":                   h.createInstanceProfile,
+		"GetInstanceProfile":                      h.getInstanceProfile,
+		"ListInstanceProfiles":                    h.listInstanceProfiles,
+		"ListInstanceProfilesForRole":             paged("RoleName", h.listInstanceProfilesForRole),
+		"AddRoleToInstanceProfile":                noOutput(h.addRoleToInstanceProfile, "InstanceProfileName", "RoleName"),
+		"RemoveRoleFromInstanceProfile":           noOutput(h.removeRoleFromInstanceProfile, "InstanceProfileName", "RoleName"),
+		"DeleteInstanceProfile":                   noOutput(h.deleteInstanceProfile, "InstanceProfileName"),
 	}
 	principalActions(a, svc)
 	tagActions(a, svc)
