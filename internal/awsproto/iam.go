@@ -83,6 +83,22 @@ type ListInstanceProfilesResult struct {
 	Marker           string                `xml:"Marker,omitempty"`
 }
 
+// Group is an IAM group (podiam has none; the shape is for empty lists).
+type Group struct {
+	Path       string    `xml:"Path"`
+	GroupName  string    `xml:"GroupName"`
+	GroupId    string    `xml:"GroupId"`
+	Arn        string    `xml:"Arn"`
+	CreateDate Timestamp `xml:"CreateDate"`
+}
+
+// ListGroupsForUserResult is ListGroupsForUser's result.
+type ListGroupsForUserResult struct {
+	Groups      List[Group] `xml:"Groups"`
+	IsTruncated bool        `xml:"IsTruncated"`
+	Marker      string      `xml:"Marker,omitempty"`
+}
+
 // ListTagsResult is the result of ListRoleTags, ListUserTags,
 // ListOpenIDConnectProviderTags and ListPolicyTags.
 type ListTagsResult struct {

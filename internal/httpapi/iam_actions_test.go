@@ -311,6 +311,13 @@ func TestIAMEveryAction(t *testing.T) {
 	must2(t)(c.DeleteUserPolicy(ctx, &awsiam.DeleteUserPolicyInput{UserName: s("robert"), PolicyName: s("mine")}))
 	must2(t)(c.DetachUserPolicy(ctx, &awsiam.DetachUserPolicyInput{UserName: s("robert"), PolicyArn: s("arn:aws:iam::aws:policy/ReadOnlyAccess")}))
 	must2(t)(c.DeleteAccessKey(ctx, &awsiam.DeleteAccessKeyInput{UserName: s("robert"), AccessKeyId: key.AccessKey.AccessKeyId}))
+	gfu, err := c.ListGroupsForUser(ctx, &awsiam.ListGroupsForUserInput{UserName: s("robert")})
+	must(err)
+	if len(gfu.Groups) != 0 || gfu.IsTruncated {
+		t.Fatalf("ListGroupsForUser %+v (podiam has no groups)", gfu)
+	}
+	_, err = c.ListGroupsForUser(ctx, &awsiam.ListGroupsForUserInput{UserName: s("nobody")})
+	wantCode(err, "NoSuchEntity")
 	must2(t)(c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: s("robert")}))
 	must2(t)(c.DeletePolicy(ctx, &awsiam.DeletePolicyInput{PolicyArn: arn}))
 	must2(t)(c.DeleteOpenIDConnectProvider(ctx, &awsiam.DeleteOpenIDConnectProviderInput{OpenIDConnectProviderArn: parn}))

@@ -29,6 +29,7 @@ func New(svc *iam.Service) *httpapi.QueryService {
 		"ListUsers":                               h.listUsers,
 		"DeleteUser":                              noOutput(h.deleteUser, "UserName"),
 		"UpdateUser":                              h.updateUser,
+		"ListGroupsForUser":                       paged("UserName", h.listGroupsForUser),
 		"CreatePolicy":                            h.createPolicy,
 		"GetPolicy":                               h.getPolicy,
 		"ListPolicies":                            h.listPolicies,
