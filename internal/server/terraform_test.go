@@ -33,6 +33,9 @@ const terraformMirror = "/opt/tf-plugins"
 // Terraform (PODIAM_REQUIRE_TERRAFORM): then it fails.
 func needTerraform(t *testing.T) string {
 	t.Helper()
+	if testing.Short() && os.Getenv("PODIAM_REQUIRE_TERRAFORM") == "" {
+		t.Skip("-short: a Terraform run takes minutes of CPU (the provider loads its schema in each command)")
+	}
 	bin, err := exec.LookPath("terraform")
 	if err == nil {
 		_, err = os.Stat(filepath.Join(terraformMirror, "registry.terraform.io", "hashicorp", "aws"))
