@@ -30,6 +30,7 @@ var notSet = []keyEntry{
 	{action: "iam:CreateUser", key: "iam:ResourceTag/${TagKey}", reason: "as for iam:CreateRole"},
 	{action: "iam:CreatePolicy", key: "aws:ResourceTag/${TagKey}", reason: "as for iam:CreateRole"},
 	{action: "iam:CreateOpenIDConnectProvider", key: "aws:ResourceTag/${TagKey}", reason: "as for iam:CreateRole"},
+	{action: "iam:CreateInstanceProfile", key: "aws:ResourceTag/${TagKey}", reason: "as for iam:CreateRole"},
 	{action: "iam:*", key: "iam:RoleTemplateARN", reason: "role templates (AWS-defined service roles) are not served"},
 	{action: "sts:AssumeRole", key: "saml:*", reason: "SAML federation is not served, so no calling session carries SAML claims"},
 	{action: "sts:AssumeRole", key: "accounts.google.com:*", reason: "the built-in web identity providers (Google, Facebook, Amazon, Cognito) are not served; podiam federates IAM OIDC providers only"},

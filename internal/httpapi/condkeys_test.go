@@ -648,6 +648,19 @@ func (e *condEnv) drive(t *testing.T) {
 	iamAs("UntagOpenIDConnectProvider", "OpenIDConnectProviderArn", otherARN, "TagKeys.member.1", "team")
 	iamAs("DeleteOpenIDConnectProvider", "OpenIDConnectProviderArn", otherARN)
 
+	// Instance profiles.
+	iamAs("CreateInstanceProfile", append([]string{"InstanceProfileName", "web"}, queryTags("Tags.member", "tier", "dev")...)...)
+	iamAs("GetInstanceProfile", "InstanceProfileName", "web")
+	iamAs("ListInstanceProfiles")
+	iamAs("TagInstanceProfile", append([]string{"InstanceProfileName", "web"}, queryTags("Tags.member", "team", "a")...)...)
+	iamAs("ListInstanceProfileTags", "InstanceProfileName", "web")
+	iamAs("UntagInstanceProfile", "InstanceProfileName", "web", "TagKeys.member.1", "team")
+	iamAs("AddRoleToInstanceProfile", "InstanceProfileName", "web", "RoleName", "new-role")
+	iamAs("ListInstanceProfilesForRole", "RoleName", "new-role")
+	iamAs("RemoveRoleFromInstanceProfile", "InstanceProfileName", "web", "RoleName", "new-role")
+	iamAs("DeleteInstanceProfile", "InstanceProfileName", "web")
+	iamAs("ListGroupsForUser", "UserName", "new-user")
+
 	// The account and the simulator.
 	iamAs("GetAccountAuthorizationDetails")
 	iamAs("SimulateCustomPolicy", "PolicyInputList.member.1", all, "ActionNames.member.1", "s3:GetObject")
