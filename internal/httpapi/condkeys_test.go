@@ -3,10 +3,12 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"go/ast"
@@ -36,6 +38,7 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/podiam/podiam/internal/audit"
@@ -248,7 +251,7 @@ func newCondEnv(t *testing.T) *condEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bs, err := blob.Open(blob.Config{Dir: t.TempDir()})
+	bs, err := blob.Open(blob.Config{Dir: t.TempDir(), Key: make([]byte, blob.KeySize)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,6 +291,13 @@ func newCondEnv(t *testing.T) *condEnv {
 type blobs struct{ *blob.Store }
 
 func (b blobs) Create() (s3.BlobWriter, error) { return b.Store.Create() }
+func (b blobs) Open(id string) (s3.BlobReader, error) {
+	r, err := b.Store.Open(id)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
 
 type lockedAudit struct {
 	mu *sync.Mutex
@@ -812,18 +822,40 @@ func (e *condEnv) driveS3(t *testing.T, creds aws.CredentialsProvider) {
 	must(c.PutBucketPolicy(ctx, &awss3.PutBucketPolicyInput{Bucket: bucket, Policy: s(policy)}))
 	must(c.GetBucketPolicy(ctx, &awss3.GetBucketPolicyInput{Bucket: bucket}))
 	must(c.DeleteBucketPolicy(ctx, &awss3.DeleteBucketPolicyInput{Bucket: bucket}))
+	must(c.PutBucketEncryption(ctx, &awss3.PutBucketEncryptionInput{Bucket: bucket, ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
+		Rules: []s3types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256}}}}}))
+	must(c.GetBucketEncryption(ctx, &awss3.GetBucketEncryptionInput{Bucket: bucket}))
+	must(c.DeleteBucketEncryption(ctx, &awss3.DeleteBucketEncryptionInput{Bucket: bucket}))
 
-	put, err := c.PutObject(ctx, &awss3.PutObjectInput{Bucket: bucket, Key: obj, Body: strings.NewReader("data"), ACL: s3types.ObjectCannedACLBucketOwnerFullControl,
+	// SSE-KMS and SSE-C are refused once the request is decided (podiam
+	// has no KMS and blocks SSE-C), so their keys reach the decision.
+	refusedAs := func(code string, err error) {
+		t.Helper()
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != code {
+			t.Fatalf("got %v, want %s", err, code)
+		}
+	}
+	_, err := c.PutObject(ctx, &awss3.PutObjectInput{Bucket: bucket, Key: obj, Body: strings.NewReader("data"), ACL: s3types.ObjectCannedACLBucketOwnerFullControl,
 		Tagging: s("team=a"), ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: s("key-1"), StorageClass: s3types.StorageClassStandard,
+		WebsiteRedirectLocation: s("/elsewhere"), IfNoneMatch: s("*")})
+	refusedAs("KMS.NotFoundException", err)
+	put, err := c.PutObject(ctx, &awss3.PutObjectInput{Bucket: bucket, Key: obj, Body: strings.NewReader("data"), ACL: s3types.ObjectCannedACLBucketOwnerFullControl,
+		Tagging: s("team=a"), ServerSideEncryption: s3types.ServerSideEncryptionAes256, StorageClass: s3types.StorageClassStandard,
 		WebsiteRedirectLocation: s("/elsewhere"), IfNoneMatch: s("*")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ssec := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))
-	must(c.PutObject(ctx, &awss3.PutObjectInput{Bucket: bucket, Key: obj, Body: strings.NewReader("data"), IfMatch: put.ETag,
-		SSECustomerAlgorithm: s("AES256"), SSECustomerKey: s(ssec),
+	ssecMD5 := md5.Sum(bytes.Repeat([]byte{1}, 32))
+	_, err = c.PutObject(ctx, &awss3.PutObjectInput{Bucket: bucket, Key: obj, Body: strings.NewReader("data"), IfMatch: put.ETag,
+		SSECustomerAlgorithm: s("AES256"), SSECustomerKey: s(ssec), SSECustomerKeyMD5: s(base64.StdEncoding.EncodeToString(ssecMD5[:])),
 		GrantFullControl: s("id=grantee"), GrantRead: s("id=grantee"), GrantReadACP: s("id=grantee"), GrantWriteACP: s("id=grantee"),
 		ObjectLockMode: s3types.ObjectLockModeGovernance, ObjectLockRetainUntilDate: aws.Time(e.now.Add(time.Hour)), ObjectLockLegalHoldStatus: s3types.ObjectLockLegalHoldStatusOff,
+		Tagging: s("team=a")}, grants)
+	refusedAs("AccessDenied", err)
+	must(c.PutObject(ctx, &awss3.PutObjectInput{Bucket: bucket, Key: obj, Body: strings.NewReader("data"), IfMatch: put.ETag,
+		GrantFullControl: s("id=grantee"), GrantRead: s("id=grantee"), GrantReadACP: s("id=grantee"), GrantWriteACP: s("id=grantee"),
 		Tagging: s("team=a")}, grants))
 	must(c.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: bucket, Key: obj}))
 	out, err := c.GetObject(ctx, &awss3.GetObjectInput{Bucket: bucket, Key: obj})
