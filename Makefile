@@ -72,6 +72,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzChunkedReader$$' -fuzztime $(FUZZTIME) ./internal/sigv4/
 	go test -run '^$$' -fuzz '^FuzzByteRange$$' -fuzztime $(FUZZTIME) ./internal/s3api/
 	go test -run '^$$' -fuzz '^FuzzParseLifecycle$$' -fuzztime $(FUZZTIME) ./internal/s3api/
+	go test -run '^$$' -fuzz '^FuzzReadBlob$$' -fuzztime $(FUZZTIME) ./internal/blob/
 	go test -run '^$$' -fuzz '^FuzzS3Request$$' -fuzztime $(FUZZTIME) ./internal/server/
 	go test -run '^$$' -fuzz '^FuzzParseVersionID$$' -fuzztime $(FUZZTIME) ./internal/s3/
 	go test -run '^$$' -fuzz '^FuzzListObjectVersionsPaging$$' -fuzztime $(FUZZTIME) ./internal/s3/
@@ -88,6 +89,8 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzParseAWSAuth$$' -fuzztime $(FUZZTIME) ./internal/authenticator/
 	go test -run '^$$' -fuzz '^FuzzParseCallerIdentity$$' -fuzztime $(FUZZTIME) ./internal/authenticator/
 	go test -run '^$$' -fuzz '^FuzzAuthenticate$$' -fuzztime $(FUZZTIME) ./internal/authenticator/
+	go test -run '^$$' -fuzz '^FuzzPolicyIsPublic$$' -fuzztime $(FUZZTIME) ./internal/s3/
+	go test -run '^$$' -fuzz '^FuzzCORSConfiguration$$' -fuzztime $(FUZZTIME) ./internal/s3api/
 
 oracle: $(ORACLE_STAMP)
 

@@ -57,6 +57,48 @@ type ListRolesResult struct {
 	Marker      string     `xml:"Marker,omitempty"`
 }
 
+// InstanceProfile is an IAM instance profile with its role (at most
+// one).
+type InstanceProfile struct {
+	Path                string     `xml:"Path"`
+	InstanceProfileName string     `xml:"InstanceProfileName"`
+	InstanceProfileId   string     `xml:"InstanceProfileId"`
+	Arn                 string     `xml:"Arn"`
+	CreateDate          Timestamp  `xml:"CreateDate"`
+	Roles               List[Role] `xml:"Roles"`
+	Tags                List[Tag]  `xml:"Tags,omitempty"`
+}
+
+// InstanceProfileResult is the result of CreateInstanceProfile and
+// GetInstanceProfile.
+type InstanceProfileResult struct {
+	InstanceProfile InstanceProfile `xml:"InstanceProfile"`
+}
+
+// ListInstanceProfilesResult is the result of ListInstanceProfiles and
+// ListInstanceProfilesForRole.
+type ListInstanceProfilesResult struct {
+	InstanceProfiles List[InstanceProfile] `xml:"InstanceProfiles"`
+	IsTruncated      bool                  `xml:"IsTruncated"`
+	Marker           string                `xml:"Marker,omitempty"`
+}
+
+// Group is an IAM group (podiam has none; the shape is for empty lists).
+type Group struct {
+	Path       string    `xml:"Path"`
+	GroupName  string    `xml:"GroupName"`
+	GroupId    string    `xml:"GroupId"`
+	Arn        string    `xml:"Arn"`
+	CreateDate Timestamp `xml:"CreateDate"`
+}
+
+// ListGroupsForUserResult is ListGroupsForUser's result.
+type ListGroupsForUserResult struct {
+	Groups      List[Group] `xml:"Groups"`
+	IsTruncated bool        `xml:"IsTruncated"`
+	Marker      string      `xml:"Marker,omitempty"`
+}
+
 // ListTagsResult is the result of ListRoleTags, ListUserTags,
 // ListOpenIDConnectProviderTags and ListPolicyTags.
 type ListTagsResult struct {
@@ -317,7 +359,7 @@ type RoleDetail struct {
 	Arn                      string                       `xml:"Arn"`
 	CreateDate               Timestamp                    `xml:"CreateDate"`
 	AssumeRolePolicyDocument string                       `xml:"AssumeRolePolicyDocument"`
-	InstanceProfileList      List[string]                 `xml:"InstanceProfileList"`
+	InstanceProfileList      List[InstanceProfile]        `xml:"InstanceProfileList"`
 	RolePolicyList           List[PolicyDetail]           `xml:"RolePolicyList"`
 	AttachedManagedPolicies  List[AttachedPolicy]         `xml:"AttachedManagedPolicies"`
 	PermissionsBoundary      *AttachedPermissionsBoundary `xml:"PermissionsBoundary"`

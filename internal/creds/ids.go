@@ -10,6 +10,7 @@ const (
 	PrefixUser          = "AIDA"
 	PrefixRole          = "AROA"
 	PrefixPolicy        = "ANPA"
+	PrefixProfile       = "AIPA" // instance profile
 	PrefixAccessKey     = "AKIA" // long-term access key
 	PrefixTempAccessKey = "ASIA" // STS session access key
 )

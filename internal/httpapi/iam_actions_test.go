@@ -179,6 +179,63 @@ func TestIAMEveryAction(t *testing.T) {
 	}
 	must2(t)(c.ListOpenIDConnectProviders(ctx, &awsiam.ListOpenIDConnectProvidersInput{}))
 
+	// Instance profiles: at most one role each; a role in one, and a
+	// profile holding one, cannot be deleted.
+	ip, err := c.CreateInstanceProfile(ctx, &awsiam.CreateInstanceProfileInput{InstanceProfileName: s("web"), Path: s("/ec2/"), Tags: []types.Tag{{Key: s("tier"), Value: s("front")}}})
+	must(err)
+	if aws.ToString(ip.InstanceProfile.Arn) != "arn:aws:iam::111122223333:instance-profile/ec2/web" || !strings.HasPrefix(aws.ToString(ip.InstanceProfile.InstanceProfileId), "AIPA") || len(ip.InstanceProfile.Roles) != 0 {
+		t.Fatalf("CreateInstanceProfile = %+v", ip.InstanceProfile)
+	}
+	_, err = c.CreateInstanceProfile(ctx, &awsiam.CreateInstanceProfileInput{InstanceProfileName: s("WEB")})
+	wantCode(err, "EntityAlreadyExists")
+	must2(t)(c.CreateInstanceProfile(ctx, &awsiam.CreateInstanceProfileInput{InstanceProfileName: s("spare")}))
+	must2(t)(c.AddRoleToInstanceProfile(ctx, &awsiam.AddRoleToInstanceProfileInput{InstanceProfileName: s("web"), RoleName: s("app")}))
+	_, err = c.AddRoleToInstanceProfile(ctx, &awsiam.AddRoleToInstanceProfileInput{InstanceProfileName: s("web"), RoleName: s("app")})
+	wantCode(err, "LimitExceeded")
+	_, err = c.AddRoleToInstanceProfile(ctx, &awsiam.AddRoleToInstanceProfileInput{InstanceProfileName: s("spare"), RoleName: s("nobody")})
+	wantCode(err, "NoSuchEntity")
+	_, err = c.RemoveRoleFromInstanceProfile(ctx, &awsiam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: s("spare"), RoleName: s("app")})
+	wantCode(err, "NoSuchEntity")
+	gi, err := c.GetInstanceProfile(ctx, &awsiam.GetInstanceProfileInput{InstanceProfileName: s("WEB")})
+	must(err)
+	if len(gi.InstanceProfile.Roles) != 1 || aws.ToString(gi.InstanceProfile.Roles[0].Arn) != "arn:aws:iam::111122223333:role/svc/app" {
+		t.Fatalf("GetInstanceProfile roles %+v", gi.InstanceProfile.Roles)
+	}
+	_, err = c.GetInstanceProfile(ctx, &awsiam.GetInstanceProfileInput{InstanceProfileName: s("nope")})
+	wantCode(err, "NoSuchEntity")
+	lip, err := c.ListInstanceProfiles(ctx, &awsiam.ListInstanceProfilesInput{PathPrefix: s("/ec2/")})
+	must(err)
+	if len(lip.InstanceProfiles) != 1 || aws.ToString(lip.InstanceProfiles[0].InstanceProfileName) != "web" {
+		t.Fatalf("ListInstanceProfiles(/ec2/) %+v", lip.InstanceProfiles)
+	}
+	page, err := c.ListInstanceProfiles(ctx, &awsiam.ListInstanceProfilesInput{MaxItems: aws.Int32(1)})
+	must(err)
+	if len(page.InstanceProfiles) != 1 || !page.IsTruncated || aws.ToString(page.InstanceProfiles[0].InstanceProfileName) != "spare" {
+		t.Fatalf("ListInstanceProfiles page 1 %+v", page)
+	}
+	page, err = c.ListInstanceProfiles(ctx, &awsiam.ListInstanceProfilesInput{MaxItems: aws.Int32(1), Marker: page.Marker})
+	must(err)
+	if len(page.InstanceProfiles) != 1 || page.IsTruncated || aws.ToString(page.InstanceProfiles[0].InstanceProfileName) != "web" {
+		t.Fatalf("ListInstanceProfiles page 2 %+v", page)
+	}
+	fr, err := c.ListInstanceProfilesForRole(ctx, &awsiam.ListInstanceProfilesForRoleInput{RoleName: s("APP")})
+	must(err)
+	if len(fr.InstanceProfiles) != 1 || aws.ToString(fr.InstanceProfiles[0].InstanceProfileName) != "web" {
+		t.Fatalf("ListInstanceProfilesForRole %+v", fr.InstanceProfiles)
+	}
+	_, err = c.ListInstanceProfilesForRole(ctx, &awsiam.ListInstanceProfilesForRoleInput{RoleName: s("nobody")})
+	wantCode(err, "NoSuchEntity")
+	must2(t)(c.TagInstanceProfile(ctx, &awsiam.TagInstanceProfileInput{InstanceProfileName: s("web"), Tags: []types.Tag{{Key: s("x"), Value: s("y")}}}))
+	must2(t)(c.UntagInstanceProfile(ctx, &awsiam.UntagInstanceProfileInput{InstanceProfileName: s("web"), TagKeys: []string{"TIER"}}))
+	it, err := c.ListInstanceProfileTags(ctx, &awsiam.ListInstanceProfileTagsInput{InstanceProfileName: s("web")})
+	must(err)
+	if len(it.Tags) != 1 || aws.ToString(it.Tags[0].Key) != "x" {
+		t.Fatalf("instance profile tags %+v", it.Tags)
+	}
+	_, err = c.DeleteInstanceProfile(ctx, &awsiam.DeleteInstanceProfileInput{InstanceProfileName: s("web")})
+	wantCode(err, "DeleteConflict")
+	must2(t)(c.DeleteInstanceProfile(ctx, &awsiam.DeleteInstanceProfileInput{InstanceProfileName: s("spare")}))
+
 	// The whole account at once, then in pages of one.
 	det, err := c.GetAccountAuthorizationDetails(ctx, &awsiam.GetAccountAuthorizationDetailsInput{})
 	must(err)
@@ -193,6 +250,10 @@ func TestIAMEveryAction(t *testing.T) {
 	r := det.RoleDetailList[0]
 	if doc, _ := url.QueryUnescape(aws.ToString(r.AssumeRolePolicyDocument)); doc != trust || len(r.RolePolicyList) != 1 || len(r.AttachedManagedPolicies) != 0 {
 		t.Fatalf("role detail %+v", r)
+	}
+	if len(r.InstanceProfileList) != 1 || aws.ToString(r.InstanceProfileList[0].InstanceProfileName) != "web" ||
+		len(r.InstanceProfileList[0].Roles) != 1 || aws.ToString(r.InstanceProfileList[0].Roles[0].RoleName) != "app" {
+		t.Fatalf("role detail's instance profiles %+v", r.InstanceProfileList)
 	}
 	var names []string
 	for _, p := range det.Policies {
@@ -239,10 +300,24 @@ func TestIAMEveryAction(t *testing.T) {
 	must2(t)(c.DeleteRolePermissionsBoundary(ctx, &awsiam.DeleteRolePermissionsBoundaryInput{RoleName: s("app")})) // none left: no error
 	must2(t)(c.DeleteUserPermissionsBoundary(ctx, &awsiam.DeleteUserPermissionsBoundaryInput{UserName: s("robert")}))
 	must2(t)(c.DeleteRolePolicy(ctx, &awsiam.DeleteRolePolicyInput{RoleName: s("app"), PolicyName: s("inline")}))
+	_, err = c.DeleteRole(ctx, &awsiam.DeleteRoleInput{RoleName: s("app")})
+	wantCode(err, "DeleteConflict")
+	if !strings.Contains(err.Error(), "must remove roles from instance profile first") {
+		t.Fatalf("DeleteRole of a role in a profile: %v", err)
+	}
+	must2(t)(c.RemoveRoleFromInstanceProfile(ctx, &awsiam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: s("web"), RoleName: s("app")}))
+	must2(t)(c.DeleteInstanceProfile(ctx, &awsiam.DeleteInstanceProfileInput{InstanceProfileName: s("web")}))
 	must2(t)(c.DeleteRole(ctx, &awsiam.DeleteRoleInput{RoleName: s("app")}))
 	must2(t)(c.DeleteUserPolicy(ctx, &awsiam.DeleteUserPolicyInput{UserName: s("robert"), PolicyName: s("mine")}))
 	must2(t)(c.DetachUserPolicy(ctx, &awsiam.DetachUserPolicyInput{UserName: s("robert"), PolicyArn: s("arn:aws:iam::aws:policy/ReadOnlyAccess")}))
 	must2(t)(c.DeleteAccessKey(ctx, &awsiam.DeleteAccessKeyInput{UserName: s("robert"), AccessKeyId: key.AccessKey.AccessKeyId}))
+	gfu, err := c.ListGroupsForUser(ctx, &awsiam.ListGroupsForUserInput{UserName: s("robert")})
+	must(err)
+	if len(gfu.Groups) != 0 || gfu.IsTruncated {
+		t.Fatalf("ListGroupsForUser %+v (podiam has no groups)", gfu)
+	}
+	_, err = c.ListGroupsForUser(ctx, &awsiam.ListGroupsForUserInput{UserName: s("nobody")})
+	wantCode(err, "NoSuchEntity")
 	must2(t)(c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: s("robert")}))
 	must2(t)(c.DeletePolicy(ctx, &awsiam.DeletePolicyInput{PolicyArn: arn}))
 	must2(t)(c.DeleteOpenIDConnectProvider(ctx, &awsiam.DeleteOpenIDConnectProviderInput{OpenIDConnectProviderArn: parn}))

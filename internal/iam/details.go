@@ -32,10 +32,12 @@ type UserDetail struct {
 	PrincipalDetail
 }
 
-// RoleDetail is a role with its policies.
+// RoleDetail is a role with its policies and the instance profiles that
+// hold it.
 type RoleDetail struct {
 	Role store.Role
 	PrincipalDetail
+	InstanceProfiles []InstanceProfile
 }
 
 // AuthorizationDetails is one page of GetAccountAuthorizationDetails:
@@ -132,7 +134,15 @@ func (s *Service) GetAccountAuthorizationDetails(ctx context.Context, caller Cal
 			if err != nil {
 				return AuthorizationDetails{}, err
 			}
-			out.Roles = append(out.Roles, RoleDetail{Role: r, PrincipalDetail: d})
+			ps, err := s.store.ListInstanceProfilesForRole(ctx, caller.Account, e.role.Name)
+			if err != nil && !isNotFound(err) { // not found: deleted since it was listed
+				return AuthorizationDetails{}, unexpected("list instance profiles for role", err)
+			}
+			profiles, err := s.shownProfiles(ctx, ps)
+			if err != nil {
+				return AuthorizationDetails{}, err
+			}
+			out.Roles = append(out.Roles, RoleDetail{Role: r, PrincipalDetail: d, InstanceProfiles: profiles})
 		default:
 			out.Policies = append(out.Policies, *e.policy)
 		}

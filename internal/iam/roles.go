@@ -242,19 +242,35 @@ func (s *Service) DeleteRole(ctx context.Context, caller Caller, name string) er
 		return err
 	}
 	p := store.Principal{AccountID: caller.Account, Kind: store.PrincipalRole, Name: name}
+	if err := s.roleInUse(ctx, p); err != nil {
+		return err
+	}
+	switch err := s.store.DeleteRole(ctx, caller.Account, name); {
+	case isNotFound(err):
+		return noSuchRole(name)
+	case errors.Is(err, store.ErrDeleteConflict):
+		// Put in use since roleInUse looked: say by what, if it still is.
+		if err := s.roleInUse(ctx, p); err != nil {
+			return err
+		}
+		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must detach all policies first.")
+	case err != nil:
+		return unexpected("delete role", err)
+	}
+	return nil
+}
+
+// roleInUse is DeleteRole's conflict while the role has attached or
+// inline policies or is in an instance profile, nil otherwise.
+func (s *Service) roleInUse(ctx context.Context, p store.Principal) error {
 	if att, err := s.store.ListAttachedPolicies(ctx, p); err == nil && len(att) > 0 {
 		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must detach all policies first.")
 	}
 	if inl, err := s.store.ListInlinePolicies(ctx, p); err == nil && len(inl) > 0 {
 		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must delete policies first.")
 	}
-	switch err := s.store.DeleteRole(ctx, caller.Account, name); {
-	case isNotFound(err):
-		return noSuchRole(name)
-	case errors.Is(err, store.ErrDeleteConflict):
-		return fault.Errorf(fault.DeleteConflict, "Cannot delete entity, must detach all policies first.")
-	case err != nil:
-		return unexpected("delete role", err)
+	if ps, err := s.store.ListInstanceProfilesForRole(ctx, p.AccountID, p.Name); err == nil && len(ps) > 0 {
+		return errRoleInProfile()
 	}
 	return nil
 }

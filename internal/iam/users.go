@@ -241,3 +241,10 @@ func (s *Service) UpdateUser(ctx context.Context, caller Caller, in UpdateUserIn
 	}
 	return err
 }
+
+// ListGroupsForUser lists the groups a user is in: none, since podiam has
+// no IAM groups; the user must exist.
+func (s *Service) ListGroupsForUser(ctx context.Context, caller Caller, name string) error {
+	_, err := s.getUserAs(ctx, caller, "iam:ListGroupsForUser", name)
+	return err
+}

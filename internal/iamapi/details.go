@@ -39,7 +39,7 @@ func authorizationDetails(d iam.AuthorizationDetails) *awsproto.GetAccountAuthor
 	for _, r := range d.Roles {
 		out.RoleDetailList = append(out.RoleDetailList, awsproto.RoleDetail{
 			Path: r.Role.Path, RoleName: r.Role.Name, RoleId: r.Role.ID, Arn: r.Role.ARN, CreateDate: awsproto.Timestamp(r.Role.CreatedAt),
-			AssumeRolePolicyDocument: awsproto.EncodePolicyDocument(r.Role.AssumeRolePolicyDocument), InstanceProfileList: awsproto.List[string]{},
+			AssumeRolePolicyDocument: awsproto.EncodePolicyDocument(r.Role.AssumeRolePolicyDocument), InstanceProfileList: append(awsproto.List[awsproto.InstanceProfile]{}, mapList(r.InstanceProfiles, wireProfile)...),
 			RolePolicyList: wireInline(r.Inline), AttachedManagedPolicies: wireAttached(r.Attached),
 			PermissionsBoundary: boundary(r.Role.PermissionsBoundaryARN), Tags: append(awsproto.List[awsproto.Tag]{}, wireTags(r.Role.Tags)...),
 		})

@@ -29,6 +29,7 @@ func New(svc *iam.Service) *httpapi.QueryService {
 		"ListUsers":                               h.listUsers,
 		"DeleteUser":                              noOutput(h.deleteUser, "UserName"),
 		"UpdateUser":                              h.updateUser,
+		"ListGroupsForUser":                       paged("UserName", h.listGroupsForUser),
 		"CreatePolicy":                            h.createPolicy,
 		"GetPolicy":                               h.getPolicy,
 		"ListPolicies":                            h.listPolicies,
@@ -52,6 +53,13 @@ func New(svc *iam.Service) *httpapi.QueryService {
 		"SimulateCustomPolicy":                    h.simulateCustomPolicy,
 		"SimulatePrincipalPolicy":                 h.simulatePrincipalPolicy,
 		"GetAccountAuthorizationDetails":          h.getAccountAuthorizationDetails,
+		"CreateInstanceProfile":                   h.createInstanceProfile,
+		"GetInstanceProfile":                      h.getInstanceProfile,
+		"ListInstanceProfiles":                    h.listInstanceProfiles,
+		"ListInstanceProfilesForRole":             paged("RoleName", h.listInstanceProfilesForRole),
+		"AddRoleToInstanceProfile":                noOutput(h.addRoleToInstanceProfile, "InstanceProfileName", "RoleName"),
+		"RemoveRoleFromInstanceProfile":           noOutput(h.removeRoleFromInstanceProfile, "InstanceProfileName", "RoleName"),
+		"DeleteInstanceProfile":                   noOutput(h.deleteInstanceProfile, "InstanceProfileName"),
 	}
 	principalActions(a, svc)
 	tagActions(a, svc)

@@ -16,6 +16,7 @@ func tagActions(a map[string]func(ctx context.Context, c iam.Caller, q *awsproto
 	}{
 		{"RoleName", svc.RoleTags()}, {"UserName", svc.UserTags()},
 		{"OpenIDConnectProviderArn", svc.OIDCProviderTags()}, {"PolicyArn", svc.PolicyTags()},
+		{"InstanceProfileName", svc.InstanceProfileTags()},
 	} {
 		ops := k.ops
 		a["Tag"+ops.Noun()] = func(ctx context.Context, c iam.Caller, q *awsproto.QueryRequest) (any, error) {

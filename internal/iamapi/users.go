@@ -54,3 +54,12 @@ func (h handlers) updateUser(ctx context.Context, c iam.Caller, q *awsproto.Quer
 	}
 	return nil, h.svc.UpdateUser(ctx, c, iam.UpdateUserInput{UserName: p[0], NewUserName: q.Get("NewUserName"), NewPath: q.Get("NewPath")})
 }
+
+// listGroupsForUser answers an empty list of groups for an existing user:
+// podiam has no IAM groups.
+func (h handlers) listGroupsForUser(ctx context.Context, c iam.Caller, _ *awsproto.QueryRequest, user string, _ iam.PageRequest) (any, error) {
+	if err := h.svc.ListGroupsForUser(ctx, c, user); err != nil {
+		return nil, err
+	}
+	return &awsproto.ListGroupsForUserResult{Groups: awsproto.List[awsproto.Group]{}}, nil
+}

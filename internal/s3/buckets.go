@@ -47,7 +47,8 @@ func (s *Service) CreateBucket(ctx context.Context, r *Request, name, region str
 	if region == "us-east-1" {
 		region = ""
 	}
-	err := s.store.CreateBucket(ctx, store.Bucket{Name: name, AccountID: r.Caller.Account, Region: region, CreatedAt: s.now().UTC()})
+	err := s.store.CreateBucket(ctx, store.Bucket{Name: name, AccountID: r.Caller.Account, Region: region, CreatedAt: s.now().UTC(),
+		Settings: newBucketSettings()})
 	if errors.Is(err, store.ErrAlreadyExists) {
 		if b, gerr := s.store.GetBucket(ctx, name); gerr == nil && b.AccountID == r.Caller.Account {
 			return about(fault.AlreadyExists, fault.OwnBucket, name, "Your previous request to create the named bucket succeeded and you already own it.")
@@ -122,11 +123,27 @@ func (s *Service) PutBucketPolicy(ctx context.Context, r *Request, name, doc str
 	} else if err != nil {
 		return err
 	}
+	public := PolicyIsPublic(d)
 	_, err = s.store.UpdateBucket(ctx, name, func(b *store.Bucket) error {
+		if public {
+			if p, err := publicAccessBlock(*b); err != nil {
+				return err
+			} else if p.BlockPublicPolicy {
+				return publicPolicyBlocked(callerName(r), name)
+			}
+		}
 		b.Policy, b.PolicyPrincipalIDs = doc, ids
 		return nil
 	})
 	return err
+}
+
+// callerName is the caller's ARN, "anonymous" for none.
+func callerName(r *Request) string {
+	if r.Caller == nil {
+		return "anonymous"
+	}
+	return r.Caller.ARN
 }
 
 // malformedPolicy is S3's error for a bucket policy the engine refused.

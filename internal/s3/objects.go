@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -64,6 +63,9 @@ func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store
 		}
 	}
 	if err := s.authorize(ctx, r, "s3:PutObject", objectARN(in.Bucket, in.Key), b, extra); err != nil {
+		return store.Object{}, err
+	}
+	if err := checkRequestSSE(r); err != nil {
 		return store.Object{}, err
 	}
 	if err := CheckCannedACL(in.ACL); err != nil {
@@ -147,7 +149,7 @@ func (s *Service) receive(body io.Reader, size int64, contentMD5 string) (BlobWr
 // by ParseVersionID) when given. A missing key is NoSuchKey to a caller
 // who may list the bucket and AccessDenied to anyone else, as S3
 // answers; a delete marker is a *MarkerError.
-func (s *Service) GetObject(ctx context.Context, r *Request, bucket, key, versionID string) (store.Object, *os.File, error) {
+func (s *Service) GetObject(ctx context.Context, r *Request, bucket, key, versionID string) (store.Object, BlobReader, error) {
 	o, err := s.HeadObject(ctx, r, bucket, key, versionID)
 	if err != nil {
 		return store.Object{}, nil, err
@@ -330,6 +332,10 @@ type CopyInput struct {
 	ReplaceHeaders map[string]string
 	Replace        bool
 	ACL            string
+	// SSE is x-amz-server-side-encryption (AES256) when given: a copy onto
+	// itself that names it is allowed, as S3 allows a change of
+	// encryption; it rewrites the bytes under a new data key.
+	SSE bool
 }
 
 // CopyObject copies an object (or one version of it): s3:GetObject (or
@@ -343,7 +349,7 @@ func (s *Service) CopyObject(ctx context.Context, r *Request, in CopyInput) (dst
 		return store.Object{}, store.Object{}, err
 	}
 	defer f.Close()
-	if in.SourceBucket == in.Bucket && in.SourceKey == in.Key && !in.Replace && in.SourceVersionID == "" {
+	if in.SourceBucket == in.Bucket && in.SourceKey == in.Key && !in.Replace && !in.SSE && in.SourceVersionID == "" {
 		return store.Object{}, store.Object{}, invalid(fault.Request, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
 	headers := src.Headers

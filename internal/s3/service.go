@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,10 +55,17 @@ type BlobWriter interface {
 	Abort() error
 }
 
+// BlobReader reads an object's bytes (blob.Reader): in order, or at any
+// offset for ranged reads.
+type BlobReader interface {
+	io.ReadSeekCloser
+	io.ReaderAt
+}
+
 // Blobs keeps object bytes (blob.Store).
 type Blobs interface {
 	Create() (BlobWriter, error)
-	Open(id string) (*os.File, error)
+	Open(id string) (BlobReader, error)
 	Remove(id string) error
 }
 
@@ -94,6 +100,9 @@ type Service struct {
 	// buckets keeps buckets (and names of none) by the buckets'
 	// generation.
 	buckets store.Cache[string, *cachedBucket]
+	// publicPolicies says which bucket policies are public, by the
+	// buckets' generation.
+	publicPolicies store.Cache[string, bool]
 	// versionMu guards lastVersion, the time in the last version id made.
 	versionMu   sync.Mutex
 	lastVersion uint64
@@ -224,6 +233,15 @@ func (s *Service) authorize(ctx context.Context, r *Request, action, resource st
 			return fault.Internal("compile the policy of bucket "+b.Name, err)
 		}
 		set.Resource = p
+		account := ""
+		if r.Caller != nil {
+			account = r.Caller.Account
+		}
+		if restrict, err := s.restricted(ctx, b, account); err != nil {
+			return err
+		} else if restrict {
+			set.Resource = nil
+		}
 	}
 	req := &authz.Request{Principal: id.Principal, Action: action, Resource: resource, ResourceAccount: b.AccountID}
 	for k, v := range id.Context {
@@ -249,6 +267,15 @@ func (s *Service) authorize(ctx context.Context, r *Request, action, resource st
 	}
 	if b.AccountID != "" {
 		req.Context.Set("s3:ResourceAccount", b.AccountID)
+	}
+	if b.Settings[settingABAC] != "" {
+		tags, err := bucketTags(b)
+		if err != nil {
+			return err
+		}
+		for _, t := range tags {
+			req.Context.Set("aws:ResourceTag/"+t.Key, t.Value)
+		}
 	}
 	if r.Headers != nil {
 		for _, k := range actionHeaderKeys[action] {

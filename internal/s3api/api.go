@@ -285,11 +285,27 @@ func validPayloadHash(p string) bool {
 func (api *API) Serve(ctx context.Context, w http.ResponseWriter, r *http.Request, in *authn.Request, rec *audit.Record) error {
 	w.Header().Set("x-amz-request-id", rec.RequestID)
 	bucket, key := api.s3Target(r)
+	q := s3Params(in)
+	err := api.serve(ctx, w, r, in, rec, bucket, key, q)
+	if rec.Action == "" {
+		// A request refused before an operation named itself (by its
+		// signature, or not served, or a method its subresource lacks)
+		// is audited under the operation it asked for.
+		rec.Action = auditAction(r.Method, bucket, key, q)
+	}
+	return err
+}
+
+func (api *API) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, in *authn.Request, rec *audit.Record, bucket, key string, q url.Values) error {
+	if r.Method == http.MethodOptions && bucket != "" {
+		return api.preflight(ctx, w, r, bucket, rec)
+	}
+	api.crossOrigin(ctx, w, r, bucket)
 	auth, err := api.authenticateS3(r, in, rec)
 	if err != nil {
 		return err
 	}
-	return api.s3Route(ctx, w, r, auth, bucket, key, s3Params(in), rec, rec.RequestID)
+	return api.s3Route(ctx, w, r, auth, bucket, key, q, rec, rec.RequestID)
 }
 
 // WriteError renders err as S3's error document: the code and status of

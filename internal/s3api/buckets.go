@@ -42,6 +42,11 @@ func (api *API) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Req
 			return notImplemented(q)
 		}
 		op("CreateBucket")
+		if v := r.Header.Get("X-Amz-Object-Ownership"); v != "" {
+			if err := s3.CheckObjectOwnership(v); err != nil {
+				return err
+			}
+		}
 		body, err := io.ReadAll(io.LimitReader(a.body, 64<<10))
 		if err != nil {
 			return err

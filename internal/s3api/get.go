@@ -3,7 +3,6 @@ package s3api
 import (
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,7 +16,7 @@ import (
 // serveObject writes an object's headers and, for GET, its bytes (f),
 // honouring the conditional headers, a single byte Range, the response-*
 // overrides and x-amz-checksum-mode.
-func (api *API) serveObject(w http.ResponseWriter, r *http.Request, o store.Object, f *os.File, q map[string][]string) error {
+func (api *API) serveObject(w http.ResponseWriter, r *http.Request, o store.Object, f s3.BlobReader, q map[string][]string) error {
 	etag := `"` + o.ETag + `"`
 	modified := o.LastModified.Truncate(time.Second)
 	h := w.Header()
@@ -44,6 +43,9 @@ func (api *API) serveObject(w http.ResponseWriter, r *http.Request, o store.Obje
 		h.Set("x-amz-version-id", v)
 	}
 	h.Set("Accept-Ranges", "bytes")
+	if e, ok := f.(interface{ Encrypted() bool }); ok && e.Encrypted() {
+		h.Set(sseHeader, s3.SSES3)
+	}
 	if notModified {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
@@ -90,7 +92,7 @@ var bodyBuffers = sync.Pool{New: func() any { return new([smallBody]byte) }}
 
 // copyBody writes length bytes of f from start to w, without a buffer
 // of its own per request, and returns how many it wrote.
-func copyBody(w io.Writer, f *os.File, start, length int64) int64 {
+func copyBody(w io.Writer, f s3.BlobReader, start, length int64) int64 {
 	if length <= smallBody {
 		buf := bodyBuffers.Get().(*[smallBody]byte)
 		defer bodyBuffers.Put(buf)

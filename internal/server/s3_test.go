@@ -233,8 +233,15 @@ func TestS3Authorization(t *testing.T) {
 		t.Fatalf("list the whole bucket: %v", err)
 	}
 
-	// Anonymous reads of public/ through the bucket policy only.
+	// Anonymous reads of public/ through the bucket policy only, once the
+	// block public access a new bucket has is removed.
 	public := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::team/public/*"}]}`
+	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("team"), Policy: aws.String(public)}); apiCode(err) != "AccessDenied" {
+		t.Fatalf("a public policy under the new bucket's BlockPublicPolicy: %v", err)
+	}
+	if _, err := c.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: aws.String("team")}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("team"), Policy: aws.String(public)}); err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +391,7 @@ func TestS3CLI(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "credentials.cli"), creds, 0o600)
 	os.WriteFile(filepath.Join(dir, "config"), []byte("[profile s3role]\nrole_arn = arn:aws:iam::"+account+":role/s3cli\nsource_profile = cli\n"), 0o600)
 	env := append(os.Environ(), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "credentials.cli"), "AWS_CONFIG_FILE="+filepath.Join(dir, "config"),
-		"AWS_ENDPOINT_URL="+r.url, "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_PROFILE=s3role")
+		"AWS_ENDPOINT_URL="+r.url, "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_PROFILE=s3role", "HOME="+t.TempDir())
 	exec1 := func(args ...string) (string, error) {
 		cmd := exec.Command("aws", args...)
 		cmd.Env, cmd.Dir = env, dir
@@ -435,13 +442,37 @@ func TestS3CLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(run("s3api", "list-objects-v2", "--bucket", "cli-bucket", "--prefix", "tree/", "--output", "json")), &list); err != nil || len(list.Contents) != 3 {
 		t.Fatalf("list-objects-v2: %+v, %v", list, err)
 	}
+	// A public policy: refused while the new bucket blocks public
+	// policies; accepted once BlockPublicPolicy is off, but it lets no
+	// one outside the account read while RestrictPublicBuckets is on;
+	// with the block all off, anyone reads.
 	os.WriteFile(filepath.Join(dir, "policy.json"), []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::cli-bucket/tree/*"}]}`), 0o600)
-	run("s3api", "put-bucket-policy", "--bucket", "cli-bucket", "--policy", "file://policy.json")
-	resp, err := http.Get(r.url + "/cli-bucket/tree/a.txt")
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("anonymous read after put-bucket-policy: %v %v", resp, err)
+	if pab := run("s3api", "get-public-access-block", "--bucket", "cli-bucket", "--output", "json"); !strings.Contains(pab, `"BlockPublicPolicy": true`) || !strings.Contains(pab, `"RestrictPublicBuckets": true`) {
+		t.Fatalf("a new bucket's public access block:\n%s", pab)
 	}
-	resp.Body.Close()
+	if out, err := exec1("s3api", "put-bucket-policy", "--bucket", "cli-bucket", "--policy", "file://policy.json"); err == nil || !strings.Contains(out, "AccessDenied") || !strings.Contains(out, "BlockPublicPolicy") {
+		t.Fatalf("a public policy under BlockPublicPolicy: %v\n%s", err, out)
+	}
+	run("s3api", "put-public-access-block", "--bucket", "cli-bucket", "--public-access-block-configuration",
+		"BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=false,RestrictPublicBuckets=true")
+	run("s3api", "put-bucket-policy", "--bucket", "cli-bucket", "--policy", "file://policy.json")
+	anonymous := func() int {
+		t.Helper()
+		resp, err := http.Get(r.url + "/cli-bucket/tree/a.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := anonymous(); got != 403 {
+		t.Fatalf("anonymous read of a public policy under RestrictPublicBuckets: %d", got)
+	}
+	run("s3api", "put-public-access-block", "--bucket", "cli-bucket", "--public-access-block-configuration",
+		"BlockPublicAcls=false,IgnorePublicAcls=false,BlockPublicPolicy=false,RestrictPublicBuckets=false")
+	if got := anonymous(); got != 200 {
+		t.Fatalf("anonymous read after put-bucket-policy: %d", got)
+	}
 	run("s3", "rm", "--only-show-errors", "--recursive", "s3://cli-bucket")
 	if out, err := exec1("s3", "rb", "s3://cli-bucket"); err == nil || !strings.Contains(out, "AccessDenied") {
 		t.Fatalf("rb as the role (denied by its policy): %v\n%s", err, out)

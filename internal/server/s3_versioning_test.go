@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -14,19 +13,10 @@ import (
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	podiams3 "github.com/podiam/podiam/internal/s3"
 	"github.com/podiam/podiam/internal/server"
 )
-
-// httpStatus is the HTTP status of a failed SDK call (0 when none).
-func httpStatus(err error) int {
-	if re, ok := errors.AsType[*smithyhttp.ResponseError](err); ok {
-		return re.HTTPStatusCode()
-	}
-	return 0
-}
 
 // putVersion puts body at key and returns the version id S3 answered.
 func putVersion(t *testing.T, c *s3.Client, bucket, key, body string) string {
@@ -286,6 +276,9 @@ func TestS3VersioningRaw(t *testing.T) {
 	}
 	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::raw","arn:aws:s3:::raw/*","arn:aws:s3:::plain","arn:aws:s3:::plain/*"]}]}`
 	for _, bk := range []string{"raw", "plain"} {
+		if _, err := c.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: aws.String(bk)}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bk), Policy: aws.String(strings.ReplaceAll(policy, "raw", bk))}); err != nil {
 			t.Fatal(err)
 		}

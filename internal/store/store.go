@@ -175,6 +175,21 @@ type OIDCProvider struct {
 	CreatedAt   time.Time
 }
 
+// InstanceProfile is an IAM instance profile: a container of at most one
+// role that EC2 passes to an instance.
+type InstanceProfile struct {
+	AccountID string
+	Name      string
+	Path      string
+	ID        string // AIPA...
+	ARN       string
+	// RoleName is the name of the profile's role as the role spells it,
+	// "" while the profile holds none.
+	RoleName  string
+	Tags      []Tag
+	CreatedAt time.Time
+}
+
 // Cluster is an EKS cluster: what CreateCluster recorded, and podiam's
 // binding of it to a real Kubernetes cluster (its API server, CA and
 // service-account signing keys), pushed from the cluster.
@@ -415,7 +430,8 @@ type Records uint8
 // The classes of records with a generation.
 const (
 	// IAM: accounts, users, access keys, roles, managed policies and
-	// their versions, inline policies, attachments and OIDC providers.
+	// their versions, inline policies, attachments, OIDC providers and
+	// instance profiles.
 	IAM Records = iota + 1
 	// Buckets: buckets, with their owners, regions and policies (not
 	// their objects or uploads).
@@ -470,7 +486,7 @@ type Store interface {
 	ListRoles(ctx context.Context, accountID, pathPrefix string) ([]Role, error)
 	UpdateRole(ctx context.Context, accountID, name string, update func(*Role) error) (Role, error)
 	// DeleteRole returns ErrDeleteConflict while the role has inline or
-	// attached policies.
+	// attached policies or is in an instance profile.
 	DeleteRole(ctx context.Context, accountID, name string) error
 
 	// CreateManagedPolicy needs the account to exist, unless AccountID is
@@ -511,6 +527,25 @@ type Store interface {
 	ListOIDCProviders(ctx context.Context, accountID string) ([]OIDCProvider, error)
 	UpdateOIDCProvider(ctx context.Context, arn string, update func(*OIDCProvider) error) (OIDCProvider, error)
 	DeleteOIDCProvider(ctx context.Context, arn string) error
+
+	// CreateInstanceProfile needs the account to exist (and the role, when
+	// RoleName is not ""); names are unique in an account regardless of
+	// case.
+	CreateInstanceProfile(ctx context.Context, p InstanceProfile) error
+	GetInstanceProfile(ctx context.Context, accountID, name string) (InstanceProfile, error)
+	// ListInstanceProfiles lists an account's profiles under a path
+	// prefix, by name.
+	ListInstanceProfiles(ctx context.Context, accountID, pathPrefix string) ([]InstanceProfile, error)
+	// ListInstanceProfilesForRole lists the profiles that hold the role,
+	// by name; it returns ErrNotFound if the role does not exist.
+	ListInstanceProfilesForRole(ctx context.Context, accountID, roleName string) ([]InstanceProfile, error)
+	// UpdateInstanceProfile changes a profile's tags or role: a RoleName
+	// set must name an existing role of the account (else ErrNotFound),
+	// and is stored as the role spells it.
+	UpdateInstanceProfile(ctx context.Context, accountID, name string, update func(*InstanceProfile) error) (InstanceProfile, error)
+	// DeleteInstanceProfile returns ErrDeleteConflict while the profile
+	// holds a role.
+	DeleteInstanceProfile(ctx context.Context, accountID, name string) error
 
 	// CreateBucket needs the owner's account and returns ErrAlreadyExists
 	// for a name taken in any account.
@@ -684,6 +719,14 @@ func CheckUpdate(old, updated any) error {
 		check("CreatedAt", o.CreatedAt, u.CreatedAt)
 	case *ManagedPolicy:
 		u := updated.(*ManagedPolicy)
+		check("AccountID", o.AccountID, u.AccountID)
+		check("Name", o.Name, u.Name)
+		check("Path", o.Path, u.Path)
+		check("ID", o.ID, u.ID)
+		check("ARN", o.ARN, u.ARN)
+		check("CreatedAt", o.CreatedAt, u.CreatedAt)
+	case *InstanceProfile:
+		u := updated.(*InstanceProfile)
 		check("AccountID", o.AccountID, u.AccountID)
 		check("Name", o.Name, u.Name)
 		check("Path", o.Path, u.Path)

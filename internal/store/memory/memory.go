@@ -47,6 +47,7 @@ type DB struct {
 	inline   map[inlineKey]store.InlinePolicy
 	attached map[attachKey]store.Attachment
 	oidc     map[string]store.OIDCProvider // by ARN
+	profiles map[nameKey]store.InstanceProfile
 	buckets  map[string]store.Bucket
 	objects  map[string]map[string]store.Object // bucket -> key -> current version
 	// versions are the noncurrent versions: bucket -> key -> newest first.
@@ -72,6 +73,7 @@ func New() *DB {
 		inline:   map[inlineKey]store.InlinePolicy{},
 		attached: map[attachKey]store.Attachment{},
 		oidc:     map[string]store.OIDCProvider{},
+		profiles: map[nameKey]store.InstanceProfile{},
 		buckets:  map[string]store.Bucket{},
 		objects:  map[string]map[string]store.Object{},
 		versions: map[string]map[string][]store.Object{},
@@ -336,6 +338,9 @@ func (db *DB) inUse(p store.Principal) bool {
 		if ak.principal == k {
 			return true
 		}
+	}
+	if p.Kind == store.PrincipalRole && db.inProfile(p.AccountID, p.Name) {
+		return true
 	}
 	if p.Kind == store.PrincipalUser {
 		for _, key := range db.keys {

@@ -227,6 +227,9 @@ func inUse(ctx context.Context, tx *sql.Tx, what string, p store.Principal) erro
 	if p.Kind == store.PrincipalUser {
 		queries = append(queries, `SELECT 1 FROM access_keys WHERE account_id = ?1 AND ?2 = 'user' AND user_key = ?3`)
 	}
+	if p.Kind == store.PrincipalRole {
+		queries = append(queries, `SELECT 1 FROM instance_profiles WHERE account_id = ?1 AND ?2 = 'role' AND role_key = ?3`)
+	}
 	for _, q := range queries {
 		found, err := exists(ctx, tx, q, p.AccountID, string(p.Kind), key)
 		if err != nil {

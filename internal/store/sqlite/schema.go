@@ -222,7 +222,21 @@ CREATE TABLE eks_access_entries (
 	// 8 -> 9: a bucket's settings (tagging, versioning, encryption...),
 	// a JSON object of subresource name to package s3's encoding.
 	`ALTER TABLE buckets ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';`,
-	// 9 -> 10: object versions. objects keeps the current version of each
+	// 9 -> 10: IAM instance profiles, each holding at most one role
+	// (role_key, '' for none), as a JSON document.
+	`
+CREATE TABLE instance_profiles (
+	account_id TEXT NOT NULL REFERENCES accounts (id),
+	name_key   TEXT NOT NULL,
+	id         TEXT NOT NULL UNIQUE,
+	arn        TEXT NOT NULL UNIQUE,
+	role_key   TEXT NOT NULL,
+	doc        TEXT NOT NULL,
+	PRIMARY KEY (account_id, name_key)
+) WITHOUT ROWID;
+CREATE INDEX instance_profiles_role ON instance_profiles (account_id, role_key) WHERE role_key <> '';
+`,
+	// 10 -> 11: object versions. objects keeps the current version of each
 	// key (which may now be a delete marker); object_versions the
 	// noncurrent ones of versioned buckets, with when each stopped being
 	// current. Rows of buckets never versioned are unchanged.

@@ -527,6 +527,38 @@ func testDeleteConflicts(t *testing.T, s store.Store) {
 				return s.DetachPolicy(ctx, store.Attachment{Principal: roleP(acct1, n), PolicyARN: pol.ARN})
 			},
 		},
+		{
+			name: "role in an instance profile",
+			setup: func(n string) error {
+				p := profile(acct1, "/", n)
+				p.RoleName = n
+				return s.CreateInstanceProfile(ctx, p)
+			},
+			del: func(n string) error { return s.DeleteRole(ctx, acct1, n) },
+			unlink: func(n string) error {
+				_, err := s.UpdateInstanceProfile(ctx, acct1, n, func(p *store.InstanceProfile) error {
+					p.RoleName = ""
+					return nil
+				})
+				return err
+			},
+		},
+		{
+			name: "instance profile holding a role",
+			setup: func(n string) error {
+				p := profile(acct1, "/", n)
+				p.RoleName = n
+				return s.CreateInstanceProfile(ctx, p)
+			},
+			del: func(n string) error { return s.DeleteInstanceProfile(ctx, acct1, n) },
+			unlink: func(n string) error {
+				_, err := s.UpdateInstanceProfile(ctx, acct1, n, func(p *store.InstanceProfile) error {
+					p.RoleName = ""
+					return nil
+				})
+				return err
+			},
+		},
 	}
 	for i, tt := range tests {
 		n := fmt.Sprintf("e%d", i)

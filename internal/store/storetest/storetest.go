@@ -26,6 +26,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"InlinePolicies", testInlinePolicies},
 		{"Attachments", testAttachments},
 		{"OIDCProviders", testOIDCProviders},
+		{"InstanceProfiles", testInstanceProfiles},
 		{"Buckets", testBuckets},
 		{"Objects", testObjects},
 		{"Versions", testVersions},
@@ -241,6 +242,8 @@ func fill(t *testing.T, s store.Store) {
 		s.AttachPolicy(ctx, store.Attachment{Principal: roleP(acct1, "app"), PolicyARN: policy("", "/", "AdministratorAccess").ARN}, 0),
 		s.AttachPolicy(ctx, store.Attachment{Principal: userP(acct1, "bob"), PolicyARN: policy(acct1, "/", "local").ARN}, 0),
 		s.CreateOIDCProvider(ctx, provider(acct1, issuerURL)),
+		s.CreateInstanceProfile(ctx, profile(acct1, "/ec2/", "app")),
+		s.CreateInstanceProfile(ctx, profile(acct1, "/", "spare")),
 		s.DeleteManagedPolicy(ctx, acct1, policy(acct1, "/", "gone").ARN),
 	} {
 		must(t, err)
@@ -256,6 +259,10 @@ func fill(t *testing.T, s store.Store) {
 	})).must(t)
 	got(s.UpdateAccessKey(ctx, "AKIAROOT1", func(k *store.AccessKey) error {
 		k.Status = store.AccessKeyInactive
+		return nil
+	})).must(t)
+	got(s.UpdateInstanceProfile(ctx, acct1, "app", func(p *store.InstanceProfile) error {
+		p.RoleName, p.Tags = "app", tags("env", "prod")
 		return nil
 	})).must(t)
 	got(s.UpdateOIDCProvider(ctx, provider(acct1, issuerURL).ARN, func(p *store.OIDCProvider) error {
@@ -287,6 +294,7 @@ func dump(t *testing.T, s store.Store) snapshot {
 		policies := got(s.ListManagedPolicies(ctx, id, store.PolicyFilter{})).must(t)
 		out[id+" users"], out[id+" roles"], out[id+" policies"] = users, roles, policies
 		out[id+" oidc"] = got(s.ListOIDCProviders(ctx, id)).must(t)
+		out[id+" instance profiles"] = got(s.ListInstanceProfiles(ctx, id, "")).must(t)
 		out[id+" root keys"] = got(s.ListAccessKeys(ctx, id, "")).must(t)
 		for _, u := range users {
 			out[id+" "+u.Name+" keys"] = got(s.ListAccessKeys(ctx, id, u.Name)).must(t)
@@ -294,6 +302,7 @@ func dump(t *testing.T, s store.Store) snapshot {
 		}
 		for _, r := range roles {
 			principals(roleP(id, r.Name))
+			out[id+" "+r.Name+" instance profiles"] = got(s.ListInstanceProfilesForRole(ctx, id, r.Name)).must(t)
 		}
 		for _, p := range policies {
 			out[id+" entities "+p.ARN] = got(s.ListEntitiesForPolicy(ctx, id, p.ARN)).must(t)
