@@ -72,6 +72,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzChunkedReader$$' -fuzztime $(FUZZTIME) ./internal/sigv4/
 	go test -run '^$$' -fuzz '^FuzzByteRange$$' -fuzztime $(FUZZTIME) ./internal/s3api/
 	go test -run '^$$' -fuzz '^FuzzParseLifecycle$$' -fuzztime $(FUZZTIME) ./internal/s3api/
+	go test -run '^$$' -fuzz '^FuzzReadBlob$$' -fuzztime $(FUZZTIME) ./internal/blob/
 	go test -run '^$$' -fuzz '^FuzzS3Request$$' -fuzztime $(FUZZTIME) ./internal/server/
 	go test -run '^$$' -fuzz '^FuzzParseKeys$$' -fuzztime $(FUZZTIME) ./internal/eks/
 	go test -run '^$$' -fuzz '^FuzzParseKeyIDs$$' -fuzztime $(FUZZTIME) ./internal/cli/clustercmd/

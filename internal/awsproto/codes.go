@@ -160,6 +160,7 @@ var restXMLCodes = table{
 	{fault.InvalidInput, fault.ObjectLock}:    {"InvalidBucketState", http.StatusConflict, ""},
 	{fault.AccessDenied, fault.CORS}:          {"AccessForbidden", http.StatusForbidden, ""},
 	{fault.InvalidInput, fault.CORS}:          {"BadRequest", http.StatusBadRequest, ""},
+	{fault.NotFound, fault.KMSKey}:            {"KMS.NotFoundException", http.StatusBadRequest, ""},
 	{fault.AlreadyExists, fault.Bucket}:       {"BucketAlreadyExists", http.StatusConflict, ""},
 	{fault.AlreadyExists, fault.OwnBucket}:    {"BucketAlreadyOwnedByYou", http.StatusConflict, ""},
 	{fault.DeleteConflict, fault.Bucket}:      {"BucketNotEmpty", http.StatusConflict, ""},

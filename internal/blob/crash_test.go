@@ -53,7 +53,7 @@ func TestCrashHelper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(Config{Dir: dir})
+	s, err := Open(Config{Dir: dir, Key: testKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestCrash(t *testing.T) {
 		}
 	}
 
-	s, err := Open(Config{Dir: dir})
+	s, err := Open(Config{Dir: dir, Key: testKey})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package blob
 
 import (
+	"crypto/cipher"
 	crand "crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -31,7 +32,12 @@ const (
 type Config struct {
 	// Dir holds the store; it is created (mode 0700) if missing.
 	Dir string
-	// Rand supplies blob ids; nil means crypto/rand.
+	// Key (KeySize bytes) seals the data key of every blob written: each
+	// blob is encrypted under a fresh random data key, which the header
+	// of its file keeps sealed under Key. Required.
+	Key []byte
+	// Rand supplies blob ids; nil means crypto/rand. Data keys and nonces
+	// always come from crypto/rand.
 	Rand io.Reader
 }
 
@@ -44,6 +50,9 @@ type Store struct {
 
 	mu   sync.Mutex // guards rand, which need not be safe for concurrent use
 	rand io.Reader
+
+	kek       cipher.AEAD // seals data keys
+	plaintext bool        // tests only: write blobs as before encryption
 
 	makeMu sync.Mutex       // serializes the creation of fan-out directories
 	made   [256]atomic.Bool // fan-out directories created and synced, by first id byte
@@ -66,6 +75,9 @@ func Open(cfg Config) (*Store, error) {
 	}
 	if s.rand == nil {
 		s.rand = crand.Reader
+	}
+	if s.kek, err = newKeyAEAD(cfg.Key); err != nil {
+		return nil, fmt.Errorf("open blob store: %w", err)
 	}
 	if err := s.makeDirs(dir); err != nil {
 		return nil, fmt.Errorf("open blob store %s: %w", dir, err)
@@ -134,14 +146,23 @@ func (s *Store) Create() (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create blob: %w", err)
 	}
-	return newWriter(s, f), nil
+	w, err := newWriter(s, f)
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("create blob: %w", err)
+	}
+	return w, nil
 }
 
-// Open opens the committed blob id for reading; the file supports ReadAt
-// and Seek for ranged reads. An unknown id, or one that is not 32
-// lower-hex characters, is ErrNotFound; a malformed id never reaches the
-// filesystem.
-func (s *Store) Open(id string) (*os.File, error) {
+// Open opens the committed blob id for reading its plaintext; the Reader
+// supports ReadAt and Seek for ranged reads. An unknown id, or one that
+// is not 32 lower-hex characters, is ErrNotFound; a malformed id never
+// reaches the filesystem. A blob whose header does not open under the
+// store's key, or whose file is not the length its header says, is
+// ErrDamaged; a blob without a header (written before encryption) is
+// read as it is.
+func (s *Store) Open(id string) (*Reader, error) {
 	if !validID(id) {
 		return nil, fmt.Errorf("open blob %q: %w", id, ErrNotFound)
 	}
@@ -152,7 +173,12 @@ func (s *Store) Open(id string) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open blob %s: %w", id, err)
 	}
-	return f, nil
+	r, err := openReader(f, s.kek)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open blob %s: %w", id, err)
+	}
+	return r, nil
 }
 
 // Remove removes the committed blob id; an unknown or malformed id is not

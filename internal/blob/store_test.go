@@ -25,7 +25,7 @@ const chunk = 32 << 10
 // newStore opens a store in a fresh temporary directory.
 func newStore(tb testing.TB, rnd io.Reader) *Store {
 	tb.Helper()
-	s, err := Open(Config{Dir: filepath.Join(tb.TempDir(), "blobs"), Rand: rnd})
+	s, err := Open(Config{Dir: filepath.Join(tb.TempDir(), "blobs"), Key: testKey, Rand: rnd})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestOpenStore(t *testing.T) {
 	}
 
 	dir := filepath.Join(t.TempDir(), "a", "b")
-	s, err := Open(Config{Dir: dir})
+	s, err := Open(Config{Dir: dir, Key: testKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestOpenStore(t *testing.T) {
 	}
 
 	// Reopening keeps what was committed.
-	s2, err := Open(Config{Dir: dir})
+	s2, err := Open(Config{Dir: dir, Key: testKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,8 +320,8 @@ func TestCommitFails(t *testing.T) {
 			name: "write error",
 			rand: seqReader(1),
 			setup: func(t *testing.T, w *Writer) {
-				w.f.Close() // the next Write fails
-				if _, err := w.Write([]byte("x")); err == nil {
+				w.f.Close() // the next Write that reaches the file fails
+				if _, err := w.Write(make([]byte, 2*payloadSize)); err == nil {
 					t.Fatal("Write to a closed file succeeded")
 				}
 			},
@@ -396,7 +396,7 @@ func TestCollision(t *testing.T) {
 func TestBadIDs(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "a", "b", "c", "store")
-	s, err := Open(Config{Dir: dir, Rand: seqReader(0xab)})
+	s, err := Open(Config{Dir: dir, Key: testKey, Rand: seqReader(0xab)})
 	if err != nil {
 		t.Fatal(err)
 	}

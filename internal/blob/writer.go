@@ -2,6 +2,7 @@ package blob
 
 import (
 	"crypto/md5"
+	crand "crypto/rand"
 	"errors"
 	"fmt"
 	"hash"
@@ -11,6 +12,8 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+
+	"github.com/minio/sio"
 )
 
 // errFinished reports a Writer used after Commit or Abort.
@@ -22,17 +25,43 @@ var errFinished = errors.New("blob writer already committed or aborted")
 // be called exactly once; Abort after Commit changes nothing and returns
 // an error, so a deferred Abort is a safe way to clean up on every path.
 type Writer struct {
-	s    *Store
-	f    *os.File
-	md5  hash.Hash
-	size int64
-	err  error // the first write error; Commit refuses after one
-	done bool  // Commit or Abort was called
+	s       *Store
+	f       *os.File
+	out     io.Writer      // f, or the DARE stream into f
+	enc     io.WriteCloser // the DARE stream, nil for a plaintext blob
+	dataKey []byte
+	md5     hash.Hash
+	size    int64
+	err     error // the first write error; Commit refuses after one
+	done    bool  // Commit or Abort was called
 }
 
-func newWriter(s *Store, f *os.File) *Writer {
-	return &Writer{s: s, f: f, md5: md5.New()}
+// newWriter starts a blob in f: unless the store writes plaintext (in
+// tests), a header's room, then a DARE stream under a fresh data key.
+// The header is written at Commit, when the size is known.
+func newWriter(s *Store, f *os.File) (*Writer, error) {
+	w := &Writer{s: s, f: f, out: f, md5: md5.New()}
+	if s.plaintext {
+		return w, nil
+	}
+	if _, err := f.Write(make([]byte, headerSize)); err != nil {
+		return nil, err
+	}
+	w.dataKey = make([]byte, dataKeySize)
+	crand.Read(w.dataKey)
+	enc, err := sio.EncryptWriter(fileWriter{f}, sioConfig(w.dataKey, 0))
+	if err != nil {
+		return nil, err
+	}
+	w.out, w.enc = enc, enc
+	return w, nil
 }
+
+// fileWriter hides the file's Close from the DARE stream, whose Close
+// would close it.
+type fileWriter struct{ f *os.File }
+
+func (w fileWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
 
 // Write appends p to the blob. After an error every later Write and the
 // Commit fail; only Abort remains.
@@ -43,7 +72,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
-	n, err := w.f.Write(p)
+	n, err := w.out.Write(p)
 	w.md5.Write(p[:n])
 	w.size += int64(n)
 	if err != nil {
@@ -162,6 +191,9 @@ func (w *Writer) Commit() (string, error) {
 func (w *Writer) commit() (string, error) {
 	tmp := w.f.Name()
 	err := w.err
+	if err == nil && w.enc != nil {
+		err = w.seal()
+	}
 	if err == nil {
 		err = w.f.Sync()
 	}
@@ -176,6 +208,17 @@ func (w *Writer) commit() (string, error) {
 	}
 	os.Remove(tmp)
 	return "", err
+}
+
+// seal ends the DARE stream (its final package) and writes the header:
+// the size and the data key sealed under the store's key.
+func (w *Writer) seal() error {
+	if err := w.enc.Close(); err != nil {
+		return err
+	}
+	_, err := w.f.WriteAt(sealHeader(w.s.kek, w.dataKey, w.size), 0)
+	clear(w.dataKey)
+	return err
 }
 
 // place renames the synced temporary file tmp to a fresh id in data/ and

@@ -142,6 +142,7 @@ const (
 	Website
 	Replication
 	ObjectLock
+	KMSKey // a KMS key an S3 request names (podiam has no KMS)
 )
 
 var subjectNames = [...]string{"", "bucket", "own bucket", "key", "upload", "bucket policy", "part", "part order",
@@ -149,7 +150,7 @@ var subjectNames = [...]string{"", "bucket", "own bucket", "key", "upload", "buc
 	"policy", "packed policy", "access key", "session token", "identity token", "identity provider",
 	"signature", "authorization", "presigned URL", "headers", "URI", "account", "account request", "tagging",
 	"tag set", "version", "encryption", "public access block", "ownership controls", "lifecycle", "CORS", "website",
-	"replication", "object lock"}
+	"replication", "object lock", "KMS key"}
 
 // String names the subject in words.
 func (s Subject) String() string {

@@ -24,6 +24,7 @@ func prefixMatch(pattern, s string) bool {
 // knowingly does not set, and why. TestConditionKeys fails on an entry
 // that matches a key podiam sets, or nothing at all.
 var notSet = []keyEntry{
+	{action: "s3:PutReplicationConfiguration", key: "s3:isReplicationPauseRequest", reason: "replication is not served: the request is refused after it is authorized, and no pause request exists"},
 	{action: "iam:CreateRole", key: "aws:ResourceTag/${TagKey}", reason: "the entity does not exist before the request; the tags it is created with are `aws:RequestTag` keys"},
 	{action: "iam:CreateRole", key: "iam:ResourceTag/${TagKey}", reason: "as for `aws:ResourceTag`"},
 	{action: "iam:CreateUser", key: "aws:ResourceTag/${TagKey}", reason: "as for iam:CreateRole"},
@@ -110,4 +111,6 @@ var extraKeys = []keyEntry{
 	{action: "sts:SetSourceIdentity", key: "sts:*", reason: "as for sts:TagSession"},
 	{action: "sts:SetSourceIdentity", key: "aws:RequestTag/${TagKey}", reason: "as for sts:TagSession"},
 	{action: "sts:SetSourceIdentity", key: "aws:TagKeys", reason: "as for sts:TagSession"},
+	{action: "s3:GetBucketObjectLockConfiguration", key: "s3:x-amz-content-sha256", reason: "S3 gives the key from every signed request's header; the Reference lists it for nearly every S3 action but these two"},
+	{action: "s3:PutBucketObjectLockConfiguration", key: "s3:x-amz-content-sha256", reason: "as for s3:GetBucketObjectLockConfiguration"},
 }

@@ -45,7 +45,7 @@ var boundaries = []struct {
 	{pkg: "internal/eksauth", allowed: []string{"internal/store", "internal/iam", "internal/sts", "internal/oidc", "internal/eks", "internal/arn", "internal/fault"}},
 	{pkg: "internal/eksauth/eksauthtest", allowed: []string{"github.com/go-jose/go-jose/v4"}},
 	{pkg: "internal/eksauthapi", allowed: []string{"internal/httpapi", "internal/awsproto", "internal/eksauth", "internal/fault"}},
-	{pkg: "internal/blob"},
+	{pkg: "internal/blob", allowed: []string{"github.com/minio/sio"}},
 	{pkg: "internal/s3", allowed: []string{"internal/store", "internal/iam", "internal/policy", "internal/authz", "internal/fault"}},
 	{pkg: "internal/server", allowed: []string{"internal"}},                                                   // the composition root
 	{pkg: "internal/server/servertest", allowed: []string{"internal/server", "github.com/aws/aws-sdk-go-v2"}}, // tests only

@@ -12,7 +12,7 @@ const settingABAC = "abac"
 
 // GetBucketAbac returns a bucket's ABAC status, Enabled or Disabled.
 func (s *Service) GetBucketAbac(ctx context.Context, r *Request, bucket string) (string, error) {
-	v, found, err := s.bucketSetting(ctx, r, bucket, settingABAC, "s3:GetBucketABAC")
+	v, found, err := s.bucketSetting(ctx, r, bucket, settingABAC, "s3:GetBucketAbac")
 	if err != nil || !found {
 		return "Disabled", err
 	}
@@ -30,5 +30,5 @@ func (s *Service) PutBucketAbac(ctx context.Context, r *Request, bucket, status 
 	default:
 		return malformedXML()
 	}
-	return s.putBucketSetting(ctx, r, bucket, settingABAC, "s3:PutBucketABAC", v, nil)
+	return s.putBucketSetting(ctx, r, bucket, settingABAC, "s3:PutBucketAbac", v, nil)
 }

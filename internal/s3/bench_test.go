@@ -15,9 +15,9 @@ import (
 
 type noBlobs struct{}
 
-func (noBlobs) Create() (BlobWriter, error)   { return nil, os.ErrInvalid }
-func (noBlobs) Open(string) (*os.File, error) { return nil, os.ErrNotExist }
-func (noBlobs) Remove(string) error           { return nil }
+func (noBlobs) Create() (BlobWriter, error)     { return nil, os.ErrInvalid }
+func (noBlobs) Open(string) (BlobReader, error) { return nil, os.ErrNotExist }
+func (noBlobs) Remove(string) error             { return nil }
 
 // BenchmarkAuthorizeGetObject: the authorization of one GetObject by a
 // role session: load the role's policies (compiled once, cached) and the

@@ -147,6 +147,13 @@ func TestDecideVersions(t *testing.T) {
 type testBlobs struct{ *blob.Store }
 
 func (b testBlobs) Create() (BlobWriter, error) { return b.Store.Create() }
+func (b testBlobs) Open(id string) (BlobReader, error) {
+	r, err := b.Store.Open(id)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
 
 // TestLifecycleRunner: on a real SQLite store and blob store, with the
 // clock moved on, a run expires the objects each rule selects once they
@@ -160,7 +167,7 @@ func TestLifecycleRunner(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	bs, err := blob.Open(blob.Config{Dir: filepath.Join(dir, "blobs")})
+	bs, err := blob.Open(blob.Config{Dir: filepath.Join(dir, "blobs"), Key: make([]byte, blob.KeySize)})
 	if err != nil {
 		t.Fatal(err)
 	}

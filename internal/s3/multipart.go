@@ -37,6 +37,9 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, r *Request, bucket,
 	if err := s.authorize(ctx, r, "s3:PutObject", objectARN(bucket, key), b, nil); err != nil {
 		return store.Upload{}, err
 	}
+	if err := checkRequestSSE(r); err != nil {
+		return store.Upload{}, err
+	}
 	raw := make([]byte, 32)
 	if _, err := io.ReadFull(s.rand, raw); err != nil {
 		return store.Upload{}, fmt.Errorf("make an upload id: %w", err)
@@ -82,6 +85,9 @@ func (s *Service) UploadPart(ctx context.Context, r *Request, in PartInput) (sto
 		return store.Part{}, err
 	}
 	if err := s.authorize(ctx, r, "s3:PutObject", objectARN(in.Bucket, in.Key), b, nil); err != nil {
+		return store.Part{}, err
+	}
+	if err := checkRequestSSE(r); err != nil {
 		return store.Part{}, err
 	}
 	if in.Number < 1 || in.Number > MaxParts {

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -64,6 +63,9 @@ func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store
 		}
 	}
 	if err := s.authorize(ctx, r, "s3:PutObject", objectARN(in.Bucket, in.Key), b, extra); err != nil {
+		return store.Object{}, err
+	}
+	if err := checkRequestSSE(r); err != nil {
 		return store.Object{}, err
 	}
 	if err := CheckCannedACL(in.ACL); err != nil {
@@ -141,7 +143,7 @@ func (s *Service) receive(body io.Reader, size int64, contentMD5 string) (BlobWr
 // GetObject returns an object's record and its open bytes (the caller
 // closes the file). A missing key is NoSuchKey to a caller who may list
 // the bucket and AccessDenied to anyone else, as S3 answers.
-func (s *Service) GetObject(ctx context.Context, r *Request, bucket, key string) (store.Object, *os.File, error) {
+func (s *Service) GetObject(ctx context.Context, r *Request, bucket, key string) (store.Object, BlobReader, error) {
 	o, err := s.HeadObject(ctx, r, bucket, key)
 	if err != nil {
 		return store.Object{}, nil, err
@@ -304,6 +306,10 @@ type CopyInput struct {
 	ReplaceHeaders map[string]string
 	Replace        bool
 	ACL            string
+	// SSE is x-amz-server-side-encryption (AES256) when given: a copy onto
+	// itself that names it is allowed, as S3 allows a change of
+	// encryption; it rewrites the bytes under a new data key.
+	SSE bool
 }
 
 // CopyObject copies an object: s3:GetObject on the source and
@@ -315,7 +321,7 @@ func (s *Service) CopyObject(ctx context.Context, r *Request, in CopyInput) (sto
 		return store.Object{}, err
 	}
 	defer f.Close()
-	if in.SourceBucket == in.Bucket && in.SourceKey == in.Key && !in.Replace {
+	if in.SourceBucket == in.Bucket && in.SourceKey == in.Key && !in.Replace && !in.SSE {
 		return store.Object{}, invalid(fault.Request, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
 	headers := src.Headers

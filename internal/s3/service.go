@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,10 +52,17 @@ type BlobWriter interface {
 	Abort() error
 }
 
+// BlobReader reads an object's bytes (blob.Reader): in order, or at any
+// offset for ranged reads.
+type BlobReader interface {
+	io.ReadSeekCloser
+	io.ReaderAt
+}
+
 // Blobs keeps object bytes (blob.Store).
 type Blobs interface {
 	Create() (BlobWriter, error)
-	Open(id string) (*os.File, error)
+	Open(id string) (BlobReader, error)
 	Remove(id string) error
 }
 

@@ -3,20 +3,20 @@ package s3api
 import (
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/podiam/podiam/internal/fault"
+	"github.com/podiam/podiam/internal/s3"
 	"github.com/podiam/podiam/internal/store"
 )
 
 // serveObject writes an object's headers and, for GET, its bytes (f),
 // honouring the conditional headers, a single byte Range, the response-*
 // overrides and x-amz-checksum-mode.
-func (api *API) serveObject(w http.ResponseWriter, r *http.Request, o store.Object, f *os.File, q map[string][]string) error {
+func (api *API) serveObject(w http.ResponseWriter, r *http.Request, o store.Object, f s3.BlobReader, q map[string][]string) error {
 	etag := `"` + o.ETag + `"`
 	modified := o.LastModified.Truncate(time.Second)
 	h := w.Header()
@@ -40,6 +40,9 @@ func (api *API) serveObject(w http.ResponseWriter, r *http.Request, o store.Obje
 	h.Set("ETag", etag)
 	h.Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
 	h.Set("Accept-Ranges", "bytes")
+	if e, ok := f.(interface{ Encrypted() bool }); ok && e.Encrypted() {
+		h.Set(sseHeader, s3.SSES3)
+	}
 	if notModified {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
@@ -86,7 +89,7 @@ var bodyBuffers = sync.Pool{New: func() any { return new([smallBody]byte) }}
 
 // copyBody writes length bytes of f from start to w, without a buffer
 // of its own per request, and returns how many it wrote.
-func copyBody(w io.Writer, f *os.File, start, length int64) int64 {
+func copyBody(w io.Writer, f s3.BlobReader, start, length int64) int64 {
 	if length <= smallBody {
 		buf := bodyBuffers.Get().(*[smallBody]byte)
 		defer bodyBuffers.Put(buf)

@@ -25,6 +25,9 @@ func (api *API) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.
 	switch {
 	case r.Method == http.MethodPost && uploads:
 		op("CreateMultipartUpload")
+		if err := checkWriteEncryption(r); err != nil {
+			return true, err
+		}
 		headers, err := objectHeaders(r)
 		if err != nil {
 			return true, err
@@ -36,11 +39,15 @@ func (api *API) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.
 		if alg := u.ChecksumAlgorithm; alg != "" {
 			w.Header().Set("x-amz-checksum-algorithm", alg)
 		}
+		setSSE(w)
 		return true, api.s3XML(w, &awsproto.InitiateMultipartUploadResult{Xmlns: awsproto.S3Namespace, Bucket: bucket, Key: key, UploadId: u.ID})
 	case uploadID == "":
 		return false, nil
 	case r.Method == http.MethodPut:
 		op("UploadPart")
+		if err := checkWriteEncryption(r); err != nil {
+			return true, err
+		}
 		n, err := strconv.Atoi(firstOf(q, "partNumber"))
 		if err != nil {
 			return true, invalidArgument("Part number must be an integer between 1 and 10000, inclusive")
@@ -65,6 +72,7 @@ func (api *API) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.
 			if err != nil {
 				return true, err
 			}
+			setSSE(w)
 			return true, api.s3XML(w, &awsproto.CopyPartResult{Xmlns: awsproto.S3Namespace, ETag: `"` + p.ETag + `"`, LastModified: awsproto.Timestamp(p.LastModified)})
 		}
 		p, err := svc.UploadPart(ctx, &a.req, s3.PartInput{Bucket: bucket, Key: key, UploadID: uploadID, Number: n, Body: a.body,
@@ -73,6 +81,7 @@ func (api *API) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.
 			return true, err
 		}
 		w.Header().Set("ETag", `"`+p.ETag+`"`)
+		setSSE(w)
 		for alg, v := range p.Checksums {
 			w.Header().Set("x-amz-checksum-"+strings.ToLower(alg), v)
 		}
@@ -95,6 +104,7 @@ func (api *API) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.
 		if err != nil {
 			return true, err
 		}
+		setSSE(w)
 		return true, api.s3XML(w, &awsproto.CompleteMultipartUploadResult{Xmlns: awsproto.S3Namespace, Location: "/" + bucket + "/" + key,
 			Bucket: bucket, Key: key, ETag: `"` + o.ETag + `"`})
 	case r.Method == http.MethodDelete:

@@ -45,6 +45,9 @@ func (api *API) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Req
 			return api.s3Copy(ctx, w, r, a, bucket, key, src, op)
 		}
 		op("PutObject")
+		if err := checkWriteEncryption(r); err != nil {
+			return err
+		}
 		headers, err := objectHeaders(r)
 		if err != nil {
 			return err
@@ -59,6 +62,7 @@ func (api *API) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Req
 			return err
 		}
 		w.Header().Set("ETag", `"`+o.ETag+`"`)
+		setSSE(w)
 		for alg, v := range o.Checksums {
 			w.Header().Set("x-amz-checksum-"+strings.ToLower(alg), v)
 		}
@@ -66,13 +70,14 @@ func (api *API) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Req
 	case http.MethodGet, http.MethodHead:
 		if r.Method == http.MethodHead {
 			op("HeadObject")
-			o, err := svc.HeadObject(ctx, &a.req, bucket, key)
-			if err != nil {
-				return err
-			}
-			return api.serveObject(w, r, o, nil, q)
+		} else {
+			op("GetObject")
 		}
-		op("GetObject")
+		if err := checkReadEncryption(r); err != nil {
+			return err
+		}
+		// HEAD opens the bytes too: their header says how they are
+		// encrypted at rest.
 		o, f, err := svc.GetObject(ctx, &a.req, bucket, key)
 		if err != nil {
 			return err
@@ -135,11 +140,15 @@ func objectHeaders(r *http.Request) (map[string]string, error) {
 // s3Copy serves CopyObject.
 func (api *API) s3Copy(ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket, key, src string, op func(string)) error {
 	op("CopyObject")
+	if err := checkWriteEncryption(r); err != nil {
+		return err
+	}
 	srcBucket, srcKey, err := copySource(src)
 	if err != nil {
 		return err
 	}
-	in := s3.CopyInput{SourceBucket: srcBucket, SourceKey: srcKey, Bucket: bucket, Key: key, ACL: r.Header.Get("X-Amz-Acl")}
+	in := s3.CopyInput{SourceBucket: srcBucket, SourceKey: srcKey, Bucket: bucket, Key: key, ACL: r.Header.Get("X-Amz-Acl"),
+		SSE: r.Header.Get(sseHeader) != ""}
 	switch d := r.Header.Get("X-Amz-Metadata-Directive"); d {
 	case "", "COPY":
 	case "REPLACE":
@@ -155,6 +164,7 @@ func (api *API) s3Copy(ctx context.Context, w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return err
 	}
+	setSSE(w)
 	return api.s3XML(w, &awsproto.CopyObjectResult{Xmlns: awsproto.S3Namespace, ETag: `"` + o.ETag + `"`, LastModified: awsproto.Timestamp(o.LastModified)})
 }
 

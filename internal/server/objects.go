@@ -2,9 +2,10 @@ package server
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 
 	"github.com/podiam/podiam/internal/blob"
@@ -16,14 +17,33 @@ import (
 type blobs struct{ *blob.Store }
 
 func (b blobs) Create() (s3.BlobWriter, error) { return b.Store.Create() }
-func (b blobs) Open(id string) (*os.File, error) {
-	return b.Store.Open(id)
+func (b blobs) Open(id string) (s3.BlobReader, error) {
+	r, err := b.Store.Open(id)
+	if err != nil {
+		return nil, err // not a nil *blob.Reader in an interface
+	}
+	return r, nil
 }
 
-// openBlobs opens <data>/objects and removes what a crash left behind:
-// uploads in progress and blobs no object points at.
-func openBlobs(ctx context.Context, dir string, st store.Store, log *slog.Logger) (blobs, error) {
-	bs, err := blob.Open(blob.Config{Dir: filepath.Join(dir, objectsDir)})
+// blobKeyLabel is the HKDF info that derives the key sealing objects'
+// data keys from the seal key. A label of its own keeps the two keys
+// apart: the seal key itself never touches object data.
+const blobKeyLabel = "podiam blob data-key sealing v1"
+
+// blobKey derives the key that seals objects' data keys from sealKey.
+func blobKey(sealKey []byte) ([]byte, error) {
+	return hkdf.Key(sha256.New, sealKey, nil, blobKeyLabel, blob.KeySize)
+}
+
+// openBlobs opens <data>/objects, its blobs encrypted under a key derived
+// from sealKey, and removes what a crash left behind: uploads in progress
+// and blobs no object points at.
+func openBlobs(ctx context.Context, dir string, sealKey []byte, st store.Store, log *slog.Logger) (blobs, error) {
+	key, err := blobKey(sealKey)
+	if err != nil {
+		return blobs{}, fmt.Errorf("derive the object data key: %w", err)
+	}
+	bs, err := blob.Open(blob.Config{Dir: filepath.Join(dir, objectsDir), Key: key})
 	if err != nil {
 		return blobs{}, err
 	}

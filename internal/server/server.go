@@ -223,7 +223,7 @@ func start(ctx context.Context, cfg Config, m *metrics.Server) (_ *Server, err e
 	if err != nil {
 		return nil, err
 	}
-	bs, err := openBlobs(ctx, cfg.DataDir, db, cfg.Logger)
+	bs, err := openBlobs(ctx, cfg.DataDir, key, db, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}

@@ -241,7 +241,7 @@ func summary(calls []call) string {
 // until they are merged podiam answers them 501, which the provider takes
 // for "not configured". A 501 to any other request fails the test.
 var pendingS3Settings = []string{
-	"accelerate", "acl", "cors", "encryption", "lifecycle", "logging", "object-lock",
+	"accelerate", "acl", "cors", "lifecycle", "logging", "object-lock",
 	"replication", "requestPayment", "versioning", "website",
 }
 
