@@ -37,6 +37,8 @@ type Store interface {
 	ListParts(ctx context.Context, uploadID string) ([]store.Part, error)
 	DeleteUpload(ctx context.Context, id string) ([]store.Part, error)
 	CompleteUpload(ctx context.Context, id string, o store.Object) (*store.Object, []store.Part, error)
+	AccountSettings(ctx context.Context, accountID string) (map[string]string, error)
+	PutAccountSetting(ctx context.Context, accountID, name, value string) error
 	// Generation is the buckets' generation (store.Store.Generation).
 	Generation(ctx context.Context, r store.Records) (uint64, error)
 }
@@ -98,6 +100,9 @@ type Service struct {
 	// publicPolicies says which bucket policies are public, by the
 	// buckets' generation.
 	publicPolicies store.Cache[string, bool]
+	// accountBlocks are the accounts' block public access, by the
+	// buckets' generation.
+	accountBlocks store.Cache[string, PublicAccessBlock]
 }
 
 // cachedBucket is a bucket as read, or none.

@@ -236,6 +236,16 @@ CREATE TABLE instance_profiles (
 ) WITHOUT ROWID;
 CREATE INDEX instance_profiles_role ON instance_profiles (account_id, role_key) WHERE role_key <> '';
 `,
+	// 10 -> 11: an account's S3 settings (its block public access), each
+	// in package s3's encoding.
+	`
+CREATE TABLE account_settings (
+	account_id TEXT NOT NULL REFERENCES accounts (id),
+	name       TEXT NOT NULL,
+	value      TEXT NOT NULL,
+	PRIMARY KEY (account_id, name)
+) WITHOUT ROWID;
+`,
 }
 
 // principalIDs is part of migration 6: never edit it. It is a query of
