@@ -37,6 +37,14 @@ type REST interface {
 	OwnsHost(r *http.Request) bool
 }
 
+// Claimer is a protocol that claims its requests by their shape before
+// any other (S3 Control: its paths under /v20180820/, whatever the host).
+type Claimer interface {
+	Protocol
+	// Owns reports whether r is one of the protocol's requests.
+	Owns(r *http.Request) bool
+}
+
 // TimeoutError is the error of a request whose body did not arrive at its
 // minimum rate, whatever its reading caused (Cause, for the log); each
 // protocol renders it as its RequestTimeout.
@@ -64,6 +72,10 @@ type Config struct {
 	// REST serves the requests that are neither Query nor JSON (S3); nil
 	// when none is served.
 	REST REST
+	// Control serves S3 Control (REST-XML signed for S3), claimed by its
+	// requests' paths before S3 reads a bucket from them; nil when not
+	// served.
+	Control Claimer
 	// RESTJSON are the REST-JSON services (EKS, EKS Auth), chosen for a
 	// REST-shaped request by its signature's scope.
 	RESTJSON []*RESTJSONService
@@ -206,6 +218,10 @@ func (e *Edge) protocolOf(r *http.Request, in *authn.Request) Protocol {
 	switch {
 	case r.Header.Get("X-Amz-Target") != "":
 		return e.json
+	case e.cfg.Control != nil && e.cfg.Control.Owns(r):
+		// S3 Control's paths, even on a host that names a bucket (the
+		// SDKs put the account id before a custom endpoint's host).
+		return e.cfg.Control
 	case root && in.Query.Has("Action"):
 		// The Query services live at "/"; no S3 operation takes an
 		// Action parameter.

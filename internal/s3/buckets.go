@@ -124,6 +124,16 @@ func (s *Service) PutBucketPolicy(ctx context.Context, r *Request, name, doc str
 		return err
 	}
 	public := PolicyIsPublic(d)
+	if public {
+		// The account's block is read before the bucket's update: a
+		// policy put while the account's block is being set lands as if
+		// put just before it.
+		if a, err := s.accountBlock(ctx, b.AccountID); err != nil {
+			return err
+		} else if a.BlockPublicPolicy {
+			return publicPolicyBlocked(callerName(r), name)
+		}
+	}
 	_, err = s.store.UpdateBucket(ctx, name, func(b *store.Bucket) error {
 		if public {
 			if p, err := publicAccessBlock(*b); err != nil {

@@ -83,15 +83,15 @@ func publicPolicyBlocked(caller, bucket string) *fault.Error {
 }
 
 // restricted says whether b's policy is to be set aside for a caller of
-// account (""=anonymous): under RestrictPublicBuckets a public bucket
-// policy grants only to principals of the bucket owner's account, so it
-// decides nothing for anyone else (AWS's service principals, the other
-// exception, never call podiam).
+// account (""=anonymous): under RestrictPublicBuckets (the bucket's or
+// its owner account's) a public bucket policy grants only to principals
+// of the bucket owner's account, so it decides nothing for anyone else
+// (AWS's service principals, the other exception, never call podiam).
 func (s *Service) restricted(ctx context.Context, b store.Bucket, account string) (bool, error) {
 	if b.Policy == "" || account == b.AccountID {
 		return false, nil
 	}
-	p, err := publicAccessBlock(b)
+	p, err := s.effectiveBlock(ctx, b)
 	if err != nil || !p.RestrictPublicBuckets {
 		return false, err
 	}

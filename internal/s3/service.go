@@ -42,6 +42,8 @@ type Store interface {
 	UpdateObjectVersion(ctx context.Context, bucket, key, versionID string, update func(*store.Object) error) (store.Object, error)
 	DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (store.Object, error)
 	ListObjectVersions(ctx context.Context, bucket, prefix, afterKey, afterVersion string, limit int) (store.VersionPage, error)
+	AccountSettings(ctx context.Context, accountID string) (map[string]string, error)
+	PutAccountSetting(ctx context.Context, accountID, name, value string) error
 	// Generation is the buckets' generation (store.Store.Generation).
 	Generation(ctx context.Context, r store.Records) (uint64, error)
 }
@@ -106,6 +108,9 @@ type Service struct {
 	// versionMu guards lastVersion, the time in the last version id made.
 	versionMu   sync.Mutex
 	lastVersion uint64
+	// accountBlocks are the accounts' block public access, by the
+	// buckets' generation.
+	accountBlocks store.Cache[string, PublicAccessBlock]
 }
 
 // cachedBucket is a bucket as read, or none.

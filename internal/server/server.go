@@ -247,11 +247,13 @@ func start(ctx context.Context, cfg Config, m *metrics.Server) (_ *Server, err e
 	if err != nil {
 		return nil, err
 	}
+	s3API := s3api.New(s3api.Config{S3: s3Svc, Auth: auth, Domains: cfg.S3Domains, MaxHeaderBytes: cfg.MaxHeaderBytes, Now: cfg.Now, Metrics: s.metrics})
 	s.edge = httpapi.New(httpapi.Config{
 		Query:        []*httpapi.QueryService{stsapi.New(stsSvc), iamapi.New(iamSvc)},
 		JSON:         []*httpapi.JSONService{orgsapi.New(orgs.New(db, iamSvc, cfg.Now, cfg.Rand))},
 		RESTJSON:     []*httpapi.RESTJSONService{eksapi.New(eksSvc), eksauthapi.New(podSvc)},
-		REST:         s3api.New(s3api.Config{S3: s3Svc, Auth: auth, Domains: cfg.S3Domains, MaxHeaderBytes: cfg.MaxHeaderBytes, Now: cfg.Now, Metrics: s.metrics}),
+		REST:         s3API,
+		Control:      s3API.Control(),
 		Metrics:      s.metrics,
 		Auth:         auth,
 		Audit:        auditLog,

@@ -433,8 +433,9 @@ const (
 	// their versions, inline policies, attachments, OIDC providers and
 	// instance profiles.
 	IAM Records = iota + 1
-	// Buckets: buckets, with their owners, regions and policies (not
-	// their objects or uploads).
+	// Buckets: buckets, with their owners, regions, policies and
+	// settings (not their objects or uploads), and the accounts' S3
+	// settings, which change the decisions on their buckets.
 	Buckets
 	// EKS: EKS clusters (with their bindings: endpoint, issuer, signing
 	// keys, updates), add-ons, Pod Identity associations and access
@@ -557,6 +558,13 @@ type Store interface {
 	// DeleteBucket returns ErrDeleteConflict while the bucket holds
 	// objects, object versions, delete markers or uploads in progress.
 	DeleteBucket(ctx context.Context, name string) error
+	// AccountSettings are an account's S3 settings (its block public
+	// access), by name, each in package s3's encoding; nil when it has
+	// none, ErrNotFound for no such account. They count under Buckets.
+	AccountSettings(ctx context.Context, accountID string) (map[string]string, error)
+	// PutAccountSetting keeps value as setting name of an existing
+	// account; "" removes it.
+	PutAccountSetting(ctx context.Context, accountID, name, value string) error
 
 	// PutObject creates or replaces an object of an existing bucket and
 	// returns the object it replaced (whose blob the caller removes), if

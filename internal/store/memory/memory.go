@@ -49,6 +49,8 @@ type DB struct {
 	oidc     map[string]store.OIDCProvider // by ARN
 	profiles map[nameKey]store.InstanceProfile
 	buckets  map[string]store.Bucket
+	// settings are the accounts' S3 settings: account id -> name -> value.
+	settings map[string]map[string]string
 	objects  map[string]map[string]store.Object // bucket -> key -> current version
 	// versions are the noncurrent versions: bucket -> key -> newest first.
 	versions map[string]map[string][]store.Object
@@ -75,6 +77,7 @@ func New() *DB {
 		oidc:     map[string]store.OIDCProvider{},
 		profiles: map[nameKey]store.InstanceProfile{},
 		buckets:  map[string]store.Bucket{},
+		settings: map[string]map[string]string{},
 		objects:  map[string]map[string]store.Object{},
 		versions: map[string]map[string][]store.Object{},
 		uploads:  map[string]store.Upload{},
@@ -918,6 +921,37 @@ func (db *DB) UpdateBucket(_ context.Context, name string, update func(*store.Bu
 	}
 	db.buckets[name] = copyBucket(b)
 	return copyBucket(b), nil
+}
+
+func (db *DB) AccountSettings(_ context.Context, accountID string) (map[string]string, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if _, ok := db.accounts[accountID]; !ok {
+		return nil, notFound("get account settings: account", accountID)
+	}
+	return cloneMap(db.settings[accountID]), nil
+}
+
+func (db *DB) PutAccountSetting(_ context.Context, accountID, name, value string) (err error) {
+	db.mu.Lock()
+	defer db.wrote(store.Buckets, &err)
+	if _, ok := db.accounts[accountID]; !ok {
+		return notFound("put account setting: account", accountID)
+	}
+	m := db.settings[accountID]
+	if value == "" {
+		delete(m, name)
+		if len(m) == 0 {
+			delete(db.settings, accountID)
+		}
+		return nil
+	}
+	if m == nil {
+		m = map[string]string{}
+		db.settings[accountID] = m
+	}
+	m[name] = value
+	return nil
 }
 
 func (db *DB) DeleteBucket(_ context.Context, name string) (err error) {

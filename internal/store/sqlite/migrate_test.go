@@ -130,8 +130,8 @@ func TestMigrateBindPolicies(t *testing.T) {
 	}
 }
 
-// TestMigrateObjectVersions: an object stored at schema 10 is, after
-// migration 11, its key's current null version (id ""), and a version
+// TestMigrateObjectVersions: an object stored at schema 11 is, after
+// migration 12, its key's current null version (id ""), and a version
 // put over it keeps it as noncurrent.
 func TestMigrateObjectVersions(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "podiam.db")
@@ -139,9 +139,9 @@ func TestMigrateObjectVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range append(migrations[:10:10],
+	for _, q := range append(migrations[:11:11],
 		`CREATE TABLE schema_version (version INTEGER NOT NULL)`,
-		`INSERT INTO schema_version (version) VALUES (10)`,
+		`INSERT INTO schema_version (version) VALUES (11)`,
 		`INSERT INTO accounts (id, name, email, email_key, created_at) VALUES ('555555555555', 'first', '', '', '2026-01-01T00:00:00Z')`,
 		`INSERT INTO buckets (name, account_id, region, policy, created_at) VALUES ('old', '555555555555', '', '', '2026-01-01T00:00:00Z')`,
 		`INSERT INTO objects (bucket, key, blob_id, size, etag, headers, checksums, tags, last_modified) VALUES

@@ -107,6 +107,48 @@ func (db *DB) DeleteBucket(ctx context.Context, name string) error {
 	})
 }
 
+// Account settings
+
+func (db *DB) AccountSettings(ctx context.Context, accountID string) (out map[string]string, err error) {
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		if err := accountPresent(ctx, tx, "get account settings", accountID); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT name, value FROM account_settings WHERE account_id = ?`, accountID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var name, value string
+			if err := rows.Scan(&name, &value); err != nil {
+				return err
+			}
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[name] = value
+		}
+		return rows.Err()
+	})
+	return result(out, err)
+}
+
+func (db *DB) PutAccountSetting(ctx context.Context, accountID, name, value string) error {
+	return db.write(ctx, store.Buckets, func(tx *sql.Tx) error {
+		if err := accountPresent(ctx, tx, "put account setting", accountID); err != nil {
+			return err
+		}
+		if value == "" {
+			_, err := tx.ExecContext(ctx, `DELETE FROM account_settings WHERE account_id = ? AND name = ?`, accountID, name)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO account_settings (account_id, name, value) VALUES (?, ?, ?)
+			ON CONFLICT (account_id, name) DO UPDATE SET value = excluded.value`, accountID, name, value)
+		return err
+	})
+}
+
 // Objects
 
 const objectCols = `bucket, key, blob_id, size, etag, headers, checksums, tags, last_modified, version_id, null_version, delete_marker`

@@ -236,7 +236,17 @@ CREATE TABLE instance_profiles (
 ) WITHOUT ROWID;
 CREATE INDEX instance_profiles_role ON instance_profiles (account_id, role_key) WHERE role_key <> '';
 `,
-	// 10 -> 11: object versions. objects keeps the current version of each
+	// 10 -> 11: an account's S3 settings (its block public access), each
+	// in package s3's encoding.
+	`
+CREATE TABLE account_settings (
+	account_id TEXT NOT NULL REFERENCES accounts (id),
+	name       TEXT NOT NULL,
+	value      TEXT NOT NULL,
+	PRIMARY KEY (account_id, name)
+) WITHOUT ROWID;
+`,
+	// 11 -> 12: object versions. objects keeps the current version of each
 	// key (which may now be a delete marker); object_versions the
 	// noncurrent ones of versioned buckets, with when each stopped being
 	// current. Rows of buckets never versioned are unchanged.

@@ -82,6 +82,10 @@ func testGenerations(t *testing.T, s store.Store) {
 			return ignore(s.UpdateBucket(ctx, "gen", func(b *store.Bucket) error { b.Policy = allowDoc; return nil }))
 		}},
 		{"delete bucket", store.Buckets, func(ctx context.Context) error { return s.DeleteBucket(ctx, "gen") }},
+		{"put an account setting", store.Buckets, func(ctx context.Context) error {
+			return s.PutAccountSetting(ctx, acct1, "publicAccessBlock", `{"blockPublicPolicy":true}`)
+		}},
+		{"remove an account setting", store.Buckets, func(ctx context.Context) error { return s.PutAccountSetting(ctx, acct1, "publicAccessBlock", "") }},
 		{"delete role", store.IAM, func(ctx context.Context) error { return s.DeleteRole(ctx, acct1, "app") }},
 		{"rename user", store.IAM, func(ctx context.Context) error {
 			return ignore(s.UpdateUser(ctx, acct1, "bob", func(u *store.User) error {
@@ -116,6 +120,7 @@ func testGenerations(t *testing.T, s store.Store) {
 	got(s.GetOIDCProvider(ctx, prov.ARN)).must(t)
 	got(s.GetBucket(ctx, "read")).must(t)
 	got(s.ListBuckets(ctx, acct1)).must(t)
+	got(s.AccountSettings(ctx, acct1)).must(t)
 	got(s.GetUser(ctx, acct1, "nobody")).fails(t, "get a missing user", store.ErrNotFound)
 	if g, b := gen(store.IAM), gen(store.Buckets); g != iamGen || b != bucketGen {
 		t.Errorf("reads moved the generations: IAM %d -> %d, buckets %d -> %d", iamGen, g, bucketGen, b)

@@ -67,6 +67,25 @@ func testBuckets(t *testing.T, s store.Store) {
 	wantErr(t, "delete a missing bucket", s.DeleteBucket(ctx, "a-one"), store.ErrNotFound)
 }
 
+func testAccountSettings(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	accounts(t, s)
+	got(s.AccountSettings(ctx, acct1)).equals(t, "an account without settings", map[string]string(nil))
+	got(s.AccountSettings(ctx, "999999999999")).fails(t, "settings of a missing account", store.ErrNotFound)
+	wantErr(t, "put a setting of a missing account", s.PutAccountSetting(ctx, "999999999999", "publicAccessBlock", "{}"), store.ErrNotFound)
+	must(t, s.PutAccountSetting(ctx, acct1, "publicAccessBlock", `{"blockPublicPolicy":true}`))
+	must(t, s.PutAccountSetting(ctx, acct1, "other", "x"))
+	got(s.AccountSettings(ctx, acct1)).equals(t, "settings", map[string]string{"publicAccessBlock": `{"blockPublicPolicy":true}`, "other": "x"})
+	got(s.AccountSettings(ctx, acct2)).equals(t, "another account's settings are its own", map[string]string(nil))
+	must(t, s.PutAccountSetting(ctx, acct1, "publicAccessBlock", `{"restrictPublicBuckets":true}`))
+	got(s.AccountSettings(ctx, acct1)).equals(t, "a setting replaced", map[string]string{"publicAccessBlock": `{"restrictPublicBuckets":true}`, "other": "x"})
+	must(t, s.PutAccountSetting(ctx, acct1, "other", ""))
+	must(t, s.PutAccountSetting(ctx, acct1, "never-set", ""))
+	got(s.AccountSettings(ctx, acct1)).equals(t, "a setting removed", map[string]string{"publicAccessBlock": `{"restrictPublicBuckets":true}`})
+	must(t, s.PutAccountSetting(ctx, acct1, "publicAccessBlock", ""))
+	got(s.AccountSettings(ctx, acct1)).equals(t, "every setting removed", map[string]string(nil))
+}
+
 // must2 drops a value of a step that must not fail.
 func must2[T any](v T, err error) T {
 	if err != nil {

@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"OIDCProviders", testOIDCProviders},
 		{"InstanceProfiles", testInstanceProfiles},
 		{"Buckets", testBuckets},
+		{"AccountSettings", testAccountSettings},
 		{"Objects", testObjects},
 		{"Versions", testVersions},
 		{"VersionedUpload", testVersionedUpload},
