@@ -74,6 +74,8 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzParseLifecycle$$' -fuzztime $(FUZZTIME) ./internal/s3api/
 	go test -run '^$$' -fuzz '^FuzzReadBlob$$' -fuzztime $(FUZZTIME) ./internal/blob/
 	go test -run '^$$' -fuzz '^FuzzS3Request$$' -fuzztime $(FUZZTIME) ./internal/server/
+	go test -run '^$$' -fuzz '^FuzzParseVersionID$$' -fuzztime $(FUZZTIME) ./internal/s3/
+	go test -run '^$$' -fuzz '^FuzzListObjectVersionsPaging$$' -fuzztime $(FUZZTIME) ./internal/s3/
 	go test -run '^$$' -fuzz '^FuzzParseKeys$$' -fuzztime $(FUZZTIME) ./internal/eks/
 	go test -run '^$$' -fuzz '^FuzzParseKeyIDs$$' -fuzztime $(FUZZTIME) ./internal/cli/clustercmd/
 	go test -run '^$$' -fuzz '^FuzzParseError$$' -fuzztime $(FUZZTIME) ./internal/cli/clustercmd/

@@ -904,6 +904,37 @@ func (e *condEnv) driveS3(t *testing.T, creds aws.CredentialsProvider) {
 	must(c.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: bucket, Key: s("dir/copy"), IfMatch: cp.CopyObjectResult.ETag}))
 	must(c.DeleteObjects(ctx, &awss3.DeleteObjectsInput{Bucket: bucket, Delete: &s3types.Delete{Objects: []s3types.ObjectIdentifier{{Key: obj}, {Key: s("dir/big")}}}}))
 	must(c.DeleteBucket(ctx, &awss3.DeleteBucketInput{Bucket: bucket}))
+	e.driveS3Versions(t, c)
+}
+
+// driveS3Versions drives the versioning operations on a bucket of their
+// own, each version operation naming a version (s3:versionid).
+func (e *condEnv) driveS3Versions(t *testing.T, c *awss3.Client) {
+	ctx := t.Context()
+	s := aws.String
+	must := mustDo(t)
+	bucket, obj := s("keys-versioned"), s("dir/obj")
+	must(c.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: bucket}))
+	must(c.PutBucketVersioning(ctx, &awss3.PutBucketVersioningInput{Bucket: bucket, VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}))
+	must(c.GetBucketVersioning(ctx, &awss3.GetBucketVersioningInput{Bucket: bucket}))
+	put, err := c.PutObject(ctx, &awss3.PutObjectInput{Bucket: bucket, Key: obj, Body: strings.NewReader("data"), Tagging: s("team=a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := put.VersionId
+	must(c.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: bucket, Key: obj, VersionId: v}))
+	must(c.GetObjectAcl(ctx, &awss3.GetObjectAclInput{Bucket: bucket, Key: obj, VersionId: v}))
+	grants := func(o *awss3.Options) {
+		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue("x-amz-storage-class", "STANDARD"))
+	}
+	must(c.PutObjectAcl(ctx, &awss3.PutObjectAclInput{Bucket: bucket, Key: obj, VersionId: v, ACL: s3types.ObjectCannedACLBucketOwnerFullControl,
+		GrantFullControl: s("id=grantee"), GrantRead: s("id=grantee"), GrantReadACP: s("id=grantee"), GrantWrite: s("id=grantee"), GrantWriteACP: s("id=grantee")}, grants))
+	must(c.GetObjectTagging(ctx, &awss3.GetObjectTaggingInput{Bucket: bucket, Key: obj, VersionId: v}))
+	must(c.PutObjectTagging(ctx, &awss3.PutObjectTaggingInput{Bucket: bucket, Key: obj, VersionId: v, Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: s("team"), Value: s("b")}}}}))
+	must(c.DeleteObjectTagging(ctx, &awss3.DeleteObjectTaggingInput{Bucket: bucket, Key: obj, VersionId: v}))
+	must(c.ListObjectVersions(ctx, &awss3.ListObjectVersionsInput{Bucket: bucket, Prefix: s("dir/"), Delimiter: s("/"), MaxKeys: aws.Int32(10)}))
+	must(c.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: bucket, Key: obj, VersionId: v}))
+	must(c.DeleteBucket(ctx, &awss3.DeleteBucketInput{Bucket: bucket}))
 }
 
 // driveS3Settings runs the bucket-setting operations on bucket; those

@@ -2,7 +2,6 @@ package s3
 
 import (
 	"context"
-	"strings"
 
 	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/store"
@@ -18,10 +17,6 @@ import (
 // settingAccelerate is the bucket setting of transfer acceleration: its
 // status, only ever "Suspended".
 const settingAccelerate = "accelerate"
-
-// settingVersioning is the bucket setting of versioning (versioning.go
-// owns it); replication reads it.
-const settingVersioning = "versioning"
 
 // bucketAction authorizes action on bucket and returns the bucket.
 func (s *Service) bucketAction(ctx context.Context, r *Request, bucket, action string) (store.Bucket, error) {
@@ -144,7 +139,7 @@ func (s *Service) PutBucketReplication(ctx context.Context, r *Request, bucket s
 	if err != nil {
 		return err
 	}
-	if !strings.Contains(b.Settings[settingVersioning], "Enabled") {
+	if versioning(b) != VersioningEnabled {
 		return invalidRequest("Versioning must be 'Enabled' on the bucket to apply a replication configuration")
 	}
 	return invalidRequest("Replication is not available on this server.")

@@ -116,7 +116,7 @@ func (s *Service) UploadPart(ctx context.Context, r *Request, in PartInput) (sto
 		}
 		return store.Part{}, err
 	}
-	if replaced != nil {
+	if replaced != nil && replaced.BlobID != "" {
 		s.blobs.Remove(replaced.BlobID)
 	}
 	return p, nil
@@ -200,6 +200,10 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, r *Request, bucke
 	}
 	o := store.Object{Bucket: bucket, Key: key, BlobID: id, Size: w.Size(), ETag: fmt.Sprintf("%x-%d", md5s.Sum(nil), len(chosen)),
 		Headers: u.Headers, LastModified: s.now().UTC()}
+	if err := s.stampVersion(b, &o); err != nil {
+		s.blobs.Remove(id)
+		return store.Object{}, err
+	}
 	replaced, parts, err := s.store.CompleteUpload(ctx, uploadID, o)
 	if err != nil {
 		s.blobs.Remove(id)
@@ -284,8 +288,8 @@ func (s *Service) ListMultipartUploads(ctx context.Context, r *Request, bucket, 
 // UploadPartCopy stores a part copied from an existing object (a byte
 // range of it, or all of it): s3:GetObject on the source and s3:PutObject
 // on the destination must both be allowed.
-func (s *Service) UploadPartCopy(ctx context.Context, r *Request, in PartInput, srcBucket, srcKey string, first, last int64) (store.Part, error) {
-	src, f, err := s.GetObject(ctx, r, srcBucket, srcKey)
+func (s *Service) UploadPartCopy(ctx context.Context, r *Request, in PartInput, srcBucket, srcKey, srcVersionID string, first, last int64) (store.Part, error) {
+	src, f, err := s.GetObject(ctx, r, srcBucket, srcKey, srcVersionID)
 	if err != nil {
 		return store.Part{}, err
 	}

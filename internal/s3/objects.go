@@ -87,6 +87,10 @@ func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store
 	if in.Checksums != nil {
 		o.Checksums = in.Checksums()
 	}
+	if err := s.stampVersion(b, &o); err != nil {
+		s.blobs.Remove(id)
+		return store.Object{}, err
+	}
 	replaced, err := s.store.PutObject(ctx, o)
 	if err != nil {
 		s.blobs.Remove(id)
@@ -95,7 +99,7 @@ func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store
 		}
 		return store.Object{}, err
 	}
-	if replaced != nil && replaced.BlobID != id {
+	if replaced != nil && replaced.BlobID != "" && replaced.BlobID != id {
 		s.blobs.Remove(replaced.BlobID)
 	}
 	return o, nil
@@ -141,10 +145,12 @@ func (s *Service) receive(body io.Reader, size int64, contentMD5 string) (BlobWr
 }
 
 // GetObject returns an object's record and its open bytes (the caller
-// closes the file). A missing key is NoSuchKey to a caller who may list
-// the bucket and AccessDenied to anyone else, as S3 answers.
-func (s *Service) GetObject(ctx context.Context, r *Request, bucket, key string) (store.Object, BlobReader, error) {
-	o, err := s.HeadObject(ctx, r, bucket, key)
+// closes the file): the current version, or versionID's (already parsed
+// by ParseVersionID) when given. A missing key is NoSuchKey to a caller
+// who may list the bucket and AccessDenied to anyone else, as S3
+// answers; a delete marker is a *MarkerError.
+func (s *Service) GetObject(ctx context.Context, r *Request, bucket, key, versionID string) (store.Object, BlobReader, error) {
+	o, err := s.HeadObject(ctx, r, bucket, key, versionID)
 	if err != nil {
 		return store.Object{}, nil, err
 	}
@@ -156,33 +162,42 @@ func (s *Service) GetObject(ctx context.Context, r *Request, bucket, key string)
 }
 
 // HeadObject is GetObject without the bytes.
-func (s *Service) HeadObject(ctx context.Context, r *Request, bucket, key string) (store.Object, error) {
-	_, o, err := s.objectFor(ctx, r, "s3:GetObject", bucket, key, nil)
+func (s *Service) HeadObject(ctx context.Context, r *Request, bucket, key, versionID string) (store.Object, error) {
+	_, o, err := s.objectFor(ctx, r, "s3:GetObject", bucket, key, versionID, nil)
 	return o, err
 }
 
 // DeleteObject deletes an object; a key that does not exist is not an
-// error, as in S3.
-func (s *Service) DeleteObject(ctx context.Context, r *Request, bucket, key string) error {
+// error, as in S3. In a versioned bucket it puts a delete marker; with a
+// versionID (s3:DeleteObjectVersion) it removes that version for good.
+func (s *Service) DeleteObject(ctx context.Context, r *Request, bucket, key, versionID string) (DeleteOutcome, error) {
 	b, err := s.bucket(ctx, bucket)
 	if err != nil {
-		return err
+		return DeleteOutcome{}, err
 	}
 	if err := ValidateKey(key); err != nil {
-		return err
+		return DeleteOutcome{}, err
 	}
-	if err := s.authorize(ctx, r, "s3:DeleteObject", objectARN(bucket, key), b, nil); err != nil {
-		return err
+	extra := map[string]string{}
+	action := versionAction("s3:DeleteObject", versionID, extra)
+	if err := s.authorize(ctx, r, action, objectARN(bucket, key), b, extra); err != nil {
+		return DeleteOutcome{}, err
+	}
+	switch {
+	case versionID != "":
+		return s.deleteVersion(ctx, bucket, key, versionID)
+	case versioning(b) != "":
+		return s.putDeleteMarker(ctx, b, key)
 	}
 	o, err := s.store.DeleteObject(ctx, bucket, key)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return nil
+		return DeleteOutcome{}, nil
 	case err != nil:
-		return err
+		return DeleteOutcome{}, err
 	}
 	s.blobs.Remove(o.BlobID)
-	return nil
+	return DeleteOutcome{}, nil
 }
 
 // ListInput selects a listing: keys under Prefix that sort after After,
@@ -270,23 +285,31 @@ func (s *Service) ListObjects(ctx context.Context, r *Request, in ListInput) (Li
 
 // DeleteResult is the outcome of one key of DeleteObjects.
 type DeleteResult struct {
-	Key string
+	ObjectID
+	DeleteOutcome
 	Err *fault.Error // nil when deleted (or absent)
 }
 
-// DeleteObjects deletes each key as DeleteObject would, each authorized
-// on its own; failures are reported per key.
-func (s *Service) DeleteObjects(ctx context.Context, r *Request, bucket string, keys []string) ([]DeleteResult, error) {
+// DeleteObjects deletes each key (or version) as DeleteObject would, each
+// authorized on its own; failures are reported per key.
+func (s *Service) DeleteObjects(ctx context.Context, r *Request, bucket string, ids []ObjectID) ([]DeleteResult, error) {
 	if _, err := s.bucket(ctx, bucket); err != nil {
 		return nil, err
 	}
-	if len(keys) == 0 || len(keys) > 1000 {
+	if len(ids) == 0 || len(ids) > 1000 {
 		return nil, malformedXML()
 	}
-	out := make([]DeleteResult, len(keys))
-	for i, k := range keys {
-		out[i].Key = k
-		if err := s.DeleteObject(ctx, r, bucket, k); err != nil {
+	out := make([]DeleteResult, len(ids))
+	for i, id := range ids {
+		out[i].ObjectID = id
+		var err error
+		if id.VersionID != "" {
+			_, err = ParseVersionID(id.VersionID)
+		}
+		if err == nil {
+			out[i].DeleteOutcome, err = s.DeleteObject(ctx, r, bucket, id.Key, id.VersionID)
+		}
+		if err != nil {
 			se, ok := fault.As(err)
 			if !ok || se.Kind == fault.Failure {
 				return nil, err
@@ -300,7 +323,10 @@ func (s *Service) DeleteObjects(ctx context.Context, r *Request, bucket string, 
 // CopyInput is a CopyObject request.
 type CopyInput struct {
 	SourceBucket, SourceKey string
-	Bucket, Key             string
+	// SourceVersionID, when given, is the version copied (parsed by
+	// ParseVersionID).
+	SourceVersionID string
+	Bucket, Key     string
 	// ReplaceHeaders, when set (MetadataDirective REPLACE), are the new
 	// object's headers; otherwise the source's are copied.
 	ReplaceHeaders map[string]string
@@ -312,30 +338,37 @@ type CopyInput struct {
 	SSE bool
 }
 
-// CopyObject copies an object: s3:GetObject on the source and
-// s3:PutObject on the destination must both be allowed. Copying an object
-// onto itself needs REPLACE, as in S3.
-func (s *Service) CopyObject(ctx context.Context, r *Request, in CopyInput) (store.Object, error) {
-	src, f, err := s.GetObject(ctx, r, in.SourceBucket, in.SourceKey)
+// CopyObject copies an object (or one version of it): s3:GetObject (or
+// s3:GetObjectVersion) on the source and s3:PutObject on the destination
+// must both be allowed. Copying an object onto itself needs REPLACE, as in
+// S3; copying an older version over the current one restores it. It
+// returns the new object and the source.
+func (s *Service) CopyObject(ctx context.Context, r *Request, in CopyInput) (dst, src store.Object, err error) {
+	src, f, err := s.GetObject(ctx, r, in.SourceBucket, in.SourceKey, in.SourceVersionID)
 	if err != nil {
-		return store.Object{}, err
+		return store.Object{}, store.Object{}, err
 	}
 	defer f.Close()
-	if in.SourceBucket == in.Bucket && in.SourceKey == in.Key && !in.Replace && !in.SSE {
-		return store.Object{}, invalid(fault.Request, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+	if in.SourceBucket == in.Bucket && in.SourceKey == in.Key && !in.Replace && !in.SSE && in.SourceVersionID == "" {
+		return store.Object{}, store.Object{}, invalid(fault.Request, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
 	headers := src.Headers
 	if in.Replace {
 		headers = in.ReplaceHeaders
 	}
-	return s.PutObject(ctx, r, PutInput{Bucket: in.Bucket, Key: in.Key, Body: f, Size: src.Size, Headers: headers, ACL: in.ACL,
+	dst, err = s.PutObject(ctx, r, PutInput{Bucket: in.Bucket, Key: in.Key, Body: f, Size: src.Size, Headers: headers, ACL: in.ACL,
 		Tags: src.Tags, Checksums: func() map[string]string { return src.Checksums }})
+	return dst, src, err
 }
 
-// objectFor reads an object for an operation on it and authorizes action
-// with the object's tags as s3:ExistingObjectTag keys. A missing key is
-// NoSuchKey to a caller who may list the bucket, AccessDenied to others.
-func (s *Service) objectFor(ctx context.Context, r *Request, action, bucket, key string, extra map[string]string) (store.Bucket, store.Object, error) {
+// objectFor reads an object (its current version, or versionID's) for an
+// operation on it and authorizes action (its version form, with
+// s3:versionid, for a version) with the object's tags as
+// s3:ExistingObjectTag keys. A missing key is NoSuchKey (a missing
+// version NoSuchVersion) to a caller who may list the bucket,
+// AccessDenied to others; a delete marker is a *MarkerError: NoSuchKey
+// when current, MethodNotAllowed when named by its id.
+func (s *Service) objectFor(ctx context.Context, r *Request, action, bucket, key, versionID string, extra map[string]string) (store.Bucket, store.Object, error) {
 	b, err := s.bucket(ctx, bucket)
 	if err != nil {
 		return store.Bucket{}, store.Object{}, err
@@ -343,7 +376,12 @@ func (s *Service) objectFor(ctx context.Context, r *Request, action, bucket, key
 	if err := ValidateKey(key); err != nil {
 		return store.Bucket{}, store.Object{}, err
 	}
-	o, err := s.store.GetObject(ctx, bucket, key)
+	var o store.Object
+	if versionID == "" {
+		o, err = s.store.GetObject(ctx, bucket, key)
+	} else {
+		o, err = s.store.GetObjectVersion(ctx, bucket, key, versionID)
+	}
 	missing := errors.Is(err, store.ErrNotFound)
 	if err != nil && !missing {
 		return store.Bucket{}, store.Object{}, err
@@ -352,6 +390,7 @@ func (s *Service) objectFor(ctx context.Context, r *Request, action, bucket, key
 		extra = map[string]string{}
 	}
 	existingTagKeys(extra, o.Tags)
+	action = versionAction(action, versionID, extra)
 	if err := s.authorize(ctx, r, action, objectARN(bucket, key), b, extra); err != nil {
 		return store.Bucket{}, store.Object{}, err
 	}
@@ -359,7 +398,19 @@ func (s *Service) objectFor(ctx context.Context, r *Request, action, bucket, key
 		if aerr := s.authorize(ctx, r, "s3:ListBucket", bucketARN(bucket), b, map[string]string{"s3:prefix": key}); aerr != nil {
 			return store.Bucket{}, store.Object{}, aerr
 		}
+		if versionID != "" {
+			return store.Bucket{}, store.Object{}, about(fault.NotFound, fault.Version, key, "The specified version does not exist.")
+		}
 		return store.Bucket{}, store.Object{}, noSuchKey(key)
+	}
+	if o.VersionID == "" && versioning(b) != "" {
+		o.Null = true // the object from before versioning, shown as null
+	}
+	if o.DeleteMarker {
+		if versionID == "" {
+			return store.Bucket{}, store.Object{}, &MarkerError{Err: noSuchKey(key), Marker: o}
+		}
+		return store.Bucket{}, store.Object{}, &MarkerError{Err: about(fault.Unsupported, fault.Method, "", "The specified method is not allowed against this resource."), Marker: o}
 	}
 	return b, o, nil
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/podiam/podiam/internal/authz"
@@ -37,6 +38,10 @@ type Store interface {
 	ListParts(ctx context.Context, uploadID string) ([]store.Part, error)
 	DeleteUpload(ctx context.Context, id string) ([]store.Part, error)
 	CompleteUpload(ctx context.Context, id string, o store.Object) (*store.Object, []store.Part, error)
+	GetObjectVersion(ctx context.Context, bucket, key, versionID string) (store.Object, error)
+	UpdateObjectVersion(ctx context.Context, bucket, key, versionID string, update func(*store.Object) error) (store.Object, error)
+	DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (store.Object, error)
+	ListObjectVersions(ctx context.Context, bucket, prefix, afterKey, afterVersion string, limit int) (store.VersionPage, error)
 	AccountSettings(ctx context.Context, accountID string) (map[string]string, error)
 	PutAccountSetting(ctx context.Context, accountID, name, value string) error
 	// Generation is the buckets' generation (store.Store.Generation).
@@ -100,6 +105,9 @@ type Service struct {
 	// publicPolicies says which bucket policies are public, by the
 	// buckets' generation.
 	publicPolicies store.Cache[string, bool]
+	// versionMu guards lastVersion, the time in the last version id made.
+	versionMu   sync.Mutex
+	lastVersion uint64
 	// accountBlocks are the accounts' block public access, by the
 	// buckets' generation.
 	accountBlocks store.Cache[string, PublicAccessBlock]
@@ -185,6 +193,8 @@ var actionHeaderKeys = map[string][]string{
 	"s3:CreateBucket": {"s3:x-amz-acl", "s3:x-amz-grant-full-control", "s3:x-amz-grant-read", "s3:x-amz-grant-read-acp",
 		"s3:x-amz-grant-write", "s3:x-amz-grant-write-acp", "s3:x-amz-object-ownership"},
 	"s3:PutObjectAcl": {"s3:x-amz-acl", "s3:x-amz-grant-full-control", "s3:x-amz-grant-read", "s3:x-amz-grant-read-acp",
+		"s3:x-amz-grant-write", "s3:x-amz-grant-write-acp", "s3:x-amz-storage-class"},
+	"s3:PutObjectVersionAcl": {"s3:x-amz-acl", "s3:x-amz-grant-full-control", "s3:x-amz-grant-read", "s3:x-amz-grant-read-acp",
 		"s3:x-amz-grant-write", "s3:x-amz-grant-write-acp", "s3:x-amz-storage-class"},
 	"s3:DeleteObject": {"s3:if-match"},
 }

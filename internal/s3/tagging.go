@@ -55,37 +55,43 @@ func existingTagKeys(extra map[string]string, tags []store.Tag) {
 }
 
 // GetObjectTagging returns an object's tags.
-func (s *Service) GetObjectTagging(ctx context.Context, r *Request, bucket, key string) ([]store.Tag, error) {
-	_, o, err := s.objectFor(ctx, r, "s3:GetObjectTagging", bucket, key, nil)
+func (s *Service) GetObjectTagging(ctx context.Context, r *Request, bucket, key, versionID string) ([]store.Tag, error) {
+	_, o, err := s.objectFor(ctx, r, "s3:GetObjectTagging", bucket, key, versionID, nil)
 	return o.Tags, err
 }
 
 // PutObjectTagging replaces an object's tags.
-func (s *Service) PutObjectTagging(ctx context.Context, r *Request, bucket, key string, tags []store.Tag) error {
+func (s *Service) PutObjectTagging(ctx context.Context, r *Request, bucket, key, versionID string, tags []store.Tag) error {
 	if err := ValidateTags(tags); err != nil {
 		return err
 	}
 	extra := map[string]string{}
 	requestTagKeys(extra, tags)
-	if _, _, err := s.objectFor(ctx, r, "s3:PutObjectTagging", bucket, key, extra); err != nil {
+	if _, _, err := s.objectFor(ctx, r, "s3:PutObjectTagging", bucket, key, versionID, extra); err != nil {
 		return err
 	}
-	return s.retag(ctx, bucket, key, tags)
+	return s.retag(ctx, bucket, key, versionID, tags)
 }
 
 // DeleteObjectTagging removes an object's tags.
-func (s *Service) DeleteObjectTagging(ctx context.Context, r *Request, bucket, key string) error {
-	if _, _, err := s.objectFor(ctx, r, "s3:DeleteObjectTagging", bucket, key, nil); err != nil {
+func (s *Service) DeleteObjectTagging(ctx context.Context, r *Request, bucket, key, versionID string) error {
+	if _, _, err := s.objectFor(ctx, r, "s3:DeleteObjectTagging", bucket, key, versionID, nil); err != nil {
 		return err
 	}
-	return s.retag(ctx, bucket, key, nil)
+	return s.retag(ctx, bucket, key, versionID, nil)
 }
 
-func (s *Service) retag(ctx context.Context, bucket, key string, tags []store.Tag) error {
-	_, err := s.store.UpdateObject(ctx, bucket, key, func(o *store.Object) error {
+func (s *Service) retag(ctx context.Context, bucket, key, versionID string, tags []store.Tag) error {
+	update := func(o *store.Object) error {
 		o.Tags = tags
 		return nil
-	})
+	}
+	var err error
+	if versionID == "" {
+		_, err = s.store.UpdateObject(ctx, bucket, key, update)
+	} else {
+		_, err = s.store.UpdateObjectVersion(ctx, bucket, key, versionID, update)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return noSuchKey(key)
 	}
@@ -107,15 +113,15 @@ func CheckCannedACL(acl string) error {
 
 // GetObjectACL authorizes s3:GetObjectAcl and returns the owner, who has
 // full control.
-func (s *Service) GetObjectACL(ctx context.Context, r *Request, bucket, key string) (owner string, err error) {
-	b, _, err := s.objectFor(ctx, r, "s3:GetObjectAcl", bucket, key, nil)
+func (s *Service) GetObjectACL(ctx context.Context, r *Request, bucket, key, versionID string) (owner string, err error) {
+	b, _, err := s.objectFor(ctx, r, "s3:GetObjectAcl", bucket, key, versionID, nil)
 	return b.AccountID, err
 }
 
 // PutObjectACL authorizes s3:PutObjectAcl and accepts only
 // bucket-owner-full-control.
-func (s *Service) PutObjectACL(ctx context.Context, r *Request, bucket, key, acl string) error {
-	if _, _, err := s.objectFor(ctx, r, "s3:PutObjectAcl", bucket, key, nil); err != nil {
+func (s *Service) PutObjectACL(ctx context.Context, r *Request, bucket, key, versionID, acl string) error {
+	if _, _, err := s.objectFor(ctx, r, "s3:PutObjectAcl", bucket, key, versionID, nil); err != nil {
 		return err
 	}
 	if acl == "" {

@@ -75,11 +75,11 @@ func (api *API) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Req
 		if err := xml.Unmarshal(body, &in); err != nil {
 			return malformedXML()
 		}
-		keys := make([]string, len(in.Objects))
+		ids := make([]s3.ObjectID, len(in.Objects))
 		for i, o := range in.Objects {
-			keys[i] = o.Key
+			ids[i] = s3.ObjectID{Key: o.Key, VersionID: o.VersionID}
 		}
-		res, err := svc.DeleteObjects(ctx, &a.req, bucket, keys)
+		res, err := svc.DeleteObjects(ctx, &a.req, bucket, ids)
 		if err != nil {
 			return err
 		}
@@ -87,9 +87,13 @@ func (api *API) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Req
 		for _, d := range res {
 			if d.Err != nil {
 				e := awsproto.RESTXMLError(d.Err)
-				out.Errors = append(out.Errors, awsproto.DeleteError{Key: d.Key, Code: e.Code, Message: e.Message})
+				out.Errors = append(out.Errors, awsproto.DeleteError{Key: d.Key, VersionID: d.ObjectID.VersionID, Code: e.Code, Message: e.Message})
 			} else if !in.Quiet {
-				out.Deleted = append(out.Deleted, awsproto.DeletedObject{Key: d.Key})
+				del := awsproto.DeletedObject{Key: d.Key, VersionID: d.ObjectID.VersionID, DeleteMarker: d.DeleteMarker}
+				if d.DeleteMarker {
+					del.DeleteMarkerVersionID = d.DeleteOutcome.VersionID
+				}
+				out.Deleted = append(out.Deleted, del)
 			}
 		}
 		return xmlOK(out)
@@ -143,6 +147,9 @@ func (api *API) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Req
 			ok(http.StatusOK)
 			_, err = io.WriteString(w, doc)
 			return err
+		}
+		if has("versions") {
+			return api.s3ListVersions(ctx, a, bucket, q, get, op, xmlOK)
 		}
 		if has("uploads") {
 			op("ListMultipartUploads")

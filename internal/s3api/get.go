@@ -39,6 +39,9 @@ func (api *API) serveObject(w http.ResponseWriter, r *http.Request, o store.Obje
 	}
 	h.Set("ETag", etag)
 	h.Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
+	if v := s3.VersionHeader(o); v != "" {
+		h.Set("x-amz-version-id", v)
+	}
 	h.Set("Accept-Ranges", "bytes")
 	if e, ok := f.(interface{ Encrypted() bool }); ok && e.Encrypted() {
 		h.Set(sseHeader, s3.SSES3)

@@ -54,7 +54,7 @@ func (api *API) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.
 		}
 		if src := r.Header.Get("X-Amz-Copy-Source"); src != "" {
 			op("UploadPartCopy")
-			srcBucket, srcKey, err := copySource(src)
+			srcBucket, srcKey, srcVersion, err := copySource(src)
 			if err != nil {
 				return true, err
 			}
@@ -68,9 +68,9 @@ func (api *API) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.
 				}
 				first, last = f, l
 			}
-			p, err := svc.UploadPartCopy(ctx, &a.req, s3.PartInput{Bucket: bucket, Key: key, UploadID: uploadID, Number: n}, srcBucket, srcKey, first, last)
+			p, err := svc.UploadPartCopy(ctx, &a.req, s3.PartInput{Bucket: bucket, Key: key, UploadID: uploadID, Number: n}, srcBucket, srcKey, srcVersion, first, last)
 			if err != nil {
-				return true, err
+				return true, markerHeaders(w, err)
 			}
 			setSSE(w)
 			return true, api.s3XML(w, &awsproto.CopyPartResult{Xmlns: awsproto.S3Namespace, ETag: `"` + p.ETag + `"`, LastModified: awsproto.Timestamp(p.LastModified)})
@@ -104,6 +104,7 @@ func (api *API) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.
 		if err != nil {
 			return true, err
 		}
+		setVersion(w, s3.VersionHeader(o))
 		setSSE(w)
 		return true, api.s3XML(w, &awsproto.CompleteMultipartUploadResult{Xmlns: awsproto.S3Namespace, Location: "/" + bucket + "/" + key,
 			Bucket: bucket, Key: key, ETag: `"` + o.ETag + `"`})

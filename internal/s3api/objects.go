@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -28,7 +29,7 @@ func (api *API) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Req
 			// grants them to signed requests only.
 			return refuse(fault.InvalidInput, fault.Request, "Request specific response headers cannot be used for anonymous GET requests.")
 		case strings.HasPrefix(k, "response-"), strings.HasPrefix(strings.ToLower(k), "x-amz-"), k == "x-id", k == "uploads", k == "uploadId", k == "partNumber", k == "max-parts", k == "part-number-marker",
-			k == "tagging", k == "acl":
+			k == "tagging", k == "acl", k == "versionId":
 		default:
 			return notImplemented(q)
 		}
@@ -36,8 +37,12 @@ func (api *API) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Req
 	if done, err := api.s3Multipart(ctx, w, r, a, bucket, key, q, op, ok); done {
 		return err
 	}
-	if done, err := api.s3Subresource(ctx, w, r, a, bucket, key, q, op, ok); done {
+	versionID, err := versionParam(q)
+	if err != nil {
 		return err
+	}
+	if done, err := api.s3Subresource(ctx, w, r, a, bucket, key, versionID, q, op, ok); done {
+		return markerHeaders(w, err)
 	}
 	switch r.Method {
 	case http.MethodPut:
@@ -62,6 +67,7 @@ func (api *API) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Req
 			return err
 		}
 		w.Header().Set("ETag", `"`+o.ETag+`"`)
+		setVersion(w, s3.VersionHeader(o))
 		setSSE(w)
 		for alg, v := range o.Checksums {
 			w.Header().Set("x-amz-checksum-"+strings.ToLower(alg), v)
@@ -78,16 +84,21 @@ func (api *API) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Req
 		}
 		// HEAD opens the bytes too: their header says how they are
 		// encrypted at rest.
-		o, f, err := svc.GetObject(ctx, &a.req, bucket, key)
+		o, f, err := svc.GetObject(ctx, &a.req, bucket, key, versionID)
 		if err != nil {
-			return err
+			return markerHeaders(w, err)
 		}
 		defer f.Close()
 		return api.serveObject(w, r, o, f, q)
 	case http.MethodDelete:
 		op("DeleteObject")
-		if err := svc.DeleteObject(ctx, &a.req, bucket, key); err != nil {
+		d, err := svc.DeleteObject(ctx, &a.req, bucket, key, versionID)
+		if err != nil {
 			return err
+		}
+		setVersion(w, d.VersionID)
+		if d.DeleteMarker {
+			w.Header().Set("x-amz-delete-marker", "true")
 		}
 		return ok(http.StatusNoContent)
 	}
@@ -143,11 +154,11 @@ func (api *API) s3Copy(ctx context.Context, w http.ResponseWriter, r *http.Reque
 	if err := checkWriteEncryption(r); err != nil {
 		return err
 	}
-	srcBucket, srcKey, err := copySource(src)
+	srcBucket, srcKey, srcVersion, err := copySource(src)
 	if err != nil {
 		return err
 	}
-	in := s3.CopyInput{SourceBucket: srcBucket, SourceKey: srcKey, Bucket: bucket, Key: key, ACL: r.Header.Get("X-Amz-Acl"),
+	in := s3.CopyInput{SourceBucket: srcBucket, SourceKey: srcKey, SourceVersionID: srcVersion, Bucket: bucket, Key: key, ACL: r.Header.Get("X-Amz-Acl"),
 		SSE: r.Header.Get(sseHeader) != ""}
 	switch d := r.Header.Get("X-Amz-Metadata-Directive"); d {
 	case "", "COPY":
@@ -160,10 +171,14 @@ func (api *API) s3Copy(ctx context.Context, w http.ResponseWriter, r *http.Reque
 	default:
 		return invalidArgument("Unknown metadata directive.")
 	}
-	o, err := api.svc.CopyObject(ctx, &a.req, in)
+	o, from, err := api.svc.CopyObject(ctx, &a.req, in)
 	if err != nil {
-		return err
+		return markerHeaders(w, err)
 	}
+	if v := s3.VersionHeader(from); v != "" {
+		w.Header().Set("x-amz-copy-source-version-id", v)
+	}
+	setVersion(w, s3.VersionHeader(o))
 	setSSE(w)
 	return api.s3XML(w, &awsproto.CopyObjectResult{Xmlns: awsproto.S3Namespace, ETag: `"` + o.ETag + `"`, LastModified: awsproto.Timestamp(o.LastModified)})
 }
@@ -189,15 +204,57 @@ func headerTags(h string) ([]store.Tag, error) {
 }
 
 // copySource reads an x-amz-copy-source header: [/]bucket/key, URL-encoded,
-// perhaps with ?versionId (one version per key here).
-func copySource(src string) (bucket, key string, err error) {
-	src, _, _ = strings.Cut(src, "?")
+// perhaps with ?versionId=.
+func copySource(src string) (bucket, key, versionID string, err error) {
+	src, query, hasQuery := strings.Cut(src, "?")
 	if u, uerr := url.PathUnescape(src); uerr == nil {
 		src = u
 	}
 	bucket, key, found := strings.Cut(strings.TrimPrefix(src, "/"), "/")
 	if !found || bucket == "" || key == "" {
-		return "", "", invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+		return "", "", "", invalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
 	}
-	return bucket, key, nil
+	if hasQuery {
+		v, ok := strings.CutPrefix(query, "versionId=")
+		if !ok {
+			return "", "", "", invalidArgument("Invalid version id specified")
+		}
+		if versionID, err = s3.ParseVersionID(v); err != nil {
+			return "", "", "", err
+		}
+	}
+	return bucket, key, versionID, nil
+}
+
+// versionParam reads the versionId query parameter: "" when absent; given
+// empty or malformed it is InvalidArgument, as S3 answers.
+func versionParam(q map[string][]string) (string, error) {
+	vs, ok := q["versionId"]
+	if !ok {
+		return "", nil
+	}
+	if len(vs) != 1 || vs[0] == "" {
+		return "", invalidArgument("Version id cannot be the empty string")
+	}
+	return s3.ParseVersionID(vs[0])
+}
+
+// setVersion sets x-amz-version-id unless v is "".
+func setVersion(w http.ResponseWriter, v string) {
+	if v != "" {
+		w.Header().Set("x-amz-version-id", v)
+	}
+}
+
+// markerHeaders adds a delete marker's headers to the response of err
+// when err is about one, as S3 answers (x-amz-delete-marker,
+// x-amz-version-id, Last-Modified); it returns err.
+func markerHeaders(w http.ResponseWriter, err error) error {
+	if me, ok := errors.AsType[*s3.MarkerError](err); ok {
+		h := w.Header()
+		h.Set("x-amz-delete-marker", "true")
+		setVersion(w, s3.VersionHeader(me.Marker))
+		h.Set("Last-Modified", me.Marker.LastModified.UTC().Format(http.TimeFormat))
+	}
+	return err
 }

@@ -20,7 +20,7 @@ func (s *Server) runLifecycle(svc *s3.Service, log *audit.Log) error {
 	if s.cfg.LifecycleInterval <= 0 {
 		return nil
 	}
-	lr, err := s3.NewLifecycleRunner(s3.RunnerConfig{S3: svc, Accounts: s.store, Report: lifecycleAudit(log, s.cfg.Now),
+	lr, err := s3.NewLifecycleRunner(s3.RunnerConfig{S3: svc, Accounts: s.store, Versions: svc, Report: lifecycleAudit(log, s.cfg.Now),
 		Ran: s.cfg.OnLifecycleRun, Logger: s.cfg.Logger})
 	if err != nil {
 		return err

@@ -242,7 +242,7 @@ func summary(calls []call) string {
 // for "not configured". A 501 to any other request fails the test.
 var pendingS3Settings = []string{
 	"accelerate", "acl", "cors", "lifecycle", "logging", "object-lock",
-	"replication", "requestPayment", "versioning", "website",
+	"replication", "requestPayment", "website",
 }
 
 // TestTerraform applies testdata/terraform (an OIDC provider, a policy, a

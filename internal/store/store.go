@@ -343,6 +343,34 @@ type Object struct {
 	Checksums    map[string]string
 	Tags         []Tag
 	LastModified time.Time
+	// VersionID orders the versions of a key: a later version has a
+	// greater id. It is "" for an object written while its bucket had
+	// never been versioned (that object is the null version).
+	VersionID string
+	// Null marks the null version written while versioning was
+	// suspended; a key has at most one null version (see IsNull).
+	Null bool
+	// DeleteMarker marks a delete marker: a version without bytes
+	// (BlobID ""), headers or tags.
+	DeleteMarker bool
+	// NoncurrentSince is when a later version replaced this one; zero
+	// for the current version of its key.
+	NoncurrentSince time.Time
+}
+
+// NullVersion, as a version id, selects the null version of a key.
+const NullVersion = "null"
+
+// IsNull reports whether o is its key's null version.
+func (o Object) IsNull() bool { return o.Null || o.VersionID == "" }
+
+// VersionPage is a page of ListObjectVersions.
+type VersionPage struct {
+	// Versions are by key, then newest first; the current version of a
+	// key has a zero NoncurrentSince.
+	Versions []Object
+	// More is set when versions after the last one exist.
+	More bool
 }
 
 // Upload is a multipart upload in progress.
@@ -528,7 +556,7 @@ type Store interface {
 	ListBuckets(ctx context.Context, accountID string) ([]Bucket, error)
 	UpdateBucket(ctx context.Context, name string, update func(*Bucket) error) (Bucket, error)
 	// DeleteBucket returns ErrDeleteConflict while the bucket holds
-	// objects or uploads in progress.
+	// objects, object versions, delete markers or uploads in progress.
 	DeleteBucket(ctx context.Context, name string) error
 	// AccountSettings are an account's S3 settings (its block public
 	// access), by name, each in package s3's encoding; nil when it has
@@ -540,16 +568,38 @@ type Store interface {
 
 	// PutObject creates or replaces an object of an existing bucket and
 	// returns the object it replaced (whose blob the caller removes), if
-	// any.
+	// any. With a VersionID (a versioned bucket) o, an object or a delete
+	// marker, becomes the current version of its key instead: the
+	// version current before becomes noncurrent (NoncurrentSince is
+	// o.LastModified), and a null o replaces the key's null version,
+	// current or not, which is returned as replaced.
 	PutObject(ctx context.Context, o Object) (replaced *Object, err error)
+	// GetObject returns the current version of a key, which may be a
+	// delete marker.
 	GetObject(ctx context.Context, bucket, key string) (Object, error)
+	// GetObjectVersion returns one version of a key, current or not;
+	// NullVersion selects the null version.
+	GetObjectVersion(ctx context.Context, bucket, key, versionID string) (Object, error)
+	// UpdateObjectVersion is UpdateObject on one version of a key.
+	UpdateObjectVersion(ctx context.Context, bucket, key, versionID string, update func(*Object) error) (Object, error)
+	// DeleteObjectVersion removes one version of a key for good and
+	// returns it (the caller removes its blob); when it was the current
+	// version, the newest noncurrent one becomes current.
+	DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (Object, error)
+	// ListObjectVersions lists up to limit versions and delete markers of
+	// a bucket whose keys start with prefix, by key, then newest first,
+	// starting after the version afterVersion of afterKey (after every
+	// version of afterKey when afterVersion is "").
+	ListObjectVersions(ctx context.Context, bucket, prefix, afterKey, afterVersion string, limit int) (VersionPage, error)
 	// UpdateObject changes an object's metadata (tags); its bytes, size
 	// and ETag stay.
 	UpdateObject(ctx context.Context, bucket, key string, update func(*Object) error) (Object, error)
 	// ListObjects lists up to limit objects of a bucket whose keys start
-	// with prefix and sort after after, by key in byte order.
+	// with prefix and sort after after, by key in byte order: the current
+	// versions that are not delete markers.
 	ListObjects(ctx context.Context, bucket, prefix, after string, limit int) (ObjectPage, error)
-	// DeleteObject deletes an object and returns it.
+	// DeleteObject deletes an object (the current version of its key,
+	// in a bucket never versioned) and returns it.
 	DeleteObject(ctx context.Context, bucket, key string) (Object, error)
 	// DeleteObjectIf deletes an object if its bytes are still the blob
 	// blobID (the object as read before, not one written since) and
@@ -698,6 +748,10 @@ func CheckUpdate(old, updated any) error {
 		check("BlobID", o.BlobID, u.BlobID)
 		check("Size", o.Size, u.Size)
 		check("ETag", o.ETag, u.ETag)
+		check("VersionID", o.VersionID, u.VersionID)
+		check("Null", o.Null, u.Null)
+		check("DeleteMarker", o.DeleteMarker, u.DeleteMarker)
+		check("NoncurrentSince", o.NoncurrentSince, u.NoncurrentSince)
 	case *Bucket:
 		u := updated.(*Bucket)
 		check("Name", o.Name, u.Name)

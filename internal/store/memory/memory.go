@@ -51,9 +51,11 @@ type DB struct {
 	buckets  map[string]store.Bucket
 	// settings are the accounts' S3 settings: account id -> name -> value.
 	settings map[string]map[string]string
-	objects  map[string]map[string]store.Object // bucket -> key -> object
-	uploads  map[string]store.Upload            // by id
-	parts    map[string]map[int]store.Part      // upload id -> number -> part
+	objects  map[string]map[string]store.Object // bucket -> key -> current version
+	// versions are the noncurrent versions: bucket -> key -> newest first.
+	versions map[string]map[string][]store.Object
+	uploads  map[string]store.Upload       // by id
+	parts    map[string]map[int]store.Part // upload id -> number -> part
 	clusters map[clusterKey]store.Cluster
 	addons   map[addonKey]store.Addon
 	assocs   map[string]store.PodIdentityAssociation // by id
@@ -77,6 +79,7 @@ func New() *DB {
 		buckets:  map[string]store.Bucket{},
 		settings: map[string]map[string]string{},
 		objects:  map[string]map[string]store.Object{},
+		versions: map[string]map[string][]store.Object{},
 		uploads:  map[string]store.Upload{},
 		parts:    map[string]map[int]store.Part{},
 		clusters: map[clusterKey]store.Cluster{},
@@ -851,6 +854,9 @@ func copyBucket(b store.Bucket) store.Bucket {
 func copyObject(o store.Object) store.Object {
 	o.Headers, o.Checksums = cloneMap(o.Headers), cloneMap(o.Checksums)
 	o.Tags, o.LastModified = clip(o.Tags), utc(o.LastModified)
+	if !o.NoncurrentSince.IsZero() {
+		o.NoncurrentSince = utc(o.NoncurrentSince)
+	}
 	return o
 }
 
@@ -872,6 +878,7 @@ func (db *DB) CreateBucket(_ context.Context, b store.Bucket) (err error) {
 	}
 	db.buckets[b.Name] = copyBucket(b)
 	db.objects[b.Name] = map[string]store.Object{}
+	db.versions[b.Name] = map[string][]store.Object{}
 	return nil
 }
 
@@ -953,7 +960,7 @@ func (db *DB) DeleteBucket(_ context.Context, name string) (err error) {
 	if _, ok := db.buckets[name]; !ok {
 		return notFound("delete bucket", name)
 	}
-	if len(db.objects[name]) > 0 {
+	if len(db.objects[name]) > 0 || len(db.versions[name]) > 0 {
 		return fmt.Errorf("delete bucket %q: %w", name, store.ErrDeleteConflict)
 	}
 	for _, u := range db.uploads {
@@ -963,6 +970,7 @@ func (db *DB) DeleteBucket(_ context.Context, name string) (err error) {
 	}
 	delete(db.buckets, name)
 	delete(db.objects, name)
+	delete(db.versions, name)
 	return nil
 }
 
@@ -971,17 +979,165 @@ func (db *DB) DeleteBucket(_ context.Context, name string) (err error) {
 func (db *DB) PutObject(_ context.Context, o store.Object) (*store.Object, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	objs, ok := db.objects[o.Bucket]
-	if !ok {
+	if _, ok := db.objects[o.Bucket]; !ok {
 		return nil, notFound("put object: bucket", o.Bucket)
 	}
-	var replaced *store.Object
-	if old, ok := objs[o.Key]; ok {
-		c := copyObject(old)
-		replaced = &c
+	return db.putObject(o), nil
+}
+
+// putObject makes o the current version of its key, as PutObject says.
+func (db *DB) putObject(o store.Object) (replaced *store.Object) {
+	objs, vers := db.objects[o.Bucket], db.versions[o.Bucket]
+	if cur, ok := objs[o.Key]; ok {
+		if o.VersionID == "" || (o.IsNull() && cur.IsNull()) {
+			c := copyObject(cur)
+			replaced = &c
+		} else {
+			cur.NoncurrentSince = o.LastModified
+			vers[o.Key] = append([]store.Object{cur}, vers[o.Key]...)
+		}
 	}
+	if o.VersionID != "" && o.IsNull() && replaced == nil {
+		list := vers[o.Key]
+		if i := slices.IndexFunc(list, store.Object.IsNull); i >= 0 {
+			c := copyObject(list[i])
+			replaced = &c
+			vers[o.Key] = slices.Delete(slices.Clone(list), i, i+1)
+		}
+	}
+	if len(vers[o.Key]) == 0 {
+		delete(vers, o.Key)
+	}
+	o.NoncurrentSince = time.Time{}
 	objs[o.Key] = copyObject(o)
-	return replaced, nil
+	return replaced
+}
+
+// findVersion finds a version of a key: the current one (i < 0) or
+// versions[bucket][key][i].
+func (db *DB) findVersion(bucket, key, versionID string) (o store.Object, i int, ok bool) {
+	match := func(o store.Object) bool {
+		if versionID == store.NullVersion {
+			return o.IsNull()
+		}
+		return o.VersionID == versionID
+	}
+	if cur, found := db.objects[bucket][key]; found && match(cur) {
+		return cur, -1, true
+	}
+	list := db.versions[bucket][key]
+	if i := slices.IndexFunc(list, match); i >= 0 {
+		return list[i], i, true
+	}
+	return store.Object{}, 0, false
+}
+
+func (db *DB) GetObjectVersion(_ context.Context, bucket, key, versionID string) (store.Object, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if _, ok := db.objects[bucket]; !ok {
+		return store.Object{}, notFound("get object version: bucket", bucket)
+	}
+	o, _, ok := db.findVersion(bucket, key, versionID)
+	if !ok {
+		return store.Object{}, notFound("get object version", key+"?versionId="+versionID)
+	}
+	return copyObject(o), nil
+}
+
+func (db *DB) UpdateObjectVersion(_ context.Context, bucket, key, versionID string, update func(*store.Object) error) (store.Object, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if _, ok := db.objects[bucket]; !ok {
+		return store.Object{}, notFound("update object version: bucket", bucket)
+	}
+	old, i, ok := db.findVersion(bucket, key, versionID)
+	if !ok {
+		return store.Object{}, notFound("update object version", key+"?versionId="+versionID)
+	}
+	o := copyObject(old)
+	if err := update(&o); err != nil {
+		return store.Object{}, err
+	}
+	if err := store.CheckUpdate(&old, &o); err != nil {
+		return store.Object{}, fmt.Errorf("update object %q: %w", key, err)
+	}
+	if i < 0 {
+		db.objects[bucket][key] = copyObject(o)
+	} else {
+		list := slices.Clone(db.versions[bucket][key])
+		list[i] = copyObject(o)
+		db.versions[bucket][key] = list
+	}
+	return copyObject(o), nil
+}
+
+func (db *DB) DeleteObjectVersion(_ context.Context, bucket, key, versionID string) (store.Object, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if _, ok := db.objects[bucket]; !ok {
+		return store.Object{}, notFound("delete object version: bucket", bucket)
+	}
+	o, i, ok := db.findVersion(bucket, key, versionID)
+	if !ok {
+		return store.Object{}, notFound("delete object version", key+"?versionId="+versionID)
+	}
+	vers := db.versions[bucket]
+	list := slices.Clone(vers[key])
+	if i >= 0 {
+		list = slices.Delete(list, i, i+1)
+	} else {
+		delete(db.objects[bucket], key)
+		if len(list) > 0 {
+			next := list[0]
+			next.NoncurrentSince = time.Time{}
+			db.objects[bucket][key] = next
+			list = list[1:]
+		}
+	}
+	if len(list) == 0 {
+		delete(vers, key)
+	} else {
+		vers[key] = list
+	}
+	return copyObject(o), nil
+}
+
+func (db *DB) ListObjectVersions(_ context.Context, bucket, prefix, afterKey, afterVersion string, limit int) (store.VersionPage, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	objs, ok := db.objects[bucket]
+	if !ok {
+		return store.VersionPage{}, notFound("list object versions: bucket", bucket)
+	}
+	var all []store.Object
+	add := func(o store.Object) {
+		if strings.HasPrefix(o.Key, prefix) && (o.Key > afterKey || (o.Key == afterKey && afterVersion != "" && o.VersionID < afterVersion)) {
+			all = append(all, o)
+		}
+	}
+	for _, o := range objs {
+		add(o)
+	}
+	for _, list := range db.versions[bucket] {
+		for _, o := range list {
+			add(o)
+		}
+	}
+	slices.SortFunc(all, func(a, b store.Object) int {
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return strings.Compare(b.VersionID, a.VersionID)
+	})
+	var page store.VersionPage
+	if limit > 0 && len(all) > limit {
+		all, page.More = all[:limit], true
+	}
+	for _, o := range all {
+		page.Versions = append(page.Versions, copyObject(o))
+	}
+	return page, nil
 }
 
 func (db *DB) GetObject(_ context.Context, bucket, key string) (store.Object, error) {
@@ -1028,8 +1184,8 @@ func (db *DB) ListObjects(_ context.Context, bucket, prefix, after string, limit
 		return store.ObjectPage{}, notFound("list objects: bucket", bucket)
 	}
 	var keys []string
-	for k := range objs {
-		if strings.HasPrefix(k, prefix) && k > after {
+	for k, o := range objs {
+		if strings.HasPrefix(k, prefix) && k > after && !o.DeleteMarker {
 			keys = append(keys, k)
 		}
 	}
@@ -1084,6 +1240,15 @@ func (db *DB) BlobReferenced(_ context.Context, id string) (bool, error) {
 		for _, o := range objs {
 			if o.BlobID == id {
 				return true, nil
+			}
+		}
+	}
+	for _, keys := range db.versions {
+		for _, list := range keys {
+			for _, o := range list {
+				if o.BlobID == id {
+					return true, nil
+				}
 			}
 		}
 	}
@@ -1211,16 +1376,10 @@ func (db *DB) CompleteUpload(_ context.Context, id string, o store.Object) (*sto
 	if err != nil {
 		return nil, nil, err
 	}
-	objs, ok := db.objects[o.Bucket]
-	if !ok {
+	if _, ok := db.objects[o.Bucket]; !ok {
 		return nil, nil, notFound("complete upload: bucket", o.Bucket)
 	}
-	var replaced *store.Object
-	if old, ok := objs[o.Key]; ok {
-		c := copyObject(old)
-		replaced = &c
-	}
-	objs[o.Key] = copyObject(o)
+	replaced := db.putObject(o)
 	delete(db.uploads, id)
 	delete(db.parts, id)
 	return replaced, parts, nil

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/podiam/podiam/internal/store"
 )
 
 // TestMigrateManagementAccount: a database of schema 1 with three accounts
@@ -124,5 +127,47 @@ func TestMigrateBindPolicies(t *testing.T) {
 		if !maps.Equal(r.TrustPrincipalIDs, want) {
 			t.Errorf("role %s: trust principal ids %v, want %v", name, r.TrustPrincipalIDs, want)
 		}
+	}
+}
+
+// TestMigrateObjectVersions: an object stored at schema 11 is, after
+// migration 12, its key's current null version (id ""), and a version
+// put over it keeps it as noncurrent.
+func TestMigrateObjectVersions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "podiam.db")
+	raw, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range append(migrations[:11:11],
+		`CREATE TABLE schema_version (version INTEGER NOT NULL)`,
+		`INSERT INTO schema_version (version) VALUES (11)`,
+		`INSERT INTO accounts (id, name, email, email_key, created_at) VALUES ('555555555555', 'first', '', '', '2026-01-01T00:00:00Z')`,
+		`INSERT INTO buckets (name, account_id, region, policy, created_at) VALUES ('old', '555555555555', '', '', '2026-01-01T00:00:00Z')`,
+		`INSERT INTO objects (bucket, key, blob_id, size, etag, headers, checksums, tags, last_modified) VALUES
+			('old', 'k', 'blob-old', 3, 'e', '{}', '{}', '[]', '2026-01-01T00:00:00Z')`,
+	) {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	raw.Close()
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := t.Context()
+	o, err := db.GetObjectVersion(ctx, "old", "k", store.NullVersion)
+	if err != nil || o.BlobID != "blob-old" || o.VersionID != "" || !o.IsNull() || o.DeleteMarker {
+		t.Fatalf("the old object: %+v, %v", o, err)
+	}
+	next := o
+	next.BlobID, next.VersionID, next.LastModified = "blob-new", "0001", o.LastModified.Add(time.Hour)
+	if r, err := db.PutObject(ctx, next); err != nil || r != nil {
+		t.Fatalf("a version over it: %+v, %v", r, err)
+	}
+	if o, err := db.GetObjectVersion(ctx, "old", "k", store.NullVersion); err != nil || o.BlobID != "blob-old" || !o.NoncurrentSince.Equal(next.LastModified) {
+		t.Fatalf("the old object, noncurrent: %+v, %v", o, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"time"
 
 	"github.com/podiam/podiam/internal/store"
 )
@@ -92,7 +93,7 @@ func (db *DB) DeleteBucket(ctx context.Context, name string) error {
 		if _, err := getBucket(ctx, tx, "delete bucket", name); err != nil {
 			return err
 		}
-		for _, q := range []string{`SELECT 1 FROM objects WHERE bucket = ? LIMIT 1`, `SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1`} {
+		for _, q := range []string{`SELECT 1 FROM objects WHERE bucket = ? LIMIT 1`, `SELECT 1 FROM object_versions WHERE bucket = ? LIMIT 1`, `SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1`} {
 			found, err := exists(ctx, tx, q, name)
 			if err != nil {
 				return err
@@ -150,12 +151,28 @@ func (db *DB) PutAccountSetting(ctx context.Context, accountID, name, value stri
 
 // Objects
 
-const objectCols = `bucket, key, blob_id, size, etag, headers, checksums, tags, last_modified`
+const objectCols = `bucket, key, blob_id, size, etag, headers, checksums, tags, last_modified, version_id, null_version, delete_marker`
+
+// versionCols are objectCols and, for a noncurrent version, when it
+// stopped being current ("" for a current one).
+const versionCols = objectCols + `, noncurrent_since`
 
 func scanObject(s scanner) (store.Object, error) {
+	return scanObjectRow(s, false)
+}
+
+func scanVersion(s scanner) (store.Object, error) {
+	return scanObjectRow(s, true)
+}
+
+func scanObjectRow(s scanner, version bool) (store.Object, error) {
 	var o store.Object
-	var headers, checksums, tags, modified string
-	if err := s.Scan(&o.Bucket, &o.Key, &o.BlobID, &o.Size, &o.ETag, &headers, &checksums, &tags, &modified); err != nil {
+	var headers, checksums, tags, modified, noncurrent string
+	dest := []any{&o.Bucket, &o.Key, &o.BlobID, &o.Size, &o.ETag, &headers, &checksums, &tags, &modified, &o.VersionID, &o.Null, &o.DeleteMarker}
+	if version {
+		dest = append(dest, &noncurrent)
+	}
+	if err := s.Scan(dest...); err != nil {
 		return store.Object{}, err
 	}
 	var err error
@@ -168,9 +185,24 @@ func scanObject(s scanner) (store.Object, error) {
 	if o.Tags, err = parseTags(tags); err != nil {
 		return store.Object{}, err
 	}
+	if noncurrent != "" {
+		if o.NoncurrentSince, err = parseTime(noncurrent); err != nil {
+			return store.Object{}, err
+		}
+	}
 	o.LastModified, err = parseTime(modified)
 	return o, err
 }
+
+// objectArgs are o's values for objectCols.
+func objectArgs(o store.Object) []any {
+	return []any{o.Bucket, o.Key, o.BlobID, o.Size, o.ETag, idsText(o.Headers), idsText(o.Checksums), tagsText(o.Tags), timeText(o.LastModified),
+		o.VersionID, o.Null, o.DeleteMarker}
+}
+
+const insertObject = `INSERT OR REPLACE INTO objects (` + objectCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+const insertVersion = `INSERT INTO object_versions (` + versionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // parseMap reads a stored JSON object of strings; empty is nil. The
 // objects idsText wrote with no escape in them (names of headers and
@@ -249,14 +281,168 @@ func (db *DB) PutObject(ctx context.Context, o store.Object) (replaced *store.Ob
 		if _, err := getBucket(ctx, tx, "put object: bucket", o.Bucket); err != nil {
 			return err
 		}
-		if old, err := getObject(ctx, tx, o.Bucket, o.Key); err == nil {
-			replaced = &old
-		}
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO objects (`+objectCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			o.Bucket, o.Key, o.BlobID, o.Size, o.ETag, idsText(o.Headers), idsText(o.Checksums), tagsText(o.Tags), timeText(o.LastModified))
+		replaced, err = putObject(ctx, tx, o)
 		return err
 	})
 	return result(replaced, err)
+}
+
+// putObject makes o the current version of its key, as PutObject says.
+func putObject(ctx context.Context, tx *sql.Tx, o store.Object) (replaced *store.Object, err error) {
+	cur, err := getObject(ctx, tx, o.Bucket, o.Key)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return nil, err
+	case o.VersionID == "" || (o.IsNull() && cur.IsNull()):
+		replaced = &cur
+	default:
+		cur.NoncurrentSince = o.LastModified
+		if _, err := tx.ExecContext(ctx, insertVersion, append(objectArgs(cur), timeText(cur.NoncurrentSince))...); err != nil {
+			return nil, err
+		}
+	}
+	if o.VersionID != "" && o.IsNull() && replaced == nil {
+		old, err := scanVersion(tx.QueryRowContext(ctx, `SELECT `+versionCols+` FROM object_versions WHERE bucket = ? AND key = ? AND (version_id = '' OR null_version)`, o.Bucket, o.Key))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return nil, err
+		default:
+			replaced = &old
+			if _, err := tx.ExecContext(ctx, `DELETE FROM object_versions WHERE bucket = ? AND key = ? AND version_id = ?`, o.Bucket, o.Key, old.VersionID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	o.NoncurrentSince = time.Time{}
+	_, err = tx.ExecContext(ctx, insertObject, objectArgs(o)...)
+	return replaced, err
+}
+
+// versionWhere selects version versionID of a key (NullVersion: the null
+// version) in either table.
+func versionWhere(bucket, key, versionID string) (string, []any) {
+	if versionID == store.NullVersion {
+		return ` WHERE bucket = ? AND key = ? AND (version_id = '' OR null_version)`, []any{bucket, key}
+	}
+	return ` WHERE bucket = ? AND key = ? AND version_id = ?`, []any{bucket, key, versionID}
+}
+
+// getVersion reads a version of a key; current tells whether it is the
+// key's current version.
+func getVersion(ctx context.Context, tx querier, bucket, key, versionID string) (o store.Object, current bool, err error) {
+	where, args := versionWhere(bucket, key, versionID)
+	o, err = scanObject(tx.QueryRowContext(ctx, `SELECT `+objectCols+` FROM objects`+where, args...))
+	if err == nil {
+		return o, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return store.Object{}, false, err
+	}
+	o, err = scanVersion(tx.QueryRowContext(ctx, `SELECT `+versionCols+` FROM object_versions`+where, args...))
+	return o, false, one(err, "get object version", key+"?versionId="+versionID)
+}
+
+func (db *DB) GetObjectVersion(ctx context.Context, bucket, key, versionID string) (o store.Object, err error) {
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		if _, err := getBucket(ctx, tx, "get object version: bucket", bucket); err != nil {
+			return err
+		}
+		o, _, err = getVersion(ctx, tx, bucket, key, versionID)
+		return err
+	})
+	return result(o, err)
+}
+
+func (db *DB) UpdateObjectVersion(ctx context.Context, bucket, key, versionID string, update func(*store.Object) error) (o store.Object, err error) {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
+		old, current, err := getVersion(ctx, tx, bucket, key, versionID)
+		if err != nil {
+			return err
+		}
+		o = old
+		o.Headers, o.Checksums = maps.Clone(old.Headers), maps.Clone(old.Checksums)
+		o.Tags = append([]store.Tag(nil), old.Tags...)
+		if err := update(&o); err != nil {
+			return err
+		}
+		if err := store.CheckUpdate(&old, &o); err != nil {
+			return fmt.Errorf("update object %q: %w", key, err)
+		}
+		table := "object_versions"
+		if current {
+			table = "objects"
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE `+table+` SET headers = ?, checksums = ?, tags = ?, last_modified = ? WHERE bucket = ? AND key = ? AND version_id = ?`,
+			idsText(o.Headers), idsText(o.Checksums), tagsText(o.Tags), timeText(o.LastModified), bucket, key, o.VersionID)
+		return err
+	})
+	return result(o, err)
+}
+
+func (db *DB) DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (o store.Object, err error) {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
+		if _, err := getBucket(ctx, tx, "delete object version: bucket", bucket); err != nil {
+			return err
+		}
+		var current bool
+		if o, current, err = getVersion(ctx, tx, bucket, key, versionID); err != nil {
+			return err
+		}
+		if !current {
+			_, err = tx.ExecContext(ctx, `DELETE FROM object_versions WHERE bucket = ? AND key = ? AND version_id = ?`, bucket, key, o.VersionID)
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM objects WHERE bucket = ? AND key = ?`, bucket, key); err != nil {
+			return err
+		}
+		next, err := scanVersion(tx.QueryRowContext(ctx, `SELECT `+versionCols+` FROM object_versions WHERE bucket = ? AND key = ? ORDER BY version_id DESC LIMIT 1`, bucket, key))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return nil
+		case err != nil:
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM object_versions WHERE bucket = ? AND key = ? AND version_id = ?`, bucket, key, next.VersionID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, insertObject, objectArgs(next)...)
+		return err
+	})
+	return result(o, err)
+}
+
+func (db *DB) ListObjectVersions(ctx context.Context, bucket, prefix, afterKey, afterVersion string, limit int) (page store.VersionPage, err error) {
+	err = db.read(ctx, func(tx *sql.Tx) error {
+		if _, err := getBucket(ctx, tx, "list object versions: bucket", bucket); err != nil {
+			return err
+		}
+		where := ` WHERE bucket = ? AND key >= ? AND key >= ?`
+		args := []any{bucket, prefix, afterKey}
+		if end := prefixEnd(prefix); end != "" {
+			where += ` AND key < ?`
+			args = append(args, end)
+		}
+		query := `SELECT * FROM (SELECT ` + objectCols + `, '' AS noncurrent_since FROM objects` + where +
+			` UNION ALL SELECT ` + versionCols + ` FROM object_versions` + where +
+			`) WHERE key > ? OR (key = ? AND version_id < ? AND ? <> '') ORDER BY key, version_id DESC`
+		args = append(append(args, args...), afterKey, afterKey, afterVersion, afterVersion)
+		if limit > 0 {
+			query += ` LIMIT ?`
+			args = append(args, limit+1)
+		}
+		vs, err := list(ctx, tx, scanVersion, query, args...)
+		if err != nil {
+			return err
+		}
+		if limit > 0 && len(vs) > limit {
+			vs, page.More = vs[:limit], true
+		}
+		page.Versions = vs
+		return nil
+	})
+	return result(page, err)
 }
 
 // GetObject reads the object in one prepared statement, as every GET
@@ -313,7 +499,7 @@ func (db *DB) ListObjects(ctx context.Context, bucket, prefix, after string, lim
 		if _, err := getBucket(ctx, tx, "list objects: bucket", bucket); err != nil {
 			return err
 		}
-		query := `SELECT ` + objectCols + ` FROM objects WHERE bucket = ? AND key > ? AND key >= ?`
+		query := `SELECT ` + objectCols + ` FROM objects WHERE bucket = ? AND key > ? AND key >= ? AND NOT delete_marker`
 		args := []any{bucket, after, prefix}
 		if end := prefixEnd(prefix); end != "" {
 			query += ` AND key < ?`
@@ -367,6 +553,9 @@ func (db *DB) BlobReferenced(ctx context.Context, id string) (bool, error) {
 	err := db.read(ctx, func(tx *sql.Tx) error {
 		var err error
 		if found, err = exists(ctx, tx, `SELECT 1 FROM objects WHERE blob_id = ? LIMIT 1`, id); err != nil || found {
+			return err
+		}
+		if found, err = exists(ctx, tx, `SELECT 1 FROM object_versions WHERE blob_id = ? LIMIT 1`, id); err != nil || found {
 			return err
 		}
 		found, err = exists(ctx, tx, `SELECT 1 FROM parts WHERE blob_id = ? LIMIT 1`, id)
@@ -498,11 +687,7 @@ func (db *DB) CompleteUpload(ctx context.Context, id string, o store.Object) (re
 		if parts, err = listParts(ctx, tx, id); err != nil {
 			return err
 		}
-		if old, err := getObject(ctx, tx, o.Bucket, o.Key); err == nil {
-			replaced = &old
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO objects (`+objectCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			o.Bucket, o.Key, o.BlobID, o.Size, o.ETag, idsText(o.Headers), idsText(o.Checksums), tagsText(o.Tags), timeText(o.LastModified)); err != nil {
+		if replaced, err = putObject(ctx, tx, o); err != nil {
 			return err
 		}
 		return deleteUpload(ctx, tx, id)

@@ -246,6 +246,33 @@ CREATE TABLE account_settings (
 	PRIMARY KEY (account_id, name)
 ) WITHOUT ROWID;
 `,
+	// 11 -> 12: object versions. objects keeps the current version of each
+	// key (which may now be a delete marker); object_versions the
+	// noncurrent ones of versioned buckets, with when each stopped being
+	// current. Rows of buckets never versioned are unchanged.
+	`
+ALTER TABLE objects ADD COLUMN version_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE objects ADD COLUMN null_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE objects ADD COLUMN delete_marker INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE object_versions (
+	bucket           TEXT NOT NULL REFERENCES buckets (name),
+	key              TEXT NOT NULL,
+	blob_id          TEXT NOT NULL,
+	size             INTEGER NOT NULL,
+	etag             TEXT NOT NULL,
+	headers          TEXT NOT NULL,
+	checksums        TEXT NOT NULL,
+	tags             TEXT NOT NULL,
+	last_modified    TEXT NOT NULL,
+	version_id       TEXT NOT NULL,
+	null_version     INTEGER NOT NULL,
+	delete_marker    INTEGER NOT NULL,
+	noncurrent_since TEXT NOT NULL,
+	PRIMARY KEY (bucket, key, version_id)
+) WITHOUT ROWID;
+CREATE INDEX object_versions_blob ON object_versions (blob_id);
+`,
 }
 
 // principalIDs is part of migration 6: never edit it. It is a query of

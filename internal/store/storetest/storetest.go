@@ -30,6 +30,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Buckets", testBuckets},
 		{"AccountSettings", testAccountSettings},
 		{"Objects", testObjects},
+		{"Versions", testVersions},
+		{"VersionedUpload", testVersionedUpload},
 		{"Uploads", testUploads},
 		{"NotFound", testNotFound},
 		{"DeleteConflicts", testDeleteConflicts},
