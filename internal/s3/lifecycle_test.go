@@ -43,6 +43,7 @@ func TestDueAfter(t *testing.T) {
 		{"2026-01-15T23:59:59Z", 1, "2026-01-17T00:00:00Z"},
 		{"2026-01-15T00:00:01+02:00", 1, "2026-01-16T00:00:00Z"}, // 14th 22:00:01 UTC, +1 day, rounded up
 		{"2026-12-31T12:00:00Z", 1, "2027-01-02T00:00:00Z"},
+		{"2026-01-15T10:30:00Z", 110000, "2327-03-20T00:00:00Z"}, // past a time.Duration's range: still the future
 	} {
 		if got := dueAfter(day(c.from), c.days); !got.Equal(day(c.want)) {
 			t.Errorf("dueAfter(%s, %d) = %s, want %s", c.from, c.days, got, c.want)
