@@ -394,7 +394,7 @@ func TestLifecycleRunnerVersions(t *testing.T) {
 	ids, _ := iam.NewService(iam.Config{Store: db, Sealer: seal})
 	svc, _ := New(Config{Store: db, Blobs: noBlobs{}, Identities: ids})
 	fv := &fakeVersions{versions: []ObjectVersion{
-		{Key: "k", VersionID: "v2", IsLatest: true, LastModified: t0},
+		{Key: "k", VersionID: "v2", ID: "id-2", IsLatest: true, LastModified: t0},
 		{Key: "k", VersionID: "v1", LastModified: t0, NoncurrentSince: t0},
 		{Key: "k", VersionID: "gone", LastModified: t0, NoncurrentSince: t0},
 	}}
@@ -404,10 +404,133 @@ func TestLifecycleRunnerVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"marker k v2", "delete k v1"}; !reflect.DeepEqual(fv.did, want) || st.Expired != 2 || st.Buckets != 2 {
+	if want := []string{"marker k id-2", "delete k v1"}; !reflect.DeepEqual(fv.did, want) || st.Expired != 2 || st.Buckets != 2 {
 		t.Fatalf("did %q (%+v), want %q", fv.did, st, want)
 	}
 	if len(events) != 2 || events[0].Operation != OpCreateDeleteMarker || events[0].VersionID != "v2" || events[1].Operation != OpExpireObject {
 		t.Fatalf("events %+v", events)
+	}
+}
+
+// raceStore is a Store that runs a hook just before a delete marker is
+// written: after the runner listed the key and after any check the
+// service made before the write.
+type raceStore struct {
+	Store
+	before func()
+}
+
+func (r raceStore) PutObject(ctx context.Context, o store.Object) (*store.Object, error) {
+	if o.DeleteMarker {
+		r.before()
+	}
+	return r.Store.PutObject(ctx, o)
+}
+
+func (r raceStore) PutObjectIf(ctx context.Context, o store.Object, current string) (*store.Object, error) {
+	if o.DeleteMarker {
+		r.before()
+	}
+	return r.Store.PutObjectIf(ctx, o, current)
+}
+
+// TestLifecycleExpireRace: on a real SQLite and blob store, a write that
+// lands between the runner's listing of a key (and the service's look at
+// its current version) and the delete marker that expires the version
+// listed survives it, in a Suspended bucket (where the
+// null delete marker would replace the new null version and remove its
+// bytes) as in an Enabled one; without the write, the current version is
+// expired.
+func TestLifecycleExpireRace(t *testing.T) {
+	for _, c := range []struct {
+		versioning string
+		write      bool
+	}{
+		{VersioningSuspended, false},
+		{VersioningSuspended, true},
+		{VersioningEnabled, false},
+		{VersioningEnabled, true},
+	} {
+		name := c.versioning
+		if c.write {
+			name += " with a write between"
+		}
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			dir := t.TempDir()
+			db, err := sqlite.Open(filepath.Join(dir, "db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			bs, err := blob.Open(blob.Config{Dir: filepath.Join(dir, "blobs"), Key: make([]byte, blob.KeySize)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t0 := day("2026-02-10T10:30:00Z")
+			const acct = "111122223333"
+			if err := db.CreateAccount(ctx, store.Account{ID: acct, CreatedAt: t0}); err != nil {
+				t.Fatal(err)
+			}
+			enc, _ := EncodeLifecycle(&Lifecycle{Rules: []LifecycleRule{{Enabled: true, Filter: &LifecycleFilter{}, Expiration: &Expiration{Days: i32(1)}}}})
+			if err := db.CreateBucket(ctx, store.Bucket{Name: "data", AccountID: acct, CreatedAt: t0,
+				Settings: map[string]string{settingLifecycle: enc, settingVersioning: c.versioning}}); err != nil {
+				t.Fatal(err)
+			}
+			seal, _ := creds.NewSealer(map[byte][]byte{1: bytes.Repeat([]byte{1}, 32)}, 1, nil)
+			ids, _ := iam.NewService(iam.Config{Store: db, Sealer: seal})
+			rs := &raceStore{Store: db, before: func() {}}
+			svc, err := New(Config{Store: rs, Blobs: testBlobs{bs}, Identities: ids, Now: func() time.Time { return t0 }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			root := &Request{Caller: &iam.Caller{Account: acct, ARN: "arn:aws:iam::" + acct + ":root", Root: true}}
+			put := func(body string) store.Object {
+				o, err := svc.PutObject(ctx, root, PutInput{Bucket: "data", Key: "k", Body: strings.NewReader(body), Size: int64(len(body))})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return o
+			}
+			old := put("old")
+			var written store.Object
+			rs.before = func() {
+				if c.write && written.BlobID == "" {
+					written = put("new")
+				}
+			}
+			lr, _ := NewLifecycleRunner(RunnerConfig{S3: svc, Accounts: db, Versions: svc})
+			st, err := lr.Run(ctx, t0.Add(72*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cur, err := db.GetObject(ctx, "data", "k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			hasBlob := func(id string) bool {
+				r, err := bs.Open(id)
+				if err != nil {
+					return false
+				}
+				r.Close()
+				return true
+			}
+			if !c.write {
+				if st.Expired != 1 || !cur.DeleteMarker {
+					t.Fatalf("nothing between: expired %d, current %+v; want a delete marker", st.Expired, cur)
+				}
+				if c.versioning == VersioningSuspended && (!cur.Null || hasBlob(old.BlobID)) {
+					t.Fatalf("the null marker %+v kept the null version's bytes %v", cur, hasBlob(old.BlobID))
+				}
+				return
+			}
+			if st.Expired != 0 || cur.DeleteMarker || cur.VersionID != written.VersionID || cur.BlobID != written.BlobID {
+				t.Fatalf("expired %d, current %+v; want the write between %+v", st.Expired, cur, written)
+			}
+			if !hasBlob(written.BlobID) {
+				t.Fatal("the write between lost its bytes")
+			}
+		})
 	}
 }
