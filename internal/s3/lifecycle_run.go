@@ -167,9 +167,10 @@ type Versions interface {
 	// (an ObjectVersion's ID) is still its current version, in one step:
 	// store.ErrConflict when another write took its place.
 	ExpireCurrent(ctx context.Context, bucket, key, id string) error
-	// DeleteVersion deletes a version or delete marker for good, its
-	// bytes after its record.
-	DeleteVersion(ctx context.Context, bucket, key, versionID string) error
+	// DeleteVersion deletes for good the version or delete marker whose
+	// id (an ObjectVersion's ID) is given, its bytes after its record;
+	// store.ErrNotFound when another write has replaced it.
+	DeleteVersion(ctx context.Context, bucket, key, id string) error
 }
 
 // Accounts lists the accounts, whose buckets the lifecycle walks
@@ -323,10 +324,10 @@ func (lr *LifecycleRunner) runVersions(ctx context.Context, b store.Bucket, l *L
 				err = v.ExpireCurrent(ctx, b.Name, d.Version.Key, d.Version.ID)
 			case DeleteNoncurrent:
 				e.Operation = OpExpireObject
-				err = v.DeleteVersion(ctx, b.Name, d.Version.Key, d.Version.VersionID)
+				err = v.DeleteVersion(ctx, b.Name, d.Version.Key, d.Version.ID)
 			case RemoveDeleteMarker:
 				e.Operation = OpDeleteMarker
-				err = v.DeleteVersion(ctx, b.Name, d.Version.Key, d.Version.VersionID)
+				err = v.DeleteVersion(ctx, b.Name, d.Version.Key, d.Version.ID)
 			}
 			if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
 				continue

@@ -402,9 +402,18 @@ func (s *Service) ExpireCurrent(ctx context.Context, bucket, key, id string) err
 	return nil
 }
 
-// DeleteVersion deletes a version or delete marker for good (versionID
-// as S3 shows it), its bytes after its record.
-func (s *Service) DeleteVersion(ctx context.Context, bucket, key, versionID string) error {
-	_, err := s.deleteVersion(ctx, bucket, key, versionID)
-	return err
+// DeleteVersion deletes for good the version or delete marker whose
+// store id is id (an ObjectVersion's ID: one write's own, so that a null
+// version written after the lifecycle listed the key is never taken for
+// the null version it listed), its bytes after its record;
+// store.ErrNotFound when it is gone.
+func (s *Service) DeleteVersion(ctx context.Context, bucket, key, id string) error {
+	o, err := s.store.DeleteObjectVersion(ctx, bucket, key, id)
+	if err != nil {
+		return err
+	}
+	if o.BlobID != "" {
+		s.blobs.Remove(o.BlobID)
+	}
+	return nil
 }
