@@ -70,7 +70,7 @@ func compileCondition(c *Condition, vars bool, table *[]variable) cond {
 				tv.bins = append(tv.bins, b)
 			}
 		case opIPAddress, opNotIPAddress:
-			if p, ok := parseCIDR(v); ok {
+			if p, ok := ParseCIDR(v); ok {
 				tv.ips = append(tv.ips, p)
 			}
 		}
@@ -92,8 +92,12 @@ func compileCondition(c *Condition, vars bool, table *[]variable) cond {
 	return out
 }
 
-// parseCIDR reads an IPv4 or IPv6 CIDR; a bare address means /32 or /128.
-func parseCIDR(s string) (netip.Prefix, bool) {
+// ParseCIDR reads an IPv4 or IPv6 CIDR as the IpAddress operators do; a
+// bare address means /32 or /128, and an IPv4-mapped IPv6 range is the
+// IPv4 range it maps. Other packages that judge a policy's address
+// ranges (S3's "is this policy public") read them with it, so that they
+// cannot disagree with the engine.
+func ParseCIDR(s string) (netip.Prefix, bool) {
 	if strings.Contains(s, "/") {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {

@@ -461,7 +461,9 @@ func (s scope) matches(key string, size int64, tags []store.Tag) bool {
 // due: from plus the days, rounded up to the next midnight UTC, as S3
 // counts.
 func dueAfter(from time.Time, days int32) time.Time {
-	t := from.UTC().Add(time.Duration(days) * 24 * time.Hour)
+	// AddDate, not a Duration: 106,752 days or more overflow a
+	// time.Duration and would fall due centuries ago.
+	t := from.UTC().AddDate(0, 0, int(days))
 	if m := t.Truncate(24 * time.Hour); !m.Equal(t) {
 		return m.Add(24 * time.Hour)
 	}

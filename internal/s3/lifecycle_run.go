@@ -44,6 +44,9 @@ func (e LifecycleEvent) Resource() string { return objectARN(e.Bucket, e.Key) }
 // lifecycle decides over it.
 type ObjectVersion struct {
 	Key, VersionID string
+	// ID is the store's id of the version (store.Object.VersionID): one
+	// write's own, even for a null version, whose VersionID is "null".
+	ID             string
 	IsLatest       bool
 	IsDeleteMarker bool
 	LastModified   time.Time
@@ -160,12 +163,14 @@ type Versions interface {
 	// WalkVersions calls fn with each key's versions, in key order,
 	// newest first.
 	WalkVersions(ctx context.Context, bucket string, fn func([]ObjectVersion) error) error
-	// ExpireCurrent places a delete marker over key if versionID is
-	// still its current version.
-	ExpireCurrent(ctx context.Context, bucket, key, versionID string) error
-	// DeleteVersion deletes a version or delete marker for good, its
-	// bytes after its record.
-	DeleteVersion(ctx context.Context, bucket, key, versionID string) error
+	// ExpireCurrent places a delete marker over key if the version id
+	// (an ObjectVersion's ID) is still its current version, in one step:
+	// store.ErrConflict when another write took its place.
+	ExpireCurrent(ctx context.Context, bucket, key, id string) error
+	// DeleteVersion deletes for good the version or delete marker whose
+	// id (an ObjectVersion's ID) is given, its bytes after its record;
+	// store.ErrNotFound when another write has replaced it.
+	DeleteVersion(ctx context.Context, bucket, key, id string) error
 }
 
 // Accounts lists the accounts, whose buckets the lifecycle walks
@@ -316,13 +321,13 @@ func (lr *LifecycleRunner) runVersions(ctx context.Context, b store.Bucket, l *L
 			switch d.Action {
 			case ExpireCurrent:
 				e.Operation = OpCreateDeleteMarker
-				err = v.ExpireCurrent(ctx, b.Name, d.Version.Key, d.Version.VersionID)
+				err = v.ExpireCurrent(ctx, b.Name, d.Version.Key, d.Version.ID)
 			case DeleteNoncurrent:
 				e.Operation = OpExpireObject
-				err = v.DeleteVersion(ctx, b.Name, d.Version.Key, d.Version.VersionID)
+				err = v.DeleteVersion(ctx, b.Name, d.Version.Key, d.Version.ID)
 			case RemoveDeleteMarker:
 				e.Operation = OpDeleteMarker
-				err = v.DeleteVersion(ctx, b.Name, d.Version.Key, d.Version.VersionID)
+				err = v.DeleteVersion(ctx, b.Name, d.Version.Key, d.Version.ID)
 			}
 			if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
 				continue

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path/filepath"
 	"reflect"
@@ -43,6 +44,7 @@ func TestDueAfter(t *testing.T) {
 		{"2026-01-15T23:59:59Z", 1, "2026-01-17T00:00:00Z"},
 		{"2026-01-15T00:00:01+02:00", 1, "2026-01-16T00:00:00Z"}, // 14th 22:00:01 UTC, +1 day, rounded up
 		{"2026-12-31T12:00:00Z", 1, "2027-01-02T00:00:00Z"},
+		{"2026-01-15T10:30:00Z", 110000, "2327-03-20T00:00:00Z"}, // past a time.Duration's range: still the future
 	} {
 		if got := dueAfter(day(c.from), c.days); !got.Equal(day(c.want)) {
 			t.Errorf("dueAfter(%s, %d) = %s, want %s", c.from, c.days, got, c.want)
@@ -393,9 +395,9 @@ func TestLifecycleRunnerVersions(t *testing.T) {
 	ids, _ := iam.NewService(iam.Config{Store: db, Sealer: seal})
 	svc, _ := New(Config{Store: db, Blobs: noBlobs{}, Identities: ids})
 	fv := &fakeVersions{versions: []ObjectVersion{
-		{Key: "k", VersionID: "v2", IsLatest: true, LastModified: t0},
-		{Key: "k", VersionID: "v1", LastModified: t0, NoncurrentSince: t0},
-		{Key: "k", VersionID: "gone", LastModified: t0, NoncurrentSince: t0},
+		{Key: "k", VersionID: "v2", ID: "id-2", IsLatest: true, LastModified: t0},
+		{Key: "k", VersionID: "v1", ID: "id-1", LastModified: t0, NoncurrentSince: t0},
+		{Key: "k", VersionID: "null", ID: "gone", LastModified: t0, NoncurrentSince: t0},
 	}}
 	var events []LifecycleEvent
 	lr, _ := NewLifecycleRunner(RunnerConfig{S3: svc, Accounts: db, Versions: fv, Report: func(_ context.Context, e LifecycleEvent) { events = append(events, e) }})
@@ -403,10 +405,238 @@ func TestLifecycleRunnerVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"marker k v2", "delete k v1"}; !reflect.DeepEqual(fv.did, want) || st.Expired != 2 || st.Buckets != 2 {
+	if want := []string{"marker k id-2", "delete k id-1"}; !reflect.DeepEqual(fv.did, want) || st.Expired != 2 || st.Buckets != 2 {
 		t.Fatalf("did %q (%+v), want %q", fv.did, st, want)
 	}
 	if len(events) != 2 || events[0].Operation != OpCreateDeleteMarker || events[0].VersionID != "v2" || events[1].Operation != OpExpireObject {
 		t.Fatalf("events %+v", events)
+	}
+}
+
+// raceStore is a Store that runs a hook just before a delete marker is
+// written: after the runner listed the key and after any check the
+// service made before the write.
+type raceStore struct {
+	Store
+	before func()
+}
+
+func (r raceStore) PutObject(ctx context.Context, o store.Object) (*store.Object, error) {
+	if o.DeleteMarker {
+		r.before()
+	}
+	return r.Store.PutObject(ctx, o)
+}
+
+func (r raceStore) PutObjectIf(ctx context.Context, o store.Object, current string) (*store.Object, error) {
+	if o.DeleteMarker {
+		r.before()
+	}
+	return r.Store.PutObjectIf(ctx, o, current)
+}
+
+// TestLifecycleExpireRace: on a real SQLite and blob store, a write that
+// lands between the runner's listing of a key (and the service's look at
+// its current version) and the delete marker that expires the version
+// listed survives it, in a Suspended bucket (where the
+// null delete marker would replace the new null version and remove its
+// bytes) as in an Enabled one; without the write, the current version is
+// expired.
+func TestLifecycleExpireRace(t *testing.T) {
+	for _, c := range []struct {
+		versioning string
+		write      bool
+	}{
+		{VersioningSuspended, false},
+		{VersioningSuspended, true},
+		{VersioningEnabled, false},
+		{VersioningEnabled, true},
+	} {
+		name := c.versioning
+		if c.write {
+			name += " with a write between"
+		}
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			dir := t.TempDir()
+			db, err := sqlite.Open(filepath.Join(dir, "db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			bs, err := blob.Open(blob.Config{Dir: filepath.Join(dir, "blobs"), Key: make([]byte, blob.KeySize)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t0 := day("2026-02-10T10:30:00Z")
+			const acct = "111122223333"
+			if err := db.CreateAccount(ctx, store.Account{ID: acct, CreatedAt: t0}); err != nil {
+				t.Fatal(err)
+			}
+			enc, _ := EncodeLifecycle(&Lifecycle{Rules: []LifecycleRule{{Enabled: true, Filter: &LifecycleFilter{}, Expiration: &Expiration{Days: i32(1)}}}})
+			if err := db.CreateBucket(ctx, store.Bucket{Name: "data", AccountID: acct, CreatedAt: t0,
+				Settings: map[string]string{settingLifecycle: enc, settingVersioning: c.versioning}}); err != nil {
+				t.Fatal(err)
+			}
+			seal, _ := creds.NewSealer(map[byte][]byte{1: bytes.Repeat([]byte{1}, 32)}, 1, nil)
+			ids, _ := iam.NewService(iam.Config{Store: db, Sealer: seal})
+			rs := &raceStore{Store: db, before: func() {}}
+			svc, err := New(Config{Store: rs, Blobs: testBlobs{bs}, Identities: ids, Now: func() time.Time { return t0 }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			root := &Request{Caller: &iam.Caller{Account: acct, ARN: "arn:aws:iam::" + acct + ":root", Root: true}}
+			put := func(body string) store.Object {
+				o, err := svc.PutObject(ctx, root, PutInput{Bucket: "data", Key: "k", Body: strings.NewReader(body), Size: int64(len(body))})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return o
+			}
+			old := put("old")
+			var written store.Object
+			rs.before = func() {
+				if c.write && written.BlobID == "" {
+					written = put("new")
+				}
+			}
+			lr, _ := NewLifecycleRunner(RunnerConfig{S3: svc, Accounts: db, Versions: svc})
+			st, err := lr.Run(ctx, t0.Add(72*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cur, err := db.GetObject(ctx, "data", "k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			hasBlob := func(id string) bool {
+				r, err := bs.Open(id)
+				if err != nil {
+					return false
+				}
+				r.Close()
+				return true
+			}
+			if !c.write {
+				if st.Expired != 1 || !cur.DeleteMarker {
+					t.Fatalf("nothing between: expired %d, current %+v; want a delete marker", st.Expired, cur)
+				}
+				if c.versioning == VersioningSuspended && (!cur.Null || hasBlob(old.BlobID)) {
+					t.Fatalf("the null marker %+v kept the null version's bytes %v", cur, hasBlob(old.BlobID))
+				}
+				return
+			}
+			if st.Expired != 0 || cur.DeleteMarker || cur.VersionID != written.VersionID || cur.BlobID != written.BlobID {
+				t.Fatalf("expired %d, current %+v; want the write between %+v", st.Expired, cur, written)
+			}
+			if !hasBlob(written.BlobID) {
+				t.Fatal("the write between lost its bytes")
+			}
+		})
+	}
+}
+
+// deleteRaceStore runs a hook just before a version is deleted for good:
+// after the runner listed the key and decided.
+type deleteRaceStore struct {
+	Store
+	before func()
+}
+
+func (r deleteRaceStore) DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (store.Object, error) {
+	r.before()
+	return r.Store.DeleteObjectVersion(ctx, bucket, key, versionID)
+}
+
+// TestLifecycleDeleteNoncurrentRace: on a real SQLite and blob store, a
+// noncurrent null version falls due; a null write in the Suspended bucket
+// lands after the runner decided (replacing that null version, as S3
+// does) and survives the runner, bytes and all; without the write the
+// noncurrent versions are removed.
+func TestLifecycleDeleteNoncurrentRace(t *testing.T) {
+	for _, write := range []bool{false, true} {
+		t.Run(fmt.Sprintf("write between %v", write), func(t *testing.T) {
+			ctx := t.Context()
+			dir := t.TempDir()
+			db, err := sqlite.Open(filepath.Join(dir, "db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			bs, err := blob.Open(blob.Config{Dir: filepath.Join(dir, "blobs"), Key: make([]byte, blob.KeySize)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t0 := day("2026-02-10T10:30:00Z")
+			const acct = "111122223333"
+			if err := db.CreateAccount(ctx, store.Account{ID: acct, CreatedAt: t0}); err != nil {
+				t.Fatal(err)
+			}
+			enc, _ := EncodeLifecycle(&Lifecycle{Rules: []LifecycleRule{{Enabled: true, Filter: &LifecycleFilter{},
+				NoncurrentExpiration: &NoncurrentExpiration{NoncurrentDays: i32(1)}}}})
+			if err := db.CreateBucket(ctx, store.Bucket{Name: "data", AccountID: acct, CreatedAt: t0,
+				Settings: map[string]string{settingLifecycle: enc, settingVersioning: VersioningEnabled}}); err != nil {
+				t.Fatal(err)
+			}
+			versioning := func(status string) {
+				if _, err := db.UpdateBucket(ctx, "data", func(b *store.Bucket) error { b.Settings[settingVersioning] = status; return nil }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			seal, _ := creds.NewSealer(map[byte][]byte{1: bytes.Repeat([]byte{1}, 32)}, 1, nil)
+			ids, _ := iam.NewService(iam.Config{Store: db, Sealer: seal})
+			rs := &deleteRaceStore{Store: db, before: func() {}}
+			svc, err := New(Config{Store: rs, Blobs: testBlobs{bs}, Identities: ids, Now: func() time.Time { return t0 }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			root := &Request{Caller: &iam.Caller{Account: acct, ARN: "arn:aws:iam::" + acct + ":root", Root: true}}
+			put := func(body string) store.Object {
+				o, err := svc.PutObject(ctx, root, PutInput{Bucket: "data", Key: "k", Body: strings.NewReader(body), Size: int64(len(body))})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return o
+			}
+			put("v1")
+			versioning(VersioningSuspended)
+			null := put("null") // the null version, current
+			versioning(VersioningEnabled)
+			put("v2") // the null version is noncurrent now
+			versioning(VersioningSuspended)
+			var written store.Object
+			rs.before = func() {
+				if write && written.BlobID == "" {
+					written = put("new") // replaces the noncurrent null version; current
+				}
+			}
+			lr, _ := NewLifecycleRunner(RunnerConfig{S3: svc, Accounts: db, Versions: svc})
+			if _, err := lr.Run(ctx, t0.Add(72*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			page, err := db.ListObjectVersions(ctx, "data", "", "", "", 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !write {
+				if len(page.Versions) != 1 || page.Versions[0].Null {
+					t.Fatalf("versions left %+v; want v2 alone", page.Versions)
+				}
+				if r, err := bs.Open(null.BlobID); err == nil {
+					r.Close()
+					t.Fatal("the expired null version kept its bytes")
+				}
+				return
+			}
+			cur, err := db.GetObject(ctx, "data", "k")
+			if err != nil || !cur.Null || cur.BlobID != written.BlobID {
+				t.Fatalf("current %+v (%v); want the write between %+v", cur, err, written)
+			}
+			r, err := bs.Open(written.BlobID)
+			if err != nil {
+				t.Fatalf("the write between lost its bytes: %v", err)
+			}
+			r.Close()
+		})
 	}
 }

@@ -1,7 +1,6 @@
 package s3
 
 import (
-	"net/netip"
 	"strings"
 
 	"github.com/podiam/podiam/internal/policy"
@@ -116,16 +115,14 @@ func conditionPins(c policy.Condition) bool {
 }
 
 // narrowCIDR: v is an address, or a range no wider than an IPv4 /8 or an
-// IPv6 /32.
+// IPv6 /32, read exactly as the engine reads it (an IPv4-mapped IPv6
+// range is the IPv4 range it maps: ::ffff:0.0.0.0/96 is all of IPv4).
 func narrowCIDR(v string) bool {
-	if a, err := netip.ParseAddr(v); err == nil {
-		return a.IsValid()
-	}
-	p, err := netip.ParsePrefix(v)
-	if err != nil {
+	p, ok := policy.ParseCIDR(v)
+	if !ok || !p.IsValid() {
 		return false
 	}
-	if p.Addr().Is4() || p.Addr().Is4In6() {
+	if p.Addr().Is4() {
 		return p.Bits() >= 8
 	}
 	return p.Bits() >= 32

@@ -26,6 +26,7 @@ type Store interface {
 	UpdateBucket(ctx context.Context, name string, update func(*store.Bucket) error) (store.Bucket, error)
 	DeleteBucket(ctx context.Context, name string) error
 	PutObject(ctx context.Context, o store.Object) (*store.Object, error)
+	PutObjectIf(ctx context.Context, o store.Object, current string) (*store.Object, error)
 	GetObject(ctx context.Context, bucket, key string) (store.Object, error)
 	UpdateObject(ctx context.Context, bucket, key string, update func(*store.Object) error) (store.Object, error)
 	ListObjects(ctx context.Context, bucket, prefix, after string, limit int) (store.ObjectPage, error)

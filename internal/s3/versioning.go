@@ -392,7 +392,7 @@ func (s *Service) WalkVersions(ctx context.Context, bucket string, fn func([]Obj
 				}
 				key = nil
 			}
-			key = append(key, ObjectVersion{Key: o.Key, VersionID: ListedVersionID(o), IsLatest: o.NoncurrentSince.IsZero(),
+			key = append(key, ObjectVersion{Key: o.Key, VersionID: ListedVersionID(o), ID: o.VersionID, IsLatest: o.NoncurrentSince.IsZero(),
 				IsDeleteMarker: o.DeleteMarker, LastModified: o.LastModified, NoncurrentSince: o.NoncurrentSince, Size: o.Size, Tags: o.Tags})
 			afterKey, afterVersion = o.Key, o.VersionID
 		}
@@ -405,29 +405,44 @@ func (s *Service) WalkVersions(ctx context.Context, bucket string, fn func([]Obj
 	}
 }
 
-// ExpireCurrent places a delete marker over key if versionID (as S3 shows
-// it) is still its current version; store.ErrConflict when it is not,
-// store.ErrNotFound when the key has no version. A write landing between
-// the check and the marker is kept, as a noncurrent version.
-func (s *Service) ExpireCurrent(ctx context.Context, bucket, key, versionID string) error {
+// ExpireCurrent places a delete marker over key if the version id (the
+// store's, an ObjectVersion's ID) is still its current version, checked
+// in the marker's own transaction: store.ErrConflict when another write
+// took its place (a null write of a suspended bucket included, which the
+// null marker would otherwise replace), store.ErrNotFound when the key
+// has no version. A null version the marker replaces loses its bytes
+// once the marker is stored.
+func (s *Service) ExpireCurrent(ctx context.Context, bucket, key, id string) error {
 	b, err := s.bucket(ctx, bucket)
 	if err != nil {
 		return err
 	}
-	cur, err := s.store.GetObject(ctx, bucket, key)
+	m := store.Object{Bucket: b.Name, Key: key, DeleteMarker: true, LastModified: s.now().UTC()}
+	if err := s.stampVersion(b, &m); err != nil {
+		return err
+	}
+	replaced, err := s.store.PutObjectIf(ctx, m, id)
+	if err != nil {
+		return fmt.Errorf("expire %s/%s: %w", bucket, key, err)
+	}
+	if replaced != nil && replaced.BlobID != "" {
+		s.blobs.Remove(replaced.BlobID)
+	}
+	return nil
+}
+
+// DeleteVersion deletes for good the version or delete marker whose
+// store id is id (an ObjectVersion's ID: one write's own, so that a null
+// version written after the lifecycle listed the key is never taken for
+// the null version it listed), its bytes after its record;
+// store.ErrNotFound when it is gone.
+func (s *Service) DeleteVersion(ctx context.Context, bucket, key, id string) error {
+	o, err := s.store.DeleteObjectVersion(ctx, bucket, key, id)
 	if err != nil {
 		return err
 	}
-	if ListedVersionID(cur) != versionID || cur.DeleteMarker {
-		return fmt.Errorf("expire %s/%s: version %s is not current: %w", bucket, key, versionID, store.ErrConflict)
+	if o.BlobID != "" {
+		s.blobs.Remove(o.BlobID)
 	}
-	_, err = s.putDeleteMarker(ctx, b, key)
-	return err
-}
-
-// DeleteVersion deletes a version or delete marker for good (versionID
-// as S3 shows it), its bytes after its record.
-func (s *Service) DeleteVersion(ctx context.Context, bucket, key, versionID string) error {
-	_, err := s.deleteVersion(ctx, bucket, key, versionID)
-	return err
+	return nil
 }

@@ -37,6 +37,9 @@ func (api *API) s3Object(ctx context.Context, w http.ResponseWriter, r *http.Req
 	if done, err := api.s3Multipart(ctx, w, r, a, bucket, key, q, op, ok); done {
 		return err
 	}
+	if err := versionRefused(r.Method, q); err != nil {
+		return err
+	}
 	versionID, err := versionParam(q)
 	if err != nil {
 		return err
@@ -237,6 +240,20 @@ func versionParam(q map[string][]string) (string, error) {
 		return "", invalidArgument("Version id cannot be the empty string")
 	}
 	return s3.ParseVersionID(vs[0])
+}
+
+// versionRefused refuses a versionId on a PUT of an object's bytes
+// (PutObject, CopyObject), which makes a version and names none, whatever
+// its value, as S3 does; a subresource's PUT (?tagging, ?acl) names the
+// version it changes.
+func versionRefused(method string, q map[string][]string) error {
+	_, named := q["versionId"]
+	_, tagging := q["tagging"]
+	_, acl := q["acl"]
+	if method != http.MethodPut || !named || tagging || acl {
+		return nil
+	}
+	return invalidArgument("This operation does not accept a version-id.")
 }
 
 // setVersion sets x-amz-version-id unless v is "".

@@ -607,6 +607,13 @@ type Store interface {
 	// nothing written, when o's stamp does not fit the bucket's
 	// versioning state as stored (CheckVersioning).
 	PutObject(ctx context.Context, o Object) (replaced *Object, err error)
+	// PutObjectIf is PutObject of o, a version of a versioned bucket, in
+	// the same transaction as a check that the key's current version is
+	// still the version whose VersionID is current (as stored: "" for an
+	// object from before versioning; a null version is named by its own
+	// id, which a later null write does not share): ErrNotFound when the
+	// key has no version, ErrConflict when another version is current.
+	PutObjectIf(ctx context.Context, o Object, current string) (replaced *Object, err error)
 	// GetObject returns the current version of a key, which may be a
 	// delete marker.
 	GetObject(ctx context.Context, bucket, key string) (Object, error)

@@ -985,6 +985,23 @@ func (db *DB) PutObject(_ context.Context, o store.Object) (*store.Object, error
 	return db.putObject(o)
 }
 
+func (db *DB) PutObjectIf(_ context.Context, o store.Object, current string) (*store.Object, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	objs, ok := db.objects[o.Bucket]
+	if !ok {
+		return nil, notFound("put object: bucket", o.Bucket)
+	}
+	cur, ok := objs[o.Key]
+	if !ok {
+		return nil, notFound("put object", o.Key)
+	}
+	if cur.VersionID != current {
+		return nil, fmt.Errorf("put object %q: version %q is no longer current: %w", o.Key, current, store.ErrConflict)
+	}
+	return db.putObject(o)
+}
+
 // putObject makes o the current version of its key, as PutObject says,
 // once its stamp fits the bucket's versioning state.
 func (db *DB) putObject(o store.Object) (replaced *store.Object, err error) {

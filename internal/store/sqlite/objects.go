@@ -288,6 +288,25 @@ func (db *DB) PutObject(ctx context.Context, o store.Object) (replaced *store.Ob
 	return result(replaced, err)
 }
 
+func (db *DB) PutObjectIf(ctx context.Context, o store.Object, current string) (replaced *store.Object, err error) {
+	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
+		b, err := getBucket(ctx, tx, "put object: bucket", o.Bucket)
+		if err != nil {
+			return err
+		}
+		cur, err := getObject(ctx, tx, o.Bucket, o.Key)
+		if err != nil {
+			return err
+		}
+		if cur.VersionID != current {
+			return fmt.Errorf("put object %q: version %q is no longer current: %w", o.Key, current, store.ErrConflict)
+		}
+		replaced, err = putObject(ctx, tx, b, o)
+		return err
+	})
+	return result(replaced, err)
+}
+
 // putObject makes o the current version of its key in bucket b (as read
 // in tx), as PutObject says, once its stamp fits b's versioning state.
 func putObject(ctx context.Context, tx *sql.Tx, b store.Bucket, o store.Object) (replaced *store.Object, err error) {

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Versions", testVersions},
 		{"VersionedUpload", testVersionedUpload},
 		{"StaleVersioning", testStaleVersioning},
+		{"PutObjectIf", testPutObjectIf},
 		{"Uploads", testUploads},
 		{"NotFound", testNotFound},
 		{"DeleteConflicts", testDeleteConflicts},

@@ -158,3 +158,66 @@ func testVersionedUpload(t *testing.T, s store.Store) {
 	got(s.GetObject(ctx, "v", "big")).equals(t, "the completed version", v2)
 	got(s.GetObjectVersion(ctx, "v", "big", "0001")).equals(t, "the version before", noncurrent(v1, v2.LastModified))
 }
+
+// testPutObjectIf checks the conditional put of a version: it lands only
+// over the version it names, and a refused one writes nothing.
+func testPutObjectIf(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	accounts(t, s)
+	must(t, s.CreateBucket(ctx, bucket(acct1, "v")))
+	marker := func(key, id string, n int, null bool) store.Object {
+		return store.Object{Bucket: "v", Key: key, VersionID: id, Null: null, DeleteMarker: true, LastModified: t0.Add(time.Duration(n) * time.Second)}
+	}
+
+	// Over the current version: it becomes noncurrent, nothing replaced.
+	v1 := version("k", "0001", "blob-1", 1)
+	must2(s.PutObject(ctx, v1))
+	m2 := marker("k", "0002", 2, false)
+	if r, err := s.PutObjectIf(ctx, m2, "0001"); err != nil || r != nil {
+		t.Fatalf("put over the current version = %+v, %v", r, err)
+	}
+	got(s.GetObject(ctx, "v", "k")).equals(t, "the conditional marker is current", m2)
+	got(s.GetObjectVersion(ctx, "v", "k", "0001")).equals(t, "the version it covers", noncurrent(v1, m2.LastModified))
+
+	// Over a version no longer current: refused, nothing written.
+	got(s.PutObjectIf(ctx, marker("k", "0003", 3, false), "0001")).fails(t, "put over a noncurrent version", store.ErrConflict)
+	got(s.GetObject(ctx, "v", "k")).equals(t, "the current version after a refused put", m2)
+	got(s.GetObjectVersion(ctx, "v", "k", "0003")).fails(t, "the refused version", store.ErrNotFound)
+
+	// A key or bucket with no version: refused, nothing written.
+	got(s.PutObjectIf(ctx, marker("nope", "0004", 4, false), "0001")).fails(t, "put over a missing key", store.ErrNotFound)
+	got(s.GetObject(ctx, "v", "nope")).fails(t, "the missing key after a refused put", store.ErrNotFound)
+	missing := marker("k", "0005", 5, false)
+	missing.Bucket = "nope"
+	got(s.PutObjectIf(ctx, missing, "0002")).fails(t, "put into a missing bucket", store.ErrNotFound)
+
+	// The null version is named by its own id: a null write that took
+	// its place is another version, and a null marker put over it
+	// replaces it, returned for its blob.
+	n1 := version("n", "0006", "blob-n1", 6)
+	n1.Null = true
+	must2(s.PutObject(ctx, n1))
+	n2 := version("n", "0007", "blob-n2", 7)
+	n2.Null = true
+	must2(s.PutObject(ctx, n2))
+	got(s.PutObjectIf(ctx, marker("n", "0008", 8, true), "0006")).fails(t, "put over a null version replaced since", store.ErrConflict)
+	got(s.GetObject(ctx, "v", "n")).equals(t, "the later null write after a refused put", n2)
+	if !must2(s.BlobReferenced(ctx, "blob-n2")) {
+		t.Error("a refused put unreferenced the current null version's blob")
+	}
+	m8 := marker("n", "0008", 8, true)
+	got(s.PutObjectIf(ctx, m8, "0007")).equals(t, "a null marker over the current null version replaces it", &n2)
+	got(s.GetObject(ctx, "v", "n")).equals(t, "the null marker is current", m8)
+	if must2(s.BlobReferenced(ctx, "blob-n2")) {
+		t.Error("the replaced null version's blob is still referenced")
+	}
+
+	// An object from before versioning is named by "".
+	pre := version("p", "", "blob-pre", 9)
+	must2(s.PutObject(ctx, pre))
+	got(s.PutObjectIf(ctx, marker("p", "0010", 10, false), "0001")).fails(t, "put over another id than the unversioned object's", store.ErrConflict)
+	if r, err := s.PutObjectIf(ctx, marker("p", "0010", 10, false), ""); err != nil || r != nil {
+		t.Fatalf("put over the object from before versioning = %+v, %v", r, err)
+	}
+	got(s.GetObjectVersion(ctx, "v", "p", store.NullVersion)).equals(t, "the object from before versioning, noncurrent", noncurrent(pre, t0.Add(10*time.Second)))
+}
