@@ -200,11 +200,12 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, r *Request, bucke
 	}
 	o := store.Object{Bucket: bucket, Key: key, BlobID: id, Size: w.Size(), ETag: fmt.Sprintf("%x-%d", md5s.Sum(nil), len(chosen)),
 		Headers: u.Headers, LastModified: s.now().UTC()}
-	if err := s.stampVersion(b, &o); err != nil {
-		s.blobs.Remove(id)
-		return store.Object{}, err
-	}
-	replaced, parts, err := s.store.CompleteUpload(ctx, uploadID, o)
+	var replaced *store.Object
+	var parts []store.Part
+	err = s.commit(ctx, b, &o, func(o store.Object) (err error) {
+		replaced, parts, err = s.store.CompleteUpload(ctx, uploadID, o)
+		return err
+	})
 	if err != nil {
 		s.blobs.Remove(id)
 		if errors.Is(err, store.ErrNotFound) {

@@ -87,11 +87,11 @@ func (s *Service) PutObject(ctx context.Context, r *Request, in PutInput) (store
 	if in.Checksums != nil {
 		o.Checksums = in.Checksums()
 	}
-	if err := s.stampVersion(b, &o); err != nil {
-		s.blobs.Remove(id)
-		return store.Object{}, err
-	}
-	replaced, err := s.store.PutObject(ctx, o)
+	var replaced *store.Object
+	err = s.commit(ctx, b, &o, func(o store.Object) (err error) {
+		replaced, err = s.store.PutObject(ctx, o)
+		return err
+	})
 	if err != nil {
 		s.blobs.Remove(id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -190,6 +190,19 @@ func (s *Service) DeleteObject(ctx context.Context, r *Request, bucket, key, ver
 		return s.putDeleteMarker(ctx, b, key)
 	}
 	o, err := s.store.DeleteObject(ctx, bucket, key)
+	if errors.Is(err, store.ErrConflict) {
+		// The bucket was versioned since it was read: the delete puts a
+		// marker, as it does now.
+		fresh, gerr := s.store.GetBucket(ctx, bucket)
+		switch {
+		case errors.Is(gerr, store.ErrNotFound):
+			return DeleteOutcome{}, noSuchBucket(bucket)
+		case gerr != nil:
+			return DeleteOutcome{}, gerr
+		case versioning(fresh) != "":
+			return s.putDeleteMarker(ctx, fresh, key)
+		}
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return DeleteOutcome{}, nil

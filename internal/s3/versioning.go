@@ -20,13 +20,14 @@ import (
 // version, replacing the one there was; a bucket never versioned keeps
 // one object per key, with no id, as before.
 
-// settingVersioning is the bucket setting of the versioning state.
-const settingVersioning = "versioning"
+// settingVersioning is the bucket setting of the versioning state; the
+// store checks each object's write against it (store.CheckVersioning).
+const settingVersioning = store.SettingVersioning
 
 // The versioning states.
 const (
-	VersioningEnabled   = "Enabled"
-	VersioningSuspended = "Suspended"
+	VersioningEnabled   = store.VersioningEnabled
+	VersioningSuspended = store.VersioningSuspended
 )
 
 // versioning is a bucket's versioning state: "" when never versioned.
@@ -183,6 +184,33 @@ func (s *Service) stampVersion(b store.Bucket, o *store.Object) error {
 	return nil
 }
 
+// stampTries bounds the writes of one object whose bucket's versioning
+// state changes under it (each retry follows a PutBucketVersioning).
+const stampTries = 3
+
+// commit writes o through write, stamped (stampVersion) for the
+// versioning state of its bucket b. b was read when the request arrived,
+// perhaps long before (a large body, a multipart assembly): the store
+// checks the stamp against the state it holds when it writes and refuses
+// a stale one with store.ErrConflict, changing nothing. Then the bucket
+// is read again from the store, o stamped anew and written again; its
+// bytes are already in their blob, so nothing is received again.
+func (s *Service) commit(ctx context.Context, b store.Bucket, o *store.Object, write func(store.Object) error) error {
+	for try := 1; ; try++ {
+		o.VersionID, o.Null = "", false
+		if err := s.stampVersion(b, o); err != nil {
+			return err
+		}
+		err := write(*o)
+		if try == stampTries || !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+		if b, err = s.store.GetBucket(ctx, b.Name); err != nil {
+			return err
+		}
+	}
+}
+
 // ObjectID names an object of DeleteObjects, perhaps one version.
 type ObjectID struct {
 	Key       string
@@ -217,10 +245,11 @@ func (s *Service) deleteVersion(ctx context.Context, bucket, key, versionID stri
 // putDeleteMarker makes a delete marker the current version of key.
 func (s *Service) putDeleteMarker(ctx context.Context, b store.Bucket, key string) (DeleteOutcome, error) {
 	m := store.Object{Bucket: b.Name, Key: key, DeleteMarker: true, LastModified: s.now().UTC()}
-	if err := s.stampVersion(b, &m); err != nil {
-		return DeleteOutcome{}, err
-	}
-	replaced, err := s.store.PutObject(ctx, m)
+	var replaced *store.Object
+	err := s.commit(ctx, b, &m, func(m store.Object) (err error) {
+		replaced, err = s.store.PutObject(ctx, m)
+		return err
+	})
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return DeleteOutcome{}, noSuchBucket(b.Name)

@@ -364,6 +364,37 @@ const NullVersion = "null"
 // IsNull reports whether o is its key's null version.
 func (o Object) IsNull() bool { return o.Null || o.VersionID == "" }
 
+// SettingVersioning is the bucket setting (Bucket.Settings) of its
+// versioning state: absent for a bucket never versioned, else
+// VersioningEnabled or VersioningSuspended; it is never removed.
+const SettingVersioning = "versioning"
+
+// The versioning states a bucket can have once versioned.
+const (
+	VersioningEnabled   = "Enabled"
+	VersioningSuspended = "Suspended"
+)
+
+// CheckVersioning reports ErrConflict when o's version stamp does not fit
+// the versioning state of its bucket (settings) at the time of the write,
+// so that a writer whose view of the bucket is stale cannot replace a
+// version made since: a write without a VersionID (the bucket's one
+// object of the key, as before versioning) needs a bucket never versioned
+// and a current version cur (nil for none) without an id; a null version
+// (Null) needs a bucket not Enabled, and another version a bucket not
+// Suspended. Backends call it in the transaction of the write; a plain
+// DeleteObject checks as a write without a VersionID.
+func CheckVersioning(settings map[string]string, cur *Object, o Object) error {
+	state := settings[SettingVersioning]
+	switch {
+	case o.VersionID == "" && (state != "" || cur != nil && cur.VersionID != ""),
+		o.VersionID != "" && o.Null && state == VersioningEnabled,
+		o.VersionID != "" && !o.Null && state == VersioningSuspended:
+		return fmt.Errorf("write object %q: the bucket's versioning is now %q: %w", o.Key, state, ErrConflict)
+	}
+	return nil
+}
+
 // VersionPage is a page of ListObjectVersions.
 type VersionPage struct {
 	// Versions are by key, then newest first; the current version of a
@@ -572,7 +603,9 @@ type Store interface {
 	// marker, becomes the current version of its key instead: the
 	// version current before becomes noncurrent (NoncurrentSince is
 	// o.LastModified), and a null o replaces the key's null version,
-	// current or not, which is returned as replaced.
+	// current or not, which is returned as replaced. ErrConflict, with
+	// nothing written, when o's stamp does not fit the bucket's
+	// versioning state as stored (CheckVersioning).
 	PutObject(ctx context.Context, o Object) (replaced *Object, err error)
 	// PutObjectIf is PutObject of o, a version of a versioned bucket, in
 	// the same transaction as a check that the key's current version is
@@ -606,7 +639,9 @@ type Store interface {
 	// versions that are not delete markers.
 	ListObjects(ctx context.Context, bucket, prefix, after string, limit int) (ObjectPage, error)
 	// DeleteObject deletes an object (the current version of its key,
-	// in a bucket never versioned) and returns it.
+	// in a bucket never versioned) and returns it; ErrConflict, with
+	// nothing deleted, when the bucket is versioned or the key's current
+	// version has an id (CheckVersioning).
 	DeleteObject(ctx context.Context, bucket, key string) (Object, error)
 	// DeleteObjectIf deletes an object if its bytes are still the blob
 	// blobID (the object as read before, not one written since) and
@@ -631,7 +666,8 @@ type Store interface {
 	DeleteUpload(ctx context.Context, id string) ([]Part, error)
 	// CompleteUpload puts the object made of an upload and deletes the
 	// upload, in one transaction; it returns the object replaced (if any)
-	// and the upload's parts.
+	// and the upload's parts; ErrConflict, with nothing changed, as
+	// PutObject.
 	CompleteUpload(ctx context.Context, id string, o Object) (replaced *Object, parts []Part, err error)
 
 	// CreateCluster needs the account to exist; names are unique in an

@@ -982,7 +982,7 @@ func (db *DB) PutObject(_ context.Context, o store.Object) (*store.Object, error
 	if _, ok := db.objects[o.Bucket]; !ok {
 		return nil, notFound("put object: bucket", o.Bucket)
 	}
-	return db.putObject(o), nil
+	return db.putObject(o)
 }
 
 func (db *DB) PutObjectIf(_ context.Context, o store.Object, current string) (*store.Object, error) {
@@ -999,13 +999,22 @@ func (db *DB) PutObjectIf(_ context.Context, o store.Object, current string) (*s
 	if cur.VersionID != current {
 		return nil, fmt.Errorf("put object %q: version %q is no longer current: %w", o.Key, current, store.ErrConflict)
 	}
-	return db.putObject(o), nil
+	return db.putObject(o)
 }
 
-// putObject makes o the current version of its key, as PutObject says.
-func (db *DB) putObject(o store.Object) (replaced *store.Object) {
+// putObject makes o the current version of its key, as PutObject says,
+// once its stamp fits the bucket's versioning state.
+func (db *DB) putObject(o store.Object) (replaced *store.Object, err error) {
 	objs, vers := db.objects[o.Bucket], db.versions[o.Bucket]
-	if cur, ok := objs[o.Key]; ok {
+	cur, ok := objs[o.Key]
+	var current *store.Object
+	if ok {
+		current = &cur
+	}
+	if err := store.CheckVersioning(db.buckets[o.Bucket].Settings, current, o); err != nil {
+		return nil, err
+	}
+	if ok {
 		if o.VersionID == "" || (o.IsNull() && cur.IsNull()) {
 			c := copyObject(cur)
 			replaced = &c
@@ -1027,7 +1036,7 @@ func (db *DB) putObject(o store.Object) (replaced *store.Object) {
 	}
 	o.NoncurrentSince = time.Time{}
 	objs[o.Key] = copyObject(o)
-	return replaced
+	return replaced, nil
 }
 
 // findVersion finds a version of a key: the current one (i < 0) or
@@ -1225,6 +1234,13 @@ func (db *DB) DeleteObject(_ context.Context, bucket, key string) (store.Object,
 		return store.Object{}, notFound("delete object: bucket", bucket)
 	}
 	o, ok := objs[key]
+	var cur *store.Object
+	if ok {
+		cur = &o
+	}
+	if err := store.CheckVersioning(db.buckets[bucket].Settings, cur, store.Object{Key: key}); err != nil {
+		return store.Object{}, err
+	}
 	if !ok {
 		return store.Object{}, notFound("delete object", key)
 	}
@@ -1396,7 +1412,10 @@ func (db *DB) CompleteUpload(_ context.Context, id string, o store.Object) (*sto
 	if _, ok := db.objects[o.Bucket]; !ok {
 		return nil, nil, notFound("complete upload: bucket", o.Bucket)
 	}
-	replaced := db.putObject(o)
+	replaced, err := db.putObject(o)
+	if err != nil {
+		return nil, nil, err
+	}
 	delete(db.uploads, id)
 	delete(db.parts, id)
 	return replaced, parts, nil

@@ -278,10 +278,11 @@ func getObject(ctx context.Context, tx querier, bucket, key string) (store.Objec
 
 func (db *DB) PutObject(ctx context.Context, o store.Object) (replaced *store.Object, err error) {
 	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
-		if _, err := getBucket(ctx, tx, "put object: bucket", o.Bucket); err != nil {
+		b, err := getBucket(ctx, tx, "put object: bucket", o.Bucket)
+		if err != nil {
 			return err
 		}
-		replaced, err = putObject(ctx, tx, o)
+		replaced, err = putObject(ctx, tx, b, o)
 		return err
 	})
 	return result(replaced, err)
@@ -289,7 +290,8 @@ func (db *DB) PutObject(ctx context.Context, o store.Object) (replaced *store.Ob
 
 func (db *DB) PutObjectIf(ctx context.Context, o store.Object, current string) (replaced *store.Object, err error) {
 	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
-		if _, err := getBucket(ctx, tx, "put object: bucket", o.Bucket); err != nil {
+		b, err := getBucket(ctx, tx, "put object: bucket", o.Bucket)
+		if err != nil {
 			return err
 		}
 		cur, err := getObject(ctx, tx, o.Bucket, o.Key)
@@ -299,19 +301,29 @@ func (db *DB) PutObjectIf(ctx context.Context, o store.Object, current string) (
 		if cur.VersionID != current {
 			return fmt.Errorf("put object %q: version %q is no longer current: %w", o.Key, current, store.ErrConflict)
 		}
-		replaced, err = putObject(ctx, tx, o)
+		replaced, err = putObject(ctx, tx, b, o)
 		return err
 	})
 	return result(replaced, err)
 }
 
-// putObject makes o the current version of its key, as PutObject says.
-func putObject(ctx context.Context, tx *sql.Tx, o store.Object) (replaced *store.Object, err error) {
+// putObject makes o the current version of its key in bucket b (as read
+// in tx), as PutObject says, once its stamp fits b's versioning state.
+func putObject(ctx context.Context, tx *sql.Tx, b store.Bucket, o store.Object) (replaced *store.Object, err error) {
 	cur, err := getObject(ctx, tx, o.Bucket, o.Key)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
+	found := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
+	}
+	var current *store.Object
+	if found {
+		current = &cur
+	}
+	if err := store.CheckVersioning(b.Settings, current, o); err != nil {
+		return nil, err
+	}
+	switch {
+	case !found:
 	case o.VersionID == "" || (o.IsNull() && cur.IsNull()):
 		replaced = &cur
 	default:
@@ -543,7 +555,23 @@ func (db *DB) ListObjects(ctx context.Context, bucket, prefix, after string, lim
 
 func (db *DB) DeleteObject(ctx context.Context, bucket, key string) (o store.Object, err error) {
 	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
-		if o, err = getObject(ctx, tx, bucket, key); err != nil {
+		b, err := getBucket(ctx, tx, "delete object: bucket", bucket)
+		if err != nil {
+			return err
+		}
+		o, err = getObject(ctx, tx, bucket, key)
+		missing := errors.Is(err, store.ErrNotFound)
+		if err != nil && !missing {
+			return err
+		}
+		cur := &o
+		if missing {
+			cur = nil
+		}
+		if err := store.CheckVersioning(b.Settings, cur, store.Object{Key: key}); err != nil {
+			return err
+		}
+		if missing {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM objects WHERE bucket = ? AND key = ?`, bucket, key)
@@ -705,7 +733,11 @@ func (db *DB) CompleteUpload(ctx context.Context, id string, o store.Object) (re
 		if parts, err = listParts(ctx, tx, id); err != nil {
 			return err
 		}
-		if replaced, err = putObject(ctx, tx, o); err != nil {
+		b, err := getBucket(ctx, tx, "complete upload: bucket", o.Bucket)
+		if err != nil {
+			return err
+		}
+		if replaced, err = putObject(ctx, tx, b, o); err != nil {
 			return err
 		}
 		return deleteUpload(ctx, tx, id)

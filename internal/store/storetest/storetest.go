@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Objects", testObjects},
 		{"Versions", testVersions},
 		{"VersionedUpload", testVersionedUpload},
+		{"StaleVersioning", testStaleVersioning},
 		{"PutObjectIf", testPutObjectIf},
 		{"Uploads", testUploads},
 		{"NotFound", testNotFound},
