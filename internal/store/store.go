@@ -646,7 +646,8 @@ type Store interface {
 	// DeleteObjectIf deletes an object if its bytes are still the blob
 	// blobID (the object as read before, not one written since) and
 	// returns it: ErrNotFound when the key is absent, ErrConflict when it
-	// holds another blob.
+	// holds another blob or the bucket has been versioned since
+	// (CheckVersioning: then a delete puts a marker instead).
 	DeleteObjectIf(ctx context.Context, bucket, key, blobID string) (Object, error)
 	// BlobReferenced reports whether an object's or a part's bytes are
 	// the blob id.

@@ -1262,6 +1262,9 @@ func (db *DB) DeleteObjectIf(_ context.Context, bucket, key, blobID string) (sto
 	if o.BlobID != blobID {
 		return store.Object{}, fmt.Errorf("delete object %q: it holds another blob: %w", key, store.ErrConflict)
 	}
+	if err := store.CheckVersioning(db.buckets[bucket].Settings, &o, store.Object{Key: key}); err != nil {
+		return store.Object{}, err
+	}
 	delete(objs, key)
 	return copyObject(o), nil
 }

@@ -582,11 +582,18 @@ func (db *DB) DeleteObject(ctx context.Context, bucket, key string) (o store.Obj
 
 func (db *DB) DeleteObjectIf(ctx context.Context, bucket, key, blobID string) (o store.Object, err error) {
 	err = db.write(ctx, untracked, func(tx *sql.Tx) error {
+		b, err := getBucket(ctx, tx, "delete object: bucket", bucket)
+		if err != nil {
+			return err
+		}
 		if o, err = getObject(ctx, tx, bucket, key); err != nil {
 			return err
 		}
 		if o.BlobID != blobID {
 			return fmt.Errorf("delete object %q: it holds another blob: %w", key, store.ErrConflict)
+		}
+		if err := store.CheckVersioning(b.Settings, &o, store.Object{Key: key}); err != nil {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM objects WHERE bucket = ? AND key = ?`, bucket, key)
 		return err

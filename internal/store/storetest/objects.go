@@ -165,6 +165,20 @@ func testObjects(t *testing.T, s store.Store) {
 	got(s.GetObject(ctx, "data", "a/e")).equals(t, "a refused conditional delete leaves the object", o)
 	got(s.DeleteObjectIf(ctx, "data", "a/e", "blob-new")).equals(t, "conditional delete returns the object", o)
 	must2(s.PutObject(ctx, o))
+	versioned := func(state string) {
+		t.Helper()
+		must2(s.UpdateBucket(ctx, "data", func(b *store.Bucket) error {
+			b.Settings = map[string]string{store.SettingVersioning: state}
+			if state == "" {
+				b.Settings = nil
+			}
+			return nil
+		}))
+	}
+	versioned(store.VersioningEnabled)
+	got(s.DeleteObjectIf(ctx, "data", "a/e", "blob-new")).fails(t, "conditional delete once the bucket is versioned", store.ErrConflict)
+	got(s.GetObject(ctx, "data", "a/e")).equals(t, "a conditional delete refused for versioning leaves the object", o)
+	versioned("")
 	got(s.DeleteObject(ctx, "data", "a/e")).equals(t, "delete returns the object", o)
 	got(s.DeleteObject(ctx, "data", "a/e")).fails(t, "delete again", store.ErrNotFound)
 	if ok := must2(s.BlobReferenced(ctx, "blob-new")); ok {
