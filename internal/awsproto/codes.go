@@ -178,6 +178,7 @@ var restXMLCodes = table{
 	{fault.TooLarge, fault.Key}:               {"KeyTooLongError", http.StatusBadRequest, ""},
 	{fault.TooLarge, fault.Metadata}:          {"MetadataTooLarge", http.StatusBadRequest, ""},
 	{fault.TooLarge, fault.Headers}:           {"RequestHeaderSectionTooLarge", http.StatusBadRequest, ""},
+	{fault.TooLarge, fault.XML}:               {"MaxMessageLengthExceeded", http.StatusBadRequest, ""},
 	{fault.TooSmall, fault.None}:              {"EntityTooSmall", http.StatusBadRequest, ""},
 	{fault.Incomplete, fault.None}:            {"IncompleteBody", http.StatusBadRequest, ""},
 	{fault.Unsupported, fault.None}:           {"NotImplemented", http.StatusNotImplemented, ""},

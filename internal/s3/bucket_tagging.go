@@ -87,11 +87,28 @@ func (s *Service) PutBucketTagging(ctx context.Context, r *Request, bucket strin
 		}
 		v = string(b)
 	}
-	return s.putBucketSetting(ctx, r, bucket, settingTagging, "s3:PutBucketTagging", v, nil)
+	return s.putBucketSetting(ctx, r, bucket, settingTagging, "s3:PutBucketTagging", v, abacOff("PutBucketTagging"))
 }
 
 // DeleteBucketTagging removes a bucket's tags; S3 guards it with
 // s3:PutBucketTagging.
 func (s *Service) DeleteBucketTagging(ctx context.Context, r *Request, bucket string) error {
-	return s.putBucketSetting(ctx, r, bucket, settingTagging, "s3:PutBucketTagging", "", nil)
+	return s.putBucketSetting(ctx, r, bucket, settingTagging, "s3:PutBucketTagging", "", abacOff("DeleteBucketTagging"))
+}
+
+// abacOff refuses operation on a bucket whose ABAC is enabled. Its tags
+// are then aws:ResourceTag in every decision, and S3 changes them only
+// through S3 Control's TagResource and UntagResource, whose
+// authorization sees the tags asked for (aws:RequestTag, aws:TagKeys);
+// s3:PutBucketTagging's sees none of them, so serving it would let
+// anyone allowed it move a bucket into another team's tag scope, past any
+// tag guardrail. The check runs inside the bucket's update: ABAC enabled
+// meanwhile cannot let a retag through.
+func abacOff(operation string) func(store.Bucket) error {
+	return func(b store.Bucket) error {
+		if b.Settings[settingABAC] != "" {
+			return about(fault.InvalidInput, fault.Request, b.Name, operation+" is not allowed on a bucket with ABAC enabled: its tags change through TagResource and UntagResource")
+		}
+		return nil
+	}
 }

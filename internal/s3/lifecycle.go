@@ -368,10 +368,23 @@ func (s *Service) GetBucketLifecycle(ctx context.Context, r *Request, bucket str
 	return l, nil
 }
 
-// PutBucketLifecycle replaces a bucket's lifecycle configuration; one
-// not choosing a transition default minimum size gets S3's,
-// all_storage_classes_128K.
-func (s *Service) PutBucketLifecycle(ctx context.Context, r *Request, bucket string, l *Lifecycle) error {
+// PutBucketLifecycle replaces a bucket's lifecycle configuration with
+// the one read returns; one not choosing a transition default minimum
+// size gets S3's, all_storage_classes_128K. The caller is authorized
+// before read runs: a configuration (up to megabytes of XML) is parsed
+// only for a caller allowed to set it.
+func (s *Service) PutBucketLifecycle(ctx context.Context, r *Request, bucket string, read func() (*Lifecycle, error)) error {
+	b, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(ctx, r, "s3:PutLifecycleConfiguration", bucketARN(bucket), b, nil); err != nil {
+		return err
+	}
+	l, err := read()
+	if err != nil {
+		return err
+	}
 	if err := l.Validate(); err != nil {
 		return err
 	}
@@ -383,7 +396,7 @@ func (s *Service) PutBucketLifecycle(ctx context.Context, r *Request, bucket str
 	if err != nil {
 		return err
 	}
-	return s.putBucketSetting(ctx, r, bucket, settingLifecycle, "s3:PutLifecycleConfiguration", v, nil)
+	return s.storeBucketSetting(ctx, bucket, settingLifecycle, v, nil)
 }
 
 // DeleteBucketLifecycle removes a bucket's lifecycle configuration; S3

@@ -207,7 +207,7 @@ func TestLifecycleRunner(t *testing.T) {
 		{ID: "off", Filter: &LifecycleFilter{Prefix: str("keep/")}, Expiration: &Expiration{Days: i32(1)}},
 		{ID: "uploads", Enabled: true, Filter: &LifecycleFilter{Prefix: str("up/")}, AbortUploadDays: i32(2)},
 	}}
-	if err := svc.PutBucketLifecycle(ctx, root, "data", l); err != nil {
+	if err := svc.PutBucketLifecycle(ctx, root, "data", func() (*Lifecycle, error) { return l, nil }); err != nil {
 		t.Fatal(err)
 	}
 	objs := map[string]store.Object{}

@@ -40,7 +40,13 @@ func (s *Service) putBucketSetting(ctx context.Context, r *Request, bucket, name
 	if err := s.authorize(ctx, r, action, bucketARN(bucket), b, nil); err != nil {
 		return err
 	}
-	_, err = s.store.UpdateBucket(ctx, bucket, func(b *store.Bucket) error {
+	return s.storeBucketSetting(ctx, bucket, name, value, check)
+}
+
+// storeBucketSetting keeps value as setting name of bucket, as
+// putBucketSetting does, for a caller already authorized.
+func (s *Service) storeBucketSetting(ctx context.Context, bucket, name, value string, check func(store.Bucket) error) error {
+	_, err := s.store.UpdateBucket(ctx, bucket, func(b *store.Bucket) error {
 		if check != nil {
 			if err := check(*b); err != nil {
 				return err

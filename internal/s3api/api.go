@@ -134,6 +134,8 @@ type s3Auth struct {
 	body io.Reader
 	// checksums returns the verified checksums once body is consumed.
 	checksums func() map[string]string
+	// contentMD5 is the request's Content-MD5 (readBody checks it).
+	contentMD5 string
 }
 
 // tlsVersion names the TLS version of r's connection as s3:TlsVersion has

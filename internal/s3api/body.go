@@ -1,7 +1,9 @@
 package s3api
 
 import (
+	"crypto/md5"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"hash"
 	"io"
@@ -149,6 +151,7 @@ func (api *API) wrapS3Body(r *http.Request, out *s3Auth, a *sigv4.Auth, payload 
 		v.sums = append(v.sums, &checksumCheck{alg: alg, header: header, h: h, want: want})
 	}
 	out.body = v
+	out.contentMD5 = r.Header.Get("Content-Md5")
 	out.checksums = func() map[string]string {
 		if len(v.sums) == 0 {
 			return nil
@@ -174,4 +177,68 @@ func bodySize(r *http.Request, a *s3Auth) int64 {
 		return -1
 	}
 	return r.ContentLength
+}
+
+// maxDrain bounds what readBody reads past a body's limit, to tell a
+// body altered after signing from one that is only too large.
+const maxDrain = 8 << 20
+
+// readBody reads the whole of a's body, which may hold at most limit
+// bytes; tooLarge is the operation's error for a larger one. Every body
+// an operation parses is read through it: it reads to the end, where
+// verifyingBody checks the signed x-amz-content-sha256 and the
+// checksums, so that no handler parses bytes nobody checked (a reader
+// that stops at a limit never reaches that end, and xml.Unmarshal
+// ignores what follows the first element). A body past the limit is read
+// on (up to maxDrain more) so that one altered after signing is refused
+// as such. A Content-MD5, when given, must match too.
+func readBody(a *s3Auth, limit int64, tooLarge func() error) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(a.body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) > limit {
+		sum := md5.New()
+		sum.Write(body)
+		n, err := io.Copy(sum, io.LimitReader(a.body, maxDrain))
+		if err != nil {
+			return nil, err
+		}
+		if n < maxDrain {
+			if err := checkMD5(a.contentMD5, sum.Sum(nil)); err != nil {
+				return nil, err
+			}
+		}
+		return nil, tooLarge()
+	}
+	if err := checkMD5(a.contentMD5, md5Sum(body)); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+func md5Sum(b []byte) []byte { s := md5.Sum(b); return s[:] }
+
+// readXMLBody is readBody for an XML document: S3 refuses one over its
+// limit with MaxMessageLengthExceeded.
+func readXMLBody(a *s3Auth, limit int64) ([]byte, error) {
+	return readBody(a, limit, func() error {
+		return refuse(fault.TooLarge, fault.XML, "Your request was too big.")
+	})
+}
+
+// checkMD5 checks the MD5 sum of a body against a request's Content-MD5
+// v, if it has one.
+func checkMD5(v string, sum []byte) error {
+	if v == "" {
+		return nil
+	}
+	want, err := base64.StdEncoding.DecodeString(v)
+	if err != nil || len(want) != md5.Size {
+		return refuse(fault.InvalidInput, fault.Digest, "The Content-MD5 you specified is not valid.")
+	}
+	if string(sum) != string(want) {
+		return refuse(fault.Mismatch, fault.Digest, "The Content-MD5 you specified did not match what we received.")
+	}
+	return nil
 }

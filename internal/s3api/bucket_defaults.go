@@ -3,7 +3,6 @@ package s3api
 import (
 	"context"
 	"encoding/xml"
-	"io"
 	"net/http"
 
 	"github.com/podiam/podiam/internal/awsproto"
@@ -42,10 +41,14 @@ type requestPaymentConfiguration struct {
 	Payer   string   `xml:"Payer"`
 }
 
-// readXML reads a setting's XML body (at most 64 KiB) into v; a body
-// that does not parse is MalformedXML.
+// maxSettingBody bounds a bucket setting's XML body.
+const maxSettingBody = 64 << 10
+
+// readXML reads a setting's XML body (at most maxSettingBody, checked
+// whole: see readBody) into v; a body that does not parse is
+// MalformedXML.
 func readXML(a *s3Auth, v any) error {
-	body, err := io.ReadAll(io.LimitReader(a.body, 64<<10))
+	body, err := readXMLBody(a, maxSettingBody)
 	if err != nil {
 		return err
 	}

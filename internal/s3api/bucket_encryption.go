@@ -3,7 +3,6 @@ package s3api
 import (
 	"context"
 	"encoding/xml"
-	"io"
 	"net/http"
 	"slices"
 
@@ -37,7 +36,7 @@ func getBucketEncryption(api *API, ctx context.Context, w http.ResponseWriter, r
 func putBucketEncryption(api *API, ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket string, q map[string][]string,
 	op func(string), ok func(int) error, xmlOK func(any) error) error {
 	op("PutBucketEncryption")
-	body, err := io.ReadAll(io.LimitReader(a.body, 64<<10))
+	body, err := readXMLBody(a, maxSettingBody)
 	if err != nil {
 		return err
 	}

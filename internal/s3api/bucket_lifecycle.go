@@ -2,10 +2,7 @@ package s3api
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/base64"
 	"encoding/xml"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -41,22 +38,22 @@ func getBucketLifecycle(api *API, ctx context.Context, w http.ResponseWriter, r 
 func putBucketLifecycle(api *API, ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket string, q map[string][]string,
 	op func(string), ok func(int) error, xmlOK func(any) error) error {
 	op("PutBucketLifecycleConfiguration")
-	body, err := io.ReadAll(io.LimitReader(a.body, maxLifecycleBody+1))
+	var l *s3.Lifecycle
+	err := api.svc.PutBucketLifecycle(ctx, &a.req, bucket, func() (*s3.Lifecycle, error) {
+		if err := requireIntegrity(r); err != nil {
+			return nil, err
+		}
+		body, err := readXMLBody(a, maxLifecycleBody)
+		if err != nil {
+			return nil, err
+		}
+		if l, err = parseLifecycle(body); err != nil {
+			return nil, err
+		}
+		l.TransitionMinimumSize = r.Header.Get(transitionSizeHeader)
+		return l, nil
+	})
 	if err != nil {
-		return err
-	}
-	if len(body) > maxLifecycleBody {
-		return malformedXML()
-	}
-	if err := checkIntegrity(r, body); err != nil {
-		return err
-	}
-	l, err := parseLifecycle(body)
-	if err != nil {
-		return err
-	}
-	l.TransitionMinimumSize = r.Header.Get(transitionSizeHeader)
-	if err := api.svc.PutBucketLifecycle(ctx, &a.req, bucket, l); err != nil {
 		return err
 	}
 	size := l.TransitionMinimumSize
@@ -76,19 +73,12 @@ func deleteBucketLifecycle(api *API, ctx context.Context, w http.ResponseWriter,
 	return ok(http.StatusNoContent)
 }
 
-// checkIntegrity holds a body that S3 wants protected to a Content-MD5
-// or a checksum: the SDKs send one of them on such calls (a checksum is
-// verified as the body is read; a Content-MD5 here). A request with
-// neither is refused, as S3 refuses it.
-func checkIntegrity(r *http.Request, body []byte) error {
-	if v := r.Header.Get("Content-Md5"); v != "" {
-		want, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || len(want) != md5.Size {
-			return refuse(fault.InvalidInput, fault.Digest, "The Content-MD5 you specified is not valid.")
-		}
-		if sum := md5.Sum(body); string(sum[:]) != string(want) {
-			return refuse(fault.Mismatch, fault.Digest, "The Content-MD5 you specified did not match what we received.")
-		}
+// requireIntegrity holds a body that S3 wants protected to a Content-MD5
+// or a checksum: the SDKs send one of them on such calls (readBody checks
+// either against the body as it reads it). A request with neither is
+// refused, as S3 refuses it.
+func requireIntegrity(r *http.Request) error {
+	if r.Header.Get("Content-Md5") != "" {
 		return nil
 	}
 	for h := range r.Header {

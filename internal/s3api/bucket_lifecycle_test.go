@@ -194,7 +194,11 @@ func TestCheckIntegrity(t *testing.T) {
 			r.Header.Set(k, v)
 		}
 		got := ""
-		if err := checkIntegrity(r, body); err != nil {
+		err := requireIntegrity(r)
+		if err == nil {
+			err = checkMD5(r.Header.Get("Content-Md5"), sum[:])
+		}
+		if err != nil {
 			got = awsproto.RESTXMLError(err).Code
 		}
 		if got != c.code {

@@ -3,7 +3,6 @@ package s3api
 import (
 	"context"
 	"encoding/xml"
-	"io"
 	"net/http"
 
 	"github.com/podiam/podiam/internal/awsproto"
@@ -31,7 +30,7 @@ func getBucketTagging(api *API, ctx context.Context, w http.ResponseWriter, r *h
 func putBucketTagging(api *API, ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket string, q map[string][]string,
 	op func(string), ok func(int) error, xmlOK func(any) error) error {
 	op("PutBucketTagging")
-	body, err := io.ReadAll(io.LimitReader(a.body, 64<<10))
+	body, err := readXMLBody(a, maxSettingBody)
 	if err != nil {
 		return err
 	}

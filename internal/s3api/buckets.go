@@ -8,8 +8,23 @@ import (
 	"strings"
 
 	"github.com/podiam/podiam/internal/awsproto"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/s3"
 )
+
+// maxDeleteBody bounds DeleteObjects' XML: a thousand keys of S3's
+// longest, with their version ids, fit in it.
+const maxDeleteBody = 2 << 20
+
+// maxPolicyBody bounds PutBucketPolicy's body. S3 counts a policy's 20
+// KB without whitespace (the service checks that); a body this long
+// cannot be one.
+const maxPolicyBody = 64 << 10
+
+// policyTooLarge is PutBucketPolicy's error for a body over maxPolicyBody.
+func policyTooLarge() error {
+	return refuse(fault.Malformed, fault.Policy, "Policies must not exceed 20480 characters without whitespace (this body is over 65536 bytes)")
+}
 
 // s3Bucket serves the bucket operations.
 func (api *API) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket string, q map[string][]string,
@@ -29,7 +44,7 @@ func (api *API) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Req
 	case http.MethodPut:
 		if has("policy") {
 			op("PutBucketPolicy")
-			doc, err := io.ReadAll(io.LimitReader(a.body, 32<<10))
+			doc, err := readBody(a, maxPolicyBody, policyTooLarge)
 			if err != nil {
 				return err
 			}
@@ -47,7 +62,7 @@ func (api *API) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Req
 				return err
 			}
 		}
-		body, err := io.ReadAll(io.LimitReader(a.body, 64<<10))
+		body, err := readXMLBody(a, maxSettingBody)
 		if err != nil {
 			return err
 		}
@@ -67,7 +82,7 @@ func (api *API) s3Bucket(ctx context.Context, w http.ResponseWriter, r *http.Req
 			return notImplemented(q)
 		}
 		op("DeleteObjects")
-		body, err := io.ReadAll(io.LimitReader(a.body, 2<<20))
+		body, err := readXMLBody(a, maxDeleteBody)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package s3api
 import (
 	"context"
 	"encoding/xml"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,6 +13,10 @@ import (
 
 // s3Multipart serves the multipart operations of an object; done is
 // false when r is none of them.
+// maxCompleteBody bounds CompleteMultipartUpload's XML: 10,000 parts
+// with their ETags and checksums fit in it.
+const maxCompleteBody = 4 << 20
+
 func (api *API) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket, key string, q map[string][]string,
 	op func(string), ok func(int) error) (done bool, err error) {
 	svc := api.svc
@@ -88,7 +91,7 @@ func (api *API) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.
 		return true, ok(http.StatusOK)
 	case r.Method == http.MethodPost:
 		op("CompleteMultipartUpload")
-		body, err := io.ReadAll(io.LimitReader(a.body, 4<<20))
+		body, err := readXMLBody(a, maxCompleteBody)
 		if err != nil {
 			return true, err
 		}

@@ -3,7 +3,6 @@ package s3api
 import (
 	"context"
 	"encoding/xml"
-	"io"
 	"net/http"
 
 	"github.com/podiam/podiam/internal/awsproto"
@@ -35,7 +34,7 @@ func (api *API) s3Subresource(ctx context.Context, w http.ResponseWriter, r *htt
 		return true, api.s3XML(w, out)
 	case tagging && r.Method == http.MethodPut:
 		op("PutObjectTagging")
-		body, err := io.ReadAll(io.LimitReader(a.body, 64<<10))
+		body, err := readXMLBody(a, maxSettingBody)
 		if err != nil {
 			return true, err
 		}

@@ -3,7 +3,6 @@ package s3api
 import (
 	"context"
 	"encoding/xml"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -28,7 +27,7 @@ func getBucketVersioning(api *API, ctx context.Context, w http.ResponseWriter, r
 func putBucketVersioning(api *API, ctx context.Context, w http.ResponseWriter, r *http.Request, a *s3Auth, bucket string, q map[string][]string,
 	op func(string), ok func(int) error, xmlOK func(any) error) error {
 	op("PutBucketVersioning")
-	body, err := io.ReadAll(io.LimitReader(a.body, 64<<10))
+	body, err := readXMLBody(a, maxSettingBody)
 	if err != nil {
 		return err
 	}
