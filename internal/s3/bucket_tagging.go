@@ -3,7 +3,6 @@ package s3
 import (
 	"context"
 	"encoding/json"
-	"unicode/utf8"
 
 	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/store"
@@ -22,25 +21,7 @@ func ValidateBucketTags(tags []store.Tag) error {
 	if len(tags) > MaxBucketTags {
 		return invalid(fault.Tag, "Bucket tag count cannot be greater than 50")
 	}
-	seen := map[string]bool{}
-	for _, t := range tags {
-		switch {
-		case t.Key == "" || utf8.RuneCountInString(t.Key) > MaxTagKeyLen:
-			return invalid(fault.Tag, "The TagKey you have provided is invalid")
-		case utf8.RuneCountInString(t.Value) > MaxTagValueLen:
-			return invalid(fault.Tag, "The TagValue you have provided is invalid")
-		case hasAWSPrefix(t.Key):
-			return invalid(fault.Tag, "System tags cannot be added/updated by requester")
-		case seen[t.Key]:
-			return invalid(fault.Tag, "Cannot provide multiple Tags with the same key")
-		}
-		seen[t.Key] = true
-	}
-	return nil
-}
-
-func hasAWSPrefix(k string) bool {
-	return len(k) >= 4 && (k[0]|0x20) == 'a' && (k[1]|0x20) == 'w' && (k[2]|0x20) == 's' && k[3] == ':'
+	return validateTagSet(tags, "System tags cannot be added/updated by requester")
 }
 
 // bucketTags reads a bucket's tags; none is nil.

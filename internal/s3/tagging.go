@@ -22,6 +22,13 @@ func ValidateTags(tags []store.Tag) error {
 	if len(tags) > MaxObjectTags {
 		return invalid(fault.Tag, "Object tags cannot be greater than 10")
 	}
+	return validateTagSet(tags, "Your TagKey cannot be prefixed with aws:")
+}
+
+// validateTagSet checks each tag of a set, objects' or a bucket's: a key
+// given once, within S3's lengths, not in the aws: namespace (refused
+// with awsPrefix).
+func validateTagSet(tags []store.Tag, awsPrefix string) error {
 	seen := map[string]bool{}
 	for _, t := range tags {
 		switch {
@@ -30,7 +37,7 @@ func ValidateTags(tags []store.Tag) error {
 		case utf8.RuneCountInString(t.Value) > MaxTagValueLen:
 			return invalid(fault.Tag, "The TagValue you have provided is invalid")
 		case strings.HasPrefix(strings.ToLower(t.Key), "aws:"):
-			return invalid(fault.Tag, "Your TagKey cannot be prefixed with aws:")
+			return invalid(fault.Tag, "%s", awsPrefix)
 		case seen[t.Key]:
 			return invalid(fault.Tag, "Cannot provide multiple Tags with the same key")
 		}
