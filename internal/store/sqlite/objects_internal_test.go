@@ -38,8 +38,7 @@ func BenchmarkGetObject(b *testing.B) {
 			for i := range n {
 				o := store.Object{Bucket: "bench", Key: fmt.Sprintf("obj/%07d", i), BlobID: fmt.Sprintf("blob%07d", i), Size: 4096,
 					ETag: "d41d8cd98f00b204e9800998ecf8427e", Headers: map[string]string{"content-type": "application/octet-stream"}, LastModified: t0}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO objects (`+objectCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-					o.Bucket, o.Key, o.BlobID, o.Size, o.ETag, idsText(o.Headers), idsText(o.Checksums), tagsText(o.Tags), timeText(o.LastModified)); err != nil {
+				if _, err := tx.ExecContext(ctx, insertObject, objectArgs(o)...); err != nil {
 					b.Fatal(err)
 				}
 			}
