@@ -3,6 +3,7 @@ package s3
 import (
 	"bytes"
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -143,14 +144,19 @@ func FuzzListObjectVersionsPaging(f *testing.F) {
 			default:
 				o.BlobID, o.ETag = "blob", "etag"
 			}
+			state := VersioningEnabled
 			if op%5 == 0 {
-				// A suspended write: the null version.
-				b.Settings = map[string]string{settingVersioning: VersioningSuspended}
+				state = VersioningSuspended // a suspended write: the null version
+			}
+			// The store checks a write's stamp against the bucket as
+			// stored: it is given the state the write was stamped for.
+			b.Settings = map[string]string{settingVersioning: state}
+			if _, err := svc.store.UpdateBucket(ctx, "ver", func(sb *store.Bucket) error { sb.Settings = maps.Clone(b.Settings); return nil }); err != nil {
+				t.Fatal(err)
 			}
 			if err := svc.stampVersion(*b, &o); err != nil {
 				t.Fatal(err)
 			}
-			b.Settings = map[string]string{settingVersioning: VersioningEnabled}
 			if _, err := svc.store.PutObject(ctx, o); err != nil {
 				t.Fatal(err)
 			}
