@@ -235,20 +235,27 @@ type ListPage struct {
 // MaxListKeys is S3's cap on a page of a listing.
 const MaxListKeys = 1000
 
+// listKeys is the page size of a listing asking for maxKeys (-1 for the
+// default), and the condition keys of its prefix, delimiter and size.
+func listKeys(prefix, delimiter string, maxKeys int) (int, map[string]string) {
+	max := maxKeys
+	if max < 0 || max > MaxListKeys {
+		max = MaxListKeys
+	}
+	extra := map[string]string{"s3:prefix": prefix, "s3:max-keys": strconv.Itoa(max)}
+	if delimiter != "" {
+		extra["s3:delimiter"] = delimiter
+	}
+	return max, extra
+}
+
 // ListObjects lists a bucket (ListObjects and ListObjectsV2 share it).
 func (s *Service) ListObjects(ctx context.Context, r *Request, in ListInput) (ListPage, error) {
 	b, err := s.bucket(ctx, in.Bucket)
 	if err != nil {
 		return ListPage{}, err
 	}
-	max := in.MaxKeys
-	if max < 0 || max > MaxListKeys {
-		max = MaxListKeys
-	}
-	extra := map[string]string{"s3:prefix": in.Prefix, "s3:max-keys": strconv.Itoa(max)}
-	if in.Delimiter != "" {
-		extra["s3:delimiter"] = in.Delimiter
-	}
+	max, extra := listKeys(in.Prefix, in.Delimiter, in.MaxKeys)
 	if in.MaxKeys >= 0 {
 		extra["s3:max-keys"] = strconv.Itoa(in.MaxKeys)
 	}

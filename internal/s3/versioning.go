@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/podiam/podiam/internal/fault"
@@ -297,14 +296,7 @@ func (s *Service) ListObjectVersions(ctx context.Context, r *Request, in Version
 			return VersionListPage{}, err
 		}
 	}
-	max := in.MaxKeys
-	if max < 0 || max > MaxListKeys {
-		max = MaxListKeys
-	}
-	extra := map[string]string{"s3:prefix": in.Prefix, "s3:max-keys": strconv.Itoa(max)}
-	if in.Delimiter != "" {
-		extra["s3:delimiter"] = in.Delimiter
-	}
+	max, extra := listKeys(in.Prefix, in.Delimiter, in.MaxKeys)
 	if err := s.authorize(ctx, r, "s3:ListBucketVersions", bucketARN(in.Bucket), b, extra); err != nil {
 		return VersionListPage{}, err
 	}

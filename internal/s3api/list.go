@@ -11,20 +11,30 @@ import (
 	"github.com/podiam/podiam/internal/s3"
 )
 
-// s3List serves ListObjects (V1) and ListObjectsV2.
-func (api *API) s3List(ctx context.Context, a *s3Auth, bucket string, get func(string) string, op func(string), xmlOK func(any) error) error {
-	v2 := get("list-type") == "2"
-	maxKeys := -1
+// listParams reads the max-keys (-1 when absent) and encoding-type that
+// the object and version listings share.
+func listParams(get func(string) string) (maxKeys int, enc string, err error) {
+	maxKeys = -1
 	if s := get("max-keys"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
-			return invalidArgument("Provided max-keys not an integer or within integer range")
+			return 0, "", invalidArgument("Provided max-keys not an integer or within integer range")
 		}
 		maxKeys = n
 	}
-	enc := get("encoding-type")
+	enc = get("encoding-type")
 	if enc != "" && enc != "url" {
-		return invalidArgument("Invalid Encoding Method specified in Request")
+		return 0, "", invalidArgument("Invalid Encoding Method specified in Request")
+	}
+	return maxKeys, enc, nil
+}
+
+// s3List serves ListObjects (V1) and ListObjectsV2.
+func (api *API) s3List(ctx context.Context, a *s3Auth, bucket string, get func(string) string, op func(string), xmlOK func(any) error) error {
+	v2 := get("list-type") == "2"
+	maxKeys, enc, err := listParams(get)
+	if err != nil {
+		return err
 	}
 	in := s3.ListInput{Bucket: bucket, Prefix: get("prefix"), Delimiter: get("delimiter"), MaxKeys: maxKeys}
 	out := &awsproto.ListBucketResult{Xmlns: awsproto.S3Namespace, Name: bucket, Prefix: encodeKey(in.Prefix, enc), Delimiter: encodeKey(in.Delimiter, enc), EncodingType: enc}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/xml"
 	"net/http"
-	"strconv"
 
 	"github.com/podiam/podiam/internal/awsproto"
 	"github.com/podiam/podiam/internal/s3"
@@ -51,17 +50,9 @@ func (api *API) s3ListVersions(ctx context.Context, a *s3Auth, bucket string, q 
 			return notImplemented(q)
 		}
 	}
-	maxKeys := -1
-	if s := get("max-keys"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			return invalidArgument("Provided max-keys not an integer or within integer range")
-		}
-		maxKeys = n
-	}
-	enc := get("encoding-type")
-	if enc != "" && enc != "url" {
-		return invalidArgument("Invalid Encoding Method specified in Request")
+	maxKeys, enc, err := listParams(get)
+	if err != nil {
+		return err
 	}
 	in := s3.VersionListInput{Bucket: bucket, Prefix: get("prefix"), Delimiter: get("delimiter"), KeyMarker: get("key-marker"),
 		VersionIDMarker: get("version-id-marker"), MaxKeys: maxKeys}
