@@ -80,6 +80,12 @@ func (s *Service) readAccountBlock(ctx context.Context, account string) (p Publi
 	} else if err != nil {
 		return p, false, err
 	}
+	return decodeAccountBlock(account, settings)
+}
+
+// decodeAccountBlock is the block public access among the settings of
+// account; found is false when it has none.
+func decodeAccountBlock(account string, settings map[string]string) (p PublicAccessBlock, found bool, err error) {
 	v, found := settings[settingPublicAccessBlock]
 	if !found {
 		return p, false, nil

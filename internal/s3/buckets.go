@@ -124,21 +124,20 @@ func (s *Service) PutBucketPolicy(ctx context.Context, r *Request, name, doc str
 		return err
 	}
 	public := PolicyIsPublic(d)
-	if public {
-		// The account's block is read before the bucket's update: a
-		// policy put while the account's block is being set lands as if
-		// put just before it.
-		if a, err := s.accountBlock(ctx, b.AccountID); err != nil {
-			return err
-		} else if a.BlockPublicPolicy {
-			return publicPolicyBlocked(callerName(r), name)
-		}
-	}
-	_, err = s.store.UpdateBucket(ctx, name, func(b *store.Bucket) error {
+	// The block in effect, the bucket's or its account's, is decided in
+	// the transaction that sets the policy: a block set meanwhile is
+	// either seen or set after the policy.
+	_, err = s.store.UpdateBucketWithAccountSettings(ctx, name, func(b *store.Bucket, account map[string]string) error {
 		if public {
-			if p, err := publicAccessBlock(*b); err != nil {
+			p, err := publicAccessBlock(*b)
+			if err != nil {
 				return err
-			} else if p.BlockPublicPolicy {
+			}
+			a, _, err := decodeAccountBlock(b.AccountID, account)
+			if err != nil {
+				return err
+			}
+			if p.BlockPublicPolicy || a.BlockPublicPolicy {
 				return publicPolicyBlocked(callerName(r), name)
 			}
 		}

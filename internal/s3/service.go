@@ -24,6 +24,7 @@ type Store interface {
 	GetBucket(ctx context.Context, name string) (store.Bucket, error)
 	ListBuckets(ctx context.Context, accountID string) ([]store.Bucket, error)
 	UpdateBucket(ctx context.Context, name string, update func(*store.Bucket) error) (store.Bucket, error)
+	UpdateBucketWithAccountSettings(ctx context.Context, name string, update func(*store.Bucket, map[string]string) error) (store.Bucket, error)
 	DeleteBucket(ctx context.Context, name string) error
 	PutObject(ctx context.Context, o store.Object) (*store.Object, error)
 	PutObjectIf(ctx context.Context, o store.Object, current string) (*store.Object, error)

@@ -31,9 +31,10 @@ func (b realBlobs) Open(id string) (BlobReader, error) {
 }
 
 // hookStore runs hook once, just before the first object write that
-// reaches the store (PutObject, CompleteUpload or DeleteObject): the
-// moment between a request's reading of its bucket and its write, where
-// a slow upload spends minutes.
+// reaches the store (PutObject, CompleteUpload or DeleteObject), or the
+// first bucket update that reads its account's settings: the moment
+// between a request's reading of its bucket and its write, where a slow
+// upload spends minutes.
 type hookStore struct {
 	Store
 	hook func()
@@ -54,6 +55,11 @@ func (h *hookStore) PutObject(ctx context.Context, o store.Object) (*store.Objec
 func (h *hookStore) CompleteUpload(ctx context.Context, id string, o store.Object) (*store.Object, []store.Part, error) {
 	h.fire()
 	return h.Store.CompleteUpload(ctx, id, o)
+}
+
+func (h *hookStore) UpdateBucketWithAccountSettings(ctx context.Context, name string, update func(*store.Bucket, map[string]string) error) (store.Bucket, error) {
+	h.fire()
+	return h.Store.UpdateBucketWithAccountSettings(ctx, name, update)
 }
 
 func (h *hookStore) DeleteObject(ctx context.Context, bucket, key string) (store.Object, error) {

@@ -586,6 +586,11 @@ type Store interface {
 	// ListBuckets lists an account's buckets by name.
 	ListBuckets(ctx context.Context, accountID string) ([]Bucket, error)
 	UpdateBucket(ctx context.Context, name string, update func(*Bucket) error) (Bucket, error)
+	// UpdateBucketWithAccountSettings is UpdateBucket whose update also
+	// gets the owner account's settings (as AccountSettings has them),
+	// read in the same transaction: a setting put meanwhile is either
+	// seen by update or put after the bucket's update commits.
+	UpdateBucketWithAccountSettings(ctx context.Context, name string, update func(b *Bucket, account map[string]string) error) (Bucket, error)
 	// DeleteBucket returns ErrDeleteConflict while the bucket holds
 	// objects, object versions, delete markers or uploads in progress.
 	DeleteBucket(ctx context.Context, name string) error

@@ -905,7 +905,11 @@ func (db *DB) ListBuckets(_ context.Context, accountID string) ([]store.Bucket, 
 	return out, nil
 }
 
-func (db *DB) UpdateBucket(_ context.Context, name string, update func(*store.Bucket) error) (_ store.Bucket, err error) {
+func (db *DB) UpdateBucket(ctx context.Context, name string, update func(*store.Bucket) error) (store.Bucket, error) {
+	return db.UpdateBucketWithAccountSettings(ctx, name, func(b *store.Bucket, _ map[string]string) error { return update(b) })
+}
+
+func (db *DB) UpdateBucketWithAccountSettings(_ context.Context, name string, update func(*store.Bucket, map[string]string) error) (_ store.Bucket, err error) {
 	db.mu.Lock()
 	defer db.wrote(store.Buckets, &err)
 	old, ok := db.buckets[name]
@@ -913,7 +917,7 @@ func (db *DB) UpdateBucket(_ context.Context, name string, update func(*store.Bu
 		return store.Bucket{}, notFound("update bucket", name)
 	}
 	b := copyBucket(old)
-	if err := update(&b); err != nil {
+	if err := update(&b, cloneMap(db.settings[old.AccountID])); err != nil {
 		return store.Bucket{}, err
 	}
 	if err := store.CheckUpdate(&old, &b); err != nil {

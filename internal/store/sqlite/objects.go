@@ -65,14 +65,31 @@ func (db *DB) ListBuckets(ctx context.Context, accountID string) (out []store.Bu
 	return result(out, err)
 }
 
-func (db *DB) UpdateBucket(ctx context.Context, name string, update func(*store.Bucket) error) (b store.Bucket, err error) {
+func (db *DB) UpdateBucket(ctx context.Context, name string, update func(*store.Bucket) error) (store.Bucket, error) {
+	return db.updateBucket(ctx, name, false, func(b *store.Bucket, _ map[string]string) error { return update(b) })
+}
+
+func (db *DB) UpdateBucketWithAccountSettings(ctx context.Context, name string, update func(*store.Bucket, map[string]string) error) (store.Bucket, error) {
+	return db.updateBucket(ctx, name, true, update)
+}
+
+// updateBucket updates a bucket in one transaction; update gets its
+// owner's settings, read in that transaction, when withSettings (nil
+// otherwise).
+func (db *DB) updateBucket(ctx context.Context, name string, withSettings bool, update func(*store.Bucket, map[string]string) error) (b store.Bucket, err error) {
 	err = db.write(ctx, store.Buckets, func(tx *sql.Tx) error {
 		old, err := getBucket(ctx, tx, "update bucket", name)
 		if err != nil {
 			return err
 		}
+		var settings map[string]string
+		if withSettings {
+			if settings, err = accountSettings(ctx, tx, old.AccountID); err != nil {
+				return err
+			}
+		}
 		b = old
-		if err := update(&b); err != nil {
+		if err := update(&b, settings); err != nil {
 			return err
 		}
 		if err := store.CheckUpdate(&old, &b); err != nil {
@@ -114,24 +131,30 @@ func (db *DB) AccountSettings(ctx context.Context, accountID string) (out map[st
 		if err := accountPresent(ctx, tx, "get account settings", accountID); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT name, value FROM account_settings WHERE account_id = ?`, accountID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var name, value string
-			if err := rows.Scan(&name, &value); err != nil {
-				return err
-			}
-			if out == nil {
-				out = map[string]string{}
-			}
-			out[name] = value
-		}
-		return rows.Err()
+		out, err = accountSettings(ctx, tx, accountID)
+		return err
 	})
 	return result(out, err)
+}
+
+// accountSettings reads the settings of an account, nil for none.
+func accountSettings(ctx context.Context, tx *sql.Tx, accountID string) (out map[string]string, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name, value FROM account_settings WHERE account_id = ?`, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, value string
+		if err := rows.Scan(&name, &value); err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[name] = value
+	}
+	return out, rows.Err()
 }
 
 func (db *DB) PutAccountSetting(ctx context.Context, accountID, name, value string) error {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"testing"
+	"time"
 
 	"github.com/podiam/podiam/internal/store"
 )
@@ -84,6 +85,70 @@ func testAccountSettings(t *testing.T, s store.Store) {
 	got(s.AccountSettings(ctx, acct1)).equals(t, "a setting removed", map[string]string{"publicAccessBlock": `{"restrictPublicBuckets":true}`})
 	must(t, s.PutAccountSetting(ctx, acct1, "publicAccessBlock", ""))
 	got(s.AccountSettings(ctx, acct1)).equals(t, "every setting removed", map[string]string(nil))
+}
+
+// testUpdateBucketWithAccountSettings: the update of a bucket gets its
+// owner's settings as committed, and a setting put while it runs waits
+// for it to commit, so that what the update decided from them still
+// holds when it lands.
+func testUpdateBucketWithAccountSettings(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	accounts(t, s)
+	must(t, s.CreateBucket(ctx, bucket(acct1, "mine")))
+	seen := func(name string) (saw map[string]string) {
+		t.Helper()
+		got(s.UpdateBucketWithAccountSettings(ctx, name, func(b *store.Bucket, account map[string]string) error {
+			saw = account
+			return nil
+		})).must(t)
+		return saw
+	}
+	if got := seen("mine"); got != nil {
+		t.Errorf("an account without settings: the update saw %v", got)
+	}
+	must(t, s.PutAccountSetting(ctx, acct1, "publicAccessBlock", `{"blockPublicPolicy":true}`))
+	must(t, s.PutAccountSetting(ctx, acct2, "publicAccessBlock", `{"restrictPublicBuckets":true}`))
+	if got, want := seen("mine"), map[string]string{"publicAccessBlock": `{"blockPublicPolicy":true}`}; !maps.Equal(got, want) {
+		t.Errorf("the update saw %v, want its owner's %v", got, want)
+	}
+	got(s.UpdateBucketWithAccountSettings(ctx, "nope", func(*store.Bucket, map[string]string) error { return nil })).fails(t, "update a missing bucket", store.ErrNotFound)
+
+	// The settings are the update's own copy.
+	got(s.UpdateBucketWithAccountSettings(ctx, "mine", func(_ *store.Bucket, account map[string]string) error {
+		account["publicAccessBlock"] = "changed"
+		return nil
+	})).must(t)
+	got(s.AccountSettings(ctx, acct1)).equals(t, "settings after an update changed its copy", map[string]string{"publicAccessBlock": `{"blockPublicPolicy":true}`})
+
+	// A setting put during the update lands after it commits; beside it,
+	// the update's write, decided from the settings it saw.
+	done := make(chan error, 1)
+	want := bucket(acct1, "mine")
+	want.Policy = `{"Version":"2012-10-17"}`
+	got(s.UpdateBucketWithAccountSettings(ctx, "mine", func(b *store.Bucket, account map[string]string) error {
+		go func() { done <- s.PutAccountSetting(ctx, acct1, "publicAccessBlock", "") }()
+		select {
+		case err := <-done:
+			t.Errorf("a setting was put inside the bucket's update (%v)", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if account["publicAccessBlock"] == "" {
+			t.Error("the update did not see the committed block")
+		}
+		b.Policy = want.Policy
+		return nil
+	})).equals(t, "the update", want)
+	select {
+	case err := <-done:
+		must(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the setting put during the update never landed")
+	}
+	got(s.AccountSettings(ctx, acct1)).equals(t, "the setting put after the update", map[string]string(nil))
+	if got := seen("mine"); got != nil {
+		t.Errorf("after the setting was removed the update saw %v", got)
+	}
+	got(s.GetBucket(ctx, "mine")).equals(t, "the bucket", want)
 }
 
 // must2 drops a value of a step that must not fail.

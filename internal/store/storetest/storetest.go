@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"InstanceProfiles", testInstanceProfiles},
 		{"Buckets", testBuckets},
 		{"AccountSettings", testAccountSettings},
+		{"UpdateBucketWithAccountSettings", testUpdateBucketWithAccountSettings},
 		{"Objects", testObjects},
 		{"Versions", testVersions},
 		{"VersionedUpload", testVersionedUpload},
