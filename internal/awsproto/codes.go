@@ -186,6 +186,7 @@ var restXMLCodes = table{
 	{fault.Unsupported, fault.Method}:         {"MethodNotAllowed", http.StatusMethodNotAllowed, ""},
 	{fault.PreconditionFailed, fault.None}:    {"PreconditionFailed", http.StatusPreconditionFailed, ""},
 	{fault.Timeout, fault.None}:               {"RequestTimeout", http.StatusBadRequest, ""},
+	{fault.Conflict, fault.None}:              {"OperationAborted", http.StatusConflict, ""},
 }
 
 // with returns a table of base's rows and own's.

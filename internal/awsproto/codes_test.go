@@ -66,6 +66,8 @@ func TestCodecs(t *testing.T) {
 		{"s3 bucket exists", restXML, fault.AlreadyExists, fault.Bucket, "BucketAlreadyExists", 409},
 		{"s3 bucket owned", restXML, fault.AlreadyExists, fault.OwnBucket, "BucketAlreadyOwnedByYou", 409},
 		{"s3 bucket not empty", restXML, fault.DeleteConflict, fault.Bucket, "BucketNotEmpty", 409},
+		{"s3 operation aborted", restXML, fault.Conflict, fault.None, "OperationAborted", 409},
+		{"query conflict is a failure", query, fault.Conflict, fault.None, "ServiceFailure", 500},
 		{"s3 invalid argument", restXML, fault.InvalidInput, fault.None, "InvalidArgument", 400},
 		{"s3 invalid bucket name", restXML, fault.InvalidInput, fault.Bucket, "InvalidBucketName", 400},
 		{"s3 invalid range", restXML, fault.InvalidInput, fault.Range, "InvalidRange", 416},

@@ -80,7 +80,8 @@ type CreateBucketConfiguration struct {
 }
 
 // S3Error is S3's error body (no namespace). SignatureDoesNotMatch adds
-// what the server computed.
+// what the server computed; a refused CORS preflight the method it asked
+// for and whether the resource is an OBJECT or the BUCKET.
 type S3Error struct {
 	XMLName          xml.Name `xml:"Error"`
 	Code             string   `xml:"Code"`
@@ -91,6 +92,8 @@ type S3Error struct {
 	CanonicalRequest string   `xml:"CanonicalRequest,omitempty"`
 	HeadersNotSigned string   `xml:"HeadersNotSigned,omitempty"`
 	MaxSizeAllowed   string   `xml:"MaxSizeAllowed,omitempty"`
+	Method           string   `xml:"Method,omitempty"`
+	ResourceType     string   `xml:"ResourceType,omitempty"`
 	RequestID        string   `xml:"RequestId"`
 	HostID           string   `xml:"HostId"`
 }

@@ -74,12 +74,16 @@ const (
 	Unavailable
 	// Timeout: the request's body did not arrive in time.
 	Timeout
+	// Conflict: other requests kept changing what this one depends on
+	// (a bucket's versioning state under a write) until it gave up;
+	// retrying may help.
+	Conflict
 )
 
 var kindNames = [...]string{"", "failure", "access denied", "unsigned", "invalid token", "expired", "not found",
 	"already exists", "delete conflict", "limit exceeded", "validation", "invalid input", "invalid parameter",
 	"malformed", "too large", "too small", "mismatch", "incomplete", "unsupported", "precondition failed",
-	"unavailable", "timeout"}
+	"unavailable", "timeout", "conflict"}
 
 // String names the kind in words.
 func (k Kind) String() string {

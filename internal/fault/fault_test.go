@@ -41,12 +41,12 @@ func TestError(t *testing.T) {
 
 // TestNames: every kind and subject has a name.
 func TestNames(t *testing.T) {
-	for k := fault.Failure; k <= fault.Timeout; k++ {
+	for k := fault.Failure; k <= fault.Conflict; k++ {
 		if s := k.String(); s == "" || s[0] == 'K' {
 			t.Errorf("kind %d has no name", k)
 		}
 	}
-	for s := fault.Bucket; s <= fault.ObjectLock; s++ {
+	for s := fault.Bucket; s <= fault.KMSKey; s++ {
 		if n := s.String(); n == "" || n[0] == 'S' {
 			t.Errorf("subject %d has no name", s)
 		}

@@ -33,6 +33,12 @@ func noSuchKey(key string) *fault.Error {
 	return about(fault.NotFound, fault.Key, key, "The specified key does not exist.")
 }
 
+// operationAborted is S3's refusal of a write that kept conflicting with
+// others (cause, for the log) until it gave up.
+func operationAborted(cause error) *fault.Error {
+	return &fault.Error{Kind: fault.Conflict, Message: "A conflicting conditional operation is currently in progress against this resource. Please try again.", Cause: cause}
+}
+
 // malformedXML is S3's error for a request body it cannot read.
 func malformedXML() *fault.Error {
 	return about(fault.Malformed, fault.XML, "", "The XML you provided was not well-formed or did not validate against our published schema.")

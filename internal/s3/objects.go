@@ -206,6 +206,8 @@ func (s *Service) DeleteObject(ctx context.Context, r *Request, bucket, key, ver
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return DeleteOutcome{}, nil
+	case errors.Is(err, store.ErrConflict):
+		return DeleteOutcome{}, operationAborted(err)
 	case err != nil:
 		return DeleteOutcome{}, err
 	}

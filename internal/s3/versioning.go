@@ -193,7 +193,8 @@ const stampTries = 3
 // checks the stamp against the state it holds when it writes and refuses
 // a stale one with store.ErrConflict, changing nothing. Then the bucket
 // is read again from the store, o stamped anew and written again; its
-// bytes are already in their blob, so nothing is received again.
+// bytes are already in their blob, so nothing is received again. After
+// stampTries stale writes it gives up with S3's OperationAborted.
 func (s *Service) commit(ctx context.Context, b store.Bucket, o *store.Object, write func(store.Object) error) error {
 	for try := 1; ; try++ {
 		o.VersionID, o.Null = "", false
@@ -201,8 +202,11 @@ func (s *Service) commit(ctx context.Context, b store.Bucket, o *store.Object, w
 			return err
 		}
 		err := write(*o)
-		if try == stampTries || !errors.Is(err, store.ErrConflict) {
+		if !errors.Is(err, store.ErrConflict) {
 			return err
+		}
+		if try == stampTries {
+			return operationAborted(err)
 		}
 		if b, err = s.store.GetBucket(ctx, b.Name); err != nil {
 			return err

@@ -300,7 +300,7 @@ func (api *API) Serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 
 func (api *API) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, in *authn.Request, rec *audit.Record, bucket, key string, q url.Values) error {
 	if r.Method == http.MethodOptions && bucket != "" {
-		return api.preflight(ctx, w, r, bucket, rec)
+		return api.preflight(ctx, w, r, bucket, key, rec)
 	}
 	api.crossOrigin(ctx, w, r, bucket)
 	auth, err := api.authenticateS3(r, in, rec)

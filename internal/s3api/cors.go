@@ -9,6 +9,7 @@ import (
 
 	"github.com/podiam/podiam/internal/audit"
 	"github.com/podiam/podiam/internal/awsproto"
+	"github.com/podiam/podiam/internal/fault"
 	"github.com/podiam/podiam/internal/s3"
 )
 
@@ -102,7 +103,7 @@ func deleteBucketCors(api *API, ctx context.Context, w http.ResponseWriter, r *h
 // a bucket or its objects, unauthenticated, from the first rule that
 // matches its Origin, Access-Control-Request-Method and
 // Access-Control-Request-Headers.
-func (api *API) preflight(ctx context.Context, w http.ResponseWriter, r *http.Request, bucket string, rec *audit.Record) error {
+func (api *API) preflight(ctx context.Context, w http.ResponseWriter, r *http.Request, bucket, key string, rec *audit.Record) error {
 	rec.Action = "s3:PreflightRequest"
 	origin, method := r.Header.Get("Origin"), r.Header.Get("Access-Control-Request-Method")
 	if origin == "" || method == "" {
@@ -121,9 +122,9 @@ func (api *API) preflight(ctx context.Context, w http.ResponseWriter, r *http.Re
 	case err != nil:
 		return err
 	case !configured:
-		return s3.CORSNotEnabled()
+		return corsRefused(s3.CORSNotEnabled(), method, key)
 	case rule == nil:
-		return s3.CORSNotAllowed()
+		return corsRefused(s3.CORSNotAllowed(), method, key)
 	}
 	h := w.Header()
 	corsHeaders(h, rule, origin)
@@ -137,6 +138,22 @@ func (api *API) preflight(ctx context.Context, w http.ResponseWriter, r *http.Re
 	rec.Status = http.StatusOK
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// corsRefused adds to a refused preflight what S3's error names besides
+// its message: the Access-Control-Request-Method and whether the request
+// is for an OBJECT (key set) or the BUCKET.
+func corsRefused(err error, method, key string) error {
+	f, ok := fault.As(err)
+	if !ok {
+		return err
+	}
+	d := &detailed{err: f}
+	d.doc.Method, d.doc.ResourceType = method, "BUCKET"
+	if key != "" {
+		d.doc.ResourceType = "OBJECT"
+	}
+	return d
 }
 
 // corsHeaders sets the headers rule gives a response to origin: the

@@ -36,8 +36,8 @@ func methodNotAllowed() *fault.Error {
 
 // detailed is a failure whose error document has more than a code and a
 // message: what the server computed for SignatureDoesNotMatch, the
-// headers that were not signed, the size allowed. Only those fields of
-// doc are read.
+// headers that were not signed, the size allowed, a refused preflight's
+// method and resource type. Only those fields of doc are read.
 type detailed struct {
 	err *fault.Error
 	doc awsproto.S3Error

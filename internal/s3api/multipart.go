@@ -48,6 +48,9 @@ func (api *API) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.
 		return false, nil
 	case r.Method == http.MethodPut:
 		op("UploadPart")
+		if _, named := q["versionId"]; named {
+			return true, versionNotAccepted()
+		}
 		if err := checkWriteEncryption(r); err != nil {
 			return true, err
 		}
@@ -91,6 +94,9 @@ func (api *API) s3Multipart(ctx context.Context, w http.ResponseWriter, r *http.
 		return true, ok(http.StatusOK)
 	case r.Method == http.MethodPost:
 		op("CompleteMultipartUpload")
+		if _, named := q["versionId"]; named {
+			return true, versionNotAccepted()
+		}
 		body, err := readXMLBody(a, maxCompleteBody)
 		if err != nil {
 			return true, err

@@ -253,6 +253,14 @@ func versionRefused(method string, q map[string][]string) error {
 	if method != http.MethodPut || !named || tagging || acl {
 		return nil
 	}
+	return versionNotAccepted()
+}
+
+// versionNotAccepted is S3's refusal of a versionId, whatever its value,
+// on an operation that names no version: PutObject, CopyObject,
+// UploadPart (and UploadPartCopy, the same request) and
+// CompleteMultipartUpload.
+func versionNotAccepted() error {
 	return invalidArgument("This operation does not accept a version-id.")
 }
 

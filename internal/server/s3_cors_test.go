@@ -59,8 +59,12 @@ func TestS3CORS(t *testing.T) {
 		t.Fatalf("no rules: %v", err)
 	}
 	if got := preflight(t, r.url, "/web/a.txt", "https://app.example.com", "GET", ""); got.status != 403 || !strings.Contains(got.body, "<Code>AccessForbidden</Code>") ||
-		!strings.Contains(got.body, "CORS is not enabled for this bucket") {
+		!strings.Contains(got.body, "CORS is not enabled for this bucket") || !strings.Contains(got.body, "<Method>GET</Method><ResourceType>OBJECT</ResourceType><RequestId>") {
 		t.Fatalf("preflight without rules: %+v", got)
+	}
+	if got := preflight(t, r.url, "/web", "https://app.example.com", "PUT", ""); got.status != 403 ||
+		!strings.Contains(got.body, "<Method>PUT</Method><ResourceType>BUCKET</ResourceType><RequestId>") {
+		t.Fatalf("preflight of the bucket without rules: %+v", got)
 	}
 	for name, bad := range map[string]s3types.CORSRule{
 		"PATCH":          {AllowedMethods: []string{"PATCH"}, AllowedOrigins: []string{"*"}},
@@ -120,11 +124,15 @@ func TestS3CORS(t *testing.T) {
 		"an origin outside the domain": {"https://example.com.evil.org", "PUT", ""},
 	} {
 		if p := preflight(t, r.url, "/web/a.txt", tc[0], tc[1], tc[2]); p.status != 403 || !strings.Contains(p.body, "This CORS request is not allowed") ||
-			p.header.Get("Access-Control-Allow-Origin") != "" {
+			!strings.Contains(p.body, "<Method>"+tc[1]+"</Method><ResourceType>OBJECT</ResourceType>") || p.header.Get("Access-Control-Allow-Origin") != "" {
 			t.Fatalf("%s: %+v", name, p)
 		}
 	}
-	if p := preflight(t, r.url, "/web/a.txt", "", "GET", ""); p.status != 400 {
+	if p := preflight(t, r.url, "/web", "https://other.org", "PUT", ""); p.status != 403 || !strings.Contains(p.body, "<Method>PUT</Method><ResourceType>BUCKET</ResourceType>") {
+		t.Fatalf("a refused preflight of the bucket: %+v", p)
+	}
+	// Other errors' bodies name no method or resource type.
+	if p := preflight(t, r.url, "/web/a.txt", "", "GET", ""); p.status != 400 || strings.Contains(p.body, "<Method>") || strings.Contains(p.body, "<ResourceType>") {
 		t.Fatalf("preflight without an Origin: %+v", p)
 	}
 
@@ -137,9 +145,10 @@ func TestS3CORS(t *testing.T) {
 	if status != 200 || h.Get("Access-Control-Allow-Origin") != "https://app.example.com" || h.Get("Access-Control-Expose-Headers") != "ETag, x-amz-request-id" {
 		t.Fatalf("GET with an Origin: %d %v", status, h)
 	}
-	status, h, _ = rawS3(t, r.url, root, "GET", "/web/missing", nil, http.Header{"Origin": {"https://app.example.com"}})
-	if status != 404 || h.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
-		t.Fatalf("a failed GET with an Origin: %d %v", status, h)
+	status, h, missing := rawS3(t, r.url, root, "GET", "/web/missing", nil, http.Header{"Origin": {"https://app.example.com"}})
+	if status != 404 || h.Get("Access-Control-Allow-Origin") != "https://app.example.com" || strings.Contains(string(missing), "<Method>") ||
+		strings.Contains(string(missing), "<ResourceType>") {
+		t.Fatalf("a failed GET with an Origin: %d %v %s", status, h, missing)
 	}
 	status, h, _ = rawS3(t, r.url, root, "DELETE", "/web/a.txt", nil, http.Header{"Origin": {"https://other.org"}})
 	if status != 204 || h.Get("Access-Control-Allow-Origin") != "" {

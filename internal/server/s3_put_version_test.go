@@ -105,3 +105,83 @@ func TestS3PutNamesNoVersion(t *testing.T) {
 		t.Fatalf("version %s holds %q", v2, b)
 	}
 }
+
+// TestS3MultipartNamesNoVersion: an UploadPart, an UploadPartCopy or a
+// CompleteMultipartUpload signed with a ?versionId is refused, whatever
+// the id, with S3's InvalidArgument, 400 and message, and writes nothing:
+// no part is stored, the upload stays open and the key keeps its one
+// version; the same requests without it store the part and make a
+// version.
+func TestS3MultipartNamesNoVersion(t *testing.T) {
+	_, _, c := s3Start(t, "mpver")
+	ctx := t.Context()
+	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("mpver"),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	v1 := putVersion(t, c, "mpver", "k", "first")
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("mpver"), Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := up.UploadId
+	parts := func() int {
+		t.Helper()
+		out, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String("mpver"), Key: aws.String("k"), UploadId: id})
+		if err != nil {
+			t.Fatalf("ListParts: %v", err)
+		}
+		return len(out.Parts)
+	}
+	refused := func(what string, err error, wantParts int) {
+		t.Helper()
+		var ae smithy.APIError
+		var re *smithyhttp.ResponseError
+		if !errors.As(err, &ae) || !errors.As(err, &re) || ae.ErrorCode() != "InvalidArgument" || re.HTTPStatusCode() != 400 ||
+			ae.ErrorMessage() != "This operation does not accept a version-id." {
+			t.Fatalf("%s: %v; want 400 InvalidArgument", what, err)
+		}
+		if n := parts(); n != wantParts {
+			t.Fatalf("%s: the upload holds %d parts after the refusal, want %d", what, n, wantParts)
+		}
+		out, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("mpver")})
+		if err != nil || len(out.Versions) != 1 || aws.ToString(out.Versions[0].VersionId) != v1 {
+			t.Fatalf("%s: versions %+v, %v after the refusal, want only %s", what, out, err, v1)
+		}
+	}
+	for _, vid := range []string{v1, "null", "abc", ""} {
+		_, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("mpver"), Key: aws.String("k"), UploadId: id, PartNumber: aws.Int32(1),
+			Body: strings.NewReader("part")}, withQuery("versionId", vid))
+		refused("UploadPart ?versionId="+vid, err, 0)
+		_, err = c.UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: aws.String("mpver"), Key: aws.String("k"), UploadId: id, PartNumber: aws.Int32(1),
+			CopySource: aws.String("mpver/k")}, withQuery("versionId", vid))
+		refused("UploadPartCopy ?versionId="+vid, err, 0)
+	}
+
+	// The control: without the versionId the part is stored.
+	p, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("mpver"), Key: aws.String("k"), UploadId: id, PartNumber: aws.Int32(1),
+		Body: strings.NewReader("part")})
+	if err != nil {
+		t.Fatalf("UploadPart without a versionId: %v", err)
+	}
+	if n := parts(); n != 1 {
+		t.Fatalf("%d parts after the control, want 1", n)
+	}
+	complete := &s3.CompleteMultipartUploadInput{Bucket: aws.String("mpver"), Key: aws.String("k"), UploadId: id,
+		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{{PartNumber: aws.Int32(1), ETag: p.ETag}}}}
+	for _, vid := range []string{v1, "null", "abc", ""} {
+		_, err := c.CompleteMultipartUpload(ctx, complete, withQuery("versionId", vid))
+		refused("CompleteMultipartUpload ?versionId="+vid, err, 1)
+	}
+	// The control: without the versionId the upload completes as a new version.
+	done, err := c.CompleteMultipartUpload(ctx, complete)
+	if err != nil {
+		t.Fatalf("CompleteMultipartUpload without a versionId: %v", err)
+	}
+	if v := aws.ToString(done.VersionId); v == "" || v == v1 {
+		t.Fatalf("CompleteMultipartUpload made version %q", v)
+	}
+	if body, err := readVersion(t, c, "mpver", "k", ""); err != nil || body != "part" {
+		t.Fatalf("current version %q, %v after the completion", body, err)
+	}
+}
