@@ -413,9 +413,9 @@ func TestLifecycleRunnerVersions(t *testing.T) {
 	}
 }
 
-// raceStore is a Store that runs a hook just before a delete marker is
-// written: after the runner listed the key and after any check the
-// service made before the write.
+// raceStore is a Store that runs a hook just before the lifecycle acts on
+// a version it listed: a delete marker written, or a version deleted for
+// good (after any check the service made before the write).
 type raceStore struct {
 	Store
 	before func()
@@ -433,6 +433,75 @@ func (r raceStore) PutObjectIf(ctx context.Context, o store.Object, current stri
 		r.before()
 	}
 	return r.Store.PutObjectIf(ctx, o, current)
+}
+
+func (r raceStore) DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (store.Object, error) {
+	r.before()
+	return r.Store.DeleteObjectVersion(ctx, bucket, key, versionID)
+}
+
+// raceRig is a service on a real SQLite and blob store whose bucket
+// "data" has the lifecycle lc and the versioning state given, with its
+// store behind a raceStore; put writes key "k" as the account's root.
+type raceRig struct {
+	db    *sqlite.DB
+	blobs *blob.Store
+	svc   *Service
+	race  *raceStore
+	now   time.Time
+	put   func(body string) store.Object
+}
+
+func newRaceRig(t *testing.T, lc *Lifecycle, versioning string) *raceRig {
+	t.Helper()
+	ctx := t.Context()
+	dir := t.TempDir()
+	db, err := sqlite.Open(filepath.Join(dir, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	bs, err := blob.Open(blob.Config{Dir: filepath.Join(dir, "blobs"), Key: make([]byte, blob.KeySize)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := day("2026-02-10T10:30:00Z")
+	const acct = "111122223333"
+	if err := db.CreateAccount(ctx, store.Account{ID: acct, CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	enc, _ := EncodeLifecycle(lc)
+	if err := db.CreateBucket(ctx, store.Bucket{Name: "data", AccountID: acct, CreatedAt: t0,
+		Settings: map[string]string{settingLifecycle: enc, settingVersioning: versioning}}); err != nil {
+		t.Fatal(err)
+	}
+	seal, _ := creds.NewSealer(map[byte][]byte{1: bytes.Repeat([]byte{1}, 32)}, 1, nil)
+	ids, _ := iam.NewService(iam.Config{Store: db, Sealer: seal})
+	rs := &raceStore{Store: db, before: func() {}}
+	svc, err := New(Config{Store: rs, Blobs: testBlobs{bs}, Identities: ids, Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := &Request{Caller: &iam.Caller{Account: acct, ARN: "arn:aws:iam::" + acct + ":root", Root: true}}
+	g := &raceRig{db: db, blobs: bs, svc: svc, race: rs, now: t0}
+	g.put = func(body string) store.Object {
+		o, err := svc.PutObject(ctx, root, PutInput{Bucket: "data", Key: "k", Body: strings.NewReader(body), Size: int64(len(body))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	return g
+}
+
+// hasBlob reports whether blob id can still be opened.
+func (g *raceRig) hasBlob(id string) bool {
+	r, err := g.blobs.Open(id)
+	if err != nil {
+		return false
+	}
+	r.Close()
+	return true
 }
 
 // TestLifecycleExpireRace: on a real SQLite and blob store, a write that
@@ -458,41 +527,8 @@ func TestLifecycleExpireRace(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()
-			dir := t.TempDir()
-			db, err := sqlite.Open(filepath.Join(dir, "db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			bs, err := blob.Open(blob.Config{Dir: filepath.Join(dir, "blobs"), Key: make([]byte, blob.KeySize)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t0 := day("2026-02-10T10:30:00Z")
-			const acct = "111122223333"
-			if err := db.CreateAccount(ctx, store.Account{ID: acct, CreatedAt: t0}); err != nil {
-				t.Fatal(err)
-			}
-			enc, _ := EncodeLifecycle(&Lifecycle{Rules: []LifecycleRule{{Enabled: true, Filter: &LifecycleFilter{}, Expiration: &Expiration{Days: i32(1)}}}})
-			if err := db.CreateBucket(ctx, store.Bucket{Name: "data", AccountID: acct, CreatedAt: t0,
-				Settings: map[string]string{settingLifecycle: enc, settingVersioning: c.versioning}}); err != nil {
-				t.Fatal(err)
-			}
-			seal, _ := creds.NewSealer(map[byte][]byte{1: bytes.Repeat([]byte{1}, 32)}, 1, nil)
-			ids, _ := iam.NewService(iam.Config{Store: db, Sealer: seal})
-			rs := &raceStore{Store: db, before: func() {}}
-			svc, err := New(Config{Store: rs, Blobs: testBlobs{bs}, Identities: ids, Now: func() time.Time { return t0 }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			root := &Request{Caller: &iam.Caller{Account: acct, ARN: "arn:aws:iam::" + acct + ":root", Root: true}}
-			put := func(body string) store.Object {
-				o, err := svc.PutObject(ctx, root, PutInput{Bucket: "data", Key: "k", Body: strings.NewReader(body), Size: int64(len(body))})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return o
-			}
+			g := newRaceRig(t, &Lifecycle{Rules: []LifecycleRule{{Enabled: true, Filter: &LifecycleFilter{}, Expiration: &Expiration{Days: i32(1)}}}}, c.versioning)
+			db, svc, rs, put, t0, hasBlob := g.db, g.svc, g.race, g.put, g.now, g.hasBlob
 			old := put("old")
 			var written store.Object
 			rs.before = func() {
@@ -508,14 +544,6 @@ func TestLifecycleExpireRace(t *testing.T) {
 			cur, err := db.GetObject(ctx, "data", "k")
 			if err != nil {
 				t.Fatal(err)
-			}
-			hasBlob := func(id string) bool {
-				r, err := bs.Open(id)
-				if err != nil {
-					return false
-				}
-				r.Close()
-				return true
 			}
 			if !c.write {
 				if st.Expired != 1 || !cur.DeleteMarker {
@@ -536,18 +564,6 @@ func TestLifecycleExpireRace(t *testing.T) {
 	}
 }
 
-// deleteRaceStore runs a hook just before a version is deleted for good:
-// after the runner listed the key and decided.
-type deleteRaceStore struct {
-	Store
-	before func()
-}
-
-func (r deleteRaceStore) DeleteObjectVersion(ctx context.Context, bucket, key, versionID string) (store.Object, error) {
-	r.before()
-	return r.Store.DeleteObjectVersion(ctx, bucket, key, versionID)
-}
-
 // TestLifecycleDeleteNoncurrentRace: on a real SQLite and blob store, a
 // noncurrent null version falls due; a null write in the Suspended bucket
 // lands after the runner decided (replacing that null version, as S3
@@ -557,46 +573,13 @@ func TestLifecycleDeleteNoncurrentRace(t *testing.T) {
 	for _, write := range []bool{false, true} {
 		t.Run(fmt.Sprintf("write between %v", write), func(t *testing.T) {
 			ctx := t.Context()
-			dir := t.TempDir()
-			db, err := sqlite.Open(filepath.Join(dir, "db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			bs, err := blob.Open(blob.Config{Dir: filepath.Join(dir, "blobs"), Key: make([]byte, blob.KeySize)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t0 := day("2026-02-10T10:30:00Z")
-			const acct = "111122223333"
-			if err := db.CreateAccount(ctx, store.Account{ID: acct, CreatedAt: t0}); err != nil {
-				t.Fatal(err)
-			}
-			enc, _ := EncodeLifecycle(&Lifecycle{Rules: []LifecycleRule{{Enabled: true, Filter: &LifecycleFilter{},
-				NoncurrentExpiration: &NoncurrentExpiration{NoncurrentDays: i32(1)}}}})
-			if err := db.CreateBucket(ctx, store.Bucket{Name: "data", AccountID: acct, CreatedAt: t0,
-				Settings: map[string]string{settingLifecycle: enc, settingVersioning: VersioningEnabled}}); err != nil {
-				t.Fatal(err)
-			}
+			g := newRaceRig(t, &Lifecycle{Rules: []LifecycleRule{{Enabled: true, Filter: &LifecycleFilter{},
+				NoncurrentExpiration: &NoncurrentExpiration{NoncurrentDays: i32(1)}}}}, VersioningEnabled)
+			db, svc, rs, put, t0 := g.db, g.svc, g.race, g.put, g.now
 			versioning := func(status string) {
 				if _, err := db.UpdateBucket(ctx, "data", func(b *store.Bucket) error { b.Settings[settingVersioning] = status; return nil }); err != nil {
 					t.Fatal(err)
 				}
-			}
-			seal, _ := creds.NewSealer(map[byte][]byte{1: bytes.Repeat([]byte{1}, 32)}, 1, nil)
-			ids, _ := iam.NewService(iam.Config{Store: db, Sealer: seal})
-			rs := &deleteRaceStore{Store: db, before: func() {}}
-			svc, err := New(Config{Store: rs, Blobs: testBlobs{bs}, Identities: ids, Now: func() time.Time { return t0 }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			root := &Request{Caller: &iam.Caller{Account: acct, ARN: "arn:aws:iam::" + acct + ":root", Root: true}}
-			put := func(body string) store.Object {
-				o, err := svc.PutObject(ctx, root, PutInput{Bucket: "data", Key: "k", Body: strings.NewReader(body), Size: int64(len(body))})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return o
 			}
 			put("v1")
 			versioning(VersioningSuspended)
@@ -622,8 +605,7 @@ func TestLifecycleDeleteNoncurrentRace(t *testing.T) {
 				if len(page.Versions) != 1 || page.Versions[0].Null {
 					t.Fatalf("versions left %+v; want v2 alone", page.Versions)
 				}
-				if r, err := bs.Open(null.BlobID); err == nil {
-					r.Close()
+				if g.hasBlob(null.BlobID) {
 					t.Fatal("the expired null version kept its bytes")
 				}
 				return
@@ -632,11 +614,9 @@ func TestLifecycleDeleteNoncurrentRace(t *testing.T) {
 			if err != nil || !cur.Null || cur.BlobID != written.BlobID {
 				t.Fatalf("current %+v (%v); want the write between %+v", cur, err, written)
 			}
-			r, err := bs.Open(written.BlobID)
-			if err != nil {
-				t.Fatalf("the write between lost its bytes: %v", err)
+			if !g.hasBlob(written.BlobID) {
+				t.Fatal("the write between lost its bytes")
 			}
-			r.Close()
 		})
 	}
 }
