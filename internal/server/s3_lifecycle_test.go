@@ -93,25 +93,68 @@ func TestS3Lifecycle(t *testing.T) {
 	}
 }
 
-// TestS3LifecycleExpiry: a server whose clock moves two days on expires
-// the objects a rule selects on its next lifecycle run, keeps the
-// others, and writes one audit record per object expired.
-func TestS3LifecycleExpiry(t *testing.T) {
-	dir := t.TempDir()
-	var offset atomic.Int64
-	runs := make(chan podiams3.LifecycleStats, 100)
-	r := startWith(t, dir, func(c *server.Config) {
-		c.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+// lifecycleServer is a server whose lifecycle runs every 20 ms on a
+// clock the test moves on.
+type lifecycleServer struct {
+	r      *running
+	dir    string
+	offset atomic.Int64
+	runs   chan podiams3.LifecycleStats
+}
+
+func startLifecycle(t *testing.T) *lifecycleServer {
+	t.Helper()
+	lc := &lifecycleServer{dir: t.TempDir(), runs: make(chan podiams3.LifecycleStats, 100)}
+	lc.r = startWith(t, lc.dir, func(c *server.Config) {
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(lc.offset.Load())) }
 		c.LifecycleInterval = 20 * time.Millisecond
 		c.OnLifecycleRun = func(st podiams3.LifecycleStats, err error) {
 			if err == nil {
 				select {
-				case runs <- st:
+				case lc.runs <- st:
 				default:
 				}
 			}
 		}
 	})
+	return lc
+}
+
+// idle checks that three runs at today's time expire nothing.
+func (lc *lifecycleServer) idle(t *testing.T) {
+	t.Helper()
+	for range 3 {
+		if st := <-lc.runs; st.Expired != 0 {
+			t.Fatalf("a run before anything was due expired %d", st.Expired)
+		}
+	}
+}
+
+// expireAfter moves the server's clock d on, waits for its runs to
+// expire n objects (detail goes into the failure), and puts the clock
+// back: the SDK signs with the real time.
+func (lc *lifecycleServer) expireAfter(t *testing.T, d time.Duration, n int, detail string) {
+	t.Helper()
+	lc.offset.Store(int64(d))
+	deadline := time.After(30 * time.Second)
+	expired := 0
+	for expired < n {
+		select {
+		case st := <-lc.runs:
+			expired += st.Expired
+		case <-deadline:
+			t.Fatalf("lifecycle runs expired %d of %d %s", expired, n, detail)
+		}
+	}
+	lc.offset.Store(0)
+}
+
+// TestS3LifecycleExpiry: a server whose clock moves two days on expires
+// the objects a rule selects on its next lifecycle run, keeps the
+// others, and writes one audit record per object expired.
+func TestS3LifecycleExpiry(t *testing.T) {
+	lc := startLifecycle(t)
+	r, dir := lc.r, lc.dir
 	c := s3Client(r.url, readCredentials(t, dir))
 	ctx := t.Context()
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("exp")}); err != nil {
@@ -128,24 +171,8 @@ func TestS3LifecycleExpiry(t *testing.T) {
 			Expiration: &s3types.LifecycleExpiration{Days: aws.Int32(1)}}}}}); err != nil {
 		t.Fatal(err)
 	}
-	// Runs at today's time expire nothing.
-	for range 3 {
-		if st := <-runs; st.Expired != 0 {
-			t.Fatalf("a run before the objects were due expired %d", st.Expired)
-		}
-	}
-	offset.Store(int64(48 * time.Hour))
-	deadline := time.After(30 * time.Second)
-	expired := 0
-	for expired < 2 {
-		select {
-		case st := <-runs:
-			expired += st.Expired
-		case <-deadline:
-			t.Fatalf("no lifecycle run expired the objects (%d expired)", expired)
-		}
-	}
-	offset.Store(0) // the SDK signs with the real time
+	lc.idle(t)
+	lc.expireAfter(t, 48*time.Hour, 2, "")
 	for _, k := range []string{"tmp/a", "tmp/b"} {
 		if _, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("exp"), Key: aws.String(k)}); apiCode(err) != "NotFound" {
 			t.Fatalf("%s after its expiry: %v", k, err)

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,9 +12,6 @@ import (
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-
-	podiams3 "github.com/podiam/podiam/internal/s3"
-	"github.com/podiam/podiam/internal/server"
 )
 
 // putVersion puts body at key and returns the version id S3 answered.
@@ -363,22 +359,8 @@ func TestS3VersionAuthorization(t *testing.T) {
 // expired noncurrent version is removed, and a delete marker left with
 // no version is removed; keys outside the rules keep every version.
 func TestS3LifecycleVersions(t *testing.T) {
-	dir := t.TempDir()
-	var offset atomic.Int64
-	runs := make(chan podiams3.LifecycleStats, 100)
-	r := startWith(t, dir, func(c *server.Config) {
-		c.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-		c.LifecycleInterval = 20 * time.Millisecond
-		c.OnLifecycleRun = func(st podiams3.LifecycleStats, err error) {
-			if err == nil {
-				select {
-				case runs <- st:
-				default:
-				}
-			}
-		}
-	})
-	c := s3Client(r.url, readCredentials(t, dir))
+	lc := startLifecycle(t)
+	c := s3Client(lc.r.url, readCredentials(t, lc.dir))
 	ctx := t.Context()
 	b := aws.String("lcv")
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: b}); err != nil {
@@ -421,26 +403,11 @@ func TestS3LifecycleVersions(t *testing.T) {
 		}
 		return strings.Join(out, " ")
 	}
-	for range 3 {
-		if st := <-runs; st.Expired != 0 {
-			t.Fatalf("a run before anything was due expired %d", st.Expired)
-		}
-	}
+	lc.idle(t)
 	before := listed()
-	offset.Store(int64(48 * time.Hour))
 	// The noncurrent d1 goes first; its marker is then alone, and goes on
 	// a later run.
-	deadline := time.After(30 * time.Second)
-	expired := 0
-	for expired < 4 {
-		select {
-		case st := <-runs:
-			expired += st.Expired
-		case <-deadline:
-			t.Fatalf("lifecycle runs expired %d of 4 (before: %s)", expired, before)
-		}
-	}
-	offset.Store(0)
+	lc.expireAfter(t, 48*time.Hour, 4, "(before: "+before+")")
 	want := "cur/k@" + cur + " keep/k@" + keep2 + " keep/k@" + keep1 + " old/k@" + old2 + " cur/k@marker*"
 	if got := listed(); got != want {
 		t.Fatalf("versions after the lifecycle:\n got %s\nwant %s (before: %s; o1 was %s)", got, want, before, old1)
