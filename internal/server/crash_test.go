@@ -109,21 +109,7 @@ func TestS3CrashDuringPuts(t *testing.T) {
 			}
 		}()
 	}
-	// Kill once a good number of PUTs are acknowledged (bounded in time).
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 60 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	close(stop)
-	wg.Wait()
+	killWhenAcknowledged(cmd, func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }, stop, &wg)
 	if len(acked) == 0 {
 		t.Fatal("no PUT was acknowledged before the kill")
 	}
@@ -162,4 +148,18 @@ func TestS3CrashDuringPuts(t *testing.T) {
 		t.Fatalf("%d uploads in progress left after the restart", len(left))
 	}
 	t.Logf("%d PUTs acknowledged before the kill, %d objects listed after the restart", len(acked), listed)
+}
+
+// killWhenAcknowledged SIGKILLs the server cmd once the writers have had
+// a good number of writes acknowledged (acked counts them; bounded in
+// time), then stops the writers and waits for them.
+func killWhenAcknowledged(cmd *exec.Cmd, acked func() int, stop chan struct{}, wg *sync.WaitGroup) {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && acked() < 60 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	close(stop)
+	wg.Wait()
 }

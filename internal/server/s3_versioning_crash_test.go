@@ -10,9 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -99,20 +97,7 @@ func TestS3CrashDuringVersionedWrites(t *testing.T) {
 			}
 		}()
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 60 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	close(stop)
-	wg.Wait()
+	killWhenAcknowledged(cmd, func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }, stop, &wg)
 
 	cmd = serverProcess(t, bin, data, addr)
 	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
