@@ -481,19 +481,9 @@ func (db *DB) ListObjectVersions(ctx context.Context, bucket, prefix, afterKey, 
 			` UNION ALL SELECT ` + versionCols + ` FROM object_versions` + where +
 			`) WHERE key > ? OR (key = ? AND version_id < ? AND ? <> '') ORDER BY key, version_id DESC`
 		args = append(append(args, args...), afterKey, afterKey, afterVersion, afterVersion)
-		if limit > 0 {
-			query += ` LIMIT ?`
-			args = append(args, limit+1)
-		}
-		vs, err := list(ctx, tx, scanVersion, query, args...)
-		if err != nil {
-			return err
-		}
-		if limit > 0 && len(vs) > limit {
-			vs, page.More = vs[:limit], true
-		}
-		page.Versions = vs
-		return nil
+		var err error
+		page.Versions, page.More, err = listPage(ctx, tx, scanVersion, limit, query, args...)
+		return err
 	})
 	return result(page, err)
 }
@@ -559,19 +549,9 @@ func (db *DB) ListObjects(ctx context.Context, bucket, prefix, after string, lim
 			args = append(args, end)
 		}
 		query += ` ORDER BY key`
-		if limit > 0 {
-			query += ` LIMIT ?`
-			args = append(args, limit+1)
-		}
-		objs, err := list(ctx, tx, scanObject, query, args...)
-		if err != nil {
-			return err
-		}
-		if limit > 0 && len(objs) > limit {
-			objs, page.More = objs[:limit], true
-		}
-		page.Objects = objs
-		return nil
+		var err error
+		page.Objects, page.More, err = listPage(ctx, tx, scanObject, limit, query, args...)
+		return err
 	})
 	return result(page, err)
 }

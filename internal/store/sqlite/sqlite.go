@@ -456,6 +456,20 @@ func exists(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, e
 }
 
 // list runs a query and scans each row with scan.
+// listPage runs query with up to limit rows (every row when limit is 0
+// or less): one more is asked for, to tell whether more follow.
+func listPage[T any](ctx context.Context, tx *sql.Tx, scan func(scanner) (T, error), limit int, query string, args ...any) (page []T, more bool, err error) {
+	if limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, limit+1)
+	}
+	page, err = list(ctx, tx, scan, query, args...)
+	if limit > 0 && len(page) > limit {
+		page, more = page[:limit], true
+	}
+	return page, more, err
+}
+
 func list[T any](ctx context.Context, tx *sql.Tx, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
